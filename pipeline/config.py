@@ -1,0 +1,45 @@
+"""Where things live. Every path can be moved with an environment variable."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+PROJECT_ROOT = Path(__file__).resolve().parents[1]
+
+
+def _env_path(name: str, default: Path) -> Path:
+    value = os.environ.get(name)
+    return Path(value).expanduser().resolve() if value else default
+
+
+@dataclass(frozen=True)
+class Paths:
+    """Filesystem layout of one installation (warehouse, raw captures, publications)."""
+
+    home: Path
+
+    @property
+    def db(self) -> Path:
+        return self.home / "cix.duckdb"
+
+    @property
+    def captures(self) -> Path:
+        return self.home / "captures"
+
+    @property
+    def publish(self) -> Path:
+        return _env_path("CIX_PUBLISH_DIR", PROJECT_ROOT / "publish")
+
+
+def paths() -> Paths:
+    return Paths(home=_env_path("CIX_HOME", PROJECT_ROOT / "var"))
+
+
+def realdata_dir() -> Path:
+    """The shared real captures, read in place (never copied into the repo)."""
+    return _env_path("CIX_REALDATA", PROJECT_ROOT.parent / "shared" / "realdata")
+
+
+SAMPLES_DIR = Path(__file__).resolve().parent / "samples"

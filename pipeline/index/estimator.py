@@ -1,0 +1,271 @@
+"""The fixing estimator (methodology §4): screen, weight, cap, trimmed mean, gates. Pure.
+
+Inputs are one value per provider (the provider's vote); the output says what each
+provider contributed and why, so every published number can be re-derived by hand.
+Floats are used only for the screen's logarithms; values, weights and the result are
+exact decimals, computed in a fixed order (sorted inputs), so the result does not
+depend on input order.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+from decimal import ROUND_HALF_EVEN, Decimal, localcontext
+from typing import Any
+
+CONTEXT_PRECISION = 50
+
+
+@dataclass(frozen=True)
+class ProviderValue:
+    provider: str
+    value: Decimal
+    tier: str = "rate_card"
+    sources: tuple[str, ...] = ()
+    n_quotes: int = 1
+    in_window: bool = True
+
+
+@dataclass(frozen=True)
+class EstimatorParams:
+    min_providers: int = 3
+    min_providers_for_screen: int = 4
+    mad_k: Decimal = Decimal("3.0")
+    mad_scale: Decimal = Decimal("1.4826")
+    ratio_band: Decimal = Decimal("3")
+    max_screened_share: Decimal = Decimal("0.25")
+    tier_weights: dict[str, Decimal] = field(
+        default_factory=lambda: {"executable": Decimal(1), "rate_card": Decimal(1)}
+    )
+    cap: Decimal = Decimal("0.35")
+    trim_low: Decimal = Decimal("0.25")
+    trim_high: Decimal = Decimal("0.75")
+    decimals: int = 4
+    max_robust_cv: Decimal = Decimal("0.5")
+    low_contribution_below: int = 5
+    venue_concentration_share: Decimal = Decimal("0.5")
+
+    @classmethod
+    def from_dict(cls, d: dict[str, Any]) -> EstimatorParams:
+        def dec(x: Any) -> Decimal:
+            return Decimal(str(x))
+
+        return cls(
+            min_providers=int(d["gates"]["min_providers"]),
+            min_providers_for_screen=int(d["screen"]["min_providers_for_screen"]),
+            mad_k=dec(d["screen"]["mad_k"]),
+            mad_scale=dec(d["screen"]["mad_scale"]),
+            ratio_band=dec(d["screen"]["ratio_band"]),
+            max_screened_share=dec(d["screen"]["max_screened_share"]),
+            tier_weights={k: dec(v) for k, v in d["weights"]["tiers"].items()},
+            cap=dec(d["weights"]["cap"]),
+            trim_low=dec(d["estimator"]["trim_low"]),
+            trim_high=dec(d["estimator"]["trim_high"]),
+            decimals=int(d["estimator"]["decimals"]),
+            max_robust_cv=dec(d["gates"]["max_robust_cv"]),
+            low_contribution_below=int(d["flags"]["low_contribution_below"]),
+            venue_concentration_share=dec(d["flags"]["venue_concentration_share"]),
+        )
+
+
+@dataclass(frozen=True)
+class Constituent:
+    provider: str
+    value: Decimal
+    tier: str
+    sources: tuple[str, ...]
+    n_quotes: int
+    screened_out: bool
+    screen_reason: str | None
+    weight_raw: Decimal | None
+    weight_capped: Decimal | None
+    trim_weight: Decimal | None  # share of this provider's weight inside the central band
+
+
+@dataclass(frozen=True)
+class Estimate:
+    status: str  # published | withheld
+    value: Decimal | None
+    gates: dict[str, Any]
+    flags: tuple[str, ...]
+    constituents: tuple[Constituent, ...]
+    n_providers: int
+    robust_cv: Decimal | None
+    p25: Decimal | None
+    p75: Decimal | None
+    unrounded: Decimal | None = None
+
+
+def median(values: list[Decimal]) -> Decimal:
+    ordered = sorted(values)
+    n = len(ordered)
+    if n == 0:
+        raise ValueError("median of nothing")
+    mid = n // 2
+    return ordered[mid] if n % 2 else (ordered[mid - 1] + ordered[mid]) / 2
+
+
+def percentile(values: list[Decimal], q: Decimal) -> Decimal:
+    """Linear-interpolation percentile (type 7), exact in decimals."""
+    ordered = sorted(values)
+    pos = (len(ordered) - 1) * q
+    lo = int(pos)
+    hi = min(lo + 1, len(ordered) - 1)
+    return ordered[lo] + (ordered[hi] - ordered[lo]) * (pos - lo)
+
+
+def robust_cv(values: list[Decimal], scale: Decimal) -> Decimal:
+    med = median(values)
+    mad = median([abs(v - med) for v in values])
+    return scale * mad / med if med > 0 else Decimal(0)
+
+
+def screen(values: list[ProviderValue], p: EstimatorParams) -> dict[str, str]:
+    """Providers excluded by the log-space MAD screen, with the reason for each."""
+    if len(values) < p.min_providers_for_screen:
+        return {}
+    logs = {v.provider: Decimal(math.log(v.value)) for v in values}
+    centre = median(list(logs.values()))
+    mad = median([abs(x - centre) for x in logs.values()])
+    # The band is k robust sigma, but never narrower than the ratio band: with MAD at or near 0
+    # (many providers on one list price) a pure MAD band would screen providers a cent away.
+    sigma_limit = p.mad_k * p.mad_scale * mad
+    floor = Decimal(math.log(p.ratio_band))
+    limit = max(sigma_limit, floor)
+    why = (
+        f"{p.mad_k} robust sigma ({sigma_limit:.4f})"
+        if sigma_limit >= floor
+        else f"the {p.ratio_band}x ratio band ({floor:.4f})"
+    )
+    out: dict[str, str] = {}
+    for v in values:
+        distance = abs(logs[v.provider] - centre)
+        if distance > limit:
+            ratio = math.exp(distance)
+            side = "above" if logs[v.provider] > centre else "below"
+            out[v.provider] = f"{ratio:.3f}x {side} the median (log distance {distance:.4f}) is beyond {why}"
+    return out
+
+
+def screen_or_overload(values: list[ProviderValue], p: EstimatorParams) -> tuple[dict[str, str], bool]:
+    """The screen removes outliers, not a market: if it would drop more than `max_screened_share`
+    of providers, the market is dispersed (or split), so nobody is dropped and the dispersion
+    gate decides."""
+    out = screen(values, p)
+    if values and Decimal(len(out)) > p.max_screened_share * len(values):
+        return {}, True
+    return out, False
+
+
+def cap_weights(raw: dict[str, Decimal], cap: Decimal) -> dict[str, Decimal] | None:
+    """Normalise, then cap any weight above `cap` and share the excess pro rata (iterated). None if infeasible."""
+    if not raw or cap * len(raw) < 1:
+        return None
+    total = sum(raw.values(), Decimal(0))
+    weights = {k: w / total for k, w in raw.items()}
+    capped: set[str] = set()
+    for _ in range(len(raw) + 1):
+        over = {k for k, w in weights.items() if w > cap and k not in capped}
+        if not over:
+            break
+        capped |= over
+        free = {k: raw[k] for k in raw if k not in capped}
+        free_total = sum(free.values(), Decimal(0))
+        remaining = 1 - cap * len(capped)
+        weights = {k: (cap if k in capped else remaining * raw[k] / free_total) for k in raw}
+    return weights
+
+
+def trimmed_mean(
+    items: list[tuple[Decimal, str, Decimal]], low: Decimal, high: Decimal
+) -> tuple[Decimal, dict[str, Decimal]]:
+    """Weighted mean of the central [low, high] band of cumulative weight; items are (value, provider, weight)."""
+    cum = Decimal(0)
+    inside: dict[str, Decimal] = {}
+    for _value, provider, weight in sorted(items):
+        start, end = cum, cum + weight
+        cum = end
+        overlap = min(end, high) - max(start, low)
+        inside[provider] = overlap if overlap > 0 else Decimal(0)
+    band = sum(inside.values(), Decimal(0))
+    total = sum((inside[p] * v for v, p, _ in items), Decimal(0))
+    return total / band, inside
+
+
+def estimate(values: list[ProviderValue], p: EstimatorParams) -> Estimate:
+    with localcontext() as ctx:
+        ctx.prec = CONTEXT_PRECISION
+        return _estimate(sorted(values, key=lambda v: (v.value, v.provider)), p)
+
+
+def _estimate(values: list[ProviderValue], p: EstimatorParams) -> Estimate:
+    gates: dict[str, Any] = {"min_providers": {"required": p.min_providers, "observed": len(values)}}
+    excluded, overloaded = screen_or_overload(values, p)
+    kept = [v for v in values if v.provider not in excluded]
+    gates["min_providers"]["after_screen"] = len(kept)
+    flags: list[str] = ["screen_overload"] if overloaded else []
+    if any(not v.in_window for v in kept):
+        flags.append("outside_window_input")
+    if kept and not any(v.tier == "executable" for v in kept):
+        flags.append("no_executable_input")
+    if 0 < len(kept) < p.low_contribution_below:
+        flags.append("low_contribution")
+    source_counts: dict[str, int] = {}
+    for v in kept:
+        for s in set(v.sources):
+            source_counts[s] = source_counts.get(s, 0) + 1
+    if kept and max(source_counts.values(), default=0) > p.venue_concentration_share * len(kept):
+        flags.append("venue_concentration")
+
+    cv = robust_cv([v.value for v in kept], p.mad_scale) if kept else None
+    p25 = percentile([v.value for v in kept], Decimal("0.25")) if kept else None
+    p75 = percentile([v.value for v in kept], Decimal("0.75")) if kept else None
+    failed: list[str] = []
+    if len(kept) < p.min_providers:
+        failed.append("min_providers")
+    gates["dispersion"] = {"max_robust_cv": str(p.max_robust_cv), "observed": None if cv is None else str(round(cv, 6))}
+    if cv is not None and len(kept) >= p.min_providers and cv > p.max_robust_cv:
+        failed.append("dispersion")
+
+    raw = {v.provider: p.tier_weights.get(v.tier, Decimal(1)) for v in kept}
+    weights = cap_weights(raw, p.cap) if not failed else None
+    if not failed and weights is None:
+        failed.append("weight_cap_infeasible")
+    gates["failed"] = failed
+
+    value = unrounded = None
+    inside: dict[str, Decimal] = {}
+    if not failed and weights is not None:
+        unrounded, inside = trimmed_mean(
+            [(v.value, v.provider, weights[v.provider]) for v in kept], p.trim_low, p.trim_high
+        )
+        value = unrounded.quantize(Decimal(1).scaleb(-p.decimals), rounding=ROUND_HALF_EVEN)
+
+    constituents = tuple(
+        Constituent(
+            provider=v.provider,
+            value=v.value,
+            tier=v.tier,
+            sources=v.sources,
+            n_quotes=v.n_quotes,
+            screened_out=v.provider in excluded,
+            screen_reason=excluded.get(v.provider),
+            weight_raw=(raw[v.provider] / sum(raw.values())) if v.provider in raw else None,
+            weight_capped=weights.get(v.provider) if weights else None,
+            trim_weight=inside.get(v.provider),
+        )
+        for v in values
+    )
+    return Estimate(
+        status="withheld" if failed else "published",
+        value=value,
+        gates=gates,
+        flags=tuple(flags),
+        constituents=constituents,
+        n_providers=len(kept),
+        robust_cv=cv,
+        p25=p25,
+        p75=p75,
+        unrounded=unrounded,
+    )

@@ -1,0 +1,209 @@
+"""The pipeline's steps, as functions the CLI and the Airflow DAG both call.
+
+capture (network or replay) -> normalise -> quality gate -> load -> fix -> publish.
+Each step is safe to repeat: captures are content-addressed, loads skip rows already
+present, and a fixing is only re-recorded when it changed.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+
+import httpx
+import polars as pl
+
+from pipeline import sources as source_registry
+from pipeline.capture import CaptureSet, CaptureStore, replay_server
+from pipeline.config import SAMPLES_DIR, Paths, paths
+from pipeline.index.fixing import Fixing, compute_all
+from pipeline.methodology import Methodology, load
+from pipeline.models import RawCapture
+from pipeline.normalize import normalise
+from pipeline.publish import write_publication
+from pipeline.sources import Fetcher, Request, Source, SourceError
+from pipeline.store import Warehouse
+
+log = logging.getLogger("cix")
+DEFAULT_SAMPLE_SET = SAMPLES_DIR / "default"
+
+
+@dataclass
+class SourceOutcome:
+    source: str
+    captures: list[RawCapture] = field(default_factory=list)
+    error: SourceError | None = None
+    loaded_quotes: int = 0
+    rejections: int = 0
+    gate_failures: list[str] = field(default_factory=list)
+
+
+@dataclass
+class RunReport:
+    fixing_date: date
+    outcomes: list[SourceOutcome]
+    fixings: list[Fixing]
+    publication: list[Path]
+
+
+def fetch_source(source: Source, fetcher: Fetcher) -> tuple[list[RawCapture], SourceError | None]:
+    try:
+        return fetcher.fetch(source), None
+    except SourceError as exc:
+        return [], exc
+
+
+def capture(
+    selected: Iterable[Source],
+    warehouse: Warehouse,
+    store: CaptureStore,
+    *,
+    capture_set: CaptureSet | None = None,
+    clock: Callable[[], datetime] | None = None,
+    timeout: float = 30.0,
+) -> list[SourceOutcome]:
+    """Fetch every selected source (from the replay server when a capture set is given) and keep the bodies."""
+    selected = list(selected)
+    outcomes: list[SourceOutcome] = []
+    now = clock or (lambda: datetime.now(UTC))
+    if capture_set is not None:
+        fixed = now if clock is not None else (lambda: capture_set.fetched_at)
+        with replay_server(capture_set.entries) as base, httpx.Client(timeout=timeout) as client:
+            fetcher = Fetcher(client=client, replay_base=base, clock=fixed, retries=1, sleep=lambda s: None)
+            outcomes = [
+                _capture_one(_as_replayed(s, capture_set), fetcher, warehouse, store, capture_set.name)
+                for s in selected
+            ]
+    else:
+        with httpx.Client(timeout=timeout, follow_redirects=False) as client:
+            fetcher = Fetcher(client=client, clock=now)
+            outcomes = [_capture_one(s, fetcher, warehouse, store, None) for s in selected]
+    return outcomes
+
+
+def _as_replayed(source: Source, capture_set: CaptureSet) -> Source:
+    """In a replay, a source requests exactly what the capture set recorded for it."""
+    recorded = tuple(Request(url=e.url, method=e.method) for e in capture_set.entries if e.source == source.name)
+    return replace(source, requests=recorded) if recorded else source
+
+
+def _capture_one(
+    source: Source, fetcher: Fetcher, warehouse: Warehouse, store: CaptureStore, replayed_from: str | None
+) -> SourceOutcome:
+    started = fetcher.clock()
+    captures, error = fetch_source(source, fetcher)
+    for c in captures:
+        warehouse.record_capture(c, store.put(c), replayed_from)
+    if error is not None:
+        log.warning("source %s failed: %s", source.name, error.reason)
+    warehouse.record_source_run(
+        source.name,
+        started,
+        "error" if error else "ok",
+        error.kind if error else None,
+        error.reason if error else None,
+        len(captures),
+    )
+    return SourceOutcome(source=source.name, captures=captures, error=error)
+
+
+def parse_and_normalise(capture: RawCapture, m: Methodology) -> tuple[pl.DataFrame, pl.DataFrame]:
+    source = source_registry.get(capture.source)
+    return normalise(source.parse(capture), capture, bounds=m.bounds)
+
+
+def gate_and_load(
+    capture: RawCapture,
+    quotes: pl.DataFrame,
+    rejections: pl.DataFrame,
+    warehouse: Warehouse,
+    m: Methodology,
+    *,
+    ingested_at: datetime,
+    gate: bool = True,
+) -> bool:
+    """Run the quality gate on one batch and load it if it passes; a failed batch is recorded, not loaded."""
+    from pipeline.quality import check_batch
+
+    if gate:
+        result = check_batch(quotes, m.bounds)
+        warehouse.record_check(capture, result.suite, result.success, result.n_rows, result.failures, ingested_at)
+        if not result.success:
+            reasons = "; ".join(f["expectation"] for f in result.failures)
+            warehouse.record_source_run(
+                capture.source,
+                ingested_at,
+                "error",
+                "quality_gate",
+                f"batch {capture.capture_id[:12]} failed: {reasons}",
+                1,
+            )
+            return False
+    warehouse.load_batch(quotes, rejections, ingested_at)
+    return True
+
+
+def process(
+    outcome: SourceOutcome, warehouse: Warehouse, m: Methodology, *, ingested_at: datetime, gate: bool = True
+) -> SourceOutcome:
+    """Parse, normalise, gate and load every capture of one source; record what failed and why."""
+    for c in outcome.captures:
+        try:
+            quotes, rejections = parse_and_normalise(c, m)
+        except SourceError as exc:
+            outcome.error = exc
+            warehouse.record_source_run(c.source, ingested_at, "error", exc.kind, exc.reason, len(outcome.captures))
+            continue
+        if gate_and_load(c, quotes, rejections, warehouse, m, ingested_at=ingested_at, gate=gate):
+            outcome.loaded_quotes += quotes.height
+            outcome.rejections += rejections.height
+        else:
+            outcome.gate_failures.append(c.capture_id)
+    return outcome
+
+
+def fix(
+    day: date, warehouse: Warehouse, m: Methodology, *, recorded_at: datetime, reason: str = "initial determination"
+) -> list[Fixing]:
+    at = datetime.combine(day, m.fixing_time, tzinfo=UTC)
+    quotes = warehouse.quotes_between(at - timedelta(hours=m.max_age_hours), at)
+    fixings = compute_all(quotes, day, m)
+    warehouse.store_fixings(fixings, recorded_at, reason)
+    return fixings
+
+
+def publish(day: date, warehouse: Warehouse, root: Path) -> list[Path]:
+    return write_publication(day, warehouse.fixings(day), root)
+
+
+def run(
+    *,
+    offline: bool = True,
+    at: datetime | None = None,
+    db: Path | None = None,
+    capture_set_dir: Path = DEFAULT_SAMPLE_SET,
+    only: list[str] | None = None,
+    where: Paths | None = None,
+    methodology_version: str | None = None,
+) -> RunReport:
+    """The whole daily job: capture every source, load, fix and publish for the date of `at`."""
+    where = where or paths()
+    m = load(methodology_version) if methodology_version else load()
+    capture_set = CaptureSet.load(capture_set_dir) if offline else None
+    when = at or (capture_set.fetched_at if capture_set else datetime.now(UTC))
+    names = only or (capture_set.sources() if capture_set else sorted(source_registry.REGISTRY))
+    selected = [source_registry.get(n) for n in names]
+    store = CaptureStore(where.captures)
+    with Warehouse(db or where.db) as warehouse:
+        # Replayed captures carry the capture set's declared time unless --at overrides it.
+        clock = (lambda: when) if at is not None else None
+        outcomes = capture(selected, warehouse, store, capture_set=capture_set, clock=clock)
+        for outcome in outcomes:
+            process(outcome, warehouse, m, ingested_at=datetime.now(UTC))
+        day = when.date()
+        fixings = fix(day, warehouse, m, recorded_at=datetime.now(UTC))
+        publication = publish(day, warehouse, where.publish)
+    return RunReport(fixing_date=day, outcomes=outcomes, fixings=fixings, publication=publication)

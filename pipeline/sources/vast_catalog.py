@@ -1,0 +1,69 @@
+"""Vast.ai offers as published in the SkyPilot catalog (`vast/vms.csv`).
+
+Each row is a live marketplace offer: price for the whole offer (all its GPUs) per hour.
+The GPU variant (SXM vs NVL vs PCIe) is only in the instance name, e.g. `8x-H100_SXM-32-65536`.
+"""
+
+from __future__ import annotations
+
+import polars as pl
+
+from pipeline.models import RawCapture, conform
+from pipeline.sources.base import Request, Source
+from pipeline.sources.gcp import read_catalog
+
+HOSTS = ("raw.githubusercontent.com",)
+URL = "https://raw.githubusercontent.com/skypilot-org/skypilot-catalog/master/catalogs/v7/vast/vms.csv"
+COLUMNS = ("InstanceType", "AcceleratorName", "AcceleratorCount", "GpuInfo", "Price", "Region")
+
+
+def parse_vast_catalog(capture: RawCapture) -> pl.DataFrame:
+    frame = read_catalog(capture, COLUMNS)
+    count = pl.col("AcceleratorCount").cast(pl.Float64, strict=False).cast(pl.Int64, strict=False)
+    # "<n>x-<GPU_NAME>-<cpus>-<ram>": the GPU name carries the form factor.
+    gpu_name = pl.col("InstanceType").str.extract(r"^\d+x-(.+)-\d+-\d+$", 1).str.replace_all("_", " ")
+    total_mib = pl.col("GpuInfo").str.extract(r"'TotalGpuMemoryInMiB':\s*(\d+)", 1).cast(pl.Float64, strict=False)
+    price = pl.col("Price").str.strip_chars().str.to_decimal(scale=12)
+    reason = (
+        pl.when(price.is_null())
+        .then(pl.lit("price is not a number"))
+        .when(price <= 0)
+        .then(pl.lit("price is zero: offer not priced"))
+        .when(count.is_null() | (count <= 0))
+        .then(pl.lit("GPU count missing"))
+    )
+    return conform(
+        frame.select(
+            pl.lit(capture.source).alias("source"),
+            pl.lit("vast").alias("provider"),
+            pl.lit("marketplace").alias("provider_class"),
+            pl.lit("executable").alias("input_tier"),
+            pl.col("InstanceType").alias("sku"),
+            pl.coalesce(gpu_name, pl.col("AcceleratorName")).alias("label"),
+            pl.lit("gpu_hour").alias("product"),
+            pl.lit("on_demand").alias("pricing_type"),
+            pl.col("Region").alias("region"),
+            count.alias("gpu_count"),
+            (total_mib / count / 1024).alias("gpu_memory_gb"),
+            pl.lit("gpu_hour").alias("unit"),
+            pl.lit("instance_hour").alias("price_per"),
+            pl.col("Price").alias("price_native"),
+            pl.lit("USD").alias("currency"),
+            pl.lit(capture.fetched_at).alias("observed_at"),
+            reason.alias("reject_reason"),
+            pl.struct(vcpus=pl.col("vCPUs"), memory_gib=pl.col("MemoryGiB")).struct.json_encode().alias("attributes")
+            if "vCPUs" in frame.columns and "MemoryGiB" in frame.columns
+            else pl.lit(None, dtype=pl.String).alias("attributes"),
+        )
+    )
+
+
+SOURCE = Source(
+    name="vast-catalog",
+    product="gpu_hour",
+    hosts=HOSTS,
+    requests=(Request(url=URL),),
+    parse=parse_vast_catalog,
+    description="Vast.ai marketplace offers, SkyPilot catalog CSV (USD per offer-hour)",
+    providers=("vast",),
+)

@@ -1,0 +1,89 @@
+"""The `cix` command as a user runs it (a real subprocess of the installed entry point)."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from decimal import Decimal
+from pathlib import Path
+
+BIN = Path(sys.executable).parent
+
+
+def cix(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(BIN / "cix"), *args], capture_output=True, text=True, env=env, check=False)
+
+
+def test_parse_litellm_prints_json_lines_with_the_contract_fields(realdata: Path) -> None:
+    path = realdata / "litellm/model_prices_and_context_window.json"
+    out = cix("parse", "litellm", str(path), "--at", "2026-07-24T18:23:43Z")
+    assert out.returncode == 0, out.stderr
+    rows = [json.loads(line) for line in out.stdout.splitlines()]
+    required = {
+        "source",
+        "provider",
+        "sku",
+        "product",
+        "good",
+        "pricing_type",
+        "region",
+        "gpu_count",
+        "unit",
+        "price_usd",
+        "currency",
+        "observed_at",
+    }
+    assert rows and all(required <= set(r) for r in rows)
+    doc = json.loads(path.read_bytes(), parse_float=Decimal)
+    gpt = {r["unit"]: r for r in rows if r["sku"] == "gpt-4o" and r["pricing_type"] == "on_demand"}
+    assert Decimal(gpt["mtok_input"]["price_usd"]) == doc["gpt-4o"]["input_cost_per_token"] * 1_000_000
+    assert gpt["mtok_input"]["price_usd"] == "2.5"  # a decimal string, no exponent, no float noise
+    assert gpt["mtok_input"]["observed_at"] == "2026-07-24T18:23:43Z"
+    assert {r["unit"] for r in rows} <= {"mtok_input", "mtok_output", "mtok_cached_input"}
+
+
+def test_parse_rejections_say_why(realdata: Path) -> None:
+    out = cix("parse", "azure", str(realdata / "azure/azure.json"), "--rejections")
+    rows = [json.loads(line) for line in out.stdout.splitlines()]
+    assert rows and all(r["reason"] and r["rule"] for r in rows)
+
+
+def test_parse_gpu_source_divides_by_gpu_count(realdata: Path) -> None:
+    out = cix("parse", "aws", str(realdata / "aws-pricing-page/aws.json"))
+    rows = [json.loads(line) for line in out.stdout.splitlines()]
+    p5 = next(r for r in rows if r["sku"] == "p5.48xlarge" and r["region"] == "us-east-1")
+    assert (p5["price_usd"], p5["gpu_count"], p5["unit"], p5["good"]) == ("6.88", 8, "gpu_hour", "H100-SXM-80GB")
+
+
+def test_parse_unknown_shape_exits_non_zero_with_reason(realdata: Path) -> None:
+    out = cix("parse", "openrouter", str(realdata / "azure/azure.json"))
+    assert out.returncode == 2
+    assert "schema_drift" in out.stderr
+
+
+def test_sources_json_lists_hosts(tmp_path: Path) -> None:
+    env = {**os.environ, "CIX_HOME": str(tmp_path)}
+    out = cix("sources", "--format", "json", env=env)
+    rows = {r["source"]: r for r in json.loads(out.stdout)}
+    assert rows["azure"]["hosts"] == ["prices.azure.com"]
+    assert rows["litellm"]["product"] == "tokens"
+    assert all(r["hosts"] for r in rows.values())
+
+
+def test_run_then_fixings_in_every_format(tmp_path: Path) -> None:
+    env = {**os.environ, "CIX_HOME": str(tmp_path / "home"), "CIX_PUBLISH_DIR": str(tmp_path / "publish")}
+    run = cix("run", "--offline", env=env)
+    assert run.returncode == 0, run.stderr
+    assert "CIX-H100-OD-HYP" in run.stdout and "published" in run.stdout
+    table = cix("fixings", env=env)
+    assert "CIX-TOK-GPTOSS-120B" in table.stdout
+    lines = [
+        json.loads(x) for x in cix("fixings", "--date", "2026-08-03", "--format", "json", env=env).stdout.splitlines()
+    ]
+    published = {r["index_code"]: r["value"] for r in lines if r["status"] == "published"}
+    assert len(published) >= 3
+    csv_out = cix("fixings", "--format", "csv", env=env).stdout.splitlines()
+    assert csv_out[0].startswith("index_code,") and len(csv_out) == len(lines) + 1
+    assert cix("fixings", "--date", "1999-01-01", env=env).returncode == 1

@@ -1,0 +1,148 @@
+"""Identity and unit rules of normalisation, on small parser outputs built like a parser's."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+from decimal import Decimal
+
+import polars as pl
+import pytest
+
+from pipeline.models import RawCapture, parsed_frame
+from pipeline.normalize import normalise
+
+CAPTURE = RawCapture(source="t", url="https://x", fetched_at=datetime(2026, 8, 3, 15, 30, tzinfo=UTC), body=b"{}")
+
+
+def gpu_row(label: str, price: str, count: int = 1, memory: float | None = None, currency: str = "USD") -> dict:  # type: ignore[type-arg]
+    return {
+        "source": "t",
+        "provider": "p",
+        "provider_class": "neocloud",
+        "input_tier": "rate_card",
+        "sku": label,
+        "label": label,
+        "product": "gpu_hour",
+        "pricing_type": "on_demand",
+        "gpu_count": count,
+        "gpu_memory_gb": memory,
+        "unit": "gpu_hour",
+        "price_per": "instance_hour",
+        "price_native": price,
+        "currency": currency,
+        "observed_at": CAPTURE.fetched_at,
+    }
+
+
+@pytest.mark.parametrize(
+    "label, memory, good",
+    [
+        ("H100 SXM 80GB", None, "H100-SXM-80GB"),
+        ("NVIDIA H100 80GB HBM3", None, "H100-SXM-80GB"),
+        ("H100 NVL", 94, "H100-NVL-94GB"),
+        ("H100_PCIE", None, "H100-PCIE-80GB"),
+        ("GH200", None, "GH200-96GB"),
+        ("H200 SXM", None, "H200-SXM-141GB"),
+        ("H200 NVL", None, "H200-NVL-141GB"),
+        ("A100 SXM4", 80, "A100-SXM-80GB"),
+        ("A100-SXM4-40GB", None, "A100-SXM-40GB"),
+        ("A100 PCIe 80GB", None, "A100-PCIE-80GB"),
+        ("L40S", 48, "L40S-48GB"),
+        ("L40", None, "L40-48GB"),
+        ("L4", None, "L4-24GB"),
+        ("MI300X", 192, "MI300X-192GB"),
+    ],
+)
+def test_gpu_identity(label: str, memory: float | None, good: str) -> None:
+    quotes, rejections = normalise(parsed_frame([gpu_row(label, "2.5", memory=memory)]), CAPTURE)
+    assert rejections.height == 0, rejections["reason"].to_list()
+    assert quotes["good"].to_list() == [good]
+
+
+@pytest.mark.parametrize(
+    "label, memory, rule",
+    [
+        ("H100", None, "identity_ambiguous"),  # no form factor
+        ("A100", 80, "identity_ambiguous"),  # no form factor
+        ("A100 SXM4 80GB", 40, "memory_contradicts_good"),  # label says 80, memory says 40
+        ("H100 SXM", 94, "memory_contradicts_good"),  # 94GB is the NVL part
+    ],
+)
+def test_gpu_listings_that_contradict_or_do_not_identify_the_good_are_rejected(
+    label: str, memory: float | None, rule: str
+) -> None:
+    quotes, rejections = normalise(parsed_frame([gpu_row(label, "2.5", memory=memory)]), CAPTURE)
+    assert quotes.height == 0
+    assert rejections["rule"].to_list() == [rule]
+    assert rejections["reason"][0]
+
+
+def test_instance_price_is_divided_by_gpu_count_exactly() -> None:
+    quotes, _ = normalise(parsed_frame([gpu_row("H100 SXM", "98.32", count=8)]), CAPTURE)
+    assert quotes["price_usd"].to_list() == [Decimal("12.29")]
+    assert quotes["price_native"].to_list() == [Decimal("98.32")]
+    assert quotes["gpu_count"].to_list() == [8]
+
+
+def test_bad_prices_become_rejections_with_reasons() -> None:
+    rows = [
+        gpu_row("H100 SXM", "0"),
+        gpu_row("H100 SXM", "-3"),
+        gpu_row("H100 SXM", "n/a"),
+        gpu_row("H100 SXM", "25000"),
+        gpu_row("H100 SXM", "2.5", count=0),
+        gpu_row("H100 SXM", "2.5", currency="EUR"),
+    ]
+    quotes, rejections = normalise(parsed_frame(rows), CAPTURE)
+    assert quotes.height == 0
+    assert rejections.sort("row_no")["rule"].to_list() == [
+        "non_positive_price",
+        "non_positive_price",
+        "price_unreadable",
+        "implausible_price",
+        "gpu_count_missing",
+        "no_fx_rate",
+    ]
+
+
+def test_non_usd_price_is_converted_with_the_given_rate() -> None:
+    quotes, _ = normalise(
+        parsed_frame([gpu_row("H100 SXM", "2.00", currency="EUR")]), CAPTURE, fx_rates={"EUR": Decimal("1.0850")}
+    )
+    row = quotes.row(0, named=True)
+    assert row["price_usd"] == Decimal("2.17")
+    assert row["fx_rate"] == Decimal("1.085")
+    assert row["currency"] == "EUR"
+
+
+def test_token_identity_records_variant_and_keeps_relatives_apart() -> None:
+    def tok(sku: str) -> dict:  # type: ignore[type-arg]
+        return {
+            "source": "t",
+            "provider": "p",
+            "provider_class": "api_host",
+            "input_tier": "rate_card",
+            "sku": sku,
+            "label": sku,
+            "product": "tokens",
+            "pricing_type": "on_demand",
+            "unit": "mtok_input",
+            "price_per": "token",
+            "price_native": "1.2e-07",
+            "currency": "USD",
+            "observed_at": CAPTURE.fetched_at,
+        }
+
+    skus = [
+        "lambda_ai/llama3.3-70b-instruct-fp8",
+        "groq/llama-3.3-70b-versatile",
+        "lambda_ai/deepseek-llama3.3-70b",
+        "openai/gpt-oss-120b",
+    ]
+    quotes, _ = normalise(parsed_frame([tok(s) for s in skus]), CAPTURE)
+    got = {r["sku"]: (r["good"], r["variant"]) for r in quotes.iter_rows(named=True)}
+    assert got["lambda_ai/llama3.3-70b-instruct-fp8"] == ("llama-3.3-70b-instruct", "fp8")
+    assert got["groq/llama-3.3-70b-versatile"] == ("llama-3.3-70b-instruct", "versatile")
+    assert got["lambda_ai/deepseek-llama3.3-70b"] == (None, None)
+    assert got["openai/gpt-oss-120b"] == ("gpt-oss-120b", None)
+    assert quotes.filter(pl.col("sku") == "openai/gpt-oss-120b")["price_usd"].to_list() == [Decimal("0.12")]

@@ -1,0 +1,73 @@
+"""Token sources on the real LiteLLM map and OpenRouter model list."""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+
+import polars as pl
+
+from pipeline.normalize import normalise
+from pipeline.sources import REGISTRY
+
+MILLION = Decimal(1_000_000)
+
+
+def test_litellm_every_chat_price_is_exactly_a_million_times_the_file_figure(real_capture, realdata) -> None:  # type: ignore[no-untyped-def]
+    capture = real_capture("litellm", "litellm/model_prices_and_context_window.json")
+    parsed = REGISTRY["litellm"].parse(capture)
+    quotes, rejections = normalise(parsed, capture)
+    doc = json.loads((realdata / "litellm/model_prices_and_context_window.json").read_bytes(), parse_float=Decimal)
+    quoted = {(r["sku"], r["unit"], r["pricing_type"]): r["price_usd"] for r in quotes.iter_rows(named=True)}
+    rejected = {(r["sku"], r["unit"]) for r in rejections.iter_rows(named=True)}
+    checked = 0
+    for key, entry in doc.items():
+        if not isinstance(entry, dict) or entry.get("mode") != "chat":
+            continue
+        if "input_cost_per_token" not in entry or "output_cost_per_token" not in entry:
+            continue
+        for field, unit in (("input_cost_per_token", "mtok_input"), ("output_cost_per_token", "mtok_output")):
+            figure = Decimal(str(entry[field]))
+            if (key, unit, "on_demand") in quoted:
+                assert quoted[(key, unit, "on_demand")] == figure * MILLION, key
+                checked += 1
+            else:  # not a quote: then it is a recorded rejection, never silently dropped
+                assert (key, unit) in rejected, f"{key} {unit} neither quoted nor rejected"
+    assert checked > 4000
+
+
+def test_litellm_provider_and_cached_and_batch_units_are_kept_apart(real_capture) -> None:  # type: ignore[no-untyped-def]
+    capture = real_capture("litellm", "litellm/model_prices_and_context_window.json")
+    quotes, rejections = normalise(REGISTRY["litellm"].parse(capture), capture)
+    gpt4o = quotes.filter(pl.col("sku") == "gpt-4o")
+    by = {(r["unit"], r["pricing_type"]): r["price_usd"] for r in gpt4o.iter_rows(named=True)}
+    assert by[("mtok_input", "on_demand")] == Decimal("2.5")
+    assert by[("mtok_output", "on_demand")] == Decimal("10")
+    assert by[("mtok_cached_input", "on_demand")] == Decimal("1.25")
+    assert ("mtok_input", "batch") in by
+    llama = quotes.filter(pl.col("good") == "llama-3.3-70b-instruct")
+    assert llama["provider"].n_unique() >= 10  # one open-weight model, many serving providers
+    assert {"groq", "together_ai", "deepinfra"} <= set(llama["provider"])
+    # Distilled or fine-tuned relatives are not the same good.
+    assert "lambda_ai/deepseek-llama3.3-70b" not in set(llama["sku"])
+    # A figure a million times too large is caught, with its reason.
+    wandb = rejections.filter(pl.col("sku") == "wandb/meta-llama/Llama-3.3-70B-Instruct")
+    assert set(wandb["rule"]) == {"implausible_price"}
+
+
+def test_openrouter_per_token_strings_and_dynamic_router(real_capture, realdata) -> None:  # type: ignore[no-untyped-def]
+    capture = real_capture("openrouter", "openrouter/openrouter_models.json")
+    parsed = REGISTRY["openrouter"].parse(capture)
+    quotes, rejections = normalise(parsed, capture)
+    doc = json.loads((realdata / "openrouter/openrouter_models.json").read_text())
+    model = next(m for m in doc["data"] if m["id"] == "openai/gpt-4o")
+    q = quotes.filter((pl.col("sku") == "openai/gpt-4o") & (pl.col("unit") == "mtok_input")).row(0, named=True)
+    assert q["price_usd"] == Decimal(model["pricing"]["prompt"]) * MILLION == Decimal("2.5")
+    cached = quotes.filter((pl.col("sku") == "openai/gpt-4o") & (pl.col("unit") == "mtok_cached_input"))
+    assert cached["price_usd"].to_list() == [Decimal("1.25")]
+    auto = rejections.filter(pl.col("sku") == "openrouter/auto")
+    assert auto.height == 2 and auto["reason"].str.contains("dynamic router").all()
+    free = rejections.filter(pl.col("rule") == "non_positive_price")
+    assert free.height > 0
+    assert parsed.height == quotes.height + rejections.height
+    assert set(quotes["provider"]) == {"openrouter"}
