@@ -31,48 +31,171 @@ GPU_RULES: tuple[Rule, ...] = (
     Rule((r"\bH200\b",), "H200-SXM-141GB", 141, none_of=(r"\bPCIE\b",)),
     Rule((r"\bH100\b", r"\bNVL\b"), "H100-NVL-94GB", 94),
     Rule((r"\bH100\b", r"\bPCIE\b"), "H100-PCIE-80GB", 80),
-    Rule((r"\bH100\b", r"\bSXM\d?\b|\bHBM3\b|\bMEGA\b"), "H100-SXM-80GB", 80),
+    # HGX baseboards carry only SXM modules, so "HGX H100" states the form factor.
+    Rule((r"\bH100\b", r"\bSXM\d?\b|\bHBM3\b|\bMEGA\b|\bHGX\b"), "H100-SXM-80GB", 80),
     Rule((r"\bH100\b",), None, reason="H100 listing does not say SXM, PCIe or NVL"),
     Rule((r"\bB300\b",), "B300-SXM-288GB", 288),
     Rule((r"\bB200\b",), "B200-SXM-180GB", 180),
-    Rule((r"\bA100\b", r"\bSXM\d?\b", r"\b80 ?GB\b"), "A100-SXM-80GB", 80),
-    Rule((r"\bA100\b", r"\bSXM\d?\b", r"\b40 ?GB\b"), "A100-SXM-40GB", 40),
+    Rule((r"\bA100\b", r"\bSXM\d?\b|\bHGX\b", r"\b80 ?GB\b"), "A100-SXM-80GB", 80),
+    Rule((r"\bA100\b", r"\bSXM\d?\b|\bHGX\b", r"\b40 ?GB\b"), "A100-SXM-40GB", 40),
     Rule((r"\bA100\b", r"\bPCIE\b", r"\b80 ?GB\b"), "A100-PCIE-80GB", 80),
     Rule((r"\bA100\b", r"\bPCIE\b", r"\b40 ?GB\b"), "A100-PCIE-40GB", 40),
     Rule((r"\bA100\b",), None, reason="A100 listing does not say both form factor (SXM/PCIe) and memory (40/80GB)"),
     Rule((r"\bMI300X\b",), "MI300X-192GB", 192),
     Rule((r"\bMI325X\b",), "MI325X-256GB", 256),
+    Rule((r"\bMI355X\b",), "MI355X-288GB", 288),
     Rule((r"\bL40S\b",), "L40S-48GB", 48),
     Rule((r"\bL40\b",), "L40-48GB", 48),
     Rule((r"\bL4\b",), "L4-24GB", 24),
     Rule((r"\bA40\b",), "A40-48GB", 48),
     Rule((r"\bRTX ?4090\b",), "RTX4090-24GB", 24),
     Rule((r"\bRTX ?5090\b",), "RTX5090-32GB", 32),
-    Rule((r"\bRTX ?A6000\b",), "RTXA6000-48GB", 48),
+    Rule((r"\b(?:RTX ?)?A6000\b",), "RTXA6000-48GB", 48),
     Rule((r"\bRTX ?6000 ?ADA\b",), "RTX6000ADA-48GB", 48),
 )
 
-# Patterns run on the lower-cased model name.
+# Token goods. Patterns run on the lower-cased model name (the sku), e.g.
+# "together_ai/meta-llama/llama-3.3-70b-instruct-turbo" or "us.anthropic.claude-sonnet-4-20250514-v1:0".
+# A token good is an allow-list, not a substring: the model name must start a path segment
+# ("/", "." or "@", optionally behind a host's own prefix such as "databricks-") and may be
+# followed only by serving words (instruct, maas, a Bedrock "-v1:0", a vertex "@001", the
+# good's own dated snapshot) and variant tokens, then the end. So fine-tunes named
+# "<maker>-<base>" (hermes-3-llama-3.1-70b, deepseek-r1-distill-llama-70b) and suffixed
+# relatives (-vision, -guard, -thinking, -exp, -200k long-context tiers, :free) do not match;
+# _NOT_BASE is a second guard. Versions are different goods (deepseek-v3, -v3-0324, -v3.1 ...).
+_TOKEN_VARIANTS = r"mxfp4|fp8|fp4|int8|int4|bf16|dynamic|turbo|fast|instant|versatile|tput|basic|exacto|nitro"  # noqa: S105
+_TOKEN_START = r"(?:^|[/.@])(?:databricks-|openai-|anthropic-|zai-|meta-)*"  # noqa: S105 - a regex
+_TOKEN_SERVING = r"instruct|maas|preview|hf|v\d+(?::\d+)?|\d+:\d+"  # noqa: S105 - a regex
 _NOT_BASE = (
-    r"deepseek",
-    r"dobby",
-    r"nemotron",
     r"distill",
     r"vision",
-    r"snowflake-llama",
+    r"\bvl\b",
+    r"guard",
     r"gguf",
     r"\bfree\b",
     r"-free$",
-    r"guard",
-)
-TOKEN_RULES: tuple[Rule, ...] = (
-    Rule((r"llama[-_ .]?3[-_.]3[-_ ]70b",), "llama-3.3-70b-instruct", none_of=_NOT_BASE),
-    Rule((r"llama[-_ .]?3[-_.]1[-_ ]8b",), "llama-3.1-8b-instruct", none_of=(*_NOT_BASE, r"\bbase\b")),
-    Rule((r"llama[-_ .]?3[-_.]1[-_ ]405b",), "llama-3.1-405b-instruct", none_of=_NOT_BASE),
-    Rule((r"gpt-oss-120b",), "gpt-oss-120b", none_of=_NOT_BASE),
-    Rule((r"gpt-oss-20b",), "gpt-oss-20b", none_of=_NOT_BASE),
-    Rule((r"qwen3-235b-a22b-instruct-2507",), "qwen3-235b-a22b-instruct-2507", none_of=(r"vl", r"thinking")),
+    r"nemotron",
+    r"hermes",
+    r"dobby",
+    r"snowflake-llama",
+    r"embed",
+    r"\bocr\b",
+    r"audio",
+    r"\btts\b",
+    r"image",
+    r"realtime",
+    r"search",
 )
 
-# Serving variants recorded alongside the good (quantisation, speed tiers).
-TOKEN_VARIANT_PATTERN = r"fp8|fp4|int8|int4|bf16|turbo|versatile|fast|mxfp4"  # noqa: S105 - a regex, not a secret
+
+def _token_name(name: str, snapshot: str | None = None, words: str = _TOKEN_SERVING) -> str:
+    """Regex for model `name` at a segment start, then only serving/variant words (or `snapshot`) to the end."""
+    allowed = f"{words}|{_TOKEN_VARIANTS}" + (f"|{snapshot}" if snapshot else "")
+    return rf"{_TOKEN_START}(?:{name})(?:[-_:.](?:{allowed})|@\w+)*$"
+
+
+def _open(name: str, good: str, *extra_none: str) -> Rule:
+    return Rule((_token_name(name),), good, none_of=(*_NOT_BASE, *extra_none))
+
+
+# First-party names carry no serving words but a Bedrock/vertex suffix; OpenAI's dated
+# snapshots count only when the alias points at them (gpt-4o-2024-05-13 is another model).
+_FIRST_PARTY_WORDS = r"v\d+(?::\d+)?"
+_OPENAI = (
+    ("gpt-4o", "2024-08-06"),
+    ("gpt-4o-mini", "2024-07-18"),
+    ("gpt-4.1", "2025-04-14"),
+    ("gpt-4.1-mini", "2025-04-14"),
+    ("gpt-4.1-nano", "2025-04-14"),
+    ("gpt-5", "2025-08-07"),
+    ("gpt-5-mini", "2025-08-07"),
+    ("gpt-5-nano", "2025-08-07"),
+    ("gpt-5.1", "2025-11-13"),
+    ("gpt-5.2", "2025-12-11"),
+    ("gpt-5.4", "2026-03-05"),
+    ("gpt-5.5", "2026-04-23"),
+)
+# (family, version): Claude names come as claude-sonnet-4-5, claude-sonnet-4.5 or
+# claude-4.5-sonnet, each version with one dated snapshot (-20250929 / @20250929).
+_CLAUDE = (
+    ("sonnet", "4"),
+    ("sonnet", "4.5"),
+    ("sonnet", "4.6"),
+    ("opus", "4"),
+    ("opus", "4.1"),
+    ("opus", "4.5"),
+    ("opus", "4.6"),
+    ("opus", "4.7"),
+    ("opus", "4.8"),
+)
+
+
+def _openai(name: str, snapshot: str) -> Rule:
+    pattern = _token_name(name.replace(".", "[-.]"), snapshot=snapshot, words=_FIRST_PARTY_WORDS)
+    return Rule((pattern,), name, none_of=_NOT_BASE)
+
+
+def _claude(family: str, version: str) -> Rule:
+    number = version.replace(".", "[-.]")
+    name = rf"claude-(?:{family}-{number}|{number}-{family})"
+    return Rule(
+        (_token_name(name, snapshot=r"20\d{6}", words=_FIRST_PARTY_WORDS),),
+        f"claude-{family}-{version}",
+        none_of=_NOT_BASE,
+    )
+
+
+_LLAMA_KIN = (r"deepseek", r"cogito", r"aion", r"-long\b")
+TOKEN_RULES: tuple[Rule, ...] = (
+    # Bedrock's "deepseek.v3-v1:0" is DeepSeek-V3.1 priced as such, under a V3 name.
+    Rule((r"deepseek\.v3-v1:0$",), None, reason="deepseek.v3-v1:0 is named V3 but serves V3.1: ambiguous version"),
+    # Meta Llama (llama-3.3-70b, llama3-3-70b, llama-v3p3-70b, meta-llama-3_3-70b ...).
+    _open(r"llama[-_]?v?3[-_.p]3[-_]70b", "llama-3.3-70b-instruct", *_LLAMA_KIN),
+    _open(r"llama[-_]?v?3[-_.p]1[-_]8b", "llama-3.1-8b-instruct", *_LLAMA_KIN),
+    _open(r"llama[-_]?v?3[-_.p]1[-_]70b", "llama-3.1-70b-instruct", *_LLAMA_KIN),
+    _open(r"llama[-_]?v?3[-_.p]1[-_]405b", "llama-3.1-405b-instruct", *_LLAMA_KIN),
+    _open(r"llama[-_]?4[-_]maverick(?:[-_]17b)?(?:[-_]1(?:28|6)e)?", "llama-4-maverick", *_LLAMA_KIN),
+    _open(r"llama[-_]?4[-_]scout(?:[-_]17b)?(?:[-_]1(?:28|6)e)?", "llama-4-scout", *_LLAMA_KIN),
+    # OpenAI open weights ("-safeguard-" is a guard model).
+    _open(r"gpt-oss-120b", "gpt-oss-120b"),
+    _open(r"gpt-oss-20b", "gpt-oss-20b"),
+    # DeepSeek: each release its own good; "deepseek-chat" / "-reasoner" are moving aliases, unmapped.
+    _open(r"deepseek[-_.]v3", "deepseek-v3"),
+    _open(r"deepseek(?:-chat)?[-_.]v3-0324", "deepseek-v3-0324"),
+    _open(r"deepseek(?:-chat)?[-_.]v3(?:\.|p)1", "deepseek-v3.1"),
+    _open(r"deepseek[-_.]v3(?:\.|p)1-terminus", "deepseek-v3.1-terminus"),
+    _open(r"deepseek[-_.]v3(?:\.|p)2", "deepseek-v3.2"),
+    _open(r"deepseek[-_.]v3(?:\.|p)2-exp", "deepseek-v3.2-exp"),
+    _open(r"deepseek[-_.]r1(?:-671b)?", "deepseek-r1"),
+    _open(r"deepseek[-_.]r1-0528", "deepseek-r1-0528"),
+    _open(r"deepseek[-_.]v4-flash", "deepseek-v4-flash"),
+    _open(r"deepseek[-_.]v4-pro", "deepseek-v4-pro"),
+    # Qwen3: the April hybrid model, and the July 2507 instruct / thinking splits.
+    _open(r"qwen3-235b-a22b", "qwen3-235b-a22b"),
+    _open(r"qwen3-235b-a22b(?:-instruct)?-2507", "qwen3-235b-a22b-instruct-2507"),
+    _open(r"qwen3-235b-a22b-thinking-2507", "qwen3-235b-a22b-thinking-2507"),
+    # OpenRouter's and Vercel's bare "qwen3-coder" is the 480B-A35B instruct model.
+    _open(r"qwen3-coder(?:-480b)?(?:-a35b)?", "qwen3-coder-480b-a35b-instruct"),
+    # Mistral Small: 3 (2501), 3.1 (2503), 3.2 (2506); "mistral-small" / "-latest" are moving aliases.
+    _open(r"mistral-small-(?:24b-instruct-2501|2501)", "mistral-small-3"),
+    _open(r"mistral-small-(?:3[-.]1(?:-24b)?(?:-instruct)?(?:-2503)?|2503)", "mistral-small-3.1"),
+    _open(r"mistral-small-(?:3[-.]2(?:-24b)?(?:-instruct)?(?:-2506)?|2506)", "mistral-small-3.2"),
+    # Kimi K2: 0711 (the original), 0905, thinking, 2.5, 2.6; "kimi-k2-turbo-preview" tracks the latest.
+    _open(r"kimi-k2(?:-0711)?", "kimi-k2", r"kimi-k2-turbo"),
+    _open(r"kimi-k2(?:-instruct)?-0905", "kimi-k2-0905"),
+    _open(r"kimi-k2-thinking", "kimi-k2-thinking"),
+    _open(r"kimi-k2(?:\.|p)5", "kimi-k2.5"),
+    _open(r"kimi-k2(?:\.|p)6", "kimi-k2.6"),
+    # Z.ai GLM ("-air" is a smaller model, "4.5v" / "4.6v" vision models).
+    _open(r"glm-4(?:\.|p)5", "glm-4.5"),
+    _open(r"glm-4(?:\.|p)5-air", "glm-4.5-air"),
+    _open(r"glm-4(?:\.|p)6", "glm-4.6"),
+    # First-party flagships, as sold by their maker and by resellers (Azure, Bedrock, Vertex ...).
+    *(_openai(name, snapshot) for name, snapshot in _OPENAI),
+    *(_claude(family, version) for family, version in _CLAUDE),
+    Rule((_token_name(r"gemini-2[-.]5-pro", words=_FIRST_PARTY_WORDS),), "gemini-2.5-pro", none_of=_NOT_BASE),
+    Rule((_token_name(r"gemini-2[-.]5-flash", words=_FIRST_PARTY_WORDS),), "gemini-2.5-flash", none_of=_NOT_BASE),
+)
+
+# Serving variants recorded alongside the good (quantisation, speed or throughput tiers).
+TOKEN_VARIANT_PATTERN = rf"\b(?:{_TOKEN_VARIANTS})\b"

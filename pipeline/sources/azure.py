@@ -29,6 +29,7 @@ URL = "https://prices.azure.com/api/retail/prices?currencyCode='USD'&$filter=" +
 SKUS: dict[str, tuple[str, int]] = {
     "Standard_NC40ads_H100_v5": ("H100 NVL 94GB", 1),
     "Standard_NC80adis_H100_v5": ("H100 NVL 94GB", 2),
+    "Standard_NCC40ads_H100_v5": ("H100 NVL 94GB", 1),  # confidential-computing variant of NC40ads H100 v5
     "Standard_ND96isr_H100_v5": ("H100 SXM 80GB", 8),
     "Standard_ND96isr_H200_v5": ("H200 SXM 141GB", 8),
     "Standard_ND96isr_MI300X_v5": ("MI300X 192GB", 8),

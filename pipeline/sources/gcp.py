@@ -58,6 +58,8 @@ def parse_gcp_catalog(capture: RawCapture) -> pl.DataFrame:
     frame = read_catalog(capture, COLUMNS)
     frame = frame.with_columns(pl.col("AcceleratorCount").cast(pl.Float64, strict=False).cast(pl.Int64, strict=False))
     vms = frame.filter(pl.col("AcceleratorName").is_null() | (pl.col("AcceleratorName") == ""))
+    if vms.height == 0:
+        raise SchemaDrift(capture.source, "catalog has accelerator rows but no VM rows: bundle prices cannot be formed")
     accs = frame.filter(pl.col("AcceleratorName").is_not_null() & (pl.col("AcceleratorName") != ""))
 
     hosts = vms.select(

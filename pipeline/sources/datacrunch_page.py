@@ -1,0 +1,118 @@
+"""DataCrunch's products page (datacrunch.io/products): instance tables priced per instance-hour.
+
+Each table row is an instance ("1B200.30V", "8B200.240V") with its GPU model ("B200 SXM6 180GB"),
+GPU count, total VRAM and three prices "$29.10/h": on demand, dynamic and spot. The figures are
+for the whole instance, so rows are instance_hour with the GPU count from the "GPU" column.
+A "dynamic" price is re-set daily from demand: it is kept as a rejected on-demand row (with its
+own reason) so a fixed on-demand rate and a floating one are never averaged together.
+Currency is read from each price, never assumed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import polars as pl
+
+from pipeline.models import RawCapture, parsed_frame
+from pipeline.sources._html import (
+    cell_texts,
+    memory_gb,
+    money,
+    page_row,
+    per_gpu,
+    pricing_type_of,
+    table_dom,
+    teaser_reason,
+)
+from pipeline.sources._util import require
+from pipeline.sources.base import Request, Source
+
+PROVIDER = "datacrunch"
+HOSTS = ("datacrunch.io", "www.datacrunch.io")
+URL = "https://datacrunch.io/products"
+DYNAMIC_REASON = "dynamic price (re-set daily from demand), not a fixed on-demand rate"
+
+
+def parse_datacrunch_page(capture: RawCapture) -> pl.DataFrame:
+    """Rows of every table headed "Instance name ... price"; none on the page is schema drift."""
+    tree = table_dom(capture)
+    rows: list[dict[str, Any]] = []
+    for table in tree.css("table"):
+        header: list[str] = []
+        for tr in table.css("tr"):
+            cells = cell_texts(tr)
+            if tr.css_first("td") is None:
+                header = [h.lower() for h in cells]
+                continue
+            if "instance name" in header and len(cells) == len(header):
+                rows += _rows(capture, header, cells)
+    require(len(rows) > 0, capture, "no DataCrunch instance table ('Instance name' ... price columns) found")
+    return parsed_frame(rows)
+
+
+def _number(text: str | None) -> Decimal | None:
+    match = re.search(r"\d+(?:\.\d+)?", text or "")
+    if match is None:
+        return None
+    try:
+        return Decimal(match.group(0))
+    except InvalidOperation:
+        return None
+
+
+def _rows(capture: RawCapture, header: list[str], cells: list[str]) -> list[dict[str, Any]]:
+    """One row per priced column of an instance."""
+    col = dict(zip(header, cells, strict=True))
+    sku = col["instance name"]
+    model = col.get("gpu model") or sku
+    count_number = _number(col.get("gpu"))
+    count = int(count_number) if count_number is not None and count_number == int(count_number) else None
+    vram = _number(col.get("vram"))
+    memory = memory_gb(model)
+    if memory is None and vram is not None and count:
+        memory = float(vram / count)
+    rows: list[dict[str, Any]] = []
+    for title, text in col.items():
+        if "price" not in title:
+            continue
+        amount = money(text)
+        if amount is None:
+            continue  # "-" / sold out: nothing priced
+        dynamic = "dynamic" in title
+        pricing_type = "on_demand" if dynamic else pricing_type_of(title)
+        reason = teaser_reason(text) or (DYNAMIC_REASON if dynamic else None)
+        if pricing_type is None:
+            pricing_type, reason = "on_demand", reason or f"price column {title!r} names no pricing type"
+        per_gpu_price = per_gpu(text) or per_gpu(title)
+        rows.append(
+            page_row(
+                capture,
+                PROVIDER,
+                sku=sku,
+                label=model,
+                pricing_type=pricing_type,
+                gpu_count=1 if per_gpu_price else count,
+                gpu_memory_gb=memory,
+                price_per="gpu_hour" if per_gpu_price else "instance_hour",
+                price_native=amount[0],
+                currency=amount[1],
+                reject_reason=reason,
+                attributes=json.dumps({"column": title, "price_text": text, "instance_gpus": count, "vram": str(vram)}),
+            )
+        )
+    return rows
+
+
+SOURCE = Source(
+    name="datacrunch-page",
+    product="gpu_hour",
+    hosts=HOSTS,
+    requests=(Request(url=URL),),
+    parse=parse_datacrunch_page,
+    description="DataCrunch products page (per instance-hour: on-demand, spot; dynamic kept as rejected)",
+    providers=(PROVIDER,),
+)

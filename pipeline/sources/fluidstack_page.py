@@ -1,0 +1,119 @@
+"""Fluidstack's GPU pricing page: per-GPU-hour on-demand and commitment prices.
+
+The page has been two shapes: a div grid (`.pricing-row`, 2023) and a `<table>` (2025).
+Both are read into the same (header, cells) form so one interpreter reads the columns by
+their names: "On-Demand" is on_demand, "6 Month" / "1 Year" a reserved term, "VRAM" the
+memory per GPU. Columns such as "Max vCPUs per GPU ($0.01/hr)" price CPUs, not GPUs, and
+are not read. The table's other columns are per GPU, and so are its prices.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import polars as pl
+
+from pipeline.models import RawCapture, parsed_frame
+from pipeline.sources._html import TEASER_REASON, dom, is_teaser, money, node_text
+from pipeline.sources._html_b import gpu_row, hgx_label, is_no_price, reserved_term
+from pipeline.sources._util import require
+from pipeline.sources.base import Request, SchemaDrift, Source
+
+HOSTS = ("www.fluidstack.io", "fluidstack.io")
+URL = "https://www.fluidstack.io/pricing"
+
+Table = tuple[list[str], list[tuple[str, list[str]]]]
+
+
+def _grid(capture: RawCapture) -> Table | None:
+    """2023 shape: `.pricing__top-headline` headers, `.pricing-row` rows of `.pricing__text` cells."""
+    tree = dom(capture)
+    headers = [node_text(n) for n in tree.css(".pricing__top-headline")]
+    rows = []
+    for row in tree.css(".pricing-row"):
+        name = node_text(row.css_first(".pricing__headline"))
+        cells = [node_text(n) for n in row.css(".pricing__text")]
+        if name and cells:
+            rows.append((name, cells))
+    return (headers, rows) if headers and rows else None
+
+
+def _table(capture: RawCapture) -> Table | None:
+    """2025 shape: `table.pricing_table`, the model in each row's `<th>`, figures in `<td>`s."""
+    table = dom(capture).css_first("table.pricing_table")
+    if table is None:
+        return None
+    headers = [node_text(n) for n in table.css("thead th")]
+    rows = []
+    for tr in table.css("tbody tr"):
+        name = node_text(tr.css_first("th"))
+        cells = [node_text(n) for n in tr.css("td")]
+        if name and cells:
+            rows.append((name, cells))
+    return (headers, rows) if headers and rows else None
+
+
+def _price_columns(headers: list[str]) -> list[tuple[int, str, str]]:
+    """(cell index, pricing type, header) for the GPU price columns; cell index skips the model column."""
+    columns = []
+    for i, header in enumerate(headers[1:]):
+        text = header.lower()
+        if text.startswith("max") or not re.search(r"\b(cost|price)\b", text):
+            continue
+        if "on-demand" in text or "on demand" in text:
+            columns.append((i, "on_demand", header))
+        elif (term := reserved_term(header)) is not None:
+            columns.append((i, term, header))
+    return columns
+
+
+def parse_fluidstack_page(capture: RawCapture) -> pl.DataFrame:
+    found = _grid(capture) or _table(capture)
+    if found is None:
+        raise SchemaDrift(capture.source, "unexpected structure: no Fluidstack pricing grid or pricing_table")
+    headers, rows = found
+    require(headers[0].lower() in ("gpu model", "model"), capture, f"first column is {headers[0]!r}, not the GPU model")
+    columns = _price_columns(headers)
+    require(bool(columns), capture, f"no on-demand or term price column in headers {headers}")
+    vram = next((i for i, h in enumerate(headers[1:]) if h.lower().startswith("vram")), None)
+    out: list[dict[str, Any]] = []
+    for name, cells in rows:
+        memory = cells[vram] if vram is not None and vram < len(cells) else ""
+        for index, pricing_type, header in columns:
+            if index >= len(cells) or is_no_price(cells[index]):
+                continue
+            figure = money(cells[index])
+            out.append(
+                gpu_row(
+                    capture,
+                    "fluidstack",
+                    "neocloud",
+                    sku=name,
+                    label=hgx_label(name),
+                    pricing_type=pricing_type,
+                    gpu_count=1,
+                    gpu_memory_gb=float(memory) if re.fullmatch(r"\d+(\.\d+)?", memory) else None,
+                    price_per="gpu_hour",
+                    price_native=figure[0] if figure else cells[index],
+                    currency=figure[1] if figure else None,
+                    reject_reason=TEASER_REASON
+                    if is_teaser(cells[index])
+                    else (None if figure else f"price cell {cells[index]!r} is not an amount"),
+                    attributes=json.dumps({"column": header}),
+                )
+            )
+    require(bool(out), capture, "pricing grid has no priced cells")
+    return parsed_frame(out)
+
+
+SOURCE = Source(
+    name="fluidstack-page",
+    product="gpu_hour",
+    hosts=HOSTS,
+    requests=(Request(url=URL),),
+    parse=parse_fluidstack_page,
+    description="Fluidstack pricing page (per GPU-hour: on-demand and commitment-term columns)",
+    providers=("fluidstack",),
+)

@@ -1,0 +1,136 @@
+"""Lambda's GPU cloud pricing page (lambdalabs.com/service/gpu-cloud, now lambda.ai/pricing).
+
+Two archived shapes are read, both HTML tables with one row per machine:
+- 2023: "8x NVIDIA H100 SXM | 80 GB | ... | $20.72 / hr" — the whole machine's hourly price, so
+  the row is instance_hour with the machine's GPU count; and a reserved-cluster table whose
+  "Per Hour Price" is "$1.89/H100/hour" with a "Term" column ("3-years" -> reserved_3y).
+- 2024: "On-demand 8x NVIDIA H100 SXM | 80 GB | ... | $2.99 / GPU / hr" — per GPU-hour, with the
+  pricing type leading the row name.
+A price is per GPU only when its cell or column says so. Rows without a figure ("CONTACT SALES")
+are not priced and yield no row. The label is what the page says (GPU column, else the machine
+name) plus the VRAM column, so "NVIDIA A100 | 40 GB" stays without a form factor and is left
+for the identity rules to reject as ambiguous.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import polars as pl
+
+from pipeline.models import RawCapture, parsed_frame
+from pipeline.sources._html import (
+    NO_TERM_REASON,
+    cell_texts,
+    commitment,
+    memory_gb,
+    money,
+    page_row,
+    per_gpu,
+    pricing_type_of,
+    sized_name,
+    table_dom,
+    teaser_reason,
+)
+from pipeline.sources._util import require
+from pipeline.sources.base import Request, Source
+
+PROVIDER = "lambda"
+HOSTS = ("lambda.ai", "www.lambda.ai", "lambdalabs.com", "www.lambdalabs.com")
+URL = "https://lambda.ai/pricing"
+
+# A row name may lead with its pricing type ("On-demand 8x NVIDIA H100 SXM"); a row may also carry
+# it in a cell of its own ("Reserved", "Sprint").
+_KIND = re.compile(r"^(on[\s-]?demand|reserved|sprint)\b\s*", re.IGNORECASE)
+_VRAM = re.compile(r"^\d+(?:\.\d+)?\s*GB$", re.IGNORECASE)
+
+
+def parse_lambda_page(capture: RawCapture) -> pl.DataFrame:
+    """Rows of every machine table on the page; a page without one is schema drift."""
+    tree = table_dom(capture)
+    for badge in tree.css("span.tag"):  # "New" badges inside GPU names
+        badge.decompose()
+    rows: list[dict[str, Any]] = []
+    for table in tree.css("table"):
+        header: list[str] = []
+        for tr in table.css("tr"):
+            cells = cell_texts(tr)
+            if tr.css_first("td") is None:
+                header = cells
+                continue
+            row = _row(capture, header, cells)
+            if row is not None:
+                rows.append(row)
+    require(len(rows) > 0, capture, "no Lambda machine rows ('8x NVIDIA ...' with a $ price) found")
+    return parsed_frame(rows)
+
+
+def _column(header: list[str], cells: list[str], *names: str, exact: bool = False) -> str | None:
+    """The cell under the first header that is (or, unless exact, contains) one of `names`."""
+    for i, title in enumerate(header):
+        lowered = title.lower().rstrip("*")
+        if i < len(cells) and any((lowered == n) if exact else (n in lowered) for n in names):
+            return cells[i]
+    return None
+
+
+def _row(capture: RawCapture, header: list[str], cells: list[str]) -> dict[str, Any] | None:
+    machine_at = next((i for i, c in enumerate(cells) if sized_name(_KIND.sub("", c))), None)
+    price_at = next((i for i in reversed(range(len(cells))) if money(cells[i])), None)
+    if machine_at is None or price_at is None:
+        return None  # not a machine row, or a machine without a figure ("CONTACT SALES")
+    price_text = cells[price_at]
+    price_header = header[price_at] if price_at < len(header) else ""  # "PRICE/GPU/HR", "Per Hour Price"
+    machine = cells[machine_at]
+    sized = sized_name(_KIND.sub("", machine))
+    assert sized is not None
+    count, name = sized
+    kind_match = _KIND.match(machine) or (_KIND.match(cells[0]) if machine_at > 0 else None)
+    kind = kind_match.group(1) if kind_match else ""
+
+    gpu_column = _column(header, cells, "gpu", exact=True)
+    model = gpu_column if gpu_column else name
+    if gpu_column and "NVIDIA" in name.upper() and "NVIDIA" not in gpu_column.upper():
+        model = f"NVIDIA {gpu_column}"
+    vram = _column(header, cells, "vram", "gpu memory")
+    if vram is None:
+        vram = next((c for i, c in enumerate(cells) if i != machine_at and _VRAM.match(c)), None)
+    memory = memory_gb(vram) if vram else None
+    term = _column(header, cells, "term")
+
+    pricing_type = "on_demand"
+    if kind and not kind.lower().startswith("on"):
+        pricing_type = (commitment(term) if term else None) or pricing_type_of(kind) or "reserved_unspecified"
+    whole_machine = not (per_gpu(price_text) or per_gpu(price_header))
+    amount = money(price_text)
+    assert amount is not None
+    label = f"{model} {memory:g}GB" if memory and memory_gb(model) is None else model
+    return page_row(
+        capture,
+        PROVIDER,
+        sku=f"{count}x {label}",
+        label=label,
+        pricing_type=pricing_type,
+        gpu_count=count if whole_machine else 1,
+        gpu_memory_gb=memory,
+        price_per="instance_hour" if whole_machine else "gpu_hour",
+        price_native=amount[0],
+        currency=amount[1],
+        reject_reason=teaser_reason(price_text) or (NO_TERM_REASON if pricing_type == "reserved_unspecified" else None),
+        attributes=json.dumps(
+            {"machine": machine, "machine_gpus": count, "kind": kind or None, "term": term, "price_text": price_text}
+        ),
+    )
+
+
+SOURCE = Source(
+    name="lambda-page",
+    product="gpu_hour",
+    hosts=HOSTS,
+    requests=(Request(url=URL),),
+    parse=parse_lambda_page,
+    description="Lambda GPU cloud pricing page (HTML table; USD per machine-hour or per GPU-hour as the page says)",
+    providers=(PROVIDER,),
+)

@@ -1,0 +1,152 @@
+"""Paperspace's pricing page: one card per single-GPU machine, priced per hour.
+
+A card's machine has one GPU and "Multi-GPU instances ... multiply the specs and price", so
+the card price is per GPU-hour. Starred prices ("2.24*") are explained by footnotes below the
+cards ("*$2.24/hour pricing is for a 3-year commitment"), so a star turns the card into a
+reserved_<term> price; a footnote that also states the on-demand price ("On-demand pricing for
+H100 is $6.00/hour") adds that on-demand row. Price blocks the page hides (`.hide`) are not
+shown to buyers and are not read; neither is system RAM ("90GB RAM"), which is not GPU memory.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+import polars as pl
+from selectolax.parser import Node
+
+from pipeline.models import RawCapture, parsed_frame
+from pipeline.sources._html import TEASER_REASON, dom, is_teaser, money, node_text
+from pipeline.sources._html_b import classes, gpu_row, hgx_label, memory_gb, reserved_term
+from pipeline.sources._util import require
+from pipeline.sources.base import Request, Source
+
+HOSTS = ("www.paperspace.com", "paperspace.com")
+URL = "https://www.paperspace.com/pricing"
+_ON_DEMAND_NOTE = re.compile(
+    r"on-demand pricing for (?P<name>[\w-]+) is (?P<price>\S+?)/hour(?:\s*\((?P<also>[^)]*)\))?", re.IGNORECASE
+)
+
+
+def _hidden(node: Node) -> bool:
+    return "hide" in classes(node)
+
+
+def _footnotes(tree: Node) -> dict[str, str]:
+    """Footnote text by its marker ("*", "**"), from paragraphs that start with stars."""
+    notes: dict[str, str] = {}
+    for p in tree.css("p"):
+        text = node_text(p)
+        match = re.match(r"(\*+)\s*(.*)", text)
+        if match:
+            notes.setdefault(match.group(1), match.group(2))
+    return notes
+
+
+def _gpu_spec(card: Node) -> str:
+    """The visible spec line that describes the GPU ("NVIDIA HGX H100 GPU", "16 GB GPU")."""
+    for spec_list in card.css("ul"):
+        if _hidden(spec_list):
+            continue
+        for item in spec_list.css("li"):
+            text = node_text(item)
+            if re.search(r"\bGPU\b", text) and not re.search(r"\bRAM\b", text):
+                return text
+    return ""
+
+
+def parse_paperspace_page(capture: RawCapture) -> pl.DataFrame:
+    tree = dom(capture)
+    cards = [c for c in tree.css(".instance-blocks-flex") if c.css_first(".instance-names") is not None]
+    require(bool(cards), capture, "no `.instance-blocks-flex` machine cards")
+    notes = _footnotes(tree.root) if tree.root is not None else {}
+    out: list[dict[str, Any]] = []
+    for card in cards:
+        name = node_text(card.css_first(".instance-names"))
+        spec = _gpu_spec(card)
+        spec_memory = re.search(r"(\d+)\s*GB GPU", spec)
+        memory = float(spec_memory.group(1)) if spec_memory else memory_gb(name)
+        label = hgx_label(f"{name} ({spec})" if spec else name)
+        multi = node_text(card.css_first(".pricing-multigpu-info"))
+        for wrap in card.css(".instance-price-wrap"):
+            if _hidden(wrap):
+                continue
+            shown = node_text(wrap)
+            figure_text = node_text(wrap.css_first(".instance-price-2"))
+            star = re.search(r"(\*+)\s*$", figure_text)
+            pricing_type, reason, note = "on_demand", None, None
+            if star:
+                note = notes.get(star.group(1))
+                term = reserved_term(note) if note and "commitment" in note.lower() else None
+                if term is not None:
+                    pricing_type = term
+                else:
+                    reason = f"price carries footnote {star.group(1)!r} that does not state a commitment term"
+            figure = money(shown)
+            if is_teaser(shown):
+                reason = TEASER_REASON
+            out.append(
+                gpu_row(
+                    capture,
+                    "paperspace",
+                    "neocloud",
+                    sku=name,
+                    label=label,
+                    pricing_type=pricing_type,
+                    gpu_count=1,
+                    gpu_memory_gb=memory,
+                    price_per="gpu_hour",
+                    price_native=figure[0] if figure else figure_text,
+                    currency=figure[1] if figure else None,
+                    reject_reason=reason if figure else f"price {shown!r} is not an amount",
+                    attributes=json.dumps({"shown": shown, "footnote": note, "multi_gpu": multi}),
+                )
+            )
+            if note:
+                out.extend(_on_demand_from_note(capture, note, name, label, memory, multi))
+    require(bool(out), capture, "machine cards carry no visible price")
+    return parsed_frame(out)
+
+
+def _on_demand_from_note(
+    capture: RawCapture, note: str, name: str, label: str, memory: float | None, multi: str
+) -> list[dict[str, Any]]:
+    """The on-demand price a commitment footnote states for this card's machine, if it states one."""
+    match = _ON_DEMAND_NOTE.search(note)
+    if match is None or match.group("name").lower() != name.lower():
+        return []
+    figure = money(match.group("price"))
+    if figure is None:
+        return []
+    return [
+        gpu_row(
+            capture,
+            "paperspace",
+            "neocloud",
+            sku=name,
+            label=label,
+            pricing_type="on_demand",
+            gpu_count=1,
+            gpu_memory_gb=memory,
+            price_per="gpu_hour",
+            price_native=figure[0],
+            currency=figure[1],
+            reject_reason=None,
+            attributes=json.dumps(
+                {"shown": match.group(0), "footnote": note, "also_shown": match.group("also"), "multi_gpu": multi}
+            ),
+        )
+    ]
+
+
+SOURCE = Source(
+    name="paperspace-page",
+    product="gpu_hour",
+    hosts=HOSTS,
+    requests=(Request(url=URL),),
+    parse=parse_paperspace_page,
+    description="Paperspace pricing page (per GPU-hour single-GPU machines; starred prices are commitments)",
+    providers=("paperspace",),
+)

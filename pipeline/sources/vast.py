@@ -1,0 +1,179 @@
+"""Vast.ai bundles (offer search) API: one row per live marketplace offer.
+
+Each offer is a rentable slice of one host machine, priced for all its GPUs per hour.
+`dph_total` adds the default disk to the GPU price (`dph_base` = `search.gpuCostPerHour`),
+so the quote is the GPU compute price and the storage-inclusive total is kept in
+`attributes`, with the offer, machine and host ids that make the quote executable.
+
+Two shapes are read: the full search reply (`{"offers": [...]}`) and a bare list of
+offers reduced to `gpu_name`, `gpu_ram`, `num_gpus`, `dph_total` (no ids, no GPU-only
+price: the storage-inclusive total is then the only figure, and is flagged as such).
+
+The live requests ask for one GPU model each, ascending by `dph_total` and capped at the
+server's page clamp: a full page drops the largest (often cheapest per GPU) offers first.
+"""
+
+from __future__ import annotations
+
+import json
+from decimal import Decimal
+from typing import Any
+from urllib.parse import quote
+
+import polars as pl
+
+from pipeline.models import RawCapture, decimal_text, parsed_frame
+from pipeline.sources._util import load_json, require, to_decimal
+from pipeline.sources.base import Request, Source
+
+HOSTS = ("console.vast.ai",)
+URL_BASE = "https://console.vast.ai/api/v0/bundles/"
+PAGE_LIMIT = 64  # the server clamps larger limits to about this many offers
+GPU_NAMES = ("H100 SXM", "H100 NVL", "H100 PCIE", "H200", "H200 NVL", "B200", "A100 SXM4", "A100 PCIE", "L40S")
+MIB_PER_GIB = Decimal(1024)
+
+# Offer fields kept verbatim in attributes (the detail a buyer needs to rent this exact offer).
+_KEPT = (
+    "ask_contract_id",
+    "bundle_id",
+    "machine_id",
+    "host_id",
+    "reliability",
+    "reliability2",
+    "verification",
+    "geolocation",
+    "gpu_frac",
+    "gpu_total_ram",
+    "dph_total",
+    "dph_base",
+    "storage_total_cost",
+    "min_bid",
+    "is_bid",
+    "rentable",
+    "rented",
+    "start_date",
+    "end_date",
+    "cpu_cores_effective",
+    "cpu_ram",
+    "disk_space",
+    "inet_down",
+    "inet_up",
+)
+
+
+def query_url(gpu_name: str) -> str:
+    q = {
+        "gpu_name": {"eq": gpu_name},
+        "rentable": {"eq": True},
+        "type": "on-demand",
+        "order": [["dph_total", "asc"]],
+        "limit": PAGE_LIMIT,
+    }
+    return URL_BASE + "?q=" + quote(json.dumps(q, separators=(",", ":")))
+
+
+def _plain_json(value: Any) -> Any:
+    """JSON-safe copy: integral Decimals become ints, others exact decimal text (never float)."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() and abs(value) < 2**63 else decimal_text(value)
+    if isinstance(value, dict):
+        return {k: _plain_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_plain_json(v) for v in value]
+    return value
+
+
+def _count(value: Any) -> int | None:
+    dec = to_decimal(value)
+    return int(dec) if dec is not None and dec == dec.to_integral_value() and dec > 0 else None
+
+
+def _region(geolocation: Any) -> str | None:
+    """Vast geolocation is "<region>, <CC>", with an empty region for some hosts (", US")."""
+    text = str(geolocation or "").strip(" ,")
+    return text or None
+
+
+def _offer_row(capture: RawCapture, offer: dict[str, Any], index: int, full: bool) -> dict[str, Any]:
+    gpu_name = str(offer.get("gpu_name") or "").strip()
+    count = _count(offer.get("num_gpus"))
+    ram_mib = to_decimal(offer.get("gpu_ram"))
+    memory = ram_mib / MIB_PER_GIB if ram_mib is not None and ram_mib > 0 else None
+    total = to_decimal(offer.get("dph_total"))
+    if full:
+        nested = offer.get("search")
+        search: dict[str, Any] = nested if isinstance(nested, dict) else {}
+        raw_price = offer.get("dph_base", search.get("gpuCostPerHour"))
+        price_field = "dph_base"
+    else:
+        raw_price = offer.get("dph_total")
+        price_field = "dph_total"
+    price = to_decimal(raw_price)
+
+    reason = None
+    if not gpu_name:
+        reason = "offer without gpu_name"
+    elif price is None:
+        reason = f"{price_field} {raw_price!r} is not a number"
+    elif count is None:
+        reason = f"num_gpus {offer.get('num_gpus')!r} is not a positive whole number"
+    elif offer.get("is_bid") is True:
+        reason = "interruptible (bid) offer: the figure is a bid, not an on-demand ask"
+    elif offer.get("rentable") is False or offer.get("rented") is True:
+        reason = "offer is not rentable now (rented or withdrawn)"
+
+    offer_id = offer.get("id")
+    attributes: dict[str, Any] = {"price_field": price_field, "num_gpus": count, "gpu_ram_mib": ram_mib}
+    if full:
+        attributes["offer_id"] = offer_id
+        attributes.update({k: offer[k] for k in _KEPT if k in offer})
+    else:
+        attributes.update({"dph_total": total, "includes_storage": True, "list_index": index})
+    gb = int(memory.to_integral_value()) if memory is not None else None
+    return {
+        "source": capture.source,
+        "provider": "vast",
+        "provider_class": "marketplace",
+        "input_tier": "executable",
+        "sku": str(_plain_json(offer_id)) if offer_id is not None else f"{count or '?'}x-{gpu_name or '?'}",
+        "label": f"{gpu_name} {gb}GB" if gb is not None else gpu_name,
+        "product": "gpu_hour",
+        "pricing_type": "on_demand",
+        "region": _region(offer.get("geolocation")),
+        "gpu_count": count,
+        "gpu_memory_gb": float(memory) if memory is not None else None,
+        "unit": "gpu_hour",
+        "price_per": "instance_hour",
+        "price_native": decimal_text(price) if price is not None else (None if raw_price is None else str(raw_price)),
+        "currency": "USD",
+        "observed_at": capture.fetched_at,
+        "reject_reason": reason,
+        "attributes": json.dumps(_plain_json(attributes)),
+    }
+
+
+def parse_vast(capture: RawCapture) -> pl.DataFrame:
+    doc = load_json(capture)
+    full = isinstance(doc, dict)
+    offers = doc.get("offers") if isinstance(doc, dict) else doc
+    require(isinstance(offers, list), capture, "expected {'offers': [...]} or a list of offers")
+    assert isinstance(offers, list)
+    require(len(offers) > 0, capture, "no offers")
+    for offer in offers:
+        require(
+            isinstance(offer, dict) and "gpu_name" in offer and "num_gpus" in offer and "dph_total" in offer,
+            capture,
+            "offer without gpu_name/num_gpus/dph_total",
+        )
+    return parsed_frame([_offer_row(capture, offer, i, full) for i, offer in enumerate(offers)])
+
+
+SOURCE = Source(
+    name="vast",
+    product="gpu_hour",
+    hosts=HOSTS,
+    requests=tuple(Request(url=query_url(name)) for name in GPU_NAMES),
+    parse=parse_vast,
+    description="Vast.ai bundles search, rentable on-demand offers per GPU model (USD per offer-hour, GPU part)",
+    providers=("vast",),
+)
