@@ -78,6 +78,7 @@ class ReplayEntry:
     fetched_at: datetime
     headers: tuple[tuple[str, str], ...] = ()
     delay_seconds: float = 0.0
+    truncate_at: int | None = None  # fault injection: declare the full length, send this many bytes, hang up
 
 
 @dataclass(frozen=True)
@@ -106,6 +107,7 @@ class CaptureSet:
                     fetched_at=datetime.fromisoformat(e["fetched_at"]) if "fetched_at" in e else default_time,
                     headers=tuple((str(k), str(v)) for k, v in e.get("headers", {}).items()),
                     delay_seconds=float(e.get("delay_seconds", 0)),
+                    truncate_at=int(e["truncate_at"]) if e.get("truncate_at") is not None else None,
                 )
             )
         return cls(name=manifest.get("name", root.name), root=root, fetched_at=default_time, entries=tuple(entries))
@@ -149,7 +151,9 @@ class _Handler(BaseHTTPRequestHandler):
             self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         with suppress(BrokenPipeError, ConnectionResetError):  # the client gave up (e.g. a timeout test)
-            self.wfile.write(body)
+            self.wfile.write(body if entry.truncate_at is None else body[: entry.truncate_at])
+        if entry.truncate_at is not None:
+            self.close_connection = True
 
     do_GET = _serve
     do_POST = _serve

@@ -40,6 +40,8 @@ class RawCapture:
     http_status: int = 200
     content_type: str = "application/json"
     method: str = "GET"
+    # For an archived snapshot replayed by a backfill: the snapshot is the state in force until this time.
+    in_force_until: datetime | None = None
 
     def __post_init__(self) -> None:
         if self.fetched_at.tzinfo is None:
@@ -74,6 +76,7 @@ PARSED_SCHEMA: dict[str, pl.DataType] = {
     "observed_at": UTC_DATETIME,
     "reject_reason": pl.String(),
     "attributes": pl.String(),
+    "in_force_until": UTC_DATETIME,
 }
 
 QUOTE_SCHEMA: dict[str, pl.DataType] = {
@@ -99,6 +102,7 @@ QUOTE_SCHEMA: dict[str, pl.DataType] = {
     "unit": pl.String(),
     "observed_at": UTC_DATETIME,
     "attributes": pl.String(),
+    "in_force_until": UTC_DATETIME,
 }
 
 REJECTION_SCHEMA: dict[str, pl.DataType] = {
@@ -113,6 +117,7 @@ REJECTION_SCHEMA: dict[str, pl.DataType] = {
     "unit": pl.String(),
     "price_native": pl.String(),
     "currency": pl.String(),
+    "good": pl.String(),
     "rule": pl.String(),
     "reason": pl.String(),
     "observed_at": UTC_DATETIME,

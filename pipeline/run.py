@@ -9,8 +9,9 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, date, datetime
 from pathlib import Path
 
 import httpx
@@ -19,11 +20,12 @@ import polars as pl
 from pipeline import sources as source_registry
 from pipeline.capture import CaptureSet, CaptureStore, replay_server
 from pipeline.config import SAMPLES_DIR, Paths, paths
-from pipeline.index.fixing import Fixing, compute_all
-from pipeline.methodology import Methodology, load
+from pipeline.index.fixing import Fixing, compute_all, lookback
+from pipeline.methodology import CURRENT, Methodology, load
 from pipeline.models import RawCapture
 from pipeline.normalize import normalise
 from pipeline.publish import write_publication
+from pipeline.publish.signing import SigningKey, load_signing_key
 from pipeline.sources import Fetcher, Request, Source, SourceError
 from pipeline.store import Warehouse
 
@@ -64,24 +66,21 @@ def capture(
     capture_set: CaptureSet | None = None,
     clock: Callable[[], datetime] | None = None,
     timeout: float = 30.0,
+    concurrency: int = 4,
+    retries: int = 1,
 ) -> list[SourceOutcome]:
     """Fetch every selected source (from the replay server when a capture set is given) and keep the bodies."""
     selected = list(selected)
-    outcomes: list[SourceOutcome] = []
     now = clock or (lambda: datetime.now(UTC))
     if capture_set is not None:
         fixed = now if clock is not None else (lambda: capture_set.fetched_at)
         with replay_server(capture_set.entries) as base, httpx.Client(timeout=timeout) as client:
-            fetcher = Fetcher(client=client, replay_base=base, clock=fixed, retries=1, sleep=lambda s: None)
-            outcomes = [
-                _capture_one(_as_replayed(s, capture_set), fetcher, warehouse, store, capture_set.name)
-                for s in selected
-            ]
-    else:
-        with httpx.Client(timeout=timeout, follow_redirects=False) as client:
-            fetcher = Fetcher(client=client, clock=now)
-            outcomes = [_capture_one(s, fetcher, warehouse, store, None) for s in selected]
-    return outcomes
+            fetcher = Fetcher(client=client, replay_base=base, clock=fixed, retries=retries, sleep=lambda s: None)
+            fetched = _fetch_all([_as_replayed(s, capture_set) for s in selected], fetcher, concurrency)
+            return [_record(o, warehouse, store, capture_set.name) for o in fetched]
+    with httpx.Client(timeout=timeout, follow_redirects=False) as client:
+        fetcher = Fetcher(client=client, clock=now)
+        return [_record(o, warehouse, store, None) for o in _fetch_all(selected, fetcher, concurrency)]
 
 
 def _as_replayed(source: Source, capture_set: CaptureSet) -> Source:
@@ -90,24 +89,37 @@ def _as_replayed(source: Source, capture_set: CaptureSet) -> Source:
     return replace(source, requests=recorded) if recorded else source
 
 
-def _capture_one(
-    source: Source, fetcher: Fetcher, warehouse: Warehouse, store: CaptureStore, replayed_from: str | None
+def _fetch_all(selected: list[Source], fetcher: Fetcher, concurrency: int) -> list[tuple[SourceOutcome, datetime]]:
+    """Fetch sources concurrently (bounded); one source's failure is its own outcome, never the others'."""
+
+    def one(source: Source) -> tuple[SourceOutcome, datetime]:
+        started = fetcher.clock()
+        captures, error = fetch_source(source, fetcher)
+        return SourceOutcome(source=source.name, captures=captures, error=error), started
+
+    with ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="cix-fetch") as pool:
+        return list(pool.map(one, selected))  # in the order of `selected`, so loads stay deterministic
+
+
+def _record(
+    fetched: tuple[SourceOutcome, datetime], warehouse: Warehouse, store: CaptureStore, replayed_from: str | None
 ) -> SourceOutcome:
-    started = fetcher.clock()
-    captures, error = fetch_source(source, fetcher)
-    for c in captures:
+    """Keep every body received and record the attempt, success or error."""
+    outcome, started = fetched
+    for c in outcome.captures:
         warehouse.record_capture(c, store.put(c), replayed_from)
+    error = outcome.error
     if error is not None:
-        log.warning("source %s failed: %s", source.name, error.reason)
+        log.warning("source %s failed: %s", outcome.source, error.reason)
     warehouse.record_source_run(
-        source.name,
+        outcome.source,
         started,
         "error" if error else "ok",
         error.kind if error else None,
         error.reason if error else None,
-        len(captures),
+        len(outcome.captures),
     )
-    return SourceOutcome(source=source.name, captures=captures, error=error)
+    return outcome
 
 
 def parse_and_normalise(capture: RawCapture, m: Methodology) -> tuple[pl.DataFrame, pl.DataFrame]:
@@ -147,9 +159,21 @@ def gate_and_load(
 
 
 def process(
-    outcome: SourceOutcome, warehouse: Warehouse, m: Methodology, *, ingested_at: datetime, gate: bool = True
+    outcome: SourceOutcome,
+    warehouse: Warehouse,
+    m: Methodology,
+    *,
+    ingested_at: datetime,
+    gate: bool = True,
+    group_gate: bool = False,
 ) -> SourceOutcome:
-    """Parse, normalise, gate and load every capture of one source; record what failed and why."""
+    """Parse, normalise, gate and load every capture of one source; record what failed and why.
+
+    With `group_gate` (backfills of many files) the suite first runs once over all batches together;
+    only if that fails is each batch checked on its own, so a bad file still fails alone."""
+    from pipeline.quality import check_batch
+
+    batches = []
     for c in outcome.captures:
         try:
             quotes, rejections = parse_and_normalise(c, m)
@@ -157,6 +181,14 @@ def process(
             outcome.error = exc
             warehouse.record_source_run(c.source, ingested_at, "error", exc.kind, exc.reason, len(outcome.captures))
             continue
+        batches.append((c, quotes, rejections))
+    if gate and group_gate and len(batches) > 1:
+        together = check_batch(pl.concat([q for _, q, _ in batches]), m.bounds)
+        if together.success:
+            for c, quotes, _ in batches:
+                warehouse.record_check(c, together.suite, True, quotes.height, [], ingested_at)
+            gate = False
+    for c, quotes, rejections in batches:
         if gate_and_load(c, quotes, rejections, warehouse, m, ingested_at=ingested_at, gate=gate):
             outcome.loaded_quotes += quotes.height
             outcome.rejections += rejections.height
@@ -166,17 +198,45 @@ def process(
 
 
 def fix(
-    day: date, warehouse: Warehouse, m: Methodology, *, recorded_at: datetime, reason: str = "initial determination"
+    day: date,
+    warehouse: Warehouse,
+    m: Methodology,
+    *,
+    recorded_at: datetime,
+    reason: str = "initial determination",
+    force: bool = False,
+    codes: list[str] | None = None,
 ) -> list[Fixing]:
-    at = datetime.combine(day, m.fixing_time, tzinfo=UTC)
-    quotes = warehouse.quotes_between(at - timedelta(hours=m.max_age_hours), at)
-    fixings = compute_all(quotes, day, m)
-    warehouse.store_fixings(fixings, recorded_at, reason)
+    """Compute and record the day's fixings (all indices, or `codes`) from the stored quotes."""
+    fixings = [f for f in compute_day(day, warehouse, m) if codes is None or f.index_code in codes]
+    warehouse.store_fixings(fixings, recorded_at, reason, republish_threshold=m.republish_threshold, force=force)
     return fixings
 
 
-def publish(day: date, warehouse: Warehouse, root: Path) -> list[Path]:
-    return write_publication(day, warehouse.fixings(day), root)
+def compute_day(day: date, warehouse: Warehouse, m: Methodology) -> list[Fixing]:
+    """The day's fixings from what the warehouse holds now (nothing is written)."""
+    at = datetime.combine(day, m.fixing_time, tzinfo=UTC)
+    quotes = warehouse.quotes_between(at - lookback(m), at)
+    return compute_all(quotes, day, m)
+
+
+def publish(
+    day: date,
+    warehouse: Warehouse,
+    root: Path,
+    version: str = CURRENT,
+    *,
+    key: SigningKey | None = None,
+    home: Path | None = None,
+) -> list[Path]:
+    """Write and sign the day's fixings in force under one methodology version (the current one at the top)."""
+    folder = root / day.isoformat() if version == CURRENT else root / day.isoformat() / f"methodology-v{version}"
+    signing = key or load_signing_key(home or paths().home)
+    history = warehouse.frame(
+        "SELECT * FROM fixing WHERE fixing_date = ? AND methodology_version = ? ORDER BY index_code, revision",
+        [day, version],
+    )
+    return write_publication(day, warehouse.fixings(day, version=version), folder, revisions=history, key=signing)
 
 
 def run(
@@ -205,5 +265,5 @@ def run(
             process(outcome, warehouse, m, ingested_at=datetime.now(UTC))
         day = when.date()
         fixings = fix(day, warehouse, m, recorded_at=datetime.now(UTC))
-        publication = publish(day, warehouse, where.publish)
+        publication = publish(day, warehouse, where.publish, m.version, home=where.home)
     return RunReport(fixing_date=day, outcomes=outcomes, fixings=fixings, publication=publication)

@@ -12,6 +12,7 @@ CREATE TABLE IF NOT EXISTS raw_capture (
     byte_size    BIGINT NOT NULL,
     stored_path  VARCHAR NOT NULL,
     replayed_from VARCHAR,
+    in_force_until TIMESTAMPTZ,
     PRIMARY KEY (source, capture_id, fetched_at)
 );
 COMMENT ON TABLE raw_capture IS 'One row per fetch of a provider endpoint. The body is kept unmodified as a file named by its sha256.';
@@ -24,6 +25,7 @@ COMMENT ON COLUMN raw_capture.http_status IS 'HTTP status code of the final resp
 COMMENT ON COLUMN raw_capture.content_type IS 'Content-Type header of the response.';
 COMMENT ON COLUMN raw_capture.byte_size IS 'Body size in bytes.';
 COMMENT ON COLUMN raw_capture.stored_path IS 'Path of the body file relative to the capture store root.';
+COMMENT ON COLUMN raw_capture.in_force_until IS 'For an archived snapshot loaded by a backfill: the time the next snapshot of the same archive supersedes it (the state in force until then). NULL for live captures.';
 COMMENT ON COLUMN raw_capture.replayed_from IS 'Name of the offline capture set this fetch was replayed from; NULL for a live fetch.';
 
 CREATE TABLE IF NOT EXISTS quote (
@@ -49,6 +51,7 @@ CREATE TABLE IF NOT EXISTS quote (
     unit           VARCHAR NOT NULL,
     observed_at    TIMESTAMPTZ NOT NULL,
     attributes     VARCHAR,
+    in_force_until TIMESTAMPTZ,
     ingested_at    TIMESTAMPTZ NOT NULL,
     PRIMARY KEY (source, capture_id, fetched_at, row_no)
 );
@@ -75,6 +78,7 @@ COMMENT ON COLUMN quote.price_usd IS 'USD per unit (see unit), exact to 24 decim
 COMMENT ON COLUMN quote.unit IS 'gpu_hour | mtok_input | mtok_output | mtok_cached_input.';
 COMMENT ON COLUMN quote.observed_at IS 'Valid time: when the price was in force (UTC).';
 COMMENT ON COLUMN quote.attributes IS 'JSON of source-specific detail (meter name, zone, host price, ...).';
+COMMENT ON COLUMN quote.in_force_until IS 'End of the validity the source itself states (a price history''s to-date, or the next archived snapshot); NULL for a live quote, which is stale after the methodology''s maximum age.';
 COMMENT ON COLUMN quote.ingested_at IS 'Transaction time: when the row was loaded (UTC).';
 
 CREATE TABLE IF NOT EXISTS rejection (
@@ -89,6 +93,7 @@ CREATE TABLE IF NOT EXISTS rejection (
     unit         VARCHAR,
     price_native VARCHAR,
     currency     VARCHAR,
+    good         VARCHAR,
     rule         VARCHAR NOT NULL,
     reason       VARCHAR NOT NULL,
     observed_at  TIMESTAMPTZ,
@@ -107,6 +112,7 @@ COMMENT ON COLUMN rejection.product IS 'gpu_hour | tokens.';
 COMMENT ON COLUMN rejection.unit IS 'Unit the row would have had.';
 COMMENT ON COLUMN rejection.price_native IS 'The provider''s figure as text, exactly as read (may be unreadable).';
 COMMENT ON COLUMN rejection.currency IS 'Currency of the figure.';
+COMMENT ON COLUMN rejection.good IS 'Canonical good the row was identified as, when identity was resolved before the rejecting rule (e.g. memory contradiction, implausible price); else NULL.';
 COMMENT ON COLUMN rejection.rule IS 'Rule that rejected it (parser, non_positive_price, implausible_price, identity_ambiguous, ...).';
 COMMENT ON COLUMN rejection.reason IS 'Human-readable reason.';
 COMMENT ON COLUMN rejection.observed_at IS 'Valid time of the row (UTC).';
@@ -153,10 +159,12 @@ COMMENT ON COLUMN source_run.n_captures IS 'Captures stored by the attempt.';
 CREATE TABLE IF NOT EXISTS fixing (
     index_code          VARCHAR NOT NULL,
     fixing_date         DATE NOT NULL,
+    methodology_version VARCHAR NOT NULL,
     revision            INTEGER NOT NULL,
     fixing_time         TIMESTAMPTZ NOT NULL,
     status              VARCHAR NOT NULL,
     value               DECIMAL(38,18),
+    unrounded           VARCHAR,
     unit                VARCHAR NOT NULL,
     currency            VARCHAR NOT NULL,
     flags               VARCHAR NOT NULL,
@@ -166,20 +174,21 @@ CREATE TABLE IF NOT EXISTS fixing (
     robust_cv           DECIMAL(38,18),
     p25                 DECIMAL(38,18),
     p75                 DECIMAL(38,18),
-    methodology_version VARCHAR NOT NULL,
     inputs_digest       VARCHAR NOT NULL,
     input_keys          VARCHAR NOT NULL,
     reason              VARCHAR NOT NULL,
     recorded_at         TIMESTAMPTZ NOT NULL,
-    PRIMARY KEY (index_code, fixing_date, revision)
+    PRIMARY KEY (index_code, fixing_date, methodology_version, revision)
 );
 COMMENT ON TABLE fixing IS 'Daily index determinations. Append-only: a correction is a new revision; the latest revision is current.';
 COMMENT ON COLUMN fixing.index_code IS 'Index code from the methodology registry, e.g. CIX-H100-OD.';
 COMMENT ON COLUMN fixing.fixing_date IS 'Business date of the fixing.';
-COMMENT ON COLUMN fixing.revision IS '1 for the first determination; each correction adds one.';
+COMMENT ON COLUMN fixing.methodology_version IS 'Methodology version the fixing was computed under; verify recomputes under it. Versions coexist: each has its own revisions.';
+COMMENT ON COLUMN fixing.revision IS '1 for the first determination; each later determination of the same index, date and methodology adds one.';
 COMMENT ON COLUMN fixing.fixing_time IS 'Reference time of the fixing (UTC), e.g. 16:00.';
-COMMENT ON COLUMN fixing.status IS 'published | withheld (a gate failed; value is NULL).';
+COMMENT ON COLUMN fixing.status IS 'published | withheld (a gate failed; value is NULL) | not_republished (a recomputation within the correction threshold, kept for audit, never current).';
 COMMENT ON COLUMN fixing.value IS 'Index value in unit and currency, rounded per methodology; NULL when withheld.';
+COMMENT ON COLUMN fixing.unrounded IS 'The trimmed mean before rounding, as exact decimal text (what explain reconciles to).';
 COMMENT ON COLUMN fixing.unit IS 'gpu_hour | mtok_input | mtok_output | mtok_blend.';
 COMMENT ON COLUMN fixing.currency IS 'Currency of value (USD).';
 COMMENT ON COLUMN fixing.flags IS 'JSON list of data-quality flags (flag, do not gate).';
@@ -189,15 +198,15 @@ COMMENT ON COLUMN fixing.n_quotes IS 'Quotes used across all providers.';
 COMMENT ON COLUMN fixing.robust_cv IS 'Robust coefficient of variation of provider values (1.4826 MAD / median).';
 COMMENT ON COLUMN fixing.p25 IS '25th percentile of surviving provider values.';
 COMMENT ON COLUMN fixing.p75 IS '75th percentile of surviving provider values.';
-COMMENT ON COLUMN fixing.methodology_version IS 'Methodology version the fixing was computed under; verify recomputes under it.';
 COMMENT ON COLUMN fixing.inputs_digest IS 'sha256 over the methodology file and every input quote key.';
-COMMENT ON COLUMN fixing.input_keys IS 'JSON list of capture_id:row_no:unit of every quote used.';
+COMMENT ON COLUMN fixing.input_keys IS 'JSON list of every quote used, as capture_id@fetched_at#row_no:unit.';
 COMMENT ON COLUMN fixing.reason IS 'Why this revision exists (initial determination, correction reason).';
 COMMENT ON COLUMN fixing.recorded_at IS 'Transaction time: when this revision was recorded (UTC).';
 
 CREATE TABLE IF NOT EXISTS fixing_constituent (
     index_code     VARCHAR NOT NULL,
     fixing_date    DATE NOT NULL,
+    methodology_version VARCHAR NOT NULL,
     revision       INTEGER NOT NULL,
     provider       VARCHAR NOT NULL,
     value          DECIMAL(38,18) NOT NULL,
@@ -205,23 +214,59 @@ CREATE TABLE IF NOT EXISTS fixing_constituent (
     sources        VARCHAR NOT NULL,
     n_quotes       INTEGER NOT NULL,
     screened_out   BOOLEAN NOT NULL,
+    excluded_by    VARCHAR,
     screen_reason  VARCHAR,
     weight_raw     DECIMAL(38,18),
     weight_capped  DECIMAL(38,18),
     trim_weight    DECIMAL(38,18),
-    PRIMARY KEY (index_code, fixing_date, revision, provider)
+    last_observed_at TIMESTAMPTZ,
+    PRIMARY KEY (index_code, fixing_date, methodology_version, revision, provider)
 );
 COMMENT ON TABLE fixing_constituent IS 'Per fixing revision and provider: the provider''s value, screen verdict and weights.';
 COMMENT ON COLUMN fixing_constituent.index_code IS 'Index code.';
 COMMENT ON COLUMN fixing_constituent.fixing_date IS 'Fixing date.';
+COMMENT ON COLUMN fixing_constituent.methodology_version IS 'Methodology version of the fixing.';
 COMMENT ON COLUMN fixing_constituent.revision IS 'Fixing revision this row belongs to.';
 COMMENT ON COLUMN fixing_constituent.provider IS 'Provider (one vote each).';
 COMMENT ON COLUMN fixing_constituent.value IS 'Provider value: median over window snapshots of the snapshot median (or 3:1 blend).';
 COMMENT ON COLUMN fixing_constituent.tier IS 'Input tier used for weighting.';
 COMMENT ON COLUMN fixing_constituent.sources IS 'JSON list of feeds the provider''s quotes came from.';
 COMMENT ON COLUMN fixing_constituent.n_quotes IS 'Quotes behind the provider value.';
-COMMENT ON COLUMN fixing_constituent.screened_out IS 'True when the MAD screen excluded the provider.';
+COMMENT ON COLUMN fixing_constituent.screened_out IS 'True when the provider did not count (MAD screen or stale).';
+COMMENT ON COLUMN fixing_constituent.excluded_by IS 'NULL when the provider counted; mad_screen or stale when excluded.';
 COMMENT ON COLUMN fixing_constituent.screen_reason IS 'Why it was excluded.';
+COMMENT ON COLUMN fixing_constituent.last_observed_at IS 'Observation time of the provider''s latest quote used (or, if stale, seen).';
 COMMENT ON COLUMN fixing_constituent.weight_raw IS 'Normalised tier weight before the cap.';
 COMMENT ON COLUMN fixing_constituent.weight_capped IS 'Weight after the iterative cap.';
 COMMENT ON COLUMN fixing_constituent.trim_weight IS 'Part of the weight inside the central band of the trimmed mean.';
+
+CREATE TABLE IF NOT EXISTS settlement (
+    contract            VARCHAR NOT NULL,
+    period              VARCHAR NOT NULL,
+    revision            INTEGER NOT NULL,
+    index_code          VARCHAR NOT NULL,
+    methodology_version VARCHAR NOT NULL,
+    contracts_version   VARCHAR NOT NULL,
+    status              VARCHAR NOT NULL,
+    price               DECIMAL(38,18),
+    unrounded           VARCHAR,
+    fallbacks           INTEGER NOT NULL,
+    flags               VARCHAR NOT NULL,
+    evidence            VARCHAR NOT NULL,
+    computed_at         TIMESTAMPTZ NOT NULL,
+    PRIMARY KEY (contract, period, revision)
+);
+COMMENT ON TABLE settlement IS 'Final settlement prices of monthly average-price contracts, with their evidence. Append-only: a recomputation that differs is a new revision.';
+COMMENT ON COLUMN settlement.contract IS 'Contract code from pipeline/settle/contracts.json, e.g. CIXF-H100-OD-HYP.';
+COMMENT ON COLUMN settlement.period IS 'Contract month, YYYY-MM.';
+COMMENT ON COLUMN settlement.revision IS '1 for the first settlement; each differing recomputation adds one.';
+COMMENT ON COLUMN settlement.index_code IS 'Index the contract settles on.';
+COMMENT ON COLUMN settlement.methodology_version IS 'Methodology version of the fixings used.';
+COMMENT ON COLUMN settlement.contracts_version IS 'Version of the contract specifications used.';
+COMMENT ON COLUMN settlement.status IS 'settled | no_settlement (referred to the administrator).';
+COMMENT ON COLUMN settlement.price IS 'Final settlement price in the index unit and currency, rounded per the contract; NULL when no_settlement.';
+COMMENT ON COLUMN settlement.unrounded IS 'Arithmetic mean before rounding, exact decimal text.';
+COMMENT ON COLUMN settlement.fallbacks IS 'Business days that used the prior published value.';
+COMMENT ON COLUMN settlement.flags IS 'JSON list: fallback_used, administrator_review:... .';
+COMMENT ON COLUMN settlement.evidence IS 'JSON list, one entry per business day: fixing status, value, revision, value used, fallback source.';
+COMMENT ON COLUMN settlement.computed_at IS 'When the settlement was computed (UTC).';

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass, field
+from datetime import datetime
 from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 from typing import Any
 
@@ -25,6 +26,8 @@ class ProviderValue:
     sources: tuple[str, ...] = ()
     n_quotes: int = 1
     in_window: bool = True
+    last_observed_at: datetime | None = None
+    carried: bool = False  # an archived rate card still in force, older than the maximum age
 
 
 @dataclass(frozen=True)
@@ -81,6 +84,7 @@ class Constituent:
     weight_raw: Decimal | None
     weight_capped: Decimal | None
     trim_weight: Decimal | None  # share of this provider's weight inside the central band
+    last_observed_at: datetime | None = None
 
 
 @dataclass(frozen=True)
@@ -207,6 +211,8 @@ def _estimate(values: list[ProviderValue], p: EstimatorParams) -> Estimate:
     flags: list[str] = ["screen_overload"] if overloaded else []
     if any(not v.in_window for v in kept):
         flags.append("outside_window_input")
+    if any(v.carried for v in kept):
+        flags.append("carried_forward_input")
     if kept and not any(v.tier == "executable" for v in kept):
         flags.append("no_executable_input")
     if 0 < len(kept) < p.low_contribution_below:
@@ -254,6 +260,7 @@ def _estimate(values: list[ProviderValue], p: EstimatorParams) -> Estimate:
             weight_raw=(raw[v.provider] / sum(raw.values())) if v.provider in raw else None,
             weight_capped=weights.get(v.provider) if weights else None,
             trim_weight=inside.get(v.provider),
+            last_observed_at=v.last_observed_at,
         )
         for v in values
     )

@@ -8,12 +8,23 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
+import numpy as np
 import polars as pl
 
 from pipeline.index.estimator import Constituent, Estimate, ProviderValue, estimate, median
 from pipeline.methodology import IndexDefinition, Methodology
 
 TIER_ORDER = ("executable", "rate_card", "judgement")
+
+
+@dataclass(frozen=True)
+class StaleProvider:
+    """A provider whose latest quote for the good is older than the maximum age: excluded, and said so."""
+
+    provider: str
+    value: Decimal
+    last_observed_at: datetime
+    sources: tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -35,15 +46,23 @@ class Fixing:
     methodology_version: str
     inputs_digest: str
     constituents: tuple[Constituent, ...]
-    input_keys: tuple[str, ...]  # capture_id:row_no of every quote used
+    input_keys: tuple[str, ...]  # quote_key() of every quote used
+    unrounded: Decimal | None = None
+    stale: tuple[StaleProvider, ...] = ()
 
     @classmethod
     def from_estimate(
-        cls, definition: IndexDefinition, day: date, at: datetime, est: Estimate, m: Methodology, keys: list[str]
+        cls,
+        definition: IndexDefinition,
+        at: datetime,
+        est: Estimate,
+        m: Methodology,
+        keys: list[str],
+        stale: tuple[StaleProvider, ...] = (),
     ) -> Fixing:
         return cls(
             index_code=definition.code,
-            fixing_date=day,
+            fixing_date=at.date(),
             fixing_time=at,
             status=est.status,
             value=est.value,
@@ -60,7 +79,14 @@ class Fixing:
             inputs_digest=inputs_digest(keys, m),
             constituents=est.constituents,
             input_keys=tuple(sorted(keys)),
+            unrounded=est.unrounded,
+            stale=stale,
         )
+
+
+def quote_key(capture_id: str, fetched_at: datetime, row_no: int, unit: str) -> str:
+    """Stable name of one input quote: which capture (and fetch), which parsed row, which unit."""
+    return f"{capture_id}@{fetched_at.astimezone(UTC).strftime('%Y%m%dT%H%M%S.%fZ')}#{row_no}:{unit}"
 
 
 def fixing_time(day: date, m: Methodology) -> datetime:
@@ -78,72 +104,175 @@ def _units(definition: IndexDefinition) -> list[str]:
     return [u for u, _ in definition.blend] if definition.blend else [definition.unit]
 
 
-def select_inputs(quotes: pl.DataFrame, definition: IndexDefinition, at: datetime, m: Methodology) -> pl.DataFrame:
-    """Quotes of the index's good observed within max_age before the fixing time; window flag added."""
-    oldest = at - timedelta(hours=m.max_age_hours)
-    window_start = at - timedelta(minutes=m.window_minutes)
+def matching(quotes: pl.DataFrame, definition: IndexDefinition) -> pl.DataFrame:
+    """Quotes of the index's standard good: product, good, pricing type, provider segment and unit."""
     return quotes.filter(
         (pl.col("product") == definition.product)
         & (pl.col("good") == definition.good)
         & (pl.col("pricing_type") == definition.pricing_type)
         & pl.col("provider_class").is_in(list(definition.provider_classes))
         & pl.col("unit").is_in(_units(definition))
-        & (pl.col("observed_at") <= at)
-        & (pl.col("observed_at") > oldest)
-    ).with_columns((pl.col("observed_at") > window_start).alias("in_window"))
+    )
+
+
+def select_inputs(quotes: pl.DataFrame, definition: IndexDefinition, at: datetime, m: Methodology) -> pl.DataFrame:
+    """Quotes of the index's good usable at `at`: observed within the maximum age, or (archived snapshots
+    and price histories) still in force by the source's own statement, for at most the carry-forward limit.
+    Adds `in_window` and `carried` flags."""
+    oldest = at - timedelta(hours=m.max_age_hours)
+    carry_limit = at - timedelta(days=m.archive_carry_forward_days)
+    window_start = at - timedelta(minutes=m.window_minutes)
+    fresh = pl.col("observed_at") > oldest
+    in_force = (
+        pl.col("in_force_until").is_not_null() & (pl.col("in_force_until") > at) & (pl.col("observed_at") > carry_limit)
+    )
+    return (
+        matching(quotes, definition)
+        .filter((pl.col("observed_at") <= at) & (fresh | in_force))
+        .with_columns((pl.col("observed_at") > window_start).alias("in_window"), (~fresh).alias("carried"))
+    )
+
+
+def stale_providers(
+    quotes: pl.DataFrame, definition: IndexDefinition, at: datetime, m: Methodology
+) -> tuple[StaleProvider, ...]:
+    """Providers seen for the good in the look-back period but not within max_age: excluded as stale."""
+    since = at - timedelta(days=m.stale_lookback_days)
+    candidates = matching(quotes, definition).filter((pl.col("observed_at") <= at) & (pl.col("observed_at") > since))
+    fresh = set(select_inputs(quotes, definition, at, m)["provider"].to_list())
+    old = candidates.filter(~pl.col("provider").is_in(list(fresh)))
+    out = []
+    for (provider,), rows in sorted(old.partition_by("provider", as_dict=True).items(), key=lambda kv: str(kv[0])):
+        latest = rows["observed_at"].max()
+        last = rows.filter(pl.col("observed_at") == latest)
+        values = [Decimal(x) for x in last.filter(pl.col("unit") == _units(definition)[0])["price_usd"].to_list()]
+        if not values:
+            continue
+        out.append(
+            StaleProvider(
+                provider=str(provider),
+                value=median(values),
+                last_observed_at=latest,  # type: ignore[arg-type]
+                sources=tuple(sorted(set(last["source"].to_list()))),
+            )
+        )
+    return tuple(out)
 
 
 def provider_values(inputs: pl.DataFrame, definition: IndexDefinition) -> tuple[list[ProviderValue], list[str]]:
-    """One value per provider: median over its snapshots of the snapshot's median (or blend)."""
-    values: list[ProviderValue] = []
-    used: list[str] = []
+    """One value per provider: median over its snapshots of the snapshot's median (or blend).
+
+    A provider with quotes in the window uses those; otherwise its latest snapshot within the maximum
+    age (or still in force) stands in, flagged. Grouping is vectorised; medians are exact decimals."""
+    if inputs.height == 0:
+        return [], []
     units = _units(definition)
     weights = dict(definition.blend)
-    for provider, rows in sorted(inputs.partition_by("provider", as_dict=True).items(), key=lambda kv: str(kv[0])):
-        name = str(provider[0])
-        in_window = bool(rows["in_window"].any())
-        if in_window:
-            rows = rows.filter(pl.col("in_window"))
-        else:  # nothing in the window: the latest snapshot within max age stands in, flagged
-            latest = rows["observed_at"].max()
-            rows = rows.filter(pl.col("observed_at") == latest)
+    chosen = inputs.with_columns(
+        pl.col("in_window").any().over("provider").alias("_any_window"),
+        pl.col("observed_at").max().over("provider").alias("_latest"),
+    ).filter(
+        pl.when(pl.col("_any_window")).then(pl.col("in_window")).otherwise(pl.col("observed_at") == pl.col("_latest"))
+    )
+    snapshots = (
+        chosen.group_by(["provider", "capture_id", "fetched_at", "observed_at", "unit"])
+        .agg(
+            pl.col("price_usd"),
+            pl.col("row_no"),
+            pl.col("source").first(),
+            pl.col("input_tier").unique(),
+            pl.col("carried").all(),
+            pl.col("_any_window").first(),
+        )
+        .sort(["provider", "capture_id", "fetched_at", "observed_at", "unit"])
+    )
+    grouped: dict[str, dict[tuple[str, datetime, datetime], dict[str, dict[str, Any]]]] = {}
+    for r in snapshots.iter_rows(named=True):
+        grouped.setdefault(r["provider"], {}).setdefault((r["capture_id"], r["fetched_at"], r["observed_at"]), {})[
+            r["unit"]
+        ] = r
+    values: list[ProviderValue] = []
+    used: list[str] = []
+    for provider in sorted(grouped):
         snapshot_values: list[Decimal] = []
         snapshot_keys: list[str] = []
-        for _, snap in sorted(
-            rows.partition_by(["capture_id", "observed_at"], as_dict=True).items(),
-            key=lambda kv: (str(kv[0][0]), str(kv[0][1])),
-        ):
-            per_unit = {u: [Decimal(x) for x in snap.filter(pl.col("unit") == u)["price_usd"].to_list()] for u in units}
-            if any(not per_unit[u] for u in units):
+        tiers: set[str] = set()
+        sources: set[str] = set()
+        carried, in_window, last = True, False, None
+        for (capture_id, fetched_at, observed_at), legs in grouped[provider].items():
+            if any(u not in legs for u in units):
                 continue  # a blend needs both legs from the same snapshot
+            per_unit = {u: median([Decimal(x) for x in legs[u]["price_usd"]]) for u in units}
             if definition.blend:
                 total = sum(weights[u] for u in units)
-                snapshot_values.append(sum((weights[u] * median(per_unit[u]) for u in units), Decimal(0)) / total)
+                snapshot_values.append(sum((weights[u] * per_unit[u] for u in units), Decimal(0)) / total)
             else:
-                snapshot_values.append(median(per_unit[units[0]]))
-            snapshot_keys += [f"{c}:{r}:{u}" for c, r, u in snap.select("capture_id", "row_no", "unit").iter_rows()]
+                snapshot_values.append(per_unit[units[0]])
+            for u in units:
+                leg = legs[u]
+                snapshot_keys += [quote_key(capture_id, fetched_at, row, u) for row in leg["row_no"]]
+                tiers.update(leg["input_tier"])
+                sources.add(leg["source"])
+                carried = carried and bool(leg["carried"])
+                in_window = bool(leg["_any_window"])
+            last = observed_at if last is None else max(last, observed_at)
         if not snapshot_values:
             continue
-        tiers = set(rows["input_tier"].to_list())
         values.append(
             ProviderValue(
-                provider=name,
+                provider=provider,
                 value=median(snapshot_values),
                 tier=next((t for t in TIER_ORDER if t in tiers), "rate_card"),
-                sources=tuple(sorted(set(rows["source"].to_list()))),
+                carried=carried,
+                sources=tuple(sorted(sources)),
                 n_quotes=len(snapshot_keys),
                 in_window=in_window,
+                last_observed_at=last,
             )
         )
         used += snapshot_keys
     return values, used
 
 
-def compute_fixing(quotes: pl.DataFrame, definition: IndexDefinition, day: date, m: Methodology) -> Fixing:
-    at = fixing_time(day, m)
+def compute_fixing(quotes: pl.DataFrame, definition: IndexDefinition, at: datetime, m: Methodology) -> Fixing:
+    """The fixing of one index at time `at` from the quotes given (pure)."""
+    if quotes.height == 0:
+        return Fixing.from_estimate(definition, at, estimate([], m.estimator), m, [], ())
     values, keys = provider_values(select_inputs(quotes, definition, at, m), definition)
-    return Fixing.from_estimate(definition, day, at, estimate(values, m.estimator), m, keys)
+    stale = stale_providers(quotes, definition, at, m)
+    return Fixing.from_estimate(definition, at, estimate(values, m.estimator), m, keys, stale)
+
+
+def lookback(m: Methodology) -> timedelta:
+    """How far back a fixing may look: stale detection, or an archived snapshot still in force."""
+    return timedelta(days=max(m.stale_lookback_days, m.archive_carry_forward_days))
+
+
+def compute_series(quotes: pl.DataFrame, definition: IndexDefinition, days: list[date], m: Methodology) -> list[Fixing]:
+    """Fixings of one index for many days, each from only the quotes it may look at (same result as
+    `compute_fixing` per day, without rescanning the whole history every day)."""
+    history = History(quotes, definition, m)
+    return [compute_fixing(history.around(fixing_time(day, m)), definition, fixing_time(day, m), m) for day in days]
+
+
+class History:
+    """One index's quotes sorted by observation time, sliced to what a fixing at `at` may look at."""
+
+    def __init__(self, quotes: pl.DataFrame, definition: IndexDefinition, m: Methodology) -> None:
+        self.quotes = matching(quotes, definition).sort("observed_at")
+        self.stamps = self.quotes["observed_at"].dt.epoch("us").to_numpy()
+        self.span = lookback(m)
+
+    def around(self, at: datetime) -> pl.DataFrame:
+        lo = int(np.searchsorted(self.stamps, _epoch_us(at - self.span), side="right"))
+        hi = int(np.searchsorted(self.stamps, _epoch_us(at), side="right"))
+        return self.quotes.slice(lo, hi - lo)
+
+
+def _epoch_us(dt: datetime) -> int:
+    return int((dt - datetime(1970, 1, 1, tzinfo=UTC)) / timedelta(microseconds=1))
 
 
 def compute_all(quotes: pl.DataFrame, day: date, m: Methodology) -> list[Fixing]:
-    return [compute_fixing(quotes, d, day, m) for d in m.indices]
+    at = fixing_time(day, m)
+    return [compute_fixing(quotes, d, at, m) for d in m.indices]

@@ -42,6 +42,9 @@ class Methodology:
     fixing_time: time
     window_minutes: int
     max_age_hours: int
+    stale_lookback_days: int
+    archive_carry_forward_days: int
+    republish_threshold: Decimal
     estimator: EstimatorParams
     bounds: dict[str, Bounds]
     indices: tuple[IndexDefinition, ...]
@@ -72,6 +75,9 @@ def load(version: str = CURRENT) -> Methodology:
         fixing_time=time(hh, mm),
         window_minutes=int(raw["fixing"]["window_minutes"]),
         max_age_hours=int(raw["fixing"]["max_age_hours"]),
+        stale_lookback_days=int(raw["fixing"]["stale_lookback_days"]),
+        archive_carry_forward_days=int(raw["fixing"]["archive_carry_forward_days"]),
+        republish_threshold=Decimal(raw["corrections"]["republish_threshold"]),
         estimator=EstimatorParams.from_dict(raw),
         bounds={u: Bounds(Decimal(lo), Decimal(hi)) for u, (lo, hi) in raw["plausible"].items()},
         indices=tuple(

@@ -178,6 +178,7 @@ def normalise(
         reason.alias("reason"),
         pl.lit(capture.capture_id).alias("capture_id"),
         pl.lit(capture.fetched_at).alias("fetched_at"),
+        pl.col("in_force_until").fill_null(pl.lit(capture.in_force_until, dtype=pl.Datetime("us", "UTC"))),
         pl.col("_price").alias("price_native_dec"),
     )
     quotes = (
