@@ -1,0 +1,101 @@
+"""Ed25519 signatures over publication manifests.
+
+The private key never lives in the repository: it comes from `CIX_SIGNING_KEY` (PEM, or
+base64 of the 32-byte seed), `CIX_SIGNING_KEY_FILE`, or an Airflow connection named by
+`CIX_SIGNING_CONN_ID` (its password holds the key). With none of these, a development key
+is created under `$CIX_HOME/keys/` and every manifest says so.
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+
+
+@dataclass(frozen=True)
+class SigningKey:
+    private: Ed25519PrivateKey
+    origin: str  # env | file | airflow | development
+
+    @property
+    def public_pem(self) -> bytes:
+        return self.private.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+
+    @property
+    def fingerprint(self) -> str:
+        raw = self.private.public_key().public_bytes(serialization.Encoding.Raw, serialization.PublicFormat.Raw)
+        return "sha256:" + hashlib.sha256(raw).hexdigest()
+
+    def sign(self, message: bytes) -> bytes:
+        return base64.b64encode(self.private.sign(message)) + b"\n"
+
+
+def _from_text(text: str) -> Ed25519PrivateKey:
+    text = text.strip()
+    if text.startswith("-----BEGIN"):
+        key = serialization.load_pem_private_key(text.encode(), password=None)
+        if not isinstance(key, Ed25519PrivateKey):
+            raise ValueError("the signing key is not an Ed25519 key")
+        return key
+    seed = base64.b64decode(text, validate=True)
+    if len(seed) != 32:
+        raise ValueError("a base64 signing key must decode to the 32-byte Ed25519 seed")
+    return Ed25519PrivateKey.from_private_bytes(seed)
+
+
+def _from_airflow(conn_id: str) -> str:
+    from airflow.sdk import Connection  # only where Airflow runs the publication
+
+    conn = Connection.get(conn_id)
+    if not conn.password:
+        raise ValueError(f"Airflow connection {conn_id!r} has no password (the signing key)")
+    return str(conn.password)
+
+
+def load_signing_key(home: Path, *, allow_development: bool = True) -> SigningKey:
+    if os.environ.get("CIX_SIGNING_KEY"):
+        return SigningKey(_from_text(os.environ["CIX_SIGNING_KEY"]), "env")
+    if os.environ.get("CIX_SIGNING_KEY_FILE"):
+        return SigningKey(_from_text(Path(os.environ["CIX_SIGNING_KEY_FILE"]).read_text()), "file")
+    if os.environ.get("CIX_SIGNING_CONN_ID"):
+        return SigningKey(_from_text(_from_airflow(os.environ["CIX_SIGNING_CONN_ID"])), "airflow")
+    if not allow_development:
+        raise RuntimeError("no signing key: set CIX_SIGNING_KEY, CIX_SIGNING_KEY_FILE or CIX_SIGNING_CONN_ID")
+    return SigningKey(development_key(home / "keys"), "development")
+
+
+def development_key(folder: Path) -> Ed25519PrivateKey:
+    """A local key for `make run` and tests, created once (0600) with its public half beside it."""
+    path = folder / "dev-ed25519.pem"
+    if path.exists():
+        return _from_text(path.read_text())
+    folder.mkdir(parents=True, exist_ok=True)
+    key = Ed25519PrivateKey.generate()
+    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+    with os.fdopen(fd, "wb") as handle:
+        handle.write(pem)
+    (folder / "dev-ed25519.pub.pem").write_bytes(
+        key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
+    return key
+
+
+def verify_signature(message: bytes, signature_b64: bytes, public_pem: bytes) -> bool:
+    key = serialization.load_pem_public_key(public_pem)
+    if not isinstance(key, Ed25519PublicKey):
+        raise ValueError("the public key is not an Ed25519 key")
+    try:
+        key.verify(base64.b64decode(signature_b64.strip(), validate=True), message)
+    except (InvalidSignature, ValueError):
+        return False
+    return True

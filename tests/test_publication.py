@@ -1,0 +1,228 @@
+"""Signed publications, the read-only HTTP API on a real socket, views, examples and the HTML report."""
+
+from __future__ import annotations
+
+import json
+import os
+import socket
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from pipeline.config import PROJECT_ROOT
+from pipeline.run import run
+from pipeline.store import Warehouse
+
+BIN = Path(sys.executable).parent
+DAY = "2026-08-03"
+
+
+def cix(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [str(BIN / "cix"), *args], capture_output=True, text=True, env=env or dict(os.environ), check=False
+    )
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
+    home = tmp_path_factory.mktemp("pub")
+    mp = pytest.MonkeyPatch()
+    mp.setenv("CIX_HOME", str(home / "home"))
+    mp.setenv("CIX_PUBLISH_DIR", str(home / "publish"))
+    mp.delenv("CIX_SIGNING_KEY", raising=False)
+    run()
+    yield home
+    mp.undo()
+
+
+def folder(home: Path) -> Path:
+    return home / "publish" / DAY
+
+
+def public_key(home: Path) -> Path:
+    return home / "home" / "keys" / "dev-ed25519.pub.pem"
+
+
+def test_manifest_lists_every_file_inputs_and_key(published: Path) -> None:
+    manifest = json.loads((folder(published) / "manifest.json").read_text())
+    assert set(manifest["files"]) == {"fixings.json", "fixings.csv"}
+    assert manifest["methodology_version"] == "1"
+    assert manifest["inputs"]["capture_ids"] and len(manifest["inputs"]["digest"]) == 64
+    assert manifest["signature"]["algorithm"] == "Ed25519"
+    assert manifest["signature"]["key_origin"] == "development"
+    assert manifest["published_at"].endswith("Z")
+    ok = cix("verify-publication", str(folder(published)), "--public-key", str(public_key(published)))
+    assert ok.returncode == 0, ok.stderr
+
+
+def _copy(src: Path, dst: Path) -> Path:
+    dst.mkdir(parents=True)
+    for p in src.iterdir():
+        (dst / p.name).write_bytes(p.read_bytes())
+    return dst
+
+
+def test_one_flipped_byte_a_missing_file_or_another_key_fails(published: Path, tmp_path: Path) -> None:
+    flipped = _copy(folder(published), tmp_path / "flipped")
+    data = bytearray((flipped / "fixings.csv").read_bytes())
+    data[len(data) // 2] ^= 0x01
+    (flipped / "fixings.csv").write_bytes(bytes(data))
+    out = cix("verify-publication", str(flipped), "--public-key", str(public_key(published)))
+    assert out.returncode == 1 and "fixings.csv" in out.stderr
+
+    missing = _copy(folder(published), tmp_path / "missing")
+    (missing / "fixings.json").unlink()
+    out = cix("verify-publication", str(missing), "--public-key", str(public_key(published)))
+    assert out.returncode == 1 and "missing" in out.stderr
+
+    other = tmp_path / "other.pub.pem"
+    other.write_bytes(
+        Ed25519PrivateKey.generate()
+        .public_key()
+        .public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
+    out = cix("verify-publication", str(folder(published)), "--public-key", str(other))
+    assert out.returncode == 1 and "does not verify" in out.stderr
+
+    edited = _copy(folder(published), tmp_path / "edited-manifest")
+    manifest = (edited / "manifest.json").read_text().replace('"1"', '"2"', 1)
+    (edited / "manifest.json").write_text(manifest)
+    assert cix("verify-publication", str(edited), "--public-key", str(public_key(published))).returncode == 1
+
+
+def test_key_from_environment_is_used_and_never_written(tmp_path: Path) -> None:
+    key = Ed25519PrivateKey.generate()
+    pem = key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    env = {
+        **os.environ,
+        "CIX_HOME": str(tmp_path / "home"),
+        "CIX_PUBLISH_DIR": str(tmp_path / "publish"),
+        "CIX_SIGNING_KEY": pem,
+    }
+    assert cix("run", env=env).returncode == 0
+    pub = tmp_path / "key.pub.pem"
+    pub.write_bytes(
+        key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    )
+    assert cix("verify-publication", str(tmp_path / "publish" / DAY), "--public-key", str(pub), env=env).returncode == 0
+    assert json.loads((tmp_path / "publish" / DAY / "manifest.json").read_text())["signature"]["key_origin"] == "env"
+    assert not (tmp_path / "home" / "keys").exists()
+    assert all(pem.splitlines()[1] not in p.read_text(errors="ignore") for p in (tmp_path / "publish" / DAY).iterdir())
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+@pytest.fixture(scope="module")
+def api(published: Path) -> Iterator[str]:
+    import uvicorn
+
+    from pipeline.api import create_app
+
+    port = _free_port()
+    server = uvicorn.Server(
+        uvicorn.Config(
+            create_app(published / "home" / "cix.duckdb", published / "publish"),
+            host="127.0.0.1",
+            port=port,
+            log_level="warning",
+        )
+    )
+    thread = threading.Thread(target=server.run, daemon=True)
+    thread.start()
+    deadline = time.monotonic() + 20
+    while not server.started:
+        if time.monotonic() > deadline:
+            raise RuntimeError("API did not start")
+        time.sleep(0.05)
+    yield f"http://127.0.0.1:{port}"
+    server.should_exit = True
+    thread.join(timeout=10)
+
+
+def test_api_serves_the_same_values_as_the_published_files(api: str, published: Path) -> None:
+    files = json.loads((folder(published) / "fixings.json").read_text())
+    by_code = {f["index_code"]: f for f in files["fixings"]}
+    with httpx.Client(base_url=api) as client:
+        day = client.get(f"/fixings/{DAY}").json()
+        assert {f["index_code"]: f["value"] for f in day["fixings"]} == {c: f["value"] for c, f in by_code.items()}
+        assert all("status" in f and "revision" in f for f in day["fixings"])
+        series = client.get("/indices/CIX-H100-OD-HYP/fixings", params={"start": DAY, "end": DAY}).json()
+        assert series["fixings"][0]["value"] == by_code["CIX-H100-OD-HYP"]["value"]
+        one = client.get(f"/fixings/{DAY}/CIX-H100-OD-HYP").json()
+        assert one["revision"] == 1 and one["revisions"][0]["reason"] == "initial determination"
+        assert client.get("/indices").json()["indices"]
+        assert client.get("/health").json()["status"] == "ok"
+        manifest = client.get(f"/publications/{DAY}/manifest")
+        assert manifest.content == (folder(published) / "manifest.json").read_bytes()
+        assert client.get(f"/publications/{DAY}/signature").content == (folder(published) / "manifest.sig").read_bytes()
+        assert "paths" in client.get("/openapi.json").json()
+
+
+def test_api_caching_headers_and_errors(api: str) -> None:
+    with httpx.Client(base_url=api) as client:
+        first = client.get(f"/fixings/{DAY}")
+        assert first.headers["etag"] and "max-age" in first.headers["cache-control"]
+        again = client.get(f"/fixings/{DAY}", headers={"If-None-Match": first.headers["etag"]})
+        assert again.status_code == 304
+        assert client.get("/indices/CIX-NOPE-OD").status_code == 404
+        assert client.get("/fixings/1999-01-01").status_code == 404
+        assert client.get("/fixings/2026-13-45").status_code == 422
+        assert (
+            client.get("/indices/CIX-H100-OD-HYP/fixings", params={"start": "yesterday", "end": DAY}).status_code == 422
+        )
+        assert (
+            client.get("/indices/CIX-H100-OD-HYP/fixings", params={"start": DAY, "end": "2026-08-01"}).status_code
+            == 422
+        )
+        assert client.get("/contracts/CIXF-H100-OD-HYP/settlements/2026-13").status_code == 422
+        assert client.get("/contracts/CIXF-NOPE/settlements/2026-08").status_code == 404
+        assert client.get("/publications/1999-01-01/manifest").status_code == 404
+
+
+def test_api_never_writes(api: str, published: Path) -> None:
+    db = published / "home" / "cix.duckdb"
+    before = db.stat().st_mtime_ns
+    with httpx.Client(base_url=api) as client:
+        for path in ("/health", f"/fixings/{DAY}", "/indices"):
+            client.get(path)
+    assert db.stat().st_mtime_ns == before
+
+
+def test_views_and_example_queries_run(published: Path) -> None:
+    with Warehouse(published / "home" / "cix.duckdb", read_only=True) as w:
+        comments = dict(w.con.execute("SELECT view_name, comment FROM duckdb_views() WHERE NOT internal").fetchall())
+        for view in (
+            "v_latest_fixings",
+            "v_index_history",
+            "v_provider_spreads",
+            "v_rejections_by_reason",
+            "v_source_health",
+        ):
+            assert comments.get(view), view
+        for path in sorted((PROJECT_ROOT / "sql" / "examples").glob("*.sql")):
+            rows = w.con.execute(path.read_text()).fetchall()
+            assert rows, f"{path.name} returned nothing on the sample warehouse"
+
+
+def test_report_is_self_contained_with_charts(published: Path, tmp_path: Path) -> None:
+    env = {**os.environ, "CIX_HOME": str(published / "home")}
+    out = tmp_path / "report.html"
+    assert cix("report", "--out", str(out), env=env).returncode == 0
+    page = out.read_text()
+    assert page.count("<svg") >= 3
+    assert "<script" not in page and 'src="http' not in page and 'href="http' not in page
+    assert "@import" not in page
