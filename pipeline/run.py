@@ -55,7 +55,7 @@ def fetch_source(source: Source, fetcher: Fetcher) -> tuple[list[RawCapture], So
     try:
         return fetcher.fetch(source), None
     except SourceError as exc:
-        return [], exc
+        return exc.partial, exc
 
 
 def capture(
@@ -248,6 +248,7 @@ def run(
     only: list[str] | None = None,
     where: Paths | None = None,
     methodology_version: str | None = None,
+    timeout: float = 30.0,
 ) -> RunReport:
     """The whole daily job: capture every source, load, fix and publish for the date of `at`."""
     where = where or paths()
@@ -260,7 +261,7 @@ def run(
     with Warehouse(db or where.db) as warehouse:
         # Replayed captures carry the capture set's declared time unless --at overrides it.
         clock = (lambda: when) if at is not None else None
-        outcomes = capture(selected, warehouse, store, capture_set=capture_set, clock=clock)
+        outcomes = capture(selected, warehouse, store, capture_set=capture_set, clock=clock, timeout=timeout)
         for outcome in outcomes:
             process(outcome, warehouse, m, ingested_at=datetime.now(UTC))
         day = when.date()

@@ -34,6 +34,7 @@ class SourceError(Exception):
         self.source = source
         self.reason = reason
         self.kind = kind
+        self.partial: list[RawCapture] = []  # bodies received before the failure: kept, never lost
 
 
 class SchemaDrift(SourceError):
@@ -82,18 +83,24 @@ class Fetcher:
     sleep: Callable[[float], None] = time.sleep
 
     def fetch(self, source: Source) -> list[RawCapture]:
+        """Every response body of the source's requests (and pages). On failure the SourceError carries
+        the bodies already received in `partial`, so they are stored all the same."""
         captures: list[RawCapture] = []
-        for request in source.requests:
-            capture = self._fetch_one(source, request)
-            captures.append(capture)
-            pages = 1
-            while source.next_request is not None and pages < source.max_pages:
-                following = source.next_request(capture)
-                if following is None:
-                    break
-                capture = self._fetch_one(source, following)
+        try:
+            for request in source.requests:
+                capture = self._fetch_one(source, request)
                 captures.append(capture)
-                pages += 1
+                pages = 1
+                while source.next_request is not None and pages < source.max_pages:
+                    following = source.next_request(capture)
+                    if following is None:
+                        break
+                    capture = self._fetch_one(source, following)
+                    captures.append(capture)
+                    pages += 1
+        except SourceError as exc:
+            exc.partial = captures
+            raise
         return captures
 
     def _target(self, source: Source, url: str) -> str:
