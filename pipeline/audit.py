@@ -276,7 +276,12 @@ def verify(warehouse: Warehouse, store: CaptureStore) -> VerifyReport:
             in_force_until=row["in_force_until"],
         )
         try:
-            quotes, _ = normalise(sources.get(row["source"]).parse(capture), capture, bounds=load().bounds)
+            quotes, _ = normalise(
+                sources.get(row["source"]).parse(capture),
+                capture,
+                fx_rates=warehouse.fx_rates_on(capture.fetched_at.date()),
+                bounds=load().bounds,
+            )
         except Exception as exc:  # a parser that no longer reads its own capture is itself a finding
             report.problems.append(f"capture {row['source']} {row['capture_id']}: cannot be re-parsed: {exc}")
             continue

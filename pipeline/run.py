@@ -12,6 +12,7 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime
+from decimal import Decimal
 from pathlib import Path
 
 import httpx
@@ -122,9 +123,25 @@ def _record(
     return outcome
 
 
-def parse_and_normalise(capture: RawCapture, m: Methodology) -> tuple[pl.DataFrame, pl.DataFrame]:
+def parse_and_normalise(
+    capture: RawCapture, m: Methodology, fx_rates: dict[str, Decimal] | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
     source = source_registry.get(capture.source)
-    return normalise(source.parse(capture), capture, bounds=m.bounds)
+    return normalise(source.parse(capture), capture, fx_rates=fx_rates, bounds=m.bounds)
+
+
+def load_fx(outcome: SourceOutcome, warehouse: Warehouse, ingested_at: datetime) -> SourceOutcome:
+    """Reference-rate captures are not prices: their rates go to `fx_rate`, dated, for normalisation to use."""
+    from pipeline.sources.ecb_fx import parse_ecb_rates
+
+    for c in outcome.captures:
+        try:
+            source_registry.get(c.source).parse(c)  # structure check: SchemaDrift on anything else
+            outcome.loaded_quotes += warehouse.record_fx_rates(parse_ecb_rates(c.body), c.capture_id)
+        except SourceError as exc:
+            outcome.error = exc
+            warehouse.record_source_run(c.source, ingested_at, "error", exc.kind, exc.reason, len(outcome.captures))
+    return outcome
 
 
 def gate_and_load(
@@ -173,10 +190,12 @@ def process(
     only if that fails is each batch checked on its own, so a bad file still fails alone."""
     from pipeline.quality import check_batch
 
+    if source_registry.get(outcome.source).product == "fx":
+        return load_fx(outcome, warehouse, ingested_at)
     batches = []
     for c in outcome.captures:
         try:
-            quotes, rejections = parse_and_normalise(c, m)
+            quotes, rejections = parse_and_normalise(c, m, warehouse.fx_rates_on(c.fetched_at.date()))
         except SourceError as exc:
             outcome.error = exc
             warehouse.record_source_run(c.source, ingested_at, "error", exc.kind, exc.reason, len(outcome.captures))
@@ -262,7 +281,8 @@ def run(
         # Replayed captures carry the capture set's declared time unless --at overrides it.
         clock = (lambda: when) if at is not None else None
         outcomes = capture(selected, warehouse, store, capture_set=capture_set, clock=clock, timeout=timeout)
-        for outcome in outcomes:
+        # Reference rates first: the day's prices in other currencies are converted with them.
+        for outcome in sorted(outcomes, key=lambda o: source_registry.get(o.source).product != "fx"):
             process(outcome, warehouse, m, ingested_at=datetime.now(UTC))
         day = when.date()
         fixings = fix(day, warehouse, m, recorded_at=datetime.now(UTC))

@@ -74,14 +74,21 @@ def _staged(ref: Ref, kind: str) -> Path:
 
 def normalise_captures(refs: list[Ref]) -> list[Ref]:
     """Parse and normalise; schema drift is recorded against the source and the capture is skipped."""
+    from pipeline import sources
     from pipeline.sources import SourceError
 
     m = load()
     out = []
     for ref in refs:
         capture = _capture(ref)
+        if sources.get(capture.source).product == "fx":  # reference rates: stored, not staged as prices
+            with Warehouse(paths().db) as warehouse:
+                steps.load_fx(steps.SourceOutcome(capture.source, [capture]), warehouse, datetime.now(UTC))
+            continue
         try:
-            quotes, rejections = steps.parse_and_normalise(capture, m)
+            with Warehouse(paths().db, read_only=True) as warehouse:
+                rates = warehouse.fx_rates_on(capture.fetched_at.date())
+            quotes, rejections = steps.parse_and_normalise(capture, m, rates)
         except SourceError as exc:
             with Warehouse(paths().db) as warehouse:
                 warehouse.record_source_run(ref["source"], datetime.now(UTC), "error", exc.kind, exc.reason, 1)

@@ -270,3 +270,20 @@ COMMENT ON COLUMN settlement.fallbacks IS 'Business days that used the prior pub
 COMMENT ON COLUMN settlement.flags IS 'JSON list: fallback_used, administrator_review:... .';
 COMMENT ON COLUMN settlement.evidence IS 'JSON list, one entry per business day: fixing status, value, revision, value used, fallback source.';
 COMMENT ON COLUMN settlement.computed_at IS 'When the settlement was computed (UTC).';
+
+CREATE TABLE IF NOT EXISTS fx_rate (
+    day           DATE NOT NULL,
+    currency      VARCHAR NOT NULL,
+    usd_per_unit  DECIMAL(38,18) NOT NULL,
+    ecb_rate      DECIMAL(38,18) NOT NULL,
+    source        VARCHAR NOT NULL,
+    capture_id    VARCHAR NOT NULL,
+    PRIMARY KEY (day, currency, source)
+);
+COMMENT ON TABLE fx_rate IS 'Daily reference FX rates (ECB) used to convert non-USD prices; each quote records the rate it used.';
+COMMENT ON COLUMN fx_rate.day IS 'Reference date of the rate (ECB publication day).';
+COMMENT ON COLUMN fx_rate.currency IS 'ISO 4217 currency.';
+COMMENT ON COLUMN fx_rate.usd_per_unit IS 'USD per one unit of the currency: ECB USD rate / ECB currency rate, rounded half-even to 12 decimals.';
+COMMENT ON COLUMN fx_rate.ecb_rate IS 'The ECB figure: units of the currency per 1 EUR.';
+COMMENT ON COLUMN fx_rate.source IS 'Source that published the rate (ecb-fx).';
+COMMENT ON COLUMN fx_rate.capture_id IS 'Raw capture the rate was read from.';

@@ -11,6 +11,7 @@ from pipeline.sources import (
     crusoe_page,
     datacrunch_page,
     digitalocean_page,
+    ecb_fx,
     fluidstack_page,
     gcp,
     gcp_page,
@@ -65,6 +66,8 @@ REGISTRY: dict[str, Source] = {
         openrouter.SOURCE,
         litellm.SOURCE,
         llm_prices.SOURCE,
+        # reference FX rates (not prices: loaded into fx_rate)
+        ecb_fx.SOURCE,
     )
 }
 

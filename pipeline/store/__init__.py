@@ -6,7 +6,7 @@ import json
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
-from datetime import date, datetime
+from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
 from typing import Any
@@ -142,6 +142,8 @@ class Warehouse:
             "fixing_constituent",
             "batch_check",
             "source_run",
+            "settlement",
+            "fx_rate",
         }:
             raise ValueError(f"unknown table {table!r}")
         row = self.one(f"SELECT count(*) FROM {table}")  # noqa: S608 - table name allow-listed
@@ -338,6 +340,25 @@ class Warehouse:
             ],
         )
         return revision
+
+    def record_fx_rates(self, rates: Sequence[Any], capture_id: str) -> int:
+        rows = [
+            (r.day, r.currency, format(r.usd_per_unit, "f"), format(r.ecb_rate, "f"), r.source, capture_id)
+            for r in rates
+        ]
+        self.con.executemany(
+            "INSERT OR IGNORE INTO fx_rate VALUES (?, ?, CAST(? AS DECIMAL(38,18)), CAST(? AS DECIMAL(38,18)), ?, ?)",
+            rows,
+        )
+        return len(rows)
+
+    def fx_rates_on(self, day: date, max_age_days: int = 5) -> dict[str, Decimal]:
+        """USD per unit for each currency: its latest rate on or before `day`, at most `max_age_days` old."""
+        rows = self.con.execute(
+            "SELECT currency, arg_max(usd_per_unit, day) FROM fx_rate WHERE day <= ? AND day > ? GROUP BY currency",
+            [day, day - timedelta(days=max_age_days + 1)],
+        ).fetchall()
+        return {c: Decimal(v) for c, v in rows}
 
     def latest_fixing_date(self) -> date | None:
         row = self.one("SELECT max(fixing_date) FROM fixing")
