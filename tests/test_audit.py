@@ -222,3 +222,23 @@ def test_simulate_with_two_providers_is_withheld(tmp_path: Path) -> None:
     doc = json.loads(cix("simulate", "CIX-H100-OD", "--quotes", str(path), "--at", at.isoformat()).stdout)
     assert doc["status"] == "withheld" and doc["value"] is None
     assert doc["gates"]["failed"] == ["min_providers"]
+
+
+def test_first_party_rate_card_basket_one_vote_per_maker(tmp_path: Path, realdata: Path) -> None:
+    parsed = cix(
+        "parse",
+        "litellm",
+        str(realdata / "litellm/model_prices_and_context_window.json"),
+        "--at",
+        "2026-08-03T15:30:00Z",
+    )
+    quotes = tmp_path / "litellm.jsonl"
+    quotes.write_text(parsed.stdout)
+    doc = json.loads(
+        cix("simulate", "CIX-TOK-BASKET-FRONTIER", "--quotes", str(quotes), "--at", "2026-08-03T16:00:00Z").stdout
+    )
+    assert doc["status"] == "published" and "rate_card_basket" in doc["flags"]
+    values = {p["provider"]: Decimal(p["value"]) for p in doc["providers"]}
+    assert set(values) == {"openai", "anthropic", "gemini"}  # resellers (azure, bedrock, vertex) are not makers
+    # Anthropic's Sonnet 4.5 at 3 / 15 USD per Mtok: 3:1 blend = (3*3 + 15) / 4 = 6.
+    assert values["anthropic"] == Decimal(6)

@@ -90,7 +90,9 @@ def test_dag_test_run_offline_loads_duckdb_and_publishes(migrated: dict[str, str
     con.close()
     assert {"CIX-H100-OD-HYP", "CIX-H200-OD-HYP", "CIX-A100-80-OD-HYP"} <= set(fixings)
     # The DAG and `cix run` are the same code: the published value matches an in-process run.
-    doc = json.loads((Path(migrated["CIX_PUBLISH_DIR"]) / "2026-08-03" / "fixings.json").read_text())
+    folder = Path(migrated["CIX_PUBLISH_DIR"]) / "2026-08-03"
+    assert (folder / "manifest.json").exists() and (folder / "manifest.sig").exists(), "the DAG publishes signed"
+    doc = json.loads((folder / "fixings.json").read_text())
     assert {f["index_code"]: f["value"] for f in doc["fixings"] if f["status"] == "published"} == {
         k: format(v.quantize(type(v)("0.0001")), "f") for k, v in fixings.items()
     }

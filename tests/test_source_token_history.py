@@ -18,10 +18,10 @@ from pipeline.normalize import normalise
 from pipeline.sources import ecb_fx, litellm, llm_prices, openrouter
 from pipeline.sources.base import SchemaDrift
 from pipeline.sources.ecb_fx import FxRate, parse_ecb_rates, rates_for, usd_per_unit
-from pipeline.sources.llm_prices import NOT_IN_FORCE, prices_in_force
+from pipeline.sources.llm_prices import NOT_IN_FORCE, PROVIDER_NAMES, prices_in_force
 
 FETCHED = datetime(2026, 8, 3, 15, 30, tzinfo=UTC)
-SAMPLE_FX = SAMPLES_DIR / "fx" / "eurofxref-daily.xml"
+SAMPLE_FX = SAMPLES_DIR / "default" / "ecb-eurofxref-daily.xml"
 
 
 def run(capture: RawCapture) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
@@ -154,7 +154,8 @@ def test_every_priced_entry_of_every_vendor_file_is_one_row(real_capture, realda
         )
         parsed, quotes, _ = run(real_capture("llm-prices", f"llm-prices/{path.name}", FETCHED))
         assert parsed.height == expected, path.name
-        assert set(parsed["provider"]) == {doc["vendor"]}
+        # One seller, one name: llm-prices' "google" is LiteLLM's "gemini" (the Gemini API), etc.
+        assert set(parsed["provider"]) == {PROVIDER_NAMES.get(doc["vendor"], doc["vendor"])}
         assert set(parsed["price_per"]) == {"mtok"}
         assert quotes.height > 0
 

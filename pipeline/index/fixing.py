@@ -68,7 +68,7 @@ class Fixing:
             value=est.value,
             unit=definition.unit,
             currency=definition.currency,
-            flags=est.flags,
+            flags=(*est.flags, "rate_card_basket") if definition.basket else est.flags,
             gates=est.gates,
             n_providers=est.n_providers,
             n_quotes=len(keys),
@@ -108,7 +108,7 @@ def matching(quotes: pl.DataFrame, definition: IndexDefinition) -> pl.DataFrame:
     """Quotes of the index's standard good: product, good, pricing type, provider segment and unit."""
     return quotes.filter(
         (pl.col("product") == definition.product)
-        & (pl.col("good") == definition.good)
+        & pl.col("good").is_in(list(definition.goods or (definition.good,)))
         & (pl.col("pricing_type") == definition.pricing_type)
         & pl.col("provider_class").is_in(list(definition.provider_classes))
         & pl.col("unit").is_in(_units(definition))

@@ -33,6 +33,8 @@ class IndexDefinition:
     currency: str
     description: str
     blend: tuple[tuple[str, int], ...] = ()
+    goods: tuple[str, ...] = ()  # a basket: several goods, one vote per provider
+    basket: bool = False
 
 
 @dataclass(frozen=True)
@@ -91,6 +93,8 @@ def load(version: str = CURRENT) -> Methodology:
                 currency=i["currency"],
                 description=i["description"],
                 blend=tuple(sorted((i.get("blend") or {}).items())),
+                goods=tuple(i.get("goods") or [i["good"]]),
+                basket=bool(i.get("basket", False)),
             )
             for i in raw["indices"]
         ),

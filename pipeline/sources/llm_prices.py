@@ -40,6 +40,8 @@ VENDORS = (
     "qwen",
     "xai",
 )
+# llm-prices names some first parties differently from the LiteLLM map; one seller, one name, one vote.
+PROVIDER_NAMES = {"google": "gemini", "moonshot-ai": "moonshot", "meta-ai": "meta_llama", "qwen": "dashscope"}
 URLS = tuple(f"{RAW_BASE}/{vendor}.json" for vendor in VENDORS)
 
 # price field -> unit; all are USD per million tokens (the repository's README).
@@ -103,7 +105,7 @@ def parse_llm_prices(capture: RawCapture) -> pl.DataFrame:
                 rows.append(
                     {
                         "source": capture.source,
-                        "provider": vendor,
+                        "provider": PROVIDER_NAMES.get(vendor, vendor),
                         "provider_class": "first_party",
                         "input_tier": "rate_card",
                         "sku": str(model["id"]),
