@@ -44,3 +44,14 @@ def _decimal_or_none(text: str) -> Decimal | None:
     except ArithmeticError:
         return None
     return dec if dec.is_finite() else None
+
+
+def plain_json(value: Any) -> Any:
+    """JSON-safe copy of exact-Decimal JSON: integral Decimals become ints, others exact decimal text (never float)."""
+    if isinstance(value, Decimal):
+        return int(value) if value == value.to_integral_value() and abs(value) < 2**63 else format(value, "f")
+    if isinstance(value, dict):
+        return {k: plain_json(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [plain_json(v) for v in value]
+    return value

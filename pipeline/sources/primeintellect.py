@@ -22,24 +22,13 @@ from typing import Any
 import polars as pl
 
 from pipeline.models import RawCapture, decimal_text, parsed_frame
-from pipeline.sources._util import require, to_decimal
+from pipeline.sources._util import plain_json, require, to_decimal
 from pipeline.sources.base import Request, SchemaDrift, Source
 
 HOSTS = ("api.primeintellect.ai",)
 URL_BASE = "https://api.primeintellect.ai/api/v1/availability/"
 GPU_TYPES = ("H100_80GB", "H200_141GB", "B200_180GB", "GH200_96GB", "A100_80GB")
 _MEMORY = re.compile(r"(\d+)\s*GB", re.IGNORECASE)
-
-
-def _plain_json(value: Any) -> Any:
-    """JSON-safe copy: integral Decimals become ints, others exact decimal text (never float)."""
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() and abs(value) < 2**63 else decimal_text(value)
-    if isinstance(value, dict):
-        return {k: _plain_json(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain_json(v) for v in value]
-    return value
 
 
 def _timestamp(value: Any) -> datetime | None:
@@ -98,7 +87,7 @@ def _row(capture: RawCapture, record: dict[str, Any], line_no: int) -> dict[str,
         "currency": "USD",
         "observed_at": observed,
         "reject_reason": reason,
-        "attributes": json.dumps(_plain_json(attributes)),
+        "attributes": json.dumps(plain_json(attributes)),
     }
 
 

@@ -23,7 +23,7 @@ from urllib.parse import quote
 import polars as pl
 
 from pipeline.models import RawCapture, decimal_text, parsed_frame
-from pipeline.sources._util import load_json, require, to_decimal
+from pipeline.sources._util import load_json, plain_json, require, to_decimal
 from pipeline.sources.base import Request, Source
 
 HOSTS = ("console.vast.ai",)
@@ -70,17 +70,6 @@ def query_url(gpu_name: str) -> str:
         "limit": PAGE_LIMIT,
     }
     return URL_BASE + "?q=" + quote(json.dumps(q, separators=(",", ":")))
-
-
-def _plain_json(value: Any) -> Any:
-    """JSON-safe copy: integral Decimals become ints, others exact decimal text (never float)."""
-    if isinstance(value, Decimal):
-        return int(value) if value == value.to_integral_value() and abs(value) < 2**63 else decimal_text(value)
-    if isinstance(value, dict):
-        return {k: _plain_json(v) for k, v in value.items()}
-    if isinstance(value, list):
-        return [_plain_json(v) for v in value]
-    return value
 
 
 def _count(value: Any) -> int | None:
@@ -135,7 +124,7 @@ def _offer_row(capture: RawCapture, offer: dict[str, Any], index: int, full: boo
         "provider": "vast",
         "provider_class": "marketplace",
         "input_tier": "executable",
-        "sku": str(_plain_json(offer_id)) if offer_id is not None else f"{count or '?'}x-{gpu_name or '?'}",
+        "sku": str(plain_json(offer_id)) if offer_id is not None else f"{count or '?'}x-{gpu_name or '?'}",
         "label": f"{gpu_name} {gb}GB" if gb is not None else gpu_name,
         "product": "gpu_hour",
         "pricing_type": "on_demand",
@@ -148,7 +137,7 @@ def _offer_row(capture: RawCapture, offer: dict[str, Any], index: int, full: boo
         "currency": "USD",
         "observed_at": capture.fetched_at,
         "reject_reason": reason,
-        "attributes": json.dumps(_plain_json(attributes)),
+        "attributes": json.dumps(plain_json(attributes)),
     }
 
 
