@@ -6,7 +6,9 @@ No script, font or stylesheet is fetched when the file is opened: it works offli
 from __future__ import annotations
 
 import html
+import json
 from datetime import date
+from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
@@ -119,7 +121,13 @@ def _page(code: str, day: date, sections: list[tuple[str, str]], latest: pl.Data
 
 
 def _cell(value: Any) -> str:
-    return "-" if value is None else str(value)
+    if value is None:
+        return "-"
+    if isinstance(value, Decimal):
+        return format(value.quantize(Decimal("0.0001")), "f")
+    if isinstance(value, str) and value.startswith("["):
+        return ", ".join(json.loads(value)) or "-"
+    return str(value)
 
 
 def write_report(warehouse: Warehouse, out: Path, code: str | None = None, day: date | None = None) -> Path:
