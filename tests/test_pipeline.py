@@ -10,6 +10,7 @@ from pathlib import Path
 import duckdb
 import pytest
 
+from pipeline.audit import verify
 from pipeline.capture import CaptureSet, CaptureStore
 from pipeline.config import paths
 from pipeline.run import DEFAULT_SAMPLE_SET, run
@@ -92,6 +93,10 @@ def test_second_run_is_idempotent_and_byte_identical(first_run) -> None:  # type
     run()
     assert counts(db) == before
     assert digests(folder) == files_before
+    # ... and every fixing still reproduces from what was known when it was recorded.
+    with Warehouse(db, read_only=True) as w:
+        report = verify(w, CaptureStore(paths().captures))
+    assert report.ok, report.problems[:3]
 
 
 def test_every_table_and_column_has_a_comment(first_run) -> None:  # type: ignore[no-untyped-def]

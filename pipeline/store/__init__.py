@@ -104,6 +104,14 @@ class Warehouse:
         failures: list[dict[str, Any]],
         checked_at: datetime,
     ) -> None:
+        """Record a gate result. A batch that already passed keeps its first pass: that is when its quotes
+        became known, which `verify` relies on to recompute each fixing from what was known then."""
+        passed = self.one(
+            "SELECT success FROM batch_check WHERE source = ? AND capture_id = ? AND fetched_at = ? AND suite = ?",
+            [capture.source, capture.capture_id, capture.fetched_at, suite],
+        )
+        if passed is not None and passed[0]:
+            return
         self.con.execute(
             "INSERT OR REPLACE INTO batch_check VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
             [
