@@ -148,3 +148,27 @@ def test_a_failing_batch_is_recorded_and_not_loaded_while_others_load(cix_home: 
         assert w.one("SELECT error_kind FROM source_run WHERE source = 'runpod' AND status = 'error'") == (
             "quality_gate",
         )
+
+
+def test_a_second_process_waits_for_the_warehouse_lock(tmp_path: Path) -> None:
+    import subprocess
+    import sys
+    import time
+
+    db = tmp_path / "locked.duckdb"
+    Warehouse(db).close()
+    holder = subprocess.Popen(
+        [
+            sys.executable,
+            "-c",
+            f"import duckdb, time; c = duckdb.connect({str(db)!r}); print('held', flush=True); time.sleep(2)",
+        ],
+        stdout=subprocess.PIPE,
+        text=True,
+    )
+    assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+    started = time.monotonic()
+    with Warehouse(db) as w:  # blocks until the other writer is gone, then works
+        assert w.count("fixing") == 0
+    assert time.monotonic() - started > 0.5
+    holder.wait(timeout=10)

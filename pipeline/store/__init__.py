@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import os
+import time
 from collections.abc import Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -27,7 +29,7 @@ class Warehouse:
         self.path = path
         if not read_only:
             path.parent.mkdir(parents=True, exist_ok=True)
-        self.con = duckdb.connect(str(path), read_only=read_only)
+        self.con = _connect(path, read_only)
         self.con.execute("SET TimeZone = 'UTC'")
         if not read_only:
             self.con.execute(SCHEMA_SQL.read_text())
@@ -453,6 +455,21 @@ def _constituent_rows(f: Fixing, revision: int) -> list[dict[str, Any]]:
         for s in f.stale
     ]
     return rows
+
+
+def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+    """DuckDB allows one writing process: another process (a parallel Airflow task) waits for the file lock,
+    up to CIX_DB_LOCK_TIMEOUT seconds (default 120), instead of failing at once."""
+    deadline = time.monotonic() + float(os.environ.get("CIX_DB_LOCK_TIMEOUT", "120"))
+    wait = 0.05
+    while True:
+        try:
+            return duckdb.connect(str(path), read_only=read_only)
+        except duckdb.IOException as exc:
+            if "lock" not in str(exc).lower() or time.monotonic() + wait > deadline:
+                raise
+            time.sleep(wait)
+            wait = min(wait * 2, 2.0)
 
 
 @dataclass(frozen=True)
