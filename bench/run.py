@@ -13,7 +13,8 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 from pipeline.config import realdata_dir
-from pipeline.models import RawCapture
+from pipeline.domain.records import RawCapture
+from pipeline.methodology import load
 from pipeline.normalize import normalise
 from pipeline.sources import REGISTRY
 
@@ -48,7 +49,7 @@ def main() -> None:
     for source, rel in cases.items():
         capture = RawCapture(source, f"file://{rel}", datetime.now(UTC), (root / rel).read_bytes())
         parsed = REGISTRY[source].parse(capture)
-        fast = best_of(lambda parsed=parsed, capture=capture: normalise(parsed, capture))
+        fast = best_of(lambda parsed=parsed, capture=capture: normalise(parsed, capture, load().bounds))
         slow = best_of(lambda parsed=parsed: per_row_baseline(parsed))
         print(f"{source:<10}{parsed.height:>8}{fast:>12.4f}{slow:>12.4f}{slow / fast:>9.1f}x")
     print(

@@ -1,6 +1,6 @@
 """Daily fixing, 16:00 UTC: capture each source -> normalise -> gate + load -> fix -> publish.
 
-Every step is a `pipeline.tasks` function (the `cix` CLI runs the same code); heavy
+Every step is a `pipeline.flow.airflow_tasks` function (the `cix` CLI runs the same code); heavy
 imports happen inside tasks. Conf {"offline": true} replays the bundled capture set.
 """
 
@@ -24,33 +24,33 @@ from airflow.sdk import Param, dag, get_current_context, task
 def cix_daily() -> None:
     @task
     def list_sources() -> list[str]:
-        from pipeline import tasks
+        from pipeline.flow import airflow_tasks as tasks
 
         p = get_current_context()["params"]
         return tasks.source_names(p["offline"], p["capture_set"])
 
     @task(retries=2, retry_delay=pendulum.duration(minutes=2))
     def capture(source: str) -> list[dict[str, Any]]:
-        from pipeline import tasks
+        from pipeline.flow import airflow_tasks as tasks
 
         p = get_current_context()["params"]
         return tasks.capture_source(source, p["offline"], p["capture_set"])
 
     @task
     def normalise(refs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        from pipeline import tasks
+        from pipeline.flow import airflow_tasks as tasks
 
         return tasks.normalise_captures(refs)
 
     @task
     def gate_and_load(refs: list[dict[str, Any]]) -> list[dict[str, Any]]:
-        from pipeline import tasks
+        from pipeline.flow import airflow_tasks as tasks
 
         return tasks.gate_and_load(refs)
 
     @task
     def fix(loaded: list[list[dict[str, Any]]]) -> str:
-        from pipeline import tasks
+        from pipeline.flow import airflow_tasks as tasks
 
         context = get_current_context()
         day = (context.get("logical_date") or context["dag_run"].run_after).date().isoformat()
@@ -59,7 +59,7 @@ def cix_daily() -> None:
 
     @task
     def publish(day: str) -> list[str]:
-        from pipeline import tasks
+        from pipeline.flow import airflow_tasks as tasks
 
         return tasks.publish_day(day)
 

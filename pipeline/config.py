@@ -1,4 +1,8 @@
-"""Where things live. Every path can be moved with an environment variable."""
+"""Where things live. Every path can be moved with an environment variable.
+
+Defaults are relative to the working directory (`./var`, `./publish`, `../shared/realdata`), so a
+source checkout and an installed wheel behave the same when run from the project folder.
+"""
 
 from __future__ import annotations
 
@@ -6,7 +10,7 @@ import os
 from dataclasses import dataclass
 from pathlib import Path
 
-PROJECT_ROOT = Path(__file__).resolve().parents[1]
+SAMPLES_DIR = Path(__file__).resolve().parent / "samples"
 
 
 def _env_path(name: str, default: Path) -> Path:
@@ -30,16 +34,13 @@ class Paths:
 
     @property
     def publish(self) -> Path:
-        return _env_path("CIX_PUBLISH_DIR", PROJECT_ROOT / "publish")
+        return _env_path("CIX_PUBLISH_DIR", Path.cwd() / "publish")
 
 
 def paths() -> Paths:
-    return Paths(home=_env_path("CIX_HOME", PROJECT_ROOT / "var"))
+    return Paths(home=_env_path("CIX_HOME", Path.cwd() / "var"))
 
 
 def realdata_dir() -> Path:
     """The shared real captures, read in place (never copied into the repo)."""
-    return _env_path("CIX_REALDATA", PROJECT_ROOT.parent / "shared" / "realdata")
-
-
-SAMPLES_DIR = Path(__file__).resolve().parent / "samples"
+    return _env_path("CIX_REALDATA", Path.cwd().parent / "shared" / "realdata")

@@ -9,12 +9,13 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.config import PROJECT_ROOT, realdata_dir
-from pipeline.models import RawCapture
+from pipeline.config import realdata_dir
+from pipeline.domain.records import RawCapture
+from tests.helpers import REPO
 
 # Airflow reads its configuration at import: point it at a project-local home before any test imports it.
-os.environ.setdefault("AIRFLOW_HOME", str(PROJECT_ROOT / "airflow_home"))
-os.environ.setdefault("AIRFLOW__CORE__DAGS_FOLDER", str(PROJECT_ROOT / "dags"))
+os.environ.setdefault("AIRFLOW_HOME", str(REPO / "airflow_home"))
+os.environ.setdefault("AIRFLOW__CORE__DAGS_FOLDER", str(REPO / "dags"))
 os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 

@@ -17,10 +17,11 @@ import pytest
 from pipeline.audit import explain, quotes_from_jsonl, simulate, verify
 from pipeline.capture import CaptureStore
 from pipeline.config import paths
+from pipeline.flow.daily import DEFAULT_SAMPLE_SET, fix, run
 from pipeline.index.fixing import fixing_time
 from pipeline.methodology import load
-from pipeline.run import DEFAULT_SAMPLE_SET, fix, run
 from pipeline.store import Warehouse
+from tests.helpers import one
 
 DAY = date(2026, 8, 3)
 BIN = Path(sys.executable).parent
@@ -75,7 +76,7 @@ def test_verify_passes_then_catches_a_tampered_capture_and_a_tampered_fixing(ran
     assert "CIX-A100-80-OD-HYP" in out.stderr and "value" in out.stderr
 
     with Warehouse(paths().db, read_only=True) as w:
-        capture_id = w.one("SELECT capture_id FROM raw_capture WHERE source = 'azure'")[0]  # type: ignore[index]
+        capture_id = one(w, "SELECT capture_id FROM raw_capture WHERE source = 'azure'")[0]  # type: ignore[index]
     body = paths().captures / capture_id[:2] / capture_id
     body.chmod(0o644)
     body.write_bytes(body.read_bytes().replace(b"98.32", b"58.32"))
@@ -167,7 +168,7 @@ def test_stale_providers_are_excluded_and_recorded(cix_home: Path) -> None:
     with Warehouse(paths().db) as w:
         [f] = fix(date(2026, 8, 4), w, load(), recorded_at=datetime.now(UTC), codes=["CIX-H100-OD-HYP"])
         assert f.status == "withheld" and {s.provider for s in f.stale} == {"aws", "azure", "gcp"}
-        stale = w.frame(
+        stale = w.query(
             "SELECT provider, excluded_by FROM fixing_constituent WHERE fixing_date = DATE '2026-08-04' "
             "AND index_code = 'CIX-H100-OD-HYP'"
         )

@@ -16,9 +16,9 @@ from pathlib import Path
 import duckdb
 import pytest
 
-from pipeline.config import PROJECT_ROOT
+from tests.helpers import REPO
 
-DAGS = PROJECT_ROOT / "dags"
+DAGS = REPO / "dags"
 BIN = Path(sys.executable).parent
 HEAVY = ("polars", "duckdb", "great_expectations", "pandas", "pyarrow")
 

@@ -19,9 +19,10 @@ import pytest
 from pipeline import sources
 from pipeline.capture import CaptureStore
 from pipeline.config import paths
-from pipeline.run import DEFAULT_SAMPLE_SET, run
+from pipeline.flow.daily import DEFAULT_SAMPLE_SET, run
 from pipeline.sources import coreweave_page, vast
 from pipeline.store import Warehouse
+from tests.helpers import one
 
 TABLES = ("raw_capture", "quote", "rejection")
 
@@ -113,7 +114,7 @@ def test_chaos_run_records_every_fault_and_loads_the_healthy_sources(
         # The HTML body that broke azure's parser is kept, unmodified, for the post-mortem.
         html = (capture_set / "error.html").read_bytes()
         sha = hashlib.sha256(html).hexdigest()
-        assert w.one("SELECT count(*) FROM raw_capture WHERE source = 'azure' AND capture_id = ?", [sha]) == (1,)
+        assert one(w, "SELECT count(*) FROM raw_capture WHERE source = 'azure' AND capture_id = ?", [sha]) == (1,)
     assert CaptureStore(paths().captures).get(sha) == html
 
     before = counts()

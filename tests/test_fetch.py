@@ -10,8 +10,8 @@ import httpx
 import pytest
 
 from pipeline.capture import ReplayEntry, replay_server
-from pipeline.sources import REGISTRY, Fetcher, Request, SourceError
-from pipeline.sources.base import retry_after_seconds
+from pipeline.sources import REGISTRY, Request, SourceError
+from pipeline.sources.fetch import Fetcher, retry_after_seconds
 
 T0 = datetime(2026, 8, 3, 15, 30, tzinfo=UTC)
 AZURE = REGISTRY["azure"]

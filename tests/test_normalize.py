@@ -8,8 +8,8 @@ from decimal import Decimal
 import polars as pl
 import pytest
 
-from pipeline.models import RawCapture, parsed_frame
-from pipeline.normalize import normalise
+from pipeline.domain.records import RawCapture, parsed_frame
+from tests.helpers import normalise
 
 CAPTURE = RawCapture(source="t", url="https://x", fetched_at=datetime(2026, 8, 3, 15, 30, tzinfo=UTC), body=b"{}")
 

@@ -13,8 +13,9 @@ import pytest
 from pipeline.audit import verify
 from pipeline.capture import CaptureSet, CaptureStore
 from pipeline.config import paths
-from pipeline.run import DEFAULT_SAMPLE_SET, run
+from pipeline.flow.daily import DEFAULT_SAMPLE_SET, run
 from pipeline.store import Warehouse
+from tests.helpers import one
 
 TABLES = ("raw_capture", "quote", "rejection", "fixing", "fixing_constituent")
 
@@ -62,13 +63,13 @@ def test_every_source_loaded_and_every_row_accounted_for(first_run) -> None:  # 
         assert outcome.error is None, outcome.error
         assert outcome.loaded_quotes + outcome.rejections > 0
     with Warehouse(home / "home" / "cix.duckdb", read_only=True) as w:
-        per_source = w.frame("SELECT source, count(*) AS n FROM quote GROUP BY source")
+        per_source = w.query("SELECT source, count(*) AS n FROM quote GROUP BY source")
         price_sources = set(CaptureSet.load(DEFAULT_SAMPLE_SET).sources()) - {"ecb-fx"}
         assert set(per_source["source"]) == price_sources
         # The reference rates were stored, dated, for converting non-USD prices.
-        assert w.one("SELECT count(*) FROM fx_rate WHERE currency = 'EUR' AND usd_per_unit > 1") == (1,)
-        assert w.one("SELECT count(*) FROM quote WHERE price_usd <= 0") == (0,)
-        assert w.one("SELECT count(*) FROM batch_check WHERE NOT success") == (0,)
+        assert one(w, "SELECT count(*) FROM fx_rate WHERE currency = 'EUR' AND usd_per_unit > 1") == (1,)
+        assert one(w, "SELECT count(*) FROM quote WHERE price_usd <= 0") == (0,)
+        assert one(w, "SELECT count(*) FROM batch_check WHERE NOT success") == (0,)
 
 
 def test_raw_captures_are_kept_unmodified(first_run) -> None:  # type: ignore[no-untyped-def]
@@ -76,7 +77,7 @@ def test_raw_captures_are_kept_unmodified(first_run) -> None:  # type: ignore[no
     store = CaptureStore(home / "home" / "captures")
     capture_set = CaptureSet.load(DEFAULT_SAMPLE_SET)
     with Warehouse(home / "home" / "cix.duckdb", read_only=True) as w:
-        rows = w.frame("SELECT capture_id, source, url FROM raw_capture")
+        rows = w.query("SELECT capture_id, source, url FROM raw_capture")
     assert rows.height == len(capture_set.entries)
     for e in capture_set.entries:
         body = e.file.read_bytes()
@@ -119,7 +120,7 @@ def test_a_failing_batch_is_recorded_and_not_loaded_while_others_load(cix_home: 
     broken = tmp_path / "set"
     shutil.copytree(DEFAULT_SAMPLE_SET, broken)
     from pipeline import sources
-    from pipeline.models import RawCapture
+    from pipeline.domain.records import RawCapture
 
     original = sources.REGISTRY["runpod"]
 
@@ -140,12 +141,12 @@ def test_a_failing_batch_is_recorded_and_not_loaded_while_others_load(cix_home: 
     assert by_source["runpod"].gate_failures and by_source["runpod"].loaded_quotes == 0
     assert by_source["aws"].loaded_quotes > 0
     with Warehouse(paths().db, read_only=True) as w:
-        assert w.one("SELECT count(*) FROM quote WHERE source = 'runpod'") == (0,)
-        assert w.one("SELECT count(*) FROM raw_capture WHERE source = 'runpod'") == (1,)
-        row = w.one("SELECT success, failures FROM batch_check WHERE source = 'runpod'")
+        assert one(w, "SELECT count(*) FROM quote WHERE source = 'runpod'") == (0,)
+        assert one(w, "SELECT count(*) FROM raw_capture WHERE source = 'runpod'") == (1,)
+        row = one(w, "SELECT success, failures FROM batch_check WHERE source = 'runpod'")
         assert row is not None and row[0] is False
         assert "expect_compound_columns_to_be_unique" in row[1]
-        assert w.one("SELECT error_kind FROM source_run WHERE source = 'runpod' AND status = 'error'") == (
+        assert one(w, "SELECT error_kind FROM source_run WHERE source = 'runpod' AND status = 'error'") == (
             "quality_gate",
         )
 

@@ -17,9 +17,9 @@ import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
-from pipeline.config import PROJECT_ROOT
-from pipeline.run import run
+from pipeline.flow.daily import run
 from pipeline.store import Warehouse
+from tests.helpers import REPO
 
 BIN = Path(sys.executable).parent
 DAY = "2026-08-03"
@@ -130,7 +130,7 @@ def _free_port() -> int:
 def api(published: Path) -> Iterator[str]:
     import uvicorn
 
-    from pipeline.api import create_app
+    from pipeline.face.api import create_app
 
     port = _free_port()
     server = uvicorn.Server(
@@ -213,7 +213,7 @@ def test_views_and_example_queries_run(published: Path) -> None:
             "v_source_health",
         ):
             assert comments.get(view), view
-        for path in sorted((PROJECT_ROOT / "sql" / "examples").glob("*.sql")):
+        for path in sorted((REPO / "pipeline" / "store" / "sql" / "examples").glob("*.sql")):
             rows = w.con.execute(path.read_text()).fetchall()
             assert rows, f"{path.name} returned nothing on the sample warehouse"
 

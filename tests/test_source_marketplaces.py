@@ -15,10 +15,10 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from pipeline.models import RawCapture
-from pipeline.normalize import normalise
+from pipeline.domain.records import RawCapture
 from pipeline.sources import REGISTRY, SourceError, aws_history, azure_catalog, lambda_catalog, primeintellect, vast
 from pipeline.sources.base import SchemaDrift, Source
+from tests.helpers import normalise
 
 SOURCES: dict[str, Source] = {
     s.name: s

@@ -10,11 +10,11 @@ from pathlib import Path
 import polars as pl
 import pytest
 
-from pipeline.models import RawCapture
-from pipeline.normalize import normalise
+from pipeline.domain.records import RawCapture
 from pipeline.sources import crusoe_page, datacrunch_page, hyperstack_page, lambda_page, nebius_page
-from pipeline.sources._html import TEASER_REASON, commitment, money, observed_at, pricing_type_of, wayback_time
 from pipeline.sources.base import SchemaDrift, Source
+from pipeline.sources.pages import TEASER_REASON, commitment, money, page_time, pricing_type_of, wayback_time
+from tests.helpers import normalise
 
 SOURCES: dict[str, Source] = {
     m.SOURCE.name: m.SOURCE for m in (lambda_page, crusoe_page, datacrunch_page, nebius_page, hyperstack_page)
@@ -393,8 +393,8 @@ def test_wayback_time_and_observed_at() -> None:
     archived = RawCapture(
         source="x", url="https://web.archive.org/web/20240101020304id_/https://a/", fetched_at=FETCHED, body=b"<p>"
     )
-    assert observed_at(archived) == datetime(2024, 1, 1, 2, 3, 4, tzinfo=UTC)
-    assert observed_at(RawCapture(source="x", url="https://a/", fetched_at=FETCHED, body=b"<p>")) == FETCHED
+    assert page_time(archived) == datetime(2024, 1, 1, 2, 3, 4, tzinfo=UTC)
+    assert page_time(RawCapture(source="x", url="https://a/", fetched_at=FETCHED, body=b"<p>")) == FETCHED
 
 
 def test_pricing_type_words() -> None:

@@ -9,8 +9,7 @@ from decimal import Decimal
 import polars as pl
 import pytest
 
-from pipeline.models import RawCapture
-from pipeline.normalize import normalise
+from pipeline.domain.records import RawCapture
 from pipeline.sources import (
     coreweave_page,
     digitalocean_page,
@@ -21,8 +20,9 @@ from pipeline.sources import (
     runpod_page,
     voltagepark_page,
 )
-from pipeline.sources._html import TEASER_REASON
 from pipeline.sources.base import Source, SourceError
+from pipeline.sources.pages import TEASER_REASON
+from tests.helpers import normalise
 
 SOURCES: dict[str, Source] = {
     m.SOURCE.name: m.SOURCE

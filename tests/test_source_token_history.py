@@ -13,12 +13,14 @@ import polars as pl
 import pytest
 
 from pipeline.config import SAMPLES_DIR
-from pipeline.models import PARSED_SCHEMA, RawCapture, parsed_frame
-from pipeline.normalize import normalise
-from pipeline.sources import ecb_fx, litellm, llm_prices, openrouter
+from pipeline.domain.records import FxRate, RawCapture, parsed_frame
+from pipeline.normalize.fx import rates_for
+from pipeline.sources import litellm, llm_prices, openrouter
 from pipeline.sources.base import SchemaDrift
-from pipeline.sources.ecb_fx import FxRate, parse_ecb_rates, rates_for, usd_per_unit
 from pipeline.sources.llm_prices import NOT_IN_FORCE, PROVIDER_NAMES, prices_in_force
+from pipeline.sources.reference import ecb_fx
+from pipeline.sources.reference.ecb_fx import parse_ecb_rates, usd_per_unit
+from tests.helpers import normalise
 
 FETCHED = datetime(2026, 8, 3, 15, 30, tzinfo=UTC)
 SAMPLE_FX = SAMPLES_DIR / "default" / "ecb-eurofxref-daily.xml"
@@ -302,14 +304,17 @@ def test_fx_feeds_normalisation_and_missing_currency_is_rejected() -> None:
 def test_ecb_refuses_dtds_entities_and_foreign_bodies(body: bytes) -> None:
     with pytest.raises(SchemaDrift):
         parse_ecb_rates(body)
+    assert ecb_fx.SOURCE.read_rates is not None
     with pytest.raises(SchemaDrift):
-        ecb_fx.SOURCE.parse(RawCapture(source="ecb-fx", url=ecb_fx.DAILY_URL, fetched_at=FETCHED, body=body))
+        ecb_fx.SOURCE.read_rates(RawCapture(source="ecb-fx", url=ecb_fx.DAILY_URL, fetched_at=FETCHED, body=body))
 
 
-def test_ecb_source_checks_the_body_but_emits_no_price_rows() -> None:
+def test_ecb_is_a_reference_source_read_into_rates_not_price_rows() -> None:
     capture = RawCapture(source="ecb-fx", url=ecb_fx.DAILY_URL, fetched_at=FETCHED, body=SAMPLE_FX.read_bytes())
-    frame = ecb_fx.SOURCE.parse(capture)
-    assert frame.height == 0 and frame.schema == pl.Schema(PARSED_SCHEMA)
+    assert ecb_fx.SOURCE.is_reference and ecb_fx.SOURCE.read_rates is not None
+    assert ecb_fx.SOURCE.read_rates(capture) == parse_ecb_rates(capture.body)
+    with pytest.raises(TypeError, match="reference rates, not prices"):
+        ecb_fx.SOURCE.parse(capture)
     assert (ecb_fx.SOURCE.name, ecb_fx.SOURCE.product, ecb_fx.SOURCE.hosts) == ("ecb-fx", "fx", ("www.ecb.europa.eu",))
     assert {r.url for r in ecb_fx.SOURCE.requests} == {ecb_fx.DAILY_URL, ecb_fx.HIST_90D_URL}
     assert isinstance(parse_ecb_rates(capture.body)[0], FxRate)

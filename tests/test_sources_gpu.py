@@ -9,8 +9,8 @@ from decimal import Decimal
 import polars as pl
 import pytest
 
-from pipeline.normalize import normalise
 from pipeline.sources import REGISTRY
+from tests.helpers import normalise
 
 
 def run(capture):  # type: ignore[no-untyped-def]

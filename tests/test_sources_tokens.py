@@ -7,8 +7,8 @@ from decimal import Decimal
 
 import polars as pl
 
-from pipeline.normalize import normalise
 from pipeline.sources import REGISTRY
+from tests.helpers import normalise
 
 MILLION = Decimal(1_000_000)
 

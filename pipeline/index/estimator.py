@@ -10,95 +10,13 @@ depend on input order.
 from __future__ import annotations
 
 import math
-from dataclasses import dataclass, field
-from datetime import datetime
 from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 from typing import Any
 
+from pipeline.domain.fixing import Constituent, Estimate, ProviderValue
+from pipeline.methodology.params import EstimatorParams
+
 CONTEXT_PRECISION = 50
-
-
-@dataclass(frozen=True)
-class ProviderValue:
-    provider: str
-    value: Decimal
-    tier: str = "rate_card"
-    sources: tuple[str, ...] = ()
-    n_quotes: int = 1
-    in_window: bool = True
-    last_observed_at: datetime | None = None
-    carried: bool = False  # an archived rate card still in force, older than the maximum age
-
-
-@dataclass(frozen=True)
-class EstimatorParams:
-    min_providers: int = 3
-    min_providers_for_screen: int = 4
-    mad_k: Decimal = Decimal("3.0")
-    mad_scale: Decimal = Decimal("1.4826")
-    ratio_band: Decimal = Decimal("3")
-    max_screened_share: Decimal = Decimal("0.25")
-    tier_weights: dict[str, Decimal] = field(
-        default_factory=lambda: {"executable": Decimal(1), "rate_card": Decimal(1)}
-    )
-    cap: Decimal = Decimal("0.35")
-    trim_low: Decimal = Decimal("0.25")
-    trim_high: Decimal = Decimal("0.75")
-    decimals: int = 4
-    max_robust_cv: Decimal = Decimal("0.5")
-    low_contribution_below: int = 5
-    venue_concentration_share: Decimal = Decimal("0.5")
-
-    @classmethod
-    def from_dict(cls, d: dict[str, Any]) -> EstimatorParams:
-        def dec(x: Any) -> Decimal:
-            return Decimal(str(x))
-
-        return cls(
-            min_providers=int(d["gates"]["min_providers"]),
-            min_providers_for_screen=int(d["screen"]["min_providers_for_screen"]),
-            mad_k=dec(d["screen"]["mad_k"]),
-            mad_scale=dec(d["screen"]["mad_scale"]),
-            ratio_band=dec(d["screen"]["ratio_band"]),
-            max_screened_share=dec(d["screen"]["max_screened_share"]),
-            tier_weights={k: dec(v) for k, v in d["weights"]["tiers"].items()},
-            cap=dec(d["weights"]["cap"]),
-            trim_low=dec(d["estimator"]["trim_low"]),
-            trim_high=dec(d["estimator"]["trim_high"]),
-            decimals=int(d["estimator"]["decimals"]),
-            max_robust_cv=dec(d["gates"]["max_robust_cv"]),
-            low_contribution_below=int(d["flags"]["low_contribution_below"]),
-            venue_concentration_share=dec(d["flags"]["venue_concentration_share"]),
-        )
-
-
-@dataclass(frozen=True)
-class Constituent:
-    provider: str
-    value: Decimal
-    tier: str
-    sources: tuple[str, ...]
-    n_quotes: int
-    screened_out: bool
-    screen_reason: str | None
-    weight_raw: Decimal | None
-    weight_capped: Decimal | None
-    trim_weight: Decimal | None  # share of this provider's weight inside the central band
-    last_observed_at: datetime | None = None
-
-
-@dataclass(frozen=True)
-class Estimate:
-    status: str  # published | withheld
-    value: Decimal | None
-    gates: dict[str, Any]
-    flags: tuple[str, ...]
-    constituents: tuple[Constituent, ...]
-    n_providers: int
-    robust_cv: Decimal | None
-    p25: Decimal | None
-    p75: Decimal | None
-    unrounded: Decimal | None = None
 
 
 def median(values: list[Decimal]) -> Decimal:

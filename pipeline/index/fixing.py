@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import hashlib
-from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -11,82 +10,54 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from pipeline.index.estimator import Constituent, Estimate, ProviderValue, estimate, median
+from pipeline.domain.fixing import Estimate, Fixing, ProviderValue, StaleProvider
+from pipeline.index.estimator import estimate, median
 from pipeline.methodology import IndexDefinition, Methodology
 
 TIER_ORDER = ("executable", "rate_card", "judgement")
 
 
-@dataclass(frozen=True)
-class StaleProvider:
-    """A provider whose latest quote for the good is older than the maximum age: excluded, and said so."""
-
-    provider: str
-    value: Decimal
-    last_observed_at: datetime
-    sources: tuple[str, ...]
-
-
-@dataclass(frozen=True)
-class Fixing:
-    index_code: str
-    fixing_date: date
-    fixing_time: datetime
-    status: str
-    value: Decimal | None
-    unit: str
-    currency: str
-    flags: tuple[str, ...]
-    gates: dict[str, Any]
-    n_providers: int
-    n_quotes: int
-    robust_cv: Decimal | None
-    p25: Decimal | None
-    p75: Decimal | None
-    methodology_version: str
-    inputs_digest: str
-    constituents: tuple[Constituent, ...]
-    input_keys: tuple[str, ...]  # quote_key() of every quote used
-    unrounded: Decimal | None = None
-    stale: tuple[StaleProvider, ...] = ()
-
-    @classmethod
-    def from_estimate(
-        cls,
-        definition: IndexDefinition,
-        at: datetime,
-        est: Estimate,
-        m: Methodology,
-        keys: list[str],
-        stale: tuple[StaleProvider, ...] = (),
-    ) -> Fixing:
-        return cls(
-            index_code=definition.code,
-            fixing_date=at.date(),
-            fixing_time=at,
-            status=est.status,
-            value=est.value,
-            unit=definition.unit,
-            currency=definition.currency,
-            flags=(*est.flags, "rate_card_basket") if definition.basket else est.flags,
-            gates=est.gates,
-            n_providers=est.n_providers,
-            n_quotes=len(keys),
-            robust_cv=est.robust_cv,
-            p25=est.p25,
-            p75=est.p75,
-            methodology_version=m.version,
-            inputs_digest=inputs_digest(keys, m),
-            constituents=est.constituents,
-            input_keys=tuple(sorted(keys)),
-            unrounded=est.unrounded,
-            stale=stale,
-        )
+def build_fixing(
+    definition: IndexDefinition,
+    at: datetime,
+    est: Estimate,
+    m: Methodology,
+    keys: list[str],
+    stale: tuple[StaleProvider, ...] = (),
+) -> Fixing:
+    return Fixing(
+        index_code=definition.code,
+        fixing_date=at.date(),
+        fixing_time=at,
+        status=est.status,
+        value=est.value,
+        unit=definition.unit,
+        currency=definition.currency,
+        flags=(*est.flags, "rate_card_basket") if definition.basket else est.flags,
+        gates=est.gates,
+        n_providers=est.n_providers,
+        n_quotes=len(keys),
+        robust_cv=est.robust_cv,
+        p25=est.p25,
+        p75=est.p75,
+        methodology_version=m.version,
+        inputs_digest=inputs_digest(keys, m),
+        constituents=est.constituents,
+        input_keys=tuple(sorted(keys)),
+        unrounded=est.unrounded,
+        stale=stale,
+    )
 
 
 def quote_key(capture_id: str, fetched_at: datetime, row_no: int, unit: str) -> str:
     """Stable name of one input quote: which capture (and fetch), which parsed row, which unit."""
     return f"{capture_id}@{fetched_at.astimezone(UTC).strftime('%Y%m%dT%H%M%S.%fZ')}#{row_no}:{unit}"
+
+
+def quote_key_expr() -> pl.Expr:
+    """`quote_key` as a polars expression over a frame of quotes."""
+    stamp = pl.col("fetched_at").dt.convert_time_zone("UTC").dt.strftime("%Y%m%dT%H%M%S%.6fZ")
+    return pl.format("{}@{}#{}:{}", pl.col("capture_id"), stamp, pl.col("row_no"), pl.col("unit"))
 
 
 def fixing_time(day: date, m: Methodology) -> datetime:
@@ -237,10 +208,10 @@ def provider_values(inputs: pl.DataFrame, definition: IndexDefinition) -> tuple[
 def compute_fixing(quotes: pl.DataFrame, definition: IndexDefinition, at: datetime, m: Methodology) -> Fixing:
     """The fixing of one index at time `at` from the quotes given (pure)."""
     if quotes.height == 0:
-        return Fixing.from_estimate(definition, at, estimate([], m.estimator), m, [], ())
+        return build_fixing(definition, at, estimate([], m.estimator), m, [], ())
     values, keys = provider_values(select_inputs(quotes, definition, at, m), definition)
     stale = stale_providers(quotes, definition, at, m)
-    return Fixing.from_estimate(definition, at, estimate(values, m.estimator), m, keys, stale)
+    return build_fixing(definition, at, estimate(values, m.estimator), m, keys, stale)
 
 
 def lookback(m: Methodology) -> timedelta:

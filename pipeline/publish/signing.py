@@ -11,6 +11,7 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -52,22 +53,18 @@ def _from_text(text: str) -> Ed25519PrivateKey:
     return Ed25519PrivateKey.from_private_bytes(seed)
 
 
-def _from_airflow(conn_id: str) -> str:
-    from airflow.sdk import Connection  # only where Airflow runs the publication
-
-    conn = Connection.get(conn_id)
-    if not conn.password:
-        raise ValueError(f"Airflow connection {conn_id!r} has no password (the signing key)")
-    return str(conn.password)
-
-
-def load_signing_key(home: Path, *, allow_development: bool = True) -> SigningKey:
+def load_signing_key(
+    home: Path, *, allow_development: bool = True, connection: Callable[[str], str] | None = None
+) -> SigningKey:
+    """The publication key: from the environment, a file, or a named connection (`connection` looks it up)."""
     if os.environ.get("CIX_SIGNING_KEY"):
         return SigningKey(_from_text(os.environ["CIX_SIGNING_KEY"]), "env")
     if os.environ.get("CIX_SIGNING_KEY_FILE"):
         return SigningKey(_from_text(Path(os.environ["CIX_SIGNING_KEY_FILE"]).read_text()), "file")
     if os.environ.get("CIX_SIGNING_CONN_ID"):
-        return SigningKey(_from_text(_from_airflow(os.environ["CIX_SIGNING_CONN_ID"])), "airflow")
+        if connection is None:
+            raise RuntimeError("CIX_SIGNING_CONN_ID is set but no connection lookup is available outside Airflow")
+        return SigningKey(_from_text(connection(os.environ["CIX_SIGNING_CONN_ID"])), "airflow")
     if not allow_development:
         raise RuntimeError("no signing key: set CIX_SIGNING_KEY, CIX_SIGNING_KEY_FILE or CIX_SIGNING_CONN_ID")
     return SigningKey(development_key(home / "keys"), "development")

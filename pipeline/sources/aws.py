@@ -12,9 +12,9 @@ from urllib.parse import quote
 
 import polars as pl
 
-from pipeline.models import RawCapture, decimal_text, parsed_frame
-from pipeline.sources._util import load_json, require, to_decimal
+from pipeline.domain.records import RawCapture, decimal_text, parsed_frame
 from pipeline.sources.base import Request, Source
+from pipeline.sources.read import load_json, require, to_decimal
 
 HOSTS = ("b0.p.awsstatic.com",)
 _BASE = "https://b0.p.awsstatic.com/pricing/2.0/meteredUnitMaps/ec2/USD/current/ec2-ondemand-without-sec-sel"

@@ -17,9 +17,10 @@ import json
 
 import polars as pl
 
-from pipeline.models import RawCapture, conform
+from pipeline.domain.records import RawCapture, conform
+from pipeline.sources.archive import last_record_time
 from pipeline.sources.aws import INSTANCES
-from pipeline.sources.base import Request, Source
+from pipeline.sources.base import Archive, Request, Source
 from pipeline.sources.gcp import read_catalog
 from pipeline.sources.lambda_catalog import text
 
@@ -118,4 +119,5 @@ SOURCE = Source(
     parse=parse_aws_history,
     description="AWS p5.48xlarge on-demand price history, us-east-1 (archive of Price List Query API readings)",
     providers=("aws",),
+    archives=(Archive("aws-gpu-prices", "aws/gpu_prices.csv", last_record_time, snapshots=False),),
 )

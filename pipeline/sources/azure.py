@@ -12,9 +12,9 @@ from urllib.parse import quote, urlsplit
 
 import polars as pl
 
-from pipeline.models import RawCapture, decimal_text, parsed_frame
-from pipeline.sources._util import load_json, require, to_decimal
+from pipeline.domain.records import RawCapture, decimal_text, parsed_frame
 from pipeline.sources.base import Request, Source
+from pipeline.sources.read import load_json, require, to_decimal
 
 HOSTS = ("prices.azure.com",)
 _FILTER = (

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 import polars as pl
 
-from pipeline.models import RawCapture
-from pipeline.sources._util import require
+from pipeline.domain.records import RawCapture
+from pipeline.sources.archive import end_of_named_day
 from pipeline.sources.azure import SKUS
-from pipeline.sources.base import Request, Source
+from pipeline.sources.base import Archive, Request, Source
 from pipeline.sources.gcp import read_catalog
 from pipeline.sources.lambda_catalog import catalog_rows, gpu_count_expr, text
+from pipeline.sources.read import require
 
 HOSTS = ("raw.githubusercontent.com",)
 URL = "https://raw.githubusercontent.com/skypilot-org/skypilot-catalog/master/catalogs/v7/azure/vms.csv"
@@ -71,4 +72,5 @@ SOURCE = Source(
     parse=parse_azure_catalog,
     description="Azure GPU VM prices, SkyPilot catalog CSV (USD per VM-hour, on-demand and spot)",
     providers=("azure",),
+    archives=(Archive("azure-catalog-history", "gpu-catalog-history/azure/*.csv", end_of_named_day, snapshots=True),),
 )

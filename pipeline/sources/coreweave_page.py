@@ -17,11 +17,21 @@ from typing import Any
 import polars as pl
 from selectolax.parser import Node
 
-from pipeline.models import RawCapture, parsed_frame
-from pipeline.sources._html import TEASER_REASON, dom, is_teaser, money, node_text
-from pipeline.sources._html_b import classes, gpu_row, hgx_label, is_no_price, leading_int
-from pipeline.sources._util import require
+from pipeline.domain.records import RawCapture, parsed_frame
 from pipeline.sources.base import Request, Source
+from pipeline.sources.pages import (
+    TEASER_REASON,
+    classes,
+    dom,
+    hgx_label,
+    is_no_price,
+    is_teaser,
+    leading_int,
+    money,
+    node_text,
+    page_row,
+)
+from pipeline.sources.read import require
 
 HOSTS = ("www.coreweave.com", "coreweave.com")
 URL = "https://www.coreweave.com/pricing"
@@ -97,7 +107,7 @@ def parse_coreweave_page(capture: RawCapture) -> pl.DataFrame:
                 elif "inference" in header.lower():
                     reason = INFERENCE_REASON
                 out.append(
-                    gpu_row(
+                    page_row(
                         capture,
                         "coreweave",
                         "neocloud",

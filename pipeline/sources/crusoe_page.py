@@ -20,8 +20,10 @@ from typing import Any
 import polars as pl
 from selectolax.parser import HTMLParser, Node
 
-from pipeline.models import RawCapture, parsed_frame
-from pipeline.sources._html import (
+from pipeline.domain.records import RawCapture, parsed_frame
+from pipeline.sources.archive import archived_page_time
+from pipeline.sources.base import Archive, Request, Source
+from pipeline.sources.pages import (
     NO_TERM_REASON,
     dom,
     memory_gb,
@@ -32,8 +34,7 @@ from pipeline.sources._html import (
     pricing_type_of,
     teaser_reason,
 )
-from pipeline.sources._util import require
-from pipeline.sources.base import Request, Source
+from pipeline.sources.read import require
 
 PROVIDER = "crusoe"
 HOSTS = ("crusoe.ai", "www.crusoe.ai")
@@ -129,4 +130,5 @@ SOURCE = Source(
     parse=parse_crusoe_page,
     description="Crusoe Cloud pricing page (USD per GPU-hour: on-demand, spot and reserved terms)",
     providers=(PROVIDER,),
+    archives=(Archive("pricing-pages-crusoe", "pricing-pages/crusoe_*.html", archived_page_time, snapshots=False),),
 )

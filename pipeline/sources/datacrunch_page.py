@@ -17,8 +17,10 @@ from typing import Any
 
 import polars as pl
 
-from pipeline.models import RawCapture, parsed_frame
-from pipeline.sources._html import (
+from pipeline.domain.records import RawCapture, parsed_frame
+from pipeline.sources.archive import archived_page_time
+from pipeline.sources.base import Archive, Request, Source
+from pipeline.sources.pages import (
     cell_texts,
     memory_gb,
     money,
@@ -28,8 +30,7 @@ from pipeline.sources._html import (
     table_dom,
     teaser_reason,
 )
-from pipeline.sources._util import require
-from pipeline.sources.base import Request, Source
+from pipeline.sources.read import require
 
 PROVIDER = "datacrunch"
 HOSTS = ("datacrunch.io", "www.datacrunch.io")
@@ -115,4 +116,7 @@ SOURCE = Source(
     parse=parse_datacrunch_page,
     description="DataCrunch products page (per instance-hour: on-demand, spot; dynamic kept as rejected)",
     providers=(PROVIDER,),
+    archives=(
+        Archive("pricing-pages-datacrunch", "pricing-pages/datacrunch_*.html", archived_page_time, snapshots=False),
+    ),
 )

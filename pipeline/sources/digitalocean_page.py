@@ -19,11 +19,22 @@ from urllib.parse import parse_qs, urlsplit
 import polars as pl
 from selectolax.parser import Node
 
-from pipeline.models import RawCapture, parsed_frame
-from pipeline.sources._html import TEASER_REASON, dom, is_teaser, money, node_text
-from pipeline.sources._html_b import gpu_row, leading_int, per_gpu_memory, reserved_term, walk
-from pipeline.sources._util import require
-from pipeline.sources.base import Request, Source
+from pipeline.domain.records import RawCapture, parsed_frame
+from pipeline.sources.archive import archived_page_time
+from pipeline.sources.base import Archive, Request, Source
+from pipeline.sources.pages import (
+    TEASER_REASON,
+    commitment,
+    dom,
+    is_teaser,
+    leading_int,
+    money,
+    node_text,
+    page_row,
+    per_gpu_memory,
+    walk,
+)
+from pipeline.sources.read import require
 
 HOSTS = ("www.digitalocean.com",)
 URL = "https://www.digitalocean.com/pricing/gpu-droplets"
@@ -90,7 +101,7 @@ def parse_digitalocean_page(capture: RawCapture) -> pl.DataFrame:
         count = leading_int(specs.get("GPUs per Droplet") or (suffix.group("count") if suffix else "1"))
         memory = per_gpu_memory(specs.get("GPU Memory", ""), count)
         reserved = "reserved" in kind.lower()
-        pricing_type = (reserved_term(detail) or "reserved_unstated_term") if reserved else "on_demand"
+        pricing_type = (commitment(detail) or "reserved_unstated_term") if reserved else "on_demand"
         slug = _size_slug(card) or f"{title}{' (reserved)' if reserved else ''}"
         for i, (amount, unit) in enumerate(figures):
             figure = money(amount)
@@ -107,7 +118,7 @@ def parse_digitalocean_page(capture: RawCapture) -> pl.DataFrame:
             elif not re.search(r"/\s*GPU", unit, re.IGNORECASE):
                 reason = f"price unit {unit!r} is not per GPU"
             out.append(
-                gpu_row(
+                page_row(
                     capture,
                     "digitalocean",
                     "neocloud",
@@ -143,4 +154,7 @@ SOURCE = Source(
     parse=parse_digitalocean_page,
     description="DigitalOcean GPU Droplet pricing page (per GPU-hour on-demand; reserved 'as low as' floors)",
     providers=("digitalocean",),
+    archives=(
+        Archive("pricing-pages-digitalocean", "pricing-pages/digitalocean_*.html", archived_page_time, snapshots=False),
+    ),
 )

@@ -15,11 +15,21 @@ from typing import Any
 
 import polars as pl
 
-from pipeline.models import RawCapture, parsed_frame
-from pipeline.sources._html import TEASER_REASON, dom, is_teaser, money, node_text
-from pipeline.sources._html_b import gpu_row, hgx_label, is_no_price, reserved_term
-from pipeline.sources._util import require
-from pipeline.sources.base import Request, SchemaDrift, Source
+from pipeline.domain.records import RawCapture, parsed_frame
+from pipeline.sources.archive import archived_page_time
+from pipeline.sources.base import Archive, Request, SchemaDrift, Source
+from pipeline.sources.pages import (
+    TEASER_REASON,
+    commitment,
+    dom,
+    hgx_label,
+    is_no_price,
+    is_teaser,
+    money,
+    node_text,
+    page_row,
+)
+from pipeline.sources.read import require
 
 HOSTS = ("www.fluidstack.io", "fluidstack.io")
 URL = "https://www.fluidstack.io/pricing"
@@ -64,7 +74,7 @@ def _price_columns(headers: list[str]) -> list[tuple[int, str, str]]:
             continue
         if "on-demand" in text or "on demand" in text:
             columns.append((i, "on_demand", header))
-        elif (term := reserved_term(header)) is not None:
+        elif (term := commitment(header)) is not None:
             columns.append((i, term, header))
     return columns
 
@@ -86,7 +96,7 @@ def parse_fluidstack_page(capture: RawCapture) -> pl.DataFrame:
                 continue
             figure = money(cells[index])
             out.append(
-                gpu_row(
+                page_row(
                     capture,
                     "fluidstack",
                     "neocloud",
@@ -116,4 +126,7 @@ SOURCE = Source(
     parse=parse_fluidstack_page,
     description="Fluidstack pricing page (per GPU-hour: on-demand and commitment-term columns)",
     providers=("fluidstack",),
+    archives=(
+        Archive("pricing-pages-fluidstack", "pricing-pages/fluidstack_*.html", archived_page_time, snapshots=False),
+    ),
 )

@@ -11,7 +11,7 @@ import io
 
 import polars as pl
 
-from pipeline.models import RawCapture, conform
+from pipeline.domain.records import RawCapture, conform
 from pipeline.sources.base import Request, SchemaDrift, Source
 
 HOSTS = ("raw.githubusercontent.com",)

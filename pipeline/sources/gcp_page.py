@@ -24,11 +24,10 @@ from typing import Any
 import polars as pl
 from selectolax.parser import Node
 
-from pipeline.models import RawCapture, parsed_frame
-from pipeline.sources._html import TEASER_REASON, dom, is_teaser, money, node_text, squash
-from pipeline.sources._html_b import gpu_row, is_no_price
-from pipeline.sources._util import require
+from pipeline.domain.records import RawCapture, parsed_frame
 from pipeline.sources.base import Request, Source
+from pipeline.sources.pages import TEASER_REASON, dom, is_no_price, is_teaser, money, node_text, page_row, squash
+from pipeline.sources.read import require
 
 HOSTS = ("cloud.google.com",)
 URL = "https://cloud.google.com/compute/gpus-pricing"
@@ -121,7 +120,7 @@ def parse_gcp_page(capture: RawCapture) -> pl.DataFrame:
                 elif count is None:
                     reason = f"machine has {count_text or 'no stated'} GPUs: no whole-GPU price"
                 out.append(
-                    gpu_row(
+                    page_row(
                         capture,
                         "gcp",
                         "hyperscaler",

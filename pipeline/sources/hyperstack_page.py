@@ -23,8 +23,10 @@ from typing import Any
 import polars as pl
 from selectolax.parser import HTMLParser, Node
 
-from pipeline.models import RawCapture, parsed_frame
-from pipeline.sources._html import (
+from pipeline.domain.records import RawCapture, parsed_frame
+from pipeline.sources.archive import archived_page_time
+from pipeline.sources.base import Archive, Request, Source
+from pipeline.sources.pages import (
     NO_TERM_REASON,
     TEASER_REASON,
     dom,
@@ -36,8 +38,7 @@ from pipeline.sources._html import (
     page_row,
     pricing_type_of,
 )
-from pipeline.sources._util import require
-from pipeline.sources.base import Request, Source
+from pipeline.sources.read import require
 
 PROVIDER = "hyperstack"
 HOSTS = ("hyperstack.cloud", "www.hyperstack.cloud")
@@ -137,4 +138,7 @@ SOURCE = Source(
     parse=parse_hyperstack_page,
     description="Hyperstack GPU pricing page (USD per GPU-hour: on-demand, spot; 'starting from' reservations)",
     providers=(PROVIDER,),
+    archives=(
+        Archive("pricing-pages-hyperstack", "pricing-pages/hyperstack_*.html", archived_page_time, snapshots=False),
+    ),
 )

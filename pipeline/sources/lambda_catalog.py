@@ -11,10 +11,11 @@ from __future__ import annotations
 
 import polars as pl
 
-from pipeline.models import RawCapture, conform
-from pipeline.sources._util import require
-from pipeline.sources.base import Request, Source
+from pipeline.domain.records import RawCapture, conform
+from pipeline.sources.archive import end_of_named_day
+from pipeline.sources.base import Archive, Request, Source
 from pipeline.sources.gcp import read_catalog
+from pipeline.sources.read import require
 
 HOSTS = ("raw.githubusercontent.com",)
 URL = "https://raw.githubusercontent.com/skypilot-org/skypilot-catalog/master/catalogs/v7/lambda/vms.csv"
@@ -126,4 +127,5 @@ SOURCE = Source(
     parse=parse_lambda_catalog,
     description="Lambda Cloud instance prices, SkyPilot catalog CSV (USD per instance-hour)",
     providers=("lambda",),
+    archives=(Archive("lambda-catalog-history", "gpu-catalog-history/lambda/*.csv", end_of_named_day, snapshots=True),),
 )

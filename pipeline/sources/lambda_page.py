@@ -20,8 +20,10 @@ from typing import Any
 
 import polars as pl
 
-from pipeline.models import RawCapture, parsed_frame
-from pipeline.sources._html import (
+from pipeline.domain.records import RawCapture, parsed_frame
+from pipeline.sources.archive import archived_page_time
+from pipeline.sources.base import Archive, Request, Source
+from pipeline.sources.pages import (
     NO_TERM_REASON,
     cell_texts,
     commitment,
@@ -34,8 +36,7 @@ from pipeline.sources._html import (
     table_dom,
     teaser_reason,
 )
-from pipeline.sources._util import require
-from pipeline.sources.base import Request, Source
+from pipeline.sources.read import require
 
 PROVIDER = "lambda"
 HOSTS = ("lambda.ai", "www.lambda.ai", "lambdalabs.com", "www.lambdalabs.com")
@@ -133,4 +134,5 @@ SOURCE = Source(
     parse=parse_lambda_page,
     description="Lambda GPU cloud pricing page (HTML table; USD per machine-hour or per GPU-hour as the page says)",
     providers=(PROVIDER,),
+    archives=(Archive("pricing-pages-lambda", "pricing-pages/lambda_*.html", archived_page_time, snapshots=False),),
 )

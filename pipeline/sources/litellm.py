@@ -8,13 +8,17 @@ USD per million tokens is exactly 1,000,000 x the file's per-token figure.
 from __future__ import annotations
 
 import json
+import re
+from datetime import UTC, datetime, time
+from pathlib import Path
 from typing import Any
 
 import polars as pl
 
-from pipeline.models import RawCapture, decimal_text, parsed_frame
-from pipeline.sources._util import load_json, require, to_decimal
-from pipeline.sources.base import Request, Source
+from pipeline.domain.records import RawCapture, decimal_text, parsed_frame
+from pipeline.sources.archive import date_in_name
+from pipeline.sources.base import Archive, Request, Source
+from pipeline.sources.read import load_json, require, to_decimal
 
 HOSTS = ("raw.githubusercontent.com",)
 URL = "https://raw.githubusercontent.com/BerriAI/litellm/main/model_prices_and_context_window.json"
@@ -48,6 +52,14 @@ FIRST_PARTY = frozenset(
         "meta_llama",
     }
 )
+
+
+def litellm_time(path: Path, body: bytes) -> datetime:
+    """An archived map: the `last_updated` (UTC) the mirror adds to the file, else the commit date in its name."""
+    match = re.search(rb'"last_updated":\s*"([^"]+)"', body)
+    if match:
+        return datetime.fromisoformat(match.group(1).decode()).astimezone(UTC)
+    return date_in_name(path, time(12, 0))
 
 
 def _provider_class(provider: str) -> str:
@@ -118,4 +130,5 @@ SOURCE = Source(
     requests=(Request(url=URL),),
     parse=parse_litellm_prices,
     description="LiteLLM model price map (USD per token, per serving provider)",
+    archives=(Archive("litellm-history", "litellm-history/*.json", litellm_time, snapshots=True),),
 )

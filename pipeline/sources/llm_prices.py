@@ -21,9 +21,10 @@ from typing import Any
 
 import polars as pl
 
-from pipeline.models import UTC_DATETIME, RawCapture, decimal_text, parsed_frame
-from pipeline.sources._util import load_json, require, to_decimal
-from pipeline.sources.base import Request, SchemaDrift, Source
+from pipeline.domain.records import UTC_DATETIME, RawCapture, decimal_text, parsed_frame
+from pipeline.sources.archive import commit_time
+from pipeline.sources.base import Archive, Request, SchemaDrift, Source
+from pipeline.sources.read import load_json, require, to_decimal
 
 HOSTS = ("raw.githubusercontent.com",)
 RAW_BASE = "https://raw.githubusercontent.com/simonw/llm-prices/main/data"
@@ -163,4 +164,5 @@ SOURCE = Source(
     parse=parse_llm_prices,
     description="simonw/llm-prices first-party rate cards with price history (USD per million tokens)",
     providers=VENDORS,
+    archives=(Archive("llm-prices", "llm-prices/*.json", commit_time("2026-08-05T18:25:35-07:00"), snapshots=False),),
 )

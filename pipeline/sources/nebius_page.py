@@ -27,8 +27,10 @@ from typing import Any
 import polars as pl
 from selectolax.parser import Node
 
-from pipeline.models import RawCapture, parsed_frame
-from pipeline.sources._html import (
+from pipeline.domain.records import RawCapture, parsed_frame
+from pipeline.sources.archive import archived_page_time
+from pipeline.sources.base import Archive, Request, Source
+from pipeline.sources.pages import (
     TEASER_REASON,
     dom,
     effective_date,
@@ -36,15 +38,14 @@ from pipeline.sources._html import (
     is_teaser,
     money,
     node_text,
-    observed_at,
     page_row,
+    page_time,
     per_gpu,
     pricing_type_of,
     sized_name,
     walk,
 )
-from pipeline.sources._util import require
-from pipeline.sources.base import Request, Source
+from pipeline.sources.read import require
 
 PROVIDER = "nebius"
 HOSTS = ("nebius.com", "www.nebius.com")
@@ -64,7 +65,7 @@ def parse_nebius_page(capture: RawCapture) -> pl.DataFrame:
     body = tree.body or tree.root
     require(body is not None, capture, "empty document")
     assert body is not None
-    as_of = observed_at(capture).date()
+    as_of = page_time(capture).date()
     title = ""
     header: list[str] = []
     tables: list[tuple[str, list[str], list[str]]] = []
@@ -217,4 +218,5 @@ SOURCE = Source(
     parse=parse_nebius_page,
     description="Nebius AI Cloud price list (USD; per GPU-hour or per machine-hour as the table says)",
     providers=(PROVIDER,),
+    archives=(Archive("pricing-pages-nebius", "pricing-pages/nebius_*.html", archived_page_time, snapshots=False),),
 )

@@ -18,10 +18,10 @@ from typing import Any
 
 import polars as pl
 
-from pipeline.models import RawCapture, decimal_text, parsed_frame
-from pipeline.sources._html_b import gpu_row, reserved_term
-from pipeline.sources._util import load_json, require, to_decimal
+from pipeline.domain.records import RawCapture, decimal_text, parsed_frame
 from pipeline.sources.base import Request, Source
+from pipeline.sources.pages import commitment, page_row
+from pipeline.sources.read import load_json, require, to_decimal
 
 HOSTS = ("apexapps.oracle.com",)
 URL = "https://apexapps.oracle.com/pls/apex/cetools/api/v1/products/?currencyCode=USD"
@@ -74,13 +74,13 @@ def parse_oracle(capture: RawCapture) -> pl.DataFrame:
                     reason = f"price {price['value']!r} is not a number"
                 per_gpu_hour = str(item.get("metricName") or "").lower() == "gpu per hour"
                 out.append(
-                    gpu_row(
+                    page_row(
                         capture,
                         "oracle",
                         "hyperscaler",
                         sku=str(item["partNumber"]),
                         label=_label(name),
-                        pricing_type=reserved_term(name) or _PRICING_MODELS.get(model, "on_demand"),
+                        pricing_type=commitment(name) or _PRICING_MODELS.get(model, "on_demand"),
                         gpu_count=1 if per_gpu_hour else None,
                         price_per="gpu_hour" if per_gpu_hour else "instance_hour",
                         price_native=decimal_text(value) if value is not None else str(price["value"]),

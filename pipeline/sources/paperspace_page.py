@@ -17,11 +17,22 @@ from typing import Any
 import polars as pl
 from selectolax.parser import Node
 
-from pipeline.models import RawCapture, parsed_frame
-from pipeline.sources._html import TEASER_REASON, dom, is_teaser, money, node_text
-from pipeline.sources._html_b import classes, gpu_row, hgx_label, memory_gb, reserved_term
-from pipeline.sources._util import require
-from pipeline.sources.base import Request, Source
+from pipeline.domain.records import RawCapture, parsed_frame
+from pipeline.sources.archive import archived_page_time
+from pipeline.sources.base import Archive, Request, Source
+from pipeline.sources.pages import (
+    TEASER_REASON,
+    classes,
+    commitment,
+    dom,
+    hgx_label,
+    is_teaser,
+    memory_gb,
+    money,
+    node_text,
+    page_row,
+)
+from pipeline.sources.read import require
 
 HOSTS = ("www.paperspace.com", "paperspace.com")
 URL = "https://www.paperspace.com/pricing"
@@ -79,7 +90,7 @@ def parse_paperspace_page(capture: RawCapture) -> pl.DataFrame:
             pricing_type, reason, note = "on_demand", None, None
             if star:
                 note = notes.get(star.group(1))
-                term = reserved_term(note) if note and "commitment" in note.lower() else None
+                term = commitment(note) if note and "commitment" in note.lower() else None
                 if term is not None:
                     pricing_type = term
                 else:
@@ -88,7 +99,7 @@ def parse_paperspace_page(capture: RawCapture) -> pl.DataFrame:
             if is_teaser(shown):
                 reason = TEASER_REASON
             out.append(
-                gpu_row(
+                page_row(
                     capture,
                     "paperspace",
                     "neocloud",
@@ -121,7 +132,7 @@ def _on_demand_from_note(
     if figure is None:
         return []
     return [
-        gpu_row(
+        page_row(
             capture,
             "paperspace",
             "neocloud",
@@ -149,4 +160,7 @@ SOURCE = Source(
     parse=parse_paperspace_page,
     description="Paperspace pricing page (per GPU-hour single-GPU machines; starred prices are commitments)",
     providers=("paperspace",),
+    archives=(
+        Archive("pricing-pages-paperspace", "pricing-pages/paperspace_*.html", archived_page_time, snapshots=False),
+    ),
 )

@@ -21,9 +21,10 @@ from typing import Any
 
 import polars as pl
 
-from pipeline.models import RawCapture, decimal_text, parsed_frame
-from pipeline.sources._util import plain_json, require, to_decimal
-from pipeline.sources.base import Request, SchemaDrift, Source
+from pipeline.domain.records import RawCapture, decimal_text, parsed_frame
+from pipeline.sources.archive import last_record_time
+from pipeline.sources.base import Archive, Request, SchemaDrift, Source
+from pipeline.sources.read import plain_json, require, to_decimal
 
 HOSTS = ("api.primeintellect.ai",)
 URL_BASE = "https://api.primeintellect.ai/api/v1/availability/"
@@ -131,4 +132,8 @@ SOURCE = Source(
     parse=parse_primeintellect,
     description="Prime Intellect marketplace, half-hourly median offer price per GPU type (USD per GPU-hour)",
     providers=("primeintellect",),
+    archives=(
+        Archive("gpu-price-tracker", "gpu-price-tracker/*.jsonl", last_record_time, snapshots=False),
+        Archive("primeintellect", "primeintellect/*.jsonl", last_record_time, snapshots=False),
+    ),
 )

@@ -19,11 +19,11 @@ from typing import Any
 import polars as pl
 from selectolax.parser import HTMLParser, Node
 
-from pipeline.models import RawCapture, decimal_text, parsed_frame
-from pipeline.sources._html import TEASER_REASON, dom, money, node_text
-from pipeline.sources._html_b import classes, gpu_row, walk
-from pipeline.sources._util import require, to_decimal
-from pipeline.sources.base import Request, Source
+from pipeline.domain.records import RawCapture, decimal_text, parsed_frame
+from pipeline.sources.archive import archived_page_time
+from pipeline.sources.base import Archive, Request, Source
+from pipeline.sources.pages import TEASER_REASON, classes, dom, money, node_text, page_row, walk
+from pipeline.sources.read import require, to_decimal
 
 HOSTS = ("www.runpod.io", "runpod.io")
 URL = "https://www.runpod.io/pricing"
@@ -46,7 +46,7 @@ _TEASER_PHRASE = re.compile(
 
 
 def _row(capture: RawCapture, **fields: Any) -> dict[str, Any]:
-    return gpu_row(capture, "runpod", "neocloud", gpu_count=1, price_per="gpu_hour", **fields)
+    return page_row(capture, "runpod", "neocloud", gpu_count=1, price_per="gpu_hour", **fields)
 
 
 def _scripts(tree: HTMLParser, selector: str) -> list[Any]:
@@ -241,4 +241,5 @@ SOURCE = Source(
     parse=parse_runpod_page,
     description="RunPod pricing page (per GPU-hour, secure and community cloud; three historical page shapes)",
     providers=("runpod",),
+    archives=(Archive("pricing-pages-runpod", "pricing-pages/runpod_*.html", archived_page_time, snapshots=False),),
 )

@@ -8,8 +8,9 @@ from __future__ import annotations
 
 import polars as pl
 
-from pipeline.models import RawCapture, conform
-from pipeline.sources.base import Request, Source
+from pipeline.domain.records import RawCapture, conform
+from pipeline.sources.archive import end_of_named_day
+from pipeline.sources.base import Archive, Request, Source
 from pipeline.sources.gcp import read_catalog
 
 HOSTS = ("raw.githubusercontent.com",)
@@ -66,4 +67,5 @@ SOURCE = Source(
     parse=parse_vast_catalog,
     description="Vast.ai marketplace offers, SkyPilot catalog CSV (USD per offer-hour)",
     providers=("vast",),
+    archives=(Archive("vast-catalog-history", "gpu-catalog-history/vast/*.csv", end_of_named_day, snapshots=True),),
 )

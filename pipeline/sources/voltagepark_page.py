@@ -16,11 +16,22 @@ from typing import Any
 import polars as pl
 from selectolax.parser import Node
 
-from pipeline.models import RawCapture, parsed_frame
-from pipeline.sources._html import TEASER_REASON, dom, is_teaser, money, node_text
-from pipeline.sources._html_b import classes, gpu_row, hgx_label, reserved_term, walk
-from pipeline.sources._util import require
-from pipeline.sources.base import Request, Source
+from pipeline.domain.records import RawCapture, parsed_frame
+from pipeline.sources.archive import archived_page_time
+from pipeline.sources.base import Archive, Request, Source
+from pipeline.sources.pages import (
+    TEASER_REASON,
+    classes,
+    commitment,
+    dom,
+    hgx_label,
+    is_teaser,
+    money,
+    node_text,
+    page_row,
+    walk,
+)
+from pipeline.sources.read import require
 
 HOSTS = ("www.voltagepark.com", "voltagepark.com")
 URL = "https://www.voltagepark.com/pricing"
@@ -58,7 +69,7 @@ def _pricing_type(plan: str) -> str | None:
     if "spot" in text:
         return "spot"
     if "reserve" in text:
-        return reserved_term(plan) or "reserved_unstated_term"
+        return commitment(plan) or "reserved_unstated_term"
     return None
 
 
@@ -86,7 +97,7 @@ def parse_voltagepark_page(capture: RawCapture) -> pl.DataFrame:
             reason = "reserved plan without a stated term"
         network = plan["plan"].split(",", 1)[1].strip() if "," in plan["plan"] else None
         out.append(
-            gpu_row(
+            page_row(
                 capture,
                 "voltagepark",
                 "neocloud",
@@ -121,4 +132,7 @@ SOURCE = Source(
     parse=parse_voltagepark_page,
     description="Voltage Park pricing page (HGX H100 per GPU-hour, Ethernet and InfiniBand on-demand plans)",
     providers=("voltagepark",),
+    archives=(
+        Archive("pricing-pages-voltagepark", "pricing-pages/voltagepark_*.html", archived_page_time, snapshots=False),
+    ),
 )

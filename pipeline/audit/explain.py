@@ -1,0 +1,210 @@
+"""Explain a fixing input by input: captures, quotes, rejections, provider values, weights, arithmetic."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, timedelta
+from decimal import Decimal
+from typing import Any
+
+import polars as pl
+
+from pipeline.domain.records import QUOTE_SCHEMA, empty, plain
+from pipeline.domain.serialise import iso
+from pipeline.index.fixing import quote_key_expr
+from pipeline.methodology import Methodology, load
+from pipeline.store import Warehouse
+
+
+def explain(
+    warehouse: Warehouse, code: str, day: date, version: str | None = None, revision: int | None = None
+) -> dict[str, Any]:
+    """The whole derivation of one fixing revision (default: the one in force), as data."""
+    rows = warehouse.revisions(code, day, version)
+    if rows.height == 0:
+        raise KeyError(f"no fixing for {code} on {day}")
+    if revision is not None:
+        rows = rows.filter(pl.col("revision") == revision)
+        if rows.height == 0:
+            raise KeyError(f"{code} {day} has no revision {revision}")
+        fixing = rows.row(-1, named=True)
+    else:
+        in_force = rows.filter(pl.col("status").is_in(["published", "withheld"]))
+        fixing = (in_force if in_force.height else rows).row(-1, named=True)
+    m = load(fixing["methodology_version"])
+    keys = json.loads(fixing["input_keys"])
+    constituents = warehouse.constituents(code, day, fixing["methodology_version"], fixing["revision"])
+    quotes = _quotes_for_keys(warehouse, keys)
+    definition = m.index(code)
+    captures = warehouse.captures([k.split("@", 1)[0] for k in keys])
+    rejections = warehouse.rejections_of_good(
+        definition.good, fixing["fixing_time"] - timedelta(hours=m.max_age_hours), fixing["fixing_time"]
+    )
+    providers = []
+    for c in constituents.iter_rows(named=True):
+        provider_quotes = quotes.filter(pl.col("provider") == c["provider"])
+        providers.append(
+            {
+                "provider": c["provider"],
+                "value": plain(c["value"]),
+                "tier": c["tier"],
+                "sources": json.loads(c["sources"]),
+                "n_quotes": c["n_quotes"],
+                "last_observed_at": iso(c["last_observed_at"]),
+                "verdict": c["excluded_by"] or "counted",
+                "reason": c["screen_reason"],
+                "weight_before_cap": plain(c["weight_raw"]),
+                "weight_after_cap": plain(c["weight_capped"]),
+                "weight_in_trimmed_band": plain(c["trim_weight"]),
+                "quotes": [
+                    {
+                        "source": q["source"],
+                        "sku": q["sku"],
+                        "region": q["region"],
+                        "unit": q["unit"],
+                        "price_usd": plain(q["price_usd"]),
+                        "price_native": plain(q["price_native"]),
+                        "currency": q["currency"],
+                        "gpu_count": q["gpu_count"],
+                        "observed_at": iso(q["observed_at"]),
+                        "capture_id": q["capture_id"],
+                        "row_no": q["row_no"],
+                    }
+                    for q in provider_quotes.sort(["observed_at", "sku", "row_no"]).iter_rows(named=True)
+                ],
+            }
+        )
+    arithmetic = _reconcile(constituents, fixing, m)
+    return {
+        "index_code": code,
+        "definition": {
+            "good": definition.good,
+            "pricing_type": definition.pricing_type,
+            "provider_classes": list(definition.provider_classes),
+            "unit": definition.unit,
+            "blend": dict(definition.blend),
+            "description": definition.description,
+        },
+        "fixing_date": day.isoformat(),
+        "fixing_time": iso(fixing["fixing_time"]),
+        "methodology_version": fixing["methodology_version"],
+        "revision": fixing["revision"],
+        "status": fixing["status"],
+        "value": plain(fixing["value"]),
+        "reason": fixing["reason"],
+        "recorded_at": iso(fixing["recorded_at"]),
+        "gates": json.loads(fixing["gates"]),
+        "flags": json.loads(fixing["flags"]),
+        "dispersion": {
+            "robust_cv": plain(fixing["robust_cv"]),
+            "p25": plain(fixing["p25"]),
+            "p75": plain(fixing["p75"]),
+        },
+        "captures": [{**r, "fetched_at": iso(r["fetched_at"])} for r in captures.iter_rows(named=True)],
+        "rejections_for_this_good": [
+            {**r, "observed_at": iso(r["observed_at"])} for r in rejections.iter_rows(named=True)
+        ],
+        "providers": providers,
+        "arithmetic": arithmetic,
+        "inputs_digest": fixing["inputs_digest"],
+    }
+
+
+def _reconcile(constituents: pl.DataFrame, fixing: dict[str, Any], m: Methodology) -> dict[str, Any]:
+    """Sum of (band weight x value) / sum of band weights, then rounding: must equal the stored value."""
+    counted = constituents.filter(pl.col("trim_weight").is_not_null() & (pl.col("trim_weight") > 0))
+    terms = [(Decimal(r["trim_weight"]), Decimal(r["value"]), r["provider"]) for r in counted.iter_rows(named=True)]
+    if not terms or fixing["value"] is None:
+        return {"terms": [], "note": "withheld: no value to reconcile"}
+    numerator = sum((w * v for w, v, _ in terms), Decimal(0))
+    band = sum((w for w, _, _ in terms), Decimal(0))
+    mean = numerator / band
+    rounded = mean.quantize(Decimal(1).scaleb(-m.estimator.decimals))
+    return {
+        "terms": [
+            {"provider": p, "band_weight": plain(w), "value": plain(v), "product": plain(w * v)} for w, v, p in terms
+        ],
+        "sum_of_products": plain(numerator),
+        "sum_of_band_weights": plain(band),
+        "trimmed_mean": plain(mean),
+        "stored_unrounded": fixing["unrounded"],
+        "rounded": plain(rounded),
+        "published": plain(fixing["value"]),
+        "reconciles": Decimal(fixing["value"]) == rounded,
+    }
+
+
+def _quotes_for_keys(warehouse: Warehouse, keys: list[str]) -> pl.DataFrame:
+    if not keys:
+        return empty(QUOTE_SCHEMA)
+    frame = warehouse.quotes_of_captures([k.split("@", 1)[0] for k in keys])
+    return frame.filter(quote_key_expr().is_in(list(keys)))
+
+
+def render_explain(doc: dict[str, Any]) -> str:
+    """A human-readable derivation, top (captures) to bottom (the published number)."""
+    out: list[str] = []
+    d = doc["definition"]
+    out.append(
+        f"{doc['index_code']}  {doc['fixing_date']}  fixing time {doc['fixing_time']}  "
+        f"methodology v{doc['methodology_version']}  revision {doc['revision']} ({doc['reason']})"
+    )
+    out.append(
+        f"good: {d['good']}  {d['pricing_type']}  providers: {', '.join(d['provider_classes'])}  "
+        f"unit: USD/{d['unit']}" + (f"  blend {d['blend']}" if d["blend"] else "")
+    )
+    out.append("")
+    out.append(f"1. captures ({len(doc['captures'])})")
+    for c in doc["captures"]:
+        out.append(
+            f"   {c['source']:<16} {c['fetched_at']}  sha256 {c['capture_id'][:16]}…  {c['byte_size']} B  {c['url']}"
+        )
+    out.append("")
+    out.append(f"2. rejected listings of this good in the window ({len(doc['rejections_for_this_good'])})")
+    for r in doc["rejections_for_this_good"]:
+        out.append(
+            f"   {r['source']}/{r['provider']} {r['sku']} {r['unit']} {r['price_native']}: [{r['rule']}] {r['reason']}"
+        )
+    out.append("")
+    out.append("3. providers (one vote each)")
+    for p in doc["providers"]:
+        out.append(
+            f"   {p['provider']:<18} value {p['value']:<14} {p['verdict']:<10} tier {p['tier']:<10} "
+            f"weight {p['weight_before_cap'] or '-'} -> {p['weight_after_cap'] or '-'}  "
+            f"in band {p['weight_in_trimmed_band'] or '-'}" + (f"  ({p['reason']})" if p["reason"] else "")
+        )
+        for q in p["quotes"]:
+            out.append(
+                f"      {q['observed_at']} {q['source']}:{q['sku']} {q['region'] or ''} {q['unit']} "
+                f"= {q['price_usd']} USD (native {q['price_native']} {q['currency']}"
+                + (f" / {q['gpu_count']} GPUs" if q["gpu_count"] and q["gpu_count"] > 1 else "")
+                + ")"
+            )
+    out.append("")
+    g = doc["gates"]
+    out.append(
+        f"4. gates: failed = {g.get('failed') or 'none'}; min providers {g['min_providers']}; "
+        f"dispersion {g.get('dispersion')}"
+    )
+    out.append(
+        f"   flags: {', '.join(doc['flags']) or 'none'}; robust CV {doc['dispersion']['robust_cv']}, "
+        f"P25 {doc['dispersion']['p25']}, P75 {doc['dispersion']['p75']}"
+    )
+    out.append("")
+    a = doc["arithmetic"]
+    out.append("5. arithmetic")
+    if not a["terms"]:
+        out.append(f"   {a['note']}")
+    else:
+        for t in a["terms"]:
+            out.append(f"   {t['band_weight']} x {t['value']} = {t['product']}   ({t['provider']})")
+        out.append(
+            f"   sum of products {a['sum_of_products']} / sum of band weights {a['sum_of_band_weights']}"
+            f" = {a['trimmed_mean']}"
+        )
+        out.append(
+            f"   rounded to {a['rounded']}; published {a['published']}: "
+            + ("reconciles" if a["reconciles"] else "DOES NOT RECONCILE")
+        )
+    out.append(f"status: {doc['status']}   value: {doc['value']}")
+    return "\n".join(out)

@@ -1,0 +1,95 @@
+"""The records of a determination: one value per provider in, one fixing out, and why.
+
+These are plain values: `index/` computes them, `store/` keeps them, `publish/`, `audit/` and
+the faces show them through `domain.serialise`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+
+@dataclass(frozen=True)
+class ProviderValue:
+    """A provider's vote for one good at one fixing: the median of its snapshots."""
+
+    provider: str
+    value: Decimal
+    tier: str = "rate_card"
+    sources: tuple[str, ...] = ()
+    n_quotes: int = 1
+    in_window: bool = True
+    last_observed_at: datetime | None = None
+    carried: bool = False  # an archived rate card still in force, older than the maximum age
+
+
+@dataclass(frozen=True)
+class Constituent:
+    """What one provider contributed to a fixing, and the verdict of the screen on it."""
+
+    provider: str
+    value: Decimal
+    tier: str
+    sources: tuple[str, ...]
+    n_quotes: int
+    screened_out: bool
+    screen_reason: str | None
+    weight_raw: Decimal | None
+    weight_capped: Decimal | None
+    trim_weight: Decimal | None  # share of this provider's weight inside the central band
+    last_observed_at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class Estimate:
+    """The estimator's answer for one set of provider values."""
+
+    status: str  # published | withheld
+    value: Decimal | None
+    gates: dict[str, Any]
+    flags: tuple[str, ...]
+    constituents: tuple[Constituent, ...]
+    n_providers: int
+    robust_cv: Decimal | None
+    p25: Decimal | None
+    p75: Decimal | None
+    unrounded: Decimal | None = None
+
+
+@dataclass(frozen=True)
+class StaleProvider:
+    """A provider whose latest quote for the good is older than the maximum age: excluded, and said so."""
+
+    provider: str
+    value: Decimal
+    last_observed_at: datetime
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class Fixing:
+    """One index's determination at one fixing time, under one methodology version."""
+
+    index_code: str
+    fixing_date: date
+    fixing_time: datetime
+    status: str
+    value: Decimal | None
+    unit: str
+    currency: str
+    flags: tuple[str, ...]
+    gates: dict[str, Any]
+    n_providers: int
+    n_quotes: int
+    robust_cv: Decimal | None
+    p25: Decimal | None
+    p75: Decimal | None
+    methodology_version: str
+    inputs_digest: str
+    constituents: tuple[Constituent, ...]
+    input_keys: tuple[str, ...]  # quote_key() of every quote used
+    unrounded: Decimal | None = None
+    stale: tuple[StaleProvider, ...] = ()

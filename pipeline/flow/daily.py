@@ -1,0 +1,189 @@
+"""The daily job's later steps, as functions the CLI and the Airflow DAGs both call.
+
+capture + ingest (`flow.ingest`) -> fix -> publish; and the administrator's restatement and the
+monthly settlement, which reuse the same steps. A fixing is recorded only when it changed (the
+corrections policy of `index.corrections` decides how).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass
+from datetime import UTC, date, datetime
+from pathlib import Path
+from typing import Any
+
+from pipeline import sources as source_registry
+from pipeline.capture import CaptureSet, CaptureStore
+from pipeline.config import SAMPLES_DIR, Paths, paths
+from pipeline.domain.fixing import Fixing
+from pipeline.domain.serialise import constituent_rows, fixing_row
+from pipeline.flow.ingest import SourceOutcome, capture, ingest_all
+from pipeline.index.corrections import decide
+from pipeline.index.fixing import compute_all, fixing_time, lookback
+from pipeline.methodology import CURRENT, Methodology, load
+from pipeline.publish import write_publication
+from pipeline.publish.signing import SigningKey, load_signing_key
+from pipeline.settle import Settlement, contract, settle_month, settlement_document
+from pipeline.store import Warehouse
+
+DEFAULT_SAMPLE_SET = SAMPLES_DIR / "default"
+
+
+@dataclass(frozen=True)
+class StoredFixing:
+    index_code: str
+    revision: int
+    action: str  # new | unchanged | restated | below_threshold
+
+
+@dataclass
+class RunReport:
+    fixing_date: date
+    outcomes: list[SourceOutcome]
+    fixings: list[Fixing]
+    publication: list[Path]
+
+
+def compute_day(day: date, warehouse: Warehouse, m: Methodology) -> list[Fixing]:
+    """The day's fixings from what the warehouse holds now (nothing is written)."""
+    at = fixing_time(day, m)
+    return compute_all(warehouse.quotes_between(at - lookback(m), at), day, m)
+
+
+def record_fixings(
+    warehouse: Warehouse,
+    fixings: Sequence[Fixing],
+    recorded_at: datetime,
+    reason: str,
+    m: Methodology,
+    *,
+    force: bool = False,
+) -> list[StoredFixing]:
+    """Append each fixing that differs from the revision in force as a new revision (corrections policy)."""
+    if not fixings:
+        return []
+    days = sorted({f.fixing_date for f in fixings})
+    in_force: dict[tuple[str, date, str], tuple[dict[str, Any] | None, int]] = {}
+    for r in warehouse.revisions_in_range(days[0], days[-1]).iter_rows(named=True):
+        key = (r["index_code"], r["fixing_date"], r["methodology_version"])
+        current, _ = in_force.get(key, (None, 0))
+        in_force[key] = (r if r["status"] in ("published", "withheld") else current, int(r["revision"]))
+    results: list[StoredFixing] = []
+    fixing_rows: list[dict[str, Any]] = []
+    constituents: list[dict[str, Any]] = []
+    for f in fixings:
+        current, last = in_force.get((f.index_code, f.fixing_date, f.methodology_version), (None, 0))
+        decision = decide(current, f, reason, m.republish_threshold, force=force)
+        if decision.action == "unchanged":
+            assert current is not None
+            results.append(StoredFixing(f.index_code, int(current["revision"]), "unchanged"))
+            continue
+        revision = last + 1
+        identity = {
+            "index_code": f.index_code,
+            "fixing_date": f.fixing_date,
+            "methodology_version": f.methodology_version,
+        }
+        fixing_rows.append(
+            {
+                **fixing_row(f),
+                "revision": revision,
+                "status": decision.status,
+                "reason": decision.reason,
+                "recorded_at": recorded_at,
+            }
+        )
+        constituents += [{**identity, "revision": revision, **c} for c in constituent_rows(f)]
+        results.append(StoredFixing(f.index_code, revision, decision.action))
+    warehouse.append_fixings(fixing_rows, constituents)
+    return results
+
+
+def fix(
+    day: date,
+    warehouse: Warehouse,
+    m: Methodology,
+    *,
+    recorded_at: datetime,
+    reason: str = "initial determination",
+    force: bool = False,
+    codes: list[str] | None = None,
+) -> list[Fixing]:
+    """Compute and record the day's fixings (all indices, or `codes`) from the stored quotes."""
+    fixings = [f for f in compute_day(day, warehouse, m) if codes is None or f.index_code in codes]
+    record_fixings(warehouse, fixings, recorded_at, reason, m, force=force)
+    return fixings
+
+
+def publish(
+    day: date,
+    warehouse: Warehouse,
+    root: Path,
+    version: str = CURRENT,
+    *,
+    key: SigningKey | None = None,
+    home: Path | None = None,
+) -> list[Path]:
+    """Write and sign the day's fixings in force under one methodology version (the current one at the top)."""
+    folder = root / day.isoformat() if version == CURRENT else root / day.isoformat() / f"methodology-v{version}"
+    signing = key or load_signing_key(home or paths().home)
+    history = warehouse.revisions_of_day(day, version)
+    return write_publication(day, warehouse.fixings(day, version=version), folder, revisions=history, key=signing)
+
+
+def restate(
+    index: str, day: date, reason: str, warehouse: Warehouse, publish_root: Path, *, recorded_at: datetime
+) -> dict[str, Any]:
+    """Administrator's correction: recompute from what is stored now, record a new revision, republish."""
+    m = load()
+    fix(day, warehouse, m, recorded_at=recorded_at, reason=reason, force=True, codes=[index])
+    publish(day, warehouse, publish_root, m.version)
+    rows = warehouse.fixings(day, code=index, version=m.version)
+    return rows.row(0, named=True)
+
+
+def settle(
+    code: str, period: str, version: str, warehouse: Warehouse, *, computed_at: datetime
+) -> tuple[Settlement, int]:
+    """Settle a monthly contract from the fixings in force and store the result; returns it and its revision."""
+    spec = contract(code)
+    year, month = (int(x) for x in period.split("-"))
+    days = spec.business_days(year, month)
+    if not days:
+        raise ValueError(f"{period} has no business days")
+    in_force = warehouse.fixings(version=version, code=spec.index, start=days[0], end=days[-1])
+    prior = warehouse.latest_published_before(spec.index, days[0], version)
+    result = settle_month(spec, year, month, in_force.iter_rows(named=True), prior)
+    revision = warehouse.store_settlement(settlement_document(result), spec.index, version, computed_at)
+    return result, revision
+
+
+def run(
+    *,
+    offline: bool = True,
+    at: datetime | None = None,
+    db: Path | None = None,
+    capture_set_dir: Path = DEFAULT_SAMPLE_SET,
+    only: list[str] | None = None,
+    where: Paths | None = None,
+    methodology_version: str | None = None,
+    timeout: float = 30.0,
+) -> RunReport:
+    """The whole daily job: capture every source, load, fix and publish for the date of `at`."""
+    where = where or paths()
+    m = load(methodology_version) if methodology_version else load()
+    capture_set = CaptureSet.load(capture_set_dir) if offline else None
+    when = at or (capture_set.fetched_at if capture_set else datetime.now(UTC))
+    names = only or (capture_set.sources() if capture_set else sorted(source_registry.REGISTRY))
+    selected = [source_registry.get(n) for n in names]
+    store = CaptureStore(where.captures)
+    with Warehouse(db or where.db) as warehouse:
+        # Replayed captures carry the capture set's declared time unless --at overrides it.
+        clock = (lambda: when) if at is not None else None
+        outcomes = capture(selected, warehouse, store, capture_set=capture_set, clock=clock, timeout=timeout)
+        ingest_all(outcomes, warehouse, m, ingested_at=datetime.now(UTC))
+        day = when.date()
+        fixings = fix(day, warehouse, m, recorded_at=datetime.now(UTC))
+        publication = publish(day, warehouse, where.publish, m.version, home=where.home)
+    return RunReport(fixing_date=day, outcomes=outcomes, fixings=fixings, publication=publication)

@@ -1,0 +1,217 @@
+"""Getting prices in: capture (network or replay) -> parse -> normalise -> quality gate -> load.
+
+One ingest path, used by `cix run`, the Airflow tasks, backfills and `verify`: `parse_capture`
+is the pure part (a capture and its parameters in, quotes and rejections out), `ingest` the
+whole step for one source's captures. Reference sources (FX) are read into dated rates instead
+of quotes, and `ingest_all` takes them first, because the day's prices are converted with them.
+Each step is safe to repeat: captures are content-addressed, loads skip rows already present.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterable, Mapping
+from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass, field, replace
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+
+import polars as pl
+
+from pipeline import sources as source_registry
+from pipeline.capture import CaptureSet, CaptureStore, replay_server
+from pipeline.domain.records import RawCapture
+from pipeline.methodology import Bounds, Methodology
+from pipeline.normalize import normalise
+from pipeline.normalize.fx import MAX_AGE_DAYS, rates_for
+from pipeline.sources import Request, Source, SourceError
+from pipeline.sources.fetch import Fetcher
+from pipeline.sources.fetch import client as http_client
+from pipeline.store import Warehouse
+
+log = logging.getLogger("cix")
+
+
+@dataclass
+class SourceOutcome:
+    source: str
+    captures: list[RawCapture] = field(default_factory=list)
+    error: SourceError | None = None
+    loaded_quotes: int = 0
+    rejections: int = 0
+    gate_failures: list[str] = field(default_factory=list)
+
+
+# -- capture -------------------------------------------------------------------------------------
+def capture(
+    selected: Iterable[Source],
+    warehouse: Warehouse,
+    store: CaptureStore,
+    *,
+    capture_set: CaptureSet | None = None,
+    clock: Callable[[], datetime] | None = None,
+    timeout: float = 30.0,
+    concurrency: int = 4,
+    retries: int = 1,
+) -> list[SourceOutcome]:
+    """Fetch every selected source (from the replay server when a capture set is given) and keep the bodies."""
+    selected = list(selected)
+    now = clock or (lambda: datetime.now(UTC))
+    if capture_set is not None:
+        fixed = now if clock is not None else (lambda: capture_set.fetched_at)
+        with replay_server(capture_set.entries) as base, http_client(timeout) as client:
+            fetcher = Fetcher(client=client, replay_base=base, clock=fixed, retries=retries, sleep=lambda s: None)
+            fetched = _fetch_all([_as_replayed(s, capture_set) for s in selected], fetcher, concurrency)
+            return [_record(o, warehouse, store, capture_set.name) for o in fetched]
+    with http_client(timeout) as client:
+        fetcher = Fetcher(client=client, clock=now)
+        return [_record(o, warehouse, store, None) for o in _fetch_all(selected, fetcher, concurrency)]
+
+
+def _as_replayed(source: Source, capture_set: CaptureSet) -> Source:
+    """In a replay, a source requests exactly what the capture set recorded for it."""
+    recorded = tuple(Request(url=e.url, method=e.method) for e in capture_set.entries if e.source == source.name)
+    return replace(source, requests=recorded) if recorded else source
+
+
+def _fetch_all(selected: list[Source], fetcher: Fetcher, concurrency: int) -> list[tuple[SourceOutcome, datetime]]:
+    """Fetch sources concurrently (bounded); one source's failure is its own outcome, never the others'."""
+
+    def one(source: Source) -> tuple[SourceOutcome, datetime]:
+        started = fetcher.clock()
+        try:
+            captures, error = fetcher.fetch(source), None
+        except SourceError as exc:
+            captures, error = exc.partial, exc
+        return SourceOutcome(source=source.name, captures=captures, error=error), started
+
+    with ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="cix-fetch") as pool:
+        return list(pool.map(one, selected))  # in the order of `selected`, so loads stay deterministic
+
+
+def _record(
+    fetched: tuple[SourceOutcome, datetime], warehouse: Warehouse, store: CaptureStore, replayed_from: str | None
+) -> SourceOutcome:
+    """Keep every body received and record the attempt, success or error."""
+    outcome, started = fetched
+    for c in outcome.captures:
+        warehouse.record_capture(c, store.put(c), replayed_from)
+    error = outcome.error
+    if error is not None:
+        log.warning("source %s failed: %s", outcome.source, error.reason)
+    warehouse.record_source_run(
+        outcome.source,
+        started,
+        "error" if error else "ok",
+        error.kind if error else None,
+        error.reason if error else None,
+        len(outcome.captures),
+    )
+    return outcome
+
+
+# -- parse, normalise, gate, load ----------------------------------------------------------------
+def parse_capture(
+    capture: RawCapture, bounds: Mapping[str, Bounds], fx_rates: Mapping[str, Decimal] | None = None
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """Quotes and rejections of one price capture. Pure: the same capture and parameters, the same rows."""
+    source = source_registry.get(capture.source)
+    return normalise(source.parse(capture), capture, bounds, fx_rates=fx_rates)
+
+
+def fx_rates_on(warehouse: Warehouse, day: date) -> dict[str, Decimal]:
+    """The stored reference rates that convert a price observed on `day`."""
+    return rates_for(warehouse.fx_rates_between(day - timedelta(days=MAX_AGE_DAYS), day), day)
+
+
+def ingest(
+    outcome: SourceOutcome,
+    warehouse: Warehouse,
+    m: Methodology,
+    *,
+    ingested_at: datetime,
+    gate: bool = True,
+    group_gate: bool = False,
+) -> SourceOutcome:
+    """Parse, normalise, gate and load every capture of one source; record what failed and why.
+
+    With `group_gate` (backfills of many files) the suite first runs once over all batches together;
+    only if that fails is each batch checked on its own, so a bad file still fails alone."""
+    from pipeline.quality import check_batch
+
+    source = source_registry.get(outcome.source)
+    if source.is_reference:
+        return _ingest_rates(source, outcome, warehouse, ingested_at)
+    batches = []
+    for c in outcome.captures:
+        try:
+            quotes, rejections = parse_capture(c, m.bounds, fx_rates_on(warehouse, c.fetched_at.date()))
+        except SourceError as exc:
+            outcome.error = exc
+            warehouse.record_source_run(c.source, ingested_at, "error", exc.kind, exc.reason, len(outcome.captures))
+            continue
+        batches.append((c, quotes, rejections))
+    if gate and group_gate and len(batches) > 1:
+        together = check_batch(pl.concat([q for _, q, _ in batches]), m.bounds)
+        if together.success:
+            for c, quotes, _ in batches:
+                warehouse.record_check(c, together.suite, True, quotes.height, [], ingested_at)
+            gate = False
+    for c, quotes, rejections in batches:
+        if gate_and_load(c, quotes, rejections, warehouse, m, ingested_at=ingested_at, gate=gate):
+            outcome.loaded_quotes += quotes.height
+            outcome.rejections += rejections.height
+        else:
+            outcome.gate_failures.append(c.capture_id)
+    return outcome
+
+
+def ingest_all(
+    outcomes: Iterable[SourceOutcome], warehouse: Warehouse, m: Methodology, *, ingested_at: datetime
+) -> list[SourceOutcome]:
+    """Ingest many sources' captures, reference rates first: the day's prices are converted with them."""
+    ordered = sorted(outcomes, key=lambda o: not source_registry.get(o.source).is_reference)
+    return [ingest(o, warehouse, m, ingested_at=ingested_at) for o in ordered]
+
+
+def _ingest_rates(source: Source, outcome: SourceOutcome, warehouse: Warehouse, ingested_at: datetime) -> SourceOutcome:
+    """Reference-rate captures are not prices: their rates go to `fx_rate`, dated, for normalisation to use."""
+    assert source.read_rates is not None
+    for c in outcome.captures:
+        try:
+            outcome.loaded_quotes += warehouse.record_fx_rates(source.read_rates(c), c.capture_id)
+        except SourceError as exc:
+            outcome.error = exc
+            warehouse.record_source_run(c.source, ingested_at, "error", exc.kind, exc.reason, len(outcome.captures))
+    return outcome
+
+
+def gate_and_load(
+    capture: RawCapture,
+    quotes: pl.DataFrame,
+    rejections: pl.DataFrame,
+    warehouse: Warehouse,
+    m: Methodology,
+    *,
+    ingested_at: datetime,
+    gate: bool = True,
+) -> bool:
+    """Run the quality gate on one batch and load it if it passes; a failed batch is recorded, not loaded."""
+    from pipeline.quality import check_batch
+
+    if gate:
+        result = check_batch(quotes, m.bounds)
+        warehouse.record_check(capture, result.suite, result.success, result.n_rows, result.failures, ingested_at)
+        if not result.success:
+            reasons = "; ".join(f["expectation"] for f in result.failures)
+            warehouse.record_source_run(
+                capture.source,
+                ingested_at,
+                "error",
+                "quality_gate",
+                f"batch {capture.capture_id[:12]} failed: {reasons}",
+                1,
+            )
+            return False
+    warehouse.load_batch(quotes, rejections, ingested_at)
+    return True

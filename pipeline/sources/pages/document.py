@@ -1,0 +1,74 @@
+"""How to read a page as a document: parse it, get visible text, walk elements in order."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Iterator
+
+from selectolax.parser import HTMLParser, Node
+
+from pipeline.domain.records import RawCapture
+from pipeline.sources.read import require
+
+_ORPHAN_CELL = re.compile(r"<t[dhr][\s>]", re.IGNORECASE)
+
+
+def squash(text: str) -> str:
+    """Collapse every run of whitespace (including no-break spaces) to one space."""
+    return " ".join(text.replace("\u00a0", " ").replace("\u202f", " ").split())
+
+
+def dom(capture: RawCapture) -> HTMLParser:
+    """Parse a capture's body as HTML; a body that is not text is schema drift, not an empty page."""
+    try:
+        text = capture.body.decode("utf-8")
+    except UnicodeDecodeError:
+        text = capture.body.decode("latin-1")
+    require("<" in text, capture, "body is not HTML")
+    return HTMLParser(text)
+
+
+def table_dom(capture: RawCapture) -> HTMLParser:
+    """Like `dom`, for an excerpt cut inside a table: its orphan <tr>/<td>/<th> get a <table> to live in.
+
+    An HTML parser drops table cells that have no enclosing <table>, so an archive excerpt that
+    starts mid-table would lose its rows. Such an excerpt is parsed again inside a <table>;
+    a document that already yields rows is returned unchanged.
+    """
+    tree = dom(capture)
+    if tree.css_first("tr") is not None:
+        return tree
+    raw = capture.body.decode("utf-8", "replace")
+    if not _ORPHAN_CELL.search(raw):
+        return tree
+    wrapped = HTMLParser(f"<table>{raw}</table>")
+    return wrapped if wrapped.css_first("tr") is not None else tree
+
+
+def node_text(node: Node | None) -> str:
+    """A node's visible text, whitespace collapsed ('' for a missing node)."""
+    if node is None:
+        return ""
+    return squash(node.text(deep=True, separator=" "))
+
+
+def cell_texts(row: Node) -> list[str]:
+    """The texts of a table row's own cells (<th> and <td>), in order."""
+    return [node_text(cell) for cell in row.iter() if cell.tag in ("td", "th")]
+
+
+def classes(node: Node) -> set[str]:
+    """The node's CSS classes."""
+    return set((node.attributes.get("class") or "").split())
+
+
+def has_class(node: Node, name: str) -> bool:
+    """True when the element carries CSS class `name`."""
+    return name in classes(node)
+
+
+def walk(root: Node, keep: Callable[[Node], bool]) -> Iterator[Node]:
+    """Elements under root in document order that `keep` accepts (a CSS selector group loses that order)."""
+    for node in root.traverse(include_text=False):
+        if keep(node):
+            yield node

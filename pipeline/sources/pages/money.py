@@ -1,0 +1,77 @@
+"""What amount and currency does a piece of page text state, if any."""
+
+from __future__ import annotations
+
+import re
+from decimal import Decimal, InvalidOperation
+
+from pipeline.sources.pages.document import squash
+
+# Currency marks as pages print them, to ISO codes. Longer marks first so "US$" wins over "$".
+_CURRENCY_MARKS: tuple[tuple[str, str], ...] = (
+    ("US$", "USD"),
+    ("USD", "USD"),
+    ("EUR", "EUR"),
+    ("GBP", "GBP"),
+    ("CAD", "CAD"),
+    ("C$", "CAD"),
+    ("A$", "AUD"),
+    ("AUD", "AUD"),
+    ("JPY", "JPY"),
+    ("INR", "INR"),
+    ("$", "USD"),
+    ("€", "EUR"),
+    ("£", "GBP"),
+    ("¥", "JPY"),
+    ("₹", "INR"),
+)
+_MARK = "|".join(re.escape(mark) for mark, _ in _CURRENCY_MARKS)
+_NUMBER = r"\d[\d,.]*\d|\d"
+# A mark then a number ("$2.49", "US$ 2.49", "€1,20") or a number then a mark ("2,49 €", "2.49 EUR").
+_MONEY = re.compile(
+    rf"(?P<pre>{_MARK})\s*(?P<a>{_NUMBER})|(?P<b>{_NUMBER})\s*(?P<post>{_MARK})(?![A-Za-z])",
+)
+_CODES = dict(_CURRENCY_MARKS)
+# Cell texts that say "no price here" (not offered, ask sales): no row, because nothing is priced.
+_NO_PRICE = re.compile(r"^(?:n/?a|-|–|—|none|not available|contact(?: sales| us)?|coming soon|sold out)?$", re.I)
+
+
+def money(text: str) -> tuple[str, str] | None:
+    """The first amount in text as (exact decimal text, ISO currency), e.g. "2,49 €" -> ("2.49", "EUR").
+
+    Only amounts with a currency mark count, so "8x" or "80GB" are never read as prices.
+    Separators: when both ',' and '.' appear the last one is the decimal point; a lone ','
+    is a thousands separator only before exactly three digits of a number >= 1 ("$1,234"),
+    otherwise a decimal comma ("2,49 €", "0,035 €").
+    """
+    match = _MONEY.search(squash(text))
+    if match is None:
+        return None
+    mark = match.group("pre") or match.group("post")
+    number = _decimal_text(match.group("a") or match.group("b"))
+    if number is None:
+        return None
+    return number, _CODES[mark]
+
+
+def _decimal_text(raw: str) -> str | None:
+    digits = raw
+    if "," in digits and "." in digits:
+        if digits.rfind(",") > digits.rfind("."):
+            digits = digits.replace(".", "").replace(",", ".")
+        else:
+            digits = digits.replace(",", "")
+    elif "," in digits:
+        whole, _, tail = digits.rpartition(",")
+        thousands = len(tail) == 3 and whole.replace(",", "").lstrip("0") != ""
+        digits = digits.replace(",", "") if thousands else whole.replace(",", "") + "." + tail
+    try:
+        value = Decimal(digits)
+    except InvalidOperation:
+        return None
+    return format(value, "f") if value.is_finite() else None
+
+
+def is_no_price(text: str) -> bool:
+    """True for an empty, "N/A", "-" or "Contact sales" cell: a listing without a figure."""
+    return _NO_PRICE.match(squash(text)) is not None

@@ -1,0 +1,130 @@
+"""What a page's words say about a figure: a teaser, per GPU or per machine, which pricing type, which term."""
+
+from __future__ import annotations
+
+import re
+from datetime import date
+
+from pipeline.sources.pages.document import squash
+
+TEASER_REASON = "teaser price ('from $X'), not a price for a defined good"
+NO_TERM_REASON = "reserved price with no commitment term stated, not a price for a defined good"
+
+_TEASER = re.compile(r"\b(from|starting\s+(at|from)|starts\s+(at|from)|as\s+low\s+as|low\s+as)\b", re.IGNORECASE)
+# "/GPU/hr", "per GPU hour", "GPU-hr", "$1.89/H100/hour" (a GPU model used as the unit).
+_PER_GPU = re.compile(
+    r"\bper\s+gpu\b|/\s*gpu\b|\bgpu[\s-]*h(ou)?rs?\b|/\s*[a-z]{1,3}\d{2,4}[a-z]*\s*/\s*h(ou)?r",
+    re.IGNORECASE,
+)
+_PER_INSTANCE = re.compile(
+    r"\bper\s+(instance|machine|node|server|vm)\b|/\s*(instance|machine|node|vm)\b", re.IGNORECASE
+)
+_TERM = re.compile(r"\b(\d+)[\s-]*(months?|mo|years?|yrs?)\b", re.IGNORECASE)
+# "8x NVIDIA H100 SXM", "8 × H200 SXM", "1x A100": a machine of N GPUs named by its GPU.
+_SIZED = re.compile(r"^(\d+)\s*[x×]\s+(\S.*)$", re.IGNORECASE)
+_HGX = re.compile(r"\bHGX\b", re.I)
+_FORM = re.compile(r"\b(SXM\d?|PCIE|NVL|NVLINK)\b", re.I)
+_MONTHS = (
+    "january",
+    "february",
+    "march",
+    "april",
+    "may",
+    "june",
+    "july",
+    "august",
+    "september",
+    "october",
+    "november",
+    "december",
+)
+_EFFECTIVE = re.compile(
+    rf"\beffective\s+(?:from\s+|on\s+)?({'|'.join(_MONTHS)})\s+(\d{{1,2}}),?\s+(\d{{4}})\b", re.IGNORECASE
+)
+
+
+def is_teaser(text: str) -> bool:
+    """True for "from $X" / "starting at" / "as low as" wording: a floor, not a price for a defined good."""
+    return _TEASER.search(squash(text)) is not None
+
+
+def teaser_reason(text: str) -> str | None:
+    """The standard reject_reason when text is a teaser price, else None."""
+    return TEASER_REASON if is_teaser(text) else None
+
+
+def per_gpu(text: str) -> bool:
+    """True when the wording says the figure is per GPU ("/GPU/hr", "per GPU hour", "GPU-hr", "/H100/hour")."""
+    return _PER_GPU.search(squash(text)) is not None
+
+
+def per_instance(text: str) -> bool:
+    """True when the wording says the figure is for the whole machine ("per instance", "/node")."""
+    return _PER_INSTANCE.search(squash(text)) is not None
+
+
+def commitment(text: str) -> str | None:
+    """`reserved_<term>` for a commitment named in text ("3-years" -> reserved_3y, "6-month" -> reserved_6m).
+
+    Twelve-month multiples are years, so "12 months" and "1 year" are the same pricing type.
+    """
+    match = _TERM.search(squash(text))
+    if match is None:
+        return None
+    n = int(match.group(1))
+    if match.group(2).lower().startswith("y"):
+        return f"reserved_{n}y"
+    return f"reserved_{n // 12}y" if n % 12 == 0 else f"reserved_{n}m"
+
+
+def pricing_type_of(text: str) -> str | None:
+    """The pricing type a column header or row label names, or None when it names none.
+
+    A reservation without a stated term is `reserved_unspecified`: kept distinct so it is never
+    mistaken for a priced commitment of a known length.
+    """
+    words = squash(text).lower()
+    if re.search(r"\b(spot|preemptible|interruptible)\b", words):
+        return "spot"
+    if re.search(r"\b(reserved?|reservation|commit(ted|ment)?|contract)\b|\bsprint\b", words) or _TERM.search(words):
+        return commitment(words) or "reserved_unspecified"
+    if re.search(r"\bon[\s-]?demand\b|\bpay[\s-]as[\s-]you[\s-]go\b", words):
+        return "on_demand"
+    return None
+
+
+def sized_name(text: str) -> tuple[int, str] | None:
+    """(GPU count, GPU name) for a machine named "8x NVIDIA H100 SXM" or "8 × H200 SXM"; None otherwise."""
+    match = _SIZED.match(squash(text))
+    if match is None:
+        return None
+    return int(match.group(1)), match.group(2)
+
+
+def leading_int(text: str) -> int | None:
+    """The whole number a cell starts with: "8" -> 8, "4^1" (footnoted) -> 4, "1/8" -> None (a fraction)."""
+    match = re.match(r"\s*(\d+)(?![\d/.])", text)
+    return int(match.group(1)) if match else None
+
+
+def hgx_label(name: str) -> str:
+    """Spell out the form factor that "HGX" states: NVIDIA's HGX baseboards carry SXM modules only.
+
+    The identity rules look for "SXM"; a page that says "HGX H100" has said SXM, so the label
+    says it too. A name that already states a form factor is left alone.
+    """
+    name = squash(name)
+    if _HGX.search(name) and not _FORM.search(name):
+        return f"{name} (SXM)"
+    return name
+
+
+def effective_date(text: str) -> date | None:
+    """The date a header says a price takes effect ("GPU-hour (Effective October 1, 2026)")."""
+    match = _EFFECTIVE.search(squash(text))
+    if match is None:
+        return None
+    try:
+        return date(int(match.group(3)), _MONTHS.index(match.group(1).lower()) + 1, int(match.group(2)))
+    except ValueError:
+        return None

@@ -1,0 +1,211 @@
+"""Named read queries: everything outside `store/` reads the warehouse through these.
+
+"In force" has one definition, the view `v_fixing_in_force` (the latest published-or-withheld
+revision of each index, date and methodology version); the queries below use it, or apply the
+same rule up to a knowledge time for bitemporal reads.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import date, datetime
+from decimal import Decimal
+from typing import Any
+
+import duckdb
+import polars as pl
+
+from pipeline.domain.records import QUOTE_SCHEMA, FxRate
+
+IN_FORCE = "status IN ('published', 'withheld')"
+
+
+class Queries:
+    con: duckdb.DuckDBPyConnection
+
+    # -- plumbing ----------------------------------------------------------------------------------
+    def _frame(self, sql: str, params: Sequence[Any] = ()) -> pl.DataFrame:
+        frame: pl.DataFrame = self.con.sql(sql, params=list(params)).pl()
+        return frame
+
+    def _one(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
+        rows = self.con.execute(sql, list(params)).fetchall()
+        return rows[0] if rows else None
+
+    def query(self, sql: str, params: Sequence[Any] = ()) -> pl.DataFrame:
+        """An ad-hoc read for analysts (`cix sql`) and tests; pipeline code uses the named queries."""
+        return self._frame(sql, params)
+
+    # -- quotes, captures, rejections --------------------------------------------------------------
+    def quotes_between(self, start: datetime, end: datetime) -> pl.DataFrame:
+        frame = self._frame(
+            "SELECT * EXCLUDE (ingested_at) FROM quote WHERE observed_at > ? AND observed_at <= ?", [start, end]
+        )
+        return frame.cast({k: v for k, v in QUOTE_SCHEMA.items() if k in frame.columns})  # type: ignore[arg-type]
+
+    def quotes_of_captures(self, capture_ids: Sequence[str]) -> pl.DataFrame:
+        return self._frame(
+            "SELECT * FROM quote WHERE capture_id IN (SELECT unnest(?::VARCHAR[]))", [sorted(set(capture_ids))]
+        )
+
+    def stored_quotes_of(self, source: str, capture_id: str, fetched_at: datetime) -> pl.DataFrame:
+        return self._frame(
+            "SELECT row_no, unit, price_usd, good, provider FROM quote WHERE source = ? AND capture_id = ? "
+            "AND fetched_at = ?",
+            [source, capture_id, fetched_at],
+        )
+
+    def captures(self, capture_ids: Sequence[str]) -> pl.DataFrame:
+        return self._frame(
+            "SELECT capture_id, source, url, fetched_at, byte_size, http_status FROM raw_capture "
+            "WHERE capture_id IN (SELECT unnest(?::VARCHAR[])) ORDER BY source, fetched_at",
+            [sorted(set(capture_ids))],
+        )
+
+    def loaded_captures(self) -> pl.DataFrame:
+        """Every capture whose batch passed the gate, with when it passed (when its quotes became known)."""
+        return self._frame(
+            "SELECT r.capture_id, r.source, r.url, r.method, r.fetched_at, r.http_status, r.content_type, "
+            "r.in_force_until, b.checked_at "
+            "FROM raw_capture r JOIN batch_check b USING (source, capture_id, fetched_at) WHERE b.success "
+            "ORDER BY r.fetched_at, r.source, r.capture_id"
+        )
+
+    def rejections_of_good(self, good: str, start: datetime, end: datetime) -> pl.DataFrame:
+        return self._frame(
+            "SELECT source, provider, sku, label, unit, price_native, rule, reason, observed_at FROM rejection "
+            "WHERE good = ? AND observed_at <= ? AND observed_at > ? ORDER BY source, provider, sku",
+            [good, end, start],
+        )
+
+    def rejections_by_rule(self) -> pl.DataFrame:
+        return self._frame(
+            "SELECT rule, sum(rejections) AS rejections FROM v_rejections_by_reason GROUP BY rule "
+            "ORDER BY rejections DESC, rule"
+        )
+
+    def quote_span(self) -> tuple[datetime | None, datetime | None]:
+        """First observation and last moment in force of any stored quote."""
+        row = self._one("SELECT min(observed_at), max(coalesce(in_force_until, observed_at)) FROM quote")
+        return (row[0], row[1]) if row else (None, None)
+
+    def source_health(self) -> pl.DataFrame:
+        return self._frame("SELECT * FROM v_source_health ORDER BY source")
+
+    def fx_rates_between(self, first: date, last: date) -> list[FxRate]:
+        """Every stored reference rate dated from `first` to `last` (inclusive)."""
+        rows = self.con.execute(
+            "SELECT day, currency, usd_per_unit, source, ecb_rate FROM fx_rate WHERE day BETWEEN ? AND ? "
+            "ORDER BY day, currency, source",
+            [first, last],
+        ).fetchall()
+        return [FxRate(d, c, Decimal(u), s, Decimal(e)) for d, c, u, s, e in rows]
+
+    # -- fixings -----------------------------------------------------------------------------------
+    def fixings(
+        self,
+        day: date | None = None,
+        as_of: datetime | None = None,
+        version: str | None = None,
+        code: str | None = None,
+        start: date | None = None,
+        end: date | None = None,
+    ) -> pl.DataFrame:
+        """The revision in force of each fixing (as known at `as_of`, if given), oldest date first."""
+        where = [IN_FORCE]
+        params: list[Any] = []
+        for clause, value in (
+            ("methodology_version = ?", version),
+            ("index_code = ?", code),
+            ("fixing_date = ?", day),
+            ("fixing_date >= ?", start),
+            ("fixing_date <= ?", end),
+            ("recorded_at <= ?", as_of),
+        ):
+            if value is not None:
+                where.append(clause)
+                params.append(value)
+        sql = (
+            "SELECT * FROM fixing WHERE "  # noqa: S608 - fixed condition strings; values are bound parameters
+            + " AND ".join(where)
+            + " QUALIFY row_number() OVER (PARTITION BY index_code, fixing_date, methodology_version"
+            " ORDER BY revision DESC) = 1 ORDER BY fixing_date, index_code, methodology_version"
+        )
+        return self._frame(sql, params)
+
+    def latest_published_before(self, code: str, before: date, version: str) -> dict[str, Any] | None:
+        rows = self._frame(
+            "SELECT fixing_date, status, value, revision FROM v_fixing_in_force WHERE index_code = ? "
+            "AND methodology_version = ? AND fixing_date < ? AND status = 'published' "
+            "ORDER BY fixing_date DESC LIMIT 1",
+            [code, version, before],
+        )
+        return rows.row(0, named=True) if rows.height else None
+
+    def revisions(self, code: str, day: date, version: str | None = None) -> pl.DataFrame:
+        """Every revision of a fixing, oldest first (the audit trail)."""
+        sql = "SELECT * FROM fixing WHERE index_code = ? AND fixing_date = ?"
+        params: list[Any] = [code, day]
+        if version is not None:
+            sql += " AND methodology_version = ?"
+            params.append(version)
+        return self._frame(sql + " ORDER BY methodology_version, revision", params)
+
+    def revisions_of_day(self, day: date, version: str) -> pl.DataFrame:
+        return self._frame(
+            "SELECT * FROM fixing WHERE fixing_date = ? AND methodology_version = ? ORDER BY index_code, revision",
+            [day, version],
+        )
+
+    def revisions_in_range(self, first: date, last: date) -> pl.DataFrame:
+        """Identity, status and value of every revision in a date range (for the corrections policy)."""
+        return self._frame(
+            "SELECT index_code, fixing_date, methodology_version, revision, status, value, inputs_digest, flags "
+            "FROM fixing WHERE fixing_date BETWEEN ? AND ? ORDER BY revision",
+            [first, last],
+        )
+
+    def all_revisions(self) -> pl.DataFrame:
+        return self._frame("SELECT * FROM fixing ORDER BY fixing_date, index_code, revision")
+
+    def constituents(self, code: str, day: date, version: str, revision: int) -> pl.DataFrame:
+        return self._frame(
+            "SELECT * FROM fixing_constituent WHERE index_code = ? AND fixing_date = ? AND methodology_version = ? "
+            "AND revision = ? ORDER BY excluded_by NULLS FIRST, value, provider",
+            [code, day, version, revision],
+        )
+
+    def latest_fixing_date(self) -> date | None:
+        row = self._one("SELECT max(fixing_date) FROM fixing")
+        return row[0] if row and row[0] else None
+
+    def index_history(self) -> pl.DataFrame:
+        return self._frame("SELECT * FROM v_index_history ORDER BY index_code, fixing_date")
+
+    def latest_fixings(self) -> pl.DataFrame:
+        return self._frame("SELECT * FROM v_latest_fixings ORDER BY index_code")
+
+    def provider_spreads(self, code: str, day: date) -> pl.DataFrame:
+        return self._frame(
+            "SELECT * FROM v_provider_spreads WHERE index_code = ? AND fixing_date = ? ORDER BY provider_value",
+            [code, day],
+        )
+
+    def history_summary(self) -> pl.DataFrame:
+        """Per index: days published and withheld, and the span of published days."""
+        return self._frame(
+            "SELECT index_code, count(*) FILTER (WHERE status = 'published') AS published_days, "
+            "count(*) FILTER (WHERE status = 'withheld') AS withheld_days, count(*) AS days, "
+            "min(fixing_date) FILTER (WHERE status = 'published') AS first_published, "
+            "max(fixing_date) FILTER (WHERE status = 'published') AS last_published "
+            "FROM v_fixing_in_force WHERE methodology_version = (SELECT version FROM methodology WHERE is_current) "
+            "GROUP BY index_code ORDER BY index_code"
+        )
+
+    # -- settlements -------------------------------------------------------------------------------
+    def latest_settlement(self, contract: str, period: str) -> dict[str, Any] | None:
+        rows = self._frame(
+            "SELECT * FROM settlement WHERE contract = ? AND period = ? ORDER BY revision DESC LIMIT 1",
+            [contract, period],
+        )
+        return rows.row(0, named=True) if rows.height else None

@@ -1,0 +1,57 @@
+-- Analyst views. Re-created on every read-write open of the warehouse (CREATE OR REPLACE).
+-- "In force" = the latest published-or-withheld revision of a fixing; "current" = the methodology
+-- version marked current in the `methodology` table.
+
+CREATE OR REPLACE VIEW v_fixing_in_force AS
+SELECT * FROM fixing
+WHERE status IN ('published', 'withheld')
+QUALIFY row_number() OVER (PARTITION BY index_code, fixing_date, methodology_version ORDER BY revision DESC) = 1;
+COMMENT ON VIEW v_fixing_in_force IS 'Each fixing (index, date, methodology version) at its revision in force: the latest published or withheld revision.';
+
+CREATE OR REPLACE VIEW v_latest_fixings AS
+SELECT index_code, fixing_date, status, value, unit, currency, n_providers, robust_cv, flags, revision,
+       methodology_version
+FROM v_fixing_in_force
+WHERE methodology_version = (SELECT version FROM methodology WHERE is_current)
+  AND fixing_date = (SELECT max(fixing_date) FROM v_fixing_in_force
+                     WHERE methodology_version = (SELECT version FROM methodology WHERE is_current));
+COMMENT ON VIEW v_latest_fixings IS 'The most recent fixing date, every index, current methodology.';
+
+CREATE OR REPLACE VIEW v_index_history AS
+SELECT index_code, fixing_date, status, value, p25, p75, robust_cv, n_providers, n_quotes, flags, revision
+FROM v_fixing_in_force
+WHERE methodology_version = (SELECT version FROM methodology WHERE is_current);
+COMMENT ON VIEW v_index_history IS 'Daily history per index (current methodology), with the dispersion band (P25/P75 of provider values); withheld days are rows with a NULL value.';
+
+CREATE OR REPLACE VIEW v_provider_spreads AS
+SELECT f.index_code, f.fixing_date, c.provider, c.value AS provider_value, f.value AS fixing_value,
+       CASE WHEN f.value IS NULL OR f.value = 0 THEN NULL ELSE c.value / f.value - 1 END AS spread_to_fixing,
+       coalesce(c.excluded_by, 'counted') AS verdict, c.weight_capped, c.trim_weight, c.sources
+FROM v_fixing_in_force f
+JOIN fixing_constituent c USING (index_code, fixing_date, methodology_version, revision)
+WHERE f.methodology_version = (SELECT version FROM methodology WHERE is_current);
+COMMENT ON VIEW v_provider_spreads IS 'Each provider''s value against its fixing: relative spread, verdict (counted, mad_screen, stale) and weight.';
+
+CREATE OR REPLACE VIEW v_rejections_by_reason AS
+SELECT source, rule, count(*) AS rejections, any_value(reason) AS example_reason,
+       min(observed_at) AS first_seen, max(observed_at) AS last_seen
+FROM rejection
+GROUP BY source, rule;
+COMMENT ON VIEW v_rejections_by_reason IS 'Rejected rows per source and rule, with an example reason.';
+
+CREATE OR REPLACE VIEW v_source_health AS
+WITH runs AS (
+    SELECT source, max(started_at) AS last_attempt,
+           arg_max(status, started_at) AS last_status,
+           max(started_at) FILTER (WHERE status = 'error') AS last_error_at,
+           arg_max(error_kind || ': ' || error, started_at) FILTER (WHERE status = 'error') AS last_error
+    FROM source_run GROUP BY source
+), captures AS (
+    SELECT source, count(*) AS captures, max(fetched_at) AS last_capture FROM raw_capture GROUP BY source
+), quotes AS (
+    SELECT source, count(*) AS quotes FROM quote GROUP BY source
+)
+SELECT coalesce(r.source, c.source) AS source, c.last_capture, c.captures, q.quotes, r.last_attempt, r.last_status,
+       r.last_error_at, r.last_error
+FROM runs r FULL JOIN captures c USING (source) LEFT JOIN quotes q ON q.source = coalesce(r.source, c.source);
+COMMENT ON VIEW v_source_health IS 'Per source: last capture, counts, last attempt and its status, last error.';
