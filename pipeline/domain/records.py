@@ -56,6 +56,14 @@ class RawCapture:
 # What a parser emits: the provider's own figures, not yet normalised.
 #   price_per: what price_native is quoted per ("instance_hour" for a whole
 #   multi-GPU machine, "gpu_hour", "token", "mtok").
+#   via: the aggregator or marketplace a price was observed through, when the seller is
+#   someone else (Prime Intellect's per-provider figures); null for the seller's own quote.
+#   segment: where the good is sold, when the source says ("community" cloud, "government"
+#   region); null lets normalisation decide from the region ("standard" otherwise).
+#   time_basis: "content" when observed_at is the document's own time (a commit, an archive
+#   stamp, a dated record), "fetch" when only our fetch time dates it; null lets
+#   normalisation decide (observed_at equal to the fetch time is "fetch").
+#   parser_version: filled by the pipeline from the source's parser version, never by a parser.
 PARSED_SCHEMA: dict[str, pl.DataType] = {
     "row_no": pl.Int64(),
     "source": pl.String(),
@@ -77,6 +85,10 @@ PARSED_SCHEMA: dict[str, pl.DataType] = {
     "reject_reason": pl.String(),
     "attributes": pl.String(),
     "in_force_until": UTC_DATETIME,
+    "via": pl.String(),
+    "segment": pl.String(),
+    "time_basis": pl.String(),
+    "parser_version": pl.String(),
 }
 
 QUOTE_SCHEMA: dict[str, pl.DataType] = {
@@ -103,6 +115,11 @@ QUOTE_SCHEMA: dict[str, pl.DataType] = {
     "observed_at": UTC_DATETIME,
     "attributes": pl.String(),
     "in_force_until": UTC_DATETIME,
+    "via": pl.String(),
+    "segment": pl.String(),
+    "time_basis": pl.String(),
+    "parser_version": pl.String(),
+    "rules_version": pl.String(),
 }
 
 REJECTION_SCHEMA: dict[str, pl.DataType] = {
@@ -121,6 +138,8 @@ REJECTION_SCHEMA: dict[str, pl.DataType] = {
     "rule": pl.String(),
     "reason": pl.String(),
     "observed_at": UTC_DATETIME,
+    "parser_version": pl.String(),
+    "rules_version": pl.String(),
 }
 
 

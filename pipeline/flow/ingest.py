@@ -112,11 +112,18 @@ def _record(
 
 # -- parse, normalise, gate, load ----------------------------------------------------------------
 def parse_capture(
-    capture: RawCapture, bounds: Mapping[str, Bounds], fx_rates: Mapping[str, Decimal] | None = None
+    capture: RawCapture,
+    bounds: Mapping[str, Bounds],
+    fx_rates: Mapping[str, Decimal] | None = None,
+    parser_version: str | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Quotes and rejections of one price capture. Pure: the same capture and parameters, the same rows."""
+    """Quotes and rejections of one price capture, by the source's current parser or a named version.
+
+    Pure: the same capture and parameters, the same rows. Every row records the parser version."""
     source = source_registry.get(capture.source)
-    return normalise(source.parse(capture), capture, bounds, fx_rates=fx_rates)
+    version = parser_version or source.parser_version
+    parsed = source.parser(version)(capture).with_columns(pl.lit(version, dtype=pl.String).alias("parser_version"))
+    return normalise(parsed, capture, bounds, fx_rates=fx_rates)
 
 
 def fx_rates_on(warehouse: Warehouse, day: date) -> dict[str, Decimal]:

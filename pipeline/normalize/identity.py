@@ -12,6 +12,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
+# The version of the identity and segment rules, recorded on every quote so `verify` can tell a
+# rule change from tampering. 1: identity rules as of methodology v1; 2: adds segments
+# (`normalize.segments`), identities unchanged. Bump it with every change to either file.
+RULES_VERSION = "2"
+
 
 @dataclass(frozen=True)
 class Rule:

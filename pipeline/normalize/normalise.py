@@ -9,7 +9,8 @@ import polars as pl
 
 from pipeline.domain.records import PRICE_DTYPE, QUOTE_SCHEMA, REJECTION_SCHEMA, RawCapture
 from pipeline.methodology.params import Bounds
-from pipeline.normalize.identity import GPU_RULES, TOKEN_RULES, TOKEN_VARIANT_PATTERN, Rule
+from pipeline.normalize.identity import GPU_RULES, RULES_VERSION, TOKEN_RULES, TOKEN_VARIANT_PATTERN, Rule
+from pipeline.normalize.segments import SEGMENT_RULES, STANDARD
 
 MILLION = 1_000_000
 
@@ -162,6 +163,13 @@ def normalise(
         pl.lit(capture.capture_id).alias("capture_id"),
         pl.lit(capture.fetched_at).alias("fetched_at"),
         pl.col("in_force_until").fill_null(pl.lit(capture.in_force_until, dtype=pl.Datetime("us", "UTC"))),
+        pl.col("segment").fill_null(_segment()),
+        pl.col("time_basis").fill_null(
+            pl.when(pl.col("observed_at") == pl.lit(capture.fetched_at))
+            .then(pl.lit("fetch"))
+            .otherwise(pl.lit("content"))
+        ),
+        pl.lit(RULES_VERSION).alias("rules_version"),
         pl.col("_price").alias("price_native_dec"),
     )
     quotes = (
@@ -176,6 +184,19 @@ def normalise(
         frame.filter(pl.col("rule").is_not_null()).select(list(REJECTION_SCHEMA)).cast(pl.Schema(REJECTION_SCHEMA))
     )
     return quotes, rejections
+
+
+def _segment() -> pl.Expr:
+    """The segment a GPU quote's region names (`normalize.segments`); tokens have none."""
+    region = pl.col("region").str.to_lowercase()
+    segment: pl.Expr = pl.when(pl.col("product") == "gpu_hour").then(pl.lit(STANDARD)).otherwise(None)
+    for name, pattern in reversed(SEGMENT_RULES):
+        segment = (
+            pl.when((pl.col("product") == "gpu_hour") & region.str.contains(pattern))
+            .then(pl.lit(name))
+            .otherwise(segment)
+        )
+    return segment
 
 
 def _first_failure(checks: list[tuple[str, pl.Expr, pl.Expr]]) -> tuple[pl.Expr, pl.Expr]:

@@ -6,7 +6,7 @@ decides *how* it is requested (the same guarantees for every source).
 
 from __future__ import annotations
 
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
@@ -90,7 +90,22 @@ class Source:
     providers: tuple[str, ...] = field(default_factory=tuple)
     read_rates: RateReader | None = None
     archives: tuple[Archive, ...] = ()
+    # The parser's version, recorded on every quote: bump it when a change alters how an existing
+    # capture parses, and keep the old function in `legacy_parsers` while stored quotes need it,
+    # so `verify` re-derives old quotes with the code that made them.
+    parser_version: str = "1"
+    legacy_parsers: Mapping[str, Parser] = field(default_factory=dict)
 
     @property
     def is_reference(self) -> bool:
         return self.read_rates is not None
+
+    def parser(self, version: str | None = None) -> Parser:
+        """The parser of a version (default: the current one); KeyError for a retired version."""
+        if version is None or version == self.parser_version:
+            return self.parse
+        try:
+            return self.legacy_parsers[version]
+        except KeyError:
+            current = self.parser_version
+            raise KeyError(f"{self.name}: parser version {version} is retired (current {current})") from None

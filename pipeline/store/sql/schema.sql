@@ -53,8 +53,19 @@ CREATE TABLE IF NOT EXISTS quote (
     attributes     VARCHAR,
     in_force_until TIMESTAMPTZ,
     ingested_at    TIMESTAMPTZ NOT NULL,
+    via            VARCHAR,
+    segment        VARCHAR,
+    time_basis     VARCHAR,
+    parser_version VARCHAR,
+    rules_version  VARCHAR,
     PRIMARY KEY (source, capture_id, fetched_at, row_no)
 );
+-- Warehouses created before these columns existed gain them (NULL for rows loaded earlier).
+ALTER TABLE quote ADD COLUMN IF NOT EXISTS via VARCHAR;
+ALTER TABLE quote ADD COLUMN IF NOT EXISTS segment VARCHAR;
+ALTER TABLE quote ADD COLUMN IF NOT EXISTS time_basis VARCHAR;
+ALTER TABLE quote ADD COLUMN IF NOT EXISTS parser_version VARCHAR;
+ALTER TABLE quote ADD COLUMN IF NOT EXISTS rules_version VARCHAR;
 COMMENT ON TABLE quote IS 'One normalised price: USD per GPU-hour or per million tokens, on a canonical good where one is known.';
 COMMENT ON COLUMN quote.capture_id IS 'Raw capture (sha256 of body) the price was read from.';
 COMMENT ON COLUMN quote.fetched_at IS 'Fetch time of that capture (UTC); with capture_id it names the snapshot.';
@@ -80,6 +91,11 @@ COMMENT ON COLUMN quote.observed_at IS 'Valid time: when the price was in force 
 COMMENT ON COLUMN quote.attributes IS 'JSON of source-specific detail (meter name, zone, host price, ...).';
 COMMENT ON COLUMN quote.in_force_until IS 'End of the validity the source itself states (a price history''s to-date, or the next archived snapshot); NULL for a live quote, which is stale after the methodology''s maximum age.';
 COMMENT ON COLUMN quote.ingested_at IS 'Transaction time: when the row was loaded (UTC).';
+COMMENT ON COLUMN quote.via IS 'Aggregator or marketplace the price was observed through when the seller is another firm (e.g. primeintellect for a per-provider figure); NULL for the seller''s own quote.';
+COMMENT ON COLUMN quote.segment IS 'Market segment of a GPU quote: standard | community | government | sovereign (from the source, or the region); NULL for tokens.';
+COMMENT ON COLUMN quote.time_basis IS 'content when observed_at is the document''s own time (commit, archive stamp, dated record); fetch when only the fetch time dates the price.';
+COMMENT ON COLUMN quote.parser_version IS 'Version of the source parser that read the capture (NULL: loaded before versions were recorded, i.e. version 1).';
+COMMENT ON COLUMN quote.rules_version IS 'Version of the identity and segment rules applied (NULL: loaded before versions were recorded, i.e. version 1).';
 
 CREATE TABLE IF NOT EXISTS rejection (
     capture_id   VARCHAR NOT NULL,
@@ -98,8 +114,12 @@ CREATE TABLE IF NOT EXISTS rejection (
     reason       VARCHAR NOT NULL,
     observed_at  TIMESTAMPTZ,
     ingested_at  TIMESTAMPTZ NOT NULL,
+    parser_version VARCHAR,
+    rules_version  VARCHAR,
     PRIMARY KEY (source, capture_id, fetched_at, row_no)
 );
+ALTER TABLE rejection ADD COLUMN IF NOT EXISTS parser_version VARCHAR;
+ALTER TABLE rejection ADD COLUMN IF NOT EXISTS rules_version VARCHAR;
 COMMENT ON TABLE rejection IS 'Every parsed row that did not become a quote, with the rule that rejected it and why.';
 COMMENT ON COLUMN rejection.capture_id IS 'Raw capture the row came from.';
 COMMENT ON COLUMN rejection.fetched_at IS 'Fetch time of that capture (UTC).';
@@ -117,6 +137,8 @@ COMMENT ON COLUMN rejection.rule IS 'Rule that rejected it (parser, non_positive
 COMMENT ON COLUMN rejection.reason IS 'Human-readable reason.';
 COMMENT ON COLUMN rejection.observed_at IS 'Valid time of the row (UTC).';
 COMMENT ON COLUMN rejection.ingested_at IS 'When the rejection was recorded (UTC).';
+COMMENT ON COLUMN rejection.parser_version IS 'Version of the source parser that read the capture.';
+COMMENT ON COLUMN rejection.rules_version IS 'Version of the identity and segment rules applied.';
 
 CREATE TABLE IF NOT EXISTS batch_check (
     source      VARCHAR NOT NULL,
