@@ -10,19 +10,23 @@ import polars as pl
 
 from pipeline.domain.records import RawCapture, conform
 from pipeline.sources.archive import end_of_named_day
-from pipeline.sources.base import Archive, Request, Source
+from pipeline.sources.base import Archive, Request, SchemaDrift, Source
 from pipeline.sources.gcp import read_catalog
 
 HOSTS = ("raw.githubusercontent.com",)
 URL = "https://raw.githubusercontent.com/skypilot-org/skypilot-catalog/master/catalogs/v7/vast/vms.csv"
 COLUMNS = ("InstanceType", "AcceleratorName", "AcceleratorCount", "GpuInfo", "Price", "Region")
+OFFER_NAME = r"^\d+x-(.+)-\d+-\d+$"  # "<n>x-<GPU_NAME>-<cpus>-<ram>": the GPU name carries the form factor
 
 
 def parse_vast_catalog(capture: RawCapture) -> pl.DataFrame:
     frame = read_catalog(capture, COLUMNS)
+    # Every SkyPilot catalog has these columns; only Vast's names its rows as offers. Another cloud's
+    # catalog must be drift, never machines priced as Vast offers.
+    if not frame["InstanceType"].str.contains(OFFER_NAME).any():
+        raise SchemaDrift(capture.source, "no instance named as a Vast offer (<n>x-<GPU>-<cpus>-<ram>)")
     count = pl.col("AcceleratorCount").cast(pl.Float64, strict=False).cast(pl.Int64, strict=False)
-    # "<n>x-<GPU_NAME>-<cpus>-<ram>": the GPU name carries the form factor.
-    gpu_name = pl.col("InstanceType").str.extract(r"^\d+x-(.+)-\d+-\d+$", 1).str.replace_all("_", " ")
+    gpu_name = pl.col("InstanceType").str.extract(OFFER_NAME, 1).str.replace_all("_", " ")
     total_mib = pl.col("GpuInfo").str.extract(r"'TotalGpuMemoryInMiB':\s*(\d+)", 1).cast(pl.Float64, strict=False)
     price = pl.col("Price").str.strip_chars().str.to_decimal(scale=12)
     reason = (
