@@ -73,4 +73,8 @@ SOURCE = Source(
     description="Azure GPU VM prices, SkyPilot catalog CSV (USD per VM-hour, on-demand and spot)",
     providers=("azure",),
     archives=(Archive("azure-catalog-history", "gpu-catalog-history/azure/*.csv", end_of_named_day, snapshots=True),),
+    no_sample_reason=(
+        "Azure reaches the offline day through the azure sample (the Retail Prices API); "
+        "this SkyPilot copy of its prices is replayed from its dated archive by backfill"
+    ),
 )

@@ -65,6 +65,13 @@ class Archive:
     snapshots: bool
 
 
+# The offline capture set holds machine-readable replies (APIs, catalogs, feeds), no HTML page.
+PAGE_NOT_SAMPLED = (
+    "a pricing page: the offline capture set holds API, catalog and feed replies only; "
+    "the page's archived captures are replayed by backfill at their own times"
+)
+
+
 def _no_prices(capture: RawCapture) -> pl.DataFrame:
     raise TypeError(f"{capture.source} publishes reference rates, not prices: read them with `read_rates`")
 
@@ -90,6 +97,8 @@ class Source:
     providers: tuple[str, ...] = field(default_factory=tuple)
     read_rates: RateReader | None = None
     archives: tuple[Archive, ...] = ()
+    # Why the offline capture set (pipeline/samples/default) has no reply of this source; None when it has one.
+    no_sample_reason: str | None = None
     # The parser's version, recorded on every quote: bump it when a change alters how an existing
     # capture parses, and keep the old function in `legacy_parsers` while stored quotes need it,
     # so `verify` re-derives old quotes with the code that made them.

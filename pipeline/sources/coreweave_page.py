@@ -136,4 +136,8 @@ SOURCE = Source(
     parse=parse_coreweave_page,
     description="CoreWeave pricing page (per instance-hour on-demand and spot, North America and Europe)",
     providers=("coreweave",),
+    no_sample_reason=(
+        "a pricing page: the offline capture set holds API, catalog and feed replies only; "
+        "the one real capture of this page is a current page, with no archive to replay"
+    ),
 )

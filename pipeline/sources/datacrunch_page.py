@@ -19,7 +19,7 @@ import polars as pl
 
 from pipeline.domain.records import RawCapture, parsed_frame
 from pipeline.sources.archive import archived_page_time
-from pipeline.sources.base import Archive, Request, Source
+from pipeline.sources.base import PAGE_NOT_SAMPLED, Archive, Request, Source
 from pipeline.sources.pages import (
     cell_texts,
     memory_gb,
@@ -119,4 +119,5 @@ SOURCE = Source(
     archives=(
         Archive("pricing-pages-datacrunch", "pricing-pages/datacrunch_*.html", archived_page_time, snapshots=False),
     ),
+    no_sample_reason=PAGE_NOT_SAMPLED,
 )

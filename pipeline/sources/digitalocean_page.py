@@ -21,7 +21,7 @@ from selectolax.parser import Node
 
 from pipeline.domain.records import RawCapture, parsed_frame
 from pipeline.sources.archive import archived_page_time
-from pipeline.sources.base import Archive, Request, Source
+from pipeline.sources.base import PAGE_NOT_SAMPLED, Archive, Request, Source
 from pipeline.sources.pages import (
     TEASER_REASON,
     commitment,
@@ -157,4 +157,5 @@ SOURCE = Source(
     archives=(
         Archive("pricing-pages-digitalocean", "pricing-pages/digitalocean_*.html", archived_page_time, snapshots=False),
     ),
+    no_sample_reason=PAGE_NOT_SAMPLED,
 )

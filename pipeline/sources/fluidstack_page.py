@@ -17,7 +17,7 @@ import polars as pl
 
 from pipeline.domain.records import RawCapture, parsed_frame
 from pipeline.sources.archive import archived_page_time
-from pipeline.sources.base import Archive, Request, SchemaDrift, Source
+from pipeline.sources.base import PAGE_NOT_SAMPLED, Archive, Request, SchemaDrift, Source
 from pipeline.sources.pages import (
     TEASER_REASON,
     commitment,
@@ -129,4 +129,5 @@ SOURCE = Source(
     archives=(
         Archive("pricing-pages-fluidstack", "pricing-pages/fluidstack_*.html", archived_page_time, snapshots=False),
     ),
+    no_sample_reason=PAGE_NOT_SAMPLED,
 )

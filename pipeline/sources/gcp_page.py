@@ -149,4 +149,8 @@ SOURCE = Source(
     parse=parse_gcp_page,
     description="Google Cloud GPU pricing page tables (per VM-hour: on-demand, spot, resource and flexible CUDs)",
     providers=("gcp",),
+    no_sample_reason=(
+        "Google Cloud reaches the offline day through the gcp sample (its SkyPilot catalog of the same list prices); "
+        "the one real capture of this page is a current page, with no archive to replay"
+    ),
 )

@@ -128,4 +128,8 @@ SOURCE = Source(
     description="Lambda Cloud instance prices, SkyPilot catalog CSV (USD per instance-hour)",
     providers=("lambda",),
     archives=(Archive("lambda-catalog-history", "gpu-catalog-history/lambda/*.csv", end_of_named_day, snapshots=True),),
+    no_sample_reason=(
+        "Lambda's SkyPilot catalog is replayed from its dated archive by backfill; "
+        "no Lambda reply has been written into the offline capture set yet"
+    ),
 )

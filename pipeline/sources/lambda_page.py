@@ -22,7 +22,7 @@ import polars as pl
 
 from pipeline.domain.records import RawCapture, parsed_frame
 from pipeline.sources.archive import archived_page_time
-from pipeline.sources.base import Archive, Request, Source
+from pipeline.sources.base import PAGE_NOT_SAMPLED, Archive, Request, Source
 from pipeline.sources.pages import (
     NO_TERM_REASON,
     cell_texts,
@@ -135,4 +135,5 @@ SOURCE = Source(
     description="Lambda GPU cloud pricing page (HTML table; USD per machine-hour or per GPU-hour as the page says)",
     providers=(PROVIDER,),
     archives=(Archive("pricing-pages-lambda", "pricing-pages/lambda_*.html", archived_page_time, snapshots=False),),
+    no_sample_reason=PAGE_NOT_SAMPLED,
 )

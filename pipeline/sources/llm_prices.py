@@ -163,6 +163,10 @@ SOURCE = Source(
     requests=tuple(Request(url=url) for url in URLS),
     parse=parse_llm_prices,
     description="simonw/llm-prices first-party rate cards with price history (USD per million tokens)",
-    providers=VENDORS,
+    providers=tuple(PROVIDER_NAMES.get(vendor, vendor) for vendor in VENDORS),  # the names its rows carry
     archives=(Archive("llm-prices", "llm-prices/*.json", commit_time("2026-08-05T18:25:35-07:00"), snapshots=False),),
+    no_sample_reason=(
+        "the first-party list prices it carries reach the offline day through the litellm sample; "
+        "its vendor files are replayed by backfill with their price history"
+    ),
 )

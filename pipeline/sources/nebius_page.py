@@ -29,7 +29,7 @@ from selectolax.parser import Node
 
 from pipeline.domain.records import RawCapture, parsed_frame
 from pipeline.sources.archive import archived_page_time
-from pipeline.sources.base import Archive, Request, Source
+from pipeline.sources.base import PAGE_NOT_SAMPLED, Archive, Request, Source
 from pipeline.sources.pages import (
     TEASER_REASON,
     dom,
@@ -219,4 +219,5 @@ SOURCE = Source(
     description="Nebius AI Cloud price list (USD; per GPU-hour or per machine-hour as the table says)",
     providers=(PROVIDER,),
     archives=(Archive("pricing-pages-nebius", "pricing-pages/nebius_*.html", archived_page_time, snapshots=False),),
+    no_sample_reason=PAGE_NOT_SAMPLED,
 )

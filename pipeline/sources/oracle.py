@@ -109,4 +109,8 @@ SOURCE = Source(
     parse=parse_oracle,
     description="Oracle Cloud price list API (USD per GPU-hour, pay as you go; GPU parts only)",
     providers=("oracle",),
+    no_sample_reason=(
+        "none written yet: Oracle's one real capture is a whole price-list reply, with no archive to replay, "
+        "so the offline day has no Oracle quote"
+    ),
 )

@@ -242,4 +242,8 @@ SOURCE = Source(
     description="RunPod pricing page (per GPU-hour, secure and community cloud; three historical page shapes)",
     providers=("runpod",),
     archives=(Archive("pricing-pages-runpod", "pricing-pages/runpod_*.html", archived_page_time, snapshots=False),),
+    no_sample_reason=(
+        "RunPod reaches the offline day through the runpod sample (its GraphQL API: the GPU types and prices "
+        "the page shows); the page's archived captures are replayed by backfill"
+    ),
 )

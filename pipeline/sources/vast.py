@@ -165,4 +165,8 @@ SOURCE = Source(
     parse=parse_vast,
     description="Vast.ai bundles search, rentable on-demand offers per GPU model (USD per offer-hour, GPU part)",
     providers=("vast",),
+    no_sample_reason=(
+        "Vast reaches the offline day through the vast-catalog sample (the same marketplace's offers "
+        "in the SkyPilot catalog)"
+    ),
 )
