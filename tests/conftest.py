@@ -1,25 +1,23 @@
-"""Shared fixtures: the real captures (read in place), an isolated CIX_HOME, capture helpers."""
+"""Shared fixtures: the real captures (read in place), an isolated CIX_HOME."""
 
 from __future__ import annotations
 
 import os
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import pytest
 
 from pipeline.config import realdata_dir
 from pipeline.domain.records import RawCapture
-from tests.helpers import REPO
+from tests.helpers import FETCHED, REPO, RealCapture
 
 # Airflow reads its configuration at import: point it at a project-local home before any test imports it.
 os.environ.setdefault("AIRFLOW_HOME", str(REPO / "airflow_home"))
 os.environ.setdefault("AIRFLOW__CORE__DAGS_FOLDER", str(REPO / "dags"))
 os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
-
-OBSERVED = datetime(2026, 8, 3, 15, 30, tzinfo=UTC)
 
 
 @pytest.fixture(scope="session")
@@ -31,10 +29,10 @@ def realdata() -> Path:
 
 
 @pytest.fixture
-def real_capture(realdata: Path):  # type: ignore[no-untyped-def]
+def real_capture(realdata: Path) -> RealCapture:
     """Build a RawCapture from a file under ../shared/realdata, unmodified."""
 
-    def make(source: str, relative: str, fetched_at: datetime = OBSERVED) -> RawCapture:
+    def make(source: str, relative: str, fetched_at: datetime = FETCHED) -> RawCapture:
         path = realdata / relative
         return RawCapture(source=source, url=f"file://{path}", fetched_at=fetched_at, body=path.read_bytes())
 

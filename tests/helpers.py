@@ -1,21 +1,34 @@
-"""Small helpers tests share: normalisation under the current methodology's bounds, one-row SQL reads."""
+"""Small helpers tests share: parse-and-normalise a capture, pick rows, build parser-shaped rows, one-row SQL reads."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Mapping, Sequence
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import polars as pl
 
+from pipeline.config import SAMPLES_DIR
 from pipeline.domain.records import RawCapture
 from pipeline.methodology import Bounds, load
 from pipeline.normalize import normalise as _normalise
+from pipeline.sources import REGISTRY
 from pipeline.store import Warehouse
 
 REPO = Path(__file__).resolve().parents[1]
 BOUNDS = load().bounds
+FETCHED = datetime(2026, 8, 3, 15, 30, tzinfo=UTC)  # when the `real_capture` fixture says a capture was fetched
+SAMPLE_FX = SAMPLES_DIR / "default" / "ecb-eurofxref-daily.xml"  # the offline set's ECB document (no real one exists)
+HISTORY = "gpu-catalog-history"  # SkyPilot-format catalogs, one file per cloud per commit day, under the real-data root
+
+
+class RealCapture(Protocol):
+    """The `real_capture` fixture: a file under the real-data root as a capture of `source`, unmodified."""
+
+    def __call__(self, source: str, relative: str, fetched_at: datetime = FETCHED) -> RawCapture: ...
 
 
 def normalise(
@@ -27,6 +40,104 @@ def normalise(
     return _normalise(parsed, capture, bounds or BOUNDS, fx_rates=fx_rates)
 
 
-def one(w: Warehouse, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
+def run(capture: RawCapture) -> tuple[pl.DataFrame, pl.DataFrame, pl.DataFrame]:
+    """Parse a capture with its registered source and normalise it: (parsed, quotes, rejections)."""
+    parsed = REGISTRY[capture.source].parse(capture)
+    quotes, rejections = normalise(parsed, capture)
+    assert quotes.height + rejections.height == parsed.height  # every parsed row is accounted for exactly once
+    return parsed, quotes, rejections
+
+
+def _where(frame: pl.DataFrame, where: Mapping[str, object]) -> pl.DataFrame:
+    return frame.filter(*(pl.col(k) == v for k, v in where.items())) if where else frame
+
+
+def row(frame: pl.DataFrame, **where: object) -> dict[str, Any]:
+    """The one row matching every column = value given; fails if there is none or more than one."""
+    rows = _where(frame, where)
+    assert rows.height == 1, f"{rows.height} rows for {where}"
+    return rows.row(0, named=True)
+
+
+def first(frame: pl.DataFrame, **where: object) -> dict[str, Any]:
+    """The first row matching every column = value given; fails if there is none."""
+    rows = _where(frame, where)
+    assert rows.height >= 1, f"no row for {where}"
+    return rows.row(0, named=True)
+
+
+def absent(frame: pl.DataFrame, **where: object) -> bool:
+    return _where(frame, where).is_empty()
+
+
+def exact_json(path: Path) -> Any:
+    """A JSON file with every number as an exact Decimal, so expected values are never floats."""
+    return json.loads(path.read_text(), parse_float=Decimal, parse_int=Decimal)
+
+
+def history_files(realdata: Path, cloud: str) -> list[str]:
+    """The file names of one cloud's SkyPilot catalog history (one file per commit day)."""
+    files = sorted(p.name for p in (realdata / HISTORY / cloud).glob("*.csv"))
+    assert files, f"no {cloud} history files"
+    return files
+
+
+def catalog_day(name: str) -> datetime:
+    """The day a catalog history file is named for ("2026-05-20.csv"), at 00:00 UTC."""
+    return datetime.strptime(name.removesuffix(".csv"), "%Y-%m-%d").replace(tzinfo=UTC)
+
+
+def gpu_row(
+    label: str,
+    price: str,
+    *,
+    count: int = 1,
+    memory: float | None = None,
+    currency: str = "USD",
+    price_per: str = "instance_hour",
+) -> dict[str, Any]:
+    """A GPU-hour row as a parser writes it (`parsed_frame` input), for rules tested without a capture."""
+    return {
+        "source": "t",
+        "provider": "p",
+        "provider_class": "neocloud",
+        "input_tier": "rate_card",
+        "sku": label,
+        "label": label,
+        "product": "gpu_hour",
+        "pricing_type": "on_demand",
+        "gpu_count": count,
+        "gpu_memory_gb": memory,
+        "unit": "gpu_hour",
+        "price_per": price_per,
+        "price_native": price,
+        "currency": currency,
+        "observed_at": FETCHED,
+    }
+
+
+def token_row(sku: str, price: str = "1", *, price_per: str = "mtok", **changes: object) -> dict[str, Any]:
+    """An input-token price row as a parser writes it (`parsed_frame` input); `changes` replace fields."""
+    return {
+        "source": "t",
+        "provider": "p",
+        "provider_class": "api_host",
+        "input_tier": "rate_card",
+        "sku": sku,
+        "label": sku,
+        "product": "tokens",
+        "pricing_type": "on_demand",
+        "unit": "mtok_input",
+        "price_per": price_per,
+        "price_native": price,
+        "currency": "USD",
+        "observed_at": FETCHED,
+        **changes,
+    }
+
+
+def one(w: Warehouse, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...]:
+    """The first row of an ad-hoc read; fails if the query returns none."""
     frame = w.query(sql, params)
-    return frame.row(0) if frame.height else None
+    assert frame.height, f"no row for {sql}"
+    return frame.row(0)

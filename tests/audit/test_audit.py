@@ -76,7 +76,7 @@ def test_verify_passes_then_catches_a_tampered_capture_and_a_tampered_fixing(ran
     assert "CIX-A100-80-OD-HYP" in out.stderr and "value" in out.stderr
 
     with Warehouse(paths().db, read_only=True) as w:
-        capture_id = one(w, "SELECT capture_id FROM raw_capture WHERE source = 'azure'")[0]  # type: ignore[index]
+        capture_id = one(w, "SELECT capture_id FROM raw_capture WHERE source = 'azure'")[0]
     body = paths().captures / capture_id[:2] / capture_id
     body.chmod(0o644)
     body.write_bytes(body.read_bytes().replace(b"98.32", b"58.32"))

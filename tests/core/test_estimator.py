@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import random
 from decimal import Decimal
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from pipeline.index.estimator import EstimatorParams, ProviderValue, cap_weights, estimate, trimmed_mean
+from pipeline.domain.fixing import ProviderValue
+from pipeline.index.estimator import cap_weights, estimate, trimmed_mean
 from pipeline.methodology import load
+from pipeline.methodology.params import EstimatorParams
 
 P = load().estimator
 HALF_TICK = Decimal("0.00005")
@@ -65,7 +68,7 @@ prices = st.decimals(min_value=Decimal("0.05"), max_value=Decimal("50"), places=
 
 @settings(max_examples=200, deadline=None)
 @given(st.lists(prices, min_size=0, max_size=12), st.randoms(use_true_random=False))
-def test_deterministic_and_order_invariant(values: list[Decimal], rnd) -> None:  # type: ignore[no-untyped-def]
+def test_deterministic_and_order_invariant(values: list[Decimal], rnd: random.Random) -> None:
     providers = pv(values)
     shuffled = providers[:]
     rnd.shuffle(shuffled)

@@ -2,36 +2,15 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
 from decimal import Decimal
 
 import polars as pl
 import pytest
 
 from pipeline.domain.records import RawCapture, parsed_frame
-from tests.helpers import normalise
+from tests.helpers import FETCHED, gpu_row, normalise, token_row
 
-CAPTURE = RawCapture(source="t", url="https://x", fetched_at=datetime(2026, 8, 3, 15, 30, tzinfo=UTC), body=b"{}")
-
-
-def gpu_row(label: str, price: str, count: int = 1, memory: float | None = None, currency: str = "USD") -> dict:  # type: ignore[type-arg]
-    return {
-        "source": "t",
-        "provider": "p",
-        "provider_class": "neocloud",
-        "input_tier": "rate_card",
-        "sku": label,
-        "label": label,
-        "product": "gpu_hour",
-        "pricing_type": "on_demand",
-        "gpu_count": count,
-        "gpu_memory_gb": memory,
-        "unit": "gpu_hour",
-        "price_per": "instance_hour",
-        "price_native": price,
-        "currency": currency,
-        "observed_at": CAPTURE.fetched_at,
-    }
+CAPTURE = RawCapture(source="t", url="https://x", fetched_at=FETCHED, body=b"{}")
 
 
 @pytest.mark.parametrize(
@@ -116,30 +95,13 @@ def test_non_usd_price_is_converted_with_the_given_rate() -> None:
 
 
 def test_token_identity_records_variant_and_keeps_relatives_apart() -> None:
-    def tok(sku: str) -> dict:  # type: ignore[type-arg]
-        return {
-            "source": "t",
-            "provider": "p",
-            "provider_class": "api_host",
-            "input_tier": "rate_card",
-            "sku": sku,
-            "label": sku,
-            "product": "tokens",
-            "pricing_type": "on_demand",
-            "unit": "mtok_input",
-            "price_per": "token",
-            "price_native": "1.2e-07",
-            "currency": "USD",
-            "observed_at": CAPTURE.fetched_at,
-        }
-
     skus = [
         "lambda_ai/llama3.3-70b-instruct-fp8",
         "groq/llama-3.3-70b-versatile",
         "lambda_ai/deepseek-llama3.3-70b",
         "openai/gpt-oss-120b",
     ]
-    quotes, _ = normalise(parsed_frame([tok(s) for s in skus]), CAPTURE)
+    quotes, _ = normalise(parsed_frame([token_row(s, "1.2e-07", price_per="token") for s in skus]), CAPTURE)
     got = {r["sku"]: (r["good"], r["variant"]) for r in quotes.iter_rows(named=True)}
     assert got["lambda_ai/llama3.3-70b-instruct-fp8"] == ("llama-3.3-70b-instruct", "fp8")
     assert got["groq/llama-3.3-70b-versatile"] == ("llama-3.3-70b-instruct", "versatile")

@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -17,7 +18,7 @@ T0 = datetime(2026, 8, 3, 15, 30, tzinfo=UTC)
 AZURE = REGISTRY["azure"]
 
 
-def entry(tmp_path: Path, url: str, body: bytes = b"[]", status: int = 200, **kw) -> ReplayEntry:  # type: ignore[no-untyped-def]
+def entry(tmp_path: Path, url: str, body: bytes = b"[]", status: int = 200, **kw: Any) -> ReplayEntry:
     f = tmp_path / f"body-{abs(hash((url, status)))}"
     f.write_bytes(body)
     return ReplayEntry(

@@ -1,22 +1,22 @@
-"""Token sources on the real LiteLLM map and OpenRouter model list."""
+"""The LiteLLM price map (`litellm`) on the real capture: exact per-million prices, providers and units kept apart."""
 
 from __future__ import annotations
 
 import json
 from decimal import Decimal
+from pathlib import Path
 
 import polars as pl
 
-from pipeline.sources import REGISTRY
-from tests.helpers import normalise
+from tests.helpers import RealCapture, run
 
 MILLION = Decimal(1_000_000)
 
 
-def test_litellm_every_chat_price_is_exactly_a_million_times_the_file_figure(real_capture, realdata) -> None:  # type: ignore[no-untyped-def]
-    capture = real_capture("litellm", "litellm/model_prices_and_context_window.json")
-    parsed = REGISTRY["litellm"].parse(capture)
-    quotes, rejections = normalise(parsed, capture)
+def test_litellm_every_chat_price_is_exactly_a_million_times_the_file_figure(
+    real_capture: RealCapture, realdata: Path
+) -> None:
+    _, quotes, rejections = run(real_capture("litellm", "litellm/model_prices_and_context_window.json"))
     doc = json.loads((realdata / "litellm/model_prices_and_context_window.json").read_bytes(), parse_float=Decimal)
     quoted = {(r["sku"], r["unit"], r["pricing_type"]): r["price_usd"] for r in quotes.iter_rows(named=True)}
     rejected = {(r["sku"], r["unit"]) for r in rejections.iter_rows(named=True)}
@@ -36,9 +36,8 @@ def test_litellm_every_chat_price_is_exactly_a_million_times_the_file_figure(rea
     assert checked > 4000
 
 
-def test_litellm_provider_and_cached_and_batch_units_are_kept_apart(real_capture) -> None:  # type: ignore[no-untyped-def]
-    capture = real_capture("litellm", "litellm/model_prices_and_context_window.json")
-    quotes, rejections = normalise(REGISTRY["litellm"].parse(capture), capture)
+def test_litellm_provider_and_cached_and_batch_units_are_kept_apart(real_capture: RealCapture) -> None:
+    _, quotes, rejections = run(real_capture("litellm", "litellm/model_prices_and_context_window.json"))
     gpt4o = quotes.filter(pl.col("sku") == "gpt-4o")
     by = {(r["unit"], r["pricing_type"]): r["price_usd"] for r in gpt4o.iter_rows(named=True)}
     assert by[("mtok_input", "on_demand")] == Decimal("2.5")
@@ -53,21 +52,3 @@ def test_litellm_provider_and_cached_and_batch_units_are_kept_apart(real_capture
     # A figure a million times too large is caught, with its reason.
     wandb = rejections.filter(pl.col("sku") == "wandb/meta-llama/Llama-3.3-70B-Instruct")
     assert set(wandb["rule"]) == {"implausible_price"}
-
-
-def test_openrouter_per_token_strings_and_dynamic_router(real_capture, realdata) -> None:  # type: ignore[no-untyped-def]
-    capture = real_capture("openrouter", "openrouter/openrouter_models.json")
-    parsed = REGISTRY["openrouter"].parse(capture)
-    quotes, rejections = normalise(parsed, capture)
-    doc = json.loads((realdata / "openrouter/openrouter_models.json").read_text())
-    model = next(m for m in doc["data"] if m["id"] == "openai/gpt-4o")
-    q = quotes.filter((pl.col("sku") == "openai/gpt-4o") & (pl.col("unit") == "mtok_input")).row(0, named=True)
-    assert q["price_usd"] == Decimal(model["pricing"]["prompt"]) * MILLION == Decimal("2.5")
-    cached = quotes.filter((pl.col("sku") == "openai/gpt-4o") & (pl.col("unit") == "mtok_cached_input"))
-    assert cached["price_usd"].to_list() == [Decimal("1.25")]
-    auto = rejections.filter(pl.col("sku") == "openrouter/auto")
-    assert auto.height == 2 and auto["reason"].str.contains("dynamic router").all()
-    free = rejections.filter(pl.col("rule") == "non_positive_price")
-    assert free.height > 0
-    assert parsed.height == quotes.height + rejections.height
-    assert set(quotes["provider"]) == {"openrouter"}

@@ -1,0 +1,27 @@
+"""DataCrunch's products page (`datacrunch-page`) on the real archived capture; values read from the HTML by eye."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import polars as pl
+
+from pipeline.sources import datacrunch_page
+from tests.helpers import RealCapture, row, run
+
+
+def test_datacrunch_instance_prices_per_gpu_and_dynamic_kept_apart(real_capture: RealCapture) -> None:
+    parsed, quotes, rejections = run(real_capture("datacrunch-page", "pricing-pages/datacrunch_20250808081801.html"))
+    assert set(quotes["good"]) == {"B200-SXM-180GB"}
+    assert set(parsed["gpu_memory_gb"]) == {180.0}
+    # "8B200.240V | B200 SXM6 180GB | 8 | ... | $29.10/h | $21.42/h | $6.43/h"
+    on_demand = row(quotes, sku="8B200.240V", pricing_type="on_demand")
+    assert on_demand["gpu_count"] == 8
+    assert on_demand["price_native"] == Decimal("29.10")
+    assert on_demand["price_usd"] == Decimal("29.10") / 8
+    assert row(quotes, sku="8B200.240V", pricing_type="spot")["price_usd"] == Decimal("6.43") / 8
+    assert row(quotes, sku="1B200.30V", pricing_type="on_demand")["price_usd"] == Decimal("3.64")
+    assert row(quotes, sku="2B200.60V", pricing_type="spot")["price_usd"] == Decimal("1.61") / 2
+    dynamic = rejections.filter(pl.col("reason") == datacrunch_page.DYNAMIC_REASON)
+    assert sorted(dynamic["price_native"]) == ["10.71", "2.68", "21.42", "5.36"]
+    assert quotes.height == 8

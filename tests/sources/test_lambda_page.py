@@ -1,0 +1,60 @@
+"""Lambda's pricing page (`lambda-page`) on the real archived captures; expected values read from the HTML by eye."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+import polars as pl
+
+from tests.helpers import RealCapture, row, run
+
+
+def test_lambda_2023_machine_prices_are_divided_by_gpu_count(real_capture: RealCapture) -> None:
+    parsed, quotes, rejections = run(real_capture("lambda-page", "pricing-pages/lambda_20230909194011.html"))
+    # "8x NVIDIA H100 SXM | 80 GB | ... | $20.72 / hr": the machine's price.
+    h100 = row(quotes, sku="8x NVIDIA H100 SXM 80GB", pricing_type="on_demand")
+    assert h100["good"] == "H100-SXM-80GB"
+    assert h100["gpu_count"] == 8
+    assert h100["price_native"] == Decimal("20.72")
+    assert h100["price_usd"] == Decimal("20.72") / 8 == Decimal("2.59")
+    pcie = row(quotes, sku="1x NVIDIA H100 PCIe 80GB")
+    assert (pcie["good"], pcie["price_usd"]) == ("H100-PCIE-80GB", Decimal("1.99"))
+    a6000 = row(quotes, sku="4x NVIDIA RTX A6000 48GB")
+    assert (a6000["good"], a6000["price_usd"]) == ("RTXA6000-48GB", Decimal("0.80"))
+    # "1x NVIDIA A100 | 40 GB": the page does not say SXM or PCIe, so no good is guessed.
+    a100 = rejections.filter(pl.col("label").str.contains("A100"))
+    assert a100.height == 5
+    assert set(a100["rule"]) == {"identity_ambiguous"}
+    assert row(parsed, sku="8x NVIDIA A100 80GB")["price_native"] == "12.00"
+
+
+def test_lambda_2023_reserved_cluster_prices_carry_their_term(real_capture: RealCapture) -> None:
+    _, quotes, _ = run(real_capture("lambda-page", "pricing-pages/lambda_20230909194011.html"))
+    # "Reserved | 8x NVIDIA H100 | H100 SXM | 80 GB | ... | $1.89/H100/hour | 3-years"
+    reserved = row(quotes, pricing_type="reserved_3y")
+    assert (reserved["good"], reserved["price_usd"], reserved["gpu_count"]) == ("H100-SXM-80GB", Decimal("1.89"), 1)
+    # "Sprint | ... | $4.85/H100/hour | 3-months"
+    sprint = row(quotes, pricing_type="reserved_3m")
+    assert (sprint["good"], sprint["price_usd"]) == ("H100-SXM-80GB", Decimal("4.85"))
+
+
+def test_lambda_2024_per_gpu_prices_by_machine_size(real_capture: RealCapture) -> None:
+    parsed, quotes, _ = run(real_capture("lambda-page", "pricing-pages/lambda_20241103180910.html"))
+    # "On-demand 8x NVIDIA H100 SXM | 80 GB | ... | $2.99 / GPU / hr" ... 1x at $3.29.
+    for size, price in (("8x", "2.99"), ("4x", "3.09"), ("2x", "3.19"), ("1x", "3.29")):
+        q = row(quotes, sku=f"{size} NVIDIA H100 SXM 80GB")
+        assert (q["good"], q["pricing_type"], q["price_usd"], q["gpu_count"]) == (
+            "H100-SXM-80GB",
+            "on_demand",
+            Decimal(price),
+            1,
+        )
+    assert row(quotes, sku="1x NVIDIA H100 PCIe 80GB")["price_usd"] == Decimal("2.49")
+    assert row(quotes, sku="8x NVIDIA A100 SXM 80GB")["good"] == "A100-SXM-80GB"
+    assert row(quotes, sku="8x NVIDIA A100 SXM 80GB")["price_usd"] == Decimal("1.79")
+    assert row(quotes, sku="1x NVIDIA A100 SXM 40GB")["good"] == "A100-SXM-40GB"
+    assert row(quotes, sku="4x NVIDIA A100 PCIe 40GB")["good"] == "A100-PCIE-40GB"
+    assert row(quotes, sku="4x NVIDIA A100 PCIe 40GB")["price_usd"] == Decimal("1.29")
+    # "Reserved 8x NVIDIA H100 SXM ... CONTACT SALES" is not priced: no row.
+    assert set(parsed["pricing_type"]) == {"on_demand"}
+    assert parsed.height == 17

@@ -1,0 +1,44 @@
+"""The pricing-page helpers (`sources/pages/`): exact money, a page's own time, pricing-type words."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from pipeline.domain.records import RawCapture
+from pipeline.sources.pages import commitment, money, page_time, pricing_type_of, wayback_time
+from tests.helpers import FETCHED
+
+
+def test_money_reads_exact_amounts_and_currencies() -> None:
+    assert money("$2.49") == ("2.49", "USD")
+    assert money("$2.49/hr") == ("2.49", "USD")
+    assert money("€1.20") == ("1.20", "EUR")
+    assert money("2,49 €") == ("2.49", "EUR")
+    assert money("$1,234.56 per month") == ("1234.56", "USD")
+    assert money("1.234,56 €") == ("1234.56", "EUR")
+    assert money("$ \u00a02.20 per Hour") == ("2.20", "USD")
+    assert money("from $0.74**") == ("0.74", "USD")
+    assert money("8x H100 80GB") is None
+    assert money("Contact sales") is None
+
+
+def test_wayback_time_and_observed_at() -> None:
+    note = b"<!-- excerpt of https://web.archive.org/web/20241103180910id_/x\n (capture 20241103180910, CDX) -->\n<p>"
+    assert wayback_time(note) == datetime(2024, 11, 3, 18, 9, 10, tzinfo=UTC)
+    footer = b"<p>$1</p><!--\n FILE ARCHIVED ON 19:40:11 Sep 09, 2023 AND RETRIEVED FROM THE\n -->"
+    assert wayback_time(footer) == datetime(2023, 9, 9, 19, 40, 11, tzinfo=UTC)
+    assert wayback_time(b"<p>a capture 20241103180910 in the text is not an archive note</p>") is None
+    archived = RawCapture(
+        source="x", url="https://web.archive.org/web/20240101020304id_/https://a/", fetched_at=FETCHED, body=b"<p>"
+    )
+    assert page_time(archived) == datetime(2024, 1, 1, 2, 3, 4, tzinfo=UTC)
+    assert page_time(RawCapture(source="x", url="https://a/", fetched_at=FETCHED, body=b"<p>")) == FETCHED
+
+
+def test_pricing_type_words() -> None:
+    assert pricing_type_of("On-Demand") == "on_demand"
+    assert pricing_type_of("Current Spot") == pricing_type_of("Preemptible, GPU-hour") == "spot"
+    assert pricing_type_of("6-month reserved") == "reserved_6m"
+    assert pricing_type_of("1-year reserved") == commitment("12 months") == "reserved_1y"
+    assert pricing_type_of("Reserve") == "reserved_unspecified"
+    assert pricing_type_of("Pricing Per Hour") is None

@@ -1,0 +1,15 @@
+"""Voltage Park's pricing page (`voltagepark-page`) on the real archived capture; values read by eye."""
+
+from __future__ import annotations
+
+from decimal import Decimal
+
+from tests.helpers import RealCapture, row, run
+
+
+def test_voltagepark_hgx_h100_plans(real_capture: RealCapture) -> None:
+    _, quotes, _ = run(real_capture("voltagepark-page", "pricing-pages/voltagepark_20250712040631.html"))
+    assert set(quotes["good"]) == {"H100-SXM-80GB"}
+    assert row(quotes, sku="On-Demand, Ethernet")["price_usd"] == Decimal("1.99")
+    assert row(quotes, sku="On-demand, 3200 Gbps Infiniband")["price_usd"] == Decimal("2.49")
+    assert quotes.height == 2
