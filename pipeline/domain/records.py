@@ -12,12 +12,10 @@ import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from decimal import Decimal
-from typing import Any, Literal
+from typing import Any
 
 import polars as pl
 
-Product = Literal["gpu_hour", "tokens"]
-Unit = Literal["gpu_hour", "mtok_input", "mtok_output", "mtok_cached_input"]
 UNITS: tuple[str, ...] = ("gpu_hour", "mtok_input", "mtok_output", "mtok_cached_input")
 
 # Exact money in DuckDB's widest DECIMAL (38 digits). A provider's own figure keeps 28

@@ -18,7 +18,6 @@ import httpx
 from pipeline.domain.records import RawCapture
 from pipeline.sources.base import Request, Source, SourceError
 
-DEFAULT_TIMEOUT = httpx.Timeout(30.0, connect=10.0)
 MAX_REDIRECTS = 3
 USER_AGENT = "compute-index/0.1 (+https://github.com/compute-index)"
 

@@ -167,6 +167,6 @@ SOURCE = Source(
     archives=(Archive("llm-prices", "llm-prices/*.json", commit_time("2026-08-05T18:25:35-07:00"), snapshots=False),),
     no_sample_reason=(
         "the first-party list prices it carries reach the offline day through the litellm sample; "
-        "its vendor files are replayed by backfill with their price history"
+        "its vendor files are replayed by backfill (archive llm-prices)"
     ),
 )
