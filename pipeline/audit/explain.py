@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import json
 from datetime import date, timedelta
-from decimal import Decimal
+from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 import polars as pl
 
+from pipeline.domain.fixing import DETERMINATIONS
 from pipeline.domain.records import QUOTE_SCHEMA, empty, plain
 from pipeline.domain.serialise import iso
+from pipeline.index.eligibility import with_firms
 from pipeline.index.fixing import quote_key_expr
-from pipeline.methodology import Methodology, load
+from pipeline.methodology import Methodology, load, load_register
+from pipeline.methodology.loader import CENTRAL_BAND
 from pipeline.store import Warehouse
 
 
@@ -29,7 +32,7 @@ def explain(
             raise KeyError(f"{code} {day} has no revision {revision}")
         fixing = rows.row(-1, named=True)
     else:
-        in_force = rows.filter(pl.col("status").is_in(["published", "withheld"]))
+        in_force = rows.filter(pl.col("status").is_in(list(DETERMINATIONS)))
         fixing = (in_force if in_force.height else rows).row(-1, named=True)
     m = load(fixing["methodology_version"])
     keys = json.loads(fixing["input_keys"])
@@ -40,9 +43,12 @@ def explain(
     rejections = warehouse.rejections_of_good(
         definition.good, fixing["fixing_time"] - timedelta(hours=m.max_age_hours), fixing["fixing_time"]
     )
+    if m.register_version is not None:  # v3 votes are per firm: attribute each quote to its firm
+        quotes = with_firms(quotes, load_register(m.register_version))
+    voter = "firm" if "firm" in quotes.columns else "provider"
     providers = []
     for c in constituents.iter_rows(named=True):
-        provider_quotes = quotes.filter(pl.col("provider") == c["provider"])
+        provider_quotes = quotes.filter(pl.col(voter) == c["provider"])
         providers.append(
             {
                 "provider": c["provider"],
@@ -59,6 +65,7 @@ def explain(
                 "quotes": [
                     {
                         "source": q["source"],
+                        "provider": q["provider"],
                         "sku": q["sku"],
                         "region": q["region"],
                         "unit": q["unit"],
@@ -74,7 +81,9 @@ def explain(
                 ],
             }
         )
-    arithmetic = _reconcile(constituents, fixing, m)
+    gates = json.loads(fixing["gates"])
+    arithmetic = _reconcile_blend(gates, fixing, m) if definition.blend_of else _reconcile(constituents, fixing, m)
+    exclusions = warehouse.exclusions(code, day, fixing["methodology_version"], fixing["revision"])
     return {
         "index_code": code,
         "definition": {
@@ -83,6 +92,7 @@ def explain(
             "provider_classes": list(definition.provider_classes),
             "unit": definition.unit,
             "blend": dict(definition.blend),
+            "blend_of": dict(definition.blend_of),
             "description": definition.description,
         },
         "fixing_date": day.isoformat(),
@@ -93,7 +103,7 @@ def explain(
         "value": plain(fixing["value"]),
         "reason": fixing["reason"],
         "recorded_at": iso(fixing["recorded_at"]),
-        "gates": json.loads(fixing["gates"]),
+        "gates": gates,
         "flags": json.loads(fixing["flags"]),
         "dispersion": {
             "robust_cv": plain(fixing["robust_cv"]),
@@ -105,8 +115,31 @@ def explain(
             {**r, "observed_at": iso(r["observed_at"])} for r in rejections.iter_rows(named=True)
         ],
         "providers": providers,
+        "exclusions": exclusions.to_dicts(),
         "arithmetic": arithmetic,
         "inputs_digest": fixing["inputs_digest"],
+    }
+
+
+def _reconcile_blend(gates: dict[str, Any], fixing: dict[str, Any], m: Methodology) -> dict[str, Any]:
+    """A blend is the weighted mean of its legs' published values, then rounding."""
+    legs = gates.get("legs", {})
+    if fixing["value"] is None or any(leg["value"] is None for leg in legs.values()):
+        return {"terms": [], "note": "withheld: a leg is withheld"}
+    terms = [(Decimal(leg["weight"]), Decimal(leg["value"]), code) for code, leg in sorted(legs.items())]
+    numerator = sum((w * v for w, v, _ in terms), Decimal(0))
+    total = sum((w for w, _, _ in terms), Decimal(0))
+    mean = numerator / total
+    rounded = mean.quantize(Decimal(1).scaleb(-m.estimator.decimals))
+    return {
+        "terms": [{"leg": c, "weight": plain(w), "value": plain(v), "product": plain(w * v)} for w, v, c in terms],
+        "sum_of_products": plain(numerator),
+        "sum_of_weights": plain(total),
+        "blend": plain(mean),
+        "stored_unrounded": fixing["unrounded"],
+        "rounded": plain(rounded),
+        "published": plain(fixing["value"]),
+        "reconciles": Decimal(fixing["value"]) == rounded,
     }
 
 
@@ -119,7 +152,9 @@ def _reconcile(constituents: pl.DataFrame, fixing: dict[str, Any], m: Methodolog
     numerator = sum((w * v for w, v, _ in terms), Decimal(0))
     band = sum((w for w, _, _ in terms), Decimal(0))
     mean = numerator / band
-    rounded = mean.quantize(Decimal(1).scaleb(-m.estimator.decimals))
+    if m.method == CENTRAL_BAND:  # v3 settles the band mean before rounding; stored weights have 18 decimals
+        mean = mean.quantize(Decimal(1).scaleb(-12), rounding=ROUND_HALF_EVEN)
+    rounded = mean.quantize(Decimal(1).scaleb(-m.estimator.decimals), rounding=ROUND_HALF_EVEN)
     return {
         "terms": [
             {"provider": p, "band_weight": plain(w), "value": plain(v), "product": plain(w * v)} for w, v, p in terms
@@ -151,7 +186,9 @@ def render_explain(doc: dict[str, Any]) -> str:
     )
     out.append(
         f"good: {d['good']}  {d['pricing_type']}  providers: {', '.join(d['provider_classes'])}  "
-        f"unit: USD/{d['unit']}" + (f"  blend {d['blend']}" if d["blend"] else "")
+        f"unit: USD/{d['unit']}"
+        + (f"  blend {d['blend']}" if d["blend"] else "")
+        + (f"  blend of {d['blend_of']}" if d.get("blend_of") else "")
     )
     out.append("")
     out.append(f"1. captures ({len(doc['captures'])})")
@@ -180,12 +217,19 @@ def render_explain(doc: dict[str, Any]) -> str:
                 + (f" / {q['gpu_count']} GPUs" if q["gpu_count"] and q["gpu_count"] > 1 else "")
                 + ")"
             )
+    if doc.get("exclusions"):
+        out.append("")
+        out.append(f"   excluded from voting ({len(doc['exclusions'])})")
+        for e in doc["exclusions"]:
+            out.append(f"   {e['firm']}/{e['provider']} x{e['n_quotes']} [{e['rule']}] {e['reason']}")
     out.append("")
     g = doc["gates"]
     out.append(
-        f"4. gates: failed = {g.get('failed') or 'none'}; min providers {g['min_providers']}; "
-        f"dispersion {g.get('dispersion')}"
+        f"4. gates: withheld by = {g.get('failed') or 'none'}; indicative by = {g.get('indicative') or 'none'}; "
+        f"min providers {g.get('min_providers')}; dispersion {g.get('dispersion')}"
     )
+    if g.get("influence"):
+        out.append(f"   influence of one firm: {g['influence']}")
     out.append(
         f"   flags: {', '.join(doc['flags']) or 'none'}; robust CV {doc['dispersion']['robust_cv']}, "
         f"P25 {doc['dispersion']['p25']}, P75 {doc['dispersion']['p75']}"
@@ -197,11 +241,11 @@ def render_explain(doc: dict[str, Any]) -> str:
         out.append(f"   {a['note']}")
     else:
         for t in a["terms"]:
-            out.append(f"   {t['band_weight']} x {t['value']} = {t['product']}   ({t['provider']})")
-        out.append(
-            f"   sum of products {a['sum_of_products']} / sum of band weights {a['sum_of_band_weights']}"
-            f" = {a['trimmed_mean']}"
-        )
+            weight = t.get("band_weight", t.get("weight"))
+            out.append(f"   {weight} x {t['value']} = {t['product']}   ({t.get('provider', t.get('leg'))})")
+        total = a.get("sum_of_band_weights", a.get("sum_of_weights"))
+        mean = a.get("trimmed_mean", a.get("blend"))
+        out.append(f"   sum of products {a['sum_of_products']} / sum of weights {total} = {mean}")
         out.append(
             f"   rounded to {a['rounded']}; published {a['published']}: "
             + ("reconciles" if a["reconciles"] else "DOES NOT RECONCILE")

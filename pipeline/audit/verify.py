@@ -1,9 +1,15 @@
-"""Verify every stored fixing from the raw captures.
+"""Verify every stored fixing from the raw captures, and tell a code change from tampering.
 
-`verify` trusts nothing in the warehouse but the raw capture files it can hash: it re-parses them
-with the source parsers, re-normalises, recomputes each stored fixing revision under the
-methodology version it names, from exactly the captures that had been loaded when that revision
-was recorded, and compares.
+`verify` trusts nothing in the warehouse but the raw capture files it can hash: every stored body must
+still hash to its name; every price capture is re-parsed with the parser version its quotes record and
+re-normalised; every reference (FX) capture is re-read and its stored rates compared; then each stored
+fixing revision is recomputed under the methodology version it names, from exactly the captures that
+had been loaded when that revision was recorded, and compared.
+
+A difference is a *problem* (tampering, or non-determinism) unless the code that produced the stored
+rows has changed since: a quote made by a parser version that is no longer shipped, or under other
+identity rules, is a *code change*, reported as a note; its stored quotes then stand as the inputs the
+fixings were computed from.
 """
 
 from __future__ import annotations
@@ -15,12 +21,16 @@ from typing import Any
 
 import polars as pl
 
+from pipeline import sources
 from pipeline.capture import CaptureIntegrityError, CaptureStore
 from pipeline.domain.records import QUOTE_SCHEMA, RawCapture, empty, plain
 from pipeline.flow.ingest import fx_rates_on, parse_capture
 from pipeline.index.fixing import History, compute_fixing
 from pipeline.methodology import load
+from pipeline.normalize.identity import RULES_VERSION
 from pipeline.store import Warehouse
+
+Key = tuple[str, str, datetime]
 
 
 @dataclass
@@ -28,6 +38,7 @@ class VerifyReport:
     checked_fixings: int = 0
     checked_captures: int = 0
     problems: list[str] = field(default_factory=list)
+    code_changes: list[str] = field(default_factory=list)
 
     @property
     def ok(self) -> bool:
@@ -36,41 +47,25 @@ class VerifyReport:
 
 def verify(warehouse: Warehouse, store: CaptureStore) -> VerifyReport:
     report = VerifyReport()
+    _check_bodies(warehouse, store, report)
     loaded = warehouse.loaded_captures()
-    derived: dict[tuple[str, str, datetime], pl.DataFrame] = {}
+    derived: dict[Key, pl.DataFrame] = {}
     for row in loaded.iter_rows(named=True):
-        report.checked_captures += 1
-        try:
-            body = store.get(row["capture_id"])
-        except CaptureIntegrityError as exc:
-            report.problems.append(f"capture {row['source']} {row['capture_id']}: {exc}")
-            continue
-        capture = RawCapture(
-            source=row["source"],
-            url=row["url"],
-            fetched_at=row["fetched_at"],
-            body=body,
-            http_status=row["http_status"],
-            content_type=row["content_type"] or "",
-            method=row["method"],
-            in_force_until=row["in_force_until"],
-        )
-        try:
-            quotes, _ = parse_capture(capture, load().bounds, fx_rates_on(warehouse, capture.fetched_at.date()))
-        except Exception as exc:  # a parser that no longer reads its own capture is itself a finding
-            report.problems.append(f"capture {row['source']} {row['capture_id']}: cannot be re-parsed: {exc}")
-            continue
-        derived[(row["source"], row["capture_id"], row["fetched_at"])] = quotes
-        report.problems += _compare_stored_quotes(warehouse, row, quotes)
-
-    all_quotes = pl.concat(list(derived.values())) if derived else empty(QUOTE_SCHEMA)
-    checked_at = {
-        k: r["checked_at"]
-        for r in loaded.iter_rows(named=True)
-        for k in [(r["source"], r["capture_id"], r["fetched_at"])]
-    }
+        key = (row["source"], row["capture_id"], row["fetched_at"])
+        quotes = _rederive(warehouse, store, row, report)
+        if quotes is not None:
+            derived[key] = quotes
+    all_quotes = pl.concat(list(derived.values()), how="vertical_relaxed") if derived else empty(QUOTE_SCHEMA)
     known = pl.DataFrame(
-        [{"source": s, "capture_id": c, "fetched_at": f, "checked_at": t} for (s, c, f), t in checked_at.items()],
+        [
+            {
+                "source": r["source"],
+                "capture_id": r["capture_id"],
+                "fetched_at": r["fetched_at"],
+                "checked_at": r["checked_at"],
+            }
+            for r in loaded.iter_rows(named=True)
+        ],
         schema={
             "source": pl.String,
             "capture_id": pl.String,
@@ -82,29 +77,109 @@ def verify(warehouse: Warehouse, store: CaptureStore) -> VerifyReport:
     histories: dict[tuple[str, str], History | None] = {}
     for f in warehouse.all_revisions().iter_rows(named=True):
         report.checked_fixings += 1
-        key = (f["methodology_version"], f["index_code"])
-        if key not in histories:
+        hkey = (f["methodology_version"], f["index_code"])
+        if hkey not in histories:
             try:
-                m = load(key[0])
-                histories[key] = History(all_quotes, m.index(key[1]), m)
+                m = load(hkey[0])
+                histories[hkey] = History(all_quotes, m.index(hkey[1]), m)
             except KeyError:
-                histories[key] = None
-        report.problems += _recompute_and_compare(f, histories[key])
+                histories[hkey] = None
+        report.problems += _recompute_and_compare(f, histories[hkey])
     return report
 
 
-def _compare_stored_quotes(warehouse: Warehouse, capture: dict[str, Any], quotes: pl.DataFrame) -> list[str]:
-    stored = warehouse.stored_quotes_of(capture["source"], capture["capture_id"], capture["fetched_at"])
+def _check_bodies(warehouse: Warehouse, store: CaptureStore, report: VerifyReport) -> None:
+    """Every stored body still hashes to its name; reference captures still give the stored rates."""
+    for row in warehouse.all_captures().iter_rows(named=True):
+        try:
+            body = store.get(row["capture_id"])
+        except CaptureIntegrityError as exc:
+            report.problems.append(f"capture {row['source']} {row['capture_id']}: {exc}")
+            continue
+        try:
+            source = sources.get(row["source"])
+        except KeyError:
+            report.problems.append(f"capture {row['source']} {row['capture_id']}: unknown source")
+            continue
+        if source.read_rates is None:
+            continue
+        report.checked_captures += 1
+        capture = _capture(row, body)
+        try:
+            rates = {(r.day, r.currency): r.usd_per_unit for r in source.read_rates(capture)}
+        except sources.SourceError:
+            rates = {}  # a body that was recorded as drift left no rates
+        stored = {(r.day, r.currency): r.usd_per_unit for r in warehouse.fx_rates_of_capture(row["capture_id"])}
+        if stored and stored != {k: v for k, v in rates.items() if k in stored}:
+            report.problems.append(
+                f"fx capture {row['source']} {row['capture_id'][:16]}…: stored rates differ from the capture's"
+            )
+        elif set(stored) - set(rates):
+            report.problems.append(f"fx capture {row['source']} {row['capture_id'][:16]}…: stored rates not in it")
+
+
+def _capture(row: dict[str, Any], body: bytes) -> RawCapture:
+    return RawCapture(
+        source=row["source"],
+        url=row["url"],
+        fetched_at=row["fetched_at"],
+        body=body,
+        http_status=row["http_status"],
+        content_type=row["content_type"] or "",
+        method=row["method"],
+        in_force_until=row["in_force_until"],
+    )
+
+
+def _rederive(
+    warehouse: Warehouse, store: CaptureStore, row: dict[str, Any], report: VerifyReport
+) -> pl.DataFrame | None:
+    """A loaded capture's quotes, re-derived with the parser version that made them; the stored quotes when
+    that code has changed since (reported as a code change, not a problem)."""
+    report.checked_captures += 1
+    name = f"{row['source']} {row['capture_id'][:16]}…"
+    try:
+        capture = _capture(row, store.get(row["capture_id"]))
+    except CaptureIntegrityError:
+        return None  # already reported by _check_bodies
+    version = row["parser_version"] or "1"
+    rules = row["rules_version"] or "1"
+    stored = warehouse.stored_quotes_of(row["source"], row["capture_id"], row["fetched_at"])
+    try:
+        sources.get(row["source"]).parser(version)
+    except KeyError:
+        report.code_changes.append(f"capture {name}: parser version {version} is retired; its stored quotes stand")
+        return _as_quotes(stored)
+    try:
+        quotes, _ = parse_capture(capture, load().bounds, fx_rates_on(warehouse, capture.fetched_at.date()), version)
+    except Exception as exc:  # a parser that no longer reads its own capture is itself a finding
+        report.problems.append(f"capture {name}: cannot be re-parsed by parser version {version}: {exc}")
+        return None
+    differences = _differences(stored, quotes)
+    if differences and rules != RULES_VERSION:
+        report.code_changes.append(
+            f"capture {name}: identity rules changed ({rules} -> {RULES_VERSION}); {len(differences)} quote(s) read "
+            "differently now; the stored quotes stand"
+        )
+        return _as_quotes(stored)
+    report.problems += [f"quote {name} {d}" for d in differences]
+    return quotes
+
+
+def _as_quotes(stored: pl.DataFrame) -> pl.DataFrame:
+    return stored.select(
+        pl.col(c).cast(t) if c in stored.columns else pl.lit(None, dtype=t).alias(c) for c, t in QUOTE_SCHEMA.items()
+    )
+
+
+def _differences(stored: pl.DataFrame, quotes: pl.DataFrame) -> list[str]:
     want = {(r["row_no"], r["unit"]): (r["price_usd"], r["good"], r["provider"]) for r in quotes.iter_rows(named=True)}
     have = {(r["row_no"], r["unit"]): (r["price_usd"], r["good"], r["provider"]) for r in stored.iter_rows(named=True)}
-    problems = []
-    for key in sorted(set(want) | set(have), key=str):
-        if want.get(key) != have.get(key):
-            problems.append(
-                f"quote {capture['source']} {capture['capture_id'][:16]}… row {key[0]} {key[1]}: stored "
-                f"{_show(have.get(key))} but the raw capture gives {_show(want.get(key))}"
-            )
-    return problems
+    return [
+        f"row {key[0]} {key[1]}: stored {_show(have.get(key))} but the raw capture gives {_show(want.get(key))}"
+        for key in sorted(set(want) | set(have), key=str)
+        if want.get(key) != have.get(key)
+    ]
 
 
 def _show(v: tuple[Any, ...] | None) -> str:
@@ -121,7 +196,7 @@ def _recompute_and_compare(f: dict[str, Any], history: History | None) -> list[s
     known_then = window.filter(pl.col("checked_at") <= f["recorded_at"]).drop("checked_at")
     again = compute_fixing(known_then, definition, f["fixing_time"], m)
     diffs = []
-    stored_status = "published" if f["status"] == "not_republished" else f["status"]
+    stored_status = again.status if f["status"] == "not_republished" and again.status != "withheld" else f["status"]
     if again.status != stored_status:
         diffs.append(f"status {f['status']} != recomputed {again.status}")
     if not _same_value(f["value"], again.value):

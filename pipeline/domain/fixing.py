@@ -11,6 +11,11 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
+# What a determination can say. `published` is settlement grade; `indicative` is a value no contract
+# settles on (too few firms, or one firm could move it too far); `withheld` has no value. A fourth
+# status, `not_republished`, marks an audit-only recomputation that never replaced the value in force.
+DETERMINATIONS: tuple[str, ...] = ("published", "indicative", "withheld")
+
 
 @dataclass(frozen=True)
 class ProviderValue:
@@ -70,6 +75,18 @@ class StaleProvider:
 
 
 @dataclass(frozen=True)
+class Exclusion:
+    """Quotes of an index's good that did not vote, by firm and rule, with the reason (methodology v3)."""
+
+    firm: str
+    provider: str
+    rule: str
+    reason: str
+    n_quotes: int
+    example: str  # quote_key of one excluded quote
+
+
+@dataclass(frozen=True)
 class Fixing:
     """One index's determination at one fixing time, under one methodology version."""
 
@@ -93,3 +110,4 @@ class Fixing:
     input_keys: tuple[str, ...]  # quote_key() of every quote used
     unrounded: Decimal | None = None
     stale: tuple[StaleProvider, ...] = ()
+    exclusions: tuple[Exclusion, ...] = ()

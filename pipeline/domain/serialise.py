@@ -107,6 +107,21 @@ def constituent_rows(f: Fixing) -> list[dict[str, Any]]:
     return counted + stale
 
 
+def exclusion_rows(f: Fixing) -> list[dict[str, Any]]:
+    """One row per firm, provider and rule that kept quotes of the good from voting (v3)."""
+    return [
+        {
+            "firm": e.firm,
+            "provider": e.provider,
+            "rule": e.rule,
+            "reason": e.reason,
+            "n_quotes": e.n_quotes,
+            "example_quote": e.example,
+        }
+        for e in f.exclusions
+    ]
+
+
 def public_record(row: Mapping[str, Any]) -> dict[str, Any]:
     """A fixing as published (files, API, `cix fixings`), from a stored row or `fixing_row()`."""
     day = row["fixing_date"]
@@ -126,6 +141,7 @@ def public_record(row: Mapping[str, Any]) -> dict[str, Any]:
         "p75": _dispersion(row["p75"]),
         "flags": _json_list(row["flags"]),
         "failed_gates": list(_json_dict(row["gates"]).get("failed", [])),
+        "indicative_gates": list(_json_dict(row["gates"]).get("indicative", [])),
         "methodology_version": row["methodology_version"],
         "inputs_digest": row["inputs_digest"],
     }
@@ -173,4 +189,5 @@ def simulation_document(f: Fixing) -> dict[str, Any]:
             }
             for s in f.stale
         ],
+        "exclusions": exclusion_rows(f),
     }

@@ -137,6 +137,7 @@ def fix_day(day: str) -> dict[str, int]:
         fixings = daily.fix(date.fromisoformat(day), warehouse, load(), recorded_at=datetime.now(UTC))
     return {
         "published": sum(f.status == "published" for f in fixings),
+        "indicative": sum(f.status == "indicative" for f in fixings),
         "withheld": sum(f.status == "withheld" for f in fixings),
     }
 

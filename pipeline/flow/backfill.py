@@ -25,7 +25,7 @@ from pipeline.domain.fixing import Fixing
 from pipeline.domain.records import RawCapture
 from pipeline.flow.daily import record_fixings
 from pipeline.flow.ingest import SourceOutcome, ingest
-from pipeline.index.fixing import compute_series, fixing_time, lookback
+from pipeline.index.fixing import compute_history, fixing_time, lookback
 from pipeline.methodology import Methodology
 from pipeline.sources.base import Archive
 from pipeline.store import Warehouse
@@ -55,6 +55,7 @@ class BackfillReport:
     errors: list[str] = field(default_factory=list)
     days: int = 0
     published: int = 0
+    indicative: int = 0
     withheld: int = 0
     first_day: date | None = None
     last_day: date | None = None
@@ -116,10 +117,9 @@ def backfill(
         days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
         report.first_day, report.last_day, report.days = first, last, len(days)
         quotes = warehouse.quotes_between(fixing_time(first, m) - lookback(m), fixing_time(last, m))
-        task = bar.add_task("computing fixings", total=len(m.indices))
-        for definition in m.indices:
-            _store(warehouse, compute_series(quotes, definition, days, m), m, report)
-            bar.advance(task)
+        task = bar.add_task("computing fixings", total=1)
+        _store(warehouse, compute_history(quotes, days, m), m, report)
+        bar.advance(task)
         if publish_root is not None:
             from pipeline.flow.daily import publish
             from pipeline.publish.signing import load_signing_key
@@ -135,4 +135,5 @@ def backfill(
 def _store(warehouse: Warehouse, batch: list[Fixing], m: Methodology, report: BackfillReport) -> None:
     record_fixings(warehouse, batch, datetime.now(UTC), "backfill from dated archives", m)
     report.published += sum(f.status == "published" for f in batch)
+    report.indicative += sum(f.status == "indicative" for f in batch)
     report.withheld += sum(f.status == "withheld" for f in batch)

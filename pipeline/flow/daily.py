@@ -1,8 +1,8 @@
 """The daily job's later steps, as functions the CLI and the Airflow DAGs both call.
 
-capture + ingest (`flow.ingest`) -> fix -> publish; and the administrator's restatement and the
-monthly settlement, which reuse the same steps. A fixing is recorded only when it changed (the
-corrections policy of `index.corrections` decides how).
+capture + ingest (`flow.ingest`) -> fix -> publish. A fixing is recorded only when it changed (the
+corrections policy of `index.corrections` decides how). The administrator's steps (restatements,
+settlement) are in `flow.administer`.
 """
 
 from __future__ import annotations
@@ -16,15 +16,14 @@ from typing import Any
 from pipeline import sources as source_registry
 from pipeline.capture import CaptureSet, CaptureStore
 from pipeline.config import SAMPLES_DIR, Paths, paths
-from pipeline.domain.fixing import Fixing
-from pipeline.domain.serialise import constituent_rows, fixing_row
+from pipeline.domain.fixing import DETERMINATIONS, Fixing
+from pipeline.domain.serialise import constituent_rows, exclusion_rows, fixing_row
 from pipeline.flow.ingest import SourceOutcome, capture, ingest_all
 from pipeline.index.corrections import decide
 from pipeline.index.fixing import compute_all, fixing_time, lookback
 from pipeline.methodology import CURRENT, Methodology, load
 from pipeline.publish import write_publication
 from pipeline.publish.signing import SigningKey, load_signing_key
-from pipeline.settle import Settlement, contract, settle_month, settlement_document
 from pipeline.store import Warehouse
 
 DEFAULT_SAMPLE_SET = SAMPLES_DIR / "default"
@@ -68,10 +67,11 @@ def record_fixings(
     for r in warehouse.revisions_in_range(days[0], days[-1]).iter_rows(named=True):
         key = (r["index_code"], r["fixing_date"], r["methodology_version"])
         current, _ = in_force.get(key, (None, 0))
-        in_force[key] = (r if r["status"] in ("published", "withheld") else current, int(r["revision"]))
+        in_force[key] = (r if r["status"] in DETERMINATIONS else current, int(r["revision"]))
     results: list[StoredFixing] = []
     fixing_rows: list[dict[str, Any]] = []
     constituents: list[dict[str, Any]] = []
+    exclusions: list[dict[str, Any]] = []
     for f in fixings:
         current, last = in_force.get((f.index_code, f.fixing_date, f.methodology_version), (None, 0))
         decision = decide(current, f, reason, m.republish_threshold, force=force)
@@ -95,8 +95,9 @@ def record_fixings(
             }
         )
         constituents += [{**identity, "revision": revision, **c} for c in constituent_rows(f)]
+        exclusions += [{**identity, "revision": revision, **e} for e in exclusion_rows(f)]
         results.append(StoredFixing(f.index_code, revision, decision.action))
-    warehouse.append_fixings(fixing_rows, constituents)
+    warehouse.append_fixings(fixing_rows, constituents, exclusions)
     return results
 
 
@@ -130,33 +131,6 @@ def publish(
     signing = key or load_signing_key(home or paths().home)
     history = warehouse.revisions_of_day(day, version)
     return write_publication(day, warehouse.fixings(day, version=version), folder, revisions=history, key=signing)
-
-
-def restate(
-    index: str, day: date, reason: str, warehouse: Warehouse, publish_root: Path, *, recorded_at: datetime
-) -> dict[str, Any]:
-    """Administrator's correction: recompute from what is stored now, record a new revision, republish."""
-    m = load()
-    fix(day, warehouse, m, recorded_at=recorded_at, reason=reason, force=True, codes=[index])
-    publish(day, warehouse, publish_root, m.version)
-    rows = warehouse.fixings(day, code=index, version=m.version)
-    return rows.row(0, named=True)
-
-
-def settle(
-    code: str, period: str, version: str, warehouse: Warehouse, *, computed_at: datetime
-) -> tuple[Settlement, int]:
-    """Settle a monthly contract from the fixings in force and store the result; returns it and its revision."""
-    spec = contract(code)
-    year, month = (int(x) for x in period.split("-"))
-    days = spec.business_days(year, month)
-    if not days:
-        raise ValueError(f"{period} has no business days")
-    in_force = warehouse.fixings(version=version, code=spec.index, start=days[0], end=days[-1])
-    prior = warehouse.latest_published_before(spec.index, days[0], version)
-    result = settle_month(spec, year, month, in_force.iter_rows(named=True), prior)
-    revision = warehouse.store_settlement(settlement_document(result), spec.index, version, computed_at)
-    return result, revision
 
 
 def run(

@@ -3,7 +3,8 @@
 Fixings are append-only. A recomputation identical to the revision in force changes nothing; a
 different one is a new revision, except that a move of a published value by no more than the
 republish threshold is kept for the audit trail as `not_republished` and does not replace the
-published value, unless an administrator forces it (a restatement with a reason).
+published value. An administrator's approved restatement (`force`) is always a new revision, even
+when the recomputation confirms the value: the determination, and who made it, is on the record.
 """
 
 from __future__ import annotations
@@ -40,12 +41,12 @@ def decide(
     """What to record for fixing `f`, given the revision in force (None for a first determination)."""
     if in_force is None:
         return Decision("new", f.status, reason)
-    if same_determination(in_force, f):
+    if same_determination(in_force, f) and not force:
         return Decision("unchanged", str(in_force["status"]), reason)
     old, new = in_force["value"], f.value
     small = (
-        in_force["status"] == "published"
-        and f.status == "published"
+        in_force["status"] == f.status
+        and f.status in ("published", "indicative")
         and old is not None
         and new is not None
         and abs(Decimal(new) - Decimal(old)) <= threshold * abs(Decimal(old))

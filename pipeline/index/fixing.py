@@ -10,9 +10,11 @@ from typing import Any
 import numpy as np
 import polars as pl
 
-from pipeline.domain.fixing import Estimate, Fixing, ProviderValue, StaleProvider
+from pipeline.domain.fixing import Estimate, Exclusion, Fixing, ProviderValue, StaleProvider
 from pipeline.index.estimator import estimate, median
-from pipeline.methodology import IndexDefinition, Methodology
+from pipeline.methodology import IndexDefinition, Methodology, load_register
+from pipeline.methodology.loader import CENTRAL_BAND
+from pipeline.methodology.params import EstimatorParams
 
 TIER_ORDER = ("executable", "rate_card", "judgement")
 
@@ -24,6 +26,8 @@ def build_fixing(
     m: Methodology,
     keys: list[str],
     stale: tuple[StaleProvider, ...] = (),
+    exclusions: tuple[Exclusion, ...] = (),
+    flags: tuple[str, ...] = (),
 ) -> Fixing:
     return Fixing(
         index_code=definition.code,
@@ -33,7 +37,7 @@ def build_fixing(
         value=est.value,
         unit=definition.unit,
         currency=definition.currency,
-        flags=(*est.flags, "rate_card_basket") if definition.basket else est.flags,
+        flags=(*est.flags, *flags, *(("rate_card_basket",) if definition.basket else ())),
         gates=est.gates,
         n_providers=est.n_providers,
         n_quotes=len(keys),
@@ -46,6 +50,7 @@ def build_fixing(
         input_keys=tuple(sorted(keys)),
         unrounded=est.unrounded,
         stale=stale,
+        exclusions=exclusions,
     )
 
 
@@ -65,25 +70,34 @@ def fixing_time(day: date, m: Methodology) -> datetime:
 
 
 def inputs_digest(keys: list[str], m: Methodology) -> str:
+    """sha256 over the methodology (and, from v3, the provider register) and every input quote key."""
     h = hashlib.sha256(f"methodology:{m.version}:{m.digest}\n".encode())
+    if m.register_version is not None:
+        h.update(f"register:{m.register_version}:{load_register(m.register_version).digest}\n".encode())
     for key in sorted(keys):
         h.update(key.encode() + b"\n")
     return h.hexdigest()
 
 
-def _units(definition: IndexDefinition) -> list[str]:
+def units_of(definition: IndexDefinition) -> list[str]:
+    """The quote units an index reads: its unit, or the units of its per-provider blend."""
     return [u for u, _ in definition.blend] if definition.blend else [definition.unit]
 
 
-def matching(quotes: pl.DataFrame, definition: IndexDefinition) -> pl.DataFrame:
-    """Quotes of the index's standard good: product, good, pricing type, provider segment and unit."""
-    return quotes.filter(
+_units = units_of
+
+
+def matching(quotes: pl.DataFrame, definition: IndexDefinition, *, by_class: bool = True) -> pl.DataFrame:
+    """Quotes of the index's standard good: product, good, pricing type, unit, and (v1) provider class."""
+    condition = (
         (pl.col("product") == definition.product)
         & pl.col("good").is_in(list(definition.goods or (definition.good,)))
         & (pl.col("pricing_type") == definition.pricing_type)
-        & pl.col("provider_class").is_in(list(definition.provider_classes))
-        & pl.col("unit").is_in(_units(definition))
+        & pl.col("unit").is_in(units_of(definition))
     )
+    if by_class:
+        condition = condition & pl.col("provider_class").is_in(list(definition.provider_classes))
+    return quotes.filter(condition)
 
 
 def select_inputs(quotes: pl.DataFrame, definition: IndexDefinition, at: datetime, m: Methodology) -> pl.DataFrame:
@@ -130,13 +144,18 @@ def stale_providers(
     return tuple(out)
 
 
-def provider_values(inputs: pl.DataFrame, definition: IndexDefinition) -> tuple[list[ProviderValue], list[str]]:
-    """One value per provider: median over its snapshots of the snapshot's median (or blend).
+def provider_values(
+    inputs: pl.DataFrame, definition: IndexDefinition, *, by: str = "provider", tier_order: tuple[str, ...] = TIER_ORDER
+) -> tuple[list[ProviderValue], list[str]]:
+    """One value per provider (v1) or firm (`by="firm"`, v3): median over its snapshots of the snapshot's
+    median (or blend).
 
     A provider with quotes in the window uses those; otherwise its latest snapshot within the maximum
     age (or still in force) stands in, flagged. Grouping is vectorised; medians are exact decimals."""
     if inputs.height == 0:
         return [], []
+    if by != "provider":
+        inputs = inputs.drop("provider").rename({by: "provider"})
     units = _units(definition)
     weights = dict(definition.blend)
     chosen = inputs.with_columns(
@@ -193,7 +212,7 @@ def provider_values(inputs: pl.DataFrame, definition: IndexDefinition) -> tuple[
             ProviderValue(
                 provider=provider,
                 value=median(snapshot_values),
-                tier=next((t for t in TIER_ORDER if t in tiers), "rate_card"),
+                tier=next((t for t in tier_order if t in tiers), "rate_card"),
                 carried=carried,
                 sources=tuple(sorted(sources)),
                 n_quotes=len(snapshot_keys),
@@ -206,7 +225,15 @@ def provider_values(inputs: pl.DataFrame, definition: IndexDefinition) -> tuple[
 
 
 def compute_fixing(quotes: pl.DataFrame, definition: IndexDefinition, at: datetime, m: Methodology) -> Fixing:
-    """The fixing of one index at time `at` from the quotes given (pure)."""
+    """The fixing of one index at time `at` from the quotes given (pure), under the methodology's own rules.
+
+    A v3 fixing is referred against the same computation one day earlier, so that day is computed too."""
+    if m.method == CENTRAL_BAND:
+        from pipeline.index import fixing_v3
+
+        previous = fixing_v3.compute_fixing(quotes, definition, at - timedelta(days=1), m)
+        return fixing_v3.compute_fixing(quotes, definition, at, m, previous)
+    assert isinstance(m.estimator, EstimatorParams)
     if quotes.height == 0:
         return build_fixing(definition, at, estimate([], m.estimator), m, [], ())
     values, keys = provider_values(select_inputs(quotes, definition, at, m), definition)
@@ -215,22 +242,37 @@ def compute_fixing(quotes: pl.DataFrame, definition: IndexDefinition, at: dateti
 
 
 def lookback(m: Methodology) -> timedelta:
-    """How far back a fixing may look: stale detection, or an archived snapshot still in force."""
-    return timedelta(days=max(m.stale_lookback_days, m.archive_carry_forward_days))
+    """How far back a fixing may look: stale detection, or an archived snapshot still in force (v3: and
+    the day before, which its referral compares with)."""
+    days = max(m.stale_lookback_days, m.archive_carry_forward_days) + (1 if m.method == CENTRAL_BAND else 0)
+    return timedelta(days=days)
 
 
-def compute_series(quotes: pl.DataFrame, definition: IndexDefinition, days: list[date], m: Methodology) -> list[Fixing]:
-    """Fixings of one index for many days, each from only the quotes it may look at (same result as
+def compute_history(quotes: pl.DataFrame, days: list[date], m: Methodology) -> list[Fixing]:
+    """Fixings of every index for many days, each from only the quotes it may look at (the same result as
     `compute_fixing` per day, without rescanning the whole history every day)."""
-    history = History(quotes, definition, m)
-    return [compute_fixing(history.around(fixing_time(day, m)), definition, fixing_time(day, m), m) for day in days]
+    histories = {d.code: History(quotes, d, m) for d in m.indices}
+    if m.method == CENTRAL_BAND:
+        from pipeline.index import fixing_v3
+
+        return fixing_v3.compute_history(lambda d, at: histories[d.code].around(at), days, m)
+    out = []
+    for d in m.indices:
+        out += [
+            compute_fixing(histories[d.code].around(fixing_time(day, m)), d, fixing_time(day, m), m) for day in days
+        ]
+    return out
 
 
 class History:
     """One index's quotes sorted by observation time, sliced to what a fixing at `at` may look at."""
 
     def __init__(self, quotes: pl.DataFrame, definition: IndexDefinition, m: Methodology) -> None:
-        self.quotes = matching(quotes, definition).sort("observed_at")
+        legs = [m.index(code) for code, _ in definition.blend_of] or [definition]
+        v3 = m.method == CENTRAL_BAND
+        frames = [matching(quotes, leg, by_class=not v3) for leg in legs]
+        together = frames[0] if len(frames) == 1 else pl.concat(frames).unique(maintain_order=True)
+        self.quotes = together.sort("observed_at")
         self.stamps = self.quotes["observed_at"].dt.epoch("us").to_numpy()
         self.span = lookback(m)
 
@@ -245,5 +287,10 @@ def _epoch_us(dt: datetime) -> int:
 
 
 def compute_all(quotes: pl.DataFrame, day: date, m: Methodology) -> list[Fixing]:
+    """Every index's fixing for `day` from the quotes given."""
+    if m.method == CENTRAL_BAND:
+        from pipeline.index import fixing_v3
+
+        return fixing_v3.compute_all(quotes, day, m)
     at = fixing_time(day, m)
     return [compute_fixing(quotes, d, at, m) for d in m.indices]

@@ -20,9 +20,18 @@ from functools import cache
 from importlib import resources
 from typing import Any
 
-from pipeline.methodology.params import Bounds, EstimatorParams, bounds_from_dict
+from pipeline.methodology.params import (
+    Bounds,
+    CentralBandParams,
+    Eligibility,
+    EstimatorParams,
+    ReferenceConfig,
+    bounds_from_dict,
+)
 
-CURRENT = "1"
+CURRENT = "3"
+TRIMMED_MEAN = "trimmed_mean"  # v1, v2
+CENTRAL_BAND = "central_band"  # v3
 
 
 @dataclass(frozen=True)
@@ -38,6 +47,7 @@ class IndexDefinition:
     blend: tuple[tuple[str, int], ...] = ()
     goods: tuple[str, ...] = ()  # a basket: several goods, one vote per provider
     basket: bool = False
+    blend_of: tuple[tuple[str, int], ...] = ()  # v3: an index computed from other indices' fixings (its legs)
 
 
 @dataclass(frozen=True)
@@ -50,10 +60,15 @@ class Methodology:
     stale_lookback_days: int
     archive_carry_forward_days: int
     republish_threshold: Decimal
-    estimator: EstimatorParams
+    estimator: EstimatorParams | CentralBandParams
     bounds: dict[str, Bounds]
     indices: tuple[IndexDefinition, ...]
     raw: dict[str, Any]
+    method: str = TRIMMED_MEAN
+    register_version: str | None = None
+    eligibility: Eligibility | None = None
+    reference_configs: dict[str, dict[str, ReferenceConfig]] | None = None
+    referral_thresholds: dict[str, Decimal] | None = None  # product or good -> day-on-day move that is referred
 
     def index(self, code: str) -> IndexDefinition:
         for definition in self.indices:
@@ -76,13 +91,31 @@ def available() -> list[str]:
 
 
 def _merge(base: dict[str, Any], changes: dict[str, Any]) -> dict[str, Any]:
-    """Objects merge key by key (the base's key order kept, new keys appended); anything else replaces."""
+    """Objects merge key by key (the base's key order kept, new keys appended); anything else replaces.
+
+    `indices` may be given as an object of index code -> changes: each named definition is merged
+    (a new code is appended, a null removes one), so a version states only the definitions it changes."""
     out = copy.deepcopy(base)
     for key, value in changes.items():
-        if isinstance(value, dict) and isinstance(out.get(key), dict):
+        if key == "indices" and isinstance(value, dict) and isinstance(out.get(key), list):
+            out[key] = _merge_indices(out[key], value)
+        elif isinstance(value, dict) and isinstance(out.get(key), dict):
             out[key] = _merge(out[key], value)
         else:
             out[key] = copy.deepcopy(value)
+    return out
+
+
+def _merge_indices(base: list[dict[str, Any]], changes: dict[str, Any]) -> list[dict[str, Any]]:
+    by_code = {d["code"]: d for d in base}
+    out = []
+    for d in base:
+        change = changes.get(d["code"], {})
+        if change is None:
+            continue
+        merged = _merge(d, change)
+        out.append({k: v for k, v in merged.items() if v is not None})
+    out += [{"code": code, **d} for code, d in changes.items() if code not in by_code and d is not None]
     return out
 
 
@@ -96,8 +129,9 @@ def document(version: str) -> dict[str, Any]:
     if "extends" not in raw:
         return dict(raw)
     doc = _merge(document(str(raw["extends"])), raw.get("changes", {}))
-    for key in ("version", "published", "summary"):
-        doc[key] = raw[key]
+    for key in ("version", "published", "summary", "governance"):
+        if key in raw:
+            doc[key] = raw[key]
     return doc
 
 
@@ -105,10 +139,31 @@ def digest_of(doc: dict[str, Any]) -> str:
     return hashlib.sha256(json.dumps(doc, indent=1).encode()).hexdigest()
 
 
+def _estimator(raw: dict[str, Any]) -> EstimatorParams | CentralBandParams:
+    if raw["estimator"].get("method", TRIMMED_MEAN) == CENTRAL_BAND:
+        return CentralBandParams.from_dict(raw)
+    return EstimatorParams.from_dict(raw)
+
+
+def _reference_configs(raw: dict[str, Any]) -> dict[str, dict[str, ReferenceConfig]] | None:
+    configs = raw.get("reference_configs")
+    if configs is None:
+        return None
+    return {
+        firm: {
+            good: ReferenceConfig(skus=tuple(c.get("skus", ())), regions=tuple(c.get("regions", ())))
+            for good, c in goods.items()
+        }
+        for firm, goods in configs.items()
+        if not firm.startswith("_")
+    }
+
+
 @cache
 def load(version: str = CURRENT) -> Methodology:
     raw = document(version)
     hh, mm = (int(x) for x in raw["fixing"]["time_utc"].split(":"))
+    referral = raw.get("flags", {}).get("referral")
     return Methodology(
         version=str(raw["version"]),
         digest=digest_of(raw),
@@ -118,7 +173,7 @@ def load(version: str = CURRENT) -> Methodology:
         stale_lookback_days=int(raw["fixing"]["stale_lookback_days"]),
         archive_carry_forward_days=int(raw["fixing"]["archive_carry_forward_days"]),
         republish_threshold=Decimal(raw["corrections"]["republish_threshold"]),
-        estimator=EstimatorParams.from_dict(raw),
+        estimator=_estimator(raw),
         bounds=bounds_from_dict(raw["plausible"]),
         indices=tuple(
             IndexDefinition(
@@ -133,8 +188,14 @@ def load(version: str = CURRENT) -> Methodology:
                 blend=tuple(sorted((i.get("blend") or {}).items())),
                 goods=tuple(i.get("goods") or [i["good"]]),
                 basket=bool(i.get("basket", False)),
+                blend_of=tuple(sorted((i.get("blend_of") or {}).items())),
             )
             for i in raw["indices"]
         ),
         raw=raw,
+        method=str(raw["estimator"].get("method", TRIMMED_MEAN)),
+        register_version=raw.get("register"),
+        eligibility=Eligibility.from_dict(raw["eligibility"]) if "eligibility" in raw else None,
+        reference_configs=_reference_configs(raw),
+        referral_thresholds={k: Decimal(v) for k, v in referral.items()} if referral else None,
     )

@@ -10,6 +10,8 @@ A parser that knows the segment sets it; otherwise these rules read the region.
 
 from __future__ import annotations
 
+import re
+
 STANDARD = "standard"
 
 # (segment, regex on the lower-cased region); the first match wins.
@@ -18,3 +20,14 @@ SEGMENT_RULES: tuple[tuple[str, str], ...] = (
     ("government", r"gov|\bdod|usdod|usnat|ussec|langley|luke"),
     ("sovereign", r"^china|sovereign|21vianet"),
 )
+
+
+def segment_of(product: str, region: str | None) -> str | None:
+    """The segment these rules give a quote (the same rules `normalise` applies to a frame)."""
+
+    if product != "gpu_hour":
+        return None
+    for name, pattern in SEGMENT_RULES:
+        if region and re.search(pattern, region.lower()):
+            return name
+    return STANDARD

@@ -33,6 +33,7 @@ CSV_COLUMNS = [
     "p75",
     "flags",
     "failed_gates",
+    "indicative_gates",
     "methodology_version",
     "inputs_digest",
 ]
@@ -98,7 +99,14 @@ def write_publication(
     writer = csv.DictWriter(buffer, fieldnames=CSV_COLUMNS, lineterminator="\n")
     writer.writeheader()
     for r in records:
-        writer.writerow({**r, "flags": ";".join(r["flags"]), "failed_gates": ";".join(r["failed_gates"])})
+        writer.writerow(
+            {
+                **r,
+                "flags": ";".join(r["flags"]),
+                "failed_gates": ";".join(r["failed_gates"]),
+                "indicative_gates": ";".join(r["indicative_gates"]),
+            }
+        )
     files: dict[str, bytes] = {
         "fixings.json": _dump({"fixing_date": day.isoformat(), "fixings": records}),
         "fixings.csv": buffer.getvalue().encode(),

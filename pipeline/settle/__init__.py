@@ -1,7 +1,7 @@
 """Contract specifications and the monthly settlement from fixings in force. Pure."""
 
 from pipeline.settle.contracts import Contract, contract, contracts, contracts_version
-from pipeline.settle.settlement import DayFixing, Settlement, settle, settle_month, settlement_document
+from pipeline.settle.settlement import DayFixing, Settlement, day_fixings, settle, settlement_document
 
 __all__ = [
     "Contract",
@@ -10,7 +10,7 @@ __all__ = [
     "contract",
     "contracts",
     "contracts_version",
+    "day_fixings",
     "settle",
-    "settle_month",
     "settlement_document",
 ]

@@ -1,4 +1,14 @@
-"""Monthly average-price contract settlement from the fixings in force. Pure."""
+"""Monthly average-price contract settlement from the fixings in force. Pure.
+
+Only a *published* fixing is a settlement value: an indicative one (too few firms, or one firm could
+move it too far) is not, and neither is a withheld or missing day. Such a day takes the fallback
+waterfall: (1) the most recent published fixing, if it is at most `max_fallback_age_business_days`
+business days old (looking back across the month boundary); (2) otherwise the day has no value and
+the month has no settlement price (administrator review). The month also has no settlement price
+when its fallbacks exceed `max_fallback_share` of its business days, or when a run of days without a
+published fixing, counted across the month boundary, is longer than `max_consecutive_fallbacks`.
+The evidence says, day by day, what was used and why.
+"""
 
 from __future__ import annotations
 
@@ -16,9 +26,13 @@ class DayFixing:
     """The fixing in force for one day, as the settlement sees it."""
 
     day: date
-    status: str  # published | withheld | missing
+    status: str  # published | indicative | withheld | missing
     value: Decimal | None
     revision: int | None
+
+    @property
+    def usable(self) -> bool:
+        return self.status == "published" and self.value is not None
 
 
 @dataclass(frozen=True)
@@ -35,58 +49,80 @@ class Settlement:
     contracts_version: str
 
 
+_WHY = {
+    "indicative": "indicative: not a settlement value",
+    "withheld": "withheld: no value",
+    "missing": "no fixing recorded",
+}
+
+
 def settle(
-    spec: Contract, year: int, month: int, fixings: dict[date, DayFixing], prior: DayFixing | None
+    spec: Contract, year: int, month: int, fixings: Mapping[date, DayFixing], before: Iterable[DayFixing] = ()
 ) -> Settlement:
-    """Arithmetic mean of the month's business-day fixings; a withheld or missing day takes the prior
-    published value (flagged); a run of more than the allowed fallbacks means no settlement price."""
+    """Settle the month from its days' fixings in force and those of the business days before it (any order)."""
+    history = {f.day: f for f in before}
+    lookback = spec.max_fallback_age_business_days + spec.max_consecutive_fallbacks
+    prior_days = spec.business_days_before(date(year, month, 1), lookback)
+    run = 0  # the run of recorded, non-published days that ends where the month starts
+    for day in prior_days:
+        if day not in history or history[day].usable:
+            break  # a published day ends the run; so does a day before the index had any record
+        run += 1
+    last = next((history[d] for d in prior_days if d in history and history[d].usable), None)
+    days = spec.business_days(year, month)
     evidence: list[dict[str, Any]] = []
     values: list[Decimal] = []
-    last_published = prior if prior is not None and prior.status == "published" else None
-    run = longest = fallbacks = 0
+    longest = run
+    fallbacks = 0
     flags: list[str] = []
-    for day in spec.business_days(year, month):
+    for day in days:
         f = fixings.get(day, DayFixing(day, "missing", None, None))
-        if f.status == "published" and f.value is not None:
+        record: dict[str, Any] = {
+            "date": day.isoformat(),
+            "status": f.status,
+            "value": _text(f.value),
+            "revision": f.revision,
+        }
+        if f.usable:
+            assert f.value is not None
             values.append(f.value)
-            last_published = f
-            run = 0
-            evidence.append(
-                {
-                    "date": day.isoformat(),
-                    "status": "published",
-                    "value": _text(f.value),
-                    "revision": f.revision,
-                    "used": _text(f.value),
-                    "fallback": False,
-                }
-            )
+            last, run = f, 0
+            evidence.append({**record, "used": _text(f.value), "fallback": False})
             continue
         fallbacks += 1
         run += 1
         longest = max(longest, run)
-        used = last_published.value if last_published is not None else None
-        if used is not None:
-            values.append(used)
+        age = None if last is None else _business_days_between(spec, last.day, day)
+        usable = last is not None and age is not None and age <= spec.max_fallback_age_business_days
+        if usable:
+            assert last is not None and last.value is not None
+            values.append(last.value)
         evidence.append(
             {
-                "date": day.isoformat(),
-                "status": f.status,
-                "value": _text(f.value),
-                "revision": f.revision,
-                "used": _text(used),
+                **record,
+                "used": _text(last.value) if usable and last is not None else None,
                 "fallback": True,
-                "fallback_from": last_published.day.isoformat() if last_published else None,
+                "fallback_from": last.day.isoformat() if usable and last is not None else None,
+                "why": _WHY.get(f.status, f.status)
+                + (
+                    ""
+                    if usable
+                    else f"; no published fixing within {spec.max_fallback_age_business_days} business days"
+                    + ("" if last is None else f" (the last, {last.day}, is {age} business days old)")
+                ),
             }
         )
     if fallbacks:
         flags.append("fallback_used")
+    allowed = int(spec.max_fallback_share * len(days))
+    if longest > spec.max_consecutive_fallbacks:
+        flags.append("administrator_review:consecutive_fallbacks")
+    if fallbacks > allowed:
+        flags.append("administrator_review:fallback_share")
+    if len(values) < len(days):
+        flags.append("administrator_review:no_fallback_within_age")
     period = f"{year:04d}-{month:02d}"
-    if longest > spec.max_consecutive_fallbacks or not values or len(values) < len(evidence):
-        if longest > spec.max_consecutive_fallbacks:
-            flags.append("administrator_review:consecutive_fallbacks")
-        if len(values) < len(evidence):
-            flags.append("administrator_review:no_prior_published_value")
+    if any(f.startswith("administrator_review") for f in flags) or not values:
         return Settlement(
             spec.code, period, "no_settlement", None, None, evidence, fallbacks, longest, flags, contracts_version()
         )
@@ -95,6 +131,16 @@ def settle(
     return Settlement(
         spec.code, period, "settled", price, unrounded, evidence, fallbacks, longest, flags, contracts_version()
     )
+
+
+def _business_days_between(spec: Contract, earlier: date, later: date) -> int:
+    """Business days after `earlier` up to and including `later`."""
+    count, day = 0, later
+    while day > earlier:
+        if spec.is_business_day(day):
+            count += 1
+        day = date.fromordinal(day.toordinal() - 1)
+    return count
 
 
 def _text(value: Decimal | None) -> str | None:
@@ -117,21 +163,11 @@ def settlement_document(s: Settlement, computed_at: datetime | None = None) -> d
     }
 
 
-def settle_month(
-    spec: Contract,
-    year: int,
-    month: int,
-    in_force: Iterable[Mapping[str, Any]],
-    prior: Mapping[str, Any] | None,
-) -> Settlement:
-    """Settle from stored rows: the fixings in force for the month, and the last published one before it."""
-    fixings = {
+def day_fixings(rows: Iterable[Mapping[str, Any]]) -> dict[date, DayFixing]:
+    """Stored fixings in force (rows with fixing_date, status, value, revision) as the settlement sees them."""
+    return {
         r["fixing_date"]: DayFixing(
             r["fixing_date"], r["status"], None if r["value"] is None else Decimal(r["value"]), r["revision"]
         )
-        for r in in_force
+        for r in rows
     }
-    before = None
-    if prior is not None:
-        before = DayFixing(prior["fixing_date"], "published", Decimal(prior["value"]), prior["revision"])
-    return settle(spec, year, month, fixings, before)

@@ -1,6 +1,6 @@
 """Named read queries: everything outside `store/` reads the warehouse through these.
 
-"In force" has one definition, the view `v_fixing_in_force` (the latest published-or-withheld
+"In force" has one definition, the view `v_fixing_in_force` (the latest published, indicative or withheld
 revision of each index, date and methodology version); the queries below use it, or apply the
 same rule up to a knowledge time for bitemporal reads.
 """
@@ -17,7 +17,7 @@ import polars as pl
 
 from pipeline.domain.records import QUOTE_SCHEMA, FxRate
 
-IN_FORCE = "status IN ('published', 'withheld')"
+IN_FORCE = "status IN ('published', 'indicative', 'withheld')"
 
 
 class Queries:
@@ -50,8 +50,8 @@ class Queries:
 
     def stored_quotes_of(self, source: str, capture_id: str, fetched_at: datetime) -> pl.DataFrame:
         return self._frame(
-            "SELECT row_no, unit, price_usd, good, provider FROM quote WHERE source = ? AND capture_id = ? "
-            "AND fetched_at = ?",
+            "SELECT * EXCLUDE (ingested_at) FROM quote WHERE source = ? AND capture_id = ? AND fetched_at = ? "
+            "ORDER BY row_no, unit",
             [source, capture_id, fetched_at],
         )
 
@@ -63,12 +63,25 @@ class Queries:
         )
 
     def loaded_captures(self) -> pl.DataFrame:
-        """Every capture whose batch passed the gate, with when it passed (when its quotes became known)."""
+        """Every capture whose batch passed the gate, with when it passed (when its quotes became known) and the
+        parser and rules versions its rows were made with."""
         return self._frame(
+            "WITH versions AS (SELECT source, capture_id, fetched_at, max(parser_version) AS parser_version, "
+            "max(rules_version) AS rules_version FROM (SELECT source, capture_id, fetched_at, parser_version, "
+            "rules_version FROM quote UNION ALL SELECT source, capture_id, fetched_at, parser_version, rules_version "
+            "FROM rejection) GROUP BY ALL) "
             "SELECT r.capture_id, r.source, r.url, r.method, r.fetched_at, r.http_status, r.content_type, "
-            "r.in_force_until, b.checked_at "
-            "FROM raw_capture r JOIN batch_check b USING (source, capture_id, fetched_at) WHERE b.success "
+            "r.in_force_until, b.checked_at, v.parser_version, v.rules_version "
+            "FROM raw_capture r JOIN batch_check b USING (source, capture_id, fetched_at) "
+            "LEFT JOIN versions v USING (source, capture_id, fetched_at) WHERE b.success "
             "ORDER BY r.fetched_at, r.source, r.capture_id"
+        )
+
+    def all_captures(self) -> pl.DataFrame:
+        """Every recorded fetch, whatever became of it."""
+        return self._frame(
+            "SELECT capture_id, source, url, method, fetched_at, http_status, content_type, in_force_until "
+            "FROM raw_capture ORDER BY fetched_at, source, capture_id"
         )
 
     def rejections_of_good(self, good: str, start: datetime, end: datetime) -> pl.DataFrame:
@@ -91,6 +104,14 @@ class Queries:
 
     def source_health(self) -> pl.DataFrame:
         return self._frame("SELECT * FROM v_source_health ORDER BY source")
+
+    def fx_rates_of_capture(self, capture_id: str) -> list[FxRate]:
+        rows = self.con.execute(
+            "SELECT day, currency, usd_per_unit, source, ecb_rate FROM fx_rate WHERE capture_id = ? "
+            "ORDER BY day, currency",
+            [capture_id],
+        ).fetchall()
+        return [FxRate(d, c, Decimal(u), s, Decimal(e)) for d, c, u, s, e in rows]
 
     def fx_rates_between(self, first: date, last: date) -> list[FxRate]:
         """Every stored reference rate dated from `first` to `last` (inclusive)."""
@@ -175,6 +196,13 @@ class Queries:
             [code, day, version, revision],
         )
 
+    def exclusions(self, code: str, day: date, version: str, revision: int) -> pl.DataFrame:
+        return self._frame(
+            "SELECT firm, provider, rule, reason, n_quotes, example_quote FROM fixing_exclusion WHERE index_code = ? "
+            "AND fixing_date = ? AND methodology_version = ? AND revision = ? ORDER BY firm, provider, rule",
+            [code, day, version, revision],
+        )
+
     def latest_fixing_date(self) -> date | None:
         row = self._one("SELECT max(fixing_date) FROM fixing")
         return row[0] if row and row[0] else None
@@ -195,12 +223,31 @@ class Queries:
         """Per index: days published and withheld, and the span of published days."""
         return self._frame(
             "SELECT index_code, count(*) FILTER (WHERE status = 'published') AS published_days, "
+            "count(*) FILTER (WHERE status = 'indicative') AS indicative_days, "
             "count(*) FILTER (WHERE status = 'withheld') AS withheld_days, count(*) AS days, "
             "min(fixing_date) FILTER (WHERE status = 'published') AS first_published, "
             "max(fixing_date) FILTER (WHERE status = 'published') AS last_published "
             "FROM v_fixing_in_force WHERE methodology_version = (SELECT version FROM methodology WHERE is_current) "
             "GROUP BY index_code ORDER BY index_code"
         )
+
+    # -- governance --------------------------------------------------------------------------------
+    def events(self, kind: str | None = None, subject: str | None = None) -> pl.DataFrame:
+        where, params = ["TRUE"], []
+        for clause, value in (("kind = ?", kind), ("subject = ?", subject)):
+            if value is not None:
+                where.append(clause)
+                params.append(value)
+        return self._frame(
+            "SELECT * FROM governance_event WHERE "  # noqa: S608 - fixed condition strings; values are bound
+            + " AND ".join(where)
+            + " ORDER BY recorded_at, event_id",
+            params,
+        )
+
+    def event(self, event_id: str) -> dict[str, Any] | None:
+        rows = self._frame("SELECT * FROM governance_event WHERE event_id = ?", [event_id])
+        return rows.row(0, named=True) if rows.height else None
 
     # -- settlements -------------------------------------------------------------------------------
     def latest_settlement(self, contract: str, period: str) -> dict[str, Any] | None:

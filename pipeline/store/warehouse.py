@@ -31,11 +31,13 @@ TABLES = frozenset(
         "rejection",
         "fixing",
         "fixing_constituent",
+        "fixing_exclusion",
         "batch_check",
         "source_run",
         "settlement",
         "fx_rate",
         "methodology",
+        "governance_event",
     }
 )
 FIXING_DECIMALS = {"value": 18, "robust_cv": 18, "p25": 18, "p75": 18}
@@ -175,12 +177,19 @@ class Warehouse(Queries):
         return len(rows)
 
     # -- fixings and settlements -----------------------------------------------
-    def append_fixings(self, fixings: Sequence[Mapping[str, Any]], constituents: Sequence[Mapping[str, Any]]) -> None:
-        """Append fixing revisions and their constituents (rows from `domain.serialise`) in one transaction."""
+    def append_fixings(
+        self,
+        fixings: Sequence[Mapping[str, Any]],
+        constituents: Sequence[Mapping[str, Any]],
+        exclusions: Sequence[Mapping[str, Any]] = (),
+    ) -> None:
+        """Append fixing revisions with their constituents and exclusions (rows from `domain.serialise`),
+        in one transaction."""
         with self.transaction() as con:
             for table, rows, decimals in (
                 ("fixing", fixings, FIXING_DECIMALS),
                 ("fixing_constituent", constituents, CONSTITUENT_DECIMALS),
+                ("fixing_exclusion", exclusions, {}),
             ):
                 if not rows:
                     continue
@@ -190,25 +199,14 @@ class Warehouse(Queries):
                 con.execute(f"INSERT INTO {table} BY NAME SELECT {_casts(decimals)} FROM incoming_rows")  # noqa: S608
                 con.unregister("incoming_rows")
 
-    def store_settlement(self, doc: dict[str, Any], index_code: str, version: str, computed_at: datetime) -> int:
-        """Append the settlement unless it equals the latest revision; returns the revision in force."""
-        latest = self._one(
-            "SELECT revision, status, price, evidence FROM settlement WHERE contract = ? AND period = ? "
-            "ORDER BY revision DESC LIMIT 1",
-            [doc["contract"], doc["period"]],
-        )
-        evidence = json.dumps(doc["evidence"], sort_keys=True)
-        price = None if doc["price"] is None else Decimal(doc["price"])
-        same_price = latest is not None and (
-            latest[2] == price if price is not None and latest[2] is not None else latest[2] is price
-        )
-        if latest is not None and latest[1] == doc["status"] and same_price and latest[3] == evidence:
-            return int(latest[0])
-        revision = 1 if latest is None else int(latest[0]) + 1
+    def append_settlement(
+        self, doc: dict[str, Any], index_code: str, version: str, computed_at: datetime, revision: int, final: bool
+    ) -> None:
+        """Append one settlement revision (the settle.freeze policy decides whether there is one)."""
         self.con.execute(
             "INSERT INTO settlement BY NAME SELECT ? AS contract, ? AS period, ? AS revision, ? AS index_code, "
             "? AS methodology_version, ? AS contracts_version, ? AS status, CAST(? AS DECIMAL(38,18)) AS price, "
-            "? AS unrounded, ? AS fallbacks, ? AS flags, ? AS evidence, ? AS computed_at",
+            "? AS unrounded, ? AS fallbacks, ? AS flags, ? AS evidence, ? AS computed_at, ? AS final",
             [
                 doc["contract"],
                 doc["period"],
@@ -221,15 +219,35 @@ class Warehouse(Queries):
                 doc["unrounded"],
                 doc["fallbacks"],
                 json.dumps(doc["flags"]),
-                evidence,
+                json.dumps(doc["evidence"], sort_keys=True),
                 computed_at,
+                final,
             ],
         )
-        return revision
+
+    def record_event(self, event: dict[str, Any]) -> None:
+        """Append a governance event (a proposal, an approval, a notice); events are never changed."""
+        self.con.execute(
+            "INSERT INTO governance_event BY NAME SELECT ? AS event_id, ? AS kind, ? AS subject, ? AS proposed_by, "
+            "? AS approved_by, ? AS reason, ? AS detail, ? AS recorded_at, ? AS refers_to",
+            [
+                event["event_id"],
+                event["kind"],
+                event["subject"],
+                event.get("proposed_by"),
+                event.get("approved_by"),
+                event["reason"],
+                json.dumps(event.get("detail", {}), sort_keys=True, default=str),
+                event["recorded_at"],
+                event.get("refers_to"),
+            ],
+        )
 
 
 def _casts(decimals: dict[str, int]) -> str:
     """Select list turning exact decimal text into DECIMAL columns (text -> DECIMAL is exact in DuckDB)."""
+    if not decimals:
+        return "*"
     casts = ", ".join(f"CAST({c} AS DECIMAL(38,{scale})) AS {c}" for c, scale in decimals.items())
     return f"* REPLACE ({casts})"
 

@@ -31,9 +31,12 @@ def cix(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([str(BIN / "cix"), *args], capture_output=True, text=True, env=dict(os.environ), check=False)
 
 
+V1 = load("1")  # these tests pin the audit trail of the frozen v1 on the bundled sample set
+
+
 @pytest.fixture
 def ran(cix_home: Path) -> Path:
-    run()
+    run(methodology_version="1")
     return cix_home
 
 
@@ -50,7 +53,7 @@ def test_explain_reconciles_for_every_published_index_of_the_day(ran: Path) -> N
             assert len(counted) == row["n_providers"]
             assert all(p["quotes"] for p in counted), "every counted provider shows its quotes"
             assert doc["captures"], "and the captures they came from"
-    out = cix("explain", "CIX-H100-OD-HYP", "2026-08-03")
+    out = cix("explain", "CIX-H100-OD-HYP", "2026-08-03", "--methodology", "1")
     assert out.returncode == 0 and "reconciles" in out.stdout and "sha256" in out.stdout
 
 
@@ -65,7 +68,7 @@ def test_verify_passes_then_catches_a_tampered_capture_and_a_tampered_fixing(ran
     with Warehouse(paths().db, read_only=True) as w:
         report = verify(w, CaptureStore(paths().captures))
     assert report.ok, report.problems
-    assert report.checked_fixings >= 33 and report.checked_captures == 11  # every priced capture of the sample set
+    assert report.checked_fixings >= 33 and report.checked_captures == 12  # every capture of the sample set, FX too
     assert cix("verify").returncode == 0
 
     con = duckdb.connect(str(paths().db))
@@ -112,6 +115,7 @@ def test_a_correction_is_a_new_revision_and_as_of_returns_what_was_known(ran: Pa
     run(
         capture_set_dir=_edited_set(tmp_path, b'"55.0400000000"', b'"70.0000000000"'),
         at=datetime(2026, 8, 3, 15, 45, tzinfo=UTC),
+        methodology_version="1",
     )
     with Warehouse(paths().db, read_only=True) as w:
         now = w.fixings(DAY, code="CIX-H100-OD-HYP").row(0, named=True)
@@ -121,11 +125,11 @@ def test_a_correction_is_a_new_revision_and_as_of_returns_what_was_known(ran: Pa
     assert now["reason"].startswith("correction:")
     assert history["revision"].to_list() == [1, 2]
     assert before["revision"] == 1 and before["value"] == first["value"]
-    out = cix("as-of", "CIX-H100-OD-HYP", "2026-08-03", between.isoformat())
-    assert json.loads(out.stdout)["value"] == format(first["value"].normalize(), "f")
+    out = cix("as-of", "CIX-H100-OD-HYP", "2026-08-03", between.isoformat(), "--methodology", "1")
+    assert Decimal(json.loads(out.stdout)["value"]) == first["value"]
     assert "correction" in cix("revisions", "CIX-H100-OD-HYP", "2026-08-03").stdout
-    # The publication was republished with the new revision.
-    doc = json.loads((paths().publish / "2026-08-03" / "fixings.json").read_text())
+    # The publication was republished with the new revision (v1 is published beside the current methodology).
+    doc = json.loads((paths().publish / "2026-08-03" / "methodology-v1" / "fixings.json").read_text())
     rec = next(f for f in doc["fixings"] if f["index_code"] == "CIX-H100-OD-HYP")
     assert rec["revision"] == 2 and Decimal(rec["value"]) == now["value"]
     # Every revision still reproduces from the captures known when it was recorded.
@@ -139,6 +143,7 @@ def test_a_change_within_the_threshold_is_kept_but_not_republished(ran: Path, tm
     run(
         capture_set_dir=_edited_set(tmp_path, b'"6.8800000000"', b'"6.8900000000"'),
         at=datetime(2026, 8, 3, 15, 45, tzinfo=UTC),
+        methodology_version="1",
     )
     with Warehouse(paths().db, read_only=True) as w:
         history = w.revisions("CIX-H100-OD-HYP", DAY)
@@ -164,9 +169,9 @@ def test_methodology_versions_coexist(ran: Path) -> None:
 
 def test_stale_providers_are_excluded_and_recorded(cix_home: Path) -> None:
     # Captures stamped 30 hours before the next day's fixing: older than the 24 h maximum age.
-    run(at=datetime(2026, 8, 3, 10, 0, tzinfo=UTC))
+    run(at=datetime(2026, 8, 3, 10, 0, tzinfo=UTC), methodology_version="1")
     with Warehouse(paths().db) as w:
-        [f] = fix(date(2026, 8, 4), w, load(), recorded_at=datetime.now(UTC), codes=["CIX-H100-OD-HYP"])
+        [f] = fix(date(2026, 8, 4), w, V1, recorded_at=datetime.now(UTC), codes=["CIX-H100-OD-HYP"])
         assert f.status == "withheld" and {s.provider for s in f.stale} == {"aws", "azure", "gcp"}
         stale = w.query(
             "SELECT provider, excluded_by FROM fixing_constituent WHERE fixing_date = DATE '2026-08-04' "
@@ -203,11 +208,20 @@ def _market(tmp: Path, prices: dict[str, str], at: datetime) -> Path:
 
 @pytest.mark.parametrize("factor", ["0.001", "0.2", "0.5", "2", "5", "1000"])
 def test_simulate_one_provider_pushed_to_extremes_stays_within_the_bound(tmp_path: Path, factor: str) -> None:
-    at = fixing_time(DAY, load())
+    at = fixing_time(DAY, V1)
     honest = {"lambda": "2.49", "crusoe": "2.65", "nebius": "2.95", "coreweave": "3.10", "runpod": "2.69"}
-    base = simulate("CIX-H100-OD", quotes_from_jsonl(_market(tmp_path, honest, at)), at)
+    base = simulate("CIX-H100-OD", quotes_from_jsonl(_market(tmp_path, honest, at)), at, "1")
     pushed = {**honest, "runpod": str(Decimal("2.69") * Decimal(factor))}
-    out = cix("simulate", "CIX-H100-OD", "--quotes", str(_market(tmp_path, pushed, at)), "--at", at.isoformat())
+    out = cix(
+        "simulate",
+        "CIX-H100-OD",
+        "--quotes",
+        str(_market(tmp_path, pushed, at)),
+        "--at",
+        at.isoformat(),
+        "--methodology",
+        "1",
+    )
     doc = json.loads(out.stdout)
     others = [Decimal(v) for p, v in honest.items() if p != "runpod"]
     assert base["status"] == doc["status"] == "published"
@@ -218,7 +232,7 @@ def test_simulate_one_provider_pushed_to_extremes_stays_within_the_bound(tmp_pat
 
 
 def test_simulate_with_two_providers_is_withheld(tmp_path: Path) -> None:
-    at = fixing_time(DAY, load())
+    at = fixing_time(DAY, V1)
     path = _market(tmp_path, {"lambda": "2.49", "crusoe": "2.65"}, at)
     doc = json.loads(cix("simulate", "CIX-H100-OD", "--quotes", str(path), "--at", at.isoformat()).stdout)
     assert doc["status"] == "withheld" and doc["value"] is None
@@ -238,8 +252,10 @@ def test_first_party_rate_card_basket_one_vote_per_maker(tmp_path: Path, realdat
     doc = json.loads(
         cix("simulate", "CIX-TOK-BASKET-FRONTIER", "--quotes", str(quotes), "--at", "2026-08-03T16:00:00Z").stdout
     )
-    assert doc["status"] == "published" and "rate_card_basket" in doc["flags"]
+    # Three makers: a value, but indicative under v3 (settlement needs five firms).
+    assert doc["status"] == "indicative" and "rate_card_basket" in doc["flags"]
+    assert doc["indicative_gates"] == ["settlement_min_providers"]
     values = {p["provider"]: Decimal(p["value"]) for p in doc["providers"]}
-    assert set(values) == {"openai", "anthropic", "gemini"}  # resellers (azure, bedrock, vertex) are not makers
+    assert set(values) == {"openai", "anthropic", "google"}  # resellers (azure, bedrock, vertex) are not makers
     # Anthropic's Sonnet 4.5 at 3 / 15 USD per Mtok: 3:1 blend = (3*3 + 15) / 4 = 6.
     assert values["anthropic"] == Decimal(6)

@@ -18,6 +18,7 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from pipeline.flow.daily import run
+from pipeline.methodology import CURRENT
 from pipeline.store import Warehouse
 from tests.helpers import REPO
 
@@ -54,7 +55,7 @@ def public_key(home: Path) -> Path:
 def test_manifest_lists_every_file_inputs_and_key(published: Path) -> None:
     manifest = json.loads((folder(published) / "manifest.json").read_text())
     assert set(manifest["files"]) == {"fixings.json", "fixings.csv"}
-    assert manifest["methodology_version"] == "1"
+    assert manifest["methodology_version"] == CURRENT
     assert manifest["inputs"]["capture_ids"] and len(manifest["inputs"]["digest"]) == 64
     assert manifest["signature"]["algorithm"] == "Ed25519"
     assert manifest["signature"]["key_origin"] == "development"
@@ -93,7 +94,7 @@ def test_one_flipped_byte_a_missing_file_or_another_key_fails(published: Path, t
     assert out.returncode == 1 and "does not verify" in out.stderr
 
     edited = _copy(folder(published), tmp_path / "edited-manifest")
-    manifest = (edited / "manifest.json").read_text().replace('"1"', '"2"', 1)
+    manifest = (edited / "manifest.json").read_text().replace(f'"{CURRENT}"', '"2"', 1)
     (edited / "manifest.json").write_text(manifest)
     assert cix("verify-publication", str(edited), "--public-key", str(public_key(published))).returncode == 1
 

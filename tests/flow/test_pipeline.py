@@ -14,6 +14,7 @@ from pipeline.audit import verify
 from pipeline.capture import CaptureSet, CaptureStore
 from pipeline.config import paths
 from pipeline.flow.daily import DEFAULT_SAMPLE_SET, run
+from pipeline.methodology import load
 from pipeline.store import Warehouse
 from tests.helpers import one
 
@@ -40,21 +41,35 @@ def first_run(tmp_path_factory: pytest.TempPathFactory) -> tuple[Path, object]:
     mp.undo()
 
 
-def test_offline_run_publishes_at_least_three_indices(first_run) -> None:  # type: ignore[no-untyped-def]
+def test_offline_run_records_every_index_and_publishes_what_it_determined(first_run) -> None:  # type: ignore[no-untyped-def]
     home, report = first_run
-    published = [f for f in report.fixings if f.status == "published"]
-    assert len(published) >= 3
-    codes = {f.index_code for f in published}
-    assert {"CIX-H100-OD-HYP", "CIX-A100-80-OD-HYP", "CIX-H200-OD-HYP"} <= codes
-    assert any(code.startswith("CIX-TOK-") for code in codes)
+    assert {f.index_code for f in report.fixings} == set(load().codes)
     doc = json.loads((home / "publish" / "2026-08-03" / "fixings.json").read_text())
     by_code = {f["index_code"]: f for f in doc["fixings"]}
-    for f in published:
-        assert by_code[f.index_code]["value"] == format(f.value, "f")
-        assert by_code[f.index_code]["methodology_version"] == "1"
+    assert set(by_code) == set(load().codes)
+    for f in report.fixings:
+        record = by_code[f.index_code]
+        assert record["methodology_version"] == load().version and record["status"] == f.status
+        if f.value is not None:
+            assert record["value"] == format(f.value, "f")
+    with_value = [f for f in doc["fixings"] if f["status"] != "withheld"]
+    assert with_value, "the bundled set determines at least one index"
     withheld = [f for f in doc["fixings"] if f["status"] == "withheld"]
     assert withheld and all(f["value"] is None and f["failed_gates"] for f in withheld)
+    indicative = [f for f in doc["fixings"] if f["status"] == "indicative"]
+    assert all(f["value"] is not None and f["indicative_gates"] for f in indicative)
     assert (home / "publish" / "2026-08-03" / "fixings.csv").read_text().startswith("index_code,")
+
+
+def test_v1_still_runs_and_publishes_beside_the_current_methodology(cix_home: Path) -> None:
+    report = run(methodology_version="1")
+    published = {f.index_code for f in report.fixings if f.status == "published"}
+    assert {"CIX-H100-OD-HYP", "CIX-A100-80-OD-HYP", "CIX-H200-OD-HYP"} <= published
+    assert any(code.startswith("CIX-TOK-") for code in published)
+    doc = json.loads((cix_home / "publish" / "2026-08-03" / "methodology-v1" / "fixings.json").read_text())
+    assert {f["methodology_version"] for f in doc["fixings"]} == {"1"}
+    with Warehouse(paths().db, read_only=True) as w:
+        assert verify(w, CaptureStore(paths().captures)).ok
 
 
 def test_every_source_loaded_and_every_row_accounted_for(first_run) -> None:  # type: ignore[no-untyped-def]

@@ -18,19 +18,58 @@ from pipeline.face.cli.common import DbOption, app, console, err, open_warehouse
 def restate(
     index: Annotated[str, typer.Argument()],
     day: Annotated[str, typer.Argument(help="Fixing date YYYY-MM-DD.")],
-    reason: Annotated[str, typer.Option(help="Why the fixing is corrected (kept with the revision).")],
+    reason: Annotated[str, typer.Option(help="Why the fixing should be corrected (kept with the revision).")],
+    by: Annotated[str, typer.Option("--by", help="Identity of the proposer.")],
     db: DbOption = None,
 ) -> None:
-    """Administrator's correction: recompute from what is stored now and record a new revision, then republish."""
-    from pipeline.config import paths
-    from pipeline.flow.daily import restate as restate_fixing
+    """Propose a restatement (recompute from what is stored now); it takes effect when another identity approves."""
+    from pipeline.flow.administer import GovernanceError, propose_restatement
 
     with open_warehouse(db, read_only=False) as w:
-        current = restate_fixing(index, parse_day(day), reason, w, paths().publish, recorded_at=datetime.now(UTC))
+        try:
+            event = propose_restatement(index, parse_day(day), reason, by, w, recorded_at=datetime.now(UTC))
+        except (KeyError, GovernanceError) as exc:
+            err.print(f"[red]{exc.args[0] if exc.args else exc}[/red]")
+            raise typer.Exit(1) from None
     console.print(
-        f"{index} {day}: revision {current['revision']} {current['status']} "
-        f"{format(current['value'], 'f') if current['value'] is not None else '-'}"
+        f"proposed restatement {event['event_id']} of {index} {day} by {event['proposed_by']}: "
+        f"approve with `cix approve {event['event_id']} --by <another identity>`"
     )
+
+
+@app.command()
+def approve(
+    proposal: Annotated[str, typer.Argument(help="Proposal id printed by `cix restate`.")],
+    by: Annotated[str, typer.Option("--by", help="Identity of the approver (not the proposer).")],
+    db: DbOption = None,
+) -> None:
+    """Approve a proposed restatement (four eyes): record the new revision and republish."""
+    from pipeline.config import paths
+    from pipeline.flow.administer import GovernanceError, approve_restatement
+
+    with open_warehouse(db, read_only=False) as w:
+        try:
+            event, now = approve_restatement(proposal, by, w, paths().publish, recorded_at=datetime.now(UTC))
+        except (KeyError, GovernanceError) as exc:
+            err.print(f"[red]{exc.args[0] if exc.args else exc}[/red]")
+            raise typer.Exit(1) from None
+    value = format(now["value"], "f") if now["value"] is not None else "-"
+    console.print(
+        f"{event['subject']}: revision {now['revision']} {now['status']} {value} "
+        f"(proposed by {event['proposed_by']}, approved by {event['approved_by']})"
+    )
+
+
+@app.command()
+def governance(
+    kind: Annotated[str | None, typer.Option(help="Only events of this kind.")] = None,
+    db: DbOption = None,
+) -> None:
+    """The governance record: restatement proposals and approvals, settlement notices, as JSON lines."""
+    with open_warehouse(db) as w:
+        events = w.events(kind=kind)
+    for e in events.iter_rows(named=True):
+        sys.stdout.write(json.dumps({**e, "detail": json.loads(e["detail"])}, default=str) + "\n")
 
 
 @app.command()
@@ -62,7 +101,7 @@ def settle(
     db: DbOption = None,
 ) -> None:
     """Final settlement price of a monthly average-price contract, with its evidence; stored in `settlement`."""
-    from pipeline.flow.daily import settle as settle_contract
+    from pipeline.flow.administer import settle as settle_contract
     from pipeline.methodology import CURRENT
     from pipeline.settle import contract as contract_spec
     from pipeline.settle import settlement_document
@@ -74,9 +113,30 @@ def settle(
     except KeyError as exc:
         raise typer.BadParameter(str(exc.args[0])) from None
     with open_warehouse(db, read_only=False) as w:
-        result, revision = settle_contract(contract, period, methodology or CURRENT, w, computed_at=datetime.now(UTC))
+        result, revision, action = settle_contract(
+            contract, period, methodology or CURRENT, w, computed_at=datetime.now(UTC)
+        )
+        latest = w.latest_settlement(contract, period)
     doc = settlement_document(result)
-    sys.stdout.write(json.dumps({**doc, "revision": revision, "index_code": spec.index}, indent=2) + "\n")
+    out = {**doc, "revision": revision, "index_code": spec.index, "recorded": action}
+    out["final"] = bool(latest and latest.get("final"))
+    if action == "notice" and latest is not None:
+        out = {
+            "contract": contract,
+            "period": period,
+            "status": latest["status"],
+            "price": None if latest["price"] is None else format(latest["price"].normalize(), "f"),
+            "revision": revision,
+            "index_code": spec.index,
+            "final": True,
+            "recorded": "notice",
+            "recomputed": doc,
+        }
+        err.print(
+            f"[yellow]{contract} {period} is final and frozen: the recomputation differs and was recorded "
+            f"as a notice (`cix governance --kind settlement_notice`)[/yellow]"
+        )
+    sys.stdout.write(json.dumps(out, indent=2) + "\n")
     if result.status != "settled":
         err.print(f"[yellow]{contract} {period}: no settlement price ({', '.join(result.flags)})[/yellow]")
         raise typer.Exit(3)

@@ -86,9 +86,13 @@ def print_fixings(records: list[dict[str, Any]], fmt: Format, title: str = "Fixi
             column, justify="right" if column in ("value", "providers") else "left", no_wrap=column != "gates / flags"
         )
     for r in records:
-        failed = r.get("failed_gates") or []
-        note = ("withheld: " + ", ".join(failed)) if failed else ", ".join(r.get("flags") or [])
-        style = "green" if r["status"] == "published" else "yellow"
+        failed, indicative = r.get("failed_gates") or [], r.get("indicative_gates") or []
+        note = ", ".join(r.get("flags") or [])
+        if indicative:
+            note = "indicative: " + ", ".join(indicative) + (f"; {note}" if note else "")
+        if failed:
+            note = "withheld: " + ", ".join(failed)
+        style = {"published": "green", "indicative": "cyan"}.get(r["status"], "yellow")
         table.add_row(
             r["index_code"],
             f"[{style}]{r['status']}[/{style}]",
@@ -98,5 +102,5 @@ def print_fixings(records: list[dict[str, Any]], fmt: Format, title: str = "Fixi
             note,
         )
     console.print(table)
-    published = sum(1 for r in records if r["status"] == "published")
-    console.print(f"{published} published, {len(records) - published} withheld")
+    counts = {s: sum(1 for r in records if r["status"] == s) for s in ("published", "indicative", "withheld")}
+    console.print(", ".join(f"{n} {s}" for s, n in counts.items()))

@@ -183,7 +183,8 @@ def backfill(
         err.print(f"[yellow]{problem}[/yellow]")
     console.print(
         f"{report.captures} archive files, {report.loaded_quotes} quotes; {report.days} days "
-        f"{report.first_day} .. {report.last_day}: {report.published} published, {report.withheld} withheld"
+        f"{report.first_day} .. {report.last_day}: {report.published} published, {report.indicative} indicative, "
+        f"{report.withheld} withheld"
     )
     out = Table(title="Index history")
     for column in table.columns:

@@ -80,6 +80,8 @@ def verify(db: DbOption = None) -> None:
 
     with open_warehouse(db) as w:
         report = verify_all(w, CaptureStore(paths().captures))
+    for note in report.code_changes:
+        err.print(f"[yellow]CODE CHANGE[/yellow] {note}")
     for problem in report.problems:
         err.print(f"[red]MISMATCH[/red] {problem}")
     console.print(

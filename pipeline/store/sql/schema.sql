@@ -208,7 +208,7 @@ COMMENT ON COLUMN fixing.fixing_date IS 'Business date of the fixing.';
 COMMENT ON COLUMN fixing.methodology_version IS 'Methodology version the fixing was computed under; verify recomputes under it. Versions coexist: each has its own revisions.';
 COMMENT ON COLUMN fixing.revision IS '1 for the first determination; each later determination of the same index, date and methodology adds one.';
 COMMENT ON COLUMN fixing.fixing_time IS 'Reference time of the fixing (UTC), e.g. 16:00.';
-COMMENT ON COLUMN fixing.status IS 'published | withheld (a gate failed; value is NULL) | not_republished (a recomputation within the correction threshold, kept for audit, never current).';
+COMMENT ON COLUMN fixing.status IS 'published (settlement grade) | indicative (a value no contract settles on: too few firms, or one firm could move it too far; v3) | withheld (a gate failed; value is NULL) | not_republished (a recomputation within the correction threshold, kept for audit, never current).';
 COMMENT ON COLUMN fixing.value IS 'Index value in unit and currency, rounded per methodology; NULL when withheld.';
 COMMENT ON COLUMN fixing.unrounded IS 'The trimmed mean before rounding, as exact decimal text (what explain reconciles to).';
 COMMENT ON COLUMN fixing.unit IS 'gpu_hour | mtok_input | mtok_output | mtok_blend.';
@@ -262,6 +262,31 @@ COMMENT ON COLUMN fixing_constituent.weight_raw IS 'Normalised tier weight befor
 COMMENT ON COLUMN fixing_constituent.weight_capped IS 'Weight after the iterative cap.';
 COMMENT ON COLUMN fixing_constituent.trim_weight IS 'Part of the weight inside the central band of the trimmed mean.';
 
+CREATE TABLE IF NOT EXISTS fixing_exclusion (
+    index_code          VARCHAR NOT NULL,
+    fixing_date         DATE NOT NULL,
+    methodology_version VARCHAR NOT NULL,
+    revision            INTEGER NOT NULL,
+    firm                VARCHAR NOT NULL,
+    provider            VARCHAR NOT NULL,
+    rule                VARCHAR NOT NULL,
+    reason              VARCHAR NOT NULL,
+    n_quotes            INTEGER NOT NULL,
+    example_quote       VARCHAR NOT NULL,
+    PRIMARY KEY (index_code, fixing_date, methodology_version, revision, firm, provider, rule)
+);
+COMMENT ON TABLE fixing_exclusion IS 'Per fixing revision (methodology v3): quotes of the index''s good that did not vote, grouped by firm, provider and rule, with the reason.';
+COMMENT ON COLUMN fixing_exclusion.index_code IS 'Index code.';
+COMMENT ON COLUMN fixing_exclusion.fixing_date IS 'Fixing date.';
+COMMENT ON COLUMN fixing_exclusion.methodology_version IS 'Methodology version of the fixing.';
+COMMENT ON COLUMN fixing_exclusion.revision IS 'Fixing revision the exclusion belongs to.';
+COMMENT ON COLUMN fixing_exclusion.firm IS 'Firm (provider register id) the quotes belong to.';
+COMMENT ON COLUMN fixing_exclusion.provider IS 'Provider name as the feed gives it.';
+COMMENT ON COLUMN fixing_exclusion.rule IS 'Eligibility rule that excluded them: aggregator_own_price, segment_<name>, serving_variant, not_reference_shape, not_reference_region, no_reference_region, re_report.';
+COMMENT ON COLUMN fixing_exclusion.reason IS 'Human-readable reason (of the first excluded quote).';
+COMMENT ON COLUMN fixing_exclusion.n_quotes IS 'Quotes excluded by this rule for this firm and provider.';
+COMMENT ON COLUMN fixing_exclusion.example_quote IS 'Key (capture_id@fetched_at#row_no:unit) of one excluded quote.';
+
 CREATE TABLE IF NOT EXISTS settlement (
     contract            VARCHAR NOT NULL,
     period              VARCHAR NOT NULL,
@@ -292,6 +317,31 @@ COMMENT ON COLUMN settlement.fallbacks IS 'Business days that used the prior pub
 COMMENT ON COLUMN settlement.flags IS 'JSON list: fallback_used, administrator_review:... .';
 COMMENT ON COLUMN settlement.evidence IS 'JSON list, one entry per business day: fixing status, value, revision, value used, fallback source.';
 COMMENT ON COLUMN settlement.computed_at IS 'When the settlement was computed (UTC).';
+ALTER TABLE settlement ADD COLUMN IF NOT EXISTS final BOOLEAN DEFAULT false;
+COMMENT ON COLUMN settlement.final IS 'True for the final settlement (recorded on or after the contract''s final settlement day); a final settlement is frozen: later differing computations are notices in governance_event.';
+
+CREATE TABLE IF NOT EXISTS governance_event (
+    event_id    VARCHAR NOT NULL,
+    kind        VARCHAR NOT NULL,
+    subject     VARCHAR NOT NULL,
+    proposed_by VARCHAR,
+    approved_by VARCHAR,
+    reason      VARCHAR NOT NULL,
+    detail      VARCHAR NOT NULL,
+    recorded_at TIMESTAMPTZ NOT NULL,
+    refers_to   VARCHAR,
+    PRIMARY KEY (event_id)
+);
+COMMENT ON TABLE governance_event IS 'The administrator''s record (IOSCO P7-P18, EU BMR Art. 8): proposals and four-eyes approvals of restatements and methodology changes, and notices such as a restatement after final settlement. Append-only.';
+COMMENT ON COLUMN governance_event.event_id IS 'Identifier of the event.';
+COMMENT ON COLUMN governance_event.kind IS 'restatement_proposed | restatement_approved | methodology_change | settlement_notice.';
+COMMENT ON COLUMN governance_event.subject IS 'What the event is about, e.g. CIX-H100-OD 2026-08-03, methodology v3, CIXF-H100-OD 2026-07.';
+COMMENT ON COLUMN governance_event.proposed_by IS 'Identity that proposed it.';
+COMMENT ON COLUMN governance_event.approved_by IS 'Second identity that approved it (never the proposer).';
+COMMENT ON COLUMN governance_event.reason IS 'Why.';
+COMMENT ON COLUMN governance_event.detail IS 'JSON detail (revision recorded, values before and after, notice period ...).';
+COMMENT ON COLUMN governance_event.recorded_at IS 'When it was recorded (UTC).';
+COMMENT ON COLUMN governance_event.refers_to IS 'The event this one acts on (an approval refers to its proposal).';
 
 CREATE TABLE IF NOT EXISTS fx_rate (
     day           DATE NOT NULL,

@@ -1,12 +1,12 @@
 -- Analyst views. Re-created on every read-write open of the warehouse (CREATE OR REPLACE).
--- "In force" = the latest published-or-withheld revision of a fixing; "current" = the methodology
+-- "In force" = the latest published, indicative or withheld revision of a fixing; "current" = the methodology
 -- version marked current in the `methodology` table.
 
 CREATE OR REPLACE VIEW v_fixing_in_force AS
 SELECT * FROM fixing
-WHERE status IN ('published', 'withheld')
+WHERE status IN ('published', 'indicative', 'withheld')
 QUALIFY row_number() OVER (PARTITION BY index_code, fixing_date, methodology_version ORDER BY revision DESC) = 1;
-COMMENT ON VIEW v_fixing_in_force IS 'Each fixing (index, date, methodology version) at its revision in force: the latest published or withheld revision.';
+COMMENT ON VIEW v_fixing_in_force IS 'Each fixing (index, date, methodology version) at its revision in force: the latest published, indicative or withheld revision.';
 
 CREATE OR REPLACE VIEW v_latest_fixings AS
 SELECT index_code, fixing_date, status, value, unit, currency, n_providers, robust_cv, flags, revision,
