@@ -10,6 +10,9 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from pipeline.face.cli.common import (
     DbOption,
@@ -179,9 +182,14 @@ def verify_publication(
         raise UserError(f"publication folder {folder} " + ("is not a folder" if folder.exists() else "does not exist"))
     key = read_file(public_key, "public key")
     try:
+        if not isinstance(serialization.load_pem_public_key(key), Ed25519PublicKey):
+            raise ValueError("not Ed25519")
+    except (ValueError, TypeError, UnsupportedAlgorithm):
+        raise UserError(f"public key {public_key} is not an Ed25519 public key in PEM form") from None
+    try:
         problems = check(folder, key)
-    except Exception as exc:  # a hostile folder or key is a failed verification, never a crash
-        problems = [f"cannot verify: {type(exc).__name__}: {exc}"]
+    except Exception as exc:  # a hostile folder is a failed verification, never a crash
+        problems = [f"cannot verify: {type(exc).__name__}: {' '.join(str(exc).split())}"]
     if fmt is Output.json:
         write_json({"folder": str(folder), "ok": not problems, "problems": problems})
     else:

@@ -73,19 +73,26 @@ def install(app: FastAPI) -> None:
     app.openapi = openapi  # type: ignore[method-assign]
 
 
+LAST_MODIFIED = {
+    "description": "When the publication was made (its manifest's published_at)",
+    "schema": {"type": "string"},
+}
+
+
 def complete(schema: dict[str, Any]) -> dict[str, Any]:
     """Errors as problem+json, cache headers and 304 on every GET, and a HEAD operation beside each GET."""
-    for operations in schema.get("paths", {}).values():
+    for path, operations in schema.get("paths", {}).items():
         get = operations.get("get")
         if get is None:
             continue
         responses = get.setdefault("responses", {})
         for status, response in responses.items():
             content = response.get("content", {})
-            if status[0] in "45" and "application/json" in content:
-                content[PROBLEM_JSON] = content.pop("application/json")
+            if status[0] in "45" and content:  # FastAPI files a route's extra answers under its own media type
+                response["content"] = {PROBLEM_JSON: next(iter(content.values()))}
             if status == "200":
-                response["headers"] = {**CACHE_HEADERS, **response.get("headers", {})}
+                dated = {"Last-Modified": LAST_MODIFIED} if path.startswith("/publications/{day}") else {}
+                response["headers"] = {**CACHE_HEADERS, **dated, **response.get("headers", {})}
         responses.setdefault("304", NOT_MODIFIED)
         head = copy.deepcopy(get)
         head["operationId"] = f"{get.get('operationId', 'get')}_head"

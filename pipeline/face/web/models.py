@@ -16,14 +16,20 @@ STATUS_HELP = "; ".join(f"`{k}`: {v.words}" for k, v in words.STATUSES.items()) 
 DECIMAL = r"^-?\d+(\.\d+)?$"
 
 
-class Health(BaseModel):
+class Strict(BaseModel):
+    """A body with exactly these fields (the OpenAPI schema says `additionalProperties: false`)."""
+
+    model_config = ConfigDict(extra="forbid")
+
+
+class Health(Strict):
     status: str = Field(description="`ok`, or `no_warehouse` before the first run")
     latest_fixing_date: str | None = Field(description="YYYY-MM-DD")
     methodology_version: str
     data_version: str | None = Field(description="Changes whenever the warehouse's committed data changes")
 
 
-class IndexDefinition(BaseModel):
+class IndexDefinition(Strict):
     code: str = Field(examples=["CIX-H100-OD-HYP"])
     good: str = Field(description="The standard good priced, e.g. H100-SXM-80GB")
     pricing_type: str = Field(description="on_demand, spot, ...")
@@ -38,12 +44,12 @@ class IndexDocument(IndexDefinition):
     methodology_version: str
 
 
-class IndexList(BaseModel):
+class IndexList(Strict):
     methodology_version: str
     indices: list[IndexDefinition]
 
 
-class Fixing(BaseModel):
+class Fixing(Strict):
     index_code: str
     fixing_date: str = Field(description="YYYY-MM-DD")
     fixing_time: str | None = Field(description="ISO 8601 UTC")
@@ -63,7 +69,7 @@ class Fixing(BaseModel):
     inputs_digest: str | None
 
 
-class Revision(BaseModel):
+class Revision(Strict):
     methodology_version: str
     revision: int
     status: str
@@ -76,12 +82,12 @@ class FixingWithRevisions(Fixing):
     revisions: list[Revision]
 
 
-class DayFixings(BaseModel):
+class DayFixings(Strict):
     fixing_date: str
     fixings: list[Fixing]
 
 
-class IndexFixings(BaseModel):
+class IndexFixings(Strict):
     index_code: str
     start: str
     end: str
@@ -105,7 +111,7 @@ class Settlement(BaseModel):
     computed_at: str | None
 
 
-class FileDigest(BaseModel):
+class FileDigest(Strict):
     sha256: str
     bytes: int
 
@@ -122,10 +128,10 @@ class Manifest(BaseModel):
     )
 
 
-class PublicationEntry(BaseModel):
+class PublicationEntry(Strict):
     fixing_date: str
     manifest: str = Field(description="URL path of the signed manifest")
 
 
-class PublicationList(BaseModel):
+class PublicationList(Strict):
     publications: list[PublicationEntry]

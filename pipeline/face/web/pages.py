@@ -8,6 +8,7 @@ ETag (the same data always means the same page, but the markup is not a stable b
 from __future__ import annotations
 
 from datetime import date
+from decimal import Decimal
 from functools import cache
 from importlib import resources
 from typing import Annotated, Any
@@ -30,14 +31,23 @@ HTML = "text/html; charset=utf-8"
 CODE = r"^[A-Z0-9][A-Z0-9\-]{2,63}$"
 
 
+def percent(value: str | None) -> str:
+    """An exact weight ("0.333333333333333333") as people read it ("33.33 %"); the exact text stays in a tooltip."""
+    if value is None:
+        return "–"
+    return f"{(Decimal(value) * 100).quantize(Decimal('0.01'))} %"
+
+
 @cache
 def templates() -> Environment:
-    return Environment(
+    env = Environment(
         loader=PackageLoader("pipeline.face.web", "templates"),
         autoescape=select_autoescape(["html"]),
         trim_blocks=True,
         lstrip_blocks=True,
     )
+    env.filters["percent"] = percent
+    return env
 
 
 def stylesheet() -> str:
