@@ -22,7 +22,7 @@ from fastapi.staticfiles import StaticFiles
 from pipeline.domain.serialise import iso, revision_record
 from pipeline.face.web import docs, models, pages, problems
 from pipeline.face.web.conditional import Answer, HeadAsGet, entity_tag, respond
-from pipeline.face.web.problems import documented
+from pipeline.face.web.problems import Unavailable, documented
 from pipeline.face.web.publications import MANIFEST, SIGNATURE, Publications
 from pipeline.face.web.readpath import ReadPath
 from pipeline.methodology import CURRENT, load
@@ -97,16 +97,13 @@ def create_app(db: Path, publish_root: Path) -> FastAPI:
     @app.get("/health", response_model=models.Health, tags=["service"])
     def health() -> Response:
         """Whether the warehouse exists and its data version; never cached."""
-        version, status = None, "no_warehouse"
+        version, status, latest = None, "no_warehouse", None
         try:
-            version = reads.version()
-            status = "ok" if version is not None else "no_warehouse"
-        except WarehouseBusy:
+            if reads.version() is not None:
+                latest, version = reads.cached("health:latest", lambda w, v: w.latest_fixing_date())
+                status = "ok"
+        except (WarehouseBusy, Unavailable):
             status = "busy"
-        latest = None
-        if version is not None:
-            with reads.lease() as w:
-                latest = w.latest_fixing_date()
         doc = {
             "status": status,
             "latest_fixing_date": latest.isoformat() if latest else None,

@@ -9,6 +9,7 @@ import shutil
 import subprocess
 import sys
 import threading
+import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -143,8 +144,11 @@ def test_while_a_writer_holds_the_file_answers_come_from_the_cache(
             assert "being written" in busy.json()["detail"]
             assert client.get("/health").json()["status"] == "busy"
             release(holding)
-            fresh = client.get(f"/fixings/{DAY}")
-            assert fresh.status_code == 200 and fresh.headers["etag"] != cached.headers["etag"]
+            deadline = time.monotonic() + 5  # the writer's commit is served within moments of its end
+            while (fresh := client.get(f"/fixings/{DAY}")).headers["etag"] == cached.headers["etag"]:
+                assert time.monotonic() < deadline, "the new data version was never served"
+                time.sleep(0.05)
+            assert fresh.status_code == 200
             assert fresh.content == cached.content
             assert client.get("/fixings/2026-08-06").status_code == 200
     finally:

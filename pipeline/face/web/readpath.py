@@ -55,7 +55,7 @@ class ReadPath:
                 try:
                     self._base = Warehouse(self.db, read_only=True, lock_timeout=0)
                 except WarehouseBusy:
-                    self._busy_until = time.monotonic() + 0.2
+                    self._busy_until = time.monotonic() + 0.1
                     raise
                 self.opened += 1
                 self._start_reaper()
