@@ -11,7 +11,11 @@ export AIRFLOW__CORE__UNIT_TEST_MODE := False
 export GX_ANALYTICS_ENABLED := False
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test lint typecheck pytest bench clean install
+.PHONY: run test lint typecheck pytest bench clean install browser
+
+# The browser test drives Debian's Chromium (a pip-installed driver cannot download a browser here).
+CHROMIUM := /usr/bin/chromium
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 install: $(STAMP)
 
@@ -33,7 +37,12 @@ lint: $(STAMP)
 typecheck: $(STAMP)
 	$(BIN)/mypy pipeline dags
 
-pytest: $(STAMP)
+browser:
+	@test -x $(CHROMIUM) || { echo "installing Debian's chromium for the browser test"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq chromium >/dev/null; }
+	@test -x $(CHROMIUM) || { echo "$(CHROMIUM) is missing: apt-get install chromium"; exit 1; }
+
+pytest: $(STAMP) browser
 	$(BIN)/pytest -q
 
 test: lint typecheck pytest

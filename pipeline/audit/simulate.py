@@ -90,13 +90,13 @@ def quotes_from_jsonl(path: Path) -> pl.DataFrame:
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
-        raise SimulationInputError(f"{path}: cannot be read as UTF-8 text ({exc.__class__.__name__})") from None
+        raise SimulationInputError(f"cannot be read as UTF-8 text ({exc.__class__.__name__})") from None
     rows = []
     for n, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
         if n > MAX_LINES:
-            raise SimulationInputError(f"{path}: more than {MAX_LINES} lines")
+            raise SimulationInputError(f"more than {MAX_LINES} lines")
         try:
             raw = json.loads(line, parse_float=Decimal, parse_int=Decimal)
         except (json.JSONDecodeError, RecursionError) as exc:
@@ -111,7 +111,7 @@ def quotes_from_jsonl(path: Path) -> pl.DataFrame:
             raise SimulationInputError(f"line {n}: {where}: {first['msg']}") from None
         rows.append(_row(q, n))
     if not rows:
-        raise SimulationInputError(f"{path}: no quotes")
+        raise SimulationInputError("no quotes")
     frame = pl.DataFrame(
         rows,
         schema={

@@ -31,6 +31,11 @@ def _quantized(value: Any, quantum: Decimal = VALUE_QUANTUM) -> str | None:
     return None if value is None else format(Decimal(value).quantize(quantum), "f")
 
 
+def value_text(value: Any) -> str | None:
+    """A fixing value (or a difference of two) as published: 4 decimals, trailing zeros kept."""
+    return _quantized(value, VALUE_QUANTUM)
+
+
 def _dispersion(value: Any) -> str | None:
     """A dispersion figure to 6 decimals, trailing zeros dropped ("0.1234")."""
     return None if value is None else plain(Decimal(value).quantize(DISPERSION_QUANTUM))

@@ -1,16 +1,15 @@
-"""Read-only HTTP API over the warehouse and the signed publications (FastAPI).
+"""Read-only HTTP API and index pages over the warehouse and the signed publications (FastAPI).
 
-DuckDB is opened read-only for each request; nothing here writes. Responses carry an ETag
-(sha256 of the body) and Cache-Control; every fixing in a response carries its status and
-revision.
+Nothing here writes. Answers come from the read path (`web.readpath`): cached under the data version they
+came from, which also begins their ETag. HEAD works on every GET route, `If-None-Match` (strong, weak, lists,
+`*`) and, for publications, `If-Modified-Since` give 304s, and every error is RFC 9457 problem details.
 """
 
 from __future__ import annotations
 
-import hashlib
 import json
-from collections.abc import Iterator
-from contextlib import contextmanager
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any
@@ -18,157 +17,44 @@ from typing import Annotated, Any
 from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import Response
+from fastapi.staticfiles import StaticFiles
 
-from pipeline.domain.serialise import revision_record
+from pipeline.domain.serialise import iso, revision_record
+from pipeline.face.web import docs, models, pages, problems
+from pipeline.face.web.conditional import Answer, HeadAsGet, entity_tag, respond
+from pipeline.face.web.problems import Unavailable, documented
+from pipeline.face.web.publications import MANIFEST, SIGNATURE, Publications
+from pipeline.face.web.readpath import ReadPath
 from pipeline.methodology import CURRENT, load
 from pipeline.publish import fixing_records
-from pipeline.store import Warehouse
+from pipeline.store import Warehouse, WarehouseBusy
 
 SHORT_CACHE = "public, max-age=60"
 LONG_CACHE = "public, max-age=3600"
 CODE = r"^[A-Z0-9][A-Z0-9\-]{2,63}$"
+DESCRIPTION = (
+    "Daily fixings of AI compute price indices, contract settlements and signed publications. Read-only.\n\n"
+    "**[The index pages](/)** show each index's history, constituents and how to verify a publication. "
+    "Every GET also answers HEAD; answers carry an ETag (`If-None-Match` with strong or weak tags, lists or `*` "
+    "gives 304) and publications a Last-Modified (`If-Modified-Since`). Errors are RFC 9457 problem details "
+    "(`application/problem+json`). Values are exact decimal strings."
+)
+MEDIA = {".json": "application/json", ".csv": "text/csv; charset=utf-8", ".sig": "text/plain; charset=utf-8"}
 
 
-def create_app(db: Path, publish_root: Path) -> FastAPI:
-    app = FastAPI(
-        title="Compute Index API",
-        version="1",
-        description="Daily fixings of AI compute price indices, contract settlements and signed publications. "
-        "Read-only.",
-    )
-
-    @contextmanager
-    def warehouse() -> Iterator[Warehouse]:
-        if not db.exists():
-            raise HTTPException(503, "the warehouse has not been created yet")
-        w = Warehouse(db, read_only=True)
-        try:
-            yield w
-        finally:
-            w.close()
-
-    def reply(
-        request: Request,
-        payload: Any,
-        cache: str = SHORT_CACHE,
-        media: str = "application/json",
-        raw: bytes | None = None,
-    ) -> Response:
-        body = raw if raw is not None else (json.dumps(payload, sort_keys=True, default=str) + "\n").encode()
-        etag = '"' + hashlib.sha256(body).hexdigest() + '"'
-        headers = {"ETag": etag, "Cache-Control": cache}
-        if request.headers.get("if-none-match") == etag:
-            return Response(status_code=304, headers=headers)
-        return Response(content=body, media_type=media, headers=headers)
-
-    def definition(code: str) -> Any:
-        try:
-            return load(CURRENT).index(code)
-        except KeyError:
-            raise HTTPException(404, f"unknown index {code}") from None
-
-    @app.get("/health")
-    def health(request: Request) -> Response:
-        latest = None
-        if db.exists():
-            with warehouse() as w:
-                latest = w.latest_fixing_date()
-        return reply(
-            request,
-            {
-                "status": "ok" if db.exists() else "no_warehouse",
-                "latest_fixing_date": latest,
-                "methodology_version": CURRENT,
-            },
-            "no-store",
-        )
-
-    @app.get("/indices")
-    def indices(request: Request) -> Response:
-        m = load(CURRENT)
-        return reply(
-            request, {"methodology_version": m.version, "indices": [_definition_doc(d) for d in m.indices]}, LONG_CACHE
-        )
-
-    @app.get("/indices/{code}")
-    def index(request: Request, code: Annotated[str, PathParam(pattern=CODE)]) -> Response:
-        return reply(request, {"methodology_version": CURRENT, **_definition_doc(definition(code))}, LONG_CACHE)
-
-    @app.get("/indices/{code}/fixings")
-    def index_fixings(
-        request: Request,
-        code: Annotated[str, PathParam(pattern=CODE)],
-        start: Annotated[date, Query(description="First fixing date, YYYY-MM-DD")],
-        end: Annotated[date, Query(description="Last fixing date, YYYY-MM-DD")],
-    ) -> Response:
-        definition(code)
-        if end < start:
-            raise HTTPException(422, "end is before start")
-        if (end - start).days > 3660:
-            raise HTTPException(422, "range longer than ten years")
-        with warehouse() as w:
-            rows = w.fixings(version=CURRENT, code=code, start=start, end=end)
-        return reply(request, {"index_code": code, "start": start, "end": end, "fixings": fixing_records(rows)})
-
-    @app.get("/fixings/{day}")
-    def day_fixings(request: Request, day: date) -> Response:
-        with warehouse() as w:
-            rows = w.fixings(day, version=CURRENT)
-        if rows.height == 0:
-            raise HTTPException(404, f"no fixings for {day}")
-        return reply(request, {"fixing_date": day, "fixings": fixing_records(rows)})
-
-    @app.get("/fixings/{day}/{code}")
-    def one_fixing(request: Request, day: date, code: Annotated[str, PathParam(pattern=CODE)]) -> Response:
-        definition(code)
-        with warehouse() as w:
-            rows = w.fixings(day, version=CURRENT, code=code)
-            history = w.revisions(code, day, CURRENT)
-        if rows.height == 0:
-            raise HTTPException(404, f"no fixing for {code} on {day}")
-        [record] = fixing_records(rows)
-        record["revisions"] = [revision_record(r) for r in history.iter_rows(named=True)]
-        return reply(request, record)
-
-    @app.get("/contracts/{contract}/settlements/{period}")
-    def settlement(
-        request: Request,
-        contract: Annotated[str, PathParam(pattern=CODE)],
-        period: Annotated[str, PathParam(pattern=r"^\d{4}-(0[1-9]|1[0-2])$")],
-    ) -> Response:
-        from pipeline.settle import contracts
-
-        if contract not in contracts():
-            raise HTTPException(404, f"unknown contract {contract}")
-        with warehouse() as w:
-            doc = w.latest_settlement(contract, period)
-        if doc is None:
-            raise HTTPException(404, f"{contract} {period} has not been settled")
-        doc["price"] = None if doc["price"] is None else format(doc["price"].normalize(), "f")
-        doc["flags"], doc["evidence"] = json.loads(doc["flags"]), json.loads(doc["evidence"])
-        return reply(request, doc)
-
-    @app.get("/publications/{day}/manifest")
-    def manifest(request: Request, day: date) -> Response:
-        return reply(
-            request, None, LONG_CACHE, "application/json", _publication_file(publish_root, day, "manifest.json")
-        )
-
-    @app.get("/publications/{day}/signature")
-    def signature(request: Request, day: date) -> Response:
-        return reply(request, None, LONG_CACHE, "text/plain", _publication_file(publish_root, day, "manifest.sig"))
-
-    return app
+def json_answer(payload: Any, version: str, cache: str = SHORT_CACHE) -> Answer:
+    body = (json.dumps(payload, sort_keys=True, default=str) + "\n").encode()
+    return Answer(body, "application/json", entity_tag(version, body), cache)
 
 
-def _publication_file(root: Path, day: date, name: str) -> bytes:
-    path = root / day.isoformat() / name
-    if not path.exists():
-        raise HTTPException(404, f"no publication {name} for {day}")
-    return path.read_bytes()
+def definition(code: str) -> Any:
+    try:
+        return load(CURRENT).index(code)
+    except KeyError:
+        raise HTTPException(404, f"unknown index {code}") from None
 
 
-def _definition_doc(d: Any) -> dict[str, Any]:
+def definition_doc(d: Any) -> dict[str, Any]:
     return {
         "code": d.code,
         "good": d.good,
@@ -179,3 +65,220 @@ def _definition_doc(d: Any) -> dict[str, Any]:
         "blend": dict(d.blend),
         "description": d.description,
     }
+
+
+def create_app(db: Path, publish_root: Path) -> FastAPI:
+    reads = ReadPath(db)
+    publications = Publications(publish_root)
+
+    @asynccontextmanager
+    async def lifespan(_: FastAPI) -> AsyncIterator[None]:
+        yield
+        reads.close()
+
+    app = FastAPI(
+        title="Compute Index API",
+        version="1",
+        description=DESCRIPTION,
+        docs_url=None,
+        redoc_url=None,
+        lifespan=lifespan,
+    )
+    app.add_middleware(HeadAsGet)
+    problems.install(app)
+    docs.install(app)
+    app.mount("/static", StaticFiles(packages=[("pipeline.face.web", "static")]), name="static")
+    app.state.reads, app.state.publications = reads, publications
+
+    def served(request: Request, build: Callable[[Warehouse, str], Answer]) -> Response:
+        key = f"{request.url.path}?{request.url.query}"
+        return respond(request, reads.answer(key, build))
+
+    @app.get("/health", response_model=models.Health, tags=["service"])
+    def health() -> Response:
+        """Whether the warehouse exists and its data version; never cached."""
+        version, status, latest = None, "no_warehouse", None
+        try:
+            if reads.version() is not None:
+                latest, version = reads.cached("health:latest", lambda w, v: w.latest_fixing_date())
+                status = "ok"
+        except (WarehouseBusy, Unavailable):
+            status = "busy"
+        doc = {
+            "status": status,
+            "latest_fixing_date": latest.isoformat() if latest else None,
+            "methodology_version": CURRENT,
+            "data_version": version,
+        }
+        return Response(
+            json.dumps(doc, sort_keys=True) + "\n", media_type="application/json", headers={"Cache-Control": "no-store"}
+        )
+
+    @app.get("/indices", response_model=models.IndexList, tags=["indices"])
+    def indices(request: Request) -> Response:
+        """Every index the current methodology defines."""
+        m = load(CURRENT)
+        payload = {"methodology_version": m.version, "indices": [definition_doc(d) for d in m.indices]}
+        return respond(request, json_answer(payload, f"m{m.version}", LONG_CACHE))
+
+    @app.get("/indices/{code}", response_model=models.IndexDocument, responses=documented(404, 422), tags=["indices"])
+    def index(request: Request, code: Annotated[str, PathParam(pattern=CODE)]) -> Response:
+        """One index's definition."""
+        payload = {"methodology_version": CURRENT, **definition_doc(definition(code))}
+        return respond(request, json_answer(payload, f"m{CURRENT}", LONG_CACHE))
+
+    @app.get(
+        "/indices/{code}/fixings",
+        response_model=models.IndexFixings,
+        responses=documented(404, 422, 503),
+        tags=["fixings"],
+    )
+    def index_fixings(
+        request: Request,
+        code: Annotated[str, PathParam(pattern=CODE)],
+        start: Annotated[date, Query(description="First fixing date, YYYY-MM-DD")],
+        end: Annotated[date, Query(description="Last fixing date, YYYY-MM-DD")],
+    ) -> Response:
+        """An index's fixings in force over a date range (at most ten years)."""
+        definition(code)
+        if end < start:
+            raise HTTPException(422, "end is before start")
+        if (end - start).days > 3660:
+            raise HTTPException(422, "range longer than ten years")
+
+        def build(w: Warehouse, version: str) -> Answer:
+            rows = w.fixings(version=CURRENT, code=code, start=start, end=end)
+            payload = {"index_code": code, "start": start, "end": end, "fixings": fixing_records(rows)}
+            return json_answer(payload, version)
+
+        return served(request, build)
+
+    @app.get("/fixings/{day}", response_model=models.DayFixings, responses=documented(404, 422, 503), tags=["fixings"])
+    def day_fixings(request: Request, day: date) -> Response:
+        """Every index's fixing in force for a day."""
+
+        def build(w: Warehouse, version: str) -> Answer:
+            rows = w.fixings(day, version=CURRENT)
+            if rows.height == 0:
+                raise HTTPException(404, f"no fixings for {day}")
+            return json_answer({"fixing_date": day, "fixings": fixing_records(rows)}, version)
+
+        return served(request, build)
+
+    @app.get(
+        "/fixings/{day}/{code}",
+        response_model=models.FixingWithRevisions,
+        responses=documented(404, 422, 503),
+        tags=["fixings"],
+    )
+    def one_fixing(request: Request, day: date, code: Annotated[str, PathParam(pattern=CODE)]) -> Response:
+        """One fixing in force, with every revision of it (when and why each was recorded)."""
+        definition(code)
+
+        def build(w: Warehouse, version: str) -> Answer:
+            rows = w.fixings(day, version=CURRENT, code=code)
+            if rows.height == 0:
+                raise HTTPException(404, f"no fixing for {code} on {day}")
+            [record] = fixing_records(rows)
+            history = w.revisions(code, day, CURRENT)
+            record["revisions"] = [revision_record(r) for r in history.iter_rows(named=True)]
+            return json_answer(record, version)
+
+        return served(request, build)
+
+    @app.get(
+        "/contracts/{contract}/settlements/{period}",
+        response_model=models.Settlement,
+        responses=documented(404, 422, 503),
+        tags=["settlements"],
+    )
+    def settlement(
+        request: Request,
+        contract: Annotated[str, PathParam(pattern=CODE)],
+        period: Annotated[str, PathParam(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")],
+    ) -> Response:
+        """The latest settlement of a monthly contract, with its evidence."""
+        from pipeline.settle import contracts
+
+        if contract not in contracts():
+            raise HTTPException(404, f"unknown contract {contract}")
+
+        def build(w: Warehouse, version: str) -> Answer:
+            doc = w.latest_settlement(contract, period)
+            if doc is None:
+                raise HTTPException(404, f"{contract} {period} has not been settled")
+            doc["price"] = None if doc["price"] is None else format(doc["price"].normalize(), "f")
+            doc["flags"], doc["evidence"] = json.loads(doc["flags"]), json.loads(doc["evidence"])
+            doc["computed_at"] = iso(doc["computed_at"])
+            return json_answer(doc, version)
+
+        return served(request, build)
+
+    @app.get("/publications", response_model=models.PublicationList, tags=["publications"])
+    def publication_list() -> Response:
+        """The days with a signed publication, newest first."""
+        days = publications.days()
+        doc = {
+            "publications": [{"fixing_date": d.isoformat(), "manifest": f"/publications/{d}/manifest"} for d in days]
+        }
+        return Response(json.dumps(doc) + "\n", media_type="application/json", headers={"Cache-Control": SHORT_CACHE})
+
+    def publication_file(request: Request, day: date, name: str) -> Response:
+        publication = publications.get(day)
+        if name not in publication.files:
+            raise HTTPException(404, f"the publication for {day} has no file {name}")
+        body = publication.files[name]
+        media = MEDIA.get(Path(name).suffix, "application/octet-stream")
+        answer = Answer(body, media, entity_tag(publication.version, body), LONG_CACHE, publication.published_at)
+        return respond(request, answer)
+
+    @app.get(
+        "/publications/{day}/manifest",
+        response_model=models.Manifest,
+        responses=documented(404, 422, 503),
+        tags=["publications"],
+    )
+    def manifest(request: Request, day: date) -> Response:
+        """The signed manifest: every file's sha256, the inputs' digest and the key's fingerprint."""
+        return publication_file(request, day, MANIFEST)
+
+    @app.get(
+        "/publications/{day}/signature",
+        response_class=Response,
+        responses={
+            200: {
+                "content": {"text/plain": {"schema": {"type": "string"}}},
+                "description": "Base64 Ed25519 signature of the manifest's bytes",
+            },
+            **documented(404, 422, 503),
+        },
+        tags=["publications"],
+    )
+    def signature(request: Request, day: date) -> Response:
+        """The Ed25519 signature (base64) over the manifest's exact bytes."""
+        return publication_file(request, day, SIGNATURE)
+
+    @app.get(
+        "/publications/{day}/files/{name}",
+        response_class=Response,
+        responses={
+            200: {
+                "content": {m: {"schema": {"type": "string"}} for m in ("application/json", "text/csv")},
+                "description": "A file listed in the manifest, byte for byte",
+            },
+            **documented(404, 422, 503),
+        },
+        tags=["publications"],
+    )
+    def publication_listed_file(
+        request: Request, day: date, name: Annotated[str, PathParam(pattern=r"^[a-z0-9][a-z0-9_.\-]{0,63}$")]
+    ) -> Response:
+        """A file of the publication (fixings.json, fixings.csv, restatements.json), as the manifest lists it."""
+        if name in (MANIFEST, SIGNATURE):
+            raise HTTPException(
+                404, f"{name} is served at /publications/{day}/{'manifest' if name == MANIFEST else 'signature'}"
+            )
+        return publication_file(request, day, name)
+
+    pages.install(app, reads, publications)
+    return app

@@ -7,7 +7,7 @@ settlement) are in `flow.administer`.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -143,8 +143,13 @@ def run(
     where: Paths | None = None,
     methodology_version: str | None = None,
     timeout: float = 30.0,
+    progress: Callable[[str, str], None] | None = None,
 ) -> RunReport:
-    """The whole daily job: capture every source, load, fix and publish for the date of `at`."""
+    """The whole daily job: capture every source, load, fix and publish for the date of `at`.
+
+    `progress(step, what)` hears each step as it ends: ("fetched", source) and ("loaded", source) per source,
+    then ("fixed", day) and ("published", day)."""
+    tell = progress or (lambda step, what: None)
     where = where or paths()
     m = load(methodology_version) if methodology_version else load()
     capture_set = CaptureSet.load(capture_set_dir) if offline else None
@@ -155,9 +160,19 @@ def run(
     with Warehouse(db or where.db) as warehouse:
         # Replayed captures carry the capture set's declared time unless --at overrides it.
         clock = (lambda: when) if at is not None else None
-        outcomes = capture(selected, warehouse, store, capture_set=capture_set, clock=clock, timeout=timeout)
-        ingest_all(outcomes, warehouse, m, ingested_at=datetime.now(UTC))
+        outcomes = capture(
+            selected,
+            warehouse,
+            store,
+            capture_set=capture_set,
+            clock=clock,
+            timeout=timeout,
+            on_fetched=lambda o: tell("fetched", o.source),
+        )
+        ingest_all(outcomes, warehouse, m, ingested_at=datetime.now(UTC), on_loaded=lambda o: tell("loaded", o.source))
         day = when.date()
         fixings = fix(day, warehouse, m, recorded_at=datetime.now(UTC))
+        tell("fixed", day.isoformat())
         publication = publish(day, warehouse, where.publish, m.version, home=where.home)
+        tell("published", day.isoformat())
     return RunReport(fixing_date=day, outcomes=outcomes, fixings=fixings, publication=publication)

@@ -53,19 +53,21 @@ def capture(
     timeout: float = 30.0,
     concurrency: int = 4,
     retries: int = 1,
+    on_fetched: Callable[[SourceOutcome], None] | None = None,
 ) -> list[SourceOutcome]:
-    """Fetch every selected source (from the replay server when a capture set is given) and keep the bodies."""
+    """Fetch every selected source (from the replay server when a capture set is given) and keep the bodies.
+    `on_fetched` hears of each source as its fetch ends (progress for people)."""
     selected = list(selected)
     now = clock or (lambda: datetime.now(UTC))
     if capture_set is not None:
         fixed = now if clock is not None else (lambda: capture_set.fetched_at)
         with replay_server(capture_set.entries) as base, http_client(timeout) as client:
             fetcher = Fetcher(client=client, replay_base=base, clock=fixed, retries=retries, sleep=lambda s: None)
-            fetched = _fetch_all([_as_replayed(s, capture_set) for s in selected], fetcher, concurrency)
+            fetched = _fetch_all([_as_replayed(s, capture_set) for s in selected], fetcher, concurrency, on_fetched)
             return [_record(o, warehouse, store, capture_set.name) for o in fetched]
     with http_client(timeout) as client:
         fetcher = Fetcher(client=client, clock=now)
-        return [_record(o, warehouse, store, None) for o in _fetch_all(selected, fetcher, concurrency)]
+        return [_record(o, warehouse, store, None) for o in _fetch_all(selected, fetcher, concurrency, on_fetched)]
 
 
 def _as_replayed(source: Source, capture_set: CaptureSet) -> Source:
@@ -74,7 +76,12 @@ def _as_replayed(source: Source, capture_set: CaptureSet) -> Source:
     return replace(source, requests=recorded) if recorded else source
 
 
-def _fetch_all(selected: list[Source], fetcher: Fetcher, concurrency: int) -> list[tuple[SourceOutcome, datetime]]:
+def _fetch_all(
+    selected: list[Source],
+    fetcher: Fetcher,
+    concurrency: int,
+    on_fetched: Callable[[SourceOutcome], None] | None = None,
+) -> list[tuple[SourceOutcome, datetime]]:
     """Fetch sources concurrently (bounded); one source's failure is its own outcome, never the others'."""
 
     def one(source: Source) -> tuple[SourceOutcome, datetime]:
@@ -83,7 +90,10 @@ def _fetch_all(selected: list[Source], fetcher: Fetcher, concurrency: int) -> li
             captures, error = fetcher.fetch(source), None
         except SourceError as exc:
             captures, error = exc.partial, exc
-        return SourceOutcome(source=source.name, captures=captures, error=error), started
+        outcome = SourceOutcome(source=source.name, captures=captures, error=error)
+        if on_fetched is not None:
+            on_fetched(outcome)
+        return outcome, started
 
     with ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="cix-fetch") as pool:
         return list(pool.map(one, selected))  # in the order of `selected`, so loads stay deterministic
@@ -174,11 +184,22 @@ def ingest(
 
 
 def ingest_all(
-    outcomes: Iterable[SourceOutcome], warehouse: Warehouse, m: Methodology, *, ingested_at: datetime
+    outcomes: Iterable[SourceOutcome],
+    warehouse: Warehouse,
+    m: Methodology,
+    *,
+    ingested_at: datetime,
+    on_loaded: Callable[[SourceOutcome], None] | None = None,
 ) -> list[SourceOutcome]:
-    """Ingest many sources' captures, reference rates first: the day's prices are converted with them."""
+    """Ingest many sources' captures, reference rates first: the day's prices are converted with them.
+    `on_loaded` hears of each source as it is loaded (progress for people)."""
     ordered = sorted(outcomes, key=lambda o: not source_registry.get(o.source).is_reference)
-    return [ingest(o, warehouse, m, ingested_at=ingested_at) for o in ordered]
+    done = []
+    for o in ordered:
+        done.append(ingest(o, warehouse, m, ingested_at=ingested_at))
+        if on_loaded is not None:
+            on_loaded(done[-1])
+    return done
 
 
 def _ingest_rates(source: Source, outcome: SourceOutcome, warehouse: Warehouse, ingested_at: datetime) -> SourceOutcome:

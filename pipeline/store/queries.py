@@ -7,6 +7,7 @@ same rule up to a knowledge time for bitemporal reads.
 
 from __future__ import annotations
 
+import hashlib
 from collections.abc import Sequence
 from datetime import date, datetime
 from decimal import Decimal
@@ -31,6 +32,20 @@ class Queries:
     def _one(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
         rows = self.con.execute(sql, list(params)).fetchall()
         return rows[0] if rows else None
+
+    def data_version(self) -> str:
+        """A short text that changes whenever committed data changes: the key of the API's answer cache and ETags.
+
+        Tables are append-only or keyed, so row counts with the latest write times move on every commit."""
+        row = self._one(
+            "SELECT concat_ws('|', (SELECT count(*) FROM fixing), (SELECT max(recorded_at) FROM fixing), "
+            "(SELECT count(*) FROM fixing_constituent), (SELECT count(*) FROM settlement), "
+            "(SELECT max(computed_at) FROM settlement), (SELECT count(*) FROM raw_capture), "
+            "(SELECT count(*) FROM quote), (SELECT count(*) FROM rejection), (SELECT count(*) FROM source_run), "
+            "(SELECT max(started_at) FROM source_run), (SELECT count(*) FROM fx_rate), "
+            "(SELECT max(version) FILTER (WHERE is_current) FROM methodology))"
+        )
+        return hashlib.sha256(str(row[0] if row else "").encode()).hexdigest()[:16]
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> pl.DataFrame:
         """An ad-hoc read for analysts (`cix sql`) and tests; pipeline code uses the named queries."""
@@ -154,15 +169,6 @@ class Queries:
         )
         return self._frame(sql, params)
 
-    def latest_published_before(self, code: str, before: date, version: str) -> dict[str, Any] | None:
-        rows = self._frame(
-            "SELECT fixing_date, status, value, revision FROM v_fixing_in_force WHERE index_code = ? "
-            "AND methodology_version = ? AND fixing_date < ? AND status = 'published' "
-            "ORDER BY fixing_date DESC LIMIT 1",
-            [code, version, before],
-        )
-        return rows.row(0, named=True) if rows.height else None
-
     def revisions(self, code: str, day: date, version: str | None = None) -> pl.DataFrame:
         """Every revision of a fixing, oldest first (the audit trail)."""
         sql = "SELECT * FROM fixing WHERE index_code = ? AND fixing_date = ?"
@@ -207,8 +213,11 @@ class Queries:
         row = self._one("SELECT max(fixing_date) FROM fixing")
         return row[0] if row and row[0] else None
 
-    def index_history(self) -> pl.DataFrame:
-        return self._frame("SELECT * FROM v_index_history ORDER BY index_code, fixing_date")
+    def index_history(self, code: str | None = None) -> pl.DataFrame:
+        """Daily history per index (current methodology, revisions in force); one index's when `code` is given."""
+        if code is None:
+            return self._frame("SELECT * FROM v_index_history ORDER BY index_code, fixing_date")
+        return self._frame("SELECT * FROM v_index_history WHERE index_code = ? ORDER BY fixing_date", [code])
 
     def latest_fixings(self) -> pl.DataFrame:
         return self._frame("SELECT * FROM v_latest_fixings ORDER BY index_code")

@@ -49,12 +49,30 @@ def sql_text(name: str) -> str:
     return resources.files("pipeline.store").joinpath("sql", name).read_text()
 
 
+class WarehouseBusy(duckdb.IOException):
+    """Another process holds the database's write lock (a run or backfill is writing); readers may retry."""
+
+
+def change_stamp(path: Path) -> tuple[int, ...] | None:
+    """A cheap stat of the database files (no connection, no lock): it changes whenever they are written, so a
+    reader only asks `data_version()` again after it moved. None when there is no warehouse yet."""
+    try:
+        main = path.stat()
+    except FileNotFoundError:
+        return None
+    wal = path.with_name(path.name + ".wal")
+    extra = wal.stat() if wal.exists() else None
+    return (main.st_ino, main.st_mtime_ns, main.st_size, *((extra.st_mtime_ns, extra.st_size) if extra else ()))
+
+
 class Warehouse(Queries):
-    def __init__(self, path: Path, read_only: bool = False) -> None:
+    def __init__(self, path: Path, read_only: bool = False, lock_timeout: float | None = None) -> None:
+        """`lock_timeout`: seconds to wait for another process's write lock (default CIX_DB_LOCK_TIMEOUT, 120);
+        past it `WarehouseBusy` is raised."""
         self.path = path
         if not read_only:
             path.parent.mkdir(parents=True, exist_ok=True)
-        self.con = _connect(path, read_only)
+        self.con = _connect(path, read_only, lock_timeout)
         self.con.execute("SET TimeZone = 'UTC'")
         if not read_only:
             self.con.execute(sql_text("schema.sql"))
@@ -72,6 +90,15 @@ class Warehouse(Queries):
 
     def close(self) -> None:
         self.con.close()
+
+    def cursor(self) -> Warehouse:
+        """Another handle on the same open database for one thread (DuckDB connections are not shared across
+        threads); closing it leaves this one open."""
+        handle = object.__new__(Warehouse)
+        handle.path = self.path
+        handle.con = self.con.cursor()
+        handle.con.execute("SET TimeZone = 'UTC'")
+        return handle
 
     def __enter__(self) -> Warehouse:
         return self
@@ -259,16 +286,19 @@ def _exact(value: Any, places: int = 18) -> str | None:
     return format(Decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN), "f")
 
 
-def _connect(path: Path, read_only: bool) -> duckdb.DuckDBPyConnection:
+def _connect(path: Path, read_only: bool, lock_timeout: float | None = None) -> duckdb.DuckDBPyConnection:
     """DuckDB allows one writing process: another process (a parallel Airflow task) waits for the file lock,
     up to CIX_DB_LOCK_TIMEOUT seconds (default 120), instead of failing at once."""
-    deadline = time.monotonic() + float(os.environ.get("CIX_DB_LOCK_TIMEOUT", "120"))
+    timeout = float(os.environ.get("CIX_DB_LOCK_TIMEOUT", "120")) if lock_timeout is None else lock_timeout
+    deadline = time.monotonic() + timeout
     wait = 0.05
     while True:
         try:
             return duckdb.connect(str(path), read_only=read_only)
         except duckdb.IOException as exc:
-            if "lock" not in str(exc).lower() or time.monotonic() + wait > deadline:
+            if "lock" not in str(exc).lower():
                 raise
+            if time.monotonic() + wait > deadline:
+                raise WarehouseBusy(f"{path} is locked by another process that is writing it") from exc
             time.sleep(wait)
             wait = min(wait * 2, 2.0)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import re
+import socket
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
@@ -11,7 +12,21 @@ from typing import Annotated
 
 import typer
 
-from pipeline.face.cli.common import DbOption, app, console, err, open_warehouse, parse_day, parse_time
+from pipeline.face.cli.common import (
+    DbOption,
+    Output,
+    UserError,
+    app,
+    console,
+    err,
+    known,
+    known_index,
+    methodology,
+    open_warehouse,
+    parse_day,
+    parse_time,
+    write_json,
+)
 
 
 @app.command()
@@ -21,19 +36,31 @@ def restate(
     reason: Annotated[str, typer.Option(help="Why the fixing should be corrected (kept with the revision).")],
     by: Annotated[str, typer.Option("--by", help="Identity of the proposer.")],
     db: DbOption = None,
+    fmt: Annotated[Output, typer.Option("--format", help="table (text) or json.")] = Output.table,
 ) -> None:
     """Propose a restatement (recompute from what is stored now); it takes effect when another identity approves."""
     from pipeline.flow.administer import GovernanceError, propose_restatement
 
+    known_index(index)
+    fixing_day = parse_day(day)
+    if not reason.strip():
+        raise UserError("--reason must say why the fixing should be corrected")
     with open_warehouse(db, read_only=False) as w:
         try:
-            event = propose_restatement(index, parse_day(day), reason, by, w, recorded_at=datetime.now(UTC))
-        except (KeyError, GovernanceError) as exc:
-            err.print(f"[red]{exc.args[0] if exc.args else exc}[/red]")
-            raise typer.Exit(1) from None
+            event = propose_restatement(index, fixing_day, reason, by, w, recorded_at=datetime.now(UTC))
+        except KeyError as exc:
+            raise UserError(str(exc.args[0] if exc.args else exc), 1) from None
+        except GovernanceError as exc:
+            raise UserError(str(exc)) from None
+    if fmt is Output.json:
+        write_json(
+            {k: v for k, v in event.items() if k != "recorded_at"} | {"recorded_at": event["recorded_at"].isoformat()}
+        )
+        return
     console.print(
         f"proposed restatement {event['event_id']} of {index} {day} by {event['proposed_by']}: "
-        f"approve with `cix approve {event['event_id']} --by <another identity>`"
+        f"approve with `cix approve {event['event_id']} --by <another identity>`",
+        markup=False,
     )
 
 
@@ -50,13 +77,15 @@ def approve(
     with open_warehouse(db, read_only=False) as w:
         try:
             event, now = approve_restatement(proposal, by, w, paths().publish, recorded_at=datetime.now(UTC))
-        except (KeyError, GovernanceError) as exc:
-            err.print(f"[red]{exc.args[0] if exc.args else exc}[/red]")
-            raise typer.Exit(1) from None
+        except KeyError as exc:
+            raise UserError(str(exc.args[0] if exc.args else exc), 1) from None
+        except GovernanceError as exc:
+            raise UserError(str(exc), 1) from None
     value = format(now["value"], "f") if now["value"] is not None else "-"
     console.print(
         f"{event['subject']}: revision {now['revision']} {now['status']} {value} "
-        f"(proposed by {event['proposed_by']}, approved by {event['approved_by']})"
+        f"(proposed by {event['proposed_by']}, approved by {event['approved_by']})",
+        markup=False,
     )
 
 
@@ -75,21 +104,29 @@ def governance(
 @app.command()
 def simulate(
     index: Annotated[str, typer.Argument()],
-    quotes: Annotated[Path, typer.Option("--quotes", exists=True, dir_okay=False, help="JSON lines (cix parse).")],
+    quotes: Annotated[Path, typer.Option("--quotes", help="JSON lines (cix parse).")],
     at: Annotated[str, typer.Option(help="Fixing time, ISO with zone.")],
-    methodology: Annotated[str | None, typer.Option(help="Methodology version.")] = None,
+    version: Annotated[str | None, typer.Option("--methodology", help="Methodology version.")] = None,
 ) -> None:
-    """What-if: the fixing the daily code would compute from these quotes. Touches no warehouse."""
+    """What-if: the fixing the daily code would compute from these quotes (JSON). Touches no warehouse."""
     from pipeline.audit import quotes_from_jsonl
     from pipeline.audit import simulate as simulate_fixing
 
-    when = parse_time(at)
+    m = methodology(version)
+    known_index(index, m.version)
+    when = parse_time(at, "--at")
     assert when is not None
+    if not quotes.is_file():
+        raise UserError(f"quotes file {quotes} " + ("is not a file" if quotes.exists() else "does not exist"))
     try:
-        doc = simulate_fixing(index, quotes_from_jsonl(quotes), when, methodology)
+        frame = quotes_from_jsonl(quotes)
+    except (ValueError, KeyError, TypeError, UnicodeDecodeError) as exc:
+        what = f"missing field {exc.args[0]!r}" if isinstance(exc, KeyError) else str(exc)
+        raise UserError(f"quotes file {quotes} is not `cix parse` JSON lines: {what}") from None
+    try:
+        doc = simulate_fixing(index, frame, when, m.version)
     except (KeyError, ValueError) as exc:
-        err.print(f"[red]{exc}[/red]")
-        raise typer.Exit(2) from None
+        raise UserError(str(exc.args[0]) if exc.args else str(exc)) from None
     sys.stdout.write(json.dumps(doc, indent=2, default=str) + "\n")
 
 
@@ -97,25 +134,25 @@ def simulate(
 def settle(
     contract: Annotated[str, typer.Argument(help="Contract code, e.g. CIXF-H100-OD-HYP.")],
     period: Annotated[str, typer.Argument(help="Contract month YYYY-MM.")],
-    methodology: Annotated[str | None, typer.Option(help="Methodology version of the fixings.")] = None,
+    version: Annotated[str | None, typer.Option("--methodology", help="Methodology version of the fixings.")] = None,
     db: DbOption = None,
 ) -> None:
-    """Final settlement price of a monthly average-price contract, with its evidence; stored in `settlement`."""
+    """Final settlement price of a monthly average-price contract, with its evidence (JSON); stored in `settlement`."""
     from pipeline.flow.administer import settle as settle_contract
-    from pipeline.methodology import CURRENT
     from pipeline.settle import contract as contract_spec
-    from pipeline.settle import settlement_document
+    from pipeline.settle import contracts, settlement_document
 
     if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", period):
-        raise typer.BadParameter("period must be YYYY-MM")
-    try:
-        spec = contract_spec(contract)
-    except KeyError as exc:
-        raise typer.BadParameter(str(exc.args[0])) from None
+        raise UserError(f"period {period!r} is not a contract month; expected YYYY-MM, e.g. 2026-03")
+    if contract not in contracts():
+        raise UserError(f"unknown contract {contract!r}; {known(list(contracts()))}")
+    spec = contract_spec(contract)
+    m = methodology(version)
     with open_warehouse(db, read_only=False) as w:
-        result, revision, action = settle_contract(
-            contract, period, methodology or CURRENT, w, computed_at=datetime.now(UTC)
-        )
+        try:
+            result, revision, action = settle_contract(contract, period, m.version, w, computed_at=datetime.now(UTC))
+        except ValueError as exc:
+            raise UserError(str(exc)) from None
         latest = w.latest_settlement(contract, period)
     doc = settlement_document(result)
     out = {**doc, "revision": revision, "index_code": spec.index, "recorded": action}
@@ -133,26 +170,50 @@ def settle(
             "recomputed": doc,
         }
         err.print(
-            f"[yellow]{contract} {period} is final and frozen: the recomputation differs and was recorded "
-            f"as a notice (`cix governance --kind settlement_notice`)[/yellow]"
+            f"{contract} {period} is final and frozen: the recomputation differs and was recorded "
+            "as a notice (`cix governance --kind settlement_notice`)",
+            style="yellow",
+            markup=False,
         )
     sys.stdout.write(json.dumps(out, indent=2) + "\n")
     if result.status != "settled":
-        err.print(f"[yellow]{contract} {period}: no settlement price ({', '.join(result.flags)})[/yellow]")
+        err.print(f"{contract} {period}: no settlement price ({', '.join(result.flags)})", style="yellow", markup=False)
         raise typer.Exit(3)
+
+
+def _bindable(host: str, port: int) -> None:
+    """Refuse at once, in one line, an address that cannot be served (unknown host, port in use)."""
+    try:
+        infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
+    except socket.gaierror as exc:
+        raise UserError(f"--host {host!r} is not an address of this machine: {exc.strerror}") from None
+    family, kind, proto, _, address = infos[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            raise UserError(f"cannot serve on {host}:{port}: {exc.strerror or exc}") from None
 
 
 @app.command()
 def serve(
     host: Annotated[str, typer.Option(help="Interface to bind.")] = "127.0.0.1",
-    port: Annotated[int, typer.Option(help="Port.")] = 8000,
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port (1-65535).")] = 8000,
     db: DbOption = None,
 ) -> None:
-    """Serve the read-only HTTP API (OpenAPI at /docs and /openapi.json)."""
+    """Serve the index pages (/) and the read-only HTTP API (reference at /docs, /openapi.json)."""
     import uvicorn
 
     from pipeline.config import paths
     from pipeline.face.api import create_app
 
     where = paths()
-    uvicorn.run(create_app(db or where.db, where.publish), host=host, port=port, log_level="info")
+    path = db or where.db
+    if not path.parent.is_dir():
+        raise UserError(f"folder of the warehouse {path} does not exist")
+    if path.exists() and not path.is_file():
+        raise UserError(f"--db {path} is not a file")
+    _bindable(host, port)
+    err.print(f"serving http://{host}:{port}/ (pages), /docs (API reference); Ctrl-C stops", markup=False)
+    uvicorn.run(create_app(path, where.publish), host=host, port=port, log_level="warning")

@@ -4,14 +4,35 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
 import typer
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from pipeline.face.cli.common import DbOption, Format, app, console, err, parse_time, print_fixings
+from pipeline.face.cli.common import (
+    DbOption,
+    Format,
+    Output,
+    UserError,
+    app,
+    console,
+    err,
+    existing_dir,
+    methodology,
+    open_warehouse,
+    parse_time,
+    print_fixings,
+    print_records,
+    read_file,
+    write_json,
+)
+from pipeline.face.cli.common import (
+    known as known_names,
+)
 
 
 @app.command()
@@ -21,37 +42,102 @@ def run(
     db: DbOption = None,
     capture_set: Annotated[Path | None, typer.Option(help="Offline capture set folder (manifest.json).")] = None,
     source: Annotated[list[str] | None, typer.Option("--source", help="Only these sources.")] = None,
-    methodology: Annotated[str | None, typer.Option(help="Methodology version (default: current).")] = None,
+    version: Annotated[
+        str | None, typer.Option("--methodology", help="Methodology version (default: current).")
+    ] = None,
+    fmt: Annotated[Output, typer.Option("--format", help="table (text) or json.")] = Output.table,
 ) -> None:
     """Capture -> normalise -> quality gate -> load -> fix -> publish, and print the fixings."""
+    from pipeline import sources
+    from pipeline.capture import CaptureSet
     from pipeline.domain.serialise import fixing_row, public_record
     from pipeline.flow.daily import DEFAULT_SAMPLE_SET
     from pipeline.flow.daily import run as run_pipeline
 
-    report = run_pipeline(
-        offline=offline,
-        at=parse_time(at),
-        db=db,
-        capture_set_dir=capture_set or DEFAULT_SAMPLE_SET,
-        only=source or None,
-        methodology_version=methodology,
-    )
-    for o in report.outcomes:
-        status = "ok" if o.error is None and not o.gate_failures else "ERROR"
-        detail = o.error.reason if o.error else ("quality gate failed" if o.gate_failures else "")
-        err.print(
-            f"[dim]{o.source:<14} {status:<5} captures={len(o.captures)} quotes={o.loaded_quotes} "
-            f"rejections={o.rejections} {detail}[/dim]"
+    when = parse_time(at, "--at")
+    m = methodology(version)
+    for name in source or []:
+        try:
+            sources.get(name)
+        except KeyError as exc:
+            raise UserError(str(exc.args[0])) from None
+    folder = capture_set or DEFAULT_SAMPLE_SET
+    if offline:
+        existing_dir(folder, "capture set")
+        try:
+            names = CaptureSet.load(folder).sources()
+        except FileNotFoundError:
+            raise UserError(f"capture set {folder} has no manifest.json") from None
+        except (ValueError, KeyError, TypeError) as exc:
+            raise UserError(f"capture set {folder}: manifest.json is not readable: {exc}") from None
+    else:
+        names = sorted(sources.REGISTRY)
+    names = [n for n in names if not source or n in source]
+    if db is not None and db.parent and not db.parent.is_dir():
+        raise UserError(f"folder of --db {db} does not exist")
+    with Progress(
+        TextColumn("{task.description:<12}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TextColumn("{task.fields[last]}"),
+        console=err,
+        transient=False,
+    ) as bar:
+        fetching = bar.add_task("fetching", total=len(names), last="")
+        loading = bar.add_task("loading", total=len(names), last="")
+        fixing = bar.add_task("fix+publish", total=2, last="")
+        task = {"fetched": fetching, "loaded": loading, "fixed": fixing, "published": fixing}
+
+        def step(what: str, name: str) -> None:
+            bar.update(task[what], advance=1, last=name)
+
+        report = run_pipeline(
+            offline=offline,
+            at=when,
+            db=db,
+            capture_set_dir=folder,
+            only=source or None,
+            methodology_version=m.version,
+            progress=step,
         )
     records = [public_record(fixing_row(f)) for f in report.fixings]
+    outcomes = [
+        {
+            "source": o.source,
+            "status": "ok" if o.error is None and not o.gate_failures else "error",
+            "captures": len(o.captures),
+            "quotes": o.loaded_quotes,
+            "rejections": o.rejections,
+            "error": o.error.reason if o.error else ("quality gate failed" if o.gate_failures else None),
+        }
+        for o in report.outcomes
+    ]
+    if fmt is Output.json:
+        write_json(
+            {
+                "fixing_date": report.fixing_date.isoformat(),
+                "sources": outcomes,
+                "fixings": records,
+                "publication": [str(p) for p in report.publication],
+            }
+        )
+        return
+    for o in outcomes:
+        err.print(
+            f"{o['source']:<14} {o['status']:<5} captures={o['captures']} quotes={o['quotes']} "
+            f"rejections={o['rejections']} {o['error'] or ''}",
+            style="dim",
+            markup=False,
+            highlight=False,
+        )
     print_fixings(records, Format.table, title=f"Fixings {report.fixing_date}")
-    err.print(f"[dim]published: {', '.join(str(p) for p in report.publication)}[/dim]")
+    err.print(f"published: {', '.join(str(p) for p in report.publication)}", style="dim", markup=False, soft_wrap=True)
 
 
 @app.command()
 def parse(
     source: Annotated[str, typer.Argument(help="Source name (see `cix sources`).")],
-    file: Annotated[Path, typer.Argument(exists=True, dir_okay=False, help="A captured response body.")],
+    file: Annotated[Path, typer.Argument(help="A captured response body.")],
     rejections: Annotated[bool, typer.Option("--rejections", help="Print rejections instead of quotes.")] = False,
     at: Annotated[str | None, typer.Option(help="Observation time (default: the file's mtime, UTC).")] = None,
 ) -> None:
@@ -65,14 +151,16 @@ def parse(
     try:
         sources.get(source)
     except KeyError as exc:
-        raise typer.BadParameter(str(exc)) from None
-    observed = parse_time(at) or datetime.fromtimestamp(file.stat().st_mtime, UTC)
-    capture = RawCapture(source=source, url=f"file://{file.resolve()}", fetched_at=observed, body=file.read_bytes())
+        raise UserError(str(exc.args[0])) from None
+    body = read_file(file, "capture")
+    observed = parse_time(at, "--at") or datetime.fromtimestamp(file.stat().st_mtime, UTC)
+    capture = RawCapture(source=source, url=f"file://{file.resolve()}", fetched_at=observed, body=body)
     try:
         quotes, rejected = parse_capture(capture, load().bounds)
     except sources.SourceError as exc:
-        err.print(f"[red]{source}: {exc.kind}: {exc.reason}[/red]")
-        raise typer.Exit(2) from None
+        raise UserError(f"{file} is not readable as {source}: {exc.kind}: {exc.reason}") from None
+    except Exception as exc:  # any parser failure on a hostile body is the body's problem, told in one line
+        raise UserError(f"{file} is not readable as {source}: {type(exc).__name__}: {exc}") from None
     frame = rejected if rejections else quotes
     out = sys.stdout
     for row in frame.iter_rows(named=True):
@@ -114,12 +202,11 @@ def list_sources(
     from pipeline.config import paths
     from pipeline.domain.serialise import iso
     from pipeline.sources import REGISTRY
-    from pipeline.store import Warehouse
 
     path = db or paths().db
     health: dict[str, dict[str, Any]] = {}
     if path.exists():
-        with Warehouse(path, read_only=True) as w:
+        with open_warehouse(path) as w:
             health = {r["source"]: r for r in w.source_health().iter_rows(named=True)}
     rows: list[dict[str, Any]] = []
     for s in REGISTRY.values():
@@ -135,8 +222,11 @@ def list_sources(
                 "last_error": h.get("last_error"),
             }
         )
-    if fmt is not Format.table:
+    if fmt is Format.json:
         sys.stdout.write(json.dumps(rows, indent=2) + "\n")
+        return
+    if fmt is Format.csv:
+        print_records(rows, fmt, "Sources")
         return
     table = Table(title="Sources")
     for column in ("source", "product", "hosts", "providers", "last capture", "last error"):
@@ -159,28 +249,38 @@ def backfill(
     realdata: Annotated[Path | None, typer.Option(help="Archive root (default: $CIX_REALDATA).")] = None,
     publish: Annotated[bool, typer.Option("--publish/--no-publish", help="Write signed daily files.")] = True,
     db: DbOption = None,
+    fmt: Annotated[Output, typer.Option("--format", help="table (text) or json.")] = Output.table,
 ) -> None:
     """Load dated archives at their own observation times and compute the fixings of every day they cover."""
     from pipeline.capture import CaptureStore
     from pipeline.config import paths, realdata_dir
+    from pipeline.flow.backfill import archives
     from pipeline.flow.backfill import backfill as run_backfill
     from pipeline.methodology import load
-    from pipeline.store import Warehouse
 
+    known = {a.name for a in archives()}
+    unknown = sorted(set(archive or []) - known)
+    if unknown:
+        raise UserError(f"unknown archive {', '.join(unknown)}; {known_names(sorted(known), 30)}")
+    root = existing_dir(realdata or realdata_dir(), "archive root (--realdata / $CIX_REALDATA)")
     where = paths()
-    with Warehouse(db or where.db) as w:
+    with open_warehouse(db or where.db, read_only=False) as w:
         report = run_backfill(
             w,
             CaptureStore(where.captures),
-            realdata or realdata_dir(),
+            root,
             load(),
             only=archive,
+            progress=fmt is Output.table,
             publish_root=where.publish if publish else None,
             home=where.home,
         )
         table = w.history_summary()
+    if fmt is Output.json:
+        write_json({**asdict(report), "history": table.to_dicts()})
+        return
     for problem in report.errors:
-        err.print(f"[yellow]{problem}[/yellow]")
+        err.print(problem, style="yellow", markup=False)
     console.print(
         f"{report.captures} archive files, {report.loaded_quotes} quotes; {report.days} days "
         f"{report.first_day} .. {report.last_day}: {report.published} published, {report.indicative} indicative, "

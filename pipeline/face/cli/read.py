@@ -1,4 +1,6 @@
-"""`cix fixings`, `explain`, `as-of`, `revisions`, `verify`, `verify-publication`, `report`: reading what was fixed."""
+"""`cix fixings`, `explain`, `as-of`, `revisions`, `verify`, `verify-publication`, `report`: reading what was fixed.
+
+Every one takes `--format json` for scripts."""
 
 from __future__ import annotations
 
@@ -8,41 +10,54 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from cryptography.exceptions import UnsupportedAlgorithm
+from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
 from pipeline.face.cli.common import (
     DbOption,
     Format,
+    Output,
+    UserError,
     app,
     console,
     err,
+    known_index,
+    methodology,
     open_warehouse,
     parse_day,
     parse_time,
     print_fixings,
     print_records,
+    read_file,
+    write_json,
 )
+
+FormatOption = Annotated[Format, typer.Option("--format", help="table, json (JSON lines) or csv.")]
+OutputOption = Annotated[Output, typer.Option("--format", help="table (text) or json.")]
 
 
 @app.command()
 def fixings(
     day: Annotated[str | None, typer.Option("--date", help="Fixing date YYYY-MM-DD (default: latest).")] = None,
-    fmt: Annotated[Format, typer.Option("--format")] = Format.table,
-    methodology: Annotated[str | None, typer.Option(help="Methodology version (default: current).")] = None,
+    fmt: FormatOption = Format.table,
+    version: Annotated[
+        str | None, typer.Option("--methodology", help="Methodology version (default: current).")
+    ] = None,
     db: DbOption = None,
 ) -> None:
     """Show the current revision of each fixing for a date."""
-    from pipeline.methodology import CURRENT
     from pipeline.publish import fixing_records
 
+    m = methodology(version)
+    wanted = parse_day(day, "--date") if day else None
     with open_warehouse(db) as w:
-        wanted = parse_day(day) if day else w.latest_fixing_date()
+        wanted = wanted or w.latest_fixing_date()
         if wanted is None:
-            err.print("[yellow]no fixings yet[/yellow]")
-            raise typer.Exit(1)
-        records = fixing_records(w.fixings(wanted, version=methodology or CURRENT))
+            raise UserError("no fixings yet; run `cix run` first", 1)
+        records = fixing_records(w.fixings(wanted, version=m.version))
     if not records:
-        err.print(f"[yellow]no fixings for {wanted}[/yellow]")
-        raise typer.Exit(1)
+        raise UserError(f"no fixings for {wanted} under methodology v{m.version}", 1)
     print_fixings(records, fmt, title=f"Fixings {wanted}")
 
 
@@ -50,29 +65,33 @@ def fixings(
 def explain(
     index: Annotated[str, typer.Argument(help="Index code, e.g. CIX-H100-OD-HYP.")],
     day: Annotated[str, typer.Argument(help="Fixing date YYYY-MM-DD.")],
-    revision: Annotated[int | None, typer.Option(help="A specific revision (default: the one in force).")] = None,
-    methodology: Annotated[str | None, typer.Option(help="Methodology version.")] = None,
-    fmt: Annotated[Format, typer.Option("--format")] = Format.table,
+    revision: Annotated[
+        int | None, typer.Option(min=1, help="A specific revision (default: the one in force).")
+    ] = None,
+    version: Annotated[str | None, typer.Option("--methodology", help="Methodology version.")] = None,
+    fmt: OutputOption = Output.table,
     db: DbOption = None,
 ) -> None:
     """The whole derivation of a fixing: captures, quotes, rejections, provider values, weights, arithmetic."""
     from pipeline.audit import explain as explain_fixing
     from pipeline.audit import render_explain
 
+    m = methodology(version)
+    known_index(index, m.version)
+    when = parse_day(day)
     with open_warehouse(db) as w:
         try:
-            doc = explain_fixing(w, index, parse_day(day), methodology, revision)
+            doc = explain_fixing(w, index, when, m.version if version else None, revision)
         except KeyError as exc:
-            err.print(f"[red]{exc.args[0]}[/red]")
-            raise typer.Exit(1) from None
-    if fmt is Format.json:
-        sys.stdout.write(json.dumps(doc, indent=2, default=str) + "\n")
+            raise UserError(str(exc.args[0]), 1) from None
+    if fmt is Output.json:
+        write_json(doc)
     else:
         sys.stdout.write(render_explain(doc) + "\n")
 
 
 @app.command()
-def verify(db: DbOption = None) -> None:
+def verify(fmt: OutputOption = Output.table, db: DbOption = None) -> None:
     """Recompute every stored fixing from the raw captures under its methodology; non-zero exit on any mismatch."""
     from pipeline.audit import verify as verify_all
     from pipeline.capture import CaptureStore
@@ -80,14 +99,25 @@ def verify(db: DbOption = None) -> None:
 
     with open_warehouse(db) as w:
         report = verify_all(w, CaptureStore(paths().captures))
-    for note in report.code_changes:
-        err.print(f"[yellow]CODE CHANGE[/yellow] {note}")
-    for problem in report.problems:
-        err.print(f"[red]MISMATCH[/red] {problem}")
-    console.print(
-        f"checked {report.checked_captures} captures and {report.checked_fixings} fixing revisions: "
-        + ("all reproduce" if report.ok else f"{len(report.problems)} problem(s)")
-    )
+    if fmt is Output.json:
+        write_json(
+            {
+                "ok": report.ok,
+                "checked_captures": report.checked_captures,
+                "checked_fixings": report.checked_fixings,
+                "problems": report.problems,
+                "code_changes": report.code_changes,
+            }
+        )
+    else:
+        for note in report.code_changes:
+            err.print(f"CODE CHANGE {note}", markup=False, highlight=False)
+        for problem in report.problems:
+            err.print(f"MISMATCH {problem}", markup=False, highlight=False)
+        console.print(
+            f"checked {report.checked_captures} captures and {report.checked_fixings} fixing revisions: "
+            + ("all reproduce" if report.ok else f"{len(report.problems)} problem(s)")
+        )
     if not report.ok:
         raise typer.Exit(1)
 
@@ -97,70 +127,106 @@ def as_of(
     index: Annotated[str, typer.Argument()],
     day: Annotated[str, typer.Argument(help="Fixing date YYYY-MM-DD.")],
     timestamp: Annotated[str, typer.Argument(help="Knowledge time, ISO with zone.")],
-    methodology: Annotated[str | None, typer.Option(help="Methodology version.")] = None,
+    version: Annotated[str | None, typer.Option("--methodology", help="Methodology version.")] = None,
+    fmt: OutputOption = Output.json,
     db: DbOption = None,
 ) -> None:
     """What was known about a fixing at a given time (bitemporal read)."""
     from pipeline.domain.serialise import iso, revision_record
-    from pipeline.methodology import CURRENT
 
-    when = parse_time(timestamp)
+    m = methodology(version)
+    known_index(index, m.version)
+    fixing_day, when = parse_day(day), parse_time(timestamp, "knowledge time")
     with open_warehouse(db) as w:
-        rows = w.fixings(parse_day(day), as_of=when, version=methodology or CURRENT, code=index)
+        rows = w.fixings(fixing_day, as_of=when, version=m.version, code=index)
     if rows.height == 0:
-        err.print(f"[yellow]nothing was known about {index} {day} at {timestamp}[/yellow]")
-        raise typer.Exit(1)
+        raise UserError(f"nothing was known about {index} {day} at {timestamp}", 1)
     record = {"index_code": index, "fixing_date": day, "as_of": iso(when), **revision_record(rows.row(0, named=True))}
-    sys.stdout.write(json.dumps(record) + "\n")
+    if fmt is Output.json:
+        sys.stdout.write(json.dumps(record) + "\n")
+    else:
+        console.print(
+            f"{index} {day} as known at {record['as_of']}: revision {record['revision']} {record['status']} "
+            f"{record['value'] or '-'} (recorded {record['recorded_at']}: {record['reason']})",
+            markup=False,
+        )
 
 
 @app.command()
 def revisions(
     index: Annotated[str, typer.Argument()],
     day: Annotated[str, typer.Argument(help="Fixing date YYYY-MM-DD.")],
-    fmt: Annotated[Format, typer.Option("--format")] = Format.table,
+    fmt: FormatOption = Format.table,
     db: DbOption = None,
 ) -> None:
     """Every revision of a fixing, with when and why it was recorded."""
     from pipeline.domain.serialise import revision_record
 
+    known_index(index)
+    fixing_day = parse_day(day)
     with open_warehouse(db) as w:
-        rows = w.revisions(index, parse_day(day))
+        rows = w.revisions(index, fixing_day)
     records = [revision_record(r) for r in rows.iter_rows(named=True)]
     if not records:
-        err.print(f"[yellow]no fixing for {index} {day}[/yellow]")
-        raise typer.Exit(1)
-    print_records(records, fmt if fmt is not Format.csv else Format.json, title=f"{index} {day}")
+        raise UserError(f"no fixing for {index} on {day}", 1)
+    print_records(records, fmt, title=f"{index} {day}")
 
 
 @app.command("verify-publication")
 def verify_publication(
-    folder: Annotated[Path, typer.Argument(exists=True, file_okay=False, help="publish/<date> folder.")],
-    public_key: Annotated[Path, typer.Option("--public-key", exists=True, dir_okay=False, help="Ed25519 PEM.")],
+    folder: Annotated[Path, typer.Argument(help="publish/<date> folder.")],
+    public_key: Annotated[Path, typer.Option("--public-key", help="The publisher's Ed25519 public key (PEM).")],
+    fmt: OutputOption = Output.table,
 ) -> None:
     """Check a publication folder: signature, every file's sha256, nothing missing or added."""
     from pipeline.publish import verify_publication as check
 
-    problems = check(folder, public_key.read_bytes())
-    for p in problems:
-        err.print(f"[red]FAIL[/red] {p}")
+    if not folder.is_dir():
+        raise UserError(f"publication folder {folder} " + ("is not a folder" if folder.exists() else "does not exist"))
+    key = read_file(public_key, "public key")
+    try:
+        if not isinstance(serialization.load_pem_public_key(key), Ed25519PublicKey):
+            raise ValueError("not Ed25519")
+    except (ValueError, TypeError, UnsupportedAlgorithm):
+        raise UserError(f"public key {public_key} is not an Ed25519 public key in PEM form") from None
+    try:
+        problems = check(folder, key)
+    except Exception as exc:  # a hostile folder is a failed verification, never a crash
+        problems = [f"cannot verify: {type(exc).__name__}: {' '.join(str(exc).split())}"]
+    if fmt is Output.json:
+        write_json({"folder": str(folder), "ok": not problems, "problems": problems})
+    else:
+        for p in problems:
+            err.print(f"FAIL {p}", markup=False, highlight=False)
+        if not problems:
+            files = json.loads((folder / "manifest.json").read_text())["files"]
+            console.print(f"{folder}: signature and {len(files)} files verified", markup=False)
     if problems:
         raise typer.Exit(1)
-    console.print(
-        f"{folder}: signature and {len(json.loads((folder / 'manifest.json').read_text())['files'])} files verified"
-    )
 
 
 @app.command()
 def report(
     out: Annotated[Path, typer.Option("--out", help="HTML file to write.")],
     index: Annotated[str | None, typer.Option(help="Index to chart (default: the longest published).")] = None,
-    day: Annotated[str | None, typer.Option("--date", help="Fixing day for the provider chart.")] = None,
+    day: Annotated[
+        str | None, typer.Option("--date", help="Fixing day for the constituents (default: latest).")
+    ] = None,
     db: DbOption = None,
 ) -> None:
-    """Write a self-contained HTML report (history with dispersion band, provider values, rejection reasons)."""
+    """Write a self-contained HTML report: every index, then one in detail (history, constituents, flags)."""
     from pipeline.face.report import write_report
 
+    if index is not None:
+        known_index(index)
+    fixing_day = parse_day(day, "--date") if day else None
+    if out.exists() and out.is_dir():
+        raise UserError(f"--out {out} is a folder; give a file name, e.g. {out / 'report.html'}")
     with open_warehouse(db) as w:
-        path = write_report(w, out, index, parse_day(day) if day else None)
-    console.print(f"wrote {path}")
+        try:
+            path = write_report(w, out, index, fixing_day)
+        except (KeyError, ValueError) as exc:
+            raise UserError(str(exc.args[0]) if exc.args else str(exc), 1) from None
+        except OSError as exc:
+            raise UserError(f"cannot write {out}: {exc.strerror or exc}") from None
+    console.print(f"wrote {path}", markup=False)

@@ -1,0 +1,141 @@
+"""The API's read path: one shared read-only connection (a cursor per request), and every answer cached under
+the warehouse version it came from.
+
+Per request the cost is a `stat` of the database files. Only when they changed is the database asked for its
+`data_version()`; an answer already built for that version is served from memory (and a client holding its
+ETag gets a 304) without touching the database. DuckDB lets one process write a file while no other has it
+open, so the shared connection is closed once idle, and while a writer holds the file each answer is served as
+last built (its ETag names the version it came from); only an answer never built waits for the writer (503).
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from pathlib import Path
+from typing import Any, TypeVar
+
+from pipeline.face.web.conditional import Answer
+from pipeline.face.web.problems import Unavailable
+from pipeline.store import Warehouse, WarehouseBusy, change_stamp
+
+Build = Callable[[Warehouse, str], Answer]
+T = TypeVar("T")
+BUSY = "the warehouse is being written by a run or backfill; retry in a few seconds"
+
+
+class ReadPath:
+    def __init__(self, db: Path, *, idle_seconds: float = 0.5, cache_size: int = 4096) -> None:
+        self.db = db
+        self.idle_seconds = idle_seconds
+        self.cache_size = cache_size
+        self._lock = threading.Lock()
+        self._base: Warehouse | None = None
+        self._users = 0
+        self._last_used = 0.0
+        self._stamp: tuple[int, ...] | None = None
+        self._version: str | None = None
+        self._busy_until = 0.0
+        self._cache: OrderedDict[str, tuple[str, Any]] = OrderedDict()
+        self._stop = threading.Event()
+        self._reaper: threading.Thread | None = None
+        self.opened = 0  # connections opened so far (tests check reuse)
+
+    # -- the shared connection -------------------------------------------------------------------------
+    @contextmanager
+    def lease(self) -> Iterator[Warehouse]:
+        """A cursor on the shared read-only connection, opened if needed (never waits for a writer's lock)."""
+        with self._lock:
+            if self._base is None:
+                if time.monotonic() < self._busy_until:
+                    raise WarehouseBusy("a writer holds the warehouse")
+                try:
+                    self._base = Warehouse(self.db, read_only=True, lock_timeout=0)
+                except WarehouseBusy:
+                    self._busy_until = time.monotonic() + 0.1
+                    raise
+                self.opened += 1
+                self._start_reaper()
+            self._users += 1
+            cursor = self._base.cursor()
+        try:
+            yield cursor
+        finally:
+            cursor.close()
+            with self._lock:
+                self._users -= 1
+                self._last_used = time.monotonic()
+
+    def _start_reaper(self) -> None:
+        if self._reaper is None or not self._reaper.is_alive():
+            self._reaper = threading.Thread(target=self._reap, name="cix-read-reaper", daemon=True)
+            self._reaper.start()
+
+    def _reap(self) -> None:
+        """Close the shared connection once idle, so a writer in another process can take the file."""
+        while not self._stop.wait(self.idle_seconds / 2):
+            with self._lock:
+                idle = time.monotonic() - self._last_used >= self.idle_seconds
+                if self._base is not None and self._users == 0 and idle:
+                    self._base.close()
+                    self._base = None
+                    return
+
+    def close(self) -> None:
+        self._stop.set()
+        with self._lock:
+            if self._base is not None and self._users == 0:
+                self._base.close()
+                self._base = None
+
+    # -- versions and answers --------------------------------------------------------------------------
+    def version(self) -> str | None:
+        """The warehouse's data version now; None when there is no warehouse. Raises WarehouseBusy when the
+        files changed and a writer holds them (the new version cannot be read yet)."""
+        stamp = change_stamp(self.db)
+        if stamp is None:
+            return None
+        if stamp == self._stamp and self._version is not None:
+            return self._version
+        with self.lease() as w:
+            version = w.data_version()
+        with self._lock:
+            self._stamp, self._version = stamp, version
+        return version
+
+    def answer(self, key: str, build: Build) -> Answer:
+        """The answer for `key` at the current version: from the cache, or built once and kept."""
+        return self.cached(key, build)[0]
+
+    def cached(self, key: str, build: Callable[[Warehouse, str], T]) -> tuple[T, str]:
+        """Whatever `build` makes from the warehouse, kept under the data version it was built at (returned with
+        it). While a writer holds the warehouse, the last value built is returned with its own version."""
+        hit = self._cache.get(key)
+        try:
+            version = self.version()
+        except WarehouseBusy:
+            if hit is not None:
+                return hit[1], hit[0]
+            raise Unavailable(BUSY) from None
+        if version is None:
+            raise Unavailable("the warehouse has not been created yet: run `cix run` first", retry_after=60)
+        if hit is not None and hit[0] == version:
+            with self._lock:
+                self._cache.move_to_end(key)
+            return hit[1], version
+        try:
+            with self.lease() as w:
+                built = build(w, version)
+        except WarehouseBusy:
+            if hit is not None:
+                return hit[1], hit[0]
+            raise Unavailable(BUSY) from None
+        with self._lock:
+            self._cache[key] = (version, built)
+            self._cache.move_to_end(key)
+            while len(self._cache) > self.cache_size:
+                self._cache.popitem(last=False)
+        return built, version

@@ -1,0 +1,93 @@
+"""What statuses, flags, gates and units mean, in words, for people: one table each, shared by the web pages,
+the report and the CLI.
+
+A value missing from a table still shows: its name becomes the words ("screen_overload" -> "screen overload")
+and an unknown status gets the neutral colour. A new methodology's flag therefore needs one line here to be
+explained, and nothing else to be displayed.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Status:
+    colour: str  # for charts and badges; readable on white
+    words: str
+
+
+NEUTRAL = "#6b7280"
+STATUSES: dict[str, Status] = {
+    "published": Status("#15803d", "a fixing that contracts settle on"),
+    "indicative": Status("#b45309", "a value from too few providers to settle on; shown for information only"),
+    "withheld": Status("#b91c1c", "no value: the market could not support one on this day"),
+}
+
+FLAGS: dict[str, str] = {
+    "low_contribution": "fewer than 5 providers contributed a value",
+    "no_executable_input": "every input is a list price or rate card; none is an executable offer",
+    "venue_concentration": "one feed supplies more than half of the providers",
+    "screen_overload": "the outlier screen would have excluded more than a quarter of providers, so it excluded none",
+    "outside_window_input": "a provider had nothing in the fixing window; "
+    "its latest quote from the previous 24 hours was used",
+    "carried_forward_input": "an archived price list still in force was carried forward",
+    "rate_card_basket": "a basket of first-party rate cards, not a competitive market",
+    "referred": "referred to the administrator for review",
+    "multimodal": "provider values form separate clusters; the average may sit between them",
+}
+
+GATES: dict[str, str] = {
+    "min_providers": "too few providers after the outlier screen",
+    "dispersion": "provider values too far apart (robust CV above the limit)",
+    "weight_cap_infeasible": "the weight cap cannot be met with this few providers",
+}
+
+VERDICTS: dict[str, str] = {
+    "counted": "counted in the fixing",
+    "mad_screen": "excluded by the outlier screen",
+    "stale": "excluded: latest quote too old",
+}
+
+UNITS: dict[str, str] = {
+    "gpu_hour": "GPU-hour",
+    "mtok_input": "million input tokens",
+    "mtok_output": "million output tokens",
+    "mtok_cached_input": "million cached input tokens",
+    "mtok_blend": "million tokens (3:1 input:output)",
+}
+
+
+def _humane(name: str) -> str:
+    return name.replace("_", " ")
+
+
+def status(name: str | None) -> Status:
+    return STATUSES.get(name or "", Status(NEUTRAL, _humane(name or "unknown")))
+
+
+def flag(name: str) -> str:
+    return FLAGS.get(name, _humane(name))
+
+
+def gate(name: str) -> str:
+    return GATES.get(name, _humane(name))
+
+
+def verdict(name: str | None) -> str:
+    return VERDICTS.get(name or "counted", _humane(name or "counted"))
+
+
+def unit(name: str) -> str:
+    return UNITS.get(name, _humane(name))
+
+
+def per_unit(currency: str, unit_name: str) -> str:
+    """An axis title or value suffix: "USD per GPU-hour"."""
+    return f"{currency} per {unit(unit_name)}"
+
+
+def status_domain(seen: list[str]) -> tuple[list[str], list[str]]:
+    """Legend order (the known statuses first, then any others seen) and their colours."""
+    names = [*STATUSES, *sorted(set(seen) - set(STATUSES))]
+    return names, [status(n).colour for n in names]

@@ -1,0 +1,174 @@
+"""The API's read path: answers cached under the warehouse's data version (which begins their ETag), one
+shared read-only connection, released when idle so a writer can take the file, and answers still served while
+a writer holds it. Each test works on its own copy of the fixture's warehouse."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import subprocess
+import sys
+import threading
+import time
+from collections.abc import Callable, Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from pipeline.face.web.conditional import Answer, entity_tag
+from pipeline.face.web.problems import Unavailable
+from pipeline.face.web.readpath import ReadPath
+from pipeline.store import Warehouse
+from tests.face.conftest import DAY, Site, start_server, stop_server
+
+# A writer in another process (as `cix run` would be): it opens the warehouse for writing, commits a row,
+# says so, and holds the file until it reads a line.
+WRITER = """
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from pipeline.store import Warehouse
+w = Warehouse(Path(sys.argv[1]))
+w.record_source_run("faces-readpath-test", datetime.now(UTC), "ok", None, None, 0)
+print("holding", flush=True)
+sys.stdin.readline()
+w.close()
+"""
+
+
+@pytest.fixture
+def db(site: Site, tmp_path: Path) -> Path:
+    copy = tmp_path / "cix.duckdb"
+    shutil.copy(site.db, copy)
+    return copy
+
+
+@pytest.fixture
+def writer(db: Path) -> Iterator[Callable[[], subprocess.Popen[str]]]:
+    """Starts the writer on the copy when called, and waits until it has committed and holds the file (it can
+    open the file only once no reader has it open); the fixture releases it at the end."""
+    started: list[subprocess.Popen[str]] = []
+
+    def start() -> subprocess.Popen[str]:
+        process = subprocess.Popen(
+            [sys.executable, "-c", WRITER, str(db)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
+        )
+        started.append(process)
+        assert process.stdout is not None
+        assert process.stdout.readline().strip() == "holding"
+        return process
+
+    yield start
+    for process in started:
+        release(process)
+
+
+def release(process: subprocess.Popen[str]) -> None:
+    if process.poll() is None:
+        assert process.stdin is not None
+        process.stdin.write("\n")
+        process.stdin.flush()
+        process.wait(timeout=60)
+
+
+def counting(calls: list[str]) -> object:
+    def build(w: Warehouse, version: str) -> Answer:
+        calls.append(version)
+        body = str(w.latest_fixing_date()).encode()
+        return Answer(body, "text/plain", entity_tag(version, body), "no-cache")
+
+    return build
+
+
+def test_answers_are_built_once_per_version_on_one_shared_connection(db: Path) -> None:
+    reads = ReadPath(db, idle_seconds=30)
+    calls: list[str] = []
+    build = counting(calls)
+    answers = []
+
+    def ask() -> None:
+        for _ in range(20):
+            answers.append(reads.answer("latest", build))  # type: ignore[arg-type]
+
+    threads = [threading.Thread(target=ask) for _ in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for key in ("a", "b", "c"):
+        reads.answer(key, build)  # type: ignore[arg-type]
+    assert len(answers) == 80 and len({a.etag for a in answers}) == 1
+    assert 1 <= calls.count(calls[0]) <= 4 + 3  # concurrent first askers may each build; then the cache answers
+    assert reads.opened == 1  # one connection served every request
+    assert answers[0].etag.startswith(f'"{reads.version()}-')
+    reads.close()
+
+
+def test_a_writer_gets_the_file_and_its_commit_is_a_new_version(
+    db: Path, writer: Callable[[], subprocess.Popen[str]]
+) -> None:
+    reads = ReadPath(db, idle_seconds=0.3)
+    calls: list[str] = []
+    build = counting(calls)
+    before = reads.answer("latest", build)  # type: ignore[arg-type]
+    release(writer())  # it could open the file only once the idle reader let go
+    after = reads.answer("latest", build)  # type: ignore[arg-type]
+    assert len(calls) == 2 and calls[0] != calls[1]
+    assert before.body == after.body and before.etag != after.etag  # same bytes, but another data version
+    reads.close()
+
+
+def test_while_a_writer_holds_the_file_answers_come_from_the_cache(
+    db: Path, writer: Callable[[], subprocess.Popen[str]]
+) -> None:
+    env = {**os.environ, "CIX_HOME": str(db.parent), "CIX_PUBLISH_DIR": str(db.parent / "publish")}
+    process, base = start_server(env, "--db", str(db))
+    try:
+        with httpx.Client(base_url=base, timeout=10) as client:
+            cached = client.get(f"/fixings/{DAY}")
+            assert cached.status_code == 200
+            page = client.get("/")
+            assert page.status_code == 200
+            holding = writer()  # the server's idle connection was released; the writer has committed
+            for _ in range(5):  # answered at once from the cache, not after the writer (it never lets go here)
+                again = client.get(f"/fixings/{DAY}")
+                assert again.status_code == 200 and again.headers["etag"] == cached.headers["etag"]
+                assert (
+                    client.get(f"/fixings/{DAY}", headers={"If-None-Match": cached.headers["etag"]}).status_code == 304
+                )
+            assert client.get("/").status_code == 200
+            busy = client.get("/fixings/2026-08-06")  # never built: it must wait for the writer
+            assert busy.status_code == 503 and busy.headers["retry-after"]
+            assert busy.headers["content-type"] == "application/problem+json"
+            assert "being written" in busy.json()["detail"]
+            assert client.get("/health").json()["status"] == "busy"
+            release(holding)
+            deadline = time.monotonic() + 5  # the writer's commit is served within moments of its end
+            while (fresh := client.get(f"/fixings/{DAY}")).headers["etag"] == cached.headers["etag"]:
+                assert time.monotonic() < deadline, "the new data version was never served"
+                time.sleep(0.05)
+            assert fresh.status_code == 200
+            assert fresh.content == cached.content
+            assert client.get("/fixings/2026-08-06").status_code == 200
+    finally:
+        stop_server(process)
+
+
+def test_without_a_warehouse_every_data_answer_is_503_problem(tmp_path: Path) -> None:
+    reads = ReadPath(tmp_path / "missing.duckdb")
+    with pytest.raises(Unavailable) as raised:
+        reads.answer("x", counting([]))  # type: ignore[arg-type]
+    assert raised.value.status_code == 503 and raised.value.headers == {"Retry-After": "60"}
+    process, base = start_server(
+        {**os.environ, "CIX_HOME": str(tmp_path), "CIX_PUBLISH_DIR": str(tmp_path / "publish")}
+    )
+    try:
+        with httpx.Client(base_url=base) as client:
+            assert client.get("/health").json()["status"] == "no_warehouse"
+            for url in (f"/fixings/{DAY}", "/", "/index/CIX-H100-OD-HYP"):
+                answer = client.get(url)
+                assert answer.status_code == 503 and answer.headers["content-type"] == "application/problem+json"
+                assert "cix run" in answer.json()["detail"]
+    finally:
+        stop_server(process)
