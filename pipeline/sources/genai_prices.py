@@ -177,11 +177,16 @@ def in_force(entries: list[Entry], at: datetime, capture: RawCapture, what: str)
 
 
 def _ends(entries: list[Entry], chosen: int, at: datetime, capture: RawCapture) -> datetime | None:
-    """When the chosen entry stops: the first later start date still to come, capped by the snapshot's own end."""
+    """When an archived snapshot's chosen entry stops: its end, or sooner the first later start date inside it.
+
+    Only narrows a snapshot's own end (a price superseded before the next snapshot is not carried past
+    its successor's start); a live capture's quotes are fresh quotes and are never extended by it."""
+    end = capture.in_force_until
+    if end is None:
+        return None
     starts = [_start(c, capture, "constraint") for c, _ in entries[chosen + 1 :] if c is not None]
     upcoming = [datetime.combine(s, time(), tzinfo=UTC) for s in starts if s is not None and s > at.date()]
-    candidates = [t for t in (min(upcoming, default=None), capture.in_force_until) if t is not None]
-    return min(candidates, default=None)
+    return min([end, *upcoming])
 
 
 def _figure(key: str, value: Any) -> tuple[str | None, str | None]:
@@ -243,7 +248,7 @@ def _model_rows(
                     "unit": UNITS.get(key),
                     "price_per": "kcount" if key == "requests_kcount" else "mtok",
                     "price_native": price,
-                    "reject_reason": problem or window or caveat,
+                    "reject_reason": window or problem or caveat,
                     "in_force_until": ends,
                     "attributes": json.dumps(
                         {"feed_provider": feed_provider["id"], "field": key, "entry": number, "constraint": constraint}
