@@ -42,6 +42,7 @@ MODULES: tuple[str, ...] = (
     "openrouter",
     "litellm",
     "llm_prices",
+    "genai_prices",
     # reference FX rates (not prices: loaded into fx_rate)
     "reference.ecb_fx",
 )
