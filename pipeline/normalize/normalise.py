@@ -1,9 +1,16 @@
-"""Parsed rows -> quotes (USD per unit, canonical identity) | rejections, vectorised in polars."""
+"""Parsed rows -> quotes (USD per unit, canonical identity) | rejections, vectorised in polars.
+
+Arithmetic, FX and checks are polars expressions over the whole batch; identity rules (regexes) run
+in Python once per distinct label and are cached for the process, compiled once.
+"""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from decimal import Decimal
+from functools import cache, lru_cache
 
 import polars as pl
 
@@ -15,21 +22,39 @@ from pipeline.normalize.segments import SEGMENT_RULES, STANDARD
 MILLION = 1_000_000
 
 
-def _match(rules: tuple[Rule, ...], key: pl.Expr) -> tuple[pl.Expr, pl.Expr, pl.Expr]:
-    """(good, nominal memory, identity rejection reason) for the first matching rule."""
-    good: pl.Expr = pl.lit(None, dtype=pl.String)
-    memory: pl.Expr = pl.lit(None, dtype=pl.Float64)
-    reason: pl.Expr = pl.lit(None, dtype=pl.String)
-    for rule in reversed(rules):  # build inside-out so the first rule wins
-        cond = pl.lit(True)
-        for pattern in rule.all_of:
-            cond = cond & key.str.contains(pattern)
-        for pattern in rule.none_of:
-            cond = cond & ~key.str.contains(pattern)
-        good = pl.when(cond).then(pl.lit(rule.good, dtype=pl.String)).otherwise(good)
-        memory = pl.when(cond).then(pl.lit(rule.memory_gb, dtype=pl.Float64)).otherwise(memory)
-        reason = pl.when(cond).then(pl.lit(rule.reason, dtype=pl.String)).otherwise(reason)
-    return good, memory, reason
+@dataclass(frozen=True)
+class _Compiled:
+    all_of: tuple[re.Pattern[str], ...]
+    none_of: tuple[re.Pattern[str], ...]
+    rule: Rule
+
+
+@cache
+def _compiled(product: str) -> tuple[_Compiled, ...]:
+    """The rules for a product, compiled once per process (GPU rules for GPU-hours, token rules otherwise)."""
+    rules = GPU_RULES if product == "gpu_hour" else TOKEN_RULES
+    return tuple(
+        _Compiled(tuple(re.compile(p) for p in r.all_of), tuple(re.compile(p) for p in r.none_of), r) for r in rules
+    )
+
+
+_VARIANT = re.compile(TOKEN_VARIANT_PATTERN)
+
+
+@lru_cache(maxsize=1 << 16)
+def identity_of(product: str | None, key: str | None) -> tuple[str | None, float | None, str | None, str | None]:
+    """(good, nominal memory, identity rejection reason, token variant) of one identity key: the first rule
+    whose every `all_of` pattern is found and no `none_of` pattern is. Cached: a label is judged once."""
+    if key is None:
+        return None, None, None, None
+    gpu = product == "gpu_hour"
+    variant = None
+    if not gpu:
+        variant = "+".join(dict.fromkeys(_VARIANT.findall(key))) or None
+    for c in _compiled("gpu_hour" if gpu else "tokens"):
+        if all(p.search(key) for p in c.all_of) and not any(p.search(key) for p in c.none_of):
+            return c.rule.good, (c.rule.memory_gb if gpu else None), c.rule.reason, variant
+    return None, None, None, variant
 
 
 def _gpu_key() -> pl.Expr:
@@ -39,28 +64,18 @@ def _gpu_key() -> pl.Expr:
 
 
 def identities(parsed: pl.DataFrame) -> pl.DataFrame:
-    """Canonical identity per distinct (product, key): rules run once per label, not once per row."""
+    """Canonical identity per distinct (product, key): the rules run once per label, not once per row."""
     is_gpu = pl.col("product") == "gpu_hour"
     keys = parsed.select(
         "product",
         pl.when(is_gpu).then(_gpu_key()).otherwise(pl.col("sku").str.to_lowercase()).alias("_identity_key"),
-    ).unique()
-    gpu_good, gpu_memory, gpu_reason = _match(GPU_RULES, pl.col("_identity_key"))
-    token_good, _, token_reason = _match(TOKEN_RULES, pl.col("_identity_key"))
+    ).unique(maintain_order=True)
+    found = [identity_of(p, k) for p, k in keys.iter_rows()]
     return keys.with_columns(
-        pl.when(is_gpu).then(gpu_good).otherwise(token_good).alias("good"),
-        pl.when(is_gpu).then(gpu_memory).otherwise(None).alias("_nominal_gb"),
-        pl.when(is_gpu).then(gpu_reason).otherwise(token_reason).alias("_identity_reason"),
-        pl.when(is_gpu)
-        .then(pl.lit(None, dtype=pl.String))
-        .otherwise(
-            pl.col("_identity_key")
-            .str.extract_all(TOKEN_VARIANT_PATTERN)
-            .list.unique(maintain_order=True)
-            .list.join("+")
-            .replace("", None)
-        )
-        .alias("variant"),
+        pl.Series("good", [f[0] for f in found], dtype=pl.String),
+        pl.Series("_nominal_gb", [f[1] for f in found], dtype=pl.Float64),
+        pl.Series("_identity_reason", [f[2] for f in found], dtype=pl.String),
+        pl.Series("variant", [f[3] for f in found], dtype=pl.String),
     )
 
 
