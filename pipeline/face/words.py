@@ -20,7 +20,7 @@ class Status:
 NEUTRAL = "#6b7280"
 STATUSES: dict[str, Status] = {
     "published": Status("#15803d", "a fixing that contracts settle on"),
-    "indicative": Status("#b45309", "a value from too few providers to settle on; shown for information only"),
+    "indicative": Status("#b45309", "a value shown for information only: a settlement gate did not hold"),
     "withheld": Status("#b91c1c", "no value: the market could not support one on this day"),
 }
 
@@ -28,7 +28,8 @@ FLAGS: dict[str, str] = {
     "low_contribution": "fewer than 5 providers contributed a value",
     "no_executable_input": "every input is a list price or rate card; none is an executable offer",
     "venue_concentration": "one feed supplies more than half of the providers",
-    "screen_overload": "the outlier screen would have excluded more than a quarter of providers, so it excluded none",
+    "screen_overload": "the outlier screen judged more than a quarter of providers out of line "
+    "(methodology v1 then excluded none; v3 withholds)",
     "outside_window_input": "a provider had nothing in the fixing window; "
     "its latest quote from the previous 24 hours was used",
     "carried_forward_input": "an archived price list still in force was carried forward",
@@ -41,6 +42,14 @@ GATES: dict[str, str] = {
     "min_providers": "too few providers after the outlier screen",
     "dispersion": "provider values too far apart (robust CV above the limit)",
     "weight_cap_infeasible": "the weight cap cannot be met with this few providers",
+    "screen_overload": "the outlier screen judged more than a quarter of providers out of line: not one market",
+    "settlement_min_providers": "fewer than 5 independent providers: too few to settle on",
+    "multimodal": "provider values form separate clusters: the average would sit between them",
+    "influence": "a single provider could move the value by more than 2 %",
+    "rate_card_basket": "a basket of list prices of different goods: never a settlement value",
+    "basket_incomplete": "a member of the basket had no price",
+    "leg_withheld": "a leg of this blend was withheld",
+    "leg_indicative": "a leg of this blend is only indicative",
 }
 
 VERDICTS: dict[str, str] = {
@@ -71,7 +80,10 @@ def flag(name: str) -> str:
 
 
 def gate(name: str) -> str:
-    return GATES.get(name, _humane(name))
+    """A gate's words; a blend's `leg_withheld:CODE` names its leg."""
+    kind, _, leg = name.partition(":")
+    words = GATES.get(kind, _humane(kind))
+    return f"{words} ({leg})" if leg else words
 
 
 def verdict(name: str | None) -> str:

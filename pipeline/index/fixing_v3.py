@@ -11,7 +11,7 @@ from typing import Any
 import polars as pl
 
 from pipeline.domain.fixing import Estimate, Fixing
-from pipeline.index import central_band, eligibility
+from pipeline.index import basket, central_band, eligibility
 from pipeline.index.fixing import build_fixing, fixing_time, inputs_digest, provider_values
 from pipeline.methodology import IndexDefinition, Methodology, load_register
 from pipeline.methodology.params import CentralBandParams
@@ -40,7 +40,10 @@ def _single(quotes: pl.DataFrame, definition: IndexDefinition, at: datetime, m: 
     register = load_register(m.register_version or "1")
     inputs, exclusions, stale = eligibility.select(quotes, definition, at, m, register)
     values, keys = provider_values(inputs, definition, by="firm", tier_order=TIER_ORDER)
-    est = central_band.estimate(values, _params(m))
+    if definition.basket:
+        est = basket.estimate(values, len(definition.goods), _params(m))
+    else:
+        est = central_band.estimate(values, _params(m))
     flags: list[str] = []
     if inputs.height and not inputs.filter(~pl.col("registered")).is_empty():
         flags.append("unregistered_provider")

@@ -8,8 +8,6 @@ appended as new revisions only when they differ). Reads are the named queries of
 from __future__ import annotations
 
 import json
-import os
-import time
 from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
@@ -22,6 +20,7 @@ import duckdb
 import polars as pl
 
 from pipeline.domain.records import QUOTE_SCHEMA, REJECTION_SCHEMA, RawCapture
+from pipeline.store.connection import connect
 from pipeline.store.queries import Queries
 
 TABLES = frozenset(
@@ -49,22 +48,6 @@ def sql_text(name: str) -> str:
     return resources.files("pipeline.store").joinpath("sql", name).read_text()
 
 
-class WarehouseBusy(duckdb.IOException):
-    """Another process holds the database's write lock (a run or backfill is writing); readers may retry."""
-
-
-def change_stamp(path: Path) -> tuple[int, ...] | None:
-    """A cheap stat of the database files (no connection, no lock): it changes whenever they are written, so a
-    reader only asks `data_version()` again after it moved. None when there is no warehouse yet."""
-    try:
-        main = path.stat()
-    except FileNotFoundError:
-        return None
-    wal = path.with_name(path.name + ".wal")
-    extra = wal.stat() if wal.exists() else None
-    return (main.st_ino, main.st_mtime_ns, main.st_size, *((extra.st_mtime_ns, extra.st_size) if extra else ()))
-
-
 class Warehouse(Queries):
     def __init__(self, path: Path, read_only: bool = False, lock_timeout: float | None = None) -> None:
         """`lock_timeout`: seconds to wait for another process's write lock (default CIX_DB_LOCK_TIMEOUT, 120);
@@ -72,7 +55,7 @@ class Warehouse(Queries):
         self.path = path
         if not read_only:
             path.parent.mkdir(parents=True, exist_ok=True)
-        self.con = _connect(path, read_only, lock_timeout)
+        self.con = connect(path, read_only, lock_timeout)
         self.con.execute("SET TimeZone = 'UTC'")
         if not read_only:
             self.con.execute(sql_text("schema.sql"))
@@ -284,21 +267,3 @@ def _exact(value: Any, places: int = 18) -> str | None:
     if value is None:
         return None
     return format(Decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN), "f")
-
-
-def _connect(path: Path, read_only: bool, lock_timeout: float | None = None) -> duckdb.DuckDBPyConnection:
-    """DuckDB allows one writing process: another process (a parallel Airflow task) waits for the file lock,
-    up to CIX_DB_LOCK_TIMEOUT seconds (default 120), instead of failing at once."""
-    timeout = float(os.environ.get("CIX_DB_LOCK_TIMEOUT", "120")) if lock_timeout is None else lock_timeout
-    deadline = time.monotonic() + timeout
-    wait = 0.05
-    while True:
-        try:
-            return duckdb.connect(str(path), read_only=read_only)
-        except duckdb.IOException as exc:
-            if "lock" not in str(exc).lower():
-                raise
-            if time.monotonic() + wait > deadline:
-                raise WarehouseBusy(f"{path} is locked by another process that is writing it") from exc
-            time.sleep(wait)
-            wait = min(wait * 2, 2.0)

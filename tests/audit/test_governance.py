@@ -69,9 +69,9 @@ def test_a_restatement_needs_a_second_identity_and_records_both(ran: Path) -> No
 
 def test_a_proposal_for_an_unknown_index_or_without_identity_is_refused(ran: Path) -> None:
     out = cix("restate", "CIX-NOPE", "2026-08-03", "--reason", "x", "--by", "alice")
-    assert out.returncode == 1 and "CIX-NOPE" in out.stderr
+    assert out.returncode == 2 and "CIX-NOPE" in out.stderr  # 2: a usage error (tests/face/test_cli_errors.py)
     out = cix("restate", "CIX-H100-OD", "2026-08-03", "--reason", "x", "--by", " ")
-    assert out.returncode == 1 and "identity" in out.stderr
+    assert out.returncode == 2 and "identity" in out.stderr
 
 
 def test_verify_tells_a_code_change_from_tampering(ran: Path) -> None:

@@ -65,6 +65,9 @@ class Fixing(Strict):
     p75: str | None = Field(description="75th percentile of provider values")
     flags: list[str] = Field(description="Conditions worth knowing about; see the index pages for their meaning")
     failed_gates: list[str] = Field(description="Why a fixing was withheld (empty when published)")
+    indicative_gates: list[str] = Field(
+        description="Why a fixing is published as indicative, not for settlement (methodology v3; empty otherwise)"
+    )
     methodology_version: str
     inputs_digest: str | None
 
