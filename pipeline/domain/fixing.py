@@ -47,6 +47,30 @@ class Constituent:
     trim_weight: Decimal | None  # share of this provider's weight inside the central band
     last_observed_at: datetime | None = None
 
+    @classmethod
+    def of(
+        cls,
+        v: ProviderValue,
+        weight_raw: Decimal | None,
+        weight_capped: Decimal | None,
+        trim_weight: Decimal | None,
+        screen_reason: str | None = None,
+    ) -> Constituent:
+        """A provider's vote with the estimator's verdict on it (screened out when there is a reason)."""
+        return cls(
+            provider=v.provider,
+            value=v.value,
+            tier=v.tier,
+            sources=v.sources,
+            n_quotes=v.n_quotes,
+            screened_out=screen_reason is not None,
+            screen_reason=screen_reason,
+            weight_raw=weight_raw,
+            weight_capped=weight_capped,
+            trim_weight=trim_weight,
+            last_observed_at=v.last_observed_at,
+        )
+
 
 @dataclass(frozen=True)
 class Estimate:

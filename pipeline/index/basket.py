@@ -41,22 +41,8 @@ def estimate(values: list[ProviderValue], members: int, p: CentralBandParams) ->
         flags = ["carried_forward_input"] if any(v.carried for v in ordered) else []
         if any(not v.in_window for v in ordered):
             flags.append("outside_window_input")
-        constituents = tuple(
-            Constituent(
-                provider=v.provider,
-                value=v.value,
-                tier=v.tier,
-                sources=v.sources,
-                n_quotes=v.n_quotes,
-                screened_out=False,
-                screen_reason=None,
-                weight_raw=weight,
-                weight_capped=weight,
-                trim_weight=weight if not withheld else None,
-                last_observed_at=v.last_observed_at,
-            )
-            for v in ordered
-        )
+        kept = None if withheld else weight
+        constituents = tuple(Constituent.of(v, weight, weight, trim_weight=kept) for v in ordered)
         prices = [v.value for v in ordered]
         return Estimate(
             status="withheld" if withheld else "indicative",

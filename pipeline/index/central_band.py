@@ -25,7 +25,7 @@ from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 from typing import Any
 
 from pipeline.domain.fixing import Constituent, Estimate, ProviderValue
-from pipeline.index.estimator import cap_weights, median, percentile, robust_cv, trimmed_mean
+from pipeline.index.estimator import cap_weights, feed_counts, input_flags, median, percentile, robust_cv, trimmed_mean
 from pipeline.index.influence import influence
 from pipeline.methodology.params import CentralBandParams
 
@@ -147,18 +147,12 @@ def _estimate(values: list[ProviderValue], p: CentralBandParams) -> Estimate:
     flags = _flags(values, kept, excluded, p)
     total_raw = sum((p.tier_weights[v.tier] for v in kept), Decimal(0))
     constituents = tuple(
-        Constituent(
-            provider=v.provider,
-            value=v.value,
-            tier=v.tier,
-            sources=v.sources,
-            n_quotes=v.n_quotes,
-            screened_out=v.provider in excluded,
-            screen_reason=excluded.get(v.provider),
+        Constituent.of(
+            v,
             weight_raw=(p.tier_weights[v.tier] / total_raw) if v.provider not in excluded and total_raw else None,
             weight_capped=weights.get(v.provider),
             trim_weight=inside.get(v.provider),
-            last_observed_at=v.last_observed_at,
+            screen_reason=excluded.get(v.provider),
         )
         for v in values
     )
@@ -179,32 +173,13 @@ def _estimate(values: list[ProviderValue], p: CentralBandParams) -> Estimate:
 def _flags(
     values: list[ProviderValue], kept: list[ProviderValue], excluded: dict[str, str], p: CentralBandParams
 ) -> list[str]:
-    flags: list[str] = []
-    if Decimal(len(excluded)) > p.max_screened_share * len(values) and values:
-        flags.append("screen_overload")
-    if any(not v.in_window for v in kept):
-        flags.append("outside_window_input")
-    if any(v.carried for v in kept):
-        flags.append("carried_forward_input")
-    if kept and not any(v.tier == "executable" for v in kept):
-        flags.append("no_executable_input")
-    if 0 < len(kept) < p.settlement_min_providers:
-        flags.append("low_contribution")
-    feeds: dict[str, int] = {}
-    for v in kept:
-        for s in set(v.sources):
-            feeds[s] = feeds.get(s, 0) + 1
-    if kept and max(feeds.values(), default=0) > p.venue_concentration_share * len(kept):
-        flags.append("venue_concentration")
-    return flags
+    overload = ["screen_overload"] if values and Decimal(len(excluded)) > p.max_screened_share * len(values) else []
+    return [*overload, *input_flags(kept, p.settlement_min_providers, p.venue_concentration_share)]
 
 
 def venue_concentration(kept: list[ProviderValue]) -> dict[str, Any] | None:
     """The feed that supplies the largest share of the voting firms, and that share."""
-    feeds: dict[str, int] = {}
-    for v in kept:
-        for s in set(v.sources):
-            feeds[s] = feeds.get(s, 0) + 1
+    feeds = feed_counts(kept)
     if not feeds:
         return None
     feed = min(feeds, key=lambda s: (-feeds[s], s))

@@ -126,21 +126,10 @@ def _estimate(values: list[ProviderValue], p: EstimatorParams) -> Estimate:
     excluded, overloaded = screen_or_overload(values, p)
     kept = [v for v in values if v.provider not in excluded]
     gates["min_providers"]["after_screen"] = len(kept)
-    flags: list[str] = ["screen_overload"] if overloaded else []
-    if any(not v.in_window for v in kept):
-        flags.append("outside_window_input")
-    if any(v.carried for v in kept):
-        flags.append("carried_forward_input")
-    if kept and not any(v.tier == "executable" for v in kept):
-        flags.append("no_executable_input")
-    if 0 < len(kept) < p.low_contribution_below:
-        flags.append("low_contribution")
-    source_counts: dict[str, int] = {}
-    for v in kept:
-        for s in set(v.sources):
-            source_counts[s] = source_counts.get(s, 0) + 1
-    if kept and max(source_counts.values(), default=0) > p.venue_concentration_share * len(kept):
-        flags.append("venue_concentration")
+    flags = [
+        *(["screen_overload"] if overloaded else []),
+        *input_flags(kept, p.low_contribution_below, p.venue_concentration_share),
+    ]
 
     cv = robust_cv([v.value for v in kept], p.mad_scale) if kept else None
     p25 = percentile([v.value for v in kept], Decimal("0.25")) if kept else None
@@ -167,18 +156,12 @@ def _estimate(values: list[ProviderValue], p: EstimatorParams) -> Estimate:
         value = unrounded.quantize(Decimal(1).scaleb(-p.decimals), rounding=ROUND_HALF_EVEN)
 
     constituents = tuple(
-        Constituent(
-            provider=v.provider,
-            value=v.value,
-            tier=v.tier,
-            sources=v.sources,
-            n_quotes=v.n_quotes,
-            screened_out=v.provider in excluded,
-            screen_reason=excluded.get(v.provider),
+        Constituent.of(
+            v,
             weight_raw=(raw[v.provider] / sum(raw.values())) if v.provider in raw else None,
             weight_capped=weights.get(v.provider) if weights else None,
             trim_weight=inside.get(v.provider),
-            last_observed_at=v.last_observed_at,
+            screen_reason=excluded.get(v.provider),
         )
         for v in values
     )
@@ -194,3 +177,28 @@ def _estimate(values: list[ProviderValue], p: EstimatorParams) -> Estimate:
         p75=p75,
         unrounded=unrounded,
     )
+
+
+def feed_counts(kept: list[ProviderValue]) -> dict[str, int]:
+    """How many of the voting providers each feed supplies."""
+    feeds: dict[str, int] = {}
+    for v in kept:
+        for s in set(v.sources):
+            feeds[s] = feeds.get(s, 0) + 1
+    return feeds
+
+
+def input_flags(kept: list[ProviderValue], low_contribution_below: int, venue_share: Decimal) -> list[str]:
+    """Flags about what the voting providers' values rest on (every methodology raises them alike)."""
+    flags: list[str] = []
+    if any(not v.in_window for v in kept):
+        flags.append("outside_window_input")
+    if any(v.carried for v in kept):
+        flags.append("carried_forward_input")
+    if kept and not any(v.tier == "executable" for v in kept):
+        flags.append("no_executable_input")
+    if 0 < len(kept) < low_contribution_below:
+        flags.append("low_contribution")
+    if kept and max(feed_counts(kept).values(), default=0) > venue_share * len(kept):
+        flags.append("venue_concentration")
+    return flags

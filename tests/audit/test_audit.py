@@ -253,10 +253,11 @@ def test_first_party_rate_card_basket_one_vote_per_maker(tmp_path: Path, realdat
     doc = json.loads(
         cix("simulate", "CIX-TOK-BASKET-FRONTIER", "--quotes", str(quotes), "--at", "2026-08-03T16:00:00Z").stdout
     )
-    # Three makers: a value, but indicative under v3 (settlement needs five firms).
+    # Three makers, three different goods: their equal-weight mean, never better than indicative under v3.
     assert doc["status"] == "indicative" and "rate_card_basket" in doc["flags"]
-    assert doc["indicative_gates"] == ["settlement_min_providers"]
+    assert doc["indicative_gates"] == ["rate_card_basket"]
     values = {p["provider"]: Decimal(p["value"]) for p in doc["providers"]}
+    assert Decimal(doc["value"]) == (sum(values.values()) / 3).quantize(Decimal("0.0001"))
     assert set(values) == {"openai", "anthropic", "google"}  # resellers (azure, bedrock, vertex) are not makers
     # Anthropic's Sonnet 4.5 at 3 / 15 USD per Mtok: 3:1 blend = (3*3 + 15) / 4 = 6.
     assert values["anthropic"] == Decimal(6)
