@@ -1,0 +1,194 @@
+"""What each price next to a GPU name means: which GPU and variant, per GPU or per machine, which pricing type.
+
+Decided from the page's own words, nearest first (the price's cell, its column header, the record's
+label, then the heading and loose text above), and from the GPU counts the page states. When the
+words cannot settle it, the offer carries a `reject_reason` saying what was missing: a recorded
+refusal, never a guess at a price.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from typing import Any
+
+from pipeline.sources.pages.names import count_in, gpu_phrase, memory_in, models, per_gpu_memory
+from pipeline.sources.pages.records import Price, Record
+from pipeline.sources.pages.wording import (
+    NO_TERM_REASON,
+    TEASER_REASON,
+    commitment,
+    is_teaser,
+    leading_int,
+    per_gpu,
+    per_instance,
+    pricing_type_of,
+)
+
+NO_COUNT_REASON = "price is per machine but the page gives no GPU count"
+SUPERSEDED_REASON = "an earlier figure for the same GPU and pricing type, replaced by the one after it (a list price)"
+STRUCK_REASON = "a crossed-out figure"
+_NOT_HOURLY = re.compile(
+    r"/\s*(?:mo|month|yr|year|min|minute|sec|second|day|gb|tb|vcpu|cpu|token|m\b|1m)|\bper\s+(?:month|year|minute|"
+    r"second|day|gb|tb|vcpu|cpu|million|1m|token)|\bmonthly\b|\bannual(?:ly)?\b|\btokens?\b|\bvcpu",
+    re.IGNORECASE,
+)
+_COUNT_HEADER = re.compile(r"^(?:#\s*)?(?:number of\s+)?gpus?(?:\s*(?:count|per\s+\w+|/\s*\w+))?\*?$|gpu count", re.I)
+_MEMORY_HEADER = re.compile(r"vram|gpu\s*memory|memory\s*\(gb\)|^memory", re.IGNORECASE)
+_VARIANT_TAG = re.compile(r"^(?:SXM\d?|PCIe|NVL\d*|NVLink|HGX|OAM|DGX)$", re.IGNORECASE)
+_MEMORY_TAG = re.compile(r"^\d{1,4}(?:\.\d+)?\s*GB$", re.IGNORECASE)
+
+
+@dataclass
+class Offer:
+    """A price the page states for a GPU, with what it means."""
+
+    label: str
+    model: str
+    count: int | None  # GPUs in the machine the row names (None: not stated)
+    memory: float | None
+    amount: str
+    currency: str
+    pricing_type: str
+    price_per: str  # gpu_hour | instance_hour
+    reject_reason: str | None
+    attributes: dict[str, Any] = field(default_factory=dict)
+
+
+def offers_of(record: Record) -> list[Offer]:
+    """The offers a record states; prices that are not GPU-hour prices (per month, per vCPU) are left out."""
+    phrase = max((gpu_phrase(part) or "" for part in record.names or [record.name]), key=len) or None
+    model = (models(record.name) or [""])[0]
+    if phrase is None:
+        return []
+    count, count_from = _count(record)
+    stated_memory = memory_in(phrase) or _memory(record)
+    memory = per_gpu_memory(model, stated_memory, count) if stated_memory is not None else None
+    label = _label(phrase, record, memory)
+    out: list[Offer] = []
+    for price in record.prices:
+        words = [price.text, price.column, price.label, " ".join(record.context), record.heading, record.loose]
+        if _NOT_HOURLY.search(" ".join(words[:3])):
+            continue  # a price per month, per GB, per vCPU or per token: another product
+        pricing_type, type_from = _pricing_type(record, price, words)
+        per, per_from = _per(words, count)
+        reason = None
+        if any(is_teaser(w) for w in words[:3]):
+            reason = TEASER_REASON
+        elif pricing_type == "reserved_unspecified":
+            reason = NO_TERM_REASON
+        elif per == "instance_hour" and not count:
+            reason = NO_COUNT_REASON
+        elif price.struck:
+            reason = STRUCK_REASON
+        attributes = {
+            "name": record.name,
+            "price_text": price.text,
+            "column": price.column or None,
+            "label": price.label or None,
+            "heading": record.heading or None,
+            "machine_gpus": count,
+            "gpu_count_from": count_from,
+            "pricing_type_from": type_from,
+            "price_per_from": per_from,
+        }
+        gpus = count if per == "instance_hour" else 1
+        out.append(
+            Offer(label, model, gpus, memory, price.amount, price.currency, pricing_type, per, reason, attributes)
+        )
+    return _supersede(out)
+
+
+def _count(record: Record) -> tuple[int | None, str | None]:
+    """How many GPUs the record's machine has, and where the page says so."""
+    found = count_in(record.name)
+    if found is not None:
+        return found, "name"
+    for header, text in record.columns.items():
+        if _COUNT_HEADER.search(header) and (n := leading_int(text)) is not None and 0 < n <= 128:
+            return n, "column"
+    for at, text in enumerate(record.cells[:-1]):
+        if _COUNT_HEADER.search(text) and (n := leading_int(record.cells[at + 1])) is not None and 0 < n <= 128:
+            return n, "label"
+    for text in record.context:
+        if re.fullmatch(r"\d{1,3}\s*[x×]", text.strip()):
+            return int(re.sub(r"\D", "", text)), "panel"
+    return None, None
+
+
+def _memory(record: Record) -> float | None:
+    """GPU memory the record states outside the name: a "80GB" tag, a VRAM column, a "GPU Memory" label."""
+    for text in record.cells:
+        if _MEMORY_TAG.match(text):
+            return memory_in(text)
+    for header, text in record.columns.items():
+        if _MEMORY_HEADER.search(header):
+            found = memory_in(text) or (float(text) if re.fullmatch(r"\d{1,4}(?:\.\d+)?", text) else None)
+            if found is not None:
+                return found
+    for at, text in enumerate(record.cells[:-1]):
+        if _MEMORY_HEADER.search(text):
+            return memory_in(record.cells[at + 1].replace(",", ""))
+    return None
+
+
+def _label(phrase: str, record: Record, memory: float | None) -> str:
+    """The GPU phrase plus the record's variant tags ("80GB", "SXM") and its memory when the name lacks it."""
+    words = [phrase]
+    for text in record.cells:
+        if _MEMORY_TAG.match(text) and memory_in(" ".join(words)) is None:
+            words.append(f"{memory_in(text):g}GB")
+        elif _VARIANT_TAG.match(text) and text.lower() not in " ".join(words).lower():
+            words.append(text)
+    label = " ".join(words)
+    if memory is not None and memory_in(label) is None:
+        label += f" {memory:g}GB"
+    return label
+
+
+def _pricing_type(record: Record, price: Price, words: list[str]) -> tuple[str, str]:
+    """The pricing type the nearest words name; a reservation takes its term from anywhere in the record."""
+    places = ("price", "column", "label", "panel", "heading", "loose")
+    for place, text in zip(places, words, strict=True):
+        found = pricing_type_of(text) if text else None
+        if found is None:
+            continue
+        if found == "reserved_unspecified":
+            for other in [*words, *record.cells]:
+                term = commitment(other) if other and pricing_type_of(other) else None
+                if term:
+                    return term, place
+        return found, place
+    return "on_demand", "default"
+
+
+def _per(words: list[str], count: int | None) -> tuple[str, str]:
+    """Per GPU or per machine: what the nearest words say, else a machine of several GPUs is priced whole."""
+    places = ("price", "column", "label", "panel", "heading", "loose")
+    for place, text in zip(places, words, strict=True):
+        if text and per_gpu(text):
+            return "gpu_hour", place
+        if text and per_instance(text):
+            return "instance_hour", place
+    return ("instance_hour", "gpu_count") if count and count > 1 else ("gpu_hour", "one_gpu")
+
+
+def _supersede(offers: list[Offer]) -> list[Offer]:
+    """Drop repeated identical offers; of two figures for the same GPU and type, the later one is in force."""
+    seen: dict[tuple[Any, ...], Offer] = {}
+    out: list[Offer] = []
+    for offer in offers:
+        key = (offer.label, offer.pricing_type, offer.price_per, offer.count, offer.amount)
+        if key in seen:
+            continue
+        seen[key] = offer
+        out.append(offer)
+    live: dict[tuple[Any, ...], Offer] = {}
+    for offer in out:
+        if offer.reject_reason is not None:
+            continue
+        key = (offer.label, offer.pricing_type, offer.price_per, offer.count)
+        if key in live:
+            live[key].reject_reason = SUPERSEDED_REASON
+        live[key] = offer
+    return out
