@@ -9,6 +9,7 @@ size times the (capped) nesting depth.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass, field
 
 from selectolax.parser import HTMLParser, Node
@@ -22,6 +23,9 @@ _INLINE = frozenset(
 _SKIP = frozenset("script style noscript template svg head title iframe object select option".split())
 _LINK = frozenset(("a", "button"))
 _STRUCK = frozenset(("s", "del", "strike"))
+_HIDDEN_CLASSES = frozenset(("hide", "hidden", "d-none", "is-hidden", "w-condition-invisible", "visually-hidden"))
+_MARK_ONLY = re.compile(r"(?:^|\s)(?:US\$|\$|€|£|USD|EUR|GBP)$")
+_NUMBER_FIRST = re.compile(r"^\d[\d,.]*\**(?:\s|$)")
 
 
 @dataclass(slots=True)
@@ -133,6 +137,8 @@ def read_page(tree: HTMLParser) -> Page:
             continue
         if tag.startswith("-") or tag in _SKIP:
             continue
+        if _hidden(node):
+            continue
         me = len(page.elements)
         depth = page.elements[parent].depth + 1 if parent >= 0 else 0
         attrs = dict(node.attributes)
@@ -149,7 +155,34 @@ def read_page(tree: HTMLParser) -> Page:
             open_cell = None
             stack.append((_END, parent, block, struck))
         stack.extend((child, me, inner_block, inner_struck) for child in reversed(children))
+    _join_split_prices(page)
     return page
+
+
+def _hidden(node: Node) -> bool:
+    """True for an element the page does not show (hidden attribute, display:none, a hiding class)."""
+    attrs = node.attributes
+    if "hidden" in attrs:
+        return True
+    style = (attrs.get("style") or "").replace(" ", "").lower()
+    if "display:none" in style or "visibility:hidden" in style:
+        return True
+    return not _HIDDEN_CLASSES.isdisjoint((attrs.get("class") or "").split())
+
+
+def _join_split_prices(page: Page) -> None:
+    """A price laid out in pieces ("$" | "3.09" | "/ hour") is read as one cell: the mark's, the others emptied.
+
+    The mark may end a phrase ("as low as $" | "1.99"): the figure still belongs to its words.
+    """
+    cells = page.cells
+    for i in range(len(cells) - 1):
+        if _MARK_ONLY.search(cells[i].text) and _NUMBER_FIRST.match(cells[i + 1].text):
+            cells[i].text += " " + cells[i + 1].text
+            cells[i + 1].text = ""
+            if i + 2 < len(cells) and re.match(r"^(?:/|per\b)", cells[i + 2].text, re.IGNORECASE):
+                cells[i].text += " " + cells[i + 2].text
+                cells[i + 2].text = ""
 
 
 class _EndMarker:

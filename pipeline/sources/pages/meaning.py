@@ -10,8 +10,10 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from decimal import Decimal
 from typing import Any
 
+from pipeline.sources.pages.money import money
 from pipeline.sources.pages.names import count_in, gpu_phrase, memory_in, models, per_gpu_memory
 from pipeline.sources.pages.records import Price, Record
 from pipeline.sources.pages.wording import (
@@ -26,6 +28,7 @@ from pipeline.sources.pages.wording import (
 )
 
 NO_COUNT_REASON = "price is per machine but the page gives no GPU count"
+DYNAMIC_REASON = "dynamic price (re-set daily from demand), not a fixed rate"
 SUPERSEDED_REASON = "an earlier figure for the same GPU and pricing type, replaced by the one after it (a list price)"
 STRUCK_REASON = "a crossed-out figure"
 _NOT_HOURLY = re.compile(
@@ -34,6 +37,7 @@ _NOT_HOURLY = re.compile(
     re.IGNORECASE,
 )
 _COUNT_HEADER = re.compile(r"^(?:#\s*)?(?:number of\s+)?gpus?(?:\s*(?:count|per\s+\w+|/\s*\w+))?\*?$|gpu count", re.I)
+_COUNT_LABEL = re.compile(r"^(?:#\s*)?(?:number of\s+)?gpus?(?:\s+(?:count|per\s+\w+))?\s*:?\s*(\d{1,3})?$", re.I)
 _MEMORY_HEADER = re.compile(r"vram|gpu\s*memory|memory\s*\(gb\)|^memory", re.IGNORECASE)
 _VARIANT_TAG = re.compile(r"^(?:SXM\d?|PCIe|NVL\d*|NVLink|HGX|OAM|DGX)$", re.IGNORECASE)
 _MEMORY_TAG = re.compile(r"^\d{1,4}(?:\.\d+)?\s*GB$", re.IGNORECASE)
@@ -57,24 +61,27 @@ class Offer:
 
 def offers_of(record: Record) -> list[Offer]:
     """The offers a record states; prices that are not GPU-hour prices (per month, per vCPU) are left out."""
-    phrase = max((gpu_phrase(part) or "" for part in record.names or [record.name]), key=len) or None
+    phrase = _phrase(record)
     model = (models(record.name) or [""])[0]
     if phrase is None:
         return []
     count, count_from = _count(record)
-    stated_memory = memory_in(phrase) or _memory(record)
+    stated_memory = next((m for m in map(memory_in, [phrase, *record.names]) if m), None) or _memory(record)
     memory = per_gpu_memory(model, stated_memory, count) if stated_memory is not None else None
     label = _label(phrase, record, memory)
     out: list[Offer] = []
     for price in record.prices:
-        words = [price.text, price.column, price.label, " ".join(record.context), record.heading, record.loose]
-        if _NOT_HOURLY.search(" ".join(words[:3])):
+        note = _footnote(record, price.text)
+        words = [price.text, note, price.column, price.label, " ".join(record.context), record.heading, record.loose]
+        if _NOT_HOURLY.search(" ".join([price.text, price.column, price.label])):
             continue  # a price per month, per GB, per vCPU or per token: another product
-        pricing_type, type_from = _pricing_type(record, price, words)
+        pricing_type, type_from = _pricing_type(record, words)
         per, per_from = _per(words, count)
         reason = None
-        if any(is_teaser(w) for w in words[:3]):
+        if any(is_teaser(w) for w in words[:4]) or _floor_sentence(record, price):
             reason = TEASER_REASON
+        elif any(re.search(r"\bdynamic\b", w, re.IGNORECASE) for w in words[:4]):
+            reason = DYNAMIC_REASON
         elif pricing_type == "reserved_unspecified":
             reason = NO_TERM_REASON
         elif per == "instance_hour" and not count:
@@ -107,9 +114,12 @@ def _count(record: Record) -> tuple[int | None, str | None]:
     for header, text in record.columns.items():
         if _COUNT_HEADER.search(header) and (n := leading_int(text)) is not None and 0 < n <= 128:
             return n, "column"
-    for at, text in enumerate(record.cells[:-1]):
-        if _COUNT_HEADER.search(text) and (n := leading_int(record.cells[at + 1])) is not None and 0 < n <= 128:
-            return n, "label"
+    for at, text in enumerate(record.cells):
+        said = _COUNT_LABEL.match(text)
+        if said is not None:
+            value = said.group(1) or (record.cells[at + 1] if at + 1 < len(record.cells) else "")
+            if (n := leading_int(value)) is not None and 0 < n <= 128:
+                return n, "label"
     for text in record.context:
         if re.fullmatch(r"\d{1,3}\s*[x×]", text.strip()):
             return int(re.sub(r"\D", "", text)), "panel"
@@ -126,9 +136,12 @@ def _memory(record: Record) -> float | None:
             found = memory_in(text) or (float(text) if re.fullmatch(r"\d{1,4}(?:\.\d+)?", text) else None)
             if found is not None:
                 return found
-    for at, text in enumerate(record.cells[:-1]):
-        if _MEMORY_HEADER.search(text):
-            return memory_in(record.cells[at + 1].replace(",", ""))
+    for at, text in enumerate(record.cells):
+        if _MEMORY_HEADER.search(text) and not re.search(r"droplet|system|\bram\b", text, re.IGNORECASE):
+            said = memory_in(text.replace(",", ""))
+            if said is None and at + 1 < len(record.cells):
+                said = memory_in(record.cells[at + 1].replace(",", ""))
+            return said
     return None
 
 
@@ -146,13 +159,48 @@ def _label(phrase: str, record: Record, memory: float | None) -> str:
     return label
 
 
-def _pricing_type(record: Record, price: Price, words: list[str]) -> tuple[str, str]:
+_PLACES = ("price", "footnote", "column", "label", "panel", "heading", "loose")
+
+
+def _phrase(record: Record) -> str | None:
+    """The fullest naming of the GPU among the record's names, with variant words the others add ("SXM")."""
+    phrases = [p for p in (gpu_phrase(n) for n in record.names or [record.name]) if p]
+    if not phrases:
+        return None
+    phrase = max(phrases, key=len)
+    for other in phrases:
+        for word in other.split()[1:]:
+            if word.lower() not in phrase.lower() and not models(word):
+                phrase += f" {word}"
+    return phrase
+
+
+def _footnote(record: Record, text: str) -> str:
+    """The footnote a figure's stars point to ("2.24*" -> "*$2.24/hour pricing is for a 3-year commitment")."""
+    match = re.search(r"\d(\*{1,3})|(\*{1,3})\s*$", text)
+    if match is None:
+        return ""
+    return record.notes.get(match.group(1) or match.group(2), "")
+
+
+def _floor_sentence(record: Record, price: Price) -> bool:
+    """True when the record's own prose calls the same figure a floor ("Prices start as low as $1.99")."""
+    for text in record.cells:
+        found = money(text) if len(text) > 60 and is_teaser(text) else None
+        if found is not None and Decimal(found[0]) == Decimal(price.amount):
+            return True
+    return False
+
+
+def _pricing_type(record: Record, words: list[str]) -> tuple[str, str]:
     """The pricing type the nearest words name; a reservation takes its term from anywhere in the record."""
-    places = ("price", "column", "label", "panel", "heading", "loose")
+    places = _PLACES
     for place, text in zip(places, words, strict=True):
         found = pricing_type_of(text) if text else None
         if found is None:
             continue
+        if found.startswith("reserved") and len(set(re.findall(r"\d+\s*-?\s*(?:month|year)", text, re.I))) > 1:
+            return "reserved_unspecified", place  # "from 3 months to 3 years": no one term
         if found == "reserved_unspecified":
             for other in [*words, *record.cells]:
                 term = commitment(other) if other and pricing_type_of(other) else None
@@ -164,8 +212,7 @@ def _pricing_type(record: Record, price: Price, words: list[str]) -> tuple[str, 
 
 def _per(words: list[str], count: int | None) -> tuple[str, str]:
     """Per GPU or per machine: what the nearest words say, else a machine of several GPUs is priced whole."""
-    places = ("price", "column", "label", "panel", "heading", "loose")
-    for place, text in zip(places, words, strict=True):
+    for place, text in zip(_PLACES, words, strict=True):
         if text and per_gpu(text):
             return "gpu_hour", place
         if text and per_instance(text):
@@ -179,7 +226,9 @@ def _supersede(offers: list[Offer]) -> list[Offer]:
     out: list[Offer] = []
     for offer in offers:
         key = (offer.label, offer.pricing_type, offer.price_per, offer.count, offer.amount)
-        if key in seen:
+        if key in seen:  # the same figure said twice; if once as a floor ("as low as"), it is a floor
+            if offer.reject_reason == TEASER_REASON:
+                seen[key].reject_reason = TEASER_REASON
             continue
         seen[key] = offer
         out.append(offer)

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from itertools import accumulate
 
 from pipeline.sources.pages.cells import Page
-from pipeline.sources.pages.money import money
+from pipeline.sources.pages.money import amounts, money
 from pipeline.sources.pages.names import is_name, models
 from pipeline.sources.pages.wording import is_teaser, per_gpu, per_instance, pricing_type_of
 
@@ -53,6 +53,7 @@ class Record:
     loose: str = ""  # loose text between that heading and the record
     context: list[str] = field(default_factory=list)  # texts of labelling elements around it (tab names)
     names: list[str] = field(default_factory=list)  # each cell that names the GPU (a row may name it twice)
+    notes: dict[str, str] = field(default_factory=dict)  # the page's footnotes by their mark ("*", "**")
 
 
 def bare_price(text: str) -> tuple[str, str] | None:
@@ -78,24 +79,32 @@ def find_records(page: Page) -> list[Record]:
     price_count = [0, *accumulate(1 if bare_price(c.text) else 0 for c in cells)]
     groups = _name_groups(page, [i for i, flag in enumerate(flags) if flag], price_count)
     heading_at = _headings(page)
+    notes = _footnotes(page)
     records: list[Record] = []
     previous_end = 0
+    previous: Record | None = None
     for k, group in enumerate(groups):
         before = groups[k - 1][-1] if k > 0 else -1
         after = groups[k + 1][0] if k + 1 < len(groups) else len(cells)
         element = _widest(page, group[0], before, after)
         el = page.elements[element]
-        record = Record(" ".join(cells[i].text for i in group), element, el.first, el.last)
+        first = el.first
+        if price_count[el.last] - price_count[el.first] == 0:
+            first = max(previous_end, before + 1)  # no price inside: the prices just before it are its own
+        record = Record(" ".join(cells[i].text for i in group), element, first, el.last, notes=notes)
         record.names = [cells[i].text for i in group]
-        heading = heading_at[el.first]
+        heading = heading_at[first]
         record.heading = cells[heading].text if heading >= 0 else ""
-        loose_from = max(previous_end, heading + 1)
-        record.loose = " ".join(c.text for c in cells[max(loose_from, el.first - _LOOSE_CELLS) : el.first])
-        record.context = _labelled_by(page, element)
         header = _header_row(page, element, name_count)
+        if not header:  # a header row speaks for its columns; without one, the loose text above does
+            loose_from = max(previous_end, heading + 1)
+            record.loose = " ".join(c.text for c in cells[max(loose_from, first - _LOOSE_CELLS) : first])
+            if not record.loose and previous is not None and previous.heading == record.heading:
+                record.loose = previous.loose  # a later card of the same group: the group's words still apply
+        record.context = _labelled_by(page, element)
         own_columns = _columns(page, element)
-        for i in range(el.first, el.last):
-            if i in group:
+        for i in range(first, el.last):
+            if i in group or not cells[i].text:
                 continue
             text = cells[i].text
             found = bare_price(text)
@@ -105,11 +114,32 @@ def find_records(page: Page) -> list[Record]:
                 if column:
                     record.columns.setdefault(column, text)
                 continue
-            record.prices.append(Price(i, text, found[0], found[1], column, struck=cells[i].struck))
+            record.prices += _split(i, text, column, cells[i].struck)
         _label_prices(page, record)
         records.append(record)
-        previous_end = el.last
+        previous_end, previous = el.last, record
     return records
+
+
+def _footnotes(page: Page) -> dict[str, str]:
+    """The page's footnotes: a text that starts with "*" or "**" explains figures marked so."""
+    notes: dict[str, str] = {}
+    for cell in page.cells:
+        match = re.match(r"^(\*{1,3})(?!\*)\s*\S", cell.text)
+        if match is not None:
+            notes.setdefault(match.group(1), cell.text)
+    return notes
+
+
+def _split(cell: int, text: str, column: str, struck: bool) -> list[Price]:
+    """The prices of one cell: two figures side by side ("$6.74 /GPU/hour $3.39 /GPU/hour*") are two prices."""
+    found = amounts(text)
+    out = []
+    for n, (start, amount, currency) in enumerate(found):
+        end = found[n + 1][0] if n + 1 < len(found) else len(text)
+        words = text[start:end].strip() if len(found) > 1 else text
+        out.append(Price(cell, words, amount, currency, column, struck=struck))
+    return out
 
 
 def _widest(page: Page, cell: int, before: int, after: int) -> int:
@@ -211,7 +241,9 @@ def _column_of(page: Page, columns: list[int], header: list[str], cell: int) -> 
 def _label_prices(page: Page, record: Record) -> None:
     """Give each price the record's label that belongs with it most closely (innermost shared element)."""
     cells = page.cells
-    labels = [i for i in range(record.first, record.last) if not cells[i].link and is_label(cells[i].text)]
+    labels = [
+        i for i in range(record.first, record.last) if cells[i].text and not cells[i].link and is_label(cells[i].text)
+    ]
     for price in record.prices:
         if not labels:
             return
