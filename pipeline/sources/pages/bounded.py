@@ -19,8 +19,39 @@ MAX_HTML_DEPTH = 256
 # Elements that never hold content, or whose end tag a parser supplies when a sibling starts: not
 # counted as depth, since a page that leaves its <p>/<li>/<td> open is not nested by them.
 _NOT_NESTING = frozenset(
-    "area base br col embed hr img input link meta param source track wbr "
-    "p li dt dd td th tr tbody thead tfoot option optgroup colgroup caption rb rt rp".split()
+    [
+        "area",
+        "base",
+        "br",
+        "col",
+        "embed",
+        "hr",
+        "img",
+        "input",
+        "link",
+        "meta",
+        "param",
+        "source",
+        "track",
+        "wbr",
+        "p",
+        "li",
+        "dt",
+        "dd",
+        "td",
+        "th",
+        "tr",
+        "tbody",
+        "thead",
+        "tfoot",
+        "option",
+        "optgroup",
+        "colgroup",
+        "caption",
+        "rb",
+        "rt",
+        "rp",
+    ]
 )
 _RAW_TEXT = frozenset(("script", "style", "textarea", "title", "xmp"))
 

@@ -17,10 +17,45 @@ from selectolax.parser import HTMLParser, Node
 from pipeline.sources.pages.document import squash
 
 _INLINE = frozenset(
-    "a abbr b bdi bdo br cite code data del dfn em font i ins kbd label mark nobr q s samp small span "
-    "strike strong sub sup time tt u var wbr".split()
+    [
+        "a",
+        "abbr",
+        "b",
+        "bdi",
+        "bdo",
+        "br",
+        "cite",
+        "code",
+        "data",
+        "del",
+        "dfn",
+        "em",
+        "font",
+        "i",
+        "ins",
+        "kbd",
+        "label",
+        "mark",
+        "nobr",
+        "q",
+        "s",
+        "samp",
+        "small",
+        "span",
+        "strike",
+        "strong",
+        "sub",
+        "sup",
+        "time",
+        "tt",
+        "u",
+        "var",
+        "wbr",
+    ]
 )
-_SKIP = frozenset("script style noscript template svg head title iframe object select option".split())
+_SKIP = frozenset(
+    ["script", "style", "noscript", "template", "svg", "head", "title", "iframe", "object", "select", "option"]
+)
 _LINK = frozenset(("a", "button"))
 _STRUCK = frozenset(("s", "del", "strike"))
 _HIDDEN_CLASSES = frozenset(("hide", "hidden", "d-none", "is-hidden", "w-condition-invisible", "visually-hidden"))
