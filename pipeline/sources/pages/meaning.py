@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -20,6 +21,7 @@ from pipeline.sources.pages.wording import (
     NO_TERM_REASON,
     TEASER_REASON,
     commitment,
+    effective_date,
     is_teaser,
     leading_int,
     per_gpu,
@@ -59,8 +61,12 @@ class Offer:
     attributes: dict[str, Any] = field(default_factory=dict)
 
 
-def offers_of(record: Record) -> list[Offer]:
-    """The offers a record states; prices that are not GPU-hour prices (per month, per vCPU) are left out."""
+def offers_of(record: Record, as_of: date | None = None) -> list[Offer]:
+    """The offers a record states; prices that are not GPU-hour prices (per month, per vCPU) are left out.
+
+    A price announced for a later date ("GPU-hour (Effective October 1, 2026)") than `as_of` is
+    recorded as not yet in force.
+    """
     phrase = _phrase(record)
     model = (models(record.name) or [""])[0]
     if phrase is None:
@@ -82,6 +88,8 @@ def offers_of(record: Record) -> list[Offer]:
             reason = TEASER_REASON
         elif any(re.search(r"\bdynamic\b", w, re.IGNORECASE) for w in words[:4]):
             reason = DYNAMIC_REASON
+        elif (starts := _effective(words[:4])) is not None and (as_of is None or starts > as_of):
+            reason = f"price announced to take effect on {starts.isoformat()}, not in force when the page was seen"
         elif pricing_type == "reserved_unspecified":
             reason = NO_TERM_REASON
         elif per == "instance_hour" and not count:
@@ -160,6 +168,10 @@ def _label(phrase: str, record: Record, memory: float | None) -> str:
 
 
 _PLACES = ("price", "footnote", "column", "label", "panel", "heading", "loose")
+
+
+def _effective(words: list[str]) -> date | None:
+    return next((d for d in map(effective_date, words) if d is not None), None)
 
 
 def _phrase(record: Record) -> str | None:

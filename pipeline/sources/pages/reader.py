@@ -21,6 +21,7 @@ from pipeline.sources.pages.cells import read_page
 from pipeline.sources.pages.meaning import Offer, offers_of
 from pipeline.sources.pages.records import bare_price, find_records
 from pipeline.sources.pages.rows import page_row
+from pipeline.sources.pages.when import page_time
 from pipeline.sources.pages.wording import hgx_label
 
 Parser = Callable[[RawCapture], pl.DataFrame]
@@ -34,7 +35,8 @@ def page_offers(capture: RawCapture) -> list[Offer]:
         tree = bounded_html(capture, f"<table>{text}</table>")  # an excerpt cut inside a table
     page = read_page(tree)
     records = find_records(page)
-    offers = [offer for record in records for offer in offers_of(record)]
+    as_of = page_time(capture).date()
+    offers = [offer for record in records for offer in offers_of(record, as_of)]
     if not offers:
         prices = sum(1 for cell in page.cells if bare_price(cell.text))
         if not records and prices:

@@ -23,6 +23,7 @@ from pipeline.sources.pages.wording import is_teaser, per_gpu, per_instance, pri
 _HEADING = re.compile(r"^h[1-6]$")
 _HEADING_CLASS = re.compile(r"heading|title|eyebrow", re.IGNORECASE)
 _LOOSE_CELLS = 12  # how many cells of loose text above a record still speak for it
+_RECORD_CELLS = 80  # a record longer than this is a page section (FAQ, other products), not a GPU's row or card
 
 
 @dataclass
@@ -90,7 +91,11 @@ def find_records(page: Page) -> list[Record]:
         el = page.elements[element]
         first = el.first
         if price_count[el.last] - price_count[el.first] == 0:
-            first = max(previous_end, before + 1)  # no price inside: the prices just before it are its own
+            # No price inside: a card that names its GPU below its price ("$1.99/hr ... 1-1016 HGX H100
+            # GPUs") owns the few cells just before it, never a whole section.
+            start = max(previous_end, before + 1)
+            if el.first - start <= _LOOSE_CELLS and 0 < price_count[el.first] - price_count[start] <= 3:
+                first = start
         record = Record(" ".join(cells[i].text for i in group), element, first, el.last, notes=notes)
         record.names = [cells[i].text for i in group]
         heading = heading_at[first]
@@ -147,7 +152,7 @@ def _widest(page: Page, cell: int, before: int, after: int) -> int:
     element = page.cells[cell].block
     for outer in page.chain(element):
         el = page.elements[outer]
-        if el.first <= before or el.last > after:
+        if el.first <= before or el.last > after or el.last - el.first > _RECORD_CELLS:
             break
         element = outer
     return element
