@@ -202,7 +202,11 @@ def _hidden(node: Node) -> bool:
     style = (attrs.get("style") or "").replace(" ", "").lower()
     if "display:none" in style or "visibility:hidden" in style:
         return True
-    return not _HIDDEN_CLASSES.isdisjoint((attrs.get("class") or "").split())
+    classes = (attrs.get("class") or "").split()
+    if _HIDDEN_CLASSES.isdisjoint(classes):
+        return False
+    # "hidden md:table" / "d-none d-md-block": hidden on small screens only, shown on a desktop
+    return not any(":" in c or (c.startswith("d-") and c != "d-none") for c in classes)
 
 
 def _join_split_prices(page: Page) -> None:

@@ -31,6 +31,10 @@ from pipeline.sources.pages.wording import (
 
 NO_COUNT_REASON = "price is per machine but the page gives no GPU count"
 DYNAMIC_REASON = "dynamic price (re-set daily from demand), not a fixed rate"
+SERVICE_REASON = "a managed service's price (inference endpoint, deployment, fine-tuning), not a GPU instance's"
+_SERVICE = re.compile(
+    r"\b(?:endpoints?|inference|deployments?|serverless|fine[\s-]?tun\w*|kubernetes)\b", re.IGNORECASE
+)
 SUPERSEDED_REASON = "an earlier figure for the same GPU and pricing type, replaced by the one after it (a list price)"
 STRUCK_REASON = "a crossed-out figure"
 _NOT_HOURLY = re.compile(
@@ -86,6 +90,8 @@ def offers_of(record: Record, as_of: date | None = None) -> list[Offer]:
         reason = None
         if any(is_teaser(w) for w in words[:4]) or _floor_sentence(record, price):
             reason = TEASER_REASON
+        elif any(_SERVICE.search(w) for w in [*words[:4], record.heading, record.intro] if w):
+            reason = SERVICE_REASON
         elif any(re.search(r"\bdynamic\b", w, re.IGNORECASE) for w in words[:4]):
             reason = DYNAMIC_REASON
         elif (starts := _effective(words[:4])) is not None and (as_of is None or starts > as_of):

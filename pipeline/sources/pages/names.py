@@ -15,7 +15,7 @@ import re
 # name (RTX A6000, RTX PRO 6000, Quadro RTX 6000, RTX 4000 Ada), or one of the short names (L4, T4).
 _MODEL = re.compile(
     r"(?<![\w.-])(?:"
-    r"(?:Quadro\s+)?RTX[\s-]*(?:PRO[\s-]*)?(?:A)?\d{4}(?:\s*Ada)?"
+    r"(?:Quadro\s+)?RTX[\s-]*(?:P[Rr][Oo][\s-]*)?(?:A)?\d{4}(?:\s*Ada)?"
     r"|(?:GB|GH|MI|[ABHLVPTKMG])\d{2,4}(?:[A-Z]{1,3}|[a-z](?![\w.]))?"
     r"|[LT]4"
     r")(?:(?![\w.])|(?=[x×]\d))",

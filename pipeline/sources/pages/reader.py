@@ -53,7 +53,8 @@ def read_by_meaning(capture: RawCapture, provider: str, provider_class: str = "n
     """The page's offers as parsed rows (rejected offers kept, with their reason)."""
     rows = []
     for offer in page_offers(capture):
-        machine = f"{offer.count}x " if offer.price_per == "instance_hour" else ""
+        size = offer.count if offer.price_per == "instance_hour" else offer.attributes.get("machine_gpus")
+        machine = f"{size}x " if size else ""
         rows.append(
             page_row(
                 capture,

@@ -23,6 +23,7 @@ from pipeline.sources.pages.wording import is_teaser, per_gpu, per_instance, pri
 _HEADING = re.compile(r"^h[1-6]$")
 _HEADING_CLASS = re.compile(r"heading|title|eyebrow", re.IGNORECASE)
 _LOOSE_CELLS = 12  # how many cells of loose text above a record still speak for it
+_INTRO_CELLS = 4  # a section's title, its sentence and its column titles: what the rows below are
 _RECORD_CELLS = 80  # a record longer than this is a page section (FAQ, other products), not a GPU's row or card
 
 
@@ -51,7 +52,8 @@ class Record:
     columns: dict[str, str] = field(default_factory=dict)  # header -> cell text, for the record's other columns
     cells: list[str] = field(default_factory=list)  # the texts of its cells that are neither name nor price
     heading: str = ""  # the nearest heading above it
-    loose: str = ""  # loose text between that heading and the record
+    loose: str = ""  # loose text between that heading and the record, when no header row speaks for it
+    intro: str = ""  # that loose text, header row or not: what the section is about
     context: list[str] = field(default_factory=list)  # texts of labelling elements around it (tab names)
     names: list[str] = field(default_factory=list)  # each cell that names the GPU (a row may name it twice)
     notes: dict[str, str] = field(default_factory=dict)  # the page's footnotes by their mark ("*", "**")
@@ -101,11 +103,14 @@ def find_records(page: Page) -> list[Record]:
         heading = heading_at[first]
         record.heading = cells[heading].text if heading >= 0 else ""
         header = _header_row(page, element, name_count)
+        record.intro = " ".join(c.text for c in cells[max(previous_end, first - _INTRO_CELLS) : first])
+        if not record.intro and previous is not None and previous.heading == record.heading:
+            record.intro = previous.intro  # a later card of the same group: the group's words still apply
         if not header:  # a header row speaks for its columns; without one, the loose text above does
             loose_from = max(previous_end, heading + 1)
             record.loose = " ".join(c.text for c in cells[max(loose_from, first - _LOOSE_CELLS) : first])
             if not record.loose and previous is not None and previous.heading == record.heading:
-                record.loose = previous.loose  # a later card of the same group: the group's words still apply
+                record.loose = previous.loose
         record.context = _labelled_by(page, element)
         own_columns = _columns(page, element)
         for i in range(first, el.last):
