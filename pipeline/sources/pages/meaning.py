@@ -254,8 +254,8 @@ def _supersede(offers: list[Offer]) -> list[Offer]:
     for offer in out:
         if offer.reject_reason is not None:
             continue
-        key = (offer.label, offer.pricing_type, offer.price_per, offer.count)
-        if key in live:
-            live[key].reject_reason = SUPERSEDED_REASON
-        live[key] = offer
+        good = (offer.label, offer.pricing_type, offer.price_per, offer.count)
+        if good in live:
+            live[good].reject_reason = SUPERSEDED_REASON
+        live[good] = offer
     return out

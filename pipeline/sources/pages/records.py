@@ -176,12 +176,12 @@ def _name_groups(page: Page, names: list[int], price_count: list[int]) -> list[l
         el = page.elements[_widest(page, at, before, after)]
         priced = price_count[el.last] - price_count[el.first] > 0
         last = groups[-1] if groups else None
-        if last is not None and not priced:
-            if models(page.cells[last[0]].text) == models(page.cells[at].text) and last[-1] == before:
-                prev = page.elements[_widest(page, before, names[k - 2] if k > 1 else -1, at)]
-                if price_count[prev.last] - price_count[prev.first] == 0:
-                    last.append(at)
-                    continue
+        same = last is not None and models(page.cells[last[0]].text) == models(page.cells[at].text)
+        if last is not None and same and not priced and last[-1] == before:
+            prev = page.elements[_widest(page, before, names[k - 2] if k > 1 else -1, at)]
+            if price_count[prev.last] - price_count[prev.first] == 0:
+                last.append(at)
+                continue
         groups.append([at])
     return groups
 
@@ -192,9 +192,9 @@ def _headings(page: Page) -> list[int]:
     for i, cell in enumerate(page.cells):
         out.append(last)
         el = page.elements[cell.block]
-        if (_HEADING.match(el.tag) or _HEADING_CLASS.search(el.classes)) and not is_name(cell.text):
-            if bare_price(cell.text) is None:
-                last = i
+        heading = _HEADING.match(el.tag) or _HEADING_CLASS.search(el.classes)
+        if heading and not is_name(cell.text) and bare_price(cell.text) is None:
+            last = i
     return out
 
 
