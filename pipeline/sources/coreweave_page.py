@@ -26,6 +26,7 @@ from pipeline.sources.pages import (
     hgx_label,
     is_no_price,
     is_teaser,
+    layout_or_meaning,
     leading_int,
     money,
     node_text,
@@ -133,7 +134,9 @@ SOURCE = Source(
     product="gpu_hour",
     hosts=HOSTS,
     requests=(Request(url=URL),),
-    parse=parse_coreweave_page,
+    parse=layout_or_meaning(parse_coreweave_page, "coreweave", "neocloud", ("coreweave",)),
+    parser_version="2",
+    legacy_parsers={"1": parse_coreweave_page},
     description="CoreWeave pricing page (per instance-hour on-demand and spot, North America and Europe)",
     providers=("coreweave",),
     no_sample_reason=(

@@ -26,6 +26,7 @@ from pipeline.sources.base import PAGE_NOT_SAMPLED, Archive, Request, Source
 from pipeline.sources.pages import (
     NO_TERM_REASON,
     dom,
+    layout_or_meaning,
     memory_gb,
     money,
     node_text,
@@ -127,7 +128,9 @@ SOURCE = Source(
     product="gpu_hour",
     hosts=HOSTS,
     requests=(Request(url=URL),),
-    parse=parse_crusoe_page,
+    parse=layout_or_meaning(parse_crusoe_page, "crusoe", "neocloud", ("crusoe",)),
+    parser_version="2",
+    legacy_parsers={"1": parse_crusoe_page},
     description="Crusoe Cloud pricing page (USD per GPU-hour: on-demand, spot and reserved terms)",
     providers=(PROVIDER,),
     archives=(Archive("pricing-pages-crusoe", "pricing-pages/crusoe_*.html", archived_page_time, snapshots=False),),

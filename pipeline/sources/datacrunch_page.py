@@ -22,6 +22,7 @@ from pipeline.sources.archive import archived_page_time
 from pipeline.sources.base import PAGE_NOT_SAMPLED, Archive, Request, Source
 from pipeline.sources.pages import (
     cell_texts,
+    layout_or_meaning,
     memory_gb,
     money,
     page_row,
@@ -113,7 +114,9 @@ SOURCE = Source(
     product="gpu_hour",
     hosts=HOSTS,
     requests=(Request(url=URL),),
-    parse=parse_datacrunch_page,
+    parse=layout_or_meaning(parse_datacrunch_page, "datacrunch", "neocloud", ("datacrunch", "verda")),
+    parser_version="2",
+    legacy_parsers={"1": parse_datacrunch_page},
     description="DataCrunch products page (per instance-hour: on-demand, spot; dynamic kept as rejected)",
     providers=(PROVIDER,),
     archives=(

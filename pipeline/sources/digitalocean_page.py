@@ -27,6 +27,7 @@ from pipeline.sources.pages import (
     commitment,
     dom,
     is_teaser,
+    layout_or_meaning,
     leading_int,
     money,
     node_text,
@@ -151,7 +152,9 @@ SOURCE = Source(
     product="gpu_hour",
     hosts=HOSTS,
     requests=(Request(url=URL),),
-    parse=parse_digitalocean_page,
+    parse=layout_or_meaning(parse_digitalocean_page, "digitalocean", "neocloud", ("digitalocean",)),
+    parser_version="2",
+    legacy_parsers={"1": parse_digitalocean_page},
     description="DigitalOcean GPU Droplet pricing page (per GPU-hour on-demand; reserved 'as low as' floors)",
     providers=("digitalocean",),
     archives=(

@@ -25,6 +25,7 @@ from pipeline.sources.pages import (
     hgx_label,
     is_no_price,
     is_teaser,
+    layout_or_meaning,
     money,
     node_text,
     page_row,
@@ -123,7 +124,9 @@ SOURCE = Source(
     product="gpu_hour",
     hosts=HOSTS,
     requests=(Request(url=URL),),
-    parse=parse_fluidstack_page,
+    parse=layout_or_meaning(parse_fluidstack_page, "fluidstack", "neocloud", ("fluidstack",)),
+    parser_version="2",
+    legacy_parsers={"1": parse_fluidstack_page},
     description="Fluidstack pricing page (per GPU-hour: on-demand and commitment-term columns)",
     providers=("fluidstack",),
     archives=(

@@ -26,7 +26,17 @@ from selectolax.parser import Node
 
 from pipeline.domain.records import RawCapture, parsed_frame
 from pipeline.sources.base import Request, Source
-from pipeline.sources.pages import TEASER_REASON, dom, is_no_price, is_teaser, money, node_text, page_row, squash
+from pipeline.sources.pages import (
+    TEASER_REASON,
+    dom,
+    is_no_price,
+    is_teaser,
+    layout_or_meaning,
+    money,
+    node_text,
+    page_row,
+    squash,
+)
 from pipeline.sources.read import require
 
 HOSTS = ("cloud.google.com",)
@@ -146,7 +156,9 @@ SOURCE = Source(
     product="gpu_hour",
     hosts=HOSTS,
     requests=(Request(url=URL),),
-    parse=parse_gcp_page,
+    parse=layout_or_meaning(parse_gcp_page, "gcp", "hyperscaler", ("cloud.google.com", "google cloud")),
+    parser_version="2",
+    legacy_parsers={"1": parse_gcp_page},
     description="Google Cloud GPU pricing page tables (per VM-hour: on-demand, spot, resource and flexible CUDs)",
     providers=("gcp",),
     no_sample_reason=(

@@ -32,6 +32,7 @@ from pipeline.sources.pages import (
     dom,
     has_class,
     is_teaser,
+    layout_or_meaning,
     memory_gb,
     money,
     node_text,
@@ -135,7 +136,9 @@ SOURCE = Source(
     product="gpu_hour",
     hosts=HOSTS,
     requests=(Request(url=URL),),
-    parse=parse_hyperstack_page,
+    parse=layout_or_meaning(parse_hyperstack_page, "hyperstack", "neocloud", ("hyperstack",)),
+    parser_version="2",
+    legacy_parsers={"1": parse_hyperstack_page},
     description="Hyperstack GPU pricing page (USD per GPU-hour: on-demand, spot; 'starting from' reservations)",
     providers=(PROVIDER,),
     archives=(

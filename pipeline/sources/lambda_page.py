@@ -27,6 +27,7 @@ from pipeline.sources.pages import (
     NO_TERM_REASON,
     cell_texts,
     commitment,
+    layout_or_meaning,
     memory_gb,
     money,
     page_row,
@@ -131,7 +132,11 @@ SOURCE = Source(
     product="gpu_hour",
     hosts=HOSTS,
     requests=(Request(url=URL),),
-    parse=parse_lambda_page,
+    parse=layout_or_meaning(
+        parse_lambda_page, "lambda", "neocloud", ("lambdalabs", "lambda.ai", "lambda labs", "lambda cloud")
+    ),
+    parser_version="2",
+    legacy_parsers={"1": parse_lambda_page},
     description="Lambda GPU cloud pricing page (HTML table; USD per machine-hour or per GPU-hour as the page says)",
     providers=(PROVIDER,),
     archives=(Archive("pricing-pages-lambda", "pricing-pages/lambda_*.html", archived_page_time, snapshots=False),),

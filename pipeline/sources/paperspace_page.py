@@ -27,6 +27,7 @@ from pipeline.sources.pages import (
     dom,
     hgx_label,
     is_teaser,
+    layout_or_meaning,
     memory_gb,
     money,
     node_text,
@@ -157,7 +158,9 @@ SOURCE = Source(
     product="gpu_hour",
     hosts=HOSTS,
     requests=(Request(url=URL),),
-    parse=parse_paperspace_page,
+    parse=layout_or_meaning(parse_paperspace_page, "paperspace", "neocloud", ("paperspace",)),
+    parser_version="2",
+    legacy_parsers={"1": parse_paperspace_page},
     description="Paperspace pricing page (per GPU-hour single-GPU machines; starred prices are commitments)",
     providers=("paperspace",),
     archives=(

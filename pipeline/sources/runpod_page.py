@@ -22,7 +22,7 @@ from selectolax.parser import HTMLParser, Node
 from pipeline.domain.records import RawCapture, decimal_text, parsed_frame
 from pipeline.sources.archive import archived_page_time
 from pipeline.sources.base import Archive, Request, Source
-from pipeline.sources.pages import TEASER_REASON, classes, dom, money, node_text, page_row, walk
+from pipeline.sources.pages import TEASER_REASON, classes, dom, layout_or_meaning, money, node_text, page_row, walk
 from pipeline.sources.read import require, to_decimal
 
 HOSTS = ("www.runpod.io", "runpod.io")
@@ -238,7 +238,9 @@ SOURCE = Source(
     product="gpu_hour",
     hosts=HOSTS,
     requests=(Request(url=URL),),
-    parse=parse_runpod_page,
+    parse=layout_or_meaning(parse_runpod_page, "runpod", "neocloud", ("runpod",)),
+    parser_version="2",
+    legacy_parsers={"1": parse_runpod_page},
     description="RunPod pricing page (per GPU-hour, secure and community cloud; three historical page shapes)",
     providers=("runpod",),
     archives=(Archive("pricing-pages-runpod", "pricing-pages/runpod_*.html", archived_page_time, snapshots=False),),

@@ -26,6 +26,7 @@ from pipeline.sources.pages import (
     dom,
     hgx_label,
     is_teaser,
+    layout_or_meaning,
     money,
     node_text,
     page_row,
@@ -129,7 +130,9 @@ SOURCE = Source(
     product="gpu_hour",
     hosts=HOSTS,
     requests=(Request(url=URL),),
-    parse=parse_voltagepark_page,
+    parse=layout_or_meaning(parse_voltagepark_page, "voltagepark", "neocloud", ("voltagepark", "voltage park")),
+    parser_version="2",
+    legacy_parsers={"1": parse_voltagepark_page},
     description="Voltage Park pricing page (HGX H100 per GPU-hour, Ethernet and InfiniBand on-demand plans)",
     providers=("voltagepark",),
     archives=(

@@ -5,8 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 import polars as pl
+import pytest
 
 from tests.helpers import RealCapture, row, run
+from tests.sources.page_meaning import by_meaning
 
 
 def test_crusoe_2025_table_on_demand_spot_and_reserved_terms(real_capture: RealCapture) -> None:
@@ -64,3 +66,59 @@ def test_crusoe_2026_page_reads_only_the_gpu_instance_list(real_capture: RealCap
     assert set(parsed["pricing_type"]) == {"on_demand"}
     assert "5.50" not in set(parsed["price_native"])
     assert parsed.height == 6
+
+
+# Read by meaning alone (no layout reader): every price printed next to a GPU, as a person reads it.
+CRUSOE_2025_05 = {
+    (gpu, kind, "gpu_hour", 1, price)
+    for gpu, prices in {
+        "NVIDIA H200 141GB SXM": ("4.29", None, "3.43", "3.22", "2.79"),
+        "NVIDIA H100 80GB SXM": ("3.90", None, "3.12", "2.93", "2.54"),
+        "AMD MI300X 192GB OAM": ("3.45", "0.95", "2.76", "2.59", "2.24"),
+        "NVIDIA A100 80GB SXM": ("1.95", None, "1.56", "1.46", "1.27"),
+        "NVIDIA A100 80GB PCIe": ("1.65", None, "1.32", "1.24", "1.07"),
+        "NVIDIA A100 40GB PCIe": ("1.45", None, "1.16", "1.09", "0.94"),
+        "NVIDIA L40S 48GB PCIe": ("1.00", "0.50", "0.80", "0.75", "0.65"),
+    }.items()
+    for kind, price in zip(("on_demand", "spot", "reserved_6m", "reserved_1y", "reserved_3y"), prices, strict=True)
+    if price is not None  # "Contact Sales"
+}
+
+
+@pytest.mark.parametrize(
+    ("relative", "offered", "refused"),
+    [
+        ("pricing-pages/crusoe_20250521220413.html", CRUSOE_2025_05, set()),
+        (
+            "pricing-pages/crusoe_20251215002446.html",
+            {
+                ("NVIDIA H200 141GB HGX (SXM)", "on_demand", "gpu_hour", 1, "4.29"),
+                ("NVIDIA H100 80GB HGX (SXM)", "on_demand", "gpu_hour", 1, "3.90"),
+                ("NVIDIA H100 80GB HGX (SXM)", "spot", "gpu_hour", 1, "1.60"),
+            },
+            set(),
+        ),
+        (
+            "provider-pages-2026/crusoe.html",
+            {
+                ("NVIDIA H200 141GB HGX (SXM)", "on_demand", "gpu_hour", 1, "4.29"),
+                ("NVIDIA H100 80GB HGX (SXM)", "on_demand", "gpu_hour", 1, "3.90"),
+                ("NVIDIA A100 80GB SXM", "on_demand", "gpu_hour", 1, "2.30"),
+                ("NVIDIA A100 80GB PCIe", "on_demand", "gpu_hour", 1, "2.00"),
+                ("NVIDIA L40S 48GB", "on_demand", "gpu_hour", 1, "1.50"),
+                ("AMD MI300X 192GB", "on_demand", "gpu_hour", 1, "3.45"),
+            },
+            # "Self-Serve Deployments": dedicated inference endpoints, a managed service
+            {
+                ("NVIDIA H100 80GB HGX (SXM)", "5.50"),
+                ("NVIDIA H200 141GB HGX (SXM)", "6.00"),
+                ("NVIDIA B200 180GB HGX (SXM)", "9.65"),
+                ("AMD MI355x 288GB", "7.40"),
+            },
+        ),
+    ],
+)
+def test_crusoe_every_capture_read_by_meaning(
+    real_capture: RealCapture, relative: str, offered: set[object], refused: set[object]
+) -> None:
+    assert by_meaning(real_capture, "crusoe-page", relative) == (offered, refused)

@@ -8,6 +8,7 @@ import polars as pl
 
 from pipeline.sources import datacrunch_page
 from tests.helpers import RealCapture, row, run
+from tests.sources.page_meaning import by_meaning
 
 
 def test_datacrunch_instance_prices_per_gpu_and_dynamic_kept_apart(real_capture: RealCapture) -> None:
@@ -25,3 +26,20 @@ def test_datacrunch_instance_prices_per_gpu_and_dynamic_kept_apart(real_capture:
     dynamic = rejections.filter(pl.col("reason") == datacrunch_page.DYNAMIC_REASON)
     assert sorted(dynamic["price_native"]) == ["10.71", "2.68", "21.42", "5.36"]
     assert quotes.height == 8
+
+
+def test_datacrunch_capture_read_by_meaning(real_capture: RealCapture) -> None:
+    # "1B200.30V | B200 SXM6 180GB | 1 | ... | $3.64/h | $2.68/h | $0.80/h" ... "8B200.240V ... 8 ... $29.10/h ..."
+    offered, refused = by_meaning(real_capture, "datacrunch-page", "pricing-pages/datacrunch_20250808081801.html")
+    b200 = "B200 SXM6 180GB"
+    assert offered == {
+        (b200, "on_demand", "gpu_hour", 1, "3.64"),
+        (b200, "spot", "gpu_hour", 1, "0.80"),
+        (b200, "on_demand", "instance_hour", 2, "7.27"),
+        (b200, "spot", "instance_hour", 2, "1.61"),
+        (b200, "on_demand", "instance_hour", 4, "14.55"),
+        (b200, "spot", "instance_hour", 4, "3.21"),
+        (b200, "on_demand", "instance_hour", 8, "29.10"),
+        (b200, "spot", "instance_hour", 8, "6.43"),
+    }
+    assert refused == {(b200, p) for p in ("2.68", "5.36", "10.71", "21.42")}  # "Dynamic price": re-set daily

@@ -8,6 +8,7 @@ import polars as pl
 
 from pipeline.sources.pages import TEASER_REASON
 from tests.helpers import RealCapture, row, run
+from tests.sources.page_meaning import by_meaning
 
 
 def test_digitalocean_per_gpu_cards_promotions_and_reserved_floors(real_capture: RealCapture) -> None:
@@ -32,3 +33,17 @@ def test_digitalocean_per_gpu_cards_promotions_and_reserved_floors(real_capture:
     assert set(reserved["reject_reason"]) == {TEASER_REASON}
     assert row(quotes, sku="NVIDIA L40S")["good"] == "L40S-48GB"
     assert row(quotes, sku="gpu-rtx6000x1-48gb")["good"] == "RTX6000ADA-48GB"
+
+
+def test_digitalocean_capture_read_by_meaning(real_capture: RealCapture) -> None:
+    offered, refused = by_meaning(real_capture, "digitalocean-page", "pricing-pages/digitalocean_20250707231929.html")
+    assert offered == {
+        ("NVIDIA H100 80GB", "on_demand", "gpu_hour", 1, "2.99"),  # H100x8, "$2.99 /GPU/hour", 640 GB over 8
+        ("AMD Instinct MI300X 192GB", "on_demand", "gpu_hour", 1, "1.99"),
+        ("NVIDIA H100 80GB", "on_demand", "gpu_hour", 1, "3.39"),  # "$6.74 /GPU/hour $3.39 /GPU/hour*"
+        ("NVIDIA RTX 4000 Ada Generation 20GB", "on_demand", "gpu_hour", 1, "0.76"),
+        ("NVIDIA RTX 6000 Ada Generation 48GB", "on_demand", "gpu_hour", 1, "1.57"),
+        ("NVIDIA L40S 48GB", "on_demand", "gpu_hour", 1, "1.57"),
+    }
+    # "Prices start as low as $1.99/GPU/hour ... 12 months": floors; $6.74 is the list price $3.39 replaces
+    assert refused == {("NVIDIA H100", "1.99"), ("AMD Instinct MI300X", "1.49"), ("NVIDIA H100 80GB", "6.74")}

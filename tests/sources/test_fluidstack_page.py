@@ -5,8 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 import polars as pl
+import pytest
 
 from tests.helpers import RealCapture, absent, row, run
+from tests.sources.page_meaning import by_meaning
 
 
 def test_fluidstack_2023_grid(real_capture: RealCapture) -> None:
@@ -36,3 +38,43 @@ def test_fluidstack_2025_table(real_capture: RealCapture) -> None:
     l40 = row(quotes, sku="Nvidia L40", pricing_type="on_demand")
     assert (l40["good"], l40["price_usd"]) == ("L40-48GB", Decimal("1.25"))
     assert quotes.height == 9
+
+
+@pytest.mark.parametrize(
+    ("relative", "offered"),
+    [
+        (
+            "pricing-pages/fluidstack_20230930024119.html",
+            {
+                (gpu, kind, "gpu_hour", 1, price)
+                for gpu, prices in {
+                    "NVIDIA HGX H100 80GB (SXM)": ("4.76", "2.89"),
+                    "NVIDIA H100 PCIe 80GB": ("4.25", "2.89"),
+                    "A100 80GB NVLINK": ("2.21", "1.48"),
+                    "A100 80GB PCIe": ("2.21", "1.42"),
+                    "A100 40GB NVLINK": ("1.29", "1.29"),
+                    "A100 40GB PCIe": ("1.40", "1.38"),
+                }.items()
+                for kind, price in zip(("on_demand", "reserved_6m"), prices, strict=True)
+            },
+        ),
+        (
+            "pricing-pages/fluidstack_20250109013724.html",
+            {
+                ("Nvidia H200 141GB", "reserved_1y", "gpu_hour", 1, "2.45"),  # on-demand "n/a"
+                ("Nvidia H100 PCIe 80GB", "on_demand", "gpu_hour", 1, "2.89"),
+                ("Nvidia H100 PCIe 80GB", "reserved_1y", "gpu_hour", 1, "2.05"),
+                ("Nvidia A100 80GB PCIe", "on_demand", "gpu_hour", 1, "1.80"),
+                ("Nvidia A100 80GB PCIe", "reserved_1y", "gpu_hour", 1, "1.20"),
+                ("Nvidia A100 40GB PCIe", "on_demand", "gpu_hour", 1, "1.65"),
+                ("Nvidia A100 40GB PCIe", "reserved_1y", "gpu_hour", 1, "1.05"),
+                ("Nvidia L40 48GB", "on_demand", "gpu_hour", 1, "1.25"),
+                ("Nvidia L40 48GB", "reserved_1y", "gpu_hour", 1, "0.99"),
+            },
+        ),
+    ],
+)
+def test_fluidstack_every_capture_read_by_meaning(
+    real_capture: RealCapture, relative: str, offered: set[object]
+) -> None:
+    assert by_meaning(real_capture, "fluidstack-page", relative) == (offered, set())

@@ -5,9 +5,11 @@ from __future__ import annotations
 from decimal import Decimal
 
 import polars as pl
+import pytest
 
 from pipeline.sources.pages import TEASER_REASON
 from tests.helpers import RealCapture, row, run
+from tests.sources.page_meaning import by_meaning
 
 
 def test_hyperstack_2024_table_and_starts_from_reservations(real_capture: RealCapture) -> None:
@@ -60,3 +62,90 @@ def test_hyperstack_2026_page(real_capture: RealCapture) -> None:
     # CPU flavours ("n1-cpu-small $0.35"), storage and token prices are not GPU rows.
     assert parsed.filter(pl.col("sku").str.starts_with("n1-cpu")).is_empty()
     assert parsed.height == 30
+
+
+def _on_demand(prices: dict[str, str]) -> set[object]:
+    return {(gpu, "on_demand", "gpu_hour", 1, price) for gpu, price in prices.items()}
+
+
+def _spot(prices: dict[str, str]) -> set[object]:
+    return {(gpu, "spot", "gpu_hour", 1, price) for gpu, price in prices.items()}
+
+
+@pytest.mark.parametrize(
+    ("relative", "offered", "floors"),
+    [
+        (
+            "pricing-pages/hyperstack_20240822101707.html",
+            _on_demand(
+                {
+                    "NVIDIA RTX A4000 16GB": "0.30",
+                    "NVIDIA RTX A5000 24GB": "0.50",
+                    "NVIDIA L40 48GB": "1.15",
+                    "NVIDIA A100 PCIe 80GB": "2.20",
+                    "NVIDIA A100 80GB PCIe NVLink": "2.30",
+                    "NVIDIA H100 PCIe 80GB": "3.44",
+                    "NVIDIA H100 PCIe NVLink 80GB": "3.54",
+                    "NVIDIA H100 SXM 80GB": "3.75",
+                }
+            ),
+            # "Starts from $0.18/hour": floors. "NVIDIA RTX A6000/A40" names two GPUs for one price: not read.
+            {"0.18", "0.30", "0.69", "1.32", "1.38", "2.06", "2.12", "2.25"},
+        ),
+        (
+            "pricing-pages/hyperstack_20250724001416.html",
+            _on_demand(
+                {
+                    "NVIDIA H200 SXM 141GB": "3.50",
+                    "NVIDIA H100 SXM 80GB": "2.40",
+                    "NVIDIA H100 NVLink 80GB": "1.95",
+                    "NVIDIA H100 80GB": "1.90",
+                    "NVIDIA A100 SXM 80GB": "1.60",
+                    "NVIDIA A100 NVLink 80GB": "1.40",
+                    "NVIDIA A100 80GB": "1.35",
+                    "NVIDIA L40 48GB": "1.00",
+                    "NVIDIA A6000 48GB": "0.50",
+                    "NVIDIA A4000 16GB": "0.15",
+                }
+            )
+            | _spot({"NVIDIA A100": "1.08", "NVIDIA L40": "0.80", "NVIDIA A6000": "0.40"}),
+            {"2.45", "2.04", "1.37", "1.33", "1.36", "0.98", "0.95", "0.70", "0.35", "0.11"},  # "Starting from"
+        ),
+        (
+            "provider-pages-2026/hyperstack.html",
+            _on_demand(
+                {
+                    "NVIDIA H200 SXM 141GB": "3.99",
+                    "NVIDIA H100 SXM 80GB": "3.20",
+                    "NVIDIA H100 NVLink 80GB": "2.60",
+                    "NVIDIA H100 80GB": "2.50",
+                    "NVIDIA RTX Pro 6000 SE 96GB": "1.85",
+                    "NVIDIA A100 SXM 80GB": "1.60",
+                    "NVIDIA A100 NVLink 80GB": "1.40",
+                    "NVIDIA A100 80GB": "1.35",
+                    "NVIDIA L40 48GB": "1.00",
+                    "NVIDIA A6000 48GB": "0.50",
+                    "NVIDIA A4000 16GB": "0.15",
+                    "NVIDIA B200 192GB": "6.00",
+                    "NVIDIA B300 288GB": "7.40",
+                }
+            )
+            | _spot(
+                {
+                    "NVIDIA H100 PCIe": "2.00",
+                    "NVIDIA RTX Pro 6000 SE": "1.48",
+                    "NVIDIA A100": "1.08",
+                    "NVIDIA L40": "0.80",
+                    "NVIDIA A6000": "0.40",
+                }
+            ),
+            {"2.79", "2.72", "1.82", "1.75", "1.36", "1.30", "0.98", "0.95", "0.70", "0.35", "0.11", "5.10"},
+        ),
+    ],
+)
+def test_hyperstack_every_capture_read_by_meaning(
+    real_capture: RealCapture, relative: str, offered: set[object], floors: set[str]
+) -> None:
+    read, refused = by_meaning(real_capture, "hyperstack-page", relative)
+    assert read == offered
+    assert {price for _, price in refused} == floors

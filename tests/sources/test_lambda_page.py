@@ -5,8 +5,10 @@ from __future__ import annotations
 from decimal import Decimal
 
 import polars as pl
+import pytest
 
 from tests.helpers import RealCapture, row, run
+from tests.sources.page_meaning import by_meaning
 
 
 def test_lambda_2023_machine_prices_are_divided_by_gpu_count(real_capture: RealCapture) -> None:
@@ -58,3 +60,49 @@ def test_lambda_2024_per_gpu_prices_by_machine_size(real_capture: RealCapture) -
     # "Reserved 8x NVIDIA H100 SXM ... CONTACT SALES" is not priced: no row.
     assert set(parsed["pricing_type"]) == {"on_demand"}
     assert parsed.height == 17
+
+
+LAMBDA_2024_11 = {
+    ("NVIDIA H100 SXM 80GB", "on_demand", "gpu_hour", 1, p)
+    for p in ("2.99", "3.09", "3.19", "3.29")  # 8x/4x/2x/1x
+} | {
+    ("NVIDIA H100 PCIe 80GB", "on_demand", "gpu_hour", 1, "2.49"),
+    ("NVIDIA A100 SXM 80GB", "on_demand", "gpu_hour", 1, "1.79"),
+    ("NVIDIA A100 SXM 40GB", "on_demand", "gpu_hour", 1, "1.29"),
+    ("NVIDIA A100 PCIe 40GB", "on_demand", "gpu_hour", 1, "1.29"),
+    ("NVIDIA A10 24GB", "on_demand", "gpu_hour", 1, "0.75"),
+    ("NVIDIA A6000 48GB", "on_demand", "gpu_hour", 1, "0.80"),
+    ("NVIDIA Tesla V100 16GB", "on_demand", "gpu_hour", 1, "0.55"),
+    ("NVIDIA Quadro RTX 6000 24GB", "on_demand", "gpu_hour", 1, "0.50"),
+}
+
+
+@pytest.mark.parametrize(
+    ("relative", "offered"),
+    [
+        (
+            "pricing-pages/lambda_20230909194011.html",
+            {
+                ("NVIDIA H100 PCIe 80GB", "on_demand", "gpu_hour", 1, "1.99"),
+                ("NVIDIA H100 SXM 80GB", "on_demand", "instance_hour", 8, "20.72"),  # "8x ... $20.72 / hr"
+                ("NVIDIA A100 40GB", "on_demand", "gpu_hour", 1, "1.10"),
+                ("NVIDIA A100 40GB", "on_demand", "instance_hour", 2, "2.20"),
+                ("NVIDIA A100 40GB", "on_demand", "instance_hour", 4, "4.40"),
+                ("NVIDIA A100 40GB", "on_demand", "instance_hour", 8, "8.80"),
+                ("NVIDIA A100 80GB", "on_demand", "instance_hour", 8, "12.00"),
+                ("NVIDIA RTX A6000 48GB", "on_demand", "gpu_hour", 1, "0.80"),
+                ("NVIDIA RTX A6000 48GB", "on_demand", "instance_hour", 2, "1.60"),
+                ("NVIDIA RTX A6000 48GB", "on_demand", "instance_hour", 4, "3.20"),
+                ("NVIDIA A10 24GB", "on_demand", "gpu_hour", 1, "0.60"),
+                ("NVIDIA Quadro RTX 6000 24GB", "on_demand", "gpu_hour", 1, "0.50"),
+                ("NVIDIA Tesla V100 16GB", "on_demand", "instance_hour", 8, "4.40"),
+                # "Reserved | 8x NVIDIA H100 | H100 SXM | ... | $1.89/H100/hour | 3-years"; "Sprint ... 3-months"
+                ("NVIDIA H100 SXM 80GB", "reserved_3y", "gpu_hour", 1, "1.89"),
+                ("NVIDIA H100 SXM 80GB", "reserved_3m", "gpu_hour", 1, "4.85"),
+            },
+        ),
+        ("pricing-pages/lambda_20241103180910.html", LAMBDA_2024_11),
+    ],
+)
+def test_lambda_every_capture_read_by_meaning(real_capture: RealCapture, relative: str, offered: set[object]) -> None:
+    assert by_meaning(real_capture, "lambda-page", relative) == (offered, set())

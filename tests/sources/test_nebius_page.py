@@ -6,10 +6,12 @@ from datetime import UTC, datetime
 from decimal import Decimal
 
 import polars as pl
+import pytest
 
 from pipeline.sources import nebius_page
 from pipeline.sources.pages import TEASER_REASON
 from tests.helpers import RealCapture, row, run
+from tests.sources.page_meaning import by_meaning
 
 
 def test_nebius_2024_machine_prices_and_reserve_teasers(real_capture: RealCapture) -> None:
@@ -66,3 +68,80 @@ def test_nebius_2026_page_future_prices_wait_for_their_date(real_capture: RealCa
     _, quotes_after, rejections_after = run(after)
     assert row(quotes_after, sku="NVIDIA HGX H200")["price_usd"] == Decimal("5.40")
     assert "superseded" in row(rejections_after, sku="NVIDIA HGX H200", price_native="4.50")["reason"]
+
+
+@pytest.mark.parametrize(
+    ("relative", "offered", "refused"),
+    [
+        (
+            "pricing-pages/nebius_20241115043809.html",
+            {
+                ("H200 SXM 141GB", "on_demand", "gpu_hour", 1, "3.50"),
+                ("H200 SXM 141GB", "on_demand", "instance_hour", 8, "28.00"),
+                ("H100 SXM 80GB", "on_demand", "gpu_hour", 1, "2.95"),
+                ("H100 SXM 80GB", "on_demand", "instance_hour", 8, "23.60"),
+                ("L40s PCIe 48GB", "on_demand", "gpu_hour", 1, "1.55"),
+            },
+            # "Reserve" with no term; the cards' "As low as $2.30 per hour" are floors
+            {
+                ("H200 SXM 141GB", "2.30"),
+                ("H200 SXM 141GB", "18.40"),
+                ("H100 SXM 80GB", "2.00"),
+                ("H100 SXM 80GB", "16.00"),
+                ("L40s PCIe 48GB", "0.80"),
+                ("NVIDIA H200 Tensor Core", "2.30"),
+                ("NVIDIA H100 Tensor Core", "2.00"),
+                ("NVIDIA L40S", "0.80"),
+            },
+        ),
+        (
+            "pricing-pages/nebius_20260712235400.html",
+            {
+                (gpu, kind, "gpu_hour", 1, price)
+                for gpu, prices in {
+                    "NVIDIA HGX B300 (SXM)": ("4.30", "7.85"),
+                    "NVIDIA HGX B200 (SXM)": ("3.95", "7.15"),
+                    "NVIDIA HGX H200 (SXM)": ("2.45", "4.50"),
+                    "NVIDIA HGX H100 (SXM)": ("2.15", "3.85"),
+                    "NVIDIA RTX PRO 6000": ("0.95", "1.80"),
+                }.items()
+                for kind, price in zip(("spot", "on_demand"), prices, strict=True)  # "Preemptible", "On-demand"
+            },
+            {  # "from $0.90": floors
+                ("NVIDIA L40S with Intel CPU", "0.90"),
+                ("NVIDIA L40S with Intel CPU", "1.82"),
+                ("NVIDIA L40S with AMD CPU", "0.74"),
+                ("NVIDIA L40S with AMD CPU", "1.55"),
+            },
+        ),
+        (
+            "provider-pages-2026/nebius.html",
+            {
+                ("NVIDIA HGX B300 (SXM)", "on_demand", "gpu_hour", 1, "7.85"),
+                ("NVIDIA HGX B200 (SXM)", "on_demand", "gpu_hour", 1, "7.15"),
+                ("NVIDIA HGX H200 (SXM)", "on_demand", "gpu_hour", 1, "4.50"),
+                ("NVIDIA HGX H100 (SXM)", "on_demand", "gpu_hour", 1, "3.85"),
+                ("NVIDIA RTX PRO 6000", "on_demand", "gpu_hour", 1, "1.80"),
+            },
+            {  # "GPU-hour (Effective October 1, 2026)": not yet in force; spot "from"; L40S "from"
+                ("NVIDIA HGX B300 (SXM)", "9.50"),
+                ("NVIDIA HGX B200 (SXM)", "8.50"),
+                ("NVIDIA HGX H200 (SXM)", "5.40"),
+                ("NVIDIA HGX H100 (SXM)", "4.50"),
+                ("NVIDIA HGX B300 (SXM)", "0.99"),
+                ("NVIDIA HGX B200 (SXM)", "0.99"),
+                ("NVIDIA HGX H200 (SXM)", "0.79"),
+                ("NVIDIA HGX H100 (SXM)", "0.79"),
+                ("NVIDIA RTX PRO 6000", "0.79"),
+                ("NVIDIA L40S with Intel CPU", "1.55"),
+                ("NVIDIA L40S with AMD CPU", "1.82"),
+                ("NVIDIA L40S with Intel CPU", "0.74"),
+                ("NVIDIA L40S with AMD CPU", "0.90"),
+            },
+        ),
+    ],
+)
+def test_nebius_every_capture_read_by_meaning(
+    real_capture: RealCapture, relative: str, offered: set[object], refused: set[object]
+) -> None:
+    assert by_meaning(real_capture, "nebius-page", relative) == (offered, refused)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from tests.helpers import RealCapture, absent, row, run
+from tests.sources.page_meaning import by_meaning
 
 
 def test_paperspace_starred_prices_are_3_year_commitments(real_capture: RealCapture) -> None:
@@ -20,3 +21,27 @@ def test_paperspace_starred_prices_are_3_year_commitments(real_capture: RealCapt
     assert row(rejections, sku="A100-80G")["rule"] == "identity_ambiguous"
     assert row(quotes, sku="V100")["price_usd"] == Decimal("2.30")
     assert row(quotes, sku="M4000")["price_usd"] == Decimal("0.45")
+
+
+def test_paperspace_capture_read_by_meaning(real_capture: RealCapture) -> None:
+    offered, refused = by_meaning(real_capture, "paperspace-page", "pricing-pages/paperspace_20240123092147.html")
+    assert refused == set()
+    assert offered == {
+        # "2.24*" / "1.15**": the footnotes say 3-year commitment; the hidden "$3.09" block is not shown
+        ("NVIDIA HGX H100 (SXM)", "reserved_3y", "gpu_hour", 1, "2.24"),
+        ("NVIDIA A100 80GB", "reserved_3y", "gpu_hour", 1, "1.15"),
+    } | {
+        (gpu, "on_demand", "gpu_hour", 1, price)
+        for gpu, price in {
+            "NVIDIA A4000": "0.76",
+            "NVIDIA A6000": "1.89",
+            "V100": "2.30",
+            "NVIDIA A5000": "1.38",
+            "P6000": "1.10",
+            "NVIDIA RTX5000": "0.82",
+            "P5000": "0.78",
+            "NVIDIA RTX4000": "0.56",
+            "P4000": "0.51",
+            "M4000": "0.45",
+        }.items()
+    }

@@ -5,6 +5,7 @@ from __future__ import annotations
 from decimal import Decimal
 
 from tests.helpers import RealCapture, row, run
+from tests.sources.page_meaning import by_meaning
 
 
 def test_voltagepark_hgx_h100_plans(real_capture: RealCapture) -> None:
@@ -13,3 +14,13 @@ def test_voltagepark_hgx_h100_plans(real_capture: RealCapture) -> None:
     assert row(quotes, sku="On-Demand, Ethernet")["price_usd"] == Decimal("1.99")
     assert row(quotes, sku="On-demand, 3200 Gbps Infiniband")["price_usd"] == Decimal("2.49")
     assert quotes.height == 2
+
+
+def test_voltagepark_capture_read_by_meaning(real_capture: RealCapture) -> None:
+    # "On-Demand, Ethernet | $1.99/hr | ... 1-1016 HGX H100 GPUs": the card names its GPU below its price
+    offered, refused = by_meaning(real_capture, "voltagepark-page", "pricing-pages/voltagepark_20250712040631.html")
+    assert offered == {
+        ("HGX H100 (SXM)", "on_demand", "gpu_hour", 1, "1.99"),
+        ("HGX H100 (SXM)", "on_demand", "gpu_hour", 1, "2.49"),
+    }
+    assert refused == set()

@@ -8,7 +8,7 @@ from collections.abc import Callable, Iterator
 from selectolax.parser import HTMLParser, Node
 
 from pipeline.domain.records import RawCapture
-from pipeline.sources.read import require
+from pipeline.sources.pages.bounded import bounded_html
 
 _ORPHAN_CELL = re.compile(r"<t[dhr][\s>]", re.IGNORECASE)
 
@@ -19,13 +19,8 @@ def squash(text: str) -> str:
 
 
 def dom(capture: RawCapture) -> HTMLParser:
-    """Parse a capture's body as HTML; a body that is not text is schema drift, not an empty page."""
-    try:
-        text = capture.body.decode("utf-8")
-    except UnicodeDecodeError:
-        text = capture.body.decode("latin-1")
-    require("<" in text, capture, "body is not HTML")
-    return HTMLParser(text)
+    """Parse a capture's body as HTML, within the size and depth bounds; a body that is not HTML is schema drift."""
+    return bounded_html(capture)
 
 
 def table_dom(capture: RawCapture) -> HTMLParser:
@@ -41,7 +36,7 @@ def table_dom(capture: RawCapture) -> HTMLParser:
     raw = capture.body.decode("utf-8", "replace")
     if not _ORPHAN_CELL.search(raw):
         return tree
-    wrapped = HTMLParser(f"<table>{raw}</table>")
+    wrapped = bounded_html(capture, f"<table>{raw}</table>")
     return wrapped if wrapped.css_first("tr") is not None else tree
 
 

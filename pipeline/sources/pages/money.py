@@ -54,6 +54,16 @@ def money(text: str) -> tuple[str, str] | None:
     return number, _CODES[mark]
 
 
+def amounts(text: str) -> list[tuple[int, str, str]]:
+    """Every amount text states, as (where it starts, exact decimal text, ISO currency), in order."""
+    out = []
+    for match in _MONEY.finditer(text):
+        number = _decimal_text(match.group("a") or match.group("b"))
+        if number is not None:
+            out.append((match.start(), number, _CODES[match.group("pre") or match.group("post")]))
+    return out
+
+
 def _decimal_text(raw: str) -> str | None:
     digits = raw
     if "," in digits and "." in digits:

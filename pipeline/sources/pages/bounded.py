@@ -1,0 +1,120 @@
+"""Parse a page only when its cost is bounded: a size cap and a nesting-depth cap checked before parsing.
+
+An HTML parser keeps a stack of open elements and checks it on every start tag, so a body nested
+50,000 elements deep costs seconds (quadratic). The depth is measured first by a linear scan of
+the tags (no regular expression that can backtrack), and a body nested deeper than any real
+pricing page is refused as schema drift, naming the depth found.
+"""
+
+from __future__ import annotations
+
+from selectolax.parser import HTMLParser
+
+from pipeline.domain.records import RawCapture
+from pipeline.sources.read import require
+
+MAX_HTML_BYTES = 8 * 1024 * 1024
+MAX_HTML_DEPTH = 256
+
+# Elements that never hold content, or whose end tag a parser supplies when a sibling starts: not
+# counted as depth, since a page that leaves its <p>/<li>/<td> open is not nested by them.
+_NOT_NESTING = frozenset(
+    [
+        "area",
+        "base",
+        "br",
+        "col",
+        "embed",
+        "hr",
+        "img",
+        "input",
+        "link",
+        "meta",
+        "param",
+        "source",
+        "track",
+        "wbr",
+        "p",
+        "li",
+        "dt",
+        "dd",
+        "td",
+        "th",
+        "tr",
+        "tbody",
+        "thead",
+        "tfoot",
+        "option",
+        "optgroup",
+        "colgroup",
+        "caption",
+        "rb",
+        "rt",
+        "rp",
+    ]
+)
+_RAW_TEXT = frozenset(("script", "style", "textarea", "title", "xmp"))
+
+
+def html_depth(text: str, limit: int = MAX_HTML_DEPTH) -> int:
+    """The deepest nesting of elements in text, counting up to `limit + 1` (enough to refuse); linear time."""
+    lowered = text.lower()
+    depth = deepest = 0
+    at, end, close = 0, len(text), -1
+    while True:
+        at = text.find("<", at)
+        if at < 0 or at + 1 >= end:
+            return deepest
+        if text.startswith("<!--", at):
+            close = text.find("-->", at + 4)
+            at = end if close < 0 else close + 3
+            continue
+        if close <= at:  # the first ">" after an earlier "<" is also the first after this one
+            close = text.find(">", at + 1)
+        if close < 0:
+            return deepest
+        closing = text[at + 1] == "/"
+        name = _tag_name(text, at + (2 if closing else 1), close)
+        if not name:
+            at += 1
+            continue
+        if closing:
+            depth = max(0, depth - 1) if name not in _NOT_NESTING else depth
+        elif name in _RAW_TEXT:  # its content is text, not tags: resume at its end tag
+            skip = lowered.find(f"</{name}", close)
+            at = end if skip < 0 else skip
+            continue
+        elif name not in _NOT_NESTING and text[close - 1] != "/":
+            depth += 1
+            deepest = max(deepest, depth)
+            if deepest > limit:
+                return deepest
+        at = close + 1
+
+
+def _tag_name(text: str, start: int, stop: int) -> str:
+    """The lower-cased tag name starting at `start` (letters, digits, '-', ':'), '' when none."""
+    at = start
+    while at < stop and (text[at].isalnum() or text[at] in "-:"):
+        at += 1
+    name = text[start:at]
+    return name.lower() if name[:1].isalpha() else ""
+
+
+def page_text(capture: RawCapture) -> str:
+    """The body as text (UTF-8, else Latin-1), refused when it is too large or not HTML."""
+    require(len(capture.body) <= MAX_HTML_BYTES, capture, f"page of {len(capture.body)} bytes exceeds {MAX_HTML_BYTES}")
+    try:
+        text = capture.body.decode("utf-8")
+    except UnicodeDecodeError:
+        text = capture.body.decode("latin-1")
+    require("<" in text, capture, "body is not HTML")
+    return text
+
+
+def bounded_html(capture: RawCapture, text: str | None = None) -> HTMLParser:
+    """Parse a page whose size and nesting are within bounds; beyond them, schema drift saying which."""
+    text = page_text(capture) if text is None else text
+    depth = html_depth(text)
+    require(depth <= MAX_HTML_DEPTH, capture, f"HTML nested more than {MAX_HTML_DEPTH} elements deep")
+    return HTMLParser(text)

@@ -1,0 +1,246 @@
+"""A page read once, in document order, as the text blocks a reader sees ("cells"), each knowing its elements.
+
+One iterative walk over the parsed tree (no recursion, no re-walk of a subtree): every element gets
+an id, its parent and depth; every run of text inside the same block element (a <td>, a <div>, a
+<p>; inline <span>/<b>/<a> do not break it) becomes one cell. Each element also knows the range of
+cells it holds, so "the cells of this row" is a slice, not a new walk. Cost is linear in the page
+size times the (capped) nesting depth.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+
+from selectolax.parser import HTMLParser, Node
+
+from pipeline.sources.pages.document import squash
+
+_INLINE = frozenset(
+    [
+        "a",
+        "abbr",
+        "b",
+        "bdi",
+        "bdo",
+        "br",
+        "cite",
+        "code",
+        "data",
+        "del",
+        "dfn",
+        "em",
+        "font",
+        "i",
+        "ins",
+        "kbd",
+        "label",
+        "mark",
+        "nobr",
+        "q",
+        "s",
+        "samp",
+        "small",
+        "span",
+        "strike",
+        "strong",
+        "sub",
+        "sup",
+        "time",
+        "tt",
+        "u",
+        "var",
+        "wbr",
+    ]
+)
+_SKIP = frozenset(
+    ["script", "style", "noscript", "template", "svg", "head", "title", "iframe", "object", "select", "option"]
+)
+_LINK = frozenset(("a", "button"))
+_STRUCK = frozenset(("s", "del", "strike"))
+_HIDDEN_CLASSES = frozenset(("hide", "hidden", "d-none", "is-hidden", "w-condition-invisible", "visually-hidden"))
+_MARK_ONLY = re.compile(r"(?:^|\s)(?:US\$|\$|€|£|USD|EUR|GBP)$")
+_NUMBER_FIRST = re.compile(r"^\d[\d,.]*\**(?:\s|$)")
+
+
+@dataclass(slots=True)
+class Element:
+    """An element of the page: its tag, attributes, parent and the cells it holds ([first, last))."""
+
+    tag: str
+    attrs: dict[str, str | None]
+    parent: int
+    depth: int
+    first: int = -1
+    last: int = -1
+
+    @property
+    def classes(self) -> str:
+        return self.attrs.get("class") or ""
+
+
+@dataclass(slots=True)
+class Cell:
+    """A run of visible text inside one block element."""
+
+    text: str
+    block: int  # the id of the block element that holds it
+    struck: bool = False  # inside <s>/<del>/<strike>: a crossed-out figure
+    link: bool = False  # inside a link or button: a call to action ("Reserve now"), not a label
+
+
+@dataclass
+class Page:
+    """The page as cells in reading order, and the elements that hold them."""
+
+    cells: list[Cell] = field(default_factory=list)
+    elements: list[Element] = field(default_factory=list)
+    ids: dict[str, int] = field(default_factory=dict)  # HTML id attribute -> element
+
+    def chain(self, element: int) -> list[int]:
+        """The element and its ancestors, innermost first."""
+        out = []
+        while element >= 0:
+            out.append(element)
+            element = self.elements[element].parent
+        return out
+
+    def text(self, element: int) -> str:
+        """The visible text of an element: its cells joined."""
+        el = self.elements[element]
+        return " ".join(c.text for c in self.cells[el.first : el.last]) if el.first >= 0 else ""
+
+    def children(self, element: int) -> list[int]:
+        """The element's child elements that hold text, in order (found from the cells, not by a walk)."""
+        out: list[int] = []
+        depth = self.elements[element].depth
+        el = self.elements[element]
+        at = el.first
+        while 0 <= at < el.last:
+            child = self.cells[at].block
+            while self.elements[child].depth > depth + 1:
+                child = self.elements[child].parent
+            if self.elements[child].depth != depth + 1:
+                at += 1  # text directly inside the element, no child of its own
+                continue
+            out.append(child)
+            at = self.elements[child].last
+        return out
+
+    def common_depth(self, a: int, b: int) -> int:
+        """How deep the innermost element holding both cells lies (deeper: the closer they belong)."""
+        x, y = self.cells[a].block, self.cells[b].block
+        while x != y:
+            if self.elements[x].depth >= self.elements[y].depth:
+                x = self.elements[x].parent
+            else:
+                y = self.elements[y].parent
+            if x < 0 or y < 0:
+                return -1
+        return self.elements[x].depth
+
+
+def read_page(tree: HTMLParser) -> Page:
+    """Walk the tree once and return its cells and elements."""
+    page = Page()
+    root = tree.body if tree.body is not None else tree.root
+    if root is None:
+        return page
+    # Each stack entry: (node, parent element id, nearest block element id, (inside <s>, inside a link)).
+    stack: list[tuple[Node, int, int, tuple[bool, bool]]] = [(root, -1, -1, (False, False))]
+    open_cell: tuple[int, int] | None = None  # (block, cell index) the last text went into
+    while stack:
+        node, parent, block, struck = stack.pop()
+        tag = node.tag or ""
+        if tag == "-text":
+            text = squash(node.text_content or "")
+            if not text or block < 0:
+                continue
+            if open_cell is not None and open_cell[0] == block and page.cells[open_cell[1]].struck == struck[0]:
+                page.cells[open_cell[1]].text += " " + text
+                page.cells[open_cell[1]].link &= struck[1]
+            else:
+                page.cells.append(Cell(text, block, *struck))
+                open_cell = (block, len(page.cells) - 1)
+                _extend(page, block, len(page.cells) - 1)
+            continue
+        if tag == "-end":
+            open_cell = None  # a block element ended: text after it is a new cell
+            continue
+        if tag == "br":
+            open_cell = None  # a line break: the text after it is read as another line
+            continue
+        if tag.startswith("-") or tag in _SKIP:
+            continue
+        if _hidden(node):
+            continue
+        me = len(page.elements)
+        depth = page.elements[parent].depth + 1 if parent >= 0 else 0
+        attrs = dict(node.attributes)
+        page.elements.append(Element(tag, attrs, parent, depth))
+        if attrs.get("id"):
+            page.ids.setdefault(str(attrs["id"]), me)
+        inner_block = me if tag not in _INLINE or block < 0 else block
+        inner_struck = (
+            struck[0] or tag in _STRUCK or "line-through" in (attrs.get("style") or ""),
+            struck[1] or tag in _LINK,
+        )
+        children = list(node.iter(include_text=True))
+        if inner_block == me:  # a block starts a new cell, and so does the text after it ends
+            open_cell = None
+            stack.append((_END, parent, block, struck))
+        stack.extend((child, me, inner_block, inner_struck) for child in reversed(children))
+    _join_split_prices(page)
+    return page
+
+
+def _hidden(node: Node) -> bool:
+    """True for an element the page does not show (hidden attribute, display:none, a hiding class)."""
+    attrs = node.attributes
+    if "hidden" in attrs:
+        return True
+    style = (attrs.get("style") or "").replace(" ", "").lower()
+    if "display:none" in style or "visibility:hidden" in style:
+        return True
+    classes = (attrs.get("class") or "").split()
+    if _HIDDEN_CLASSES.isdisjoint(classes):
+        return False
+    # "hidden md:table" / "d-none d-md-block": hidden on small screens only, shown on a desktop
+    return not any(":" in c or (c.startswith("d-") and c != "d-none") for c in classes)
+
+
+def _join_split_prices(page: Page) -> None:
+    """A price laid out in pieces ("$" | "3.09" | "/ hour") is read as one cell: the mark's, the others emptied.
+
+    The mark may end a phrase ("as low as $" | "1.99"): the figure still belongs to its words.
+    """
+    cells = page.cells
+    for i in range(len(cells) - 1):
+        if _MARK_ONLY.search(cells[i].text) and _NUMBER_FIRST.match(cells[i + 1].text):
+            cells[i].text += " " + cells[i + 1].text
+            cells[i + 1].text = ""
+            if i + 2 < len(cells) and re.match(r"^(?:/|per\b)", cells[i + 2].text, re.IGNORECASE):
+                cells[i].text += " " + cells[i + 2].text
+                cells[i + 2].text = ""
+
+
+class _EndMarker:
+    """Stands for "a block element ended here" on the walk's stack."""
+
+    tag = "-end"
+
+
+_END: Node = _EndMarker()  # type: ignore[assignment]
+
+
+def _extend(page: Page, block: int, cell: int) -> None:
+    """Widen the cell ranges of the block and its ancestors to hold `cell`."""
+    element = block
+    while element >= 0:
+        el = page.elements[element]
+        if el.first < 0:
+            el.first = cell
+        if el.last > cell:
+            return
+        el.last = cell + 1
+        element = el.parent

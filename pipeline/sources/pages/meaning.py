@@ -1,0 +1,261 @@
+"""What each price next to a GPU name means: which GPU and variant, per GPU or per machine, which pricing type.
+
+Decided from the page's own words, nearest first (the price's cell, its column header, the record's
+label, then the heading and loose text above), and from the GPU counts the page states. When the
+words cannot settle it, the offer carries a `reject_reason` saying what was missing: a recorded
+refusal, never a guess at a price.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from datetime import date
+from decimal import Decimal
+from typing import Any
+
+from pipeline.sources.pages.money import money
+from pipeline.sources.pages.names import count_in, gpu_phrase, memory_in, models, per_gpu_memory
+from pipeline.sources.pages.records import Price, Record
+from pipeline.sources.pages.wording import (
+    NO_TERM_REASON,
+    TEASER_REASON,
+    commitment,
+    effective_date,
+    is_teaser,
+    leading_int,
+    per_gpu,
+    per_instance,
+    pricing_type_of,
+)
+
+NO_COUNT_REASON = "price is per machine but the page gives no GPU count"
+DYNAMIC_REASON = "dynamic price (re-set daily from demand), not a fixed rate"
+SERVICE_REASON = "a managed service's price (inference endpoint, deployment, fine-tuning), not a GPU instance's"
+_SERVICE = re.compile(
+    r"\b(?:endpoints?|inference|deployments?|serverless|fine[\s-]?tun\w*|kubernetes)\b", re.IGNORECASE
+)
+SUPERSEDED_REASON = "an earlier figure for the same GPU and pricing type, replaced by the one after it (a list price)"
+STRUCK_REASON = "a crossed-out figure"
+_NOT_HOURLY = re.compile(
+    r"/\s*(?:mo|month|yr|year|min|minute|sec|second|day|gb|tb|vcpu|cpu|token|m\b|1m)|\bper\s+(?:month|year|minute|"
+    r"second|day|gb|tb|vcpu|cpu|million|1m|token)|\bmonthly\b|\bannual(?:ly)?\b|\btokens?\b|\bvcpu",
+    re.IGNORECASE,
+)
+_COUNT_HEADER = re.compile(r"^(?:#\s*)?(?:number of\s+)?gpus?(?:\s*(?:count|per\s+\w+|/\s*\w+))?\*?$|gpu count", re.I)
+_COUNT_LABEL = re.compile(r"^(?:#\s*)?(?:number of\s+)?gpus?(?:\s+(?:count|per\s+\w+))?\s*:?\s*(\d{1,3})?$", re.I)
+_MEMORY_HEADER = re.compile(r"vram|gpu\s*memory|memory\s*\(gb\)|^memory", re.IGNORECASE)
+_VARIANT_TAG = re.compile(r"^(?:SXM\d?|PCIe|NVL\d*|NVLink|HGX|OAM|DGX)$", re.IGNORECASE)
+_MEMORY_TAG = re.compile(r"^\d{1,4}(?:\.\d+)?\s*GB$", re.IGNORECASE)
+
+
+@dataclass
+class Offer:
+    """A price the page states for a GPU, with what it means."""
+
+    label: str
+    model: str
+    count: int | None  # GPUs in the machine the row names (None: not stated)
+    memory: float | None
+    amount: str
+    currency: str
+    pricing_type: str
+    price_per: str  # gpu_hour | instance_hour
+    reject_reason: str | None
+    attributes: dict[str, Any] = field(default_factory=dict)
+
+
+def offers_of(record: Record, as_of: date | None = None) -> list[Offer]:
+    """The offers a record states; prices that are not GPU-hour prices (per month, per vCPU) are left out.
+
+    A price announced for a later date ("GPU-hour (Effective October 1, 2026)") than `as_of` is
+    recorded as not yet in force.
+    """
+    phrase = _phrase(record)
+    model = (models(record.name) or [""])[0]
+    if phrase is None:
+        return []
+    count, count_from = _count(record)
+    stated_memory = next((m for m in map(memory_in, [phrase, *record.names]) if m), None) or _memory(record)
+    memory = per_gpu_memory(model, stated_memory, count) if stated_memory is not None else None
+    label = _label(phrase, record, memory)
+    out: list[Offer] = []
+    for price in record.prices:
+        note = _footnote(record, price.text)
+        words = [price.text, note, price.column, price.label, " ".join(record.context), record.heading, record.loose]
+        if _NOT_HOURLY.search(" ".join([price.text, price.column, price.label])):
+            continue  # a price per month, per GB, per vCPU or per token: another product
+        pricing_type, type_from = _pricing_type(record, words)
+        per, per_from = _per(words, count)
+        reason = None
+        if any(is_teaser(w) for w in words[:4]) or _floor_sentence(record, price):
+            reason = TEASER_REASON
+        elif any(_SERVICE.search(w) for w in [*words[:4], record.heading, record.intro] if w):
+            reason = SERVICE_REASON
+        elif any(re.search(r"\bdynamic\b", w, re.IGNORECASE) for w in words[:4]):
+            reason = DYNAMIC_REASON
+        elif (starts := _effective(words[:4])) is not None and (as_of is None or starts > as_of):
+            reason = f"price announced to take effect on {starts.isoformat()}, not in force when the page was seen"
+        elif pricing_type == "reserved_unspecified":
+            reason = NO_TERM_REASON
+        elif per == "instance_hour" and not count:
+            reason = NO_COUNT_REASON
+        elif price.struck:
+            reason = STRUCK_REASON
+        attributes = {
+            "name": record.name,
+            "price_text": price.text,
+            "column": price.column or None,
+            "label": price.label or None,
+            "heading": record.heading or None,
+            "machine_gpus": count,
+            "gpu_count_from": count_from,
+            "pricing_type_from": type_from,
+            "price_per_from": per_from,
+        }
+        gpus = count if per == "instance_hour" else 1
+        out.append(
+            Offer(label, model, gpus, memory, price.amount, price.currency, pricing_type, per, reason, attributes)
+        )
+    return _supersede(out)
+
+
+def _count(record: Record) -> tuple[int | None, str | None]:
+    """How many GPUs the record's machine has, and where the page says so."""
+    found = count_in(record.name)
+    if found is not None:
+        return found, "name"
+    for header, text in record.columns.items():
+        if _COUNT_HEADER.search(header) and (n := leading_int(text)) is not None and 0 < n <= 128:
+            return n, "column"
+    for at, text in enumerate(record.cells):
+        said = _COUNT_LABEL.match(text)
+        if said is not None:
+            value = said.group(1) or (record.cells[at + 1] if at + 1 < len(record.cells) else "")
+            if (n := leading_int(value)) is not None and 0 < n <= 128:
+                return n, "label"
+    for text in record.context:
+        if re.fullmatch(r"\d{1,3}\s*[x×]", text.strip()):
+            return int(re.sub(r"\D", "", text)), "panel"
+    return None, None
+
+
+def _memory(record: Record) -> float | None:
+    """GPU memory the record states outside the name: a "80GB" tag, a VRAM column, a "GPU Memory" label."""
+    for text in record.cells:
+        if _MEMORY_TAG.match(text):
+            return memory_in(text)
+    for header, text in record.columns.items():
+        if _MEMORY_HEADER.search(header):
+            found = memory_in(text) or (float(text) if re.fullmatch(r"\d{1,4}(?:\.\d+)?", text) else None)
+            if found is not None:
+                return found
+    for at, text in enumerate(record.cells):
+        if _MEMORY_HEADER.search(text) and not re.search(r"droplet|system|\bram\b", text, re.IGNORECASE):
+            said = memory_in(text.replace(",", ""))
+            if said is None and at + 1 < len(record.cells):
+                said = memory_in(record.cells[at + 1].replace(",", ""))
+            return said
+    return None
+
+
+def _label(phrase: str, record: Record, memory: float | None) -> str:
+    """The GPU phrase plus the record's variant tags ("80GB", "SXM") and its memory when the name lacks it."""
+    words = [phrase]
+    for text in record.cells:
+        if _MEMORY_TAG.match(text) and memory_in(" ".join(words)) is None:
+            words.append(f"{memory_in(text):g}GB")
+        elif _VARIANT_TAG.match(text) and text.lower() not in " ".join(words).lower():
+            words.append(text)
+    label = " ".join(words)
+    if memory is not None and memory_in(label) is None:
+        label += f" {memory:g}GB"
+    return label
+
+
+_PLACES = ("price", "footnote", "column", "label", "panel", "heading", "loose")
+
+
+def _effective(words: list[str]) -> date | None:
+    return next((d for d in map(effective_date, words) if d is not None), None)
+
+
+def _phrase(record: Record) -> str | None:
+    """The fullest naming of the GPU among the record's names, with variant words the others add ("SXM")."""
+    phrases = [p for p in (gpu_phrase(n) for n in record.names or [record.name]) if p]
+    if not phrases:
+        return None
+    phrase = max(phrases, key=len)
+    for other in phrases:
+        for word in other.split()[1:]:
+            if word.lower() not in phrase.lower() and not models(word):
+                phrase += f" {word}"
+    return phrase
+
+
+def _footnote(record: Record, text: str) -> str:
+    """The footnote a figure's stars point to ("2.24*" -> "*$2.24/hour pricing is for a 3-year commitment")."""
+    match = re.search(r"\d(\*{1,3})|(\*{1,3})\s*$", text)
+    if match is None:
+        return ""
+    return record.notes.get(match.group(1) or match.group(2), "")
+
+
+def _floor_sentence(record: Record, price: Price) -> bool:
+    """True when the record's own prose calls the same figure a floor ("Prices start as low as $1.99")."""
+    for text in record.cells:
+        found = money(text) if len(text) > 60 and is_teaser(text) else None
+        if found is not None and Decimal(found[0]) == Decimal(price.amount):
+            return True
+    return False
+
+
+def _pricing_type(record: Record, words: list[str]) -> tuple[str, str]:
+    """The pricing type the nearest words name; a reservation takes its term from anywhere in the record."""
+    places = _PLACES
+    for place, text in zip(places, words, strict=True):
+        found = pricing_type_of(text) if text else None
+        if found is None:
+            continue
+        if found.startswith("reserved") and len(set(re.findall(r"\d+\s*-?\s*(?:month|year)", text, re.I))) > 1:
+            return "reserved_unspecified", place  # "from 3 months to 3 years": no one term
+        if found == "reserved_unspecified":
+            for other in [*words, *record.cells]:
+                term = commitment(other) if other and pricing_type_of(other) else None
+                if term:
+                    return term, place
+        return found, place
+    return "on_demand", "default"
+
+
+def _per(words: list[str], count: int | None) -> tuple[str, str]:
+    """Per GPU or per machine: what the nearest words say, else a machine of several GPUs is priced whole."""
+    for place, text in zip(_PLACES, words, strict=True):
+        if text and per_gpu(text):
+            return "gpu_hour", place
+        if text and per_instance(text):
+            return "instance_hour", place
+    return ("instance_hour", "gpu_count") if count and count > 1 else ("gpu_hour", "one_gpu")
+
+
+def _supersede(offers: list[Offer]) -> list[Offer]:
+    """Drop repeated identical offers; of two figures for the same GPU and type, the later one is in force."""
+    seen: dict[tuple[Any, ...], Offer] = {}
+    out: list[Offer] = []
+    for offer in offers:
+        key = (offer.label, offer.pricing_type, offer.price_per, offer.count, offer.amount)
+        if key in seen:  # the same figure said twice; if once as a floor ("as low as"), it is a floor
+            if offer.reject_reason == TEASER_REASON:
+                seen[key].reject_reason = TEASER_REASON
+            continue
+        seen[key] = offer
+        out.append(offer)
+    live: dict[tuple[Any, ...], Offer] = {}
+    for offer in out:
+        if offer.reject_reason is not None:
+            continue
+        good = (offer.label, offer.pricing_type, offer.price_per, offer.count)
+        if good in live:
+            live[good].reject_reason = SUPERSEDED_REASON
+        live[good] = offer
+    return out

@@ -1,0 +1,125 @@
+"""What GPU a piece of page text names: the model, the words that make it a variant, how many, how much memory.
+
+A GPU name is recognised by its model designation, not by where it sits: "H100", "A100", "MI300X",
+"GB200", "L40S", "RTX A6000", "RTX PRO 6000", "Quadro RTX 6000", "RTX 4000 Ada" (a letter prefix
+and digits, or an RTX-family name). Around it, the words that tell variants apart are kept
+(vendor, HGX/DGX, SXM/PCIe/NVL/NVLink/OAM, memory, "Ada Generation"), and nothing else, so
+"1-1016 HGX H100 GPUs for your bursts" names "HGX H100".
+"""
+
+from __future__ import annotations
+
+import re
+
+# A model designation: letters then 2-4 digits (H100, GB200, MI300X, A40, L40S, V100), an RTX-family
+# name (RTX A6000, RTX PRO 6000, Quadro RTX 6000, RTX 4000 Ada), or one of the short names (L4, T4).
+_MODEL = re.compile(
+    r"(?<![\w.-])(?:"
+    r"(?:Quadro\s+)?RTX[\s-]*(?:P[Rr][Oo][\s-]*)?(?:A)?\d{4}(?:\s*Ada)?"
+    r"|(?:GB|GH|MI|[ABHLVPTKMG])\d{2,4}(?:[A-Z]{1,3}|[a-z](?![\w.]))?"
+    r"|[LT]4"
+    r")(?:(?![\w.])|(?=[x×]\d))",
+)
+_VENDOR = frozenset(("nvidia", "nvidia®", "amd", "instinct", "instinct™", "hgx", "dgx", "tesla", "geforce", "radeon"))
+_VARIANT = re.compile(
+    r"^\(?(?:sxm\d?|pcie|nvl\d*|nvlink|hgx|oam|\d+(?:\.\d+)?\s?gb|\d+g|gb|ada|generation|tensor|core|"
+    r"se|bse|server|edition|blackwell|superchip|high|standard|memory|with|intel|amd|cpu|"
+    r"\d+(?:\.\d+)?)\)?,?$",
+    re.IGNORECASE,
+)
+_COUNT_BEFORE = re.compile(r"(?<![\w.-])(\d{1,3})\s*[x×]\s*(?=\S)", re.IGNORECASE)
+_COUNT_AFTER = re.compile(r"(?<=[0-9A-Za-z])\s*[x×](\d{1,3})\b")
+_MEMORY = re.compile(r"(?<![\w.])(\d{1,4}(?:\.\d+)?)\s*(?:GB|GiB|G)\b(?!\s*/\s*s)", re.IGNORECASE)
+
+# Memory sizes (GB per GPU) each model is sold with, to tell a machine's total from a per-GPU figure.
+KNOWN_MEMORY: dict[str, tuple[float, ...]] = {
+    "H100": (80, 94, 96),
+    "H200": (141,),
+    "H800": (80,),
+    "A100": (40, 80),
+    "B200": (180, 192),
+    "B300": (262, 270, 279, 288),
+    "GB200": (186, 192),
+    "GB300": (279, 288),
+    "GH200": (96, 144),
+    "MI300X": (192,),
+    "MI325X": (256,),
+    "MI355X": (288,),
+    "L40S": (48,),
+    "L40": (48,),
+    "L4": (24,),
+    "A10": (24,),
+    "A40": (48,),
+    "V100": (16, 32),
+    "T4": (16,),
+}
+
+
+def models(text: str) -> list[str]:
+    """The distinct GPU model designations text names, in order of first mention ("A100", "H100 PCIe" -> "H100")."""
+    seen: list[str] = []
+    for match in _MODEL.finditer(text):
+        model = _canonical(match.group(0))
+        if model not in seen:
+            seen.append(model)
+    return seen
+
+
+def _canonical(found: str) -> str:
+    model = re.sub(r"\s+", " ", found).strip()
+    return model.upper() if re.fullmatch(r"[A-Z]{1,2}\d{2,4}[a-z]", model) else model
+
+
+def gpu_phrase(text: str) -> str | None:
+    """The words of text that name one GPU and its variant ("NVIDIA H100 SXM 80GB"); None if no GPU is named."""
+    match = _MODEL.search(text)
+    if match is None:
+        return None
+    before = text[: match.start()].split()
+    after = re.sub(r"^\S*", "", text[match.end() :]).split()
+    start = len(before)
+    while start > 0 and before[start - 1].lower().strip(",") in _VENDOR:
+        start -= 1
+    kept: list[str] = []
+    for word in after:
+        if not _VARIANT.match(word):
+            break
+        kept.append(word)
+    while kept and (kept[-1].lower().strip("(),") in ("with", "high", "standard") or re.fullmatch(r"\d+", kept[-1])):
+        kept.pop()  # a name ends on a word of its own, not on "with" or a bare number
+    # the whole word that holds the model ("A100-80G"), less a machine size glued to it ("H100x8")
+    tail = re.match(r"\S*", text[match.end() :])
+    core = re.sub(r"[x×]\d+$", "", match.group(0) + (tail.group(0) if tail else ""))
+    return " ".join([*before[start:], core, *kept]).replace("®", "").replace("™", "").strip()
+
+
+def is_name(text: str) -> bool:
+    """True for a short text that names exactly one GPU model and no price: a product name, not a sentence."""
+    if len(text) > 80 or len(text.split()) > 10 or "$" in text or "€" in text or "£" in text:
+        return False
+    return len(models(text)) == 1
+
+
+def count_in(text: str) -> int | None:
+    """The machine size a name states: "8x H100", "8 × H200 SXM", "H100x8", "MI300Xx8"; None when none."""
+    match = _COUNT_BEFORE.search(text) or _COUNT_AFTER.search(text)
+    if match is None:
+        return None
+    count = int(match.group(1))
+    return count if 0 < count <= 128 else None
+
+
+def memory_in(text: str) -> float | None:
+    """GPU memory in GB a text states ("80GB", "141 GB", "A100-80G"); None when it states none."""
+    match = _MEMORY.search(text)
+    return float(match.group(1)) if match else None
+
+
+def per_gpu_memory(model: str, stated: float, count: int | None) -> float | None:
+    """A stated memory as memory per GPU: itself when the model is sold with it, else the machine's total / count."""
+    known = KNOWN_MEMORY.get(model)
+    if known is None or stated in known:
+        return stated
+    if count and count > 1 and stated / count in known:
+        return stated / count
+    return stated

@@ -1,0 +1,99 @@
+"""Read a pricing page by meaning: GPU names, the prices next to them, and what the page's words say they are.
+
+`read_by_meaning` needs nothing of a page's layout, so it reads a redesigned page the day it
+appears. `layout_or_meaning` wraps a provider's layout reader: the layout reader keeps the exact
+reading its known captures were verified with, and a page whose layout it does not know is read
+by meaning instead of stopping the source. When neither finds a priced GPU, the schema drift
+names what was missing (no GPU named, no price, or prices with no GPU next to them).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+
+import polars as pl
+
+from pipeline.domain.records import RawCapture, parsed_frame
+from pipeline.sources.base import SchemaDrift
+from pipeline.sources.pages.bounded import bounded_html, page_text
+from pipeline.sources.pages.cells import read_page
+from pipeline.sources.pages.meaning import Offer, offers_of
+from pipeline.sources.pages.records import bare_price, find_records
+from pipeline.sources.pages.rows import page_row
+from pipeline.sources.pages.when import page_time
+from pipeline.sources.pages.wording import hgx_label
+
+Parser = Callable[[RawCapture], pl.DataFrame]
+
+
+def page_offers(capture: RawCapture) -> list[Offer]:
+    """Every offer the page states; schema drift naming what is missing when there is none."""
+    text = page_text(capture)
+    tree = bounded_html(capture, text)
+    if tree.css_first("tr") is None and "<td" in text.lower():
+        tree = bounded_html(capture, f"<table>{text}</table>")  # an excerpt cut inside a table
+    page = read_page(tree)
+    records = find_records(page)
+    as_of = page_time(capture).date()
+    offers = [offer for record in records for offer in offers_of(record, as_of)]
+    if not offers:
+        prices = sum(1 for cell in page.cells if bare_price(cell.text))
+        if not records and prices:
+            what = f"{prices} prices on the page but no GPU model named next to any of them"
+        elif records:
+            what = f"{len(records)} GPU names on the page but no hourly price next to any of them"
+        else:
+            what = "no GPU model and no price on the page"
+        raise SchemaDrift(capture.source, f"unexpected structure: {what}")
+    return offers
+
+
+def read_by_meaning(capture: RawCapture, provider: str, provider_class: str = "neocloud") -> pl.DataFrame:
+    """The page's offers as parsed rows (rejected offers kept, with their reason)."""
+    rows = []
+    for offer in page_offers(capture):
+        size = offer.count if offer.price_per == "instance_hour" else offer.attributes.get("machine_gpus")
+        machine = f"{size}x " if size else ""
+        rows.append(
+            page_row(
+                capture,
+                provider,
+                provider_class,
+                sku=f"{machine}{offer.label}",
+                label=hgx_label(offer.label),
+                pricing_type=offer.pricing_type,
+                gpu_count=offer.count,
+                gpu_memory_gb=offer.memory,
+                price_per=offer.price_per,
+                price_native=offer.amount,
+                currency=offer.currency,
+                reject_reason=offer.reject_reason,
+                attributes=json.dumps({"read": "by_meaning", **offer.attributes}),
+            )
+        )
+    return parsed_frame(rows)
+
+
+def layout_or_meaning(layout: Parser, provider: str, provider_class: str, marks: tuple[str, ...]) -> Parser:
+    """A parser that reads a known layout as before, and any other page of the provider by meaning.
+
+    Reading by meaning would read any firm's page, so it is used only on a page that says whose
+    it is: one of `marks` (the provider's name or host, lower case) in its address or its text.
+    """
+
+    def parse(capture: RawCapture) -> pl.DataFrame:
+        bounded_html(capture)  # size and depth are refused before any reader walks the page
+        try:
+            return layout(capture)
+        except SchemaDrift as unknown:
+            where = (capture.url + " " + capture.body.decode("utf-8", "replace")).lower()
+            if not any(mark in where for mark in marks):
+                raise SchemaDrift(capture.source, f"{unknown.reason}; the page does not name {provider}") from None
+            try:
+                return read_by_meaning(capture, provider, provider_class)
+            except SchemaDrift as missing:
+                raise SchemaDrift(capture.source, f"{unknown.reason}; read by meaning: {missing.reason}") from None
+
+    parse.__doc__ = f"{layout.__doc__ or ''} A page of another layout is read by meaning."
+    return parse

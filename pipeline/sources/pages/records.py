@@ -1,0 +1,271 @@
+"""Where a page's GPU offers sit: each GPU name with the cells that belong to it, and the words around each price.
+
+A *record* is the largest element around a GPU name that holds no other GPU name: a table row, a
+card, a list item, a tab's row, a definition list — whatever the layout, the prices inside it are
+the prices "next to" that name. For each price the words that say what it is are gathered from
+four places, nearest first: the price's own cell ("$3.90/GPU-hr"), its column's header (the header
+row found beside the record's row, matched by column), the labels inside the record ("On-Demand
+Price", "Spot"), and the headings and loose text above the record ("Preemptible GPU instances",
+"GPU Component Cost Per Hour").
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass, field
+from itertools import accumulate
+
+from pipeline.sources.pages.cells import Page
+from pipeline.sources.pages.money import amounts, money
+from pipeline.sources.pages.names import is_name, models
+from pipeline.sources.pages.wording import is_teaser, per_gpu, per_instance, pricing_type_of
+
+_HEADING = re.compile(r"^h[1-6]$")
+_HEADING_CLASS = re.compile(r"heading|title|eyebrow", re.IGNORECASE)
+_LOOSE_CELLS = 12  # how many cells of loose text above a record still speak for it
+_INTRO_CELLS = 4  # a section's title, its sentence and its column titles: what the rows below are
+_RECORD_CELLS = 80  # a record longer than this is a page section (FAQ, other products), not a GPU's row or card
+
+
+@dataclass
+class Price:
+    """One price cell of a record, with the words that say what it is."""
+
+    cell: int
+    text: str
+    amount: str
+    currency: str
+    column: str = ""  # the header of its column
+    label: str = ""  # the nearest label in the record
+    struck: bool = False
+
+
+@dataclass
+class Record:
+    """A GPU name and everything that belongs to it on the page."""
+
+    name: str
+    element: int
+    first: int
+    last: int
+    prices: list[Price] = field(default_factory=list)
+    columns: dict[str, str] = field(default_factory=dict)  # header -> cell text, for the record's other columns
+    cells: list[str] = field(default_factory=list)  # the texts of its cells that are neither name nor price
+    heading: str = ""  # the nearest heading above it
+    loose: str = ""  # loose text between that heading and the record, when no header row speaks for it
+    intro: str = ""  # that loose text, header row or not: what the section is about
+    context: list[str] = field(default_factory=list)  # texts of labelling elements around it (tab names)
+    names: list[str] = field(default_factory=list)  # each cell that names the GPU (a row may name it twice)
+    notes: dict[str, str] = field(default_factory=dict)  # the page's footnotes by their mark ("*", "**")
+
+
+def bare_price(text: str) -> tuple[str, str] | None:
+    """(amount, currency) for a cell that is a price ("$3.90 /hr", "from $0.90"), not a sentence quoting one."""
+    found = money(text)
+    if found is None or len(text) > 60:
+        return None
+    return found
+
+
+def is_label(text: str) -> bool:
+    """True for a short text that says what a price is (a pricing type, per GPU or per machine, a teaser)."""
+    if len(text) > 48 or money(text):
+        return False
+    return bool(pricing_type_of(text) or per_gpu(text) or per_instance(text) or is_teaser(text))
+
+
+def find_records(page: Page) -> list[Record]:
+    """Every GPU named on the page with its record, in reading order."""
+    cells = page.cells
+    flags = [is_name(c.text) and bare_price(c.text) is None for c in cells]
+    name_count = [0, *accumulate(1 if flag else 0 for flag in flags)]
+    price_count = [0, *accumulate(1 if bare_price(c.text) else 0 for c in cells)]
+    groups = _name_groups(page, [i for i, flag in enumerate(flags) if flag], price_count)
+    heading_at = _headings(page)
+    notes = _footnotes(page)
+    records: list[Record] = []
+    previous_end = 0
+    previous: Record | None = None
+    for k, group in enumerate(groups):
+        before = groups[k - 1][-1] if k > 0 else -1
+        after = groups[k + 1][0] if k + 1 < len(groups) else len(cells)
+        element = _widest(page, group[0], before, after)
+        el = page.elements[element]
+        first = el.first
+        if price_count[el.last] - price_count[el.first] == 0:
+            # No price inside: a card that names its GPU below its price ("$1.99/hr ... 1-1016 HGX H100
+            # GPUs") owns the few cells just before it, never a whole section.
+            start = max(previous_end, before + 1)
+            if el.first - start <= _LOOSE_CELLS and 0 < price_count[el.first] - price_count[start] <= 3:
+                first = start
+        record = Record(" ".join(cells[i].text for i in group), element, first, el.last, notes=notes)
+        record.names = [cells[i].text for i in group]
+        heading = heading_at[first]
+        record.heading = cells[heading].text if heading >= 0 else ""
+        header = _header_row(page, element, name_count)
+        record.intro = " ".join(c.text for c in cells[max(previous_end, first - _INTRO_CELLS) : first])
+        if not record.intro and previous is not None and previous.heading == record.heading:
+            record.intro = previous.intro  # a later card of the same group: the group's words still apply
+        if not header:  # a header row speaks for its columns; without one, the loose text above does
+            loose_from = max(previous_end, heading + 1)
+            record.loose = " ".join(c.text for c in cells[max(loose_from, first - _LOOSE_CELLS) : first])
+            if not record.loose and previous is not None and previous.heading == record.heading:
+                record.loose = previous.loose
+        record.context = _labelled_by(page, element)
+        own_columns = _columns(page, element)
+        for i in range(first, el.last):
+            if i in group or not cells[i].text:
+                continue
+            text = cells[i].text
+            found = bare_price(text)
+            column = _column_of(page, own_columns, header, i)
+            if found is None:
+                record.cells.append(text)
+                if column:
+                    record.columns.setdefault(column, text)
+                continue
+            record.prices += _split(i, text, column, cells[i].struck)
+        _label_prices(page, record)
+        records.append(record)
+        previous_end, previous = el.last, record
+    return records
+
+
+def _footnotes(page: Page) -> dict[str, str]:
+    """The page's footnotes: a text that starts with "*" or "**" explains figures marked so."""
+    notes: dict[str, str] = {}
+    for cell in page.cells:
+        match = re.match(r"^(\*{1,3})(?!\*)\s*\S", cell.text)
+        if match is not None:
+            notes.setdefault(match.group(1), cell.text)
+    return notes
+
+
+def _split(cell: int, text: str, column: str, struck: bool) -> list[Price]:
+    """The prices of one cell: two figures side by side ("$6.74 /GPU/hour $3.39 /GPU/hour*") are two prices."""
+    found = amounts(text)
+    out = []
+    for n, (start, amount, currency) in enumerate(found):
+        end = found[n + 1][0] if n + 1 < len(found) else len(text)
+        words = text[start:end].strip() if len(found) > 1 else text
+        out.append(Price(cell, words, amount, currency, column, struck=struck))
+    return out
+
+
+def _widest(page: Page, cell: int, before: int, after: int) -> int:
+    """The outermost element around `cell` that holds no cell at or before `before`, nor at or after `after`."""
+    element = page.cells[cell].block
+    for outer in page.chain(element):
+        el = page.elements[outer]
+        if el.first <= before or el.last > after or el.last - el.first > _RECORD_CELLS:
+            break
+        element = outer
+    return element
+
+
+def _name_groups(page: Page, names: list[int], price_count: list[int]) -> list[list[int]]:
+    """Names read together: a row that names its GPU twice ("8x NVIDIA H100" | "H100 SXM") is one GPU.
+
+    Neighbouring names of the same model join when neither has a price of its own; two rows that
+    each carry prices stay two records, whatever they are called.
+    """
+    groups: list[list[int]] = []
+    for k, at in enumerate(names):
+        before = names[k - 1] if k > 0 else -1
+        after = names[k + 1] if k + 1 < len(names) else len(page.cells)
+        el = page.elements[_widest(page, at, before, after)]
+        priced = price_count[el.last] - price_count[el.first] > 0
+        last = groups[-1] if groups else None
+        same = last is not None and models(page.cells[last[0]].text) == models(page.cells[at].text)
+        if last is not None and same and not priced and last[-1] == before:
+            prev = page.elements[_widest(page, before, names[k - 2] if k > 1 else -1, at)]
+            if price_count[prev.last] - price_count[prev.first] == 0:
+                last.append(at)
+                continue
+        groups.append([at])
+    return groups
+
+
+def _headings(page: Page) -> list[int]:
+    """For each cell, the index of the last heading cell before it (-1 for none)."""
+    out, last = [], -1
+    for i, cell in enumerate(page.cells):
+        out.append(last)
+        el = page.elements[cell.block]
+        heading = _HEADING.match(el.tag) or _HEADING_CLASS.search(el.classes)
+        if heading and not is_name(cell.text) and bare_price(cell.text) is None:
+            last = i
+    return out
+
+
+def _columns(page: Page, element: int) -> list[int]:
+    """An element's columns: its children that hold text, looking through wrappers with a single child."""
+    children = page.children(element)
+    while len(children) == 1:
+        children = page.children(children[0])
+    return children
+
+
+def _header_row(page: Page, element: int, name_count: list[int]) -> list[str]:
+    """The header cells of the row-like record `element`: a nearby earlier sibling with column titles."""
+    node = element
+    for _ in range(3):
+        parent = page.elements[node].parent
+        if parent < 0:
+            return []
+        siblings = page.children(parent)
+        if node not in siblings:
+            return []
+        run: list[str] = []  # a header cut loose from its row: one title per sibling
+        for sibling in reversed(siblings[: siblings.index(node)]):
+            s = page.elements[sibling]
+            if name_count[s.last] - name_count[s.first] > 0:
+                if run:
+                    break
+                continue  # another record's row
+            titles = [page.text(c) for c in _columns(page, sibling)] or [page.text(sibling)]
+            if any(bare_price(t) and len(t) < 20 for t in titles):
+                break
+            if len(titles) >= 2 and not run:
+                return titles
+            if len(titles) != 1:
+                break
+            run.insert(0, titles[0])
+        if len(run) >= 2:
+            return run
+        node = parent
+    return []
+
+
+def _column_of(page: Page, columns: list[int], header: list[str], cell: int) -> str:
+    """The header title above a cell of the record (columns aligned from the right when counts differ)."""
+    if not header or not columns:
+        return ""
+    at = next((n for n, c in enumerate(columns) if page.elements[c].first <= cell < page.elements[c].last), None)
+    if at is None:
+        return ""
+    index = at if len(header) == len(columns) else at - (len(columns) - len(header))
+    return header[index] if 0 <= index < len(header) else ""
+
+
+def _label_prices(page: Page, record: Record) -> None:
+    """Give each price the record's label that belongs with it most closely (innermost shared element)."""
+    cells = page.cells
+    labels = [
+        i for i in range(record.first, record.last) if cells[i].text and not cells[i].link and is_label(cells[i].text)
+    ]
+    for price in record.prices:
+        if not labels:
+            return
+        best = max(labels, key=lambda i: (page.common_depth(i, price.cell), -abs(i - price.cell), i < price.cell))
+        price.label = page.cells[best].text
+
+
+def _labelled_by(page: Page, element: int) -> list[str]:
+    """Texts of the elements that name a record's panels (a tab's "8x" via aria-labelledby)."""
+    out = []
+    for outer in page.chain(element):
+        ref = page.elements[outer].attrs.get("aria-labelledby")
+        if ref and ref in page.ids:
+            out.append(page.text(page.ids[ref]))
+    return out

@@ -1,0 +1,216 @@
+"""The shared page reader: bounded parsing, one walk, GPU names with the prices next to them, and refusals.
+
+Pages here are small hand-written HTML in the layouts pricing pages use (table, cards, tabs,
+definition list), so each rule is seen on its own; the real captures are read in each provider's
+test file.
+"""
+
+from __future__ import annotations
+
+import time
+
+import pytest
+from selectolax.parser import HTMLParser
+
+from pipeline.domain.records import RawCapture
+from pipeline.sources import REGISTRY
+from pipeline.sources.base import SchemaDrift
+from pipeline.sources.pages import MAX_HTML_DEPTH, bounded_html, html_depth, read_by_meaning
+from pipeline.sources.pages.cells import read_page
+from pipeline.sources.pages.names import count_in, gpu_phrase, is_name, memory_in, models, per_gpu_memory
+from tests.helpers import FETCHED
+
+
+def page(html: str, source: str = "lambda-page", url: str = "https://lambda.ai/pricing") -> RawCapture:
+    return RawCapture(source=source, url=url, fetched_at=FETCHED, body=html.encode())
+
+
+def offers(html: str) -> set[tuple[object, ...]]:
+    frame = read_by_meaning(page(html), "lambda")
+    return {
+        (r["label"], r["pricing_type"], r["price_per"], r["gpu_count"], r["price_native"], r["reject_reason"])
+        for r in frame.iter_rows(named=True)
+    }
+
+
+# --- bounded cost ---------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize("tag", ["div", "b", "font", "span"])
+def test_deep_nesting_is_refused_before_parsing_in_bounded_time(tag: str) -> None:
+    body = f"<{tag}>" * 50_000 + "$1.00 H100" + f"</{tag}>" * 50_000
+    started = time.monotonic()
+    with pytest.raises(SchemaDrift, match=f"nested more than {MAX_HTML_DEPTH}"):
+        bounded_html(page(body))
+    assert time.monotonic() - started < 1.0
+
+
+def test_depth_scan_is_linear_on_hostile_tag_soup() -> None:
+    for body in ("<a" * 300_000 + ">", "<!--" * 300_000, "<script>" * 300_000, "<" * 500_000):
+        started = time.monotonic()
+        html_depth(body)
+        assert time.monotonic() - started < 1.0
+
+
+def test_depth_counts_real_nesting_not_unclosed_paragraphs_or_script_text() -> None:
+    assert html_depth("<div><div><span>x</span></div></div>") == 3
+    assert html_depth("<p>a<p>b<p>c<li>d<td>e") == 0  # a parser closes these itself
+    assert html_depth("<script>" + "<div>" * 1000 + "</script><div></div>") == 1
+
+
+def test_oversized_and_non_html_bodies_are_schema_drift() -> None:
+    with pytest.raises(SchemaDrift, match="exceeds"):
+        bounded_html(page("<p>" + "x" * (9 * 1024 * 1024)))
+    with pytest.raises(SchemaDrift, match="not HTML"):
+        bounded_html(page("just text"))
+
+
+# --- the one walk -----------------------------------------------------------------------------------
+
+
+def test_cells_follow_blocks_not_inline_tags_and_skip_what_is_hidden() -> None:
+    tree = HTMLParser(
+        "<div><span>$</span><b>3.90</b><span>/hr</span></div><div>GPU<br>Cost Per Hour</div>"
+        "<div class='hide'>$9.99</div><div style='display: none'>$8.88</div><div hidden>$7.77</div>"
+        "<div class='hidden md:block'>shown on desktop</div><div><s>$6.74</s> $3.39</div>"
+    )
+    cells = read_page(tree).cells
+    assert [c.text for c in cells] == ["$ 3.90 /hr", "GPU", "Cost Per Hour", "shown on desktop", "$6.74", "$3.39"]
+    assert [c.struck for c in cells][-2:] == [True, False]
+
+
+def test_a_price_laid_out_in_pieces_is_one_price() -> None:
+    cells = read_page(HTMLParser("<div>$</div><h1>2.24*</h1><div>/ hour</div><p>NVIDIA A100</p>")).cells
+    assert [c.text for c in cells if c.text] == ["$ 2.24* / hour", "NVIDIA A100"]
+
+
+# --- GPU names ---------------------------------------------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("text", "phrase", "count", "memory"),
+    [
+        ("8x NVIDIA H100 SXM", "NVIDIA H100 SXM", 8, None),
+        ("NVIDIA H100x8", "NVIDIA H100", 8, None),
+        ("AMD Instinct™ MI300Xx8", "AMD Instinct MI300X", 8, None),
+        ("1 × L40s PCIe", "L40s PCIe", 1, None),
+        ("A100-80G", "A100-80G", None, 80.0),
+        ("B200 SXM6 180GB", "B200 SXM6 180GB", None, 180.0),
+        ("1-1016 HGX H100 GPUs for your bursts", "HGX H100", None, None),
+        ("NVIDIA RTX PRO 6000 Blackwell Server Edition", "NVIDIA RTX PRO 6000 Blackwell Server Edition", None, None),
+        ("Quadro RTX 6000", "Quadro RTX 6000", None, None),
+    ],
+)
+def test_gpu_names_keep_their_variant_words(text: str, phrase: str, count: int | None, memory: float | None) -> None:
+    assert is_name(text)
+    assert (gpu_phrase(text), count_in(text), memory_in(text)) == (phrase, count, memory)
+
+
+@pytest.mark.parametrize(
+    "text", ["P2P", "a3-highgpu-8g", "DX 400G", "Max vCPUs per GPU", "8x", "$2.49/hr", "NVIDIA RTX A6000/A40"]
+)
+def test_what_is_not_one_gpu_name(text: str) -> None:
+    assert not is_name(text)
+
+
+def test_machine_memory_is_divided_only_when_the_model_is_not_sold_with_it() -> None:
+    assert per_gpu_memory("H100", 640, 8) == 80
+    assert per_gpu_memory("B300", 288, 8) == 288
+    assert per_gpu_memory("MI300X", 1536, 8) == 192
+    assert models("H100 PCIe and A100 40GB") == ["H100", "A100"]
+
+
+# --- layouts: the prices next to each name ---------------------------------------------------------
+
+
+def test_table_columns_give_pricing_type_and_unit() -> None:
+    html = (
+        "<table><tr><th>GPU</th><th>VRAM</th><th>On-demand</th><th>Spot</th><th>1-year reserved</th></tr>"
+        "<tr><td>NVIDIA A100 SXM</td><td>80 GB</td><td>$1.79</td><td>$0.90</td><td>$1.20</td></tr>"
+        "<tr><td>NVIDIA A100 SXM</td><td>40 GB</td><td>$1.29</td><td>Contact sales</td><td>n/a</td></tr></table>"
+    )
+    assert offers(html) == {
+        ("NVIDIA A100 SXM 80GB", "on_demand", "gpu_hour", 1, "1.79", None),
+        ("NVIDIA A100 SXM 80GB", "spot", "gpu_hour", 1, "0.90", None),
+        ("NVIDIA A100 SXM 80GB", "reserved_1y", "gpu_hour", 1, "1.20", None),
+        ("NVIDIA A100 SXM 40GB", "on_demand", "gpu_hour", 1, "1.29", None),  # variants stay apart
+    }
+
+
+def test_cards_with_labels_after_the_price_and_machine_sizes() -> None:
+    html = (
+        "<div class='card'><h3>NVIDIA H100 SXM x8</h3><span>$23.92</span><span>/hr</span>"
+        "<p>On-Demand Price</p><li>GPUs per machine 8</li></div>"
+        "<div class='card'><h3>NVIDIA H100 PCIe</h3><span>$2.49</span><span>/GPU/hr</span><p>Spot price</p></div>"
+    )
+    assert offers(html) == {
+        ("NVIDIA H100 SXM", "on_demand", "instance_hour", 8, "23.92", None),
+        ("NVIDIA H100 PCIe", "spot", "gpu_hour", 1, "2.49", None),
+    }
+
+
+def test_tabs_give_the_machine_size_and_definition_lists_the_type() -> None:
+    html = (
+        "<button id='t8' role='tab'>8x</button>"
+        "<div role='tabpanel' aria-labelledby='t8'><table><tr><th></th><th>VRAM/GPU</th><th>PRICE/GPU/HR</th></tr>"
+        "<tr><th>NVIDIA B200 SXM6</th><td>180 GB</td><td>$4.99</td></tr></table></div>"
+        "<dl><dt>GPU</dt><dd>NVIDIA H200 141GB</dd><dt>Reserved, 3 years</dt><dd>$2.10/GPU/hr</dd></dl>"
+    )
+    found = read_by_meaning(page(html), "lambda")
+    b200 = found.filter(found["label"] == "NVIDIA B200 SXM6 180GB").row(0, named=True)
+    assert (b200["price_per"], b200["gpu_count"], b200["price_native"]) == ("gpu_hour", 1, "4.99")
+    assert '"machine_gpus": 8' in b200["attributes"]  # the tab's "8x"
+    h200 = found.filter(found["label"] == "NVIDIA H200 141GB").row(0, named=True)
+    assert (h200["pricing_type"], h200["price_native"], h200["reject_reason"]) == ("reserved_3y", "2.10", None)
+
+
+def test_floors_machine_prices_without_size_and_future_prices_are_refused_with_reasons() -> None:
+    html = (
+        "<table><tr><th>GPU</th><th>On-demand</th><th>GPU-hour (Effective October 1, 2099)</th></tr>"
+        "<tr><td>NVIDIA H100 SXM</td><td>from $1.99/hr</td><td>$4.50</td></tr></table>"
+        "<div><h3>NVIDIA L40S</h3><p>$12.00 per node per hour</p></div>"
+    )
+    reasons = {(label, price): reason for label, _, _, _, price, reason in offers(html)}
+    assert "teaser" in reasons["NVIDIA H100 SXM", "1.99"]
+    assert "2099-10-01" in reasons["NVIDIA H100 SXM", "4.50"]
+    assert "no GPU count" in reasons["NVIDIA L40S", "12.00"]
+
+
+def test_monthly_storage_and_token_prices_are_not_gpu_hours() -> None:
+    html = "<div><h3>NVIDIA H100</h3><p>$2.00/hr</p><p>$40 /month storage</p><p>$0.20 per 1M tokens</p></div>"
+    assert {price for *_, price, _ in offers(html)} == {"2.00"}
+
+
+# --- bad input: refused with the reason, never invented ------------------------------------------
+
+
+def test_prices_without_a_recognisable_gpu_are_schema_drift_naming_it() -> None:
+    with pytest.raises(SchemaDrift, match="3 prices on the page but no GPU model"):
+        read_by_meaning(page("<table><tr><td>Large</td><td>$1</td></tr><tr><td>$2</td><td>$3</td></tr></table>"), "x")
+
+
+def test_a_truncated_page_keeps_only_what_it_shows() -> None:
+    whole = "<table><tr><th>GPU</th><th>Price/hr</th></tr><tr><td>H100 SXM</td><td>$2.99</td></tr><tr><td>H200"
+    assert {price for *_, price, _ in offers(whole)} == {"2.99"}
+    with pytest.raises(SchemaDrift, match="GPU names on the page but no hourly price"):
+        read_by_meaning(page("<table><tr><th>GPU</th><th>Price/hr</th></tr><tr><td>H100 SXM</td><td>$"), "x")
+
+
+def test_a_page_in_another_currency_keeps_its_currency() -> None:
+    frame = read_by_meaning(page("<div><h3>NVIDIA H100 SXM</h3><p>2,49 € / GPU / Stunde</p></div>"), "x")
+    assert (frame["price_native"][0], frame["currency"][0]) == ("2.49", "EUR")
+
+
+def test_registered_parser_reads_an_unknown_layout_of_its_provider_by_meaning() -> None:
+    redesigned = "<title>Lambda</title><div><h3>NVIDIA GH200</h3><p>$1.49 / GPU / hr</p></div>"
+    parsed = REGISTRY["lambda-page"].parse(page(redesigned))
+    assert (parsed["label"][0], parsed["price_native"][0]) == ("NVIDIA GH200", "1.49")
+    assert REGISTRY["lambda-page"].parser_version == "2"
+    with pytest.raises(SchemaDrift):  # v1 knows only its layouts
+        REGISTRY["lambda-page"].parser("1")(page(redesigned))
+
+
+def test_another_firms_page_is_not_read_as_this_providers() -> None:
+    crusoe = "<div><h3>NVIDIA H100</h3><p>$3.90/GPU-hr</p></div>"
+    with pytest.raises(SchemaDrift, match="does not name lambda"):
+        REGISTRY["lambda-page"].parse(page(crusoe, url="https://example.invalid/"))
