@@ -25,6 +25,10 @@ def page(html: str, source: str = "lambda-page", url: str = "https://lambda.ai/p
     return RawCapture(source=source, url=url, fetched_at=FETCHED, body=html.encode())
 
 
+def rows(html: str) -> list[dict[str, object]]:
+    return list(read_by_meaning(page(html), "lambda").iter_rows(named=True))
+
+
 def offers(html: str) -> set[tuple[object, ...]]:
     frame = read_by_meaning(page(html), "lambda")
     return {
@@ -179,6 +183,22 @@ def test_floors_machine_prices_without_size_and_future_prices_are_refused_with_r
 def test_monthly_storage_and_token_prices_are_not_gpu_hours() -> None:
     html = "<div><h3>NVIDIA H100</h3><p>$2.00/hr</p><p>$40 /month storage</p><p>$0.20 per 1M tokens</p></div>"
     assert {price for *_, price, _ in offers(html)} == {"2.00"}
+
+
+def test_a_row_printed_twice_for_small_screens_is_read_once_in_its_region() -> None:
+    row = (
+        "<div class='row'><h3>NVIDIA H100 SXM</h3><div>8</div><div>80</div><div>$20.00</div>"
+        "<div class='mobile'><h3>NVIDIA H100 SXM</h3><p>On-Demand: $20.00 / hr</p><p>Spot: $9.00 / hr</p></div>"
+        "<div>$9.00</div><div class='mobile'><div>8</div><div>GPUs</div><div>80</div><div>VRAM</div></div></div>"
+    )
+    header = "<div><div>GPU</div><div>GPUs</div><div>VRAM</div><div>On-demand</div><div>Spot</div></div>"
+    html = f"<h5>REGION: EUROPE</h5>{header}{row}" + row.replace("H100 SXM", "A100 SXM").replace("20.00", "30.00")
+    assert {(r["label"], r["region"], r["pricing_type"], r["gpu_count"], r["price_native"]) for r in rows(html)} == {
+        ("NVIDIA H100 SXM 80GB", "europe", "on_demand", 8, "20.00"),
+        ("NVIDIA H100 SXM 80GB", "europe", "spot", 8, "9.00"),
+        ("NVIDIA A100 SXM 80GB", "europe", "on_demand", 8, "30.00"),
+        ("NVIDIA A100 SXM 80GB", "europe", "spot", 8, "9.00"),
+    }
 
 
 # --- bad input: refused with the reason, never invented ------------------------------------------

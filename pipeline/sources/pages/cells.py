@@ -73,6 +73,7 @@ class Element:
     depth: int
     first: int = -1
     last: int = -1
+    node: Node | None = None  # the parsed element, so a reader can drop a block it found to be a copy
 
     @property
     def classes(self) -> str:
@@ -177,7 +178,7 @@ def read_page(tree: HTMLParser) -> Page:
         me = len(page.elements)
         depth = page.elements[parent].depth + 1 if parent >= 0 else 0
         attrs = dict(node.attributes)
-        page.elements.append(Element(tag, attrs, parent, depth))
+        page.elements.append(Element(tag, attrs, parent, depth, node=node))
         if attrs.get("id"):
             page.ids.setdefault(str(attrs["id"]), me)
         inner_block = me if tag not in _INLINE or block < 0 else block

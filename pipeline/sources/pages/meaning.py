@@ -27,6 +27,7 @@ from pipeline.sources.pages.wording import (
     per_gpu,
     per_instance,
     pricing_type_of,
+    region_of,
 )
 
 NO_COUNT_REASON = "price is per machine but the page gives no GPU count"
@@ -63,6 +64,7 @@ class Offer:
     price_per: str  # gpu_hour | instance_hour
     reject_reason: str | None
     attributes: dict[str, Any] = field(default_factory=dict)
+    region: str | None = None  # the region or cloud the page prices it in, when it names one
 
 
 def offers_of(record: Record, as_of: date | None = None) -> list[Offer]:
@@ -114,8 +116,9 @@ def offers_of(record: Record, as_of: date | None = None) -> list[Offer]:
             "price_per_from": per_from,
         }
         gpus = count if per == "instance_hour" else 1
+        region = next((r for r in map(region_of, [price.text, price.label, price.column, record.heading]) if r), None)
         out.append(
-            Offer(label, model, gpus, memory, price.amount, price.currency, pricing_type, per, reason, attributes)
+            Offer(label, model, gpus, memory, price.amount, price.currency, pricing_type, per, reason, attributes, region)
         )
     return _supersede(out)
 
@@ -243,7 +246,7 @@ def _supersede(offers: list[Offer]) -> list[Offer]:
     seen: dict[tuple[Any, ...], Offer] = {}
     out: list[Offer] = []
     for offer in offers:
-        key = (offer.label, offer.pricing_type, offer.price_per, offer.count, offer.amount)
+        key = (offer.label, offer.region, offer.pricing_type, offer.price_per, offer.count, offer.amount)
         if key in seen:  # the same figure said twice; if once as a floor ("as low as"), it is a floor
             if offer.reject_reason == TEASER_REASON:
                 seen[key].reject_reason = TEASER_REASON
@@ -254,7 +257,7 @@ def _supersede(offers: list[Offer]) -> list[Offer]:
     for offer in out:
         if offer.reject_reason is not None:
             continue
-        good = (offer.label, offer.pricing_type, offer.price_per, offer.count)
+        good = (offer.label, offer.region, offer.pricing_type, offer.price_per, offer.count)
         if good in live:
             live[good].reject_reason = SUPERSEDED_REASON
         live[good] = offer

@@ -17,7 +17,7 @@ import polars as pl
 from pipeline.domain.records import RawCapture, parsed_frame
 from pipeline.sources.base import SchemaDrift
 from pipeline.sources.pages.bounded import bounded_html, page_text
-from pipeline.sources.pages.cells import read_page
+from pipeline.sources.pages.copies import read_without_copies
 from pipeline.sources.pages.meaning import Offer, offers_of
 from pipeline.sources.pages.records import bare_price, find_records
 from pipeline.sources.pages.rows import page_row
@@ -33,7 +33,7 @@ def page_offers(capture: RawCapture) -> list[Offer]:
     tree = bounded_html(capture, text)
     if tree.css_first("tr") is None and "<td" in text.lower():
         tree = bounded_html(capture, f"<table>{text}</table>")  # an excerpt cut inside a table
-    page = read_page(tree)
+    page = read_without_copies(tree)
     records = find_records(page)
     as_of = page_time(capture).date()
     offers = [offer for record in records for offer in offers_of(record, as_of)]
@@ -63,6 +63,7 @@ def read_by_meaning(capture: RawCapture, provider: str, provider_class: str = "n
                 sku=f"{machine}{offer.label}",
                 label=hgx_label(offer.label),
                 pricing_type=offer.pricing_type,
+                region=offer.region,
                 gpu_count=offer.count,
                 gpu_memory_gb=offer.memory,
                 price_per=offer.price_per,

@@ -103,7 +103,9 @@ def find_records(page: Page) -> list[Record]:
         heading = heading_at[first]
         record.heading = cells[heading].text if heading >= 0 else ""
         header = _header_row(page, element, name_count)
-        record.intro = " ".join(c.text for c in cells[max(previous_end, first - _INTRO_CELLS) : first])
+        titles = set(header)  # a header row's titles say what each column is, not what the section is
+        above = cells[max(previous_end, first - _INTRO_CELLS) : first]
+        record.intro = " ".join(c.text for c in above if c.text not in titles)
         if not record.intro and previous is not None and previous.heading == record.heading:
             record.intro = previous.intro  # a later card of the same group: the group's words still apply
         if not header:  # a header row speaks for its columns; without one, the loose text above does

@@ -24,6 +24,7 @@ _TERM = re.compile(r"\b(\d+)[\s-]*(months?|mo|years?|yrs?)\b", re.IGNORECASE)
 _SIZED = re.compile(r"^(\d+)\s*[x×]\s+(\S.*)$", re.IGNORECASE)
 _HGX = re.compile(r"\bHGX\b", re.I)
 _FORM = re.compile(r"\b(SXM\d?|PCIE|NVL|NVLINK)\b", re.I)
+_REGION = re.compile(r"\bregion:\s*([A-Za-z][A-Za-z ]{1,40}?)\s*$|\b(secure\s+cloud|community\s+cloud)\b", re.I)
 _MONTHS = (
     "january",
     "february",
@@ -91,6 +92,18 @@ def pricing_type_of(text: str) -> str | None:
     if re.search(r"\bon[\s-]?demand\b|\bpay[\s-]as[\s-]you[\s-]go\b", words):
         return "on_demand"
     return None
+
+
+def region_of(text: str) -> str | None:
+    """The region or cloud a heading or price label names ("REGION: NORTH AMERICA", "Secure Cloud"), as a slug.
+
+    Prices of the same GPU in two regions or clouds are two offers, not one figure replacing another.
+    """
+    words = squash(text)
+    match = _REGION.search(words)
+    if match is None:
+        return None
+    return re.sub(r"\W+", "_", (match.group(1) or match.group(2)).strip().lower())
 
 
 def sized_name(text: str) -> tuple[int, str] | None:
