@@ -13,25 +13,29 @@ import polars as pl
 
 from pipeline.domain.records import RawCapture, conform
 from pipeline.sources.base import Request, SchemaDrift, Source
+from pipeline.sources.pages.machines import machine_label
 
 HOSTS = ("raw.githubusercontent.com",)
 URL = "https://raw.githubusercontent.com/skypilot-org/skypilot-catalog/master/catalogs/v7/gcp/vms.csv"
 COLUMNS = ("InstanceType", "AcceleratorName", "AcceleratorCount", "Region", "AvailabilityZone", "Price", "SpotPrice")
 
-# (catalog accelerator name, count) -> (host machine type, GPU label). Only machine types
-# whose GPUs are fixed by the machine type: the bundle is then a well-defined good.
+# (catalog accelerator name, count) -> (host machine type, GPU label from the one machine-type table). Only
+# machine types whose GPUs are fixed by the machine type: the bundle is then a well-defined good.
 _HOSTS_FOR: list[tuple[str, int, str, str]] = [
-    *((("H100", n, f"a3-highgpu-{n}g", "H100 SXM 80GB")) for n in (1, 2, 4, 8)),
-    ("H100-MEGA", 8, "a3-megagpu-8g", "H100 SXM 80GB (Mega)"),
-    ("H200", 8, "a3-ultragpu-8g", "H200 SXM 141GB"),
-    ("B200", 8, "a4-highgpu-8g", "B200 SXM 180GB"),
-    *((("A100-80GB", n, f"a2-ultragpu-{n}g", "A100 SXM4 80GB")) for n in (1, 2, 4, 8)),
-    *((("A100", n, f"a2-highgpu-{n}g", "A100 SXM4 40GB")) for n in (1, 2, 4, 8)),
-    ("A100", 16, "a2-megagpu-16g", "A100 SXM4 40GB"),
-    *(
-        (("L4", n, host, "L4 24GB"))
-        for n, host in ((1, "g2-standard-4"), (2, "g2-standard-24"), (4, "g2-standard-48"), (8, "g2-standard-96"))
-    ),
+    (acc, n, host, machine_label(host))
+    for acc, n, host in (
+        *(("H100", n, f"a3-highgpu-{n}g") for n in (1, 2, 4, 8)),
+        ("H100-MEGA", 8, "a3-megagpu-8g"),
+        ("H200", 8, "a3-ultragpu-8g"),
+        ("B200", 8, "a4-highgpu-8g"),
+        *(("A100-80GB", n, f"a2-ultragpu-{n}g") for n in (1, 2, 4, 8)),
+        *(("A100", n, f"a2-highgpu-{n}g") for n in (1, 2, 4, 8)),
+        ("A100", 16, "a2-megagpu-16g"),
+        *(
+            ("L4", n, host)
+            for n, host in ((1, "g2-standard-4"), (2, "g2-standard-24"), (4, "g2-standard-48"), (8, "g2-standard-96"))
+        ),
+    )
 ]
 HOST_TABLE = pl.DataFrame(
     _HOSTS_FOR, schema={"acc": pl.String, "count": pl.Int64, "host": pl.String, "label": pl.String}, orient="row"

@@ -37,23 +37,12 @@ from pipeline.sources.pages import (
     page_row,
     squash,
 )
+from pipeline.sources.pages.machines import FAMILIES
 from pipeline.sources.read import require
 
 HOSTS = ("cloud.google.com",)
 URL = "https://cloud.google.com/compute/gpus-pricing"
 
-# machine-type family -> (GPU model the page must name, label with form factor and memory)
-FAMILIES: dict[str, tuple[str, str]] = {
-    "a4-highgpu": ("B200", "B200 SXM 180GB"),
-    "a3-ultragpu": ("H200", "H200 SXM 141GB"),
-    "a3-megagpu": ("H100", "H100 SXM 80GB (Mega)"),
-    "a3-highgpu": ("H100", "H100 SXM 80GB"),
-    "a3-edgegpu": ("H100", "H100 SXM 80GB"),
-    "a2-ultragpu": ("A100", "A100 SXM4 80GB"),
-    "a2-highgpu": ("A100", "A100 SXM4 40GB"),
-    "a2-megagpu": ("A100", "A100 SXM4 40GB"),
-    "g2-standard": ("L4", "L4 24GB"),
-}
 DWS_REASON = "{column}: Dynamic Workload Scheduler capacity, not an on-demand, spot or term price"
 _MACHINE = re.compile(r"^[a-z][a-z0-9]*-[a-z0-9-]+$")
 _CELL_PRICE = re.compile(r"^\$\s*\d[\d,]*(?:\.\d+)?\s*/\s*1 hour$")

@@ -14,6 +14,7 @@ from datetime import date
 from decimal import Decimal
 from typing import Any
 
+from pipeline.sources.pages.machines import machine_in
 from pipeline.sources.pages.money import money
 from pipeline.sources.pages.names import count_in, gpu_phrase, memory_in, models, per_gpu_memory
 from pipeline.sources.pages.records import Price, Record
@@ -36,6 +37,11 @@ SERVICE_REASON = "a managed service's price (inference endpoint, deployment, fin
 _SERVICE = re.compile(
     r"\b(?:endpoints?|inference|deployments?|serverless|fine[\s-]?tun\w*|kubernetes)\b", re.IGNORECASE
 )
+SCHEDULER_REASON = (
+    "Dynamic Workload Scheduler capacity (flex-start or calendar mode), not an on-demand, spot or term price"
+)
+_SCHEDULER = re.compile(r"\bDWS\b|dynamic workload scheduler|\bflex[\s-]?start\b|\bcalendar[\s-]mode\b", re.IGNORECASE)
+_FRACTION = re.compile(r"\bgpus?\s*:?\s*(\d+\s*/\s*\d+)", re.IGNORECASE)
 SUPERSEDED_REASON = "an earlier figure for the same GPU and pricing type, replaced by the one after it (a list price)"
 STRUCK_REASON = "a crossed-out figure"
 _NOT_HOURLY = re.compile(
@@ -47,6 +53,7 @@ _COUNT_HEADER = re.compile(r"^(?:#\s*)?(?:number of\s+)?gpus?(?:\s*(?:count|per\
 _COUNT_LABEL = re.compile(r"^(?:#\s*)?(?:number of\s+)?gpus?(?:\s+(?:count|per\s+\w+))?\s*:?\s*(\d{1,3})?$", re.I)
 _MEMORY_HEADER = re.compile(r"vram|gpu\s*memory|memory\s*\(gb\)|^memory", re.IGNORECASE)
 _VARIANT_TAG = re.compile(r"^(?:SXM\d?|PCIe|NVL\d*|NVLink|HGX|OAM|DGX)$", re.IGNORECASE)
+_VCPUS = re.compile(r"\bv?cpus?\b", re.IGNORECASE)
 _MEMORY_TAG = re.compile(r"^\d{1,4}(?:\.\d+)?\s*GB$", re.IGNORECASE)
 
 
@@ -81,6 +88,12 @@ def offers_of(record: Record, as_of: date | None = None) -> list[Offer]:
     stated_memory = next((m for m in map(memory_in, [phrase, *record.names]) if m), None) or _memory(record)
     memory = per_gpu_memory(model, stated_memory, count) if stated_memory is not None else None
     label = _label(phrase, record, memory)
+    machine = machine_in(record.cells)
+    if machine is not None and machine[1] == model:  # the machine type fixes the GPU; its "Memory" is the host's
+        memory, label = memory_in(machine[2]), f"{phrase} ({machine[0]}: {machine[2]})"
+        if machine[3] is not None:
+            count, count_from = machine[3], "machine type"
+    fraction = next((m.group(1) for m in map(_FRACTION.search, record.cells) if m), None)
     out: list[Offer] = []
     for price in record.prices:
         note = _footnote(record, price.text)
@@ -94,12 +107,17 @@ def offers_of(record: Record, as_of: date | None = None) -> list[Offer]:
             reason = TEASER_REASON
         elif any(_SERVICE.search(w) for w in [*words[:4], record.heading, record.intro] if w):
             reason = SERVICE_REASON
+        elif any(_SCHEDULER.search(w) for w in words[:4] if w):
+            reason = SCHEDULER_REASON
+            pricing_type = "dws_calendar" if any("calendar" in w.lower() for w in words[:4]) else "dws_flex_start"
         elif any(re.search(r"\bdynamic\b", w, re.IGNORECASE) for w in words[:4]):
             reason = DYNAMIC_REASON
         elif (starts := _effective(words[:4])) is not None and (as_of is None or starts > as_of):
             reason = f"price announced to take effect on {starts.isoformat()}, not in force when the page was seen"
         elif pricing_type == "reserved_unspecified":
             reason = NO_TERM_REASON
+        elif fraction is not None:
+            reason = f"machine has {fraction} of a GPU: no whole-GPU price"
         elif per == "instance_hour" and not count:
             reason = NO_COUNT_REASON
         elif price.struck:
@@ -118,7 +136,9 @@ def offers_of(record: Record, as_of: date | None = None) -> list[Offer]:
         gpus = count if per == "instance_hour" else 1
         region = next((r for r in map(region_of, [price.text, price.label, price.column, record.heading]) if r), None)
         out.append(
-            Offer(label, model, gpus, memory, price.amount, price.currency, pricing_type, per, reason, attributes, region)
+            Offer(
+                label, model, gpus, memory, price.amount, price.currency, pricing_type, per, reason, attributes, region
+            )
         )
     return _supersede(out)
 
@@ -155,6 +175,8 @@ def _memory(record: Record) -> float | None:
                 return found
     for at, text in enumerate(record.cells):
         if _MEMORY_HEADER.search(text) and not re.search(r"droplet|system|\bram\b", text, re.IGNORECASE):
+            if not re.search(r"gpu|vram", text, re.IGNORECASE) and any(_VCPUS.search(t) for t in record.cells):
+                continue  # "Memory" beside "vCPUs": the machine's components, not the GPU's memory
             said = memory_in(text.replace(",", ""))
             if said is None and at + 1 < len(record.cells):
                 said = memory_in(record.cells[at + 1].replace(",", ""))
@@ -222,6 +244,8 @@ def _pricing_type(record: Record, words: list[str]) -> tuple[str, str]:
             continue
         if found.startswith("reserved") and len(set(re.findall(r"\d+\s*-?\s*(?:month|year)", text, re.I))) > 1:
             return "reserved_unspecified", place  # "from 3 months to 3 years": no one term
+        if found.startswith("reserved_") and found != "reserved_unspecified" and re.search(r"\bflexible\b", text, re.I):
+            return f"{found}_flexible", place  # a flexible commitment (any machine family) is its own type
         if found == "reserved_unspecified":
             for other in [*words, *record.cells]:
                 term = commitment(other) if other and pricing_type_of(other) else None

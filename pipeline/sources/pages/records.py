@@ -16,12 +16,13 @@ from dataclasses import dataclass, field
 from itertools import accumulate
 
 from pipeline.sources.pages.cells import Page
-from pipeline.sources.pages.money import amounts, money
+from pipeline.sources.pages.money import amounts, is_no_price, money
 from pipeline.sources.pages.names import is_name, models
 from pipeline.sources.pages.wording import is_teaser, per_gpu, per_instance, pricing_type_of
 
 _HEADING = re.compile(r"^h[1-6]$")
 _HEADING_CLASS = re.compile(r"heading|title|eyebrow", re.IGNORECASE)
+_IDENTIFIER = re.compile(r"(?=\S*\d)[\w.]+(?:-[\w.]+){3,}")
 _LOOSE_CELLS = 12  # how many cells of loose text above a record still speak for it
 _INTRO_CELLS = 4  # a section's title, its sentence and its column titles: what the rows below are
 _RECORD_CELLS = 80  # a record longer than this is a page section (FAQ, other products), not a GPU's row or card
@@ -69,8 +70,8 @@ def bare_price(text: str) -> tuple[str, str] | None:
 
 def is_label(text: str) -> bool:
     """True for a short text that says what a price is (a pricing type, per GPU or per machine, a teaser)."""
-    if len(text) > 48 or money(text):
-        return False
+    if len(text) > 48 or money(text) or _IDENTIFIER.fullmatch(text):
+        return False  # an amount, or an identifier ("g2-standard-24-spot"), says nothing of what a price is
     return bool(pricing_type_of(text) or per_gpu(text) or per_instance(text) or is_teaser(text))
 
 
@@ -226,6 +227,7 @@ def _header_row(page: Page, element: int, name_count: list[int]) -> list[str]:
                     break
                 continue  # another record's row
             titles = [page.text(c) for c in _columns(page, sibling)] or [page.text(sibling)]
+            titles = [t for t in titles if not is_no_price(t)] or titles  # a group's label row ("G4 | - | -")
             if any(bare_price(t) and len(t) < 20 for t in titles):
                 break
             if len(titles) >= 2 and not run:
