@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
+from itertools import pairwise
 
 from selectolax.parser import HTMLParser
 
@@ -49,7 +50,7 @@ def _copies(page: Page) -> list[int]:
     names = [i for i, cell in enumerate(page.cells) if is_name(cell.text)]
     out: list[int] = []
     done: set[int] = set()
-    for a, b in zip(names, names[1:], strict=False):
+    for a, b in pairwise(names):
         if page.cells[a].text.lower() != page.cells[b].text.lower():
             continue
         row = _common(page, a, b)
