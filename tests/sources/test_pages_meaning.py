@@ -17,6 +17,7 @@ from pipeline.sources import REGISTRY
 from pipeline.sources.base import SchemaDrift
 from pipeline.sources.pages import MAX_HTML_DEPTH, bounded_html, html_depth, read_by_meaning
 from pipeline.sources.pages.cells import read_page
+from pipeline.sources.pages.embedded import RANGE_REASON, ZERO_REASON
 from pipeline.sources.pages.names import count_in, gpu_phrase, is_name, memory_in, models, per_gpu_memory
 from tests.helpers import FETCHED
 
@@ -199,6 +200,38 @@ def test_a_row_printed_twice_for_small_screens_is_read_once_in_its_region() -> N
         ("NVIDIA A100 SXM 80GB", "europe", "on_demand", 8, "30.00"),
         ("NVIDIA A100 SXM 80GB", "europe", "spot", 8, "9.00"),
     }
+
+
+def test_prices_kept_in_data_attributes_and_json_are_read_by_meaning() -> None:
+    attrs = (
+        "<div><div>H100 SXM</div><div>$</div>"
+        "<div data-secure-cloud-price='2.69' data-community-cloud-price='2.49'>0</div><div>/s</div></div>"
+    )
+    assert {(r["region"], r["price_native"]) for r in rows(attrs)} == {
+        ("secure_cloud", "2.69"),
+        ("community_cloud", "2.49"),
+    }
+    doc = (
+        '<script type="application/json">{"gpus": [{"displayName": "H100 SXM", "spotPrice": 1.25, "price": 2.5,'
+        ' "communityCloud": false, "communityPrice": 2.1, "lowestPrice": {"minPrice": 1.0}, "reservedPrice": 0}]}'
+        "</script>"
+    )
+    found = {(r["pricing_type"], r["price_native"], r["reject_reason"]) for r in rows(doc)}
+    assert found == {
+        ("spot", "1.25", None),
+        ("on_demand", "2.5", None),
+        ("on_demand", "2.1", "not offered (communityCloud is false)"),
+        ("on_demand", "1.0", RANGE_REASON),
+        ("reserved_unspecified", "0", ZERO_REASON),
+    }
+
+
+def test_json_nested_too_deep_is_not_parsed_in_bounded_time() -> None:
+    deep = '<script type="application/json">' + '{"a":' * 100_000 + '{"name": "H100", "price": 2}' + "}" * 100_000
+    started = time.monotonic()
+    with pytest.raises(SchemaDrift, match="no GPU model and no price"):
+        read_by_meaning(page(deep + "</script>"), "x")
+    assert time.monotonic() - started < 2.0
 
 
 # --- bad input: refused with the reason, never invented ------------------------------------------

@@ -2,11 +2,14 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
+from pathlib import Path
 
 import polars as pl
 
-from pipeline.sources.pages import TEASER_REASON
+from pipeline.sources.pages import TEASER_REASON, read_by_meaning
+from pipeline.sources.pages.embedded import RANGE_REASON, ZERO_REASON
 from tests.helpers import RealCapture, row, run
 
 
@@ -58,3 +61,78 @@ def test_runpod_page_2026_json_ld(real_capture: RealCapture) -> None:
     # "A100 SXM" / "A100 PCIe" without memory stay ambiguous.
     assert set(rejections.filter(pl.col("label").str.starts_with("A100"))["rule"]) == {"identity_ambiguous"}
     assert parsed.filter(pl.col("reject_reason").is_null()).height == 38  # 19 GPUs x 2 clouds
+
+
+# --- read by meaning: the figures the page keeps in JSON and data attributes --------------------------
+
+
+def meaning(real_capture: RealCapture, relative: str) -> pl.DataFrame:
+    return read_by_meaning(real_capture("runpod-page", relative), "runpod")
+
+
+def offered(frame: pl.DataFrame) -> set[tuple[object, ...]]:
+    return {
+        (r["label"], r["region"], r["pricing_type"], r["price_native"])
+        for r in frame.iter_rows(named=True)
+        if r["reject_reason"] is None
+    }
+
+
+def test_runpod_2026_json_ld_read_by_meaning(real_capture: RealCapture, realdata: Path) -> None:
+    # Each Product's own sentence says it: "On-demand B300 cloud GPU rental on Runpod. Community Cloud
+    # $6.94/hr, Secure Cloud $7.39/hr." (read here from the page text, not by the reader).
+    text = (realdata / "pricing-pages/runpod_20260810082317.html").read_text()
+    said = re.findall(
+        r"On-demand (.+?) cloud GPU rental on Runpod\. Community Cloud \$([\d.]+)/hr, Secure Cloud \$([\d.]+)/hr", text
+    )
+    assert len(said) == 19
+    frame = meaning(real_capture, "pricing-pages/runpod_20260810082317.html")
+    assert offered(frame) == {
+        (gpu, cloud, "on_demand", price)
+        for gpu, community, secure in said
+        for cloud, price in (("community_cloud", community), ("secure_cloud", secure))
+    }
+    # The AggregateOffer's lowPrice / highPrice bound a range: refused, never an offer.
+    assert set(frame.filter(pl.col("reject_reason").is_not_null())["reject_reason"]) == {RANGE_REASON}
+
+
+def test_runpod_2025_data_attributes_read_by_meaning(real_capture: RealCapture) -> None:
+    frame = meaning(real_capture, "pricing-pages/runpod_20250909131230.html")
+    # data-secure-cloud-price / data-community-cloud-price; the visible "$0/s" is a placeholder, never a price.
+    # (The excerpt starts inside H200's row, cut before the row that holds its name and figures: not read.)
+    assert offered(frame) == {
+        (gpu, cloud, "on_demand", price)
+        for gpu, secure, community in (
+            ("B200 180GB", "5.99", "5.98"),
+            ("H100 NVL 94GB", "2.79", "2.59"),
+            ("H100 PCIe 80GB", "2.39", "1.99"),
+            ("H100 SXM 80GB", "2.69", "2.69"),
+        )
+        for cloud, price in (("secure_cloud", secure), ("community_cloud", community))
+    }
+    assert "0" not in set(frame["price_native"])
+
+
+def test_runpod_2023_next_data_read_by_meaning(real_capture: RealCapture) -> None:
+    frame = meaning(real_capture, "pricing-pages/runpod_20230929070808.html")
+    got = offered(frame)
+    # "H100 80GB SXM5" (id "NVIDIA H100 80GB HBM3"): secure 4.49, community 4.09, community spot 2.49.
+    assert {o for o in got if o[0] == "NVIDIA H100 80GB SXM5"} == {
+        ("NVIDIA H100 80GB SXM5", "secure_cloud", "on_demand", "4.49"),
+        ("NVIDIA H100 80GB SXM5", "community_cloud", "on_demand", "4.09"),
+        ("NVIDIA H100 80GB SXM5", "community_cloud", "spot", "2.49"),
+    }
+    # L40: 1/3/6-month prices 1.08 / 1.02 / 0.97 (oneMonthPrice, threeMonthPrice, sixMonthPrice).
+    assert {(o[2], o[3]) for o in got if o[0] == "NVIDIA L40" and o[2].startswith("reserved")} == {
+        ("reserved_1m", "1.08"),
+        ("reserved_3m", "1.02"),
+        ("reserved_6m", "0.97"),
+    }
+    refused = {(r["label"], r["price_native"]): r["reject_reason"] for r in frame.iter_rows(named=True)}
+    # A100 SXM has "communityCloud": false: its communityPrice 1.69 is refused with that reason.
+    assert refused["NVIDIA A100-SXM4-80GB", "1.69"] == "not offered (communityCloud is false)"
+    # RTX 3080 "securePrice": 0 is no $0 offer; 3090 and 3090 Ti stay apart.
+    zeros = [r["reject_reason"] for r in frame.iter_rows(named=True) if r["price_native"] == "0"]
+    assert zeros and set(zeros) == {ZERO_REASON}
+    assert {"NVIDIA GeForce RTX 3090", "NVIDIA GeForce RTX 3090 Ti"} <= {o[0] for o in got}
+    assert set(frame["currency"]) == {"USD"}

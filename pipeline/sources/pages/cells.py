@@ -60,6 +60,7 @@ _LINK = frozenset(("a", "button"))
 _STRUCK = frozenset(("s", "del", "strike"))
 _HIDDEN_CLASSES = frozenset(("hide", "hidden", "d-none", "is-hidden", "w-condition-invisible", "visually-hidden"))
 _MARK_ONLY = re.compile(r"(?:^|\s)(?:US\$|\$|€|£|USD|EUR|GBP)$")
+_FIGURE = re.compile(r"\d{1,6}(?:\.\d{1,8})?")
 _NUMBER_FIRST = re.compile(r"^\d[\d,.]*\**(?:\s|$)")
 
 
@@ -88,6 +89,7 @@ class Cell:
     block: int  # the id of the block element that holds it
     struck: bool = False  # inside <s>/<del>/<strike>: a crossed-out figure
     link: bool = False  # inside a link or button: a call to action ("Reserve now"), not a label
+    data: bool = False  # a figure the page keeps in a data attribute (data-secure-cloud-price="3.79")
 
 
 @dataclass
@@ -186,6 +188,13 @@ def read_page(tree: HTMLParser) -> Page:
             struck[0] or tag in _STRUCK or "line-through" in (attrs.get("style") or ""),
             struck[1] or tag in _LINK,
         )
+        figures = _data_prices(attrs)
+        if figures:  # the figures are the attributes; the element's text is a placeholder script fills in
+            open_cell = None
+            for text in figures:
+                page.cells.append(Cell(text, me, data=True))
+                _extend(page, me, len(page.cells) - 1)
+            continue
         children = list(node.iter(include_text=True))
         if inner_block == me:  # a block starts a new cell, and so does the text after it ends
             open_cell = None
@@ -217,12 +226,29 @@ def _join_split_prices(page: Page) -> None:
     """
     cells = page.cells
     for i in range(len(cells) - 1):
+        if _MARK_ONLY.search(cells[i].text) and cells[i + 1].data:
+            mark = _MARK_ONLY.search(cells[i].text).group(0).strip()  # type: ignore[union-attr]
+            cells[i].text = cells[i].text[: -len(mark)].strip()
+            for after in cells[i + 1 :]:
+                if not after.data or after.block != cells[i + 1].block:
+                    break
+                after.text = f"{mark}{after.text}"  # the page's one "$" stands before each of its figures
+            continue
         if _MARK_ONLY.search(cells[i].text) and _NUMBER_FIRST.match(cells[i + 1].text):
             cells[i].text += " " + cells[i + 1].text
             cells[i + 1].text = ""
             if i + 2 < len(cells) and re.match(r"^(?:/|per\b)", cells[i + 2].text, re.IGNORECASE):
                 cells[i].text += " " + cells[i + 2].text
                 cells[i + 2].text = ""
+
+
+def _data_prices(attrs: dict[str, str | None]) -> list[str]:
+    """ "3.79 secure cloud price" for each data-*price* attribute holding a figure, in the page's order."""
+    out = []
+    for name, value in attrs.items():
+        if name.startswith("data-") and "price" in name and value and _FIGURE.fullmatch(value.strip()):
+            out.append(f"{value.strip()} {name[5:].replace('-', ' ')}")
+    return out
 
 
 class _EndMarker:

@@ -102,8 +102,10 @@ def offers_of(record: Record, as_of: date | None = None) -> list[Offer]:
             continue  # a price per month, per GB, per vCPU or per token: another product
         pricing_type, type_from = _pricing_type(record, words)
         per, per_from = _per(words, count)
-        reason = None
-        if any(is_teaser(w) for w in words[:4]) or _floor_sentence(record, price):
+        reason = price.refused
+        if reason is not None:
+            pass
+        elif any(is_teaser(w) for w in words[:4]) or _floor_sentence(record, price):
             reason = TEASER_REASON
         elif any(_SERVICE.search(w) for w in [*words[:4], record.heading, record.intro] if w):
             reason = SERVICE_REASON
@@ -174,6 +176,9 @@ def _memory(record: Record) -> float | None:
             if found is not None:
                 return found
     for at, text in enumerate(record.cells):
+        if at > 0 and re.fullmatch(r"(?:GB|GiB)\s+(?:VRAM|GPU\s+memory)", text, re.IGNORECASE):
+            if re.fullmatch(r"\d{1,4}(?:\.\d+)?", record.cells[at - 1]):
+                return float(record.cells[at - 1])  # a tag in two pieces: "141" | "GB VRAM"
         if _MEMORY_HEADER.search(text) and not re.search(r"droplet|system|\bram\b", text, re.IGNORECASE):
             if not re.search(r"gpu|vram", text, re.IGNORECASE) and any(_VCPUS.search(t) for t in record.cells):
                 continue  # "Memory" beside "vCPUs": the machine's components, not the GPU's memory

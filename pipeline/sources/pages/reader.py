@@ -18,6 +18,7 @@ from pipeline.domain.records import RawCapture, parsed_frame
 from pipeline.sources.base import SchemaDrift
 from pipeline.sources.pages.bounded import bounded_html, page_text
 from pipeline.sources.pages.copies import read_without_copies
+from pipeline.sources.pages.embedded import json_records
 from pipeline.sources.pages.meaning import Offer, offers_of
 from pipeline.sources.pages.records import bare_price, find_records
 from pipeline.sources.pages.rows import page_row
@@ -27,14 +28,19 @@ from pipeline.sources.pages.wording import hgx_label
 Parser = Callable[[RawCapture], pl.DataFrame]
 
 
-def page_offers(capture: RawCapture) -> list[Offer]:
-    """Every offer the page states; schema drift naming what is missing when there is none."""
+def page_offers(capture: RawCapture, currency: str | None = None) -> list[Offer]:
+    """Every offer the page states; schema drift naming what is missing when there is none.
+
+    `currency` is the source's: the currency of figures the page keeps as bare numbers in its data
+    (JSON, data attributes) when none of its visible prices says one.
+    """
     text = page_text(capture)
     tree = bounded_html(capture, text)
     if tree.css_first("tr") is None and "<td" in text.lower():
         tree = bounded_html(capture, f"<table>{text}</table>")  # an excerpt cut inside a table
     page = read_without_copies(tree)
-    records = find_records(page)
+    shown = {found[1] for cell in page.cells if (found := bare_price(cell.text))}
+    records = find_records(page) + json_records(tree, shown.pop() if len(shown) == 1 else currency)
     as_of = page_time(capture).date()
     offers = [offer for record in records for offer in offers_of(record, as_of)]
     if not offers:
@@ -49,10 +55,12 @@ def page_offers(capture: RawCapture) -> list[Offer]:
     return offers
 
 
-def read_by_meaning(capture: RawCapture, provider: str, provider_class: str = "neocloud") -> pl.DataFrame:
+def read_by_meaning(
+    capture: RawCapture, provider: str, provider_class: str = "neocloud", currency: str | None = "USD"
+) -> pl.DataFrame:
     """The page's offers as parsed rows (rejected offers kept, with their reason)."""
     rows = []
-    for offer in page_offers(capture):
+    for offer in page_offers(capture, currency):
         size = offer.count if offer.price_per == "instance_hour" else offer.attributes.get("machine_gpus")
         machine = f"{size}x " if size else ""
         rows.append(

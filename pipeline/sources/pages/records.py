@@ -39,6 +39,7 @@ class Price:
     column: str = ""  # the header of its column
     label: str = ""  # the nearest label in the record
     struck: bool = False
+    refused: str | None = None  # why the page's own data says it is no offer ("communityCloud": false)
 
 
 @dataclass

@@ -1,0 +1,145 @@
+"""Prices a page keeps as data, not text: embedded JSON (Next.js `__NEXT_DATA__`, schema.org JSON-LD).
+
+Read by meaning like the visible page: an object that names a GPU (a `name`, `displayName`, `id`
+... value that is a GPU name) is a record; the numbers under keys that say "price" inside it (and
+inside its nested objects that name no GPU of their own) are its prices, and the keys' words and
+the nested objects' names ("communitySpotPrice", "Secure Cloud", "per-hour on-demand rate") say
+what each is. A figure of 0 or one a sibling flag says is not offered ("communityCloud": false)
+is a recorded refusal; a range bound ("lowPrice", "lowestPrice") is a floor, not a price. The
+currency is the JSON's own (`priceCurrency`) or else the page's. Bounded: JSON nested deeper than
+`MAX_JSON_DEPTH` is not parsed, and at most `MAX_JSON_NODES` values are visited per page.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from typing import Any
+
+from selectolax.parser import HTMLParser
+
+from pipeline.sources.pages.names import gpu_phrase, models
+from pipeline.sources.pages.records import Price, Record
+
+MAX_JSON_DEPTH = 64
+MAX_JSON_NODES = 200_000
+ZERO_REASON = "a price of 0: not offered"
+RANGE_REASON = "a bound of a price range (lowest / highest), not a price for a defined good"
+_NAME_KEYS = ("displayName", "name", "gpuName", "gpu", "model", "title", "id")
+_NUMBER = re.compile(r"\d+(?:\.\d+)?")
+_RANGE = re.compile(r"^(?:low|high|min|max|lowest|minimum|maximum)", re.IGNORECASE)
+_NUMBER_WORDS = {"one": "1", "two": "2", "three": "3", "six": "6", "twelve": "12", "eighteen": "18", "24": "24"}
+_CURRENCIES = {"USD": "USD", "EUR": "EUR", "GBP": "GBP"}
+
+
+def json_records(tree: HTMLParser, currency: str | None) -> list[Record]:
+    """A record per JSON object naming a GPU with prices, from the page's JSON scripts."""
+    records: list[Record] = []
+    budget = [MAX_JSON_NODES]
+    for script in tree.css("script"):
+        kind = (script.attributes.get("type") or "").lower()
+        if "json" not in kind:
+            continue
+        text = script.text(deep=True)
+        if _json_depth(text) > MAX_JSON_DEPTH:
+            continue
+        try:
+            doc = json.loads(text, parse_float=str, parse_int=str)  # figures kept exactly as printed
+        except (ValueError, RecursionError):
+            continue
+        _walk(doc, currency, records, budget)
+    return records
+
+
+def _json_depth(text: str) -> int:
+    """How deep the JSON nests (brackets outside strings), in one linear pass."""
+    depth = deepest = 0
+    in_string = escaped = False
+    for ch in text:
+        if in_string:
+            escaped = not escaped and ch == "\\"
+            if ch == '"' and not escaped:
+                in_string = False
+            continue
+        if ch == '"':
+            in_string = True
+        elif ch in "[{":
+            depth += 1
+            deepest = max(deepest, depth)
+        elif ch in "]}":
+            depth -= 1
+    return deepest
+
+
+def _walk(doc: Any, currency: str | None, records: list[Record], budget: list[int]) -> None:
+    stack: list[tuple[Any, str | None]] = [(doc, currency)]
+    while stack and budget[0] > 0:
+        node, money = stack.pop()
+        budget[0] -= 1
+        if isinstance(node, list):
+            stack.extend((item, money) for item in reversed(node))
+            continue
+        if not isinstance(node, dict):
+            continue
+        money = _currency(node) or money
+        names = _names(node)
+        if names:
+            record = Record(names[0], -1, -1, -1, names=names)
+            record.prices = _prices(node, money, "", budget)
+            if record.prices:
+                records.append(record)
+                continue
+        stack.extend((value, money) for value in reversed(list(node.values())) if isinstance(value, dict | list))
+
+
+def _names(node: dict[str, Any]) -> list[str]:
+    """The GPU names the object gives itself (one model only: "RTX A6000/A40" is read where text is)."""
+    out = []
+    for key in _NAME_KEYS:
+        value = node.get(key)
+        if isinstance(value, str) and len(value) <= 80 and gpu_phrase(value) and len(models(value)) == 1:
+            out.append(value)
+    return out
+
+
+def _currency(node: dict[str, Any]) -> str | None:
+    value = node.get("priceCurrency") or node.get("currency") or node.get("currencyCode")
+    return _CURRENCIES.get(value.upper()) if isinstance(value, str) else None
+
+
+def _words(key: str) -> str:
+    """ "communitySpotPrice" -> "community spot price"; "oneMonthPrice" -> "1 month price"."""
+    words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|[_-]+", " ", key).lower().split()
+    return " ".join(_NUMBER_WORDS.get(w, w) for w in words)
+
+
+def _prices(node: dict[str, Any], money: str | None, context: str, budget: list[int]) -> list[Price]:
+    """The prices in an object and in its nested objects that name no GPU, each with the words that say what it is."""
+    money = _currency(node) or money
+    own = " ".join(str(node[k]) for k in ("name", "description") if isinstance(node.get(k), str) and not _names(node))
+    context = f"{context} {own}".strip()
+    flags = {_words(k).split()[0]: (k, v) for k, v in node.items() if isinstance(v, bool)}
+    out: list[Price] = []
+    for key, value in node.items():
+        budget[0] -= 1
+        if budget[0] <= 0:
+            break
+        if isinstance(value, dict) and not _names(value):
+            out += _prices(value, money, f"{context} {_words(key)}".strip(), budget)
+        elif isinstance(value, list):
+            for item in value:
+                if isinstance(item, dict) and not _names(item):
+                    out += _prices(item, money, context, budget)
+        elif "price" in key.lower() and isinstance(value, str) and _NUMBER.fullmatch(value) and money:
+            words = _words(key)
+            flag = flags.get(words.split()[0])
+            label = " ".join(p for p in (words, _words(flag[0]) if flag else "", context) if p)
+            price = Price(-1, f"{value} {words}", value, money, column=words, label=label)
+            if float(value) == 0:
+                price.refused = ZERO_REASON
+            elif flag is not None and flag[1] is False:
+                price.refused = f"not offered ({flag[0]} is false)"
+            elif _RANGE.match(key) or "lowest" in context:
+                price.refused = RANGE_REASON
+            out.append(price)
+    return out
