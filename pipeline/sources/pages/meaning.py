@@ -176,9 +176,9 @@ def _memory(record: Record) -> float | None:
             if found is not None:
                 return found
     for at, text in enumerate(record.cells):
-        if at > 0 and re.fullmatch(r"(?:GB|GiB)\s+(?:VRAM|GPU\s+memory)", text, re.IGNORECASE):
-            if re.fullmatch(r"\d{1,4}(?:\.\d+)?", record.cells[at - 1]):
-                return float(record.cells[at - 1])  # a tag in two pieces: "141" | "GB VRAM"
+        before = record.cells[at - 1] if at > 0 else ""
+        if re.fullmatch(r"(?:GB|GiB)\s+(?:VRAM|GPU\s+memory)", text, re.I) and re.fullmatch(r"\d{1,4}", before):
+            return float(before)  # a tag in two pieces: "141" | "GB VRAM"
         if _MEMORY_HEADER.search(text) and not re.search(r"droplet|system|\bram\b", text, re.IGNORECASE):
             if not re.search(r"gpu|vram", text, re.IGNORECASE) and any(_VCPUS.search(t) for t in record.cells):
                 continue  # "Memory" beside "vCPUs": the machine's components, not the GPU's memory
