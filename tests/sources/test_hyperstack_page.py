@@ -7,7 +7,7 @@ from decimal import Decimal
 import polars as pl
 import pytest
 
-from pipeline.sources.pages import TEASER_REASON
+from pipeline.sources.pages import TEASER_REASON, read_by_meaning
 from tests.helpers import RealCapture, row, run
 from tests.sources.page_meaning import by_meaning
 
@@ -89,8 +89,9 @@ def _spot(prices: dict[str, str]) -> set[object]:
                     "NVIDIA H100 SXM 80GB": "3.75",
                 }
             ),
-            # "Starts from $0.18/hour": floors. "NVIDIA RTX A6000/A40" names two GPUs for one price: not read.
-            {"0.18", "0.30", "0.69", "1.32", "1.38", "2.06", "2.12", "2.25"},
+            # "Starts from $0.18/hour": floors. "NVIDIA RTX A6000/A40" names two GPUs for one price ($1.00,
+            # from $0.60): refused with that reason (test_a_row_naming_two_gpus_is_refused_with_its_reason).
+            {"0.18", "0.30", "0.69", "1.32", "1.38", "2.06", "2.12", "2.25", "1.00", "0.60"},
         ),
         (
             "pricing-pages/hyperstack_20250724001416.html",
@@ -149,3 +150,14 @@ def test_hyperstack_every_capture_read_by_meaning(
     read, refused = by_meaning(real_capture, "hyperstack-page", relative)
     assert read == offered
     assert {price for _, price in refused} == floors
+
+
+def test_a_row_naming_two_gpus_is_refused_with_its_reason(real_capture: RealCapture) -> None:
+    frame = read_by_meaning(
+        real_capture("hyperstack-page", "pricing-pages/hyperstack_20240822101707.html"), "hyperstack"
+    )
+    shared = frame.filter(pl.col("label").str.contains("A6000/A40"))
+    assert set(shared["price_native"]) == {"1.00", "0.60"}
+    assert set(shared["reject_reason"]) == {
+        "the row names RTX A6000 and A40 for one price: which GPU it is for is not stated"
+    }

@@ -18,6 +18,7 @@ from pipeline.sources.base import SchemaDrift
 from pipeline.sources.pages import MAX_HTML_DEPTH, bounded_html, html_depth, read_by_meaning
 from pipeline.sources.pages.cells import read_page
 from pipeline.sources.pages.embedded import RANGE_REASON, ZERO_REASON
+from pipeline.sources.pages.meaning import SHARED_REASON
 from pipeline.sources.pages.names import count_in, gpu_phrase, is_name, memory_in, models, per_gpu_memory
 from tests.helpers import FETCHED
 
@@ -232,6 +233,19 @@ def test_json_nested_too_deep_is_not_parsed_in_bounded_time() -> None:
     with pytest.raises(SchemaDrift, match="no GPU model and no price"):
         read_by_meaning(page(deep + "</script>"), "x")
     assert time.monotonic() - started < 2.0
+
+
+def test_one_price_for_two_gpus_is_refused_and_a_footnote_price_is_read() -> None:
+    html = (
+        "<table><tr><th>GPU</th><th>On-demand</th></tr><tr><td>NVIDIA RTX A6000/A40</td><td>$1.00</td></tr>"
+        "<tr><td>NVIDIA H100 SXM</td><td>$2.24*</td></tr></table>"
+        "<p>*$2.24/hour is for a 3-year commitment. On-demand pricing for H100 is $6.00/hour ($8.96 list).</p>"
+    )
+    assert offers(html) == {
+        ("NVIDIA RTX A6000/A40", "on_demand", "gpu_hour", 1, "1.00", SHARED_REASON.format(gpus="RTX A6000 and A40")),
+        ("NVIDIA H100 SXM", "reserved_3y", "gpu_hour", 1, "2.24", None),
+        ("NVIDIA H100 SXM", "on_demand", "gpu_hour", 1, "6.00", None),
+    }
 
 
 # --- bad input: refused with the reason, never invented ------------------------------------------

@@ -29,6 +29,8 @@ def test_paperspace_capture_read_by_meaning(real_capture: RealCapture) -> None:
     assert offered == {
         # "2.24*" / "1.15**": the footnotes say 3-year commitment; the hidden "$3.09" block is not shown
         ("NVIDIA HGX H100 (SXM)", "reserved_3y", "gpu_hour", 1, "2.24"),
+        # the same footnote: "On-demand pricing for H100 is $6.00/hour ($8.96) under our special promo price"
+        ("NVIDIA HGX H100 (SXM)", "on_demand", "gpu_hour", 1, "6.00"),
         ("NVIDIA A100 80GB", "reserved_3y", "gpu_hour", 1, "1.15"),
     } | {
         (gpu, "on_demand", "gpu_hour", 1, price)

@@ -100,6 +100,13 @@ def is_name(text: str) -> bool:
     return len(models(text)) == 1
 
 
+def is_shared_name(text: str) -> bool:
+    """True for a short label naming two or more GPUs for one row ("NVIDIA RTX A6000/A40"): no single good."""
+    if len(text) > 48 or "$" in text or "€" in text or "£" in text or not re.search(r"/|\bor\b", text):
+        return False
+    return len(models(text)) >= 2
+
+
 def count_in(text: str) -> int | None:
     """The machine size a name states: "8x H100", "8 × H200 SXM", "H100x8", "MI300Xx8"; None when none."""
     match = _COUNT_BEFORE.search(text) or _COUNT_AFTER.search(text)

@@ -17,7 +17,7 @@ from itertools import accumulate
 
 from pipeline.sources.pages.cells import Page
 from pipeline.sources.pages.money import amounts, is_no_price, money
-from pipeline.sources.pages.names import is_name, models
+from pipeline.sources.pages.names import is_name, is_shared_name, models
 from pipeline.sources.pages.wording import is_teaser, per_gpu, per_instance, pricing_type_of
 
 _HEADING = re.compile(r"^h[1-6]$")
@@ -79,7 +79,7 @@ def is_label(text: str) -> bool:
 def find_records(page: Page) -> list[Record]:
     """Every GPU named on the page with its record, in reading order."""
     cells = page.cells
-    flags = [is_name(c.text) and bare_price(c.text) is None for c in cells]
+    flags = [(is_name(c.text) or is_shared_name(c.text)) and bare_price(c.text) is None for c in cells]
     name_count = [0, *accumulate(1 if flag else 0 for flag in flags)]
     price_count = [0, *accumulate(1 if bare_price(c.text) else 0 for c in cells)]
     groups = _name_groups(page, [i for i, flag in enumerate(flags) if flag], price_count)
