@@ -11,13 +11,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass, field
 from datetime import date
-from decimal import Decimal
 from typing import Any
 
 from pipeline.sources.pages.machines import machine_in
-from pipeline.sources.pages.money import amounts, money
 from pipeline.sources.pages.names import count_in, gpu_phrase, memory_in, models, per_gpu_memory
-from pipeline.sources.pages.records import Price, Record
+from pipeline.sources.pages.notes import floor_sentence, footnote, noted_prices
+from pipeline.sources.pages.records import Record
 from pipeline.sources.pages.wording import (
     NO_TERM_REASON,
     TEASER_REASON,
@@ -43,7 +42,6 @@ SCHEDULER_REASON = (
 _SCHEDULER = re.compile(r"\bDWS\b|dynamic workload scheduler|\bflex[\s-]?start\b|\bcalendar[\s-]mode\b", re.IGNORECASE)
 _FRACTION = re.compile(r"\bgpus?\s*:?\s*(\d+\s*/\s*\d+)", re.IGNORECASE)
 SHARED_REASON = "the row names {gpus} for one price: which GPU it is for is not stated"
-_HOURLY_AFTER = re.compile(r"^\S*?\d[\d,.]*\s*(?:/\s*h(?:ou)?r\b|per\s+hour\b)", re.IGNORECASE)
 SUPERSEDED_REASON = "an earlier figure for the same GPU and pricing type, replaced by the one after it (a list price)"
 STRUCK_REASON = "a crossed-out figure"
 _NOT_HOURLY = re.compile(
@@ -98,8 +96,8 @@ def offers_of(record: Record, as_of: date | None = None) -> list[Offer]:
     fraction = next((m.group(1) for m in map(_FRACTION.search, record.cells) if m), None)
     shared = models(record.name) if len(models(record.name)) > 1 else None
     out: list[Offer] = []
-    for price in [*record.prices, *_noted_prices(record, model)]:
-        note = _footnote(record, price.text)
+    for price in [*record.prices, *noted_prices(record, model)]:
+        note = footnote(record, price.text)
         words = [price.text, note, price.column, price.label, " ".join(record.context), record.heading, record.loose]
         if _NOT_HOURLY.search(" ".join([price.text, price.column, price.label])):
             continue  # a price per month, per GB, per vCPU or per token: another product
@@ -110,7 +108,7 @@ def offers_of(record: Record, as_of: date | None = None) -> list[Offer]:
             pass
         elif shared is not None:
             reason = SHARED_REASON.format(gpus=" and ".join(shared))
-        elif any(is_teaser(w) for w in words[:4]) or _floor_sentence(record, price):
+        elif any(is_teaser(w) for w in words[:4]) or floor_sentence(record, price):
             reason = TEASER_REASON
         elif any(_SERVICE.search(w) for w in [*words[:4], record.heading, record.intro] if w):
             reason = SERVICE_REASON
@@ -226,41 +224,6 @@ def _phrase(record: Record) -> str | None:
             if word.lower() not in phrase.lower() and not models(word):
                 phrase += f" {word}"
     return phrase
-
-
-def _footnote(record: Record, text: str) -> str:
-    """The footnote a figure's stars point to ("2.24*" -> "*$2.24/hour pricing is for a 3-year commitment")."""
-    match = re.search(r"\d(\*{1,3})|(\*{1,3})\s*$", text)
-    if match is None:
-        return ""
-    return record.notes.get(match.group(1) or match.group(2), "")
-
-
-def _noted_prices(record: Record, model: str) -> list[Price]:
-    """Hourly prices a footnote of the record's figures states for the record's GPU.
-
-    "*$2.24/hour pricing is for a 3-year commitment. On-demand pricing for H100 is $6.00/hour": the
-    second sentence names H100 and one hourly figure, a price of the same GPU the page states.
-    """
-    out: list[Price] = []
-    stated = {Decimal(p.amount) for p in record.prices}
-    for note in dict.fromkeys(_footnote(record, p.text) for p in record.prices):
-        for sentence in re.split(r"(?<=[.;])\s+", note):
-            if model not in models(sentence):
-                continue
-            hourly = [(a, c) for at, a, c in amounts(sentence) if _HOURLY_AFTER.match(sentence[at:])]
-            if len(hourly) == 1 and Decimal(hourly[0][0]) not in stated:
-                out.append(Price(-1, sentence, hourly[0][0], hourly[0][1], label=sentence))
-    return out
-
-
-def _floor_sentence(record: Record, price: Price) -> bool:
-    """True when the record's own prose calls the same figure a floor ("Prices start as low as $1.99")."""
-    for text in record.cells:
-        found = money(text) if len(text) > 60 and is_teaser(text) else None
-        if found is not None and Decimal(found[0]) == Decimal(price.amount):
-            return True
-    return False
 
 
 def _pricing_type(record: Record, words: list[str]) -> tuple[str, str]:
