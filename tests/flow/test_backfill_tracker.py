@@ -1,8 +1,9 @@
 """GPU history from Prime Intellect's half-hourly tracker: the clouds behind the marketplace vote, in the window.
 
-A backfill of the tracker archives (gpu-price-tracker, primeintellect) gives real window fixings for 2025-10-19 .. 2025-11-16: each firm's value is the median of its half-hourly
-snapshots inside 15:00-16:00 UTC, attributed to the firm through the register (via primeintellect, tier
-statistic), and Prime Intellect's own pooled figure never votes.
+A backfill of the tracker archives (gpu-price-tracker, primeintellect) gives real window fixings for
+2025-10-19 .. 2025-11-16: each firm's value is the median of its half-hourly snapshots inside 15:00-16:00
+UTC, attributed to the firm through the register (via primeintellect, tier statistic),
+and Prime Intellect's own pooled figure never votes.
 """
 
 from __future__ import annotations
