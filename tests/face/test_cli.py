@@ -112,15 +112,16 @@ def test_run_then_fixings_in_every_format(tmp_path: Path) -> None:
     env = {**os.environ, "CIX_HOME": str(tmp_path / "home"), "CIX_PUBLISH_DIR": str(tmp_path / "publish")}
     run = cix("run", "--offline", env=env)
     assert run.returncode == 0, run.stderr
-    assert "CIX-H100-OD-HYP" in run.stdout and "published" in run.stdout and "withheld" in run.stdout
+    assert "CIX-H100-OD" in run.stdout and "published" in run.stdout and "withheld" in run.stdout
     table = cix("fixings", env=env)
     assert "CIX-TOK-GPTOSS-120B" in table.stdout
     lines = [
         json.loads(x) for x in cix("fixings", "--date", "2026-08-03", "--format", "json", env=env).stdout.splitlines()
     ]
     assert {r["status"] for r in lines} <= {"published", "indicative", "withheld"} and len(lines) == 34
-    with_value = {r["index_code"]: r["value"] for r in lines if r["status"] != "withheld"}
-    assert with_value and all(v is not None for v in with_value.values())
+    published = {r["index_code"]: r for r in lines if r["status"] == "published"}
+    assert {"CIX-H100-OD", "CIX-TOK-LLAMA33-70B-OUT", "CIX-TOK-GPTOSS-120B-OUT"} <= set(published)
+    assert all(r["value"] is not None and r["n_providers"] >= 5 for r in published.values())
     csv_out = cix("fixings", "--format", "csv", env=env).stdout.splitlines()
     assert csv_out[0].startswith("index_code,") and len(csv_out) == len(lines) + 1
     assert cix("fixings", "--date", "1999-01-01", env=env).returncode == 1
