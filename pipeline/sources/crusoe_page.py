@@ -22,7 +22,7 @@ from selectolax.parser import HTMLParser, Node
 
 from pipeline.domain.records import RawCapture, parsed_frame
 from pipeline.sources.archive import archived_page_time
-from pipeline.sources.base import PAGE_NOT_SAMPLED, Archive, Request, Source
+from pipeline.sources.base import Archive, Request, Source
 from pipeline.sources.pages import (
     NO_TERM_REASON,
     dom,
@@ -134,5 +134,4 @@ SOURCE = Source(
     description="Crusoe Cloud pricing page (USD per GPU-hour: on-demand, spot and reserved terms)",
     providers=(PROVIDER,),
     archives=(Archive("pricing-pages-crusoe", "pricing-pages/crusoe_*.html", archived_page_time, snapshots=False),),
-    no_sample_reason=PAGE_NOT_SAMPLED,
 )

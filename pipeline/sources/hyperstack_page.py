@@ -25,7 +25,7 @@ from selectolax.parser import HTMLParser, Node
 
 from pipeline.domain.records import RawCapture, parsed_frame
 from pipeline.sources.archive import archived_page_time
-from pipeline.sources.base import PAGE_NOT_SAMPLED, Archive, Request, Source
+from pipeline.sources.base import Archive, Request, Source
 from pipeline.sources.pages import (
     NO_TERM_REASON,
     TEASER_REASON,
@@ -144,5 +144,4 @@ SOURCE = Source(
     archives=(
         Archive("pricing-pages-hyperstack", "pricing-pages/hyperstack_*.html", archived_page_time, snapshots=False),
     ),
-    no_sample_reason=PAGE_NOT_SAMPLED,
 )

@@ -2,12 +2,22 @@
 
 Each line summarises every offer Prime Intellect's aggregated marketplace listed for one
 GPU type at one half-hourly run (USD per GPU-hour = offer price / GPU count, spot and
-on-demand offers together). The quote is the snapshot's median, observed at the line's
-own timestamp; the other statistics, offer counts, per-provider and per-configuration
-figures are kept in `attributes`. The lines are the archive kept by
+on-demand offers, every configuration, together). The lines are the archive kept by
 tugot17/gpu-price-tracker (`data/summary/<GPU>.jsonl`); the live availability API
 (`/api/v1/availability/`, Bearer key) answers per-offer JSON, which is not this shape
 and so is recorded as schema drift rather than misread.
+
+Parser v2 reads a line as the firms behind it (methodology v3: one vote per firm, an
+aggregator never votes):
+- one row per named host in `by_provider` (`runpod`, `lambdalabs`, `nebius` ...): the mean of
+  that firm's offers, attributed to the firm with `via` = primeintellect, at the `statistic`
+  tier (a statistic of offers, not an offer anyone can rent at that price);
+- one row for Prime Intellect itself: the pooled median of all offers (its own re-reported
+  figure), and one per host it does not name (`dc_*` partner datacentres, `primecompute`):
+  those are sold under Prime Intellect's name, so they are its own price, never another firm's.
+Every row is observed at the line's own timestamp (`time_basis` content). Parser v1 (one
+row per line: the pooled median as an executable marketplace offer) stays in
+`legacy_parsers` for quotes stored with it.
 """
 
 from __future__ import annotations
@@ -29,7 +39,22 @@ from pipeline.sources.read import plain_json, require, to_decimal
 HOSTS = ("api.primeintellect.ai",)
 URL_BASE = "https://api.primeintellect.ai/api/v1/availability/"
 GPU_TYPES = ("H100_80GB", "H200_141GB", "B200_180GB", "GH200_96GB", "A100_80GB")
+AGGREGATOR = "primeintellect"
+NAMED_HOSTS = (
+    "crusoecloud",
+    "datacrunch",
+    "hyperstack",
+    "lambdalabs",
+    "latitude",
+    "massedcompute",
+    "nebius",
+    "oblivus",
+    "runpod",
+    "vultr",
+)
 _MEMORY = re.compile(r"(\d+)\s*GB", re.IGNORECASE)
+# Hosts Prime Intellect lists without naming the firm: partner datacentres (`dc_<codename>`) and its own compute.
+_UNNAMED_HOST = re.compile(r"^(dc_[a-z0-9_]+|primecompute)$")
 
 
 def _timestamp(value: Any) -> datetime | None:
@@ -43,61 +68,12 @@ def _timestamp(value: Any) -> datetime | None:
     return when.astimezone(UTC) if when.tzinfo is not None else None
 
 
-def _row(capture: RawCapture, record: dict[str, Any], line_no: int) -> dict[str, Any]:
-    gpu_type = str(record["gpu_type"])
-    socket = record.get("socket_type")
-    stats = record.get("price_stats")
-    raw_median = stats.get("median") if isinstance(stats, dict) else None
-    median = to_decimal(raw_median)
-    observed = _timestamp(record.get("timestamp"))
-    memory = _MEMORY.search(gpu_type)
-
-    reason = None
-    if not isinstance(stats, dict) or raw_median is None:
-        reason = "median price missing (snapshot without priced offers)"
-    elif median is None:
-        reason = f"median {raw_median!r} is not a number"
-    elif observed is None:
-        reason = f"timestamp {record.get('timestamp')!r} is missing or has no time zone"
-
-    attributes = {
-        "line": line_no,
-        "statistic": "median of offers (USD per GPU-hour), spot and on-demand offers together",
-        "timestamp": record.get("timestamp"),
-        "price_stats": stats,
-        "availability": record.get("availability"),
-        "by_provider": record.get("by_provider"),
-        "by_config": record.get("by_config"),
-    }
-    return {
-        "source": capture.source,
-        "provider": "primeintellect",
-        "provider_class": "marketplace",
-        "input_tier": "executable",
-        "sku": f"{gpu_type}_{socket}" if socket else gpu_type,
-        "label": " ".join(part for part in (gpu_type.replace("_", " "), socket) if part),
-        "product": "gpu_hour",
-        "pricing_type": "on_demand",
-        "gpu_count": 1,
-        "gpu_memory_gb": float(memory.group(1)) if memory else None,
-        "unit": "gpu_hour",
-        "price_per": "gpu_hour",
-        "price_native": decimal_text(median)
-        if median is not None
-        else (None if raw_median is None else str(raw_median)),
-        "currency": "USD",
-        "observed_at": observed,
-        "reject_reason": reason,
-        "attributes": json.dumps(plain_json(attributes)),
-    }
-
-
-def parse_primeintellect(capture: RawCapture) -> pl.DataFrame:
+def _lines(capture: RawCapture) -> list[tuple[int, dict[str, Any]]]:
     try:
         text = capture.body.decode("utf-8")
     except UnicodeDecodeError:
         text = ""
-    rows: list[dict[str, Any]] = []
+    records: list[tuple[int, dict[str, Any]]] = []
     for line_no, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
@@ -110,7 +86,130 @@ def parse_primeintellect(capture: RawCapture) -> pl.DataFrame:
             capture,
             f"line {line_no} lacks gpu_type/timestamp/price_stats",
         )
-        rows.append(_row(capture, record, line_no))
+        records.append((line_no, record))
+    return records
+
+
+def _good(record: dict[str, Any]) -> dict[str, Any]:
+    """What every row of a line shares: the GPU type, its memory and the line's time."""
+    gpu_type = str(record["gpu_type"])
+    socket = record.get("socket_type")
+    memory = _MEMORY.search(gpu_type)
+    return {
+        "sku": f"{gpu_type}_{socket}" if socket else gpu_type,
+        "label": " ".join(part for part in (gpu_type.replace("_", " "), socket) if part),
+        "product": "gpu_hour",
+        "pricing_type": "on_demand",
+        "gpu_count": 1,
+        "gpu_memory_gb": float(memory.group(1)) if memory else None,
+        "unit": "gpu_hour",
+        "price_per": "gpu_hour",
+        "currency": "USD",
+    }
+
+
+def _price_text(value: Decimal | None, raw: Any) -> str | None:
+    return decimal_text(value) if value is not None else (None if raw is None else str(raw))
+
+
+def _row(capture: RawCapture, record: dict[str, Any], line_no: int) -> dict[str, Any]:
+    """Parser v1: the line's pooled median as one executable marketplace quote."""
+    stats = record.get("price_stats")
+    raw_median = stats.get("median") if isinstance(stats, dict) else None
+    median = to_decimal(raw_median)
+    observed = _timestamp(record.get("timestamp"))
+    reason = None
+    if not isinstance(stats, dict) or raw_median is None:
+        reason = "median price missing (snapshot without priced offers)"
+    elif median is None:
+        reason = f"median {raw_median!r} is not a number"
+    elif observed is None:
+        reason = f"timestamp {record.get('timestamp')!r} is missing or has no time zone"
+    attributes = {
+        "line": line_no,
+        "statistic": "median of offers (USD per GPU-hour), spot and on-demand offers together",
+        "timestamp": record.get("timestamp"),
+        "price_stats": stats,
+        "availability": record.get("availability"),
+        "by_provider": record.get("by_provider"),
+        "by_config": record.get("by_config"),
+    }
+    return {
+        **_good(record),
+        "source": capture.source,
+        "provider": AGGREGATOR,
+        "provider_class": "marketplace",
+        "input_tier": "executable",
+        "price_native": _price_text(median, raw_median),
+        "observed_at": observed,
+        "reject_reason": reason,
+        "attributes": json.dumps(plain_json(attributes)),
+    }
+
+
+def _host_row(
+    capture: RawCapture, record: dict[str, Any], line_no: int, host: str, figures: Any, observed: datetime | None
+) -> dict[str, Any]:
+    """One host's figures in a line: the mean of its offers, for the firm it names (or Prime Intellect's own)."""
+    stats = figures if isinstance(figures, dict) else {}
+    raw_avg = stats.get("avg")
+    avg = to_decimal(raw_avg)
+    unnamed = _UNNAMED_HOST.match(host) is not None
+    reason = None
+    if raw_avg is None:
+        reason = f"host {host!r} without a mean price"
+    elif avg is None or avg <= 0:
+        reason = f"host {host!r} mean price {raw_avg!r} is not a positive number"
+    elif observed is None:
+        reason = f"timestamp {record.get('timestamp')!r} is missing or has no time zone"
+    what = "Prime Intellect's own offers (a host it does not name)" if unnamed else f"{host}'s offers"
+    attributes = {
+        "line": line_no,
+        "host": host,
+        "statistic": f"mean of {what} listed through Prime Intellect (USD per GPU-hour), "
+        "spot and on-demand, every configuration",
+        "offers": stats.get("count"),
+        "min": stats.get("min"),
+        "avg": raw_avg,
+    }
+    return {
+        **_good(record),
+        "source": capture.source,
+        "provider": AGGREGATOR if unnamed else host,
+        "provider_class": "aggregator" if unnamed else "neocloud",
+        "input_tier": "statistic",
+        "price_native": _price_text(avg, raw_avg),
+        "observed_at": observed,
+        "reject_reason": reason,
+        "attributes": json.dumps(plain_json(attributes)),
+        "via": None if unnamed else AGGREGATOR,
+        "time_basis": "content",
+    }
+
+
+def _snapshot_rows(capture: RawCapture, record: dict[str, Any], line_no: int) -> list[dict[str, Any]]:
+    """Parser v2: Prime Intellect's pooled median (its own figure), then one row per host."""
+    pooled = _row(capture, record, line_no)
+    pooled.update(provider_class="aggregator", input_tier="statistic", time_basis="content")
+    observed = pooled["observed_at"]
+    hosts = record.get("by_provider")
+    hosts = hosts if isinstance(hosts, dict) else {}
+    return [pooled] + [_host_row(capture, record, line_no, str(h), f, observed) for h, f in hosts.items()]
+
+
+def parse_primeintellect(capture: RawCapture) -> pl.DataFrame:
+    rows = [r for line_no, record in _lines(capture) for r in _snapshot_rows(capture, record, line_no)]
+    require(
+        any(r["reject_reason"] is None for r in rows),
+        capture,
+        "no snapshot with a priced offer (expected JSON Lines of price statistics)",
+    )
+    return parsed_frame(rows)
+
+
+def parse_primeintellect_v1(capture: RawCapture) -> pl.DataFrame:
+    """Parser v1: the pooled median of each line as Prime Intellect's executable marketplace quote."""
+    rows = [_row(capture, record, line_no) for line_no, record in _lines(capture)]
     require(
         any(r["reject_reason"] is None for r in rows),
         capture,
@@ -130,10 +229,16 @@ SOURCE = Source(
     hosts=HOSTS,
     requests=tuple(Request(url=f"{URL_BASE}?gpu_type={gpu}", headers=_headers()) for gpu in GPU_TYPES),
     parse=parse_primeintellect,
-    description="Prime Intellect marketplace, half-hourly median offer price per GPU type (USD per GPU-hour)",
-    providers=("primeintellect",),
+    description=(
+        "Prime Intellect marketplace, half-hourly: each named cloud's mean offer price (via Prime Intellect, "
+        "a statistic) and Prime Intellect's pooled median, per GPU type (USD per GPU-hour)"
+    ),
+    # Prime Intellect's own figures, and the clouds its archive names (register aliases: lambdalabs is Lambda).
+    providers=(AGGREGATOR, *NAMED_HOSTS),
     archives=(
         Archive("gpu-price-tracker", "gpu-price-tracker/*.jsonl", last_record_time, snapshots=False),
         Archive("primeintellect", "primeintellect/*.jsonl", last_record_time, snapshots=False),
     ),
+    parser_version="2",
+    legacy_parsers={"1": parse_primeintellect_v1},
 )

@@ -9,6 +9,13 @@ Two shapes are read: the full search reply (`{"offers": [...]}`) and a bare list
 offers reduced to `gpu_name`, `gpu_ram`, `num_gpus`, `dph_total` (no ids, no GPU-only
 price: the storage-inclusive total is then the only figure, and is flagged as such).
 
+Parser v2 records each offer's market segment from the host's `hosting_type` (Vast's "secure
+cloud" filter): 1 is a datacentre host, the standard good; 0 is a community host (someone's
+machines, without a datacentre's service terms), segment `community`, which methodology v3 keeps
+out of on-demand goods. An offer whose reply does not show a datacentre host (the reduced list,
+an unknown value) is `community` too: not shown to be the standard good, so never counted as it.
+Parser v1 (no segment: every offer read as the region's segment) stays in `legacy_parsers`.
+
 The live requests ask for one GPU model each, ascending by `dph_total` and capped at the
 server's page clamp: a full page drops the largest (often cheapest per GPU) offers first.
 """
@@ -83,6 +90,15 @@ def _region(geolocation: Any) -> str | None:
     return text or None
 
 
+DATACENTRE_HOST = 1  # `hosting_type` of a datacentre host; 0 is a community host
+
+
+def segment_of(offer: dict[str, Any]) -> str:
+    """`standard` for a datacentre host, `community` for any other (or unknown) host."""
+    hosting = to_decimal(offer.get("hosting_type"))
+    return "standard" if hosting == DATACENTRE_HOST else "community"
+
+
 def _offer_row(capture: RawCapture, offer: dict[str, Any], index: int, full: bool) -> dict[str, Any]:
     gpu_name = str(offer.get("gpu_name") or "").strip()
     count = _count(offer.get("num_gpus"))
@@ -141,7 +157,7 @@ def _offer_row(capture: RawCapture, offer: dict[str, Any], index: int, full: boo
     }
 
 
-def parse_vast(capture: RawCapture) -> pl.DataFrame:
+def _offers(capture: RawCapture) -> tuple[list[dict[str, Any]], bool]:
     doc = load_json(capture)
     full = isinstance(doc, dict)
     offers = doc.get("offers") if isinstance(doc, dict) else doc
@@ -154,6 +170,23 @@ def parse_vast(capture: RawCapture) -> pl.DataFrame:
             capture,
             "offer without gpu_name/num_gpus/dph_total",
         )
+    return offers, full
+
+
+def parse_vast(capture: RawCapture) -> pl.DataFrame:
+    """Parser v2: v1's rows, each with the segment its host's `hosting_type` gives."""
+    offers, full = _offers(capture)
+    return parsed_frame([_segmented(_offer_row(capture, o, i, full), o) for i, o in enumerate(offers)])
+
+
+def _segmented(row: dict[str, Any], offer: dict[str, Any]) -> dict[str, Any]:
+    attributes = {**json.loads(row["attributes"]), "hosting_type": plain_json(offer.get("hosting_type"))}
+    return {**row, "segment": segment_of(offer), "attributes": json.dumps(attributes)}
+
+
+def parse_vast_v1(capture: RawCapture) -> pl.DataFrame:
+    """Parser v1: one row per offer, segment left to the region rules (`hosting_type` not read)."""
+    offers, full = _offers(capture)
     return parsed_frame([_offer_row(capture, offer, i, full) for i, offer in enumerate(offers)])
 
 
@@ -165,6 +198,8 @@ SOURCE = Source(
     parse=parse_vast,
     description="Vast.ai bundles search, rentable on-demand offers per GPU model (USD per offer-hour, GPU part)",
     providers=("vast",),
+    parser_version="2",
+    legacy_parsers={"1": parse_vast_v1},
     no_sample_reason=(
         "Vast reaches the offline day through the vast-catalog sample (the same marketplace's offers "
         "in the SkyPilot catalog)"

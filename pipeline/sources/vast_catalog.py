@@ -2,6 +2,13 @@
 
 Each row is a live marketplace offer: price for the whole offer (all its GPUs) per hour.
 The GPU variant (SXM vs NVL vs PCIe) is only in the instance name, e.g. `8x-H100_SXM-32-65536`.
+
+Parser v2 records the market segment as the `vast` source does: SkyPilot's fetcher lists every
+marketplace host, community hosts included, and newer catalogs say which in a `HostingType` column
+(1 = a datacentre host). A row is the standard good only when that column says 1; any other row,
+and every row of a catalog without the column (as those of 2026 are), is segment `community`:
+not shown to be datacentre capacity, so methodology v3 keeps it out of on-demand goods.
+Parser v1 (no segment) stays in `legacy_parsers`.
 """
 
 from __future__ import annotations
@@ -19,8 +26,27 @@ COLUMNS = ("InstanceType", "AcceleratorName", "AcceleratorCount", "GpuInfo", "Pr
 OFFER_NAME = r"^\d+x-(.+)-\d+-\d+$"  # "<n>x-<GPU_NAME>-<cpus>-<ram>": the GPU name carries the form factor
 
 
+DATACENTRE_HOST = "1"  # SkyPilot's `HostingType` of a datacentre host (Vast's `hosting_type`)
+
+
 def parse_vast_catalog(capture: RawCapture) -> pl.DataFrame:
+    """Parser v2: v1's rows, each with the segment its `HostingType` gives (community when not a datacentre)."""
     frame = read_catalog(capture, COLUMNS)
+    hosting = (
+        frame["HostingType"].str.strip_chars()
+        if "HostingType" in frame.columns
+        else pl.Series("HostingType", [None] * frame.height, dtype=pl.String)
+    )
+    segment = pl.when(hosting == DATACENTRE_HOST).then(pl.lit("standard")).otherwise(pl.lit("community"))
+    return _rows(capture, frame).with_columns(pl.select(segment.alias("segment")).to_series())
+
+
+def parse_vast_catalog_v1(capture: RawCapture) -> pl.DataFrame:
+    """Parser v1: every row without a segment (the region rules made all of them standard)."""
+    return _rows(capture, read_catalog(capture, COLUMNS))
+
+
+def _rows(capture: RawCapture, frame: pl.DataFrame) -> pl.DataFrame:
     # Every SkyPilot catalog has these columns; only Vast's names its rows as offers. Another cloud's
     # catalog must be drift, never machines priced as Vast offers.
     if not frame["InstanceType"].str.contains(OFFER_NAME).any():
@@ -71,5 +97,7 @@ SOURCE = Source(
     parse=parse_vast_catalog,
     description="Vast.ai marketplace offers, SkyPilot catalog CSV (USD per offer-hour)",
     providers=("vast",),
+    parser_version="2",
+    legacy_parsers={"1": parse_vast_catalog_v1},
     archives=(Archive("vast-catalog-history", "gpu-catalog-history/vast/*.csv", end_of_named_day, snapshots=True),),
 )

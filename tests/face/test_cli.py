@@ -66,25 +66,63 @@ def test_parse_unknown_shape_exits_non_zero_with_reason(realdata: Path) -> None:
 def test_sources_json_lists_hosts(tmp_path: Path) -> None:
     env = {**os.environ, "CIX_HOME": str(tmp_path)}
     out = cix("sources", "--format", "json", env=env)
-    rows = {r["source"]: r for r in json.loads(out.stdout)}
+    doc = json.loads(out.stdout)
+    rows = {r["source"]: r for r in doc["sources"]}
     assert rows["azure"]["hosts"] == ["prices.azure.com"]
     assert rows["litellm"]["product"] == "tokens"
     assert all(r["hosts"] for r in rows.values())
+    assert doc["coverage"] == []  # no run yet: no coverage to show
+
+
+def test_sources_shows_each_index_firms_with_class_segment_and_tier_after_a_run(tmp_path: Path) -> None:
+    """A coverage gap is visible before it withholds a fixing: per index, the independent firms of the last run."""
+    env = {**os.environ, "CIX_HOME": str(tmp_path / "home"), "CIX_PUBLISH_DIR": str(tmp_path / "publish")}
+    assert cix("run", "--offline", env=env).returncode == 0
+    doc = json.loads(cix("sources", "--format", "json", env=env).stdout)
+    by_code = {c["index_code"]: c for c in doc["coverage"]}
+    fixings = {
+        r["index_code"]: r
+        for r in map(
+            json.loads, cix("fixings", "--date", "2026-08-03", "--format", "json", env=env).stdout.splitlines()
+        )
+    }
+    assert set(by_code) == set(fixings)
+    h100 = by_code["CIX-H100-OD"]
+    assert h100["fixing_date"] == "2026-08-03" and (h100["required"], h100["settlement"]) == (3, 5)
+    firms = {f["firm"]: f for f in h100["firms"]}
+    assert len(firms) == h100["n_firms"] >= 5 and "primeintellect" not in firms  # an aggregator never votes
+    assert h100["n_counted"] == fixings["CIX-H100-OD"]["n_providers"]
+    nebius = firms["nebius"]  # seen through Prime Intellect: a statistic of offers, attributed to Nebius
+    assert (nebius["firm_class"], nebius["segments"], nebius["tiers"], nebius["via"]) == (
+        "neocloud",
+        ["standard"],
+        ["statistic"],
+        ["primeintellect"],
+    )
+    assert firms["runpod"]["via"] == [] and firms["runpod"]["tiers"] == ["rate_card"]
+    tokens = by_code["CIX-TOK-LLAMA33-70B-IN"]
+    assert tokens["n_firms"] >= 5 and all(f["segments"] == [] for f in tokens["firms"])
+    assert by_code["CIX-TOK-LLAMA33-70B"]["blend_of"] == ["CIX-TOK-LLAMA33-70B-IN", "CIX-TOK-LLAMA33-70B-OUT"]
+    table = cix("sources", env=env).stdout
+    assert "Coverage of the last run (2026-08-03)" in table and "5 for settlement status" in table
+    flat = " ".join(table.replace("│", " ").split())  # the table wraps long cells: compare its words
+    assert "nebius (neocloud, standard," in flat and "primeintellect)" in flat
 
 
 def test_run_then_fixings_in_every_format(tmp_path: Path) -> None:
     env = {**os.environ, "CIX_HOME": str(tmp_path / "home"), "CIX_PUBLISH_DIR": str(tmp_path / "publish")}
     run = cix("run", "--offline", env=env)
     assert run.returncode == 0, run.stderr
-    assert "CIX-H100-OD-HYP" in run.stdout and "published" in run.stdout and "withheld" in run.stdout
+    assert "CIX-H100-OD" in run.stdout and "published" in run.stdout and "withheld" in run.stdout
     table = cix("fixings", env=env)
     assert "CIX-TOK-GPTOSS-120B" in table.stdout
     lines = [
         json.loads(x) for x in cix("fixings", "--date", "2026-08-03", "--format", "json", env=env).stdout.splitlines()
     ]
     assert {r["status"] for r in lines} <= {"published", "indicative", "withheld"} and len(lines) == 34
-    with_value = {r["index_code"]: r["value"] for r in lines if r["status"] != "withheld"}
-    assert with_value and all(v is not None for v in with_value.values())
+    published = {r["index_code"]: r for r in lines if r["status"] == "published"}
+    assert {"CIX-H100-OD", "CIX-TOK-LLAMA33-70B-OUT", "CIX-TOK-GPTOSS-120B-OUT"} <= set(published)
+    assert all(r["value"] is not None and r["n_providers"] >= 5 for r in published.values())
     csv_out = cix("fixings", "--format", "csv", env=env).stdout.splitlines()
     assert csv_out[0].startswith("index_code,") and len(csv_out) == len(lines) + 1
     assert cix("fixings", "--date", "1999-01-01", env=env).returncode == 1

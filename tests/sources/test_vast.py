@@ -3,12 +3,17 @@
 from __future__ import annotations
 
 import json
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
 import polars as pl
 import pytest
 
+from pipeline.domain.records import RawCapture
+from pipeline.index.fixing_v3 import compute_fixing
+from pipeline.methodology import load
+from pipeline.sources import REGISTRY
 from tests.helpers import RealCapture, exact_json, row, run
 
 
@@ -76,3 +81,40 @@ def test_vast_four_field_offer_list(real_capture: RealCapture, realdata: Path, r
     odd = next(i for i, o in enumerate(offers) if o["gpu_name"] == "A100 SXM4" and o["gpu_ram"] == 39936)
     assert row(rejections, row_no=odd)["rule"] == "identity_ambiguous"
     assert rejections.height == 1
+
+
+def test_vast_segment_from_hosting_type_keeps_community_hosts_out_of_the_on_demand_good(
+    real_capture: RealCapture, realdata: Path, tmp_path: Path
+) -> None:
+    """Parser v2: `hosting_type` 1 (a datacentre host) is the standard good; 0 (a community host) is not, and
+    methodology v3 excludes it from H100-OD with the rule `segment_community`."""
+    relative = "vast/getcomputable_h100_sxm_asc.json"
+    doc = exact_json(realdata / relative)
+    assert {o["hosting_type"] for o in doc["offers"]} == {0}  # every real offer here is a community host
+    _, quotes, _ = run(real_capture("vast", relative))
+    assert set(quotes["segment"]) == {"community"}
+    assert {json.loads(a)["hosting_type"] for a in quotes["attributes"]} == {0}
+
+    raw = json.loads((realdata / relative).read_text())
+    for offer in raw["offers"][:3]:
+        offer["hosting_type"] = 1  # the same offers from datacentre hosts
+    at = datetime(2026, 8, 3, 15, 30, tzinfo=UTC)
+    capture = RawCapture(source="vast", url="file://datacentre", fetched_at=at, body=json.dumps(raw).encode())
+    _, mixed, _ = run(capture)
+    datacentre = {str(o["id"]) for o in raw["offers"][:3]}
+    assert set(mixed.filter(pl.col("sku").is_in(list(datacentre)))["segment"]) == {"standard"}
+    assert set(mixed.filter(~pl.col("sku").is_in(list(datacentre)))["segment"]) == {"community"}
+
+    fixing = compute_fixing(mixed, load("3").index("CIX-H100-OD"), datetime(2026, 8, 3, 16, tzinfo=UTC), load("3"))
+    excluded = {(e.provider, e.rule): e.n_quotes for e in fixing.exclusions}
+    assert excluded == {("vast", "segment_community"): len(raw["offers"]) - 3}
+
+
+@pytest.mark.parametrize("relative", ["vast/getcomputable_b300_asc.json", "vast/ewyluda_vast.json"])
+def test_vast_legacy_parser_v1_reads_as_before_without_a_segment(real_capture: RealCapture, relative: str) -> None:
+    capture = real_capture("vast", relative)
+    source = REGISTRY["vast"]
+    v1, v2 = source.parser("1")(capture), source.parser()(capture)
+    assert source.parser_version == "2" and v1["segment"].is_null().all()
+    assert v1.drop("segment", "attributes").equals(v2.drop("segment", "attributes"))
+    assert set(v2["segment"]) == {"community"}  # not shown to be a datacentre host: never the standard good

@@ -26,7 +26,6 @@ from pipeline.face.cli.common import (
     open_warehouse,
     parse_time,
     print_fixings,
-    print_records,
     read_file,
     write_json,
 )
@@ -191,56 +190,6 @@ def parse(
                 input_tier=row["input_tier"],
             )
         out.write(json.dumps(record) + "\n")
-
-
-@app.command("sources")
-def list_sources(
-    fmt: Annotated[Format, typer.Option("--format")] = Format.table,
-    db: DbOption = None,
-) -> None:
-    """List every source: product, allowed hosts, providers, last capture and last error."""
-    from pipeline.config import paths
-    from pipeline.domain.serialise import iso
-    from pipeline.sources import REGISTRY
-
-    path = db or paths().db
-    health: dict[str, dict[str, Any]] = {}
-    if path.exists():
-        with open_warehouse(path) as w:
-            health = {r["source"]: r for r in w.source_health().iter_rows(named=True)}
-    rows: list[dict[str, Any]] = []
-    for s in REGISTRY.values():
-        h = health.get(s.name, {})
-        rows.append(
-            {
-                "source": s.name,
-                "product": s.product,
-                "hosts": list(s.hosts),
-                "providers": list(s.providers),
-                "description": s.description,
-                "last_capture": iso(h.get("last_capture")),
-                "last_error": h.get("last_error"),
-            }
-        )
-    if fmt is Format.json:
-        sys.stdout.write(json.dumps(rows, indent=2) + "\n")
-        return
-    if fmt is Format.csv:
-        print_records(rows, fmt, "Sources")
-        return
-    table = Table(title="Sources")
-    for column in ("source", "product", "hosts", "providers", "last capture", "last error"):
-        table.add_column(column)
-    for r in rows:
-        table.add_row(
-            r["source"],
-            r["product"],
-            ", ".join(r["hosts"]),
-            ", ".join(r["providers"]) or "(per entry)",
-            r["last_capture"] or "-",
-            r["last_error"] or "-",
-        )
-    console.print(table)
 
 
 @app.command()

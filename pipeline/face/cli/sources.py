@@ -1,0 +1,104 @@
+"""`cix sources`: every source, and the coverage of the last run per index (firms, class, segment, tier).
+
+A coverage gap shows here before it withholds a fixing: an index with fewer independent firms than the
+settlement threshold can only be indicative, and below the minimum it is withheld.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Annotated, Any
+
+import typer
+from rich.markup import escape
+from rich.table import Table
+
+from pipeline.face.cli.common import DbOption, Format, app, console, open_warehouse, print_records
+
+
+@app.command("sources")
+def list_sources(
+    fmt: Annotated[Format, typer.Option("--format")] = Format.table,
+    db: DbOption = None,
+) -> None:
+    """List every source (product, hosts, providers, last capture and error) and, per index, the independent
+    firms of the last run with each one's class, segment and input tier."""
+    from pipeline.audit.coverage import IndexCoverage, coverage
+    from pipeline.config import paths
+    from pipeline.domain.serialise import iso
+    from pipeline.methodology import load
+    from pipeline.sources import REGISTRY
+
+    path = db or paths().db
+    health: dict[str, dict[str, Any]] = {}
+    covered: list[IndexCoverage] = []
+    if path.exists():
+        with open_warehouse(path) as w:
+            health = {r["source"]: r for r in w.source_health().iter_rows(named=True)}
+            covered = coverage(w, load())
+    rows: list[dict[str, Any]] = []
+    for s in REGISTRY.values():
+        h = health.get(s.name, {})
+        rows.append(
+            {
+                "source": s.name,
+                "product": s.product,
+                "hosts": list(s.hosts),
+                "providers": list(s.providers),
+                "description": s.description,
+                "last_capture": iso(h.get("last_capture")),
+                "last_error": h.get("last_error"),
+            }
+        )
+    if fmt is Format.json:
+        doc = {"sources": rows, "coverage": [c.to_json() for c in covered]}
+        sys.stdout.write(json.dumps(doc, indent=2) + "\n")
+        return
+    if fmt is Format.csv:
+        print_records(rows, fmt, "Sources")
+        return
+    table = Table(title="Sources")
+    for column in ("source", "product", "hosts", "providers", "last capture", "last error"):
+        table.add_column(column)
+    for r in rows:
+        table.add_row(
+            r["source"],
+            r["product"],
+            ", ".join(r["hosts"]),
+            ", ".join(r["providers"]) or "(per entry)",
+            r["last_capture"] or "-",
+            r["last_error"] or "-",
+        )
+    console.print(table)
+    if covered:
+        console.print(_coverage_table(covered))
+
+
+def _firm_text(f: Any) -> str:
+    """`nebius (neocloud, standard, statistic via primeintellect)`, with the screen's verdict when not counted."""
+    parts = [f.firm_class or "unregistered", *f.segments, "/".join(f.tiers)]
+    text = f"{f.firm} ({', '.join(p for p in parts if p)}{' via ' + '/'.join(f.via) if f.via else ''})"
+    return text if f.verdict == "counted" else f"{text} [{f.verdict}]"
+
+
+def _coverage_table(covered: list[Any]) -> Table:
+    day = covered[0].fixing_date
+    settle = covered[0].settlement
+    title = f"Coverage of the last run ({day}): independent firms per index"
+    if settle is not None:
+        title += f"; {covered[0].required} to publish, {settle} for settlement status"
+    table = Table(title=title)
+    for column in ("index", "status", "firms", "counted", "firms: class, segment, tier"):
+        table.add_column(column, overflow="fold")
+    for c in covered:
+        gap = settle is not None and c.n_counted < settle
+        firms = f"blend of {', '.join(c.blend_of)}" if c.blend_of else "; ".join(_firm_text(f) for f in c.firms)
+        table.add_row(
+            c.index_code,
+            c.status,
+            str(c.n_firms),
+            f"[yellow]{c.n_counted}[/yellow]" if gap else str(c.n_counted),
+            escape(firms) or "-",
+        )
+    return table
