@@ -123,23 +123,28 @@ class Warehouse(Queries):
         return int(row[0]) if row else 0
 
     # -- captures and quotes -------------------------------------------------
-    def record_capture(self, capture: RawCapture, stored_path: str, replayed_from: str | None) -> None:
-        self.con.execute(
-            "INSERT OR IGNORE INTO raw_capture VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                capture.capture_id,
-                capture.source,
-                capture.url,
-                capture.method,
-                capture.fetched_at,
-                capture.http_status,
-                capture.content_type,
-                len(capture.body),
+    def record_captures(self, captures: Sequence[tuple[RawCapture, str]], replayed_from: str | None) -> None:
+        """Record many fetches (capture, stored path) in one statement; ones already recorded are left as they are."""
+        if not captures:
+            return
+        rows = [
+            (
+                c.capture_id,
+                c.source,
+                c.url,
+                c.method,
+                c.fetched_at,
+                c.http_status,
+                c.content_type,
+                len(c.body),
                 stored_path,
                 replayed_from,
-                capture.in_force_until,
-            ],
-        )
+                c.in_force_until,
+            )
+            for c, stored_path in captures
+        ]
+        with self.transaction() as con:
+            con.executemany("INSERT OR IGNORE INTO raw_capture VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
     def load_batch(self, quotes: pl.DataFrame, rejections: pl.DataFrame, ingested_at: datetime) -> None:
         """Insert a normalised batch in one transaction; rows already present are left as they are."""
