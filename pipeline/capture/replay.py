@@ -110,12 +110,16 @@ class _Handler(BaseHTTPRequestHandler):
     do_POST = _serve
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 1024  # many sources connect at once; the default backlog of 5 refuses some of them
+    daemon_threads = True
+
+
 @contextmanager
 def replay_server(entries: tuple[ReplayEntry, ...] | list[ReplayEntry]) -> Iterator[str]:
     """Serve entries on 127.0.0.1 (an ephemeral port); yields the base URL."""
     handler = type("ReplayHandler", (_Handler,), {"routes": {_route(e.method, e.url): e for e in entries}})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
+    server = _Server(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, name="cix-replay", daemon=True)
     thread.start()
     try:
