@@ -142,7 +142,12 @@ def parse_capture(
         raise SourceError(source.name, f"body of {len(capture.body)} bytes exceeds cap {source.max_bytes}", "oversize")
     version = parser_version or source.parser_version
     parsed = source.parser(version)(capture).with_columns(pl.lit(version, dtype=pl.String).alias("parser_version"))
-    return normalise(parsed, capture, bounds, fx_rates=fx_rates)
+    try:
+        return normalise(parsed, capture, bounds, fx_rates=fx_rates)
+    except Exception as exc:  # rows normalisation cannot handle make the capture unreadable, never a crash
+        raise SourceError(
+            source.name, f"cannot normalise: {type(exc).__name__}: {str(exc)[:300]}", "parse_error"
+        ) from exc
 
 
 def fx_rates_on(warehouse: Warehouse, day: date) -> dict[str, Decimal]:
