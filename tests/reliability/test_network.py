@@ -68,9 +68,9 @@ def test_credentials_never_cross_to_another_origin(tmp_path: Path, elsewhere: st
         # The replay server stands for prices.azure.com; the other server is 127.0.0.1 on another port.
         location = f"{other}/prices.azure.com/api" if "same host" in elsewhere else "https://prices.azure.com:8443/x"
         redirect = entry(tmp_path, URL, b"", 302, headers=(("Location", location),))
-        with replay_server([redirect]) as base, httpx.Client() as client:
-            with pytest.raises(SourceError, match="off-origin"):
-                fetcher(base, client).fetch(source)
+        refused = pytest.raises(SourceError, match="off-origin")
+        with replay_server([redirect]) as base, httpx.Client() as client, refused:
+            fetcher(base, client).fetch(source)
     assert seen == [], "nothing, least of all the Authorization header, reached the other origin"
 
 
@@ -97,7 +97,9 @@ def test_a_slow_drip_cannot_hold_a_fetch_past_its_deadline(tmp_path: Path) -> No
 
 
 def _sources(n: int) -> list[Source]:
-    return [replace(AZURE, name=f"feed-{i}", requests=(Request(url=f"{URL}/{i}"),), next_request=None) for i in range(n)]
+    return [
+        replace(AZURE, name=f"feed-{i}", requests=(Request(url=f"{URL}/{i}"),), next_request=None) for i in range(n)
+    ]
 
 
 def test_fifty_sources_take_at_most_twice_as_long_as_one(tmp_path: Path) -> None:
