@@ -5,6 +5,7 @@ raises, whatever its files hold: every problem is a line of the verdict."""
 
 from __future__ import annotations
 
+import base64
 import csv
 import hashlib
 import io
@@ -144,16 +145,25 @@ def verify_publication(folder: Path, public_pem: bytes) -> list[str]:
         return [f"{folder}: cannot be read ({exc.strerror or exc})"]
 
 
+def _canonical(signature: bytes) -> bytes | None:
+    try:
+        return base64.b64encode(base64.b64decode(signature.strip(), validate=True)) + b"\n"
+    except ValueError:
+        return None
+
+
 def _problems(folder: Path, public_pem: bytes) -> list[str]:
     if not folder.is_dir():
         return [f"{folder}: no such publication folder"]
     manifest_path, sig_path = folder / "manifest.json", folder / "manifest.sig"
     if not manifest_path.is_file() or not sig_path.is_file():
         return [f"{folder}: manifest.json or manifest.sig is missing"]
-    manifest_bytes = manifest_path.read_bytes()
+    manifest_bytes, signature = manifest_path.read_bytes(), sig_path.read_bytes()
     problems = []
+    if signature != _canonical(signature):  # a changed byte that still decodes alike is a change all the same
+        problems.append("manifest.sig is not one line of canonical base64")
     try:
-        if not verify_signature(manifest_bytes, sig_path.read_bytes(), public_pem):
+        if not verify_signature(manifest_bytes, signature, public_pem):
             problems.append("manifest.sig does not verify with this public key (wrong key, or manifest changed)")
     except ValueError as exc:
         return [f"the public key cannot be used: {exc}"]
