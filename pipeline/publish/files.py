@@ -155,6 +155,7 @@ def _canonical(signature: bytes) -> bytes | None:
 def _problems(folder: Path, public_pem: bytes) -> list[str]:
     if not folder.is_dir():
         return [f"{folder}: no such publication folder"]
+    folder = folder.resolve()  # a day's link may be swapped meanwhile: read one complete folder, not a mix
     manifest_path, sig_path = folder / "manifest.json", folder / "manifest.sig"
     if not manifest_path.is_file() or not sig_path.is_file():
         return [f"{folder}: manifest.json or manifest.sig is missing"]
