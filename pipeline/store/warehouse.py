@@ -127,21 +127,10 @@ class Warehouse(Queries):
         """Record many fetches (capture, stored path) in one statement; ones already recorded are left as they are."""
         if not captures:
             return
+        columns = ("capture_id", "source", "url", "method", "fetched_at", "http_status", "content_type")
         rows = [
-            (
-                c.capture_id,
-                c.source,
-                c.url,
-                c.method,
-                c.fetched_at,
-                c.http_status,
-                c.content_type,
-                len(c.body),
-                stored_path,
-                replayed_from,
-                c.in_force_until,
-            )
-            for c, stored_path in captures
+            (*(getattr(c, k) for k in columns), len(c.body), path, replayed_from, c.in_force_until)
+            for c, path in captures
         ]
         with self.transaction() as con:
             con.executemany("INSERT OR IGNORE INTO raw_capture VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
