@@ -11,7 +11,7 @@ export AIRFLOW__CORE__UNIT_TEST_MODE := False
 export GX_ANALYTICS_ENABLED := False
 export PYTHONDONTWRITEBYTECODE := 1
 
-.PHONY: run test lint typecheck pytest bench clean install browser
+.PHONY: run test lint typecheck pytest bench clean install browser reliability
 
 # The browser test drives Debian's Chromium (a pip-installed driver cannot download a browser here).
 CHROMIUM := /usr/bin/chromium
@@ -46,6 +46,10 @@ pytest: $(STAMP) browser
 	$(BIN)/pytest -q -n 2 --dist loadfile --durations=15
 
 test: lint typecheck pytest
+
+# The reliability suite at scale (>= 100k hostile bodies, >= 1000 byte flips, >= 20 kills), printing the figures.
+reliability: $(STAMP)
+	$(BIN)/python -m tests.reliability.long_run
 
 bench: $(STAMP)
 	$(BIN)/python bench/run.py

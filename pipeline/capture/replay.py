@@ -30,6 +30,7 @@ class ReplayEntry:
     headers: tuple[tuple[str, str], ...] = ()
     delay_seconds: float = 0.0
     truncate_at: int | None = None  # fault injection: declare the full length, send this many bytes, hang up
+    drip_seconds: float = 0.0  # fault injection: send the body 16 bytes at a time, this long apart
 
 
 @dataclass(frozen=True)
@@ -59,6 +60,7 @@ class CaptureSet:
                     headers=tuple((str(k), str(v)) for k, v in e.get("headers", {}).items()),
                     delay_seconds=float(e.get("delay_seconds", 0)),
                     truncate_at=int(e["truncate_at"]) if e.get("truncate_at") is not None else None,
+                    drip_seconds=float(e.get("drip_seconds", 0)),
                 )
             )
         return cls(name=manifest.get("name", root.name), root=root, fetched_at=default_time, entries=tuple(entries))
@@ -101,8 +103,15 @@ class _Handler(BaseHTTPRequestHandler):
         if "Content-Length" not in headers:
             self.send_header("Content-Length", str(len(body)))
         self.end_headers()
+        sent = body if entry.truncate_at is None else body[: entry.truncate_at]
         with suppress(BrokenPipeError, ConnectionResetError):  # the client gave up (e.g. a timeout test)
-            self.wfile.write(body if entry.truncate_at is None else body[: entry.truncate_at])
+            if entry.drip_seconds:
+                for at in range(0, len(sent), 16):
+                    self.wfile.write(sent[at : at + 16])
+                    self.wfile.flush()
+                    threading.Event().wait(entry.drip_seconds)
+            else:
+                self.wfile.write(sent)
         if entry.truncate_at is not None:
             self.close_connection = True
 
@@ -110,12 +119,16 @@ class _Handler(BaseHTTPRequestHandler):
     do_POST = _serve
 
 
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 1024  # many sources connect at once; the default backlog of 5 refuses some of them
+    daemon_threads = True
+
+
 @contextmanager
 def replay_server(entries: tuple[ReplayEntry, ...] | list[ReplayEntry]) -> Iterator[str]:
     """Serve entries on 127.0.0.1 (an ephemeral port); yields the base URL."""
     handler = type("ReplayHandler", (_Handler,), {"routes": {_route(e.method, e.url): e for e in entries}})
-    server = ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    server.daemon_threads = True
+    server = _Server(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, name="cix-replay", daemon=True)
     thread.start()
     try:

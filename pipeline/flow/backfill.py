@@ -102,8 +102,7 @@ def backfill(
         for archive in selected:
             captures = archive_captures(archive, root)
             outcome = SourceOutcome(source=archive.source, captures=captures)
-            for c in captures:
-                warehouse.record_capture(c, store.put(c), f"backfill:{archive.name}")
+            warehouse.record_captures([(c, store.put(c)) for c in captures], f"backfill:{archive.name}")
             ingest(outcome, warehouse, m, ingested_at=now, group_gate=True)
             report.captures += len(captures)
             report.loaded_quotes += outcome.loaded_quotes

@@ -20,7 +20,7 @@ import polars as pl
 
 from pipeline import sources as source_registry
 from pipeline.capture import CaptureSet, CaptureStore, replay_server
-from pipeline.domain.records import RawCapture
+from pipeline.domain.records import QUOTE_SCHEMA, REJECTION_SCHEMA, RawCapture, empty
 from pipeline.methodology import Bounds, Methodology
 from pipeline.normalize import normalise
 from pipeline.normalize.fx import MAX_AGE_DAYS, rates_for
@@ -30,6 +30,7 @@ from pipeline.sources.fetch import client as http_client
 from pipeline.store import Warehouse
 
 log = logging.getLogger("cix")
+MAX_CONCURRENCY = 64  # sources fetched at once; each waits on its own server, so threads are cheap here
 
 
 @dataclass
@@ -40,6 +41,8 @@ class SourceOutcome:
     loaded_quotes: int = 0
     rejections: int = 0
     gate_failures: list[str] = field(default_factory=list)
+    started_at: datetime | None = None  # when the fetch attempt started: the key of its `source_run` row
+    unreadable: list[str] = field(default_factory=list)  # "<capture id>: <why>" for captures that did not parse
 
 
 # -- capture -------------------------------------------------------------------------------------
@@ -51,22 +54,25 @@ def capture(
     capture_set: CaptureSet | None = None,
     clock: Callable[[], datetime] | None = None,
     timeout: float = 30.0,
-    concurrency: int = 4,
+    deadline: float | None = None,
+    concurrency: int = MAX_CONCURRENCY,
     retries: int = 1,
     on_fetched: Callable[[SourceOutcome], None] | None = None,
 ) -> list[SourceOutcome]:
     """Fetch every selected source (from the replay server when a capture set is given) and keep the bodies.
+    `timeout` bounds each network operation, `deadline` (default 4 x timeout) each document in all.
     `on_fetched` hears of each source as its fetch ends (progress for people)."""
     selected = list(selected)
     now = clock or (lambda: datetime.now(UTC))
+    limit = deadline if deadline is not None else 4 * timeout
     if capture_set is not None:
         fixed = now if clock is not None else (lambda: capture_set.fetched_at)
         with replay_server(capture_set.entries) as base, http_client(timeout) as client:
-            fetcher = Fetcher(client=client, replay_base=base, clock=fixed, retries=retries, sleep=lambda s: None)
+            fetcher = Fetcher(client, base, fixed, retries=retries, sleep=lambda s: None, deadline=limit)
             fetched = _fetch_all([_as_replayed(s, capture_set) for s in selected], fetcher, concurrency, on_fetched)
             return [_record(o, warehouse, store, capture_set.name) for o in fetched]
     with http_client(timeout) as client:
-        fetcher = Fetcher(client=client, clock=now)
+        fetcher = Fetcher(client=client, clock=now, deadline=limit)
         return [_record(o, warehouse, store, None) for o in _fetch_all(selected, fetcher, concurrency, on_fetched)]
 
 
@@ -90,12 +96,14 @@ def _fetch_all(
             captures, error = fetcher.fetch(source), None
         except SourceError as exc:
             captures, error = exc.partial, exc
-        outcome = SourceOutcome(source=source.name, captures=captures, error=error)
+        outcome = SourceOutcome(source=source.name, captures=captures, error=error, started_at=started)
         if on_fetched is not None:
             on_fetched(outcome)
         return outcome, started
 
-    with ThreadPoolExecutor(max_workers=max(1, concurrency), thread_name_prefix="cix-fetch") as pool:
+    # Fetching is waiting on the network, so one thread per source (bounded): 50 sources take about as long as one.
+    workers = max(1, min(concurrency, len(selected)))
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="cix-fetch") as pool:
         return list(pool.map(one, selected))  # in the order of `selected`, so loads stay deterministic
 
 
@@ -104,8 +112,7 @@ def _record(
 ) -> SourceOutcome:
     """Keep every body received and record the attempt, success or error."""
     outcome, started = fetched
-    for c in outcome.captures:
-        warehouse.record_capture(c, store.put(c), replayed_from)
+    warehouse.record_captures([(c, store.put(c)) for c in outcome.captures], replayed_from)
     error = outcome.error
     if error is not None:
         log.warning("source %s failed: %s", outcome.source, error.reason)
@@ -131,9 +138,16 @@ def parse_capture(
 
     Pure: the same capture and parameters, the same rows. Every row records the parser version."""
     source = source_registry.get(capture.source)
+    if len(capture.body) > source.max_bytes:
+        raise SourceError(source.name, f"body of {len(capture.body)} bytes exceeds cap {source.max_bytes}", "oversize")
     version = parser_version or source.parser_version
     parsed = source.parser(version)(capture).with_columns(pl.lit(version, dtype=pl.String).alias("parser_version"))
-    return normalise(parsed, capture, bounds, fx_rates=fx_rates)
+    try:
+        return normalise(parsed, capture, bounds, fx_rates=fx_rates)
+    except Exception as exc:  # rows normalisation cannot handle make the capture unreadable, never a crash
+        raise SourceError(
+            source.name, f"cannot normalise: {type(exc).__name__}: {str(exc)[:300]}", "parse_error"
+        ) from exc
 
 
 def fx_rates_on(warehouse: Warehouse, day: date) -> dict[str, Decimal]:
@@ -161,11 +175,12 @@ def ingest(
         return _ingest_rates(source, outcome, warehouse, ingested_at)
     batches = []
     for c in outcome.captures:
+        if c.http_status >= 400:
+            continue  # an error reply is kept as a capture, but it is not a price document
         try:
             quotes, rejections = parse_capture(c, m.bounds, fx_rates_on(warehouse, c.fetched_at.date()))
-        except SourceError as exc:
-            outcome.error = exc
-            warehouse.record_source_run(c.source, ingested_at, "error", exc.kind, exc.reason, len(outcome.captures))
+        except Exception as exc:  # one unreadable body is that capture's recorded rejection, never the run's end
+            _unreadable(outcome, c, exc, warehouse, ingested_at)
             continue
         batches.append((c, quotes, rejections))
     if gate and group_gate and len(batches) > 1:
@@ -175,12 +190,43 @@ def ingest(
                 warehouse.record_check(c, together.suite, True, quotes.height, [], ingested_at)
             gate = False
     for c, quotes, rejections in batches:
-        if gate_and_load(c, quotes, rejections, warehouse, m, ingested_at=ingested_at, gate=gate):
+        try:
+            loaded = gate_and_load(c, quotes, rejections, warehouse, m, ingested_at=ingested_at, gate=gate)
+        except Exception as exc:  # e.g. a value the warehouse cannot hold: this batch's rejection only
+            _unreadable(outcome, c, exc, warehouse, ingested_at)
+            continue
+        if loaded:
             outcome.loaded_quotes += quotes.height
             outcome.rejections += rejections.height
         else:
             outcome.gate_failures.append(c.capture_id)
+    _record_unreadable(outcome, warehouse, ingested_at)
     return outcome
+
+
+def _unreadable(outcome: SourceOutcome, c: RawCapture, exc: Exception, warehouse: Warehouse, at: datetime) -> None:
+    """Record a capture that could not be read as one rejection row (rule: its kind); its body stays stored."""
+    kind = exc.kind if isinstance(exc, SourceError) else "parse_error"
+    why = exc.reason if isinstance(exc, SourceError) else f"{type(exc).__name__}: {str(exc)[:300]}"
+    log.warning("source %s: capture %s unreadable: %s", c.source, c.capture_id[:12], why)
+    outcome.unreadable.append(f"{kind} in capture {c.capture_id[:12]}: {why}")
+    row = {"capture_id": c.capture_id, "fetched_at": c.fetched_at, "row_no": -1, "source": c.source}
+    row |= {"rule": kind, "reason": why, "observed_at": c.fetched_at, "parser_version": None, "rules_version": None}
+    warehouse.load_batch(empty(QUOTE_SCHEMA), pl.DataFrame([row], schema=REJECTION_SCHEMA), at)
+    outcome.rejections += 1
+
+
+def _record_unreadable(outcome: SourceOutcome, warehouse: Warehouse, at: datetime) -> None:
+    """The source's attempt becomes an error naming every unreadable capture (one row per attempt: idempotent)."""
+    if not outcome.unreadable:
+        return
+    reasons = ([outcome.error.reason] if outcome.error is not None else []) + outcome.unreadable
+    kind = outcome.error.kind if outcome.error is not None else outcome.unreadable[0].split(" ", 1)[0]
+    if outcome.error is None:
+        outcome.error = SourceError(outcome.source, "; ".join(outcome.unreadable), kind=kind)
+    warehouse.record_source_run(
+        outcome.source, outcome.started_at or at, "error", kind, "; ".join(reasons), len(outcome.captures)
+    )
 
 
 def ingest_all(
@@ -206,11 +252,13 @@ def _ingest_rates(source: Source, outcome: SourceOutcome, warehouse: Warehouse, 
     """Reference-rate captures are not prices: their rates go to `fx_rate`, dated, for normalisation to use."""
     assert source.read_rates is not None
     for c in outcome.captures:
+        if c.http_status >= 400:
+            continue
         try:
             outcome.loaded_quotes += warehouse.record_fx_rates(source.read_rates(c), c.capture_id)
-        except SourceError as exc:
-            outcome.error = exc
-            warehouse.record_source_run(c.source, ingested_at, "error", exc.kind, exc.reason, len(outcome.captures))
+        except Exception as exc:
+            _unreadable(outcome, c, exc, warehouse, ingested_at)
+    _record_unreadable(outcome, warehouse, ingested_at)
     return outcome
 
 

@@ -1,13 +1,15 @@
-"""Publication files: `publish/<date>/fixings.json` and `fixings.csv`, byte-stable for the same fixings."""
+"""Publication files: `publish/<date>/fixings.json` and `fixings.csv`, byte-stable for the same fixings.
+
+The day's folder is replaced whole and atomically (`publish.atomic`); verification of a folder never
+raises, whatever its files hold: every problem is a line of the verdict."""
 
 from __future__ import annotations
 
+import base64
 import csv
 import hashlib
 import io
 import json
-import os
-import tempfile
 from datetime import date
 from pathlib import Path
 from typing import Any
@@ -15,6 +17,7 @@ from typing import Any
 import polars as pl
 
 from pipeline.domain.serialise import iso, public_record, revision_record
+from pipeline.publish.atomic import publish_folder
 from pipeline.publish.signing import SigningKey, verify_signature
 
 CSV_COLUMNS = [
@@ -42,18 +45,6 @@ CSV_COLUMNS = [
 def fixing_records(fixings: pl.DataFrame) -> list[dict[str, Any]]:
     """Fixings (current revisions) as publication records, in index-code order."""
     return [public_record(row) for row in fixings.sort("index_code").iter_rows(named=True)]
-
-
-def _atomic_write(path: Path, data: bytes) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        with os.fdopen(fd, "wb") as handle:
-            handle.write(data)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def _dump(doc: Any) -> bytes:
@@ -114,11 +105,9 @@ def write_publication(
     notice = restatement_notice(revisions) if revisions is not None else None
     if notice is not None:
         files["restatements.json"] = _dump({"fixing_date": day.isoformat(), **notice})
-    written = []
-    for name, data in files.items():
-        _atomic_write(folder / name, data)
-        written.append(folder / name)
+    written = [folder / name for name in files]
     if key is None:
+        publish_folder(folder, files)
         return written
     keys = sorted({k for row in fixings.iter_rows(named=True) for k in json.loads(row["input_keys"])})
     captures = sorted({k.split("@", 1)[0] for k in keys})
@@ -140,37 +129,66 @@ def write_publication(
         "signature": {"algorithm": "Ed25519", "public_key_fingerprint": key.fingerprint, "key_origin": key.origin},
     }
     manifest_bytes = _dump(manifest)
-    _atomic_write(folder / "manifest.json", manifest_bytes)
-    _atomic_write(folder / "manifest.sig", key.sign(manifest_bytes))
-    # A folder may hold files from an earlier publication that no longer apply (e.g. no restatement now).
-    for stale in ("restatements.json",):
-        if stale not in files and (folder / stale).exists():
-            (folder / stale).unlink()
+    # One atomic swap of the whole day: the files, the manifest and its signature appear together, and a
+    # file of an earlier publication that no longer applies (e.g. no restatement now) is simply not there.
+    publish_folder(folder, {**files, "manifest.json": manifest_bytes, "manifest.sig": key.sign(manifest_bytes)})
     return [*written, folder / "manifest.json", folder / "manifest.sig"]
 
 
 def verify_publication(folder: Path, public_pem: bytes) -> list[str]:
-    """Problems with a publication folder: bad signature, changed, missing or unlisted files."""
-    manifest_path, sig_path = folder / "manifest.json", folder / "manifest.sig"
-    if not manifest_path.exists() or not sig_path.exists():
-        return [f"{folder}: manifest.json or manifest.sig is missing"]
-    manifest_bytes = manifest_path.read_bytes()
-    problems = []
-    if not verify_signature(manifest_bytes, sig_path.read_bytes(), public_pem):
-        problems.append("manifest.sig does not verify with this public key (wrong key, or manifest changed)")
+    """Problems with a publication folder: bad signature, changed, missing or unlisted files. Never raises:
+    whatever the folder or key holds (not UTF-8, not JSON, fields missing or of the wrong type, not a key),
+    the answer is a list of reasons."""
     try:
-        manifest = json.loads(manifest_bytes)
-    except json.JSONDecodeError:
+        return _problems(folder, public_pem)
+    except OSError as exc:
+        return [f"{folder}: cannot be read ({exc.strerror or exc})"]
+
+
+def _canonical(signature: bytes) -> bytes | None:
+    try:
+        return base64.b64encode(base64.b64decode(signature.strip(), validate=True)) + b"\n"
+    except ValueError:
+        return None
+
+
+def _problems(folder: Path, public_pem: bytes) -> list[str]:
+    if not folder.is_dir():
+        return [f"{folder}: no such publication folder"]
+    folder = folder.resolve()  # a day's link may be swapped meanwhile: read one complete folder, not a mix
+    manifest_path, sig_path = folder / "manifest.json", folder / "manifest.sig"
+    if not manifest_path.is_file() or not sig_path.is_file():
+        return [f"{folder}: manifest.json or manifest.sig is missing"]
+    manifest_bytes, signature = manifest_path.read_bytes(), sig_path.read_bytes()
+    problems = []
+    if signature != _canonical(signature):  # a changed byte that still decodes alike is a change all the same
+        problems.append("manifest.sig is not one line of canonical base64")
+    try:
+        if not verify_signature(manifest_bytes, signature, public_pem):
+            problems.append("manifest.sig does not verify with this public key (wrong key, or manifest changed)")
+    except ValueError as exc:
+        return [f"the public key cannot be used: {exc}"]
+    try:
+        manifest = json.loads(manifest_bytes.decode("utf-8"))
+    except UnicodeDecodeError:
+        return [*problems, "manifest.json is not UTF-8"]
+    except (ValueError, RecursionError):
         return [*problems, "manifest.json is not valid JSON"]
-    listed = manifest.get("files", {})
+    listed = manifest.get("files") if isinstance(manifest, dict) else None
+    if not isinstance(listed, dict):
+        return [*problems, "manifest.json has no 'files' object"]
     for name, meta in sorted(listed.items()):
+        expected = meta.get("sha256") if isinstance(meta, dict) else None
+        if not isinstance(expected, str):
+            problems.append(f"{name}: the manifest gives no sha256 for it")
+            continue
         path = folder / name
-        if not path.exists():
+        if Path(name).name != name or name in ("", ".", "..") or not path.is_file():
             problems.append(f"{name}: listed in the manifest but missing")
             continue
         digest = hashlib.sha256(path.read_bytes()).hexdigest()
-        if digest != meta["sha256"]:
-            problems.append(f"{name}: sha256 {digest} differs from the manifest's {meta['sha256']}")
+        if digest != expected:
+            problems.append(f"{name}: sha256 {digest} differs from the manifest's {expected}")
     for path in sorted(folder.iterdir()):
         if path.is_file() and path.name not in listed and path.name not in ("manifest.json", "manifest.sig"):
             problems.append(f"{path.name}: present but not in the manifest")

@@ -11,11 +11,12 @@ from __future__ import annotations
 import base64
 import hashlib
 import os
+import uuid
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 
-from cryptography.exceptions import InvalidSignature
+from cryptography.exceptions import InvalidSignature, UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
@@ -71,24 +72,59 @@ def load_signing_key(
 
 
 def development_key(folder: Path) -> Ed25519PrivateKey:
-    """A local key for `make run` and tests, created once (0600) with its public half beside it."""
+    """A local key for `make run` and tests, created once (0600, written atomically) with its public half beside
+    it. An empty key file (a crash of an older version mid-write) is replaced."""
     path = folder / "dev-ed25519.pem"
-    if path.exists():
-        return _from_text(path.read_text())
-    folder.mkdir(parents=True, exist_ok=True)
-    key = Ed25519PrivateKey.generate()
-    pem = key.private_bytes(serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption())
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
-    with os.fdopen(fd, "wb") as handle:
-        handle.write(pem)
-    (folder / "dev-ed25519.pub.pem").write_bytes(
-        key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-    )
+    if path.exists() and path.stat().st_size == 0:
+        path.unlink()
+    if not path.exists():
+        folder.mkdir(parents=True, exist_ok=True)
+        fresh = Ed25519PrivateKey.generate()
+        pem = fresh.private_bytes(
+            serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+        )
+        _write_atomically(path, pem, 0o600)  # if another process made the key first, theirs is kept
+    key = _from_text(path.read_text())
+    public = key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
+    pub = folder / "dev-ed25519.pub.pem"
+    if not pub.is_file() or pub.read_bytes() != public:
+        _write_atomically(pub, public, 0o644, replace=True)
     return key
 
 
+def _write_atomically(path: Path, data: bytes, mode: int, *, replace: bool = False) -> bool:
+    """Write, fsync, then link into place (or replace, if asked): a crash leaves no empty or partial file.
+    False if the file already existed and was not to be replaced."""
+    tmp = path.with_name(f".{path.name}.{os.getpid()}.{uuid.uuid4().hex[:8]}.tmp")
+    fd = os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, mode)
+    try:
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        try:
+            if replace:
+                os.replace(tmp, path)
+            else:
+                os.link(tmp, path)  # atomic, and fails rather than replace a key someone else wrote
+        except FileExistsError:
+            return False
+        dir_fd = os.open(path.parent, os.O_RDONLY | os.O_DIRECTORY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+        return True
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
 def verify_signature(message: bytes, signature_b64: bytes, public_pem: bytes) -> bool:
-    key = serialization.load_pem_public_key(public_pem)
+    """Whether the signature verifies; ValueError (with the reason) when the public key is not a usable key."""
+    try:
+        key = serialization.load_pem_public_key(public_pem)
+    except (ValueError, TypeError, UnsupportedAlgorithm) as exc:
+        raise ValueError(f"not a PEM public key ({type(exc).__name__})") from None
     if not isinstance(key, Ed25519PublicKey):
         raise ValueError("the public key is not an Ed25519 key")
     try:

@@ -6,6 +6,7 @@ decides *how* it is requested (the same guarantees for every source).
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -72,6 +73,28 @@ PAGE_NOT_SAMPLED = (
 )
 
 
+def guarded(name: str, reader: Callable[[RawCapture], Any]) -> Callable[[RawCapture], Any]:
+    """A parser that fails only with SourceError: any other exception while reading a hostile or broken body
+    (a wrong type, a frame error, too deep a recursion) becomes a `parse_error` naming what went wrong, which
+    ingest records as that capture's rejection."""
+    if getattr(reader, "_cix_guarded", False):
+        return reader
+
+    @functools.wraps(reader)
+    def read(capture: RawCapture) -> Any:
+        try:
+            return reader(capture)
+        except SourceError:
+            raise
+        except Exception as exc:
+            raise SourceError(
+                name, f"cannot read the body: {type(exc).__name__}: {str(exc)[:300]}", "parse_error"
+            ) from exc
+
+    read._cix_guarded = True  # type: ignore[attr-defined]
+    return read
+
+
 def _no_prices(capture: RawCapture) -> pl.DataFrame:
     raise TypeError(f"{capture.source} publishes reference rates, not prices: read them with `read_rates`")
 
@@ -104,6 +127,15 @@ class Source:
     # so `verify` re-derives old quotes with the code that made them.
     parser_version: str = "1"
     legacy_parsers: Mapping[str, Parser] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        # Every parser of the source, current and legacy, fails only with SourceError.
+        if self.parse is not _no_prices:  # asking a reference source for prices stays a programming error
+            object.__setattr__(self, "parse", guarded(self.name, self.parse))
+        if self.read_rates is not None:
+            object.__setattr__(self, "read_rates", guarded(self.name, self.read_rates))
+        legacy = {v: guarded(self.name, f) for v, f in self.legacy_parsers.items()}
+        object.__setattr__(self, "legacy_parsers", legacy)
 
     @property
     def is_reference(self) -> bool:

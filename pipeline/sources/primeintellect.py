@@ -26,15 +26,14 @@ import json
 import os
 import re
 from datetime import UTC, datetime
-from decimal import Decimal
 from typing import Any
 
 import polars as pl
 
 from pipeline.domain.records import RawCapture, decimal_text, parsed_frame
 from pipeline.sources.archive import last_record_time
-from pipeline.sources.base import Archive, Request, SchemaDrift, Source
-from pipeline.sources.read import plain_json, require, to_decimal
+from pipeline.sources.base import Archive, Request, Source
+from pipeline.sources.read import loads_bounded, plain_json, require, to_decimal
 
 HOSTS = ("api.primeintellect.ai",)
 URL_BASE = "https://api.primeintellect.ai/api/v1/availability/"
@@ -77,10 +76,7 @@ def _lines(capture: RawCapture) -> list[tuple[int, dict[str, Any]]]:
     for line_no, line in enumerate(text.splitlines(), start=1):
         if not line.strip():
             continue
-        try:
-            record = json.loads(line, parse_float=Decimal, parse_int=Decimal)
-        except json.JSONDecodeError as exc:
-            raise SchemaDrift(capture.source, f"line {line_no} is not JSON ({exc.msg})") from exc
+        record = loads_bounded(line, capture.source, f"line {line_no}")
         require(
             isinstance(record, dict) and "gpu_type" in record and "timestamp" in record and "price_stats" in record,
             capture,

@@ -106,23 +106,17 @@ class Warehouse(Queries):
         return int(row[0]) if row else 0
 
     # -- captures and quotes -------------------------------------------------
-    def record_capture(self, capture: RawCapture, stored_path: str, replayed_from: str | None) -> None:
-        self.con.execute(
-            "INSERT OR IGNORE INTO raw_capture VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-            [
-                capture.capture_id,
-                capture.source,
-                capture.url,
-                capture.method,
-                capture.fetched_at,
-                capture.http_status,
-                capture.content_type,
-                len(capture.body),
-                stored_path,
-                replayed_from,
-                capture.in_force_until,
-            ],
-        )
+    def record_captures(self, captures: Sequence[tuple[RawCapture, str]], replayed_from: str | None) -> None:
+        """Record many fetches (capture, stored path) in one statement; ones already recorded are left as they are."""
+        if not captures:
+            return
+        columns = ("capture_id", "source", "url", "method", "fetched_at", "http_status", "content_type")
+        rows = [
+            (*(getattr(c, k) for k in columns), len(c.body), path, replayed_from, c.in_force_until)
+            for c, path in captures
+        ]
+        with self.transaction() as con:
+            con.executemany("INSERT OR IGNORE INTO raw_capture VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)", rows)
 
     def load_batch(self, quotes: pl.DataFrame, rejections: pl.DataFrame, ingested_at: datetime) -> None:
         """Insert a normalised batch in one transaction; rows already present are left as they are."""

@@ -64,7 +64,8 @@ class Publications:
         return sorted(out, reverse=True)
 
     def get(self, day: date) -> Publication:
-        folder = self.root / day.isoformat()
+        # The day's name is a link swapped atomically to a complete folder: resolve it once, read only there.
+        folder = (self.root / day.isoformat()).resolve()
         stamp = _stamp(folder)
         if stamp is None:
             raise HTTPException(404, f"no publication for {day}")

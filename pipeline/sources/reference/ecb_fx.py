@@ -29,6 +29,7 @@ from xml.parsers import expat
 
 from pipeline.domain.records import FxRate, RawCapture
 from pipeline.sources.base import Request, SchemaDrift, Source
+from pipeline.sources.read import NumberOutOfBounds, bounded_decimal
 
 NAME = "ecb-fx"
 HOSTS = ("www.ecb.europa.eu",)
@@ -86,8 +87,8 @@ class _Reader:
             if self.day is None:
                 _drift(self.source, "a currency Cube outside a dated Cube")
             try:
-                rate = Decimal(attrs.get("rate", "").strip())
-            except InvalidOperation:
+                rate = bounded_decimal(attrs.get("rate", "").strip())
+            except (InvalidOperation, NumberOutOfBounds):
                 return  # unreadable rate: the currency is absent that day
             if rate.is_finite() and rate > 0:
                 self.days[self.day][attrs["currency"].strip().upper()] = rate
