@@ -26,6 +26,7 @@ import json
 import os
 import re
 from datetime import UTC, datetime
+from decimal import Decimal
 from typing import Any
 
 import polars as pl
