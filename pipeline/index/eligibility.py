@@ -16,13 +16,15 @@ index and are not exclusions. Freshness depends on the input tier (`stale_after_
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import datetime
 
 import polars as pl
 
 from pipeline.domain.fixing import Exclusion, StaleProvider
 from pipeline.index.estimator import median
-from pipeline.index.fixing import matching, quote_key_expr, units_of
+from pipeline.index.fixing import matching, quote_key_expr
+from pipeline.index.spread import AT, AT_TYPE
+from pipeline.index.votes import units_of
 from pipeline.methodology import IndexDefinition, Methodology
 from pipeline.methodology.params import Eligibility
 from pipeline.methodology.register import AGGREGATOR, Register
@@ -107,7 +109,7 @@ def _rules(frame: pl.DataFrame, definition: IndexDefinition, e: Eligibility, m: 
 def _reference_region(usable: pl.DataFrame) -> pl.DataFrame:
     """Of a configured firm's usable rows of its reference shape, only the first declared region quoted counts."""
     open_row = pl.col("rule").is_null() & pl.col("_configured").fill_null(False)
-    best = pl.col("_rank").filter(open_row).min().over("firm", "good")
+    best = pl.col("_rank").filter(open_row).min().over(AT, "firm", "good")
     no_region = open_row & best.is_null()
     other_region = open_row & best.is_not_null() & (pl.col("_rank").is_null() | (pl.col("_rank") != best))
     return usable.with_columns(
@@ -126,30 +128,47 @@ def _reference_region(usable: pl.DataFrame) -> pl.DataFrame:
     ).drop("_configured", "_rank")
 
 
-def _fresh(e: Eligibility, at: datetime) -> pl.Expr:
+def _fresh(e: Eligibility) -> pl.Expr:
     hours = pl.col("input_tier").replace_strict(e.stale_after_hours, default=24, return_dtype=pl.Int64)
-    return pl.col("observed_at") > (pl.lit(at) - pl.duration(hours=hours))
+    return pl.col("observed_at") > (pl.col(AT) - pl.duration(hours=hours))
+
+
+def ruled(quotes: pl.DataFrame, definition: IndexDefinition, m: Methodology, register: Register) -> pl.DataFrame:
+    """The good's quotes of the index's classes with their firm and first failing row rule: the part of the
+    selection that does not depend on the fixing time, computed once for any number of fixings."""
+    assert m.eligibility is not None
+    universe = with_firms(matching(quotes, definition, by_class=False), register)
+    universe = universe.filter(pl.col("firm_class").is_in([*definition.provider_classes, AGGREGATOR]))
+    return _rules(universe, definition, m.eligibility, m)
 
 
 def select(
     quotes: pl.DataFrame, definition: IndexDefinition, at: datetime, m: Methodology, register: Register
 ) -> tuple[pl.DataFrame, list[Exclusion], tuple[StaleProvider, ...]]:
     """The voting quotes (with `firm`, `in_window`, `carried`), the recorded exclusions, and the stale firms."""
+    rows = ruled(quotes, definition, m, register).filter(pl.col("observed_at") <= at)
+    inputs, excluded, stale = select_at(rows.with_columns(pl.lit(at, dtype=AT_TYPE).alias(AT)), definition, m)
+    return inputs.drop(AT), exclusions_by_time(excluded).get(at, []), stale.get(at, ())
+
+
+def select_at(
+    rows: pl.DataFrame, definition: IndexDefinition, m: Methodology
+) -> tuple[pl.DataFrame, pl.DataFrame, dict[datetime, tuple[StaleProvider, ...]]]:
+    """`select` for every fixing time at once: `rows` are `ruled` rows, each with a fixing time `_at` it may
+    be read at (observed at or before it). Gives the voting rows, the excluded rows and the stale firms,
+    each by fixing time."""
     assert m.eligibility is not None
     e = m.eligibility
-    universe = with_firms(matching(quotes, definition, by_class=False), register)
-    universe = universe.filter(pl.col("firm_class").is_in([*definition.provider_classes, AGGREGATOR]))
-    ruled = _rules(universe.filter(pl.col("observed_at") <= at), definition, e, m)
-    window_start = at - timedelta(minutes=m.window_minutes)
-    carry_limit = at - timedelta(days=m.archive_carry_forward_days)
+    at = pl.col(AT)
     in_force = (
-        pl.col("in_force_until").is_not_null() & (pl.col("in_force_until") > at) & (pl.col("observed_at") > carry_limit)
+        pl.col("in_force_until").is_not_null()
+        & (pl.col("in_force_until") > at)
+        & (pl.col("observed_at") > at - pl.duration(days=m.archive_carry_forward_days))
     )
-    usable = _reference_region(ruled.filter(_fresh(e, at) | in_force))
-    ruled = ruled.drop("_configured", "_rank")
+    usable = _reference_region(rows.filter(_fresh(e) | in_force))
     eligible = usable.filter(pl.col("rule").is_null())
     if e.direct_before_re_reports:
-        direct = pl.col("via").is_null().any().over("firm")
+        direct = pl.col("via").is_null().any().over(AT, "firm")
         re_report = pl.col("via").is_not_null() & direct
         eligible = eligible.with_columns(
             pl.when(re_report).then(pl.lit("re_report")).otherwise(pl.col("rule")).alias("rule"),
@@ -160,54 +179,62 @@ def select(
         )
     excluded = pl.concat([usable.filter(pl.col("rule").is_not_null()), eligible.filter(pl.col("rule").is_not_null())])
     inputs = eligible.filter(pl.col("rule").is_null()).with_columns(
-        (pl.col("observed_at") > window_start).alias("in_window"), (~_fresh(e, at)).alias("carried")
+        (pl.col("observed_at") > at - pl.duration(minutes=m.window_minutes)).alias("in_window"),
+        (~_fresh(e)).alias("carried"),
     )
-    stale = _stale(ruled.filter(pl.col("rule").is_null()), inputs, definition, at, m)
-    return inputs.drop("rule", "reason"), _exclusions(excluded), stale
+    stale = _stale(rows.filter(pl.col("rule").is_null()), inputs, definition, m)
+    return inputs.drop("rule", "reason"), excluded, stale
 
 
-def _exclusions(excluded: pl.DataFrame) -> list[Exclusion]:
+def exclusions_by_time(excluded: pl.DataFrame) -> dict[datetime, list[Exclusion]]:
+    """The excluded rows as recorded exclusions (by firm, provider and rule), by fixing time."""
     if excluded.height == 0:
-        return []
+        return {}
     grouped = (
         excluded.with_columns(quote_key_expr().alias("_key"))
-        .group_by("firm", "provider", "rule")
+        .group_by(AT, "firm", "provider", "rule")
         .agg(pl.col("reason").sort_by("_key").first(), pl.len().alias("n"), pl.col("_key").min())
-        .sort("firm", "provider", "rule")
+        .sort(AT, "firm", "provider", "rule")
     )
-    return [
-        Exclusion(
-            firm=r["firm"],
-            provider=r["provider"],
-            rule=r["rule"],
-            reason=r["reason"],
-            n_quotes=r["n"],
-            example=r["_key"],
+    out: dict[datetime, list[Exclusion]] = {}
+    for r in grouped.iter_rows(named=True):
+        out.setdefault(r[AT], []).append(
+            Exclusion(
+                firm=r["firm"],
+                provider=r["provider"],
+                rule=r["rule"],
+                reason=r["reason"],
+                n_quotes=r["n"],
+                example=r["_key"],
+            )
         )
-        for r in grouped.iter_rows(named=True)
-    ]
+    return out
 
 
 def _stale(
-    candidates: pl.DataFrame, inputs: pl.DataFrame, definition: IndexDefinition, at: datetime, m: Methodology
-) -> tuple[StaleProvider, ...]:
+    candidates: pl.DataFrame, inputs: pl.DataFrame, definition: IndexDefinition, m: Methodology
+) -> dict[datetime, tuple[StaleProvider, ...]]:
     """Firms seen for the good in the look-back period but without a usable quote now: excluded as stale."""
-    since = at - timedelta(days=m.stale_lookback_days)
-    fresh = set(inputs["firm"].to_list())
-    old = candidates.filter((pl.col("observed_at") > since) & ~pl.col("firm").is_in(list(fresh)))
-    out = []
-    unit = units_of(definition)[0]
-    for (firm,), rows in sorted(old.partition_by("firm", as_dict=True).items(), key=lambda kv: str(kv[0])):
-        latest = rows["observed_at"].max()
-        last = rows.filter((pl.col("observed_at") == latest) & (pl.col("unit") == unit))
-        if last.height == 0:
-            continue
-        out.append(
+    fresh = inputs.select(AT, "firm").unique()
+    old = candidates.filter(pl.col("observed_at") > pl.col(AT) - pl.duration(days=m.stale_lookback_days)).join(
+        fresh, on=[AT, "firm"], how="anti"
+    )
+    last = (
+        old.filter(
+            (pl.col("observed_at") == pl.col("observed_at").max().over(AT, "firm"))
+            & (pl.col("unit") == units_of(definition)[0])
+        )
+        .group_by(AT, "firm")
+        .agg(pl.col("price_usd"), pl.col("observed_at").first(), pl.col("source").unique())
+    )
+    out: dict[datetime, list[StaleProvider]] = {}
+    for r in last.iter_rows(named=True):
+        out.setdefault(r[AT], []).append(
             StaleProvider(
-                provider=str(firm),
-                value=median(list(last["price_usd"].to_list())),
-                last_observed_at=latest,  # type: ignore[arg-type]
-                sources=tuple(sorted(set(last["source"].to_list()))),
+                provider=str(r["firm"]),
+                value=median(list(r["price_usd"])),
+                last_observed_at=r["observed_at"],
+                sources=tuple(sorted(set(r["source"]))),
             )
         )
-    return tuple(out)
+    return {k: tuple(sorted(v, key=lambda s: s.provider)) for k, v in out.items()}

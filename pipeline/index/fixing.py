@@ -5,18 +5,18 @@ from __future__ import annotations
 import hashlib
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
-from typing import Any
 
 import numpy as np
 import polars as pl
 
-from pipeline.domain.fixing import Estimate, Exclusion, Fixing, ProviderValue, StaleProvider
+from pipeline.domain.fixing import Estimate, Exclusion, Fixing, StaleProvider
 from pipeline.index.estimator import estimate, median
+from pipeline.index.spread import AT, spread
+from pipeline.index.spread import until as spread_until
+from pipeline.index.votes import TIER_ORDER, provider_values, provider_values_by, units_of
 from pipeline.methodology import IndexDefinition, Methodology, load_register
 from pipeline.methodology.loader import CENTRAL_BAND
 from pipeline.methodology.params import EstimatorParams
-
-TIER_ORDER = ("executable", "rate_card", "judgement")
 
 
 def build_fixing(
@@ -54,11 +54,6 @@ def build_fixing(
     )
 
 
-def quote_key(capture_id: str, fetched_at: datetime, row_no: int, unit: str) -> str:
-    """Stable name of one input quote: which capture (and fetch), which parsed row, which unit."""
-    return f"{capture_id}@{fetched_at.astimezone(UTC).strftime('%Y%m%dT%H%M%S.%fZ')}#{row_no}:{unit}"
-
-
 def quote_key_expr() -> pl.Expr:
     """`quote_key` as a polars expression over a frame of quotes."""
     stamp = pl.col("fetched_at").dt.convert_time_zone("UTC").dt.strftime("%Y%m%dT%H%M%S%.6fZ")
@@ -77,11 +72,6 @@ def inputs_digest(keys: list[str], m: Methodology) -> str:
     for key in sorted(keys):
         h.update(key.encode() + b"\n")
     return h.hexdigest()
-
-
-def units_of(definition: IndexDefinition) -> list[str]:
-    """The quote units an index reads: its unit, or the units of its per-provider blend."""
-    return [u for u, _ in definition.blend] if definition.blend else [definition.unit]
 
 
 _units = units_of
@@ -144,86 +134,6 @@ def stale_providers(
     return tuple(out)
 
 
-def provider_values(
-    inputs: pl.DataFrame, definition: IndexDefinition, *, by: str = "provider", tier_order: tuple[str, ...] = TIER_ORDER
-) -> tuple[list[ProviderValue], list[str]]:
-    """One value per provider (v1) or firm (`by="firm"`, v3): median over its snapshots of the snapshot's
-    median (or blend).
-
-    A provider with quotes in the window uses those; otherwise its latest snapshot within the maximum
-    age (or still in force) stands in, flagged. Grouping is vectorised; medians are exact decimals."""
-    if inputs.height == 0:
-        return [], []
-    if by != "provider":
-        inputs = inputs.drop("provider").rename({by: "provider"})
-    units = _units(definition)
-    weights = dict(definition.blend)
-    chosen = inputs.with_columns(
-        pl.col("in_window").any().over("provider").alias("_any_window"),
-        pl.col("observed_at").max().over("provider").alias("_latest"),
-    ).filter(
-        pl.when(pl.col("_any_window")).then(pl.col("in_window")).otherwise(pl.col("observed_at") == pl.col("_latest"))
-    )
-    snapshots = (
-        chosen.group_by(["provider", "capture_id", "fetched_at", "observed_at", "unit"])
-        .agg(
-            pl.col("price_usd"),
-            pl.col("row_no"),
-            pl.col("source").first(),
-            pl.col("input_tier").unique(),
-            pl.col("carried").all(),
-            pl.col("_any_window").first(),
-        )
-        .sort(["provider", "capture_id", "fetched_at", "observed_at", "unit"])
-    )
-    grouped: dict[str, dict[tuple[str, datetime, datetime], dict[str, dict[str, Any]]]] = {}
-    for r in snapshots.iter_rows(named=True):
-        grouped.setdefault(r["provider"], {}).setdefault((r["capture_id"], r["fetched_at"], r["observed_at"]), {})[
-            r["unit"]
-        ] = r
-    values: list[ProviderValue] = []
-    used: list[str] = []
-    for provider in sorted(grouped):
-        snapshot_values: list[Decimal] = []
-        snapshot_keys: list[str] = []
-        tiers: set[str] = set()
-        sources: set[str] = set()
-        carried, in_window, last = True, False, None
-        for (capture_id, fetched_at, observed_at), legs in grouped[provider].items():
-            if any(u not in legs for u in units):
-                continue  # a blend needs both legs from the same snapshot
-            per_unit = {u: median([Decimal(x) for x in legs[u]["price_usd"]]) for u in units}
-            if definition.blend:
-                total = sum(weights[u] for u in units)
-                snapshot_values.append(sum((weights[u] * per_unit[u] for u in units), Decimal(0)) / total)
-            else:
-                snapshot_values.append(per_unit[units[0]])
-            for u in units:
-                leg = legs[u]
-                snapshot_keys += [quote_key(capture_id, fetched_at, row, u) for row in leg["row_no"]]
-                tiers.update(leg["input_tier"])
-                sources.add(leg["source"])
-                carried = carried and bool(leg["carried"])
-                in_window = bool(leg["_any_window"])
-            last = observed_at if last is None else max(last, observed_at)
-        if not snapshot_values:
-            continue
-        values.append(
-            ProviderValue(
-                provider=provider,
-                value=median(snapshot_values),
-                tier=next((t for t in tier_order if t in tiers), "rate_card"),
-                carried=carried,
-                sources=tuple(sorted(sources)),
-                n_quotes=len(snapshot_keys),
-                in_window=in_window,
-                last_observed_at=last,
-            )
-        )
-        used += snapshot_keys
-    return values, used
-
-
 def compute_fixing(quotes: pl.DataFrame, definition: IndexDefinition, at: datetime, m: Methodology) -> Fixing:
     """The fixing of one index at time `at` from the quotes given (pure), under the methodology's own rules.
 
@@ -255,12 +165,59 @@ def compute_history(quotes: pl.DataFrame, days: list[date], m: Methodology) -> l
     if m.method == CENTRAL_BAND:
         from pipeline.index import fixing_v3
 
-        return fixing_v3.compute_history(lambda d, at: histories[d.code].around(at), days, m)
+        return fixing_v3.compute_history(lambda d: histories[d.code].quotes, days, m)
+    ats = [fixing_time(day, m) for day in days]
     out = []
     for d in m.indices:
-        out += [
-            compute_fixing(histories[d.code].around(fixing_time(day, m)), d, fixing_time(day, m), m) for day in days
-        ]
+        fixings = _history_v1(histories[d.code].quotes, d, ats, m)
+        out += [fixings[at] for at in ats]
+    return out
+
+
+def _history_v1(quotes: pl.DataFrame, definition: IndexDefinition, ats: list[datetime], m: Methodology) -> dict:
+    """One v1 index's fixings at many times in one pass: `select_inputs`, `provider_values` and
+    `stale_providers` as group-bys over the fixing time."""
+    assert isinstance(m.estimator, EstimatorParams)
+    at = pl.col(AT)
+    until = spread_until(pl.duration(hours=m.max_age_hours), m.stale_lookback_days, m.archive_carry_forward_days)
+    rows = spread(matching(quotes, definition), ats, lookback(m), until)
+    fresh = pl.col("observed_at") > at - pl.duration(hours=m.max_age_hours)
+    in_force = (
+        pl.col("in_force_until").is_not_null()
+        & (pl.col("in_force_until") > at)
+        & (pl.col("observed_at") > at - pl.duration(days=m.archive_carry_forward_days))
+    )
+    inputs = rows.filter(fresh | in_force).with_columns(
+        (pl.col("observed_at") > at - pl.duration(minutes=m.window_minutes)).alias("in_window"),
+        (~fresh).alias("carried"),
+    )
+    votes = provider_values_by(inputs, definition, AT, by="provider", tier_order=TIER_ORDER)
+    old = rows.filter(pl.col("observed_at") > at - pl.duration(days=m.stale_lookback_days)).join(
+        inputs.select(AT, "provider").unique(), on=[AT, "provider"], how="anti"
+    )
+    last = (
+        old.filter(
+            (pl.col("observed_at") == pl.col("observed_at").max().over(AT, "provider"))
+            & (pl.col("unit") == units_of(definition)[0])
+        )
+        .group_by(AT, "provider")
+        .agg(pl.col("price_usd"), pl.col("observed_at").first(), pl.col("source").unique())
+    )
+    stale: dict[datetime, list[StaleProvider]] = {}
+    for r in last.iter_rows(named=True):
+        stale.setdefault(r[AT], []).append(
+            StaleProvider(
+                provider=str(r["provider"]),
+                value=median([Decimal(x) for x in r["price_usd"]]),
+                last_observed_at=r["observed_at"],
+                sources=tuple(sorted(set(r["source"]))),
+            )
+        )
+    out = {}
+    for when in ats:
+        values, keys = votes.get(when, ([], []))
+        provider_stale = tuple(sorted(stale.get(when, []), key=lambda s: s.provider))
+        out[when] = build_fixing(definition, when, estimate(values, m.estimator), m, keys, provider_stale)
     return out
 
 

@@ -4,6 +4,7 @@ their legs; day-on-day referral. Pure: the same quotes and methodology give the 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import date, datetime, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
@@ -11,8 +12,9 @@ from typing import Any
 import polars as pl
 
 from pipeline.domain.fixing import Estimate, Fixing
-from pipeline.index import basket, central_band, eligibility
-from pipeline.index.fixing import build_fixing, fixing_time, inputs_digest, provider_values
+from pipeline.index import basket, central_band, eligibility, spread
+from pipeline.index.fixing import build_fixing, fixing_time, inputs_digest, lookback
+from pipeline.index.votes import provider_values_by
 from pipeline.methodology import IndexDefinition, Methodology, load_register
 from pipeline.methodology.params import CentralBandParams
 
@@ -37,19 +39,45 @@ def compute_fixing(
 
 
 def _single(quotes: pl.DataFrame, definition: IndexDefinition, at: datetime, m: Methodology) -> Fixing:
+    return _singles(quotes, definition, [at], m)[at]
+
+
+def _singles(
+    quotes: pl.DataFrame, definition: IndexDefinition, ats: list[datetime], m: Methodology
+) -> dict[datetime, Fixing]:
+    """One single index's fixings at many times (ascending) in one vectorised selection and grouping."""
+    assert m.eligibility is not None
     register = load_register(m.register_version or "1")
-    inputs, exclusions, stale = eligibility.select(quotes, definition, at, m, register)
-    values, keys = provider_values(inputs, definition, by="firm", tier_order=TIER_ORDER)
-    if definition.basket:
-        est = basket.estimate(values, len(definition.goods), _params(m))
-    else:
-        est = central_band.estimate(values, _params(m))
-    flags: list[str] = []
-    if inputs.height and not inputs.filter(~pl.col("registered")).is_empty():
-        flags.append("unregistered_provider")
-    if inputs.height and not inputs.filter(pl.col("time_basis") == "fetch").is_empty():
-        flags.append("fetch_time_input")
-    return build_fixing(definition, at, est, m, keys, stale, tuple(exclusions), tuple(flags))
+    hours = pl.col("input_tier").replace_strict(m.eligibility.stale_after_hours, default=24, return_dtype=pl.Int64)
+    until = spread.until(pl.duration(hours=hours), m.stale_lookback_days, m.archive_carry_forward_days)
+    rows = spread.spread(eligibility.ruled(quotes, definition, m, register), ats, lookback(m), until)
+    inputs, excluded, stale = eligibility.select_at(rows, definition, m)
+    votes = provider_values_by(inputs, definition, spread.AT, by="firm", tier_order=TIER_ORDER)
+    exclusions = eligibility.exclusions_by_time(excluded)
+    flagged = {
+        r[spread.AT]: r
+        for r in inputs.group_by(spread.AT)
+        .agg(
+            (~pl.col("registered")).any().alias("unregistered"), (pl.col("time_basis") == "fetch").any().alias("fetch")
+        )
+        .iter_rows(named=True)
+    }
+    out: dict[datetime, Fixing] = {}
+    for at in ats:
+        values, keys = votes.get(at, ([], []))
+        if definition.basket:
+            est = basket.estimate(values, len(definition.goods), _params(m))
+        else:
+            est = central_band.estimate(values, _params(m))
+        flags: list[str] = []
+        if flagged.get(at, {}).get("unregistered"):
+            flags.append("unregistered_provider")
+        if flagged.get(at, {}).get("fetch"):
+            flags.append("fetch_time_input")
+        out[at] = build_fixing(
+            definition, at, est, m, keys, stale.get(at, ()), tuple(exclusions.get(at, [])), tuple(flags)
+        )
+    return out
 
 
 def blend(definition: IndexDefinition, at: datetime, m: Methodology, legs: dict[str, Fixing]) -> Fixing:
@@ -123,18 +151,22 @@ def _day(quotes: pl.DataFrame, day: date, m: Methodology, previous: dict[str, Fi
     return {d.code: out[d.code] for d in m.indices}
 
 
-def compute_history(slices: Any, days: list[date], m: Methodology) -> list[Fixing]:
-    """Fixings of every index for many days; `slices(definition, at)` gives the quotes a fixing at `at` may read."""
+def compute_history(
+    quotes_of: Callable[[IndexDefinition], pl.DataFrame], days: list[date], m: Methodology
+) -> list[Fixing]:
+    """Fixings of every index for many days; `quotes_of(definition)` gives the quotes its fixings may read.
+    Each single index is computed for all days in one pass; blends and referrals then follow day by day."""
+    ats = [fixing_time(day, m) for day in days]
+    singles = {d.code: _singles(quotes_of(d), d, ats, m) for d in m.indices if not d.blend_of}
     out: list[Fixing] = []
     previous: dict[str, Fixing] = {}
-    for day in days:
-        at = fixing_time(day, m)
+    for at in ats:
         today: dict[str, Fixing] = {}
         for d in sorted(m.indices, key=lambda d: bool(d.blend_of)):
             if d.blend_of:
                 fixing = blend(d, at, m, {code: today[code] for code, _ in d.blend_of})
             else:
-                fixing = _single(slices(d, at), d, at, m)
+                fixing = singles[d.code][at]
             today[d.code] = referred(fixing, previous.get(d.code), d, m)
         out += [today[d.code] for d in m.indices]
         previous = today

@@ -15,6 +15,7 @@ distance within two rounding ticks of the bound counts as exceeding it.
 
 from __future__ import annotations
 
+import copy
 import math
 from typing import Any
 
@@ -28,7 +29,23 @@ NUDGE = 1e-9
 
 
 def influence(values: list[ProviderValue], p: CentralBandParams) -> dict[str, Any]:
-    """How far one firm could move the fixing (the largest relative reach), which firm, and whether the bound holds."""
+    """How far one firm could move the fixing (the largest relative reach), which firm, and whether the bound holds.
+
+    A pure function of the firms, their values and tiers: remembered, because day after day the same firms
+    quote the same prices (rate cards), and a backfill or `verify` would otherwise rerun the same test."""
+    key = (repr(p), tuple((v.provider, v.value, v.tier) for v in values))
+    if key not in _REMEMBERED:
+        if len(_REMEMBERED) >= _REMEMBER_AT_MOST:
+            _REMEMBERED.pop(next(iter(_REMEMBERED)))
+        _REMEMBERED[key] = _influence(values, p)
+    return copy.deepcopy(_REMEMBERED[key])
+
+
+_REMEMBERED: dict[tuple[str, tuple[tuple[str, Any, str], ...]], dict[str, Any]] = {}
+_REMEMBER_AT_MOST = 4096
+
+
+def _influence(values: list[ProviderValue], p: CentralBandParams) -> dict[str, Any]:
     prices = np.array([float(v.value) for v in values])
     tiers = np.array([float(p.tier_weights[v.tier]) for v in values])
     actual = estimate_rows(prices[None, :], tiers, p)[0]
