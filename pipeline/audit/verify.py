@@ -23,9 +23,10 @@ import polars as pl
 
 from pipeline import sources
 from pipeline.capture import CaptureIntegrityError, CaptureStore
+from pipeline.domain.fixing import Fixing
 from pipeline.domain.records import QUOTE_SCHEMA, RawCapture, empty, plain
 from pipeline.flow.ingest import fx_rates_on, parse_capture
-from pipeline.index.fixing import History, compute_fixing
+from pipeline.index.fixing import compute_many
 from pipeline.methodology import load
 from pipeline.normalize.identity import RULES_VERSION
 from pipeline.store import Warehouse
@@ -74,17 +75,13 @@ def verify(warehouse: Warehouse, store: CaptureStore) -> VerifyReport:
         },
     )
     all_quotes = all_quotes.join(known, on=["source", "capture_id", "fetched_at"], how="left")
-    histories: dict[tuple[str, str], History | None] = {}
-    for f in warehouse.all_revisions().iter_rows(named=True):
+    revisions = warehouse.all_revisions()
+    again = _recompute(all_quotes, revisions)
+    for f in revisions.iter_rows(named=True):
         report.checked_fixings += 1
-        hkey = (f["methodology_version"], f["index_code"])
-        if hkey not in histories:
-            try:
-                m = load(hkey[0])
-                histories[hkey] = History(all_quotes, m.index(hkey[1]), m)
-            except KeyError:
-                histories[hkey] = None
-        report.problems += _recompute_and_compare(f, histories[hkey])
+        report.problems += _compare(
+            f, again.get((f["methodology_version"], f["recorded_at"], f["index_code"], f["fixing_time"]))
+        )
     return report
 
 
@@ -186,15 +183,31 @@ def _show(v: tuple[Any, ...] | None) -> str:
     return "nothing" if v is None else f"{plain(v[0])} ({v[2]}, {v[1]})"
 
 
-def _recompute_and_compare(f: dict[str, Any], history: History | None) -> list[str]:
+def _recompute(all_quotes: pl.DataFrame, revisions: pl.DataFrame) -> dict[tuple[Any, ...], Fixing]:
+    """Every stored revision recomputed under its methodology version from the quotes known when it was
+    recorded: one vectorised pass per (version, recording time) and index, not one per fixing."""
+    out: dict[tuple[Any, ...], Fixing] = {}
+    groups = revisions.select("methodology_version", "recorded_at", "index_code", "fixing_time").unique()
+    for (version, recorded_at), group in groups.group_by("methodology_version", "recorded_at"):
+        try:
+            m = load(str(version))
+        except KeyError:
+            continue
+        wanted = []
+        for code, at in group.select("index_code", "fixing_time").iter_rows():
+            try:
+                wanted.append((m.index(code), at))
+            except KeyError:
+                continue
+        known_then = all_quotes.filter(pl.col("checked_at") <= recorded_at).drop("checked_at")
+        out |= {(version, recorded_at, *key): f for key, f in compute_many(known_then, wanted, m).items()}
+    return out
+
+
+def _compare(f: dict[str, Any], again: Fixing | None) -> list[str]:
     name = f"fixing {f['index_code']} {f['fixing_date']} v{f['methodology_version']} rev {f['revision']}"
-    if history is None:
+    if again is None:
         return [f"{name}: methodology version or index definition not found"]
-    m = load(f["methodology_version"])
-    definition = m.index(f["index_code"])
-    window = history.around(f["fixing_time"])
-    known_then = window.filter(pl.col("checked_at") <= f["recorded_at"]).drop("checked_at")
-    again = compute_fixing(known_then, definition, f["fixing_time"], m)
     diffs = []
     stored_status = again.status if f["status"] == "not_republished" and again.status != "withheld" else f["status"]
     if again.status != stored_status:

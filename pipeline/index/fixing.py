@@ -13,7 +13,7 @@ from pipeline.domain.fixing import Estimate, Exclusion, Fixing, StaleProvider
 from pipeline.index.estimator import estimate, median
 from pipeline.index.spread import AT, spread
 from pipeline.index.spread import until as spread_until
-from pipeline.index.votes import TIER_ORDER, provider_values, provider_values_by, units_of
+from pipeline.index.votes import TIER_ORDER, provider_values_by, units_of
 from pipeline.methodology import IndexDefinition, Methodology, load_register
 from pipeline.methodology.loader import CENTRAL_BAND
 from pipeline.methodology.params import EstimatorParams
@@ -90,50 +90,6 @@ def matching(quotes: pl.DataFrame, definition: IndexDefinition, *, by_class: boo
     return quotes.filter(condition)
 
 
-def select_inputs(quotes: pl.DataFrame, definition: IndexDefinition, at: datetime, m: Methodology) -> pl.DataFrame:
-    """Quotes of the index's good usable at `at`: observed within the maximum age, or (archived snapshots
-    and price histories) still in force by the source's own statement, for at most the carry-forward limit.
-    Adds `in_window` and `carried` flags."""
-    oldest = at - timedelta(hours=m.max_age_hours)
-    carry_limit = at - timedelta(days=m.archive_carry_forward_days)
-    window_start = at - timedelta(minutes=m.window_minutes)
-    fresh = pl.col("observed_at") > oldest
-    in_force = (
-        pl.col("in_force_until").is_not_null() & (pl.col("in_force_until") > at) & (pl.col("observed_at") > carry_limit)
-    )
-    return (
-        matching(quotes, definition)
-        .filter((pl.col("observed_at") <= at) & (fresh | in_force))
-        .with_columns((pl.col("observed_at") > window_start).alias("in_window"), (~fresh).alias("carried"))
-    )
-
-
-def stale_providers(
-    quotes: pl.DataFrame, definition: IndexDefinition, at: datetime, m: Methodology
-) -> tuple[StaleProvider, ...]:
-    """Providers seen for the good in the look-back period but not within max_age: excluded as stale."""
-    since = at - timedelta(days=m.stale_lookback_days)
-    candidates = matching(quotes, definition).filter((pl.col("observed_at") <= at) & (pl.col("observed_at") > since))
-    fresh = set(select_inputs(quotes, definition, at, m)["provider"].to_list())
-    old = candidates.filter(~pl.col("provider").is_in(list(fresh)))
-    out = []
-    for (provider,), rows in sorted(old.partition_by("provider", as_dict=True).items(), key=lambda kv: str(kv[0])):
-        latest = rows["observed_at"].max()
-        last = rows.filter(pl.col("observed_at") == latest)
-        values = [Decimal(x) for x in last.filter(pl.col("unit") == _units(definition)[0])["price_usd"].to_list()]
-        if not values:
-            continue
-        out.append(
-            StaleProvider(
-                provider=str(provider),
-                value=median(values),
-                last_observed_at=latest,  # type: ignore[arg-type]
-                sources=tuple(sorted(set(last["source"].to_list()))),
-            )
-        )
-    return tuple(out)
-
-
 def compute_fixing(quotes: pl.DataFrame, definition: IndexDefinition, at: datetime, m: Methodology) -> Fixing:
     """The fixing of one index at time `at` from the quotes given (pure), under the methodology's own rules.
 
@@ -143,12 +99,23 @@ def compute_fixing(quotes: pl.DataFrame, definition: IndexDefinition, at: dateti
 
         previous = fixing_v3.compute_fixing(quotes, definition, at - timedelta(days=1), m)
         return fixing_v3.compute_fixing(quotes, definition, at, m, previous)
-    assert isinstance(m.estimator, EstimatorParams)
-    if quotes.height == 0:
-        return build_fixing(definition, at, estimate([], m.estimator), m, [], ())
-    values, keys = provider_values(select_inputs(quotes, definition, at, m), definition)
-    stale = stale_providers(quotes, definition, at, m)
-    return build_fixing(definition, at, estimate(values, m.estimator), m, keys, stale)
+    return _history_v1(quotes, definition, [at], m)[at]
+
+
+def compute_many(quotes: pl.DataFrame, wanted: list[tuple[IndexDefinition, datetime]], m: Methodology) -> dict:
+    """`compute_fixing` of every (index, time) wanted, keyed by (index code, time): one vectorised pass per
+    index over all its times (what `verify` recomputes)."""
+    if m.method == CENTRAL_BAND:
+        from pipeline.index import fixing_v3
+
+        return fixing_v3.compute_many(quotes, wanted, m)
+    times: dict[str, tuple[IndexDefinition, set[datetime]]] = {}
+    for d, at in wanted:
+        times.setdefault(d.code, (d, set()))[1].add(at)
+    out = {}
+    for code, (d, ats) in times.items():
+        out |= {(code, at): f for at, f in _history_v1(History(quotes, d, m).quotes, d, sorted(ats), m).items()}
+    return out
 
 
 def lookback(m: Methodology) -> timedelta:

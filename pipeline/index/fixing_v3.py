@@ -151,6 +151,26 @@ def _day(quotes: pl.DataFrame, day: date, m: Methodology, previous: dict[str, Fi
     return {d.code: out[d.code] for d in m.indices}
 
 
+def compute_many(
+    quotes: pl.DataFrame, wanted: list[tuple[IndexDefinition, datetime]], m: Methodology
+) -> dict[tuple[str, datetime], Fixing]:
+    """`compute_fixing(quotes, d, at, m, previous=compute_fixing(quotes, d, at - 1 day, m))` for every (d, at)
+    wanted, keyed by (code, at), with every single index computed for all its times in one pass."""
+    day = timedelta(days=1)
+    times: dict[str, set[datetime]] = {}
+    for d, at in wanted:
+        for code in [c for c, _ in d.blend_of] or [d.code]:
+            times.setdefault(code, set()).update((at, at - day))
+    singles = {code: _singles(quotes, m.index(code), sorted(ats), m) for code, ats in times.items()}
+
+    def unreferred(d: IndexDefinition, at: datetime) -> Fixing:
+        if d.blend_of:
+            return blend(d, at, m, {code: singles[code][at] for code, _ in d.blend_of})
+        return singles[d.code][at]
+
+    return {(d.code, at): referred(unreferred(d, at), unreferred(d, at - day), d, m) for d, at in wanted}
+
+
 def compute_history(
     quotes_of: Callable[[IndexDefinition], pl.DataFrame], days: list[date], m: Methodology
 ) -> list[Fixing]:
@@ -173,4 +193,4 @@ def compute_history(
     return out
 
 
-__all__ = ["blend", "compute_all", "compute_fixing", "compute_history", "inputs_digest", "referred"]
+__all__ = ["blend", "compute_all", "compute_fixing", "compute_history", "compute_many", "inputs_digest", "referred"]
