@@ -1,0 +1,312 @@
+"""The rows of `make bench`: each measures this project and its other side in the same process and run.
+
+Each row function takes the scale (1.0 = the sizes stated in issue 13) and returns a dict of measurements:
+`project_s`, `other_s` (wall seconds), CPU seconds of each where it matters, and `detail`.
+"""
+
+from __future__ import annotations
+
+import copy
+import json
+import statistics
+import threading
+import time
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from datetime import UTC, date, datetime, timedelta
+from decimal import Decimal
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
+
+REALDATA_VAST = "vast/getcomputable_h100_sxm_asc.json"
+
+
+def timed(fn: Callable[[], Any]) -> tuple[float, float, Any]:
+    start, cpu = time.perf_counter(), time.process_time()
+    out = fn()
+    return time.perf_counter() - start, time.process_time() - cpu, out
+
+
+# -- 1. parse + normalise marketplace offers -----------------------------------------------------------------
+def vast_bodies(root: Path, offers: int, per_body: int = 1000) -> list[bytes]:
+    """`offers` marketplace offers in bodies of `per_body`, scaled from the real capture: each real offer
+    repeated with its own ids and a price moved by a few cents, so no two offers are the same."""
+    real = json.loads((root / REALDATA_VAST).read_bytes())["offers"]
+    bodies, n = [], 0
+    while n < offers:
+        batch = []
+        for k in range(min(per_body, offers - n)):
+            o = copy.deepcopy(real[(n + k) % len(real)])
+            o["id"] = o["ask_contract_id"] = 10_000_000 + n + k
+            o["machine_id"] = 50_000 + (n + k) % 4000
+            step = ((n + k) % 97) / 100
+            for field in ("dph_base", "dph_total"):
+                if isinstance(o.get(field), int | float):
+                    o[field] = round(o[field] + step, 6)
+            batch.append(o)
+        bodies.append(json.dumps({"offers": batch}).encode())
+        n += len(batch)
+    return bodies
+
+
+def naive_offers(bodies: list[bytes]) -> int:
+    """The naive way: json.loads, per-row Python dicts, pandas, per-row unit conversion."""
+    import pandas as pd
+
+    rows = []
+    for body in bodies:
+        for o in json.loads(body)["offers"]:
+            gpus = o.get("num_gpus") or 1
+            price = Decimal(str(o["dph_base"])) / gpus if o.get("dph_base") is not None else None
+            rows.append({"gpu": o.get("gpu_name"), "gpus": gpus, "price": price, "region": o.get("geolocation")})
+    frame = pd.DataFrame(rows)
+    return int(frame["price"].notna().sum())
+
+
+def row_ingest(root: Path, scale: float) -> dict[str, Any]:
+    from pipeline.domain.records import RawCapture
+    from pipeline.flow.ingest import parse_capture
+    from pipeline.methodology import load
+
+    offers = max(1000, int(1_000_000 * scale))
+    bodies = vast_bodies(root, offers)
+    at = datetime(2026, 12, 1, 15, 30, tzinfo=UTC)
+    bounds = load().bounds
+
+    def project() -> int:
+        n = 0
+        for i, body in enumerate(bodies):
+            capture = RawCapture("vast", f"https://console.vast.ai/api/v0/bundles/?b={i}", at, body)
+            quotes, _ = parse_capture(capture, bounds, {})
+            n += quotes.height
+        return n
+
+    p_wall, p_cpu, n = timed(project)
+    o_wall, o_cpu, m = timed(lambda: naive_offers(bodies))
+    return {
+        "project_s": p_wall,
+        "project_cpu": p_cpu,
+        "other_s": o_wall,
+        "other_cpu": o_cpu,
+        "detail": f"{offers:,} offers in {len(bodies)} bodies; {n:,} quotes vs {m:,} priced rows",
+    }
+
+
+# -- 2. verify against DuckDB's floor ------------------------------------------------------------------------
+def row_verify(root: Path, scale: float, home: Path) -> dict[str, Any]:
+    """`verify` over a backfill of the real archives, against the per-provider-per-day median as one query."""
+    from pipeline.audit import verify
+    from pipeline.capture import CaptureStore
+    from pipeline.flow.backfill import backfill
+    from pipeline.methodology import load
+    from pipeline.store import Warehouse
+
+    archives = None if scale >= 1 else ["llm-prices", "genai-prices-history"]
+    store = CaptureStore(home / "captures")
+    with Warehouse(home / "cix.duckdb") as w:
+        b_wall, _, report = timed(lambda: backfill(w, store, root, load(), only=archives, progress=False))
+        v_wall, v_cpu, checked = timed(lambda: verify(w, store))
+        sql = "SELECT provider, good, unit, CAST(observed_at AS DATE) AS day, median(price_usd) FROM quote GROUP BY ALL"
+        q_wall, q_cpu, groups = timed(lambda: w.query(sql).height)
+        quotes = w.count("quote")
+    assert checked.ok, checked.problems[:5]
+    return {
+        "project_s": v_wall,
+        "project_cpu": v_cpu,
+        "other_s": q_wall,
+        "other_cpu": q_cpu,
+        "detail": f"{report.captures} captures, {quotes:,} quotes, {checked.checked_fixings:,} fixings "
+        f"({groups:,} medians); backfill {b_wall:.1f} s",
+    }
+
+
+# -- 2b. linear in history -----------------------------------------------------------------------------------
+def row_linear(home: Path, scale: float) -> dict[str, Any]:
+    """Fixings of every day from the backfilled quotes, and from ten times as many (each quote repeated as
+    another row of its capture): the time ratio should stay near 10."""
+    import polars as pl
+
+    from pipeline.index.fixing import compute_history, fixing_time, lookback
+    from pipeline.methodology import load
+    from pipeline.store import Warehouse
+
+    m = load()
+    with Warehouse(home / "cix.duckdb", read_only=True) as w:
+        first, last = (t.astimezone(UTC).date() for t in w.quote_span())  # type: ignore[union-attr]
+        quotes = w.quotes_between(fixing_time(first, m) - lookback(m), fixing_time(last, m))
+    days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+    ten = pl.concat([quotes.with_columns(pl.col("row_no") + k * 1_000_000) for k in range(10)])
+    compute_history(quotes.head(100), days[:2], m)  # imports and caches warm
+    _, one_cpu, _ = timed(lambda: compute_history(quotes, days, m))
+    _, ten_cpu, _ = timed(lambda: compute_history(ten, days, m))
+    return {
+        "project_s": ten_cpu,
+        "other_s": one_cpu,
+        "detail": f"{quotes.height:,} vs {ten.height:,} quotes, {len(days)} days: {one_cpu:.1f} vs {ten_cpu:.1f} CPU-s",
+    }
+
+
+# -- 3. the API under load ------------------------------------------------------------------------------------
+def _load(base: str, paths: list[str], clients: int, seconds: float) -> tuple[int, int]:
+    import httpx
+
+    stop = time.monotonic() + seconds
+    counts = [0, 0]
+    lock = threading.Lock()
+
+    def client(k: int) -> None:
+        ok = bad = 0
+        with httpx.Client(base_url=base, timeout=10) as c:
+            i = k
+            while time.monotonic() < stop:
+                r = c.get(paths[i % len(paths)])
+                ok, bad = (ok + 1, bad) if r.status_code == 200 else (ok, bad + 1)
+                i += 1
+        with lock:
+            counts[0] += ok
+            counts[1] += bad
+
+    with ThreadPoolExecutor(clients) as pool:
+        list(pool.map(client, range(clients)))
+    return counts[0], counts[1]
+
+
+def _serve(app: Any) -> tuple[Any, str]:
+    import socket
+
+    import uvicorn
+
+    sock = socket.socket()
+    sock.bind(("127.0.0.1", 0))
+    port = sock.getsockname()[1]
+    server = uvicorn.Server(uvicorn.Config(app, log_level="error", backlog=256))
+    thread = threading.Thread(target=server.run, kwargs={"sockets": [sock]}, daemon=True)
+    thread.start()
+    while not server.started:
+        time.sleep(0.05)
+    return server, f"http://127.0.0.1:{port}"
+
+
+def row_api(home: Path, scale: float) -> dict[str, Any]:
+    from fastapi import FastAPI
+    from fastapi.responses import JSONResponse
+
+    from pipeline.face.api import create_app
+    from pipeline.store import Warehouse
+
+    with Warehouse(home / "cix.duckdb", read_only=True) as w:
+        rows = w.latest_fixings().head(16)
+    paths = [f"/fixings/{r['fixing_date']}/{r['index_code']}" for r in rows.iter_rows(named=True)]
+    hello = FastAPI()
+
+    @hello.get("/fixings/{day}/{code}")
+    def hi(day: date, code: str) -> JSONResponse:
+        return JSONResponse({"hello": "world"})
+
+    seconds = max(2.0, 10 * scale)
+    results = {}
+    for name, app in (("project", create_app(home / "cix.duckdb", home / "publish")), ("other", hello)):
+        server, base = _serve(app)
+        _load(base, paths, 4, 0.5)  # warm
+        ok, bad = _load(base, paths, 16, seconds)
+        server.should_exit = True
+        results[name] = (ok / seconds, bad)
+    errors = results["project"][1] + results["other"][1]
+    return {
+        "project_s": 1 / results["project"][0],
+        "other_s": 1 / results["other"][0],
+        "detail": f"{results['project'][0]:.0f} vs {results['other'][0]:.0f} requests/s, 16 clients, {errors} errors",
+        "errors": errors,
+    }
+
+
+# -- 4. fetch fan-out -----------------------------------------------------------------------------------------
+class _Slow(BaseHTTPRequestHandler):
+    def do_GET(self) -> None:
+        time.sleep(0.2)
+        body = b'{"ok": true}'
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.send_header("Content-Length", str(len(body)))
+        self.end_headers()
+        self.wfile.write(body)
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+class _Server(ThreadingHTTPServer):
+    request_queue_size = 256
+    daemon_threads = True
+
+
+def row_fanout(scale: float) -> dict[str, Any]:
+    import inspect
+
+    from pipeline.flow import ingest
+    from pipeline.sources.base import Request, Source
+    from pipeline.sources.fetch import Fetcher, client
+
+    server = _Server(("127.0.0.1", 0), _Slow)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    base = f"http://127.0.0.1:{server.server_address[1]}"
+    concurrency = inspect.signature(ingest.capture).parameters["concurrency"].default
+    n = 50  # cheap at any scale: the latency is the server's
+
+    def sources(k: int) -> list[Source]:
+        return [
+            Source(
+                name=f"s{i}",
+                product="gpu_hour",
+                hosts=("bench.invalid",),
+                requests=(Request(f"https://bench.invalid/{i}"),),
+            )
+            for i in range(k)
+        ]
+
+    def run(k: int) -> float:
+        with client(10) as c:
+            fetcher = Fetcher(client=c, replay_base=base, retries=0)
+            wall, _, out = timed(lambda: ingest._fetch_all(sources(k), fetcher, concurrency))
+        assert all(o.error is None for o, _ in out), [o.error for o, _ in out if o.error]
+        return wall
+
+    one = statistics.median(run(1) for _ in range(3))
+    many = run(n)
+    server.shutdown()
+    return {"project_s": many, "other_s": one, "detail": f"{n} sources vs 1, 200 ms each, concurrency {concurrency}"}
+
+
+# -- 5. DAG import --------------------------------------------------------------------------------------------
+EMPTY_DAG = """
+import pendulum
+from airflow.sdk import dag, task
+
+@dag(dag_id="empty", schedule=None, start_date=pendulum.datetime(2026, 1, 1, tz="UTC"), catchup=False)
+def empty():
+    @task
+    def nothing():
+        return None
+    nothing()
+
+empty()
+"""
+
+
+def row_dag(project_dir: Path, tmp: Path) -> dict[str, Any]:
+    import subprocess
+    import sys
+
+    empty = tmp / "empty_dag.py"
+    empty.write_text(EMPTY_DAG)
+
+    def imports(path: Path) -> float:
+        code = f"import runpy,time;t=time.perf_counter();runpy.run_path({str(path)!r});print(time.perf_counter()-t)"
+        runs = [float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)]
+        runs += [float(subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout)]
+        return min(runs)
+
+    project = sum(imports(p) for p in sorted((project_dir / "dags").glob("*.py")))
+    other = imports(empty) * len(list((project_dir / "dags").glob("*.py")))
+    return {"project_s": project, "other_s": other, "detail": "each DAG file vs an empty TaskFlow DAG, fresh process"}
