@@ -99,10 +99,13 @@ def compute_fixing(quotes: pl.DataFrame, definition: IndexDefinition, at: dateti
 
         previous = fixing_v3.compute_fixing(quotes, definition, at - timedelta(days=1), m)
         return fixing_v3.compute_fixing(quotes, definition, at, m, previous)
-    return _history_v1(quotes, definition, [at], m)[at]
+    fixing: Fixing = _history_v1(quotes, definition, [at], m)[at]
+    return fixing
 
 
-def compute_many(quotes: pl.DataFrame, wanted: list[tuple[IndexDefinition, datetime]], m: Methodology) -> dict:
+def compute_many(
+    quotes: pl.DataFrame, wanted: list[tuple[IndexDefinition, datetime]], m: Methodology
+) -> dict[tuple[str, datetime], Fixing]:
     """`compute_fixing` of every (index, time) wanted, keyed by (index code, time): one vectorised pass per
     index over all its times (what `verify` recomputes)."""
     if m.method == CENTRAL_BAND:
@@ -112,7 +115,7 @@ def compute_many(quotes: pl.DataFrame, wanted: list[tuple[IndexDefinition, datet
     times: dict[str, tuple[IndexDefinition, set[datetime]]] = {}
     for d, at in wanted:
         times.setdefault(d.code, (d, set()))[1].add(at)
-    out = {}
+    out: dict[tuple[str, datetime], Fixing] = {}
     for code, (d, ats) in times.items():
         out |= {(code, at): f for at, f in _history_v1(History(quotes, d, m).quotes, d, sorted(ats), m).items()}
     return out
@@ -141,8 +144,10 @@ def compute_history(quotes: pl.DataFrame, days: list[date], m: Methodology) -> l
     return out
 
 
-def _history_v1(quotes: pl.DataFrame, definition: IndexDefinition, ats: list[datetime], m: Methodology) -> dict:
-    """One v1 index's fixings at many times in one pass: `select_inputs`, `provider_values` and
+def _history_v1(
+    quotes: pl.DataFrame, definition: IndexDefinition, ats: list[datetime], m: Methodology
+) -> dict[datetime, Fixing]:
+    """One v1 index's fixings at many times in one pass: the fresh or in-force inputs, the votes and
     `stale_providers` as group-bys over the fixing time."""
     assert isinstance(m.estimator, EstimatorParams)
     at = pl.col(AT)
