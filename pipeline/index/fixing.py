@@ -148,7 +148,7 @@ def _history_v1(
     quotes: pl.DataFrame, definition: IndexDefinition, ats: list[datetime], m: Methodology
 ) -> dict[datetime, Fixing]:
     """One v1 index's fixings at many times in one pass: the fresh or in-force inputs, the votes and
-    `stale_providers` as group-bys over the fixing time."""
+    the stale providers as group-bys over the fixing time."""
     assert isinstance(m.estimator, EstimatorParams)
     at = pl.col(AT)
     until = spread_until(pl.duration(hours=m.max_age_hours), m.stale_lookback_days, m.archive_carry_forward_days)
