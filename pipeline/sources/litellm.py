@@ -15,7 +15,7 @@ from typing import Any
 
 import polars as pl
 
-from pipeline.domain.records import RawCapture, decimal_text, parsed_frame
+from pipeline.domain.records import PARSED_SCHEMA, RawCapture, decimal_text
 from pipeline.sources.archive import date_in_name
 from pipeline.sources.base import Archive, Request, Source
 from pipeline.sources.read import load_json, require, to_decimal
@@ -62,65 +62,119 @@ def litellm_time(path: Path, body: bytes) -> datetime:
     return date_in_name(path, time(12, 0))
 
 
-def _provider_class(provider: str) -> str:
-    if provider in FIRST_PARTY:
-        return "first_party"
-    if provider in {"openrouter", "vercel_ai_gateway"}:
-        return "aggregator"
-    return "api_host"
+def _priced(field_name: str) -> bool:
+    return (
+        field_name.endswith("_token")
+        or field_name.endswith("_token_cost")
+        or field_name in PRICE_FIELDS
+        or "cost_per_token" in field_name
+    )
 
 
 def parse_litellm_prices(capture: RawCapture) -> pl.DataFrame:
+    """One row per per-token price field of every model entry. The JSON walk only gathers columns (model,
+    provider, mode, field, exact price text); classes, units, reasons and attributes are polars expressions
+    over the whole batch, and per-field decisions are made once per distinct field name."""
     doc = load_json(capture)
     require(isinstance(doc, dict) and len(doc) > 1, capture, "expected an object of model entries")
-    rows: list[dict[str, Any]] = []
+    priced: dict[str, bool] = {}
+    skus: list[str] = []
+    providers: list[str] = []
+    modes: list[str] = []
+    fields: list[str] = []
+    texts: list[str] = []
+    problems: list[str | None] = []  # why a value is not a price (non-number, zero), else None
+    mode_of: dict[str, Any] = {}  # repr -> the entry's mode
     for key, entry in doc.items():
         if key in NOT_MODELS or not isinstance(entry, dict):
             continue
         provider = str(entry.get("litellm_provider") or "unknown")
         mode = entry.get("mode")
+        mode_text = repr(mode)
+        mode_of[mode_text] = mode
         for field_name, value in entry.items():
-            if not (
-                field_name.endswith("_token")
-                or field_name.endswith("_token_cost")
-                or field_name in PRICE_FIELDS
-                or "cost_per_token" in field_name
-            ):
+            wanted = priced.get(field_name)
+            if wanted is None:
+                wanted = priced[field_name] = _priced(field_name)
+            if not wanted or value is None:
                 continue
-            if value is None:
-                continue
-            unit, pricing_type = PRICE_FIELDS.get(field_name, (None, None))
             price = to_decimal(value)
-            reason = None
+            skus.append(key)
+            providers.append(provider)
+            modes.append(mode_text)
+            fields.append(field_name)
             if price is None:
-                reason = f"{field_name} {value!r} is not a number"
-            elif unit is None:
-                reason = f"{field_name}: a tier, modality or surcharge price, not a headline token price"
-            elif mode not in TEXT_MODES:
-                reason = f"mode {mode!r}: not a text-generation model"
-            elif price == 0:
-                reason = f"{field_name} is 0: free tier or price not known, not a market price"
-            rows.append(
-                {
-                    "source": capture.source,
-                    "provider": provider,
-                    "provider_class": _provider_class(provider),
-                    "input_tier": "rate_card",
-                    "sku": key,
-                    "label": key,
-                    "product": "tokens",
-                    "pricing_type": pricing_type or "on_demand",
-                    "unit": unit or "mtok_input",
-                    "price_per": "token",
-                    "price_native": decimal_text(price) if price is not None else str(value),
-                    "currency": "USD",
-                    "observed_at": capture.fetched_at,
-                    "reject_reason": reason,
-                    "attributes": json.dumps({"field": field_name, "mode": mode}),
-                }
-            )
-    require(len(rows) > 0, capture, "no per-token prices found")
-    return parsed_frame(rows)
+                texts.append(str(value))
+                problems.append(f"{field_name} {value!r} is not a number")
+            else:
+                texts.append(decimal_text(price))
+                problems.append("zero" if price == 0 else None)
+    require(len(skus) > 0, capture, "no per-token prices found")
+    return _frame(capture, skus, providers, modes, fields, texts, problems, mode_of)
+
+
+def _frame(
+    capture: RawCapture,
+    skus: list[str],
+    providers: list[str],
+    modes: list[str],
+    fields: list[str],
+    texts: list[str],
+    problems: list[str | None],
+    mode_of: dict[str, Any],
+) -> pl.DataFrame:
+    raw = pl.DataFrame(
+        {"sku": skus, "provider": providers, "_mode": modes, "_field": fields, "price_native": texts, "_p": problems},
+        schema={k: pl.String for k in ("sku", "provider", "_mode", "_field", "price_native", "_p")},
+    )
+    units = {f: u for f, (u, _) in PRICE_FIELDS.items()}
+    types = {f: t for f, (_, t) in PRICE_FIELDS.items()}
+    text_modes = [repr(m) for m in TEXT_MODES]
+    field, mode, problem = pl.col("_field"), pl.col("_mode"), pl.col("_p")
+    unit = field.replace_strict(units, default=None, return_dtype=pl.String)
+    reason = (
+        pl.when(problem.is_not_null() & (problem != "zero"))
+        .then(problem)
+        .when(unit.is_null())
+        .then(pl.format("{}: a tier, modality or surcharge price, not a headline token price", field))
+        .when(~mode.is_in(text_modes))
+        .then(pl.format("mode {}: not a text-generation model", mode))
+        .when(problem == "zero")
+        .then(pl.format("{} is 0: free tier or price not known, not a market price", field))
+    )
+    pairs = raw.select("_field", "_mode").unique()
+    attributes = pairs.with_columns(
+        pl.Series(
+            "attributes",
+            [
+                json.dumps({"field": f, "mode": mode_of[m]})
+                for f, m in zip(pairs["_field"], pairs["_mode"], strict=True)
+            ],
+            dtype=pl.String,
+        )
+    )
+    frame = raw.join(attributes, on=["_field", "_mode"], how="left", maintain_order="left").with_columns(
+        pl.int_range(pl.len(), dtype=pl.Int64).alias("row_no"),
+        pl.lit(capture.source).alias("source"),
+        pl.when(pl.col("provider").is_in(list(FIRST_PARTY)))
+        .then(pl.lit("first_party"))
+        .when(pl.col("provider").is_in(["openrouter", "vercel_ai_gateway"]))
+        .then(pl.lit("aggregator"))
+        .otherwise(pl.lit("api_host"))
+        .alias("provider_class"),
+        pl.lit("rate_card").alias("input_tier"),
+        pl.col("sku").alias("label"),
+        pl.lit("tokens").alias("product"),
+        field.replace_strict(types, default="on_demand", return_dtype=pl.String).alias("pricing_type"),
+        unit.fill_null("mtok_input").alias("unit"),
+        pl.lit("token").alias("price_per"),
+        pl.lit("USD").alias("currency"),
+        pl.lit(capture.fetched_at, dtype=PARSED_SCHEMA["observed_at"]).alias("observed_at"),
+        reason.alias("reject_reason"),
+    )
+    return frame.select(
+        pl.col(c).cast(t) if c in frame.columns else pl.lit(None, dtype=t).alias(c) for c, t in PARSED_SCHEMA.items()
+    )
 
 
 SOURCE = Source(
