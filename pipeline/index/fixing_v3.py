@@ -134,21 +134,9 @@ def referred(fixing: Fixing, previous: Fixing | None, definition: IndexDefinitio
 
 
 def compute_all(quotes: pl.DataFrame, day: date, m: Methodology) -> list[Fixing]:
-    """Every index's fixing for `day`, each referred against the same computation for the day before."""
-    before = _day(quotes, day - timedelta(days=1), m, {})
-    return list(_day(quotes, day, m, before).values())
-
-
-def _day(quotes: pl.DataFrame, day: date, m: Methodology, previous: dict[str, Fixing]) -> dict[str, Fixing]:
-    at = fixing_time(day, m)
-    out: dict[str, Fixing] = {}
-    for d in sorted(m.indices, key=lambda d: bool(d.blend_of)):
-        if d.blend_of:
-            fixing = blend(d, at, m, {code: out[code] for code, _ in d.blend_of})
-        else:
-            fixing = _single(quotes, d, at, m)
-        out[d.code] = referred(fixing, previous.get(d.code), d, m)
-    return {d.code: out[d.code] for d in m.indices}
+    """Every index's fixing for `day`, each referred against the same computation for the day before (both days
+    in one pass)."""
+    return compute_history(lambda d: quotes, [day - timedelta(days=1), day], m)[len(m.indices) :]
 
 
 def compute_many(
