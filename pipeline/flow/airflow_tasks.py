@@ -46,7 +46,7 @@ def capture_source(name: str, offline: bool, capture_set: str | None = None) -> 
     from pipeline import sources
 
     where = paths()
-    with Warehouse(where.db) as warehouse:
+    with Warehouse(where.lake) as warehouse:
         [outcome] = ingest.capture(
             [sources.get(name)], warehouse, CaptureStore(where.captures), capture_set=_capture_set(offline, capture_set)
         )
@@ -93,17 +93,17 @@ def normalise_captures(refs: list[Ref]) -> list[Ref]:
     for ref in refs:
         capture = _capture(ref)
         if sources.get(capture.source).is_reference:  # reference rates: stored, not staged as prices
-            with Warehouse(paths().db) as warehouse:
+            with Warehouse(paths().lake) as warehouse:
                 ingest.ingest(
                     ingest.SourceOutcome(capture.source, [capture]), warehouse, m, ingested_at=datetime.now(UTC)
                 )
             continue
         try:
-            with Warehouse(paths().db, read_only=True) as warehouse:
+            with Warehouse(paths().lake, read_only=True) as warehouse:
                 rates = ingest.fx_rates_on(warehouse, capture.fetched_at.date())
             quotes, rejections = ingest.parse_capture(capture, m.bounds, rates)
         except SourceError as exc:
-            with Warehouse(paths().db) as warehouse:
+            with Warehouse(paths().lake) as warehouse:
                 warehouse.record_source_run(ref["source"], datetime.now(UTC), "error", exc.kind, exc.reason, 1)
             continue
         for kind, frame in (("quotes", quotes), ("rejections", rejections)):
@@ -121,7 +121,7 @@ def gate_and_load(refs: list[Ref]) -> list[Ref]:
 
     m = load()
     out = []
-    with Warehouse(paths().db) as warehouse:
+    with Warehouse(paths().lake) as warehouse:
         for ref in refs:
             quotes = pl.read_parquet(_staged(ref, "quotes"))
             rejections = pl.read_parquet(_staged(ref, "rejections"))
@@ -133,7 +133,7 @@ def gate_and_load(refs: list[Ref]) -> list[Ref]:
 
 
 def fix_day(day: str) -> dict[str, int]:
-    with Warehouse(paths().db) as warehouse:
+    with Warehouse(paths().lake) as warehouse:
         fixings = daily.fix(date.fromisoformat(day), warehouse, load(), recorded_at=datetime.now(UTC))
     return {
         "published": sum(f.status == "published" for f in fixings),
@@ -147,5 +147,5 @@ def publish_day(day: str) -> list[str]:
 
     where = paths()
     key = load_signing_key(where.home, connection=connection_secret)
-    with Warehouse(where.db) as warehouse:
+    with Warehouse(where.lake) as warehouse:
         return [str(p) for p in daily.publish(date.fromisoformat(day), warehouse, where.publish, key=key)]

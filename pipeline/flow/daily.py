@@ -157,7 +157,7 @@ def run(
     names = only or (capture_set.sources() if capture_set else sorted(source_registry.REGISTRY))
     selected = [source_registry.get(n) for n in names]
     store = CaptureStore(where.captures)
-    with Warehouse(db or where.db) as warehouse:
+    with Warehouse(db or where.lake) as warehouse:
         # Replayed captures carry the capture set's declared time unless --at overrides it.
         clock = (lambda: when) if at is not None else None
         outcomes = capture(

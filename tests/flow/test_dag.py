@@ -13,10 +13,9 @@ import subprocess
 import sys
 from pathlib import Path
 
-import duckdb
 import pytest
 
-from tests.helpers import REPO
+from tests.helpers import REPO, lake_sql
 
 DAGS = REPO / "dags"
 BIN = Path(sys.executable).parent
@@ -78,8 +77,8 @@ def test_dag_test_run_offline_loads_duckdb_and_publishes(migrated: dict[str, str
     )
     out = subprocess.run([sys.executable, "-c", code], env=migrated, capture_output=True, text=True)
     assert "STATE success" in out.stdout, out.stdout[-3000:] + out.stderr[-3000:]
-    db = Path(migrated["CIX_HOME"]) / "cix.duckdb"
-    con = duckdb.connect(str(db), read_only=True)
+    db = Path(migrated["CIX_HOME"]) / "lake.sqlite"
+    con = lake_sql(db, read_only=True)
     sources = {r[0] for r in con.execute("SELECT DISTINCT source FROM quote").fetchall()}
     assert {"aws", "azure", "gcp", "runpod", "vast-catalog", "openrouter", "litellm"} <= sources
     fixings = {

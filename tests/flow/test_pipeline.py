@@ -7,7 +7,6 @@ import json
 import shutil
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from pipeline.audit import verify
@@ -16,7 +15,7 @@ from pipeline.config import paths
 from pipeline.flow.daily import DEFAULT_SAMPLE_SET, run
 from pipeline.methodology import load
 from pipeline.store import Warehouse
-from tests.helpers import one
+from tests.helpers import lake_sql, one
 
 TABLES = ("raw_capture", "quote", "rejection", "fixing", "fixing_constituent")
 
@@ -77,7 +76,7 @@ def test_every_source_loaded_and_every_row_accounted_for(first_run) -> None:  # 
     for outcome in report.outcomes:
         assert outcome.error is None, outcome.error
         assert outcome.loaded_quotes + outcome.rejections > 0
-    with Warehouse(home / "home" / "cix.duckdb", read_only=True) as w:
+    with Warehouse(home / "home" / "lake.sqlite", read_only=True) as w:
         per_source = w.query("SELECT source, count(*) AS n FROM quote GROUP BY source")
         price_sources = set(CaptureSet.load(DEFAULT_SAMPLE_SET).sources()) - {"ecb-fx"}
         assert set(per_source["source"]) == price_sources
@@ -91,7 +90,7 @@ def test_raw_captures_are_kept_unmodified(first_run) -> None:  # type: ignore[no
     home, _ = first_run
     store = CaptureStore(home / "home" / "captures")
     capture_set = CaptureSet.load(DEFAULT_SAMPLE_SET)
-    with Warehouse(home / "home" / "cix.duckdb", read_only=True) as w:
+    with Warehouse(home / "home" / "lake.sqlite", read_only=True) as w:
         rows = w.query("SELECT capture_id, source, url FROM raw_capture")
     assert rows.height == len(capture_set.entries)
     for e in capture_set.entries:
@@ -103,7 +102,7 @@ def test_raw_captures_are_kept_unmodified(first_run) -> None:  # type: ignore[no
 
 def test_second_run_is_idempotent_and_byte_identical(first_run) -> None:  # type: ignore[no-untyped-def]
     home, _ = first_run
-    db = home / "home" / "cix.duckdb"
+    db = home / "home" / "lake.sqlite"
     folder = home / "publish" / "2026-08-03"
     before, files_before = counts(db), digests(folder)
     run()
@@ -117,13 +116,14 @@ def test_second_run_is_idempotent_and_byte_identical(first_run) -> None:  # type
 
 def test_every_table_and_column_has_a_comment(first_run) -> None:  # type: ignore[no-untyped-def]
     home, _ = first_run
-    con = duckdb.connect(str(home / "home" / "cix.duckdb"), read_only=True)
-    tables = con.execute("SELECT table_name, comment FROM duckdb_tables() WHERE NOT internal").fetchall()
+    con = lake_sql(home / "home" / "lake.sqlite", read_only=True)
+    here = "database_name = current_database()"  # the process may have other lakes (and their catalogs) attached
+    tables = con.execute(f"SELECT table_name, comment FROM duckdb_tables() WHERE NOT internal AND {here}").fetchall()
     assert {t for t, _ in tables} >= set(TABLES)
     assert all(c for _, c in tables), tables
     missing = con.execute(
-        "SELECT table_name, column_name FROM duckdb_columns() WHERE NOT internal AND comment IS NULL "
-        "AND table_name IN (SELECT table_name FROM duckdb_tables())"
+        f"SELECT table_name, column_name FROM duckdb_columns() WHERE NOT internal AND comment IS NULL AND {here} "
+        f"AND table_name IN (SELECT table_name FROM duckdb_tables() WHERE {here})"
     ).fetchall()
     assert missing == []
     con.close()
@@ -166,25 +166,41 @@ def test_a_failing_batch_is_recorded_and_not_loaded_while_others_load(cix_home: 
         )
 
 
-def test_a_second_process_waits_for_the_warehouse_lock(tmp_path: Path) -> None:
+HOLDER = """
+import sys
+from datetime import UTC, datetime
+from pathlib import Path
+from pipeline.store.lake import Lake, connect
+con = connect(Lake.embedded(Path(sys.argv[1])))
+con.execute("BEGIN TRANSACTION")
+con.execute("INSERT INTO source_run VALUES ('holder', now(), 'ok', NULL, NULL, 0)")
+print("holding", flush=True)
+sys.stdin.readline()
+con.execute("COMMIT")
+"""
+
+
+def test_a_writer_never_waits_for_another_process_writing(tmp_path: Path) -> None:
+    """The single-file DuckDB made a second process wait for the file lock; the lake lets both write at once."""
     import subprocess
     import sys
     import time
+    from datetime import UTC, datetime
 
-    db = tmp_path / "locked.duckdb"
+    db = tmp_path / "lake.sqlite"
     Warehouse(db).close()
     holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            f"import duckdb, time; c = duckdb.connect({str(db)!r}); print('held', flush=True); time.sleep(2)",
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
+        [sys.executable, "-c", HOLDER, str(db)], stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True
     )
-    assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+    assert holder.stdout is not None and holder.stdin is not None
+    assert holder.stdout.readline().strip() == "holding"
     started = time.monotonic()
-    with Warehouse(db) as w:  # blocks until the other writer is gone, then works
-        assert w.count("fixing") == 0
-    assert time.monotonic() - started > 0.5
-    holder.wait(timeout=10)
+    with Warehouse(db) as w:  # the other process is inside an open write transaction
+        w.record_source_run("here", datetime.now(UTC), "ok", None, None, 0)
+        assert one(w, "SELECT count(*) FROM source_run") == (1,)  # its uncommitted row is not seen
+    assert time.monotonic() - started < 5
+    holder.stdin.write("\n")
+    holder.stdin.flush()
+    assert holder.wait(timeout=30) == 0
+    with Warehouse(db, read_only=True) as w:
+        assert sorted(r[0] for r in w.query("SELECT source FROM source_run").rows()) == ["here", "holder"]

@@ -202,11 +202,12 @@ def list_sources(
     from pipeline.config import paths
     from pipeline.domain.serialise import iso
     from pipeline.sources import REGISTRY
+    from pipeline.store import Lake
 
-    path = db or paths().db
+    lake = Lake.embedded(db) if db else paths().lake
     health: dict[str, dict[str, Any]] = {}
-    if path.exists():
-        with open_warehouse(path) as w:
+    if lake.exists():
+        with open_warehouse(db) as w:
             health = {r["source"]: r for r in w.source_health().iter_rows(named=True)}
     rows: list[dict[str, Any]] = []
     for s in REGISTRY.values():
@@ -264,7 +265,7 @@ def backfill(
         raise UserError(f"unknown archive {', '.join(unknown)}; {known_names(sorted(known), 30)}")
     root = existing_dir(realdata or realdata_dir(), "archive root (--realdata / $CIX_REALDATA)")
     where = paths()
-    with open_warehouse(db or where.db, read_only=False) as w:
+    with open_warehouse(db, read_only=False) as w:
         report = run_backfill(
             w,
             CaptureStore(where.captures),

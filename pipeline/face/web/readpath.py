@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 from pipeline.face.web.conditional import Answer
 from pipeline.face.web.problems import Unavailable
-from pipeline.store import Warehouse, WarehouseBusy, change_stamp
+from pipeline.store import Lake, Warehouse, WarehouseBusy, change_stamp
 
 Build = Callable[[Warehouse, str], Answer]
 T = TypeVar("T")
@@ -28,8 +28,8 @@ BUSY = "the warehouse is being written by a run or backfill; retry in a few seco
 
 
 class ReadPath:
-    def __init__(self, db: Path, *, idle_seconds: float = 0.5, cache_size: int = 4096) -> None:
-        self.db = db
+    def __init__(self, db: Path | Lake, *, idle_seconds: float = 0.5, cache_size: int = 4096) -> None:
+        self.db = db if isinstance(db, Lake) else Lake.embedded(db)
         self.idle_seconds = idle_seconds
         self.cache_size = cache_size
         self._lock = threading.Lock()
