@@ -148,39 +148,10 @@ def ingest(
     *,
     ingested_at: datetime,
     gate: bool = True,
-    group_gate: bool = False,
+    group_gate: bool = True,
 ) -> SourceOutcome:
-    """Parse, normalise, gate and load every capture of one source; record what failed and why.
-
-    With `group_gate` (backfills of many files) the suite first runs once over all batches together;
-    only if that fails is each batch checked on its own, so a bad file still fails alone."""
-    from pipeline.quality import check_batch
-
-    source = source_registry.get(outcome.source)
-    if source.is_reference:
-        return _ingest_rates(source, outcome, warehouse, ingested_at)
-    batches = []
-    for c in outcome.captures:
-        try:
-            quotes, rejections = parse_capture(c, m.bounds, fx_rates_on(warehouse, c.fetched_at.date()))
-        except SourceError as exc:
-            outcome.error = exc
-            warehouse.record_source_run(c.source, ingested_at, "error", exc.kind, exc.reason, len(outcome.captures))
-            continue
-        batches.append((c, quotes, rejections))
-    if gate and group_gate and len(batches) > 1:
-        together = check_batch(pl.concat([q for _, q, _ in batches]), m.bounds)
-        if together.success:
-            for c, quotes, _ in batches:
-                warehouse.record_check(c, together.suite, True, quotes.height, [], ingested_at)
-            gate = False
-    for c, quotes, rejections in batches:
-        if gate_and_load(c, quotes, rejections, warehouse, m, ingested_at=ingested_at, gate=gate):
-            outcome.loaded_quotes += quotes.height
-            outcome.rejections += rejections.height
-        else:
-            outcome.gate_failures.append(c.capture_id)
-    return outcome
+    """Parse, normalise, gate and load every capture of one source; record what failed and why."""
+    return ingest_all([outcome], warehouse, m, ingested_at=ingested_at, gate=gate)[0]
 
 
 def ingest_all(
@@ -190,16 +161,74 @@ def ingest_all(
     *,
     ingested_at: datetime,
     on_loaded: Callable[[SourceOutcome], None] | None = None,
+    gate: bool = True,
 ) -> list[SourceOutcome]:
-    """Ingest many sources' captures, reference rates first: the day's prices are converted with them.
+    """Ingest many sources' captures: reference rates first (the day's prices are converted with them), then every
+    price capture parsed, one quality gate over all the batches of the run, and the passing batches loaded.
     `on_loaded` hears of each source as it is loaded (progress for people)."""
     ordered = sorted(outcomes, key=lambda o: not source_registry.get(o.source).is_reference)
-    done = []
+    batches: list[Batch] = []
+    owner: list[SourceOutcome] = []
     for o in ordered:
-        done.append(ingest(o, warehouse, m, ingested_at=ingested_at))
-        if on_loaded is not None:
-            on_loaded(done[-1])
-    return done
+        source = source_registry.get(o.source)
+        if source.is_reference:
+            _ingest_rates(source, o, warehouse, ingested_at)
+            if on_loaded is not None:
+                on_loaded(o)
+            continue
+        for c in o.captures:
+            try:
+                quotes, rejections = parse_capture(c, m.bounds, fx_rates_on(warehouse, c.fetched_at.date()))
+            except SourceError as exc:
+                o.error = exc
+                warehouse.record_source_run(c.source, ingested_at, "error", exc.kind, exc.reason, len(o.captures))
+                continue
+            batches.append((c, quotes, rejections))
+            owner.append(o)
+    failed = {id(c) for c in gate_and_load_all(batches, warehouse, m, ingested_at=ingested_at, gate=gate)}
+    for (c, quotes, rejections), o in zip(batches, owner, strict=True):
+        if id(c) in failed:
+            o.gate_failures.append(c.capture_id)
+        else:
+            o.loaded_quotes += quotes.height
+            o.rejections += rejections.height
+    if on_loaded is not None:
+        for o in ordered:
+            if not source_registry.get(o.source).is_reference:
+                on_loaded(o)
+    return ordered
+
+
+Batch = tuple[RawCapture, pl.DataFrame, pl.DataFrame]
+
+
+def gate_and_load_all(
+    batches: list[Batch], warehouse: Warehouse, m: Methodology, *, ingested_at: datetime, gate: bool = True
+) -> list[RawCapture]:
+    """One quality gate over all batches (a checkpoint per source family), the passing batches loaded in one
+    transaction; each failed batch is recorded (its check and a `quality_gate` error) and not loaded. Returns the
+    captures of the failed batches."""
+    from pipeline.quality import check_batches
+
+    if not batches:
+        return []
+    families = [source_registry.get(c.source).product for c, _, _ in batches]
+    results = check_batches([(f, q) for f, (_, q, _) in zip(families, batches, strict=True)], m.bounds) if gate else []
+    failed, passed = [], []
+    for i, (c, quotes, rejections) in enumerate(batches):
+        if gate:
+            r = results[i]
+            warehouse.record_check(c, r.suite, r.success, r.n_rows, r.failures, ingested_at)
+            if not r.success:
+                reasons = "; ".join(f["expectation"] for f in r.failures)
+                warehouse.record_source_run(
+                    c.source, ingested_at, "error", "quality_gate", f"batch {c.capture_id[:12]} failed: {reasons}", 1
+                )
+                failed.append(c)
+                continue
+        passed.append((quotes, rejections))
+    warehouse.load_batches(passed, ingested_at)
+    return failed
 
 
 def _ingest_rates(source: Source, outcome: SourceOutcome, warehouse: Warehouse, ingested_at: datetime) -> SourceOutcome:
@@ -212,34 +241,3 @@ def _ingest_rates(source: Source, outcome: SourceOutcome, warehouse: Warehouse, 
             outcome.error = exc
             warehouse.record_source_run(c.source, ingested_at, "error", exc.kind, exc.reason, len(outcome.captures))
     return outcome
-
-
-def gate_and_load(
-    capture: RawCapture,
-    quotes: pl.DataFrame,
-    rejections: pl.DataFrame,
-    warehouse: Warehouse,
-    m: Methodology,
-    *,
-    ingested_at: datetime,
-    gate: bool = True,
-) -> bool:
-    """Run the quality gate on one batch and load it if it passes; a failed batch is recorded, not loaded."""
-    from pipeline.quality import check_batch
-
-    if gate:
-        result = check_batch(quotes, m.bounds)
-        warehouse.record_check(capture, result.suite, result.success, result.n_rows, result.failures, ingested_at)
-        if not result.success:
-            reasons = "; ".join(f["expectation"] for f in result.failures)
-            warehouse.record_source_run(
-                capture.source,
-                ingested_at,
-                "error",
-                "quality_gate",
-                f"batch {capture.capture_id[:12]} failed: {reasons}",
-                1,
-            )
-            return False
-    warehouse.load_batch(quotes, rejections, ingested_at)
-    return True

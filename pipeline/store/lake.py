@@ -13,9 +13,11 @@ DuckDB cannot download extensions on a locked-down host, so they are loaded from
 from __future__ import annotations
 
 import itertools
+import sqlite3
 import os
 import threading
 import time
+from contextlib import closing
 from dataclasses import dataclass, field
 from importlib import metadata
 from pathlib import Path
@@ -153,7 +155,7 @@ def connect(lake: Lake, read_only: bool = False) -> duckdb.DuckDBPyConnection:
                 _load(base, "httpfs")
                 _s3_secret(base, lake.s3)
             if lake.file is not None and not read_only:
-                lake.file.parent.mkdir(parents=True, exist_ok=True)
+                _create_catalog_file(lake.file)
                 Path(lake.data_path).mkdir(parents=True, exist_ok=True)
             options = [f"DATA_PATH {literal(lake.data_path)}", *(["READ_ONLY"] if read_only else [])]
             if lake.file is not None:  # an embedded lake's files are beside its catalog, wherever it was copied to
@@ -164,6 +166,16 @@ def connect(lake: Lake, read_only: bool = False) -> duckdb.DuckDBPyConnection:
     con.execute("SET TimeZone = 'UTC'")
     con.execute(f"USE {alias}")
     return con
+
+
+def _create_catalog_file(path: Path) -> None:
+    """A new SQLite catalog in WAL mode (kept in the file): readers then never wait for a writer, and a writer
+    waits only for another writer's commit."""
+    if path.exists():
+        return
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with closing(sqlite3.connect(path, timeout=30)) as db:
+        db.execute("PRAGMA journal_mode=WAL")
 
 
 def alias_of(con: duckdb.DuckDBPyConnection) -> str:

@@ -117,6 +117,14 @@ class Queries:
         row = self._one("SELECT min(observed_at), max(coalesce(in_force_until, observed_at)) FROM quote")
         return (row[0], row[1]) if row else (None, None)
 
+    def source_runs_between(self, start: datetime, end: datetime) -> pl.DataFrame:
+        """Every capture attempt that started in (start, end]: source, started_at, status, error."""
+        return self._frame(
+            "SELECT source, started_at, status, error_kind, error FROM source_run "
+            "WHERE started_at > ? AND started_at <= ? ORDER BY started_at, source",
+            [start, end],
+        )
+
     def source_health(self) -> pl.DataFrame:
         return self._frame("SELECT * FROM v_source_health ORDER BY source")
 

@@ -52,9 +52,9 @@ class Writes:
                 result = body(self.con)
                 self.con.execute("COMMIT")
                 return result
-            except duckdb.TransactionException:
+            except duckdb.Error as exc:
                 self._rollback()
-                if attempt == CONFLICT_RETRIES - 1:
+                if attempt == CONFLICT_RETRIES - 1 or not _conflict(exc):
                     raise
             except BaseException:
                 self._rollback()
@@ -93,8 +93,15 @@ class Writes:
 
     def load_batch(self, quotes: pl.DataFrame, rejections: pl.DataFrame, ingested_at: datetime) -> None:
         """Insert a normalised batch in one transaction; rows already present are left as they are."""
-        q = quotes.select(list(QUOTE_SCHEMA)).with_columns(pl.lit(ingested_at).alias("ingested_at"))
-        r = rejections.select(list(REJECTION_SCHEMA)).with_columns(pl.lit(ingested_at).alias("ingested_at"))
+        self.load_batches([(quotes, rejections)], ingested_at)
+
+    def load_batches(self, batches: Sequence[tuple[pl.DataFrame, pl.DataFrame]], ingested_at: datetime) -> None:
+        """Insert many normalised batches (quotes, rejections) in one transaction: one commit, one file per table."""
+        if not batches:
+            return
+        stamp = pl.lit(ingested_at).alias("ingested_at")
+        q = pl.concat([b[0].select(list(QUOTE_SCHEMA)).cast(QUOTE_SCHEMA) for b in batches]).with_columns(stamp)  # type: ignore[arg-type]
+        r = pl.concat([b[1].select(list(REJECTION_SCHEMA)).cast(REJECTION_SCHEMA) for b in batches]).with_columns(stamp)  # type: ignore[arg-type]
         self.write(lambda con: (_insert_new(con, "quote", q, ROW_KEY), _insert_new(con, "rejection", r, ROW_KEY)))
 
     def record_check(
@@ -238,6 +245,12 @@ class Writes:
                 [*params, event["event_id"]],
             )
         )
+
+
+def _conflict(exc: duckdb.Error) -> bool:
+    """A commit that lost a race with another writer (worth running again), not a mistake in the statement."""
+    text = str(exc).lower()
+    return isinstance(exc, duckdb.TransactionException) or "database is locked" in text or "conflict" in text
 
 
 def _insert_new(
