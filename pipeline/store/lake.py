@@ -13,8 +13,8 @@ DuckDB cannot download extensions on a locked-down host, so they are loaded from
 from __future__ import annotations
 
 import itertools
-import sqlite3
 import os
+import sqlite3
 import threading
 import time
 from contextlib import closing
