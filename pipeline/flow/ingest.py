@@ -148,7 +148,6 @@ def ingest(
     *,
     ingested_at: datetime,
     gate: bool = True,
-    group_gate: bool = True,
 ) -> SourceOutcome:
     """Parse, normalise, gate and load every capture of one source; record what failed and why."""
     return ingest_all([outcome], warehouse, m, ingested_at=ingested_at, gate=gate)[0]
