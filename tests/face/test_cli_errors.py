@@ -64,6 +64,7 @@ BAD_INPUTS: list[tuple[list[str], int, str]] = [
     (["run", "--methodology", "9"], 2, "unknown methodology version '9'"),
     (["run", "--format", "xml"], 2, "Invalid value for '--format'"),
     (["run", "--db", "/nonexistent/dir/cix.duckdb"], 2, "folder of --db /nonexistent/dir/cix.duckdb does not exist"),
+    (["run", "--live"], 2, "does not sign with the development key unless told so (--dev-key)"),
     # parse
     (["parse", "nosuch", "{capture}"], 2, "unknown source 'nosuch'"),
     (["parse", "litellm", "/nonexistent/file.json"], 2, "capture /nonexistent/file.json does not exist"),

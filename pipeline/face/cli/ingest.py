@@ -46,12 +46,16 @@ def run(
         str | None, typer.Option("--methodology", help="Methodology version (default: current).")
     ] = None,
     fmt: Annotated[Output, typer.Option("--format", help="table (text) or json.")] = Output.table,
+    dev_key: Annotated[
+        bool, typer.Option("--dev-key", help="Let a live run sign with the development key (never in production).")
+    ] = False,
 ) -> None:
     """Capture -> normalise -> quality gate -> load -> fix -> publish, and print the fixings."""
     from pipeline import sources
     from pipeline.capture import CaptureSet
+    from pipeline.config import paths
     from pipeline.domain.serialise import fixing_row, public_record
-    from pipeline.flow.daily import DEFAULT_SAMPLE_SET
+    from pipeline.flow.daily import DEFAULT_SAMPLE_SET, SigningKeyRefused, signing_key
     from pipeline.flow.daily import run as run_pipeline
 
     when = parse_time(at, "--at")
@@ -75,6 +79,10 @@ def run(
     names = [n for n in names if not source or n in source]
     if db is not None and db.parent and not db.parent.is_dir():
         raise UserError(f"folder of --db {db} does not exist")
+    try:
+        signing_key(paths().home, allow_development=offline or dev_key)
+    except SigningKeyRefused as exc:
+        raise UserError(str(exc)) from None
     with Progress(
         TextColumn("{task.description:<12}"),
         BarColumn(),
@@ -99,6 +107,7 @@ def run(
             only=source or None,
             methodology_version=m.version,
             progress=step,
+            dev_key=dev_key,
         )
     records = [public_record(fixing_row(f)) for f in report.fixings]
     outcomes = [
