@@ -36,7 +36,7 @@ def _run(context: Any) -> tuple[bool, str | None, str]:
 
 @dag(
     dag_id="cix_capture",
-    schedule="*/15 * * * *",
+    schedule=os.environ.get("CIX_CAPTURE_SCHEDULE", "*/15 * * * *") or None,  # "" = triggered runs only
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
     max_active_runs=4,

@@ -35,7 +35,7 @@ def _run(context: Any) -> tuple[str, bool, str | None, dict[str, Any]]:
 
 @dag(
     dag_id="cix_fixing",
-    schedule="0 16 * * *",
+    schedule=os.environ.get("CIX_FIXING_SCHEDULE", "0 16 * * *") or None,  # "" = triggered runs only
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
     max_active_runs=1,
