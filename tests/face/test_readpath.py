@@ -5,7 +5,6 @@ a writer holds it. Each test works on its own copy of the fixture's warehouse.""
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import threading
@@ -21,6 +20,7 @@ from pipeline.face.web.problems import Unavailable
 from pipeline.face.web.readpath import ReadPath
 from pipeline.store import Warehouse
 from tests.face.conftest import DAY, Site, start_server, stop_server
+from tests.helpers import copy_lake
 
 # A writer in another process (as `cix run` would be): it opens the warehouse for writing, commits a row,
 # says so, and holds the file until it reads a line.
@@ -39,9 +39,7 @@ w.close()
 
 @pytest.fixture
 def db(site: Site, tmp_path: Path) -> Path:
-    copy = tmp_path / "cix.duckdb"
-    shutil.copy(site.db, copy)
-    return copy
+    return copy_lake(site.db, tmp_path / "lake.sqlite")
 
 
 @pytest.fixture

@@ -60,3 +60,25 @@ def test_a_live_publication_refuses_the_development_key(cix_home: Path, monkeypa
     with pytest.raises(SigningKeyRefused, match="--dev-key"):
         run(offline=False)
     assert not (paths().home / "keys").exists(), "refused before any key was made or anything captured"
+
+
+def test_migrate_copies_an_old_single_file_warehouse_once(
+    cix_home: Path, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    import duckdb
+
+    from pipeline.face.cli import main
+    from pipeline.store import sql_text
+
+    old = tmp_path / "cix.duckdb"
+    con = duckdb.connect(str(old))
+    con.execute(sql_text("schema.sql"))
+    con.execute("INSERT INTO source_run VALUES ('aws', TIMESTAMPTZ '2026-08-03 15:30:00+00', 'ok', NULL, NULL, 2)")
+    con.close()
+    for expected in ("source_run: 1", "source_run: skipped"):  # the second run copies nothing again
+        with pytest.raises(SystemExit) as done:
+            main(["migrate", "--from", str(old)])
+        assert done.value.code == 0
+        assert expected in capsys.readouterr().out
+    with Warehouse(paths().lake, read_only=True) as w:
+        assert w.query("SELECT source, n_captures FROM source_run").rows() == [("aws", 2)]

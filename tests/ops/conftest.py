@@ -15,6 +15,7 @@ import sys
 import time
 import uuid
 from collections.abc import Iterator
+from contextlib import closing
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -95,7 +96,7 @@ class Topology:
         return run_id
 
     def run_state(self, dag_id: str, run_id: str) -> str | None:
-        with pg(self.metadata_db) as con, con.cursor() as cur:
+        with closing(pg(self.metadata_db)) as con, con.cursor() as cur:
             cur.execute("SELECT state FROM dag_run WHERE dag_id = %s AND run_id = %s", (dag_id, run_id))
             row = cur.fetchone()
         return None if row is None else str(row[0])
@@ -112,7 +113,7 @@ class Topology:
 
     def task_states(self, dag_id: str, run_id: str) -> dict[str, tuple[str | None, int]]:
         """task_id[map_index] -> (state, try_number)."""
-        with pg(self.metadata_db) as con, con.cursor() as cur:
+        with closing(pg(self.metadata_db)) as con, con.cursor() as cur:
             cur.execute(
                 "SELECT task_id, map_index, state, try_number, rendered_map_index FROM task_instance "
                 "WHERE dag_id = %s AND run_id = %s",
@@ -130,7 +131,7 @@ def topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
     root = tmp_path_factory.mktemp("topology")
     tag = uuid.uuid4().hex[:8]
     metadata_db, lake_db = f"cix_test_airflow_{tag}", f"cix_test_lake_{tag}"
-    with pg() as con, con.cursor() as cur:
+    with closing(pg()) as con, con.cursor() as cur:
         cur.execute(f"CREATE DATABASE {metadata_db}")
         cur.execute(f"CREATE DATABASE {lake_db}")
     s3_port, api_port = free_port(), free_port()
@@ -217,7 +218,7 @@ def topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
             topo.stop(name)
         os.killpg(moto.pid, signal.SIGTERM)
         moto.wait(timeout=30)
-        with pg() as con, con.cursor() as cur:
+        with closing(pg()) as con, con.cursor() as cur:
             for db in (metadata_db, lake_db):
                 cur.execute(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
 
@@ -231,7 +232,7 @@ def _answers(s3: Any) -> bool:
 
 
 def _parsed(topo: Topology) -> bool:
-    with pg(topo.metadata_db) as con, con.cursor() as cur:
+    with closing(pg(topo.metadata_db)) as con, con.cursor() as cur:
         cur.execute("SELECT count(*) FROM dag WHERE dag_id LIKE 'cix_%%'")
         row = cur.fetchone()
     return bool(row and row[0] >= 4)

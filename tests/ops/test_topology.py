@@ -10,6 +10,7 @@ import os
 import shutil
 import signal
 import subprocess
+from contextlib import closing
 from pathlib import Path
 from typing import Any
 
@@ -93,7 +94,7 @@ def test_a_worker_killed_mid_task_has_its_task_retried_without_duplicates(topolo
             return None
         from tests.ops.conftest import pg
 
-        with pg(topology.metadata_db) as con, con.cursor() as cur:
+        with closing(pg(topology.metadata_db)) as con, con.cursor() as cur:
             cur.execute(
                 "SELECT pid FROM task_instance WHERE dag_id = 'cix_capture' AND run_id = %s AND task_id = 'capture' "
                 "AND rendered_map_index = 'runpod'",

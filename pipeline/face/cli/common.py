@@ -59,7 +59,9 @@ class Output(StrEnum):
     json = "json"
 
 
-DbOption = Annotated[Path | None, typer.Option("--db", help="DuckDB file (default: $CIX_HOME/cix.duckdb).")]
+DbOption = Annotated[
+    Path | None, typer.Option("--db", help="Lake catalog file (default: $CIX_HOME/lake.sqlite or $CIX_LAKE_CATALOG).")
+]
 
 
 def version_text() -> str:

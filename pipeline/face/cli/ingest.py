@@ -30,9 +30,8 @@ from pipeline.face.cli.common import (
     read_file,
     write_json,
 )
-from pipeline.face.cli.common import (
-    known as known_names,
-)
+from pipeline.face.cli.common import known as known_names
+from pipeline.face.cli.lake import DevKeyOption, require_signing_key
 
 
 @app.command()
@@ -46,16 +45,13 @@ def run(
         str | None, typer.Option("--methodology", help="Methodology version (default: current).")
     ] = None,
     fmt: Annotated[Output, typer.Option("--format", help="table (text) or json.")] = Output.table,
-    dev_key: Annotated[
-        bool, typer.Option("--dev-key", help="Let a live run sign with the development key (never in production).")
-    ] = False,
+    dev_key: DevKeyOption = False,
 ) -> None:
     """Capture -> normalise -> quality gate -> load -> fix -> publish, and print the fixings."""
     from pipeline import sources
     from pipeline.capture import CaptureSet
-    from pipeline.config import paths
     from pipeline.domain.serialise import fixing_row, public_record
-    from pipeline.flow.daily import DEFAULT_SAMPLE_SET, SigningKeyRefused, signing_key
+    from pipeline.flow.daily import DEFAULT_SAMPLE_SET
     from pipeline.flow.daily import run as run_pipeline
 
     when = parse_time(at, "--at")
@@ -79,10 +75,8 @@ def run(
     names = [n for n in names if not source or n in source]
     if db is not None and db.parent and not db.parent.is_dir():
         raise UserError(f"folder of --db {db} does not exist")
-    try:
-        signing_key(paths().home, allow_development=offline or dev_key)
-    except SigningKeyRefused as exc:
-        raise UserError(str(exc)) from None
+    if not (offline or dev_key):
+        require_signing_key()
     with Progress(
         TextColumn("{task.description:<12}"),
         BarColumn(),
