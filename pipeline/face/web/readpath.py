@@ -1,11 +1,11 @@
 """The API's read path: one shared read-only connection (a cursor per request), and every answer cached under
 the warehouse version it came from.
 
-Per request the cost is a `stat` of the database files. Only when they changed is the database asked for its
+Per request the cost is a `stat` of the lake's catalog file. Only when it changed is the lake asked for its
 `data_version()`; an answer already built for that version is served from memory (and a client holding its
-ETag gets a 304) without touching the database. DuckDB lets one process write a file while no other has it
-open, so the shared connection is closed once idle, and while a writer holds the file each answer is served as
-last built (its ETag names the version it came from); only an answer never built waits for the writer (503).
+ETag gets a 304) without touching the lake. A reader sees the last committed snapshot and never waits for a
+writer; if the catalog cannot be reached, each answer is served as last built (its ETag names the version it
+came from) and only an answer never built gets a 503. The shared attachment is released once idle.
 """
 
 from __future__ import annotations
