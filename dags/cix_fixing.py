@@ -15,7 +15,9 @@ from datetime import timedelta
 from typing import Any
 
 import pendulum
-from airflow.sdk import Asset, AsyncCallback, DeadlineAlert, DeadlineReference, Param, dag, get_current_context, task
+from airflow.sdk import Asset, Param, dag, get_current_context, task
+from airflow.sdk.definitions.callback import AsyncCallback
+from airflow.sdk.definitions.deadline import DeadlineAlert, DeadlineReference
 
 FIXINGS = Asset("cix_fixings")
 DEADLINE_MINUTES = int(os.environ.get("CIX_FIXING_DEADLINE_MINUTES", "30"))

@@ -9,10 +9,6 @@ from __future__ import annotations
 import os
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
-
-if TYPE_CHECKING:
-    from pipeline.store.lake import Lake
 
 SAMPLES_DIR = Path(__file__).resolve().parent / "samples"
 
@@ -30,15 +26,9 @@ class Paths:
 
     @property
     def db(self) -> Path:
-        """The embedded lake's catalog (SQLite); its Parquet files are in `lake_data/` beside it."""
+        """The embedded lake's catalog (SQLite; Parquet files in `lake_data/` beside it). `store.default_lake()` is
+        the warehouse: this one, or the distributed lake `CIX_LAKE_CATALOG` names."""
         return self.home / "lake.sqlite"
-
-    @property
-    def lake(self) -> Lake:
-        """The warehouse: the embedded lake under home, or the distributed one `CIX_LAKE_CATALOG` names."""
-        from pipeline.store.lake import Lake
-
-        return Lake.from_env(self.db)
 
     @property
     def captures(self) -> Path:

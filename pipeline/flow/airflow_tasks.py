@@ -17,7 +17,7 @@ from pipeline.config import paths
 from pipeline.domain.records import RawCapture
 from pipeline.flow import daily, ingest, operate
 from pipeline.methodology import load
-from pipeline.store import Warehouse
+from pipeline.store import Warehouse, default_lake
 
 Ref = dict[str, Any]
 
@@ -65,7 +65,7 @@ def capture_source(name: str, offline: bool, capture_set: str | None, at: str | 
     when = datetime.fromisoformat(at) if at and offline else None
     clock = (lambda: when) if when is not None else None
     source = sources.get(name)
-    with Warehouse(where.lake) as warehouse:
+    with Warehouse(default_lake()) as warehouse:
         [outcome] = ingest.capture(
             [source],
             warehouse,
@@ -138,7 +138,7 @@ def gate_and_load(captured: list[Ref | None]) -> dict[str, Any]:
         for ref in (result or {}).get("captures", []) if (result or {}).get("staged") else []:
             quotes, rejections = (pl.read_parquet(_staged(ref, k)) for k in ("quotes", "rejections"))
             batches.append((_capture(ref), quotes, rejections))
-    with Warehouse(paths().lake) as warehouse:
+    with Warehouse(default_lake()) as warehouse:
         failed = ingest.gate_and_load_all(batches, warehouse, load(), ingested_at=datetime.now(UTC))
     for c, _, _ in batches:
         if c not in failed:
@@ -152,7 +152,7 @@ def gate_and_load(captured: list[Ref | None]) -> dict[str, Any]:
 
 def window_missing(day: str, offline: bool, capture_set: str | None) -> list[str]:
     """Price sources with no capture attempt inside the day's fixing window yet."""
-    with Warehouse(paths().lake, read_only=True) as warehouse:
+    with Warehouse(default_lake(), read_only=True) as warehouse:
         return operate.window_captured(warehouse, date.fromisoformat(day), load(), source_names(offline, capture_set))
 
 
@@ -169,7 +169,7 @@ def wait_for_window(day: str, offline: bool, capture_set: str | None, minutes: f
 
 def ensure_fx(day: str, offline: bool, capture_set: str | None, at: str | None) -> list[str]:
     """FX before anything that converts: capture the reference rates unless the day's are already stored."""
-    with Warehouse(paths().lake) as warehouse:  # the first task of a fresh installation creates the lake
+    with Warehouse(default_lake()) as warehouse:  # the first task of a fresh installation creates the lake
         have = {r.day for r in warehouse.fx_rates_between(date.fromisoformat(day), date.fromisoformat(day))}
     if have:
         return []
@@ -180,7 +180,7 @@ def ensure_fx(day: str, offline: bool, capture_set: str | None, at: str | None) 
 
 
 def fix_day(day: str) -> dict[str, int]:
-    with Warehouse(paths().lake) as warehouse:
+    with Warehouse(default_lake()) as warehouse:
         fixings = daily.fix(date.fromisoformat(day), warehouse, load(), recorded_at=datetime.now(UTC))
     return {
         "published": sum(f.status == "published" for f in fixings),
@@ -192,7 +192,7 @@ def fix_day(day: str) -> dict[str, int]:
 def assess_day(day: str, offline: bool, capture_set: str | None, min_share: float) -> dict[str, Any]:
     """Raises FixingUnfit (the run fails, the failure callback alerts) when the fixing is not fit to publish."""
     m = load()
-    with Warehouse(paths().lake, read_only=True) as warehouse:
+    with Warehouse(default_lake(), read_only=True) as warehouse:
         fixings = daily.compute_day(date.fromisoformat(day), warehouse, m)
         a = operate.assess(
             warehouse, date.fromisoformat(day), m, fixings, source_names(offline, capture_set), min_share
@@ -209,7 +209,7 @@ def publish_day(day: str, dev_key: bool = False, offline: bool = False) -> list[
 
     where = paths()
     key = load_signing_key(where.home, allow_development=dev_key or offline, connection=connection_secret)
-    with Warehouse(where.lake) as warehouse:
+    with Warehouse(default_lake()) as warehouse:
         return [str(p) for p in daily.publish(date.fromisoformat(day), warehouse, where.publish, key=key)]
 
 
@@ -219,7 +219,7 @@ def backfill_load(archives: list[str] | None, first: str | None, last: str | Non
     from pipeline.flow.backfill import load_archives
 
     where = paths()
-    with Warehouse(where.lake) as warehouse:
+    with Warehouse(default_lake()) as warehouse:
         days = load_archives(warehouse, CaptureStore(where.captures), realdata_dir(), load(), only=archives)
     lo, hi = (date.fromisoformat(d) if d else None for d in (first, last))
     return [d.isoformat() for d in days if (lo is None or d >= lo) and (hi is None or d <= hi)]
@@ -233,7 +233,7 @@ def settle_month(run_after: str) -> list[dict[str, Any]]:
     period = operate.settlement_period(datetime.fromisoformat(run_after))
     m = load()
     out = []
-    with Warehouse(paths().lake) as warehouse:
+    with Warehouse(default_lake()) as warehouse:
         for code in contracts():
             _, revision, action = settle(code, period, m.version, warehouse, computed_at=datetime.now(UTC))
             out.append({"contract": code, "period": period, "revision": revision, "action": action})

@@ -24,7 +24,7 @@ from pipeline.index.fixing import compute_all, fixing_time, lookback
 from pipeline.methodology import CURRENT, Methodology, load
 from pipeline.publish import write_publication
 from pipeline.publish.signing import SigningKey, load_signing_key
-from pipeline.store import Warehouse
+from pipeline.store import Lake, Warehouse
 
 DEFAULT_SAMPLE_SET = SAMPLES_DIR / "default"
 
@@ -173,7 +173,7 @@ def run(
     names = only or (capture_set.sources() if capture_set else sorted(source_registry.REGISTRY))
     selected = [source_registry.get(n) for n in names]
     store = CaptureStore(where.captures)
-    with Warehouse(db or where.lake) as warehouse:
+    with Warehouse(db or Lake.from_env(where.db)) as warehouse:
         # Replayed captures carry the capture set's declared time unless --at overrides it.
         clock = (lambda: when) if at is not None else None
         outcomes = capture(

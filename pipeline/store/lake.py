@@ -96,6 +96,14 @@ class Lake:
         return f"{kind}:{' '.join(words)} + {self.data_path}"
 
 
+def default_lake() -> Lake:
+    """The warehouse of this installation: the distributed lake `CIX_LAKE_CATALOG` names, or the embedded one
+    under `$CIX_HOME`."""
+    from pipeline.config import paths
+
+    return Lake.from_env(paths().db)
+
+
 def extension_path(name: str) -> str | None:
     """The `.duckdb_extension` binary shipped by the registry package `duckdb-extension-<name>`, if installed."""
     try:

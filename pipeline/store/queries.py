@@ -18,6 +18,11 @@ import polars as pl
 
 from pipeline.domain.records import QUOTE_SCHEMA, FxRate
 
+
+class QueryFailed(ValueError):
+    """An analyst's query the database refused (syntax, unknown column, a write on a read-only lake)."""
+
+
 IN_FORCE = "status IN ('published', 'indicative', 'withheld')"
 
 
@@ -50,6 +55,13 @@ class Queries:
     def query(self, sql: str, params: Sequence[Any] = ()) -> pl.DataFrame:
         """An ad-hoc read for analysts (`cix sql`) and tests; pipeline code uses the named queries."""
         return self._frame(sql, params)
+
+    def analyst_query(self, sql: str) -> pl.DataFrame:
+        """`query` for people: a statement that fails is a QueryFailed with the database's message."""
+        try:
+            return self._frame(sql)
+        except duckdb.Error as exc:
+            raise QueryFailed(str(exc).splitlines()[0]) from None
 
     # -- quotes, captures, rejections --------------------------------------------------------------
     def quotes_between(self, start: datetime, end: datetime) -> pl.DataFrame:

@@ -102,7 +102,12 @@ class Writes:
         stamp = pl.lit(ingested_at).alias("ingested_at")
         q = pl.concat([b[0].select(list(QUOTE_SCHEMA)).cast(QUOTE_SCHEMA) for b in batches]).with_columns(stamp)  # type: ignore[arg-type]
         r = pl.concat([b[1].select(list(REJECTION_SCHEMA)).cast(REJECTION_SCHEMA) for b in batches]).with_columns(stamp)  # type: ignore[arg-type]
-        self.write(lambda con: (_insert_new(con, "quote", q, ROW_KEY), _insert_new(con, "rejection", r, ROW_KEY)))
+
+        def body(con: duckdb.DuckDBPyConnection) -> None:
+            _insert_new(con, "quote", q, ROW_KEY)
+            _insert_new(con, "rejection", r, ROW_KEY)
+
+        self.write(body)
 
     def record_check(
         self,

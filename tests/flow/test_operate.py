@@ -12,7 +12,7 @@ import pytest
 from pipeline.config import paths
 from pipeline.flow import airflow_tasks, alerts, operate
 from pipeline.methodology import load
-from pipeline.store import Warehouse
+from pipeline.store import Warehouse, default_lake
 
 DAY = date(2026, 8, 3)
 
@@ -21,7 +21,7 @@ def test_window_attempts_and_assessment(cix_home: Path) -> None:
     m = load()
     start, end = operate.window(DAY, m)
     assert end == datetime(2026, 8, 3, 16, 0, tzinfo=UTC) and (end - start).total_seconds() == 60 * m.window_minutes
-    with Warehouse(paths().lake) as w:
+    with Warehouse(default_lake()) as w:
         w.record_source_run("aws", datetime(2026, 8, 3, 15, 15, tzinfo=UTC), "ok", None, None, 1)
         w.record_source_run("azure", datetime(2026, 8, 3, 15, 30, tzinfo=UTC), "error", "fetch", "HTTP 503", 0)
         w.record_source_run("gcp", datetime(2026, 8, 3, 14, 0, tzinfo=UTC), "ok", None, None, 1)  # before the window
@@ -80,5 +80,5 @@ def test_migrate_copies_an_old_single_file_warehouse_once(
             main(["migrate", "--from", str(old)])
         assert done.value.code == 0
         assert expected in capsys.readouterr().out
-    with Warehouse(paths().lake, read_only=True) as w:
+    with Warehouse(default_lake(), read_only=True) as w:
         assert w.query("SELECT source, n_captures FROM source_run").rows() == [("aws", 2)]

@@ -28,9 +28,8 @@ def lake(topology: Topology, sql: str) -> list[tuple[Any, ...]]:
     code = (
         "import json, sys\n"
         "from pathlib import Path\n"
-        "from pipeline.store import Warehouse\n"
-        "from pipeline.config import paths\n"
-        "with Warehouse(paths().lake, read_only=True) as w:\n"
+        "from pipeline.store import Warehouse, default_lake\n"
+        "with Warehouse(default_lake(), read_only=True) as w:\n"
         "    print(json.dumps([list(r) for r in w.query(sys.argv[1]).rows()], default=str))\n"
     )
     out = subprocess.run([str(BIN / "python"), "-c", code, sql], env=topology.env, capture_output=True, text=True)

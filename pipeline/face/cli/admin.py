@@ -207,10 +207,10 @@ def serve(
 
     from pipeline.config import paths
     from pipeline.face.api import create_app
-    from pipeline.store import Lake
+    from pipeline.store import Lake, default_lake
 
     where = paths()
-    lake = Lake.embedded(db) if db else where.lake
+    lake = Lake.embedded(db) if db else default_lake()
     if lake.file is not None and not lake.file.parent.is_dir():
         raise UserError(f"folder of the warehouse {lake.file} does not exist")
     if lake.file is not None and lake.file.exists() and not lake.file.is_file():

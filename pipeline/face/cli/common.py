@@ -25,7 +25,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from pipeline.store import Lake, Warehouse, WarehouseBusy
+from pipeline.store import Lake, Warehouse, WarehouseBusy, default_lake
 
 app = typer.Typer(
     add_completion=False,
@@ -156,9 +156,8 @@ def read_file(path: Path, what: str = "file") -> bytes:
 
 @contextmanager
 def open_warehouse(db: Path | None, read_only: bool = True) -> Iterator[Warehouse]:
-    from pipeline.config import paths
 
-    lake = Lake.embedded(db) if db else paths().lake
+    lake = Lake.embedded(db) if db else default_lake()
     path = lake.describe()
     if read_only and not lake.exists():
         raise UserError(f"no warehouse at {path}; run `cix run` first (or pass --db)", code=1)

@@ -202,12 +202,11 @@ def list_sources(
     db: DbOption = None,
 ) -> None:
     """List every source: product, allowed hosts, providers, last capture and last error."""
-    from pipeline.config import paths
     from pipeline.domain.serialise import iso
     from pipeline.sources import REGISTRY
-    from pipeline.store import Lake
+    from pipeline.store import Lake, default_lake
 
-    lake = Lake.embedded(db) if db else paths().lake
+    lake = Lake.embedded(db) if db else default_lake()
     health: dict[str, dict[str, Any]] = {}
     if lake.exists():
         with open_warehouse(db) as w:

@@ -33,12 +33,12 @@ def sql(
     db: DbOption = None,
 ) -> None:
     """Run an analyst's query on the warehouse (read-only; never waits for a writer)."""
-    import duckdb
+    from pipeline.store.queries import QueryFailed
 
     with open_warehouse(db) as w:
         try:
-            frame = w.query(query)
-        except duckdb.Error as exc:
+            frame = w.analyst_query(query)
+        except QueryFailed as exc:
             raise UserError(f"the query failed: {exc}") from None
     print_records(frame.to_dicts(), fmt, "query")
 
