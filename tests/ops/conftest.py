@@ -156,7 +156,7 @@ def topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
         AIRFLOW__API_AUTH__JWT_SECRET=secrets.token_urlsafe(32),
         AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=f"postgresql+psycopg2://postgres@127.0.0.1:5432/{metadata_db}",
         AIRFLOW__CELERY__BROKER_URL="redis://127.0.0.1:6379/0",
-        AIRFLOW__CELERY__RESULT_BACKEND=f"db+postgresql://postgres@127.0.0.1:5432/{metadata_db}",
+        AIRFLOW__CELERY__RESULT_BACKEND=f"db+postgresql+psycopg2://postgres@127.0.0.1:5432/{metadata_db}",
         AIRFLOW__OPERATORS__DEFAULT_QUEUE=f"cix_test_{tag}",  # this session's own queue on the shared Redis
         AIRFLOW__SCHEDULER__ENABLE_HEALTH_CHECK="False",
         AIRFLOW__SCHEDULER__TASK_INSTANCE_HEARTBEAT_TIMEOUT="20",
