@@ -147,13 +147,15 @@ def topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
         AIRFLOW__CORE__DAGS_FOLDER=str(REPO / "dags"),
         AIRFLOW__CORE__LOAD_EXAMPLES="False",
         AIRFLOW__CORE__EXECUTOR="CeleryExecutor",
-        AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION="False",
+        AIRFLOW__CORE__DAGS_ARE_PAUSED_AT_CREATION="True",  # cix_capture and cix_fixing are unpaused below
         AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS="True",
         AIRFLOW__CORE__FERNET_KEY=Fernet.generate_key().decode(),
         AIRFLOW__CORE__EXECUTION_API_SERVER_URL=f"http://127.0.0.1:{api_port}/execution/",
         AIRFLOW__API__PORT=str(api_port),
-        AIRFLOW__API__SECRET_KEY=secrets.token_urlsafe(32),
-        AIRFLOW__API_AUTH__JWT_SECRET=secrets.token_urlsafe(32),
+        AIRFLOW__API__SECRET_KEY=secrets.token_urlsafe(64),
+        AIRFLOW__API_AUTH__JWT_SECRET=secrets.token_urlsafe(64),
+        AIRFLOW__API__WORKERS="1",
+        AIRFLOW__WORKERS__EXECUTION_API_TIMEOUT="60",  # a loaded 2-core machine answers slowly
         AIRFLOW__DATABASE__SQL_ALCHEMY_CONN=f"postgresql+psycopg2://postgres@127.0.0.1:5432/{metadata_db}",
         AIRFLOW__CELERY__BROKER_URL="redis://127.0.0.1:6379/0",
         AIRFLOW__CELERY__RESULT_BACKEND=f"db+postgresql+psycopg2://postgres@127.0.0.1:5432/{metadata_db}",
@@ -210,8 +212,8 @@ def topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
                 AIRFLOW__LOGGING__WORKER_LOG_SERVER_PORT=str(free_port()),
             )
         wait_until("the DAGs parsed", lambda: _parsed(topo), 180, every=2)
-        for dag_id in ("cix_backfill", "cix_settlement"):
-            topo.airflow("dags", "pause", dag_id)
+        for dag_id in ("cix_capture", "cix_fixing"):
+            topo.airflow("dags", "unpause", dag_id)
         yield topo
     finally:
         for name in list(topo.processes):
