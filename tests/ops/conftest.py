@@ -8,6 +8,7 @@ from __future__ import annotations
 import json
 import os
 import secrets
+import shutil
 import signal
 import socket
 import subprocess
@@ -111,6 +112,16 @@ class Topology:
             )
         )
 
+    def report(self, dag_id: str, run_id: str) -> str:
+        """Every task's state, and the end of the log of each that did not succeed (for a failing assertion)."""
+        states = self.task_states(dag_id, run_id)
+        lines = [json.dumps(states, sort_keys=True)]
+        for log in sorted((self.root / "airflow" / "logs").glob(f"dag_id={dag_id}/run_id={run_id}/task_id=*/**/*.log")):
+            text = log.read_text(errors="replace")
+            if "Task failed" in text or "ERROR" in text or "error" in text[-3000:]:
+                lines.append(f"--- {log.relative_to(self.root)}\n{text[-2500:]}")
+        return "\n".join(lines)
+
     def task_states(self, dag_id: str, run_id: str) -> dict[str, tuple[str | None, int]]:
         """task_id[map_index] -> (state, try_number)."""
         with closing(pg(self.metadata_db)) as con, con.cursor() as cur:
@@ -124,12 +135,13 @@ class Topology:
 
 
 @pytest.fixture(scope="session")
-def topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
+def topology(request: pytest.FixtureRequest) -> Iterator[Topology]:
     import boto3
     from cryptography.fernet import Fernet
 
-    root = tmp_path_factory.mktemp("topology")
     tag = uuid.uuid4().hex[:8]
+    root = REPO / "var" / f"topology-{tag}"  # kept when a test fails (logs of every process and task)
+    root.mkdir(parents=True)
     metadata_db, lake_db = f"cix_test_airflow_{tag}", f"cix_test_lake_{tag}"
     with closing(pg()) as con, con.cursor() as cur:
         cur.execute(f"CREATE DATABASE {metadata_db}")
@@ -181,6 +193,7 @@ def topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
         GX_ANALYTICS_ENABLED="False",
     )
     topo = Topology(root, env, metadata_db, lake_db)
+    passed = False
     try:
         s3 = boto3.client(
             "s3",
@@ -215,6 +228,7 @@ def topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
         for dag_id in ("cix_capture", "cix_fixing"):
             topo.airflow("dags", "unpause", dag_id)
         yield topo
+        passed = request.session.testsfailed == 0
     finally:
         for name in list(topo.processes):
             topo.stop(name)
@@ -223,6 +237,8 @@ def topology(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Topology]:
         with closing(pg()) as con, con.cursor() as cur:
             for db in (metadata_db, lake_db):
                 cur.execute(f"DROP DATABASE IF EXISTS {db} WITH (FORCE)")
+        if passed:
+            shutil.rmtree(root, ignore_errors=True)
 
 
 def _answers(s3: Any) -> bool:

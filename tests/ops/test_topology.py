@@ -53,12 +53,12 @@ def test_capture_runs_and_the_fixing_under_celery_equal_the_cli(
 ) -> None:
     runs = [topology.trigger("cix_capture", f"2026-08-03T15:{m}:00+00:00", {"offline": True}) for m in (15, 30, 45)]
     for run_id in runs:  # three runs at once: two workers, four slots, every task writing the same lake
-        assert topology.wait_run("cix_capture", run_id) == "success", topology.task_states("cix_capture", run_id)
+        assert topology.wait_run("cix_capture", run_id) == "success", topology.report("cix_capture", run_id)
         states = topology.task_states("cix_capture", run_id)
         assert {s for s, _ in states.values()} == {"success"}, states
         assert "capture[aws]" in states and "capture[litellm]" in states, "mapped tasks are named by source"
     fixing = topology.trigger("cix_fixing", "2026-08-03T16:00:00+00:00", {"offline": True, "window_wait_minutes": 2})
-    assert topology.wait_run("cix_fixing", fixing) == "success", topology.task_states("cix_fixing", fixing)
+    assert topology.wait_run("cix_fixing", fixing) == "success", topology.report("cix_fixing", fixing)
     assert {s for s, _ in topology.task_states("cix_fixing", fixing).values()} == {"success"}
 
     doc = json.loads((topology.root / "publish" / "2026-08-03" / "fixings.json").read_text())
@@ -112,9 +112,7 @@ def test_a_worker_killed_mid_task_has_its_task_retried_without_duplicates(topolo
     os.killpg(workers[owner].pid, signal.SIGKILL)  # the worker and its task, mid-fetch, no goodbye
     topology.processes.pop(owner).wait(timeout=30)
 
-    assert topology.wait_run("cix_capture", run_id, timeout=900) == "success", topology.task_states(
-        "cix_capture", run_id
-    )
+    assert topology.wait_run("cix_capture", run_id, timeout=900) == "success", topology.report("cix_capture", run_id)
     state, tries = topology.task_states("cix_capture", run_id)["capture[runpod]"]
     assert state == "success" and tries >= 2, "the killed attempt failed and a retry on the other worker succeeded"
     assert lake(topology, f"SELECT {KEY}, count(*) FROM quote GROUP BY ALL HAVING count(*) > 1") == []
