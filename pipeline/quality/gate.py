@@ -13,6 +13,7 @@ commands never pay for it, and its INFO logging is turned down to warnings.
 from __future__ import annotations
 
 import fcntl
+import hashlib
 import logging
 import os
 from collections.abc import Iterator, Sequence
@@ -59,8 +60,10 @@ class GateResult:
     failures: list[dict[str, Any]]
 
 
-def suite_name(family: str) -> str:
-    return f"{SUITE_NAME}_{family}_v{SUITE_VERSION}"
+def suite_name(family: str, bounds: dict[str, tuple[str, str]] | None = None) -> str:
+    """quote_batch_<family>_v<version>_<digest of the bounds the suite checks>."""
+    digest = hashlib.sha256(repr(sorted((bounds or {}).items())).encode()).hexdigest()[:8]
+    return f"{SUITE_NAME}_{family}_v{SUITE_VERSION}_{digest}"
 
 
 def gx_root() -> Path:
@@ -87,43 +90,53 @@ def _project_lock(root: Path) -> Iterator[None]:
 
 
 @cache
-def _checkpoints(root: Path, bounds_key: tuple[tuple[str, str, str], ...]) -> dict[str, Any]:
-    """The file-backed GX project under `root`, with one suite + validation definition + checkpoint per family
-    (created or updated to this code's suite), as {family: checkpoint}."""
+def _context(root: Path) -> Any:
     os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
     logging.getLogger("great_expectations").setLevel(logging.WARNING)
     import great_expectations as gx
-    from great_expectations.checkpoint import UpdateDataDocsAction
     from great_expectations.data_context.types.base import ProgressBarsConfig
 
-    bounds = {unit: (low, high) for unit, low, high in bounds_key}
     with _project_lock(root):
         context = gx.get_context(mode="file", project_root_dir=str(root.parent))
         context.variables.progress_bars = ProgressBarsConfig(globally=False, metric_calculations=False)
-        source = context.data_sources.add_or_update_pandas("cix")
-        checkpoints = {}
-        for family, units in FAMILIES.items():
-            asset = next((a for a in source.assets if a.name == family), None) or source.add_dataframe_asset(family)
-            batch = next((b for b in asset.batch_definitions if b.name == "run"), None)
-            batch = batch or asset.add_batch_definition_whole_dataframe("run")
-            suite = context.suites.add_or_update(_suite(gx, family, units, bounds))
-            validation = context.validation_definitions.add_or_update(
-                gx.ValidationDefinition(name=f"{family}_run", data=batch, suite=suite)
-            )
-            checkpoints[family] = context.checkpoints.add_or_update(
-                gx.Checkpoint(
-                    name=f"{family}_gate",
-                    validation_definitions=[validation],
-                    actions=[UpdateDataDocsAction(name="data_docs")],
-                    result_format={"result_format": "SUMMARY"},
-                )
-            )
-    return checkpoints
+    return context
 
 
-def _suite(gx: Any, family: str, units: tuple[str, ...], bounds: dict[str, tuple[str, str]]) -> Any:
+def _checkpoint(context: Any, family: str, bounds: dict[str, tuple[str, str]]) -> Any:
+    """The family's checkpoint, read from the GX project (under its lock, so it is the stored one). Suites are
+    immutable: a suite's name carries its version and a digest of its bounds, and a name missing from the
+    project is created (with its validation definition and checkpoint) by the first process that needs it."""
+    import great_expectations as gx
+    from great_expectations.checkpoint import UpdateDataDocsAction
+
+    name = suite_name(family, bounds)
+    try:
+        return context.checkpoints.get(f"{name}_gate")
+    except Exception:  # noqa: S110 - GX raises its own not-found kinds; any other trouble recurs below
+        pass
+    source = next((d for d in context.data_sources.all().values() if d.name == "cix"), None)
+    source = source or context.data_sources.add_pandas("cix")
+    asset = next((a for a in source.assets if a.name == family), None) or source.add_dataframe_asset(family)
+    batch = next((b for b in asset.batch_definitions if b.name == "run"), None)
+    batch = batch or asset.add_batch_definition_whole_dataframe("run")
+    suite = context.suites.add_or_update(_suite(gx, name, FAMILIES[family], bounds))
+    validation = context.validation_definitions.add_or_update(
+        gx.ValidationDefinition(name=name, data=batch, suite=suite)
+    )
+    return context.checkpoints.add_or_update(
+        gx.Checkpoint(
+            name=f"{name}_gate",
+            validation_definitions=[validation],
+            actions=[UpdateDataDocsAction(name="data_docs")],
+            result_format={"result_format": "SUMMARY"},
+        )
+    )
+
+
+def _suite(gx: Any, name: str, units: tuple[str, ...], bounds: dict[str, tuple[str, str]]) -> Any:
     e = gx.expectations
-    suite = gx.ExpectationSuite(name=suite_name(family))
+    family = name.split("_v")[0].removeprefix(f"{SUITE_NAME}_")
+    suite = gx.ExpectationSuite(name=name)
     suite.add_expectation(e.ExpectTableColumnsToMatchSet(column_set=list(QUOTE_SCHEMA), exact_match=True))
     for column in NOT_NULL:
         suite.add_expectation(e.ExpectColumnValuesToNotBeNull(column=column))
@@ -150,15 +163,12 @@ def _suite(gx: Any, family: str, units: tuple[str, ...], bounds: dict[str, tuple
     return suite
 
 
-def _bounds_key(bounds: dict[str, Bounds]) -> tuple[tuple[str, str, str], ...]:
-    return tuple(sorted((u, str(b.low), str(b.high)) for u, b in bounds.items()))
-
-
 def _run(family: str, quotes: pl.DataFrame, bounds: dict[str, Bounds]) -> GateResult:
-    checkpoint = _checkpoints(gx_root(), _bounds_key(bounds))[family]
-    frame = quotes.with_columns(*(pl.col(c).cast(pl.Float64) for c in NUMERIC if c in quotes.columns))
+    checked = {u: (str(b.low), str(b.high)) for u, b in bounds.items() if u in FAMILIES[family]}
+    frame = quotes.with_columns(*(pl.col(c).cast(pl.Float64) for c in NUMERIC if c in quotes.columns)).to_pandas()
+    context = _context(gx_root())
     with _project_lock(gx_root()):  # the checkpoint stores its result and rebuilds the Data Docs
-        result = checkpoint.run(batch_parameters={"dataframe": frame.to_pandas()})
+        result = _checkpoint(context, family, checked).run(batch_parameters={"dataframe": frame})
     failures = []
     for validation in result.run_results.values():
         for r in validation.results:
@@ -172,7 +182,7 @@ def _run(family: str, quotes: pl.DataFrame, bounds: dict[str, Bounds]) -> GateRe
                 if k in r.result
             }
             failures.append({"expectation": config.type, "kwargs": kwargs, "observed": observed})
-    return GateResult(suite=suite_name(family), success=not failures, n_rows=quotes.height, failures=failures)
+    return GateResult(suite=suite_name(family, checked), success=not failures, n_rows=quotes.height, failures=failures)
 
 
 def check_batch(quotes: pl.DataFrame, bounds: dict[str, Bounds], family: str | None = None) -> GateResult:

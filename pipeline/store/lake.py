@@ -208,16 +208,20 @@ def literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
+RACES = ("lock", "already exists", "duplicate key", "failed to initialize ducklake")
+
+
 def _attach(con: duckdb.DuckDBPyConnection, sql: str) -> None:
-    """ATTACH, retried while another process is creating the same new catalog (its SQLite file is locked)."""
-    deadline = time.monotonic() + 30
+    """ATTACH, retried while another process is creating the same new catalog (its SQLite file locked, or its
+    Postgres tables half made: the loser of that race sees duplicates and tries again on the finished catalog)."""
+    deadline = time.monotonic() + 60
     wait = 0.05
     while True:
         try:
             con.execute(sql)
             return
         except duckdb.Error as exc:
-            if "lock" not in str(exc).lower() or time.monotonic() > deadline:
+            if not any(r in str(exc).lower() for r in RACES) or time.monotonic() > deadline:
                 raise
             time.sleep(wait)
             wait = min(wait * 2, 1.0)
