@@ -207,3 +207,18 @@ def test_a_writer_never_waits_for_another_process_writing(tmp_path: Path) -> Non
     assert holder.wait(timeout=30) == 0 and rest[-1] == "committed", rest
     with Warehouse(db, read_only=True) as w:
         assert sorted(r[0] for r in w.query("SELECT source FROM source_run").rows()) == ["here", "holder"]
+
+
+def test_the_quality_gate_is_a_persisted_gx_project_with_data_docs(first_run, caplog) -> None:  # type: ignore[no-untyped-def]
+    from pipeline.quality import data_docs_index
+
+    home, _ = first_run
+    gx = home / "home" / "gx"
+    suites = sorted(p.stem for p in (gx / "expectations").glob("*.json"))
+    assert [s.split("_v")[0] for s in suites] == ["quote_batch_gpu_hour", "quote_batch_tokens"]
+    assert sorted(p.stem for p in (gx / "checkpoints").glob("*.json")) == [f"{s}_gate" for s in suites]
+    assert data_docs_index().is_file() and "quote_batch" in data_docs_index().read_text()
+    with Warehouse(home / "home" / "lake.sqlite", read_only=True) as w:
+        checks = w.query("SELECT suite, bool_and(success) AS ok, count(*) AS n FROM batch_check GROUP BY 1")
+    assert set(checks["suite"]) == set(suites) and all(checks["ok"])  # GX's own verdict on good batches is a pass
+    assert not [r for r in caplog.records if r.name.startswith("great_expectations") and r.levelname == "INFO"]
