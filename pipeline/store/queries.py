@@ -53,13 +53,10 @@ class Queries:
         return hashlib.sha256(str(row[0] if row else "").encode()).hexdigest()[:16]
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> pl.DataFrame:
-        """An ad-hoc read for analysts (`cix sql`) and tests; pipeline code uses the named queries."""
-        return self._frame(sql, params)
-
-    def analyst_query(self, sql: str) -> pl.DataFrame:
-        """`query` for people: a statement that fails is a QueryFailed with the database's message."""
+        """An ad-hoc read for analysts (`cix sql`) and tests; pipeline code uses the named queries. A statement
+        the database refuses is a QueryFailed with its message."""
         try:
-            return self._frame(sql)
+            return self._frame(sql, params)
         except duckdb.Error as exc:
             raise QueryFailed(str(exc).splitlines()[0]) from None
 

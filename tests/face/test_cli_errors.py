@@ -66,7 +66,7 @@ BAD_INPUTS: list[tuple[list[str], int, str]] = [
     (["run", "--db", "/nonexistent/dir/cix.duckdb"], 2, "folder of --db /nonexistent/dir/cix.duckdb does not exist"),
     (["run", "--live"], 2, "does not sign with the development key unless told so (--dev-key)"),
     # sql, migrate
-    (["sql", "SELECT nosuchcolumn FROM fixing", "--db", "{copy}"], 1, "the query failed"),
+    (["sql", "SELECT nosuchcolumn FROM fixing", "--db", "{copy}"], 2, "the query failed"),
     (["sql", "SELECT 1", "--db", "/nonexistent/lake.sqlite"], 1, "no warehouse at /nonexistent/lake.sqlite"),
     (["migrate", "--from", "/nonexistent/cix.duckdb"], 2, "--from /nonexistent/cix.duckdb is not a file"),
     (["migrate", "--from", "{garbage}"], 2, "garbage.bin"),

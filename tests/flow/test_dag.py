@@ -67,11 +67,13 @@ def test_dagbag_has_the_four_dags_as_an_airflow_user_expects(migrated: dict[str,
         "print(json.dumps({'errors': {k: str(v) for k, v in bag.import_errors.items()}, 'dags': sorted(bag.dags),\n"
         "  'docs': all(d.doc_md for d in bag.dags.values()), 'template': cap.map_index_template,\n"
         "  'retries': cap.retries, 'backoff': cap.retry_exponential_backoff, 'timeout': str(cap.execution_timeout),\n"
-        "  'pool': cap.pool, 'outlets': [o.name for o in cap.outlets], 'capture_schedule': c.timetable.summary,\n"
-        "  'fixing_schedule': f.timetable.summary, 'deadline': repr(f.deadline),\n"
-        "  'settlement': bag.dags['cix_settlement'].timetable.summary}))\n"
+        "  'pool': cap.pool, 'outlets': [o.name for o in cap.outlets], 'capture_schedule': c.timetable.expression,\n"
+        "  'fixing_schedule': f.timetable.expression, 'deadline': [type(d.reference).__name__ + ' ' + str(d.interval)\n"
+        "  + ' ' + d.callback.path for d in f.deadline],\n"
+        "  'settlement': [bag.dags['cix_settlement'].timetable.timetable.expression,\n"
+        "  repr(bag.dags['cix_settlement'].timetable.asset_condition)]}))\n"
     )
-    env = {k: v for k, v in migrated.items() if k != "CIX_FIXING_DEADLINE_MINUTES"}
+    env = {k: v for k, v in migrated.items() if k not in {"CIX_FIXING_DEADLINE_MINUTES", "CIX_CAPTURE_RETRIES"}}
     out = subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True, text=True)
     r = json.loads(out.stdout.strip().splitlines()[-1])
     assert r["errors"] == {}
@@ -80,8 +82,8 @@ def test_dagbag_has_the_four_dags_as_an_airflow_user_expects(migrated: dict[str,
     assert r["retries"] >= 1 and r["backoff"] and r["timeout"] == "0:10:00" and r["pool"] == "cix_fetch"
     assert r["outlets"] == ["cix_captures"]
     assert r["capture_schedule"] == "*/15 * * * *" and r["fixing_schedule"] == "0 16 * * *"
-    assert "DAGRUN_LOGICAL_DATE" in r["deadline"] or "DagRunLogicalDate" in r["deadline"], r["deadline"]
-    assert "0:30:00" in r["deadline"] and "deadline_missed" in r["deadline"]
+    assert r["deadline"] == ["DagRunLogicalDateDeadline 0:30:00 pipeline.flow.alerts.deadline_missed"]
+    assert r["settlement"][0] == "0 18 1 * *" and "cix_fixings" in r["settlement"][1]
 
 
 RUNS = """

@@ -37,7 +37,7 @@ def sql(
 
     with open_warehouse(db) as w:
         try:
-            frame = w.analyst_query(query)
+            frame = w.query(query)
         except QueryFailed as exc:
             raise UserError(f"the query failed: {exc}") from None
     print_records(frame.to_dicts(), fmt, "query")
