@@ -26,7 +26,9 @@ class Paths:
 
     @property
     def db(self) -> Path:
-        return self.home / "cix.duckdb"
+        """The embedded lake's catalog (SQLite; Parquet files in `lake_data/` beside it). `store.default_lake()` is
+        the warehouse: this one, or the distributed lake `CIX_LAKE_CATALOG` names."""
+        return self.home / "lake.sqlite"
 
     @property
     def captures(self) -> Path:

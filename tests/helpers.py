@@ -141,3 +141,22 @@ def one(w: Warehouse, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...]:
     frame = w.query(sql, params)
     assert frame.height, f"no row for {sql}"
     return frame.row(0)
+
+
+def lake_sql(db: Path, read_only: bool = False) -> Any:
+    """A raw DuckDB connection to the embedded lake whose catalog is `db` (for tests that tamper with stored rows
+    behind the warehouse's back, as someone with database access could)."""
+    from pipeline.store.lake import Lake, connect
+
+    return connect(Lake.embedded(db), read_only)
+
+
+def copy_lake(src: Path, dst: Path) -> Path:
+    """A copy of an embedded lake: its catalog file and its data folder beside it."""
+    import shutil
+
+    from pipeline.store.lake import Lake
+
+    shutil.copy(src, dst)
+    shutil.copytree(Lake.embedded(src).data_path, Lake.embedded(dst).data_path)
+    return dst

@@ -27,7 +27,7 @@ from pipeline.face.web.publications import MANIFEST, SIGNATURE, Publications
 from pipeline.face.web.readpath import ReadPath
 from pipeline.methodology import CURRENT, load
 from pipeline.publish import fixing_records
-from pipeline.store import Warehouse, WarehouseBusy
+from pipeline.store import Lake, Warehouse, WarehouseBusy
 
 SHORT_CACHE = "public, max-age=60"
 LONG_CACHE = "public, max-age=3600"
@@ -67,7 +67,7 @@ def definition_doc(d: Any) -> dict[str, Any]:
     }
 
 
-def create_app(db: Path, publish_root: Path) -> FastAPI:
+def create_app(db: Path | Lake, publish_root: Path) -> FastAPI:
     reads = ReadPath(db)
     publications = Publications(publish_root)
 

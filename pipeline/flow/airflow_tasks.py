@@ -1,8 +1,8 @@
 """The Airflow adapter: the pipeline's steps with inputs and outputs small enough for XCom.
 
-The only module of the package that may import Airflow. Bodies stay in the capture store and
-frames are staged as Parquet under `$CIX_HOME/staging`, so tasks pass only references (source,
-capture id, fetch time).
+The only module of the package that may import Airflow (and only for connections). Bodies stay in the capture
+store and normalised frames are staged as Parquet under `$CIX_HOME/staging`, so tasks pass only references
+(source, capture id, fetch time). Every write goes to the lake, which many tasks may write at once.
 """
 
 from __future__ import annotations
@@ -11,14 +11,27 @@ from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
+from pipeline import sources
 from pipeline.capture import CaptureSet, CaptureStore
 from pipeline.config import paths
 from pipeline.domain.records import RawCapture
-from pipeline.flow import daily, ingest
+from pipeline.flow import daily, ingest, operate
 from pipeline.methodology import load
-from pipeline.store import Warehouse
+from pipeline.store import Warehouse, default_lake
 
 Ref = dict[str, Any]
+
+
+class SourceFailed(RuntimeError):
+    """A source could not be captured or read (recorded in `source_run`); its task fails, the others go on."""
+
+
+class QualityGateFailed(RuntimeError):
+    """A batch failed the quality gate: it is recorded (batch_check, source_run) and not loaded."""
+
+
+class FixingUnfit(RuntimeError):
+    """The day's fixing is not fit to publish as normal (sources down, quorum not met); its rows are recorded."""
 
 
 def connection_secret(conn_id: str) -> str:
@@ -35,22 +48,54 @@ def _capture_set(offline: bool, capture_set: str | None) -> CaptureSet | None:
     return CaptureSet.load(Path(capture_set) if capture_set else daily.DEFAULT_SAMPLE_SET) if offline else None
 
 
-def source_names(offline: bool, capture_set: str | None = None) -> list[str]:
-    from pipeline.sources import REGISTRY
-
+def source_names(offline: bool, capture_set: str | None = None, kind: str = "prices") -> list[str]:
+    """The sources a run captures: `prices`, `fx` (reference rates) or `all`."""
     cs = _capture_set(offline, capture_set)
-    return cs.sources() if cs else sorted(REGISTRY)
+    names = cs.sources() if cs else sorted(sources.REGISTRY)
+    if kind == "all":
+        return names
+    return [n for n in names if sources.get(n).is_reference == (kind == "fx")]
 
 
-def capture_source(name: str, offline: bool, capture_set: str | None = None) -> list[Ref]:
-    from pipeline import sources
-
+def capture_source(name: str, offline: bool, capture_set: str | None, at: str | None = None) -> Ref:
+    """Capture one source (a replay is stamped at `at`, the run's time); reference rates are loaded at once,
+    price captures parsed and staged for the run's one quality gate. Raises SourceFailed when the source failed
+    after the fetcher's own retries (Airflow then retries the task with backoff)."""
     where = paths()
-    with Warehouse(where.db) as warehouse:
+    when = datetime.fromisoformat(at) if at and offline else None
+    clock = (lambda: when) if when is not None else None
+    source = sources.get(name)
+    with Warehouse(default_lake()) as warehouse:
         [outcome] = ingest.capture(
-            [sources.get(name)], warehouse, CaptureStore(where.captures), capture_set=_capture_set(offline, capture_set)
+            [source],
+            warehouse,
+            CaptureStore(where.captures),
+            capture_set=_capture_set(offline, capture_set),
+            clock=clock,
         )
-    return [_ref(c) for c in outcome.captures]
+        if outcome.error is not None:
+            raise SourceFailed(f"{name}: {outcome.error.kind}: {outcome.error.reason}")
+        if source.is_reference:
+            ingest.ingest_all([outcome], warehouse, load(), ingested_at=datetime.now(UTC))
+            if outcome.error is not None:
+                raise SourceFailed(f"{name}: {outcome.error.kind}: {outcome.error.reason}")
+            return {"source": name, "captures": [_ref(c) for c in outcome.captures], "staged": False}
+        m = load()
+        for c in outcome.captures:
+            try:
+                quotes, rejections = ingest.parse_capture(
+                    c, m.bounds, ingest.fx_rates_on(warehouse, c.fetched_at.date())
+                )
+            except sources.SourceError as exc:
+                warehouse.record_source_run(name, datetime.now(UTC), "error", exc.kind, exc.reason, 1)
+                raise SourceFailed(f"{name}: {exc.kind}: {exc.reason}") from exc
+            for kind, frame in (("quotes", quotes), ("rejections", rejections)):
+                target = _staged(_ref(c), kind)
+                target.parent.mkdir(parents=True, exist_ok=True)
+                tmp = target.with_name(target.name + ".tmp")
+                frame.write_parquet(tmp)
+                tmp.replace(target)
+    return {"source": name, "captures": [_ref(c) for c in outcome.captures], "staged": True}
 
 
 def _ref(c: RawCapture) -> Ref:
@@ -83,57 +128,60 @@ def _staged(ref: Ref, kind: str) -> Path:
     return paths().home / "staging" / f"{ref['source']}-{ref['capture_id'][:16]}-{stamp}.{kind}.parquet"
 
 
-def normalise_captures(refs: list[Ref]) -> list[Ref]:
-    """Parse and normalise; schema drift is recorded against the source and the capture is skipped."""
-    from pipeline import sources
-    from pipeline.sources import SourceError
-
-    m = load()
-    out = []
-    for ref in refs:
-        capture = _capture(ref)
-        if sources.get(capture.source).is_reference:  # reference rates: stored, not staged as prices
-            with Warehouse(paths().db) as warehouse:
-                ingest.ingest(
-                    ingest.SourceOutcome(capture.source, [capture]), warehouse, m, ingested_at=datetime.now(UTC)
-                )
-            continue
-        try:
-            with Warehouse(paths().db, read_only=True) as warehouse:
-                rates = ingest.fx_rates_on(warehouse, capture.fetched_at.date())
-            quotes, rejections = ingest.parse_capture(capture, m.bounds, rates)
-        except SourceError as exc:
-            with Warehouse(paths().db) as warehouse:
-                warehouse.record_source_run(ref["source"], datetime.now(UTC), "error", exc.kind, exc.reason, 1)
-            continue
-        for kind, frame in (("quotes", quotes), ("rejections", rejections)):
-            target = _staged(ref, kind)
-            target.parent.mkdir(parents=True, exist_ok=True)
-            tmp = target.with_suffix(".tmp")
-            frame.write_parquet(tmp)
-            tmp.replace(target)
-        out.append({**ref, "quotes": quotes.height, "rejections": rejections.height})
-    return out
-
-
-def gate_and_load(refs: list[Ref]) -> list[Ref]:
+def gate_and_load(captured: list[Ref | None]) -> dict[str, Any]:
+    """The run's one quality gate over every staged batch, then one load of those that passed. A failed batch is
+    recorded and not loaded, and fails this task once the others are loaded."""
     import polars as pl
 
-    m = load()
-    out = []
-    with Warehouse(paths().db) as warehouse:
-        for ref in refs:
-            quotes = pl.read_parquet(_staged(ref, "quotes"))
-            rejections = pl.read_parquet(_staged(ref, "rejections"))
-            loaded = ingest.gate_and_load(
-                _capture(ref), quotes, rejections, warehouse, m, ingested_at=datetime.now(UTC)
-            )
-            out.append({**ref, "loaded": loaded})
-    return out
+    batches = []
+    for result in captured:
+        for ref in (result or {}).get("captures", []) if (result or {}).get("staged") else []:
+            quotes, rejections = (pl.read_parquet(_staged(ref, k)) for k in ("quotes", "rejections"))
+            batches.append((_capture(ref), quotes, rejections))
+    with Warehouse(default_lake()) as warehouse:
+        failed, refused = ingest.gate_and_load_all(batches, warehouse, load(), ingested_at=datetime.now(UTC))
+    failed += [c for c, _, _ in batches if id(c) in refused]  # kept staged, like a batch that failed the gate
+    for c, _, _ in batches:
+        if c not in failed:
+            for kind in ("quotes", "rejections"):
+                _staged(_ref(c), kind).unlink(missing_ok=True)
+    if failed:
+        names = ", ".join(f"{c.source} {c.capture_id[:12]}" for c in failed)
+        raise QualityGateFailed(f"{len(failed)} of {len(batches)} batches failed the quality gate: {names}")
+    return {"batches": len(batches), "quotes": sum(q.height for _, q, _ in batches)}
+
+
+def window_missing(day: str, offline: bool, capture_set: str | None) -> list[str]:
+    """Price sources with no capture attempt inside the day's fixing window yet."""
+    with Warehouse(default_lake(), read_only=True) as warehouse:
+        return operate.window_captured(warehouse, date.fromisoformat(day), load(), source_names(offline, capture_set))
+
+
+def wait_for_window(day: str, offline: bool, capture_set: str | None, minutes: float, poke: float = 15) -> None:
+    """Wait until every price source has a capture attempt in the fixing window; TimeoutError after `minutes`."""
+    import time
+
+    deadline = time.monotonic() + 60 * minutes
+    while missing := window_missing(day, offline, capture_set):
+        if time.monotonic() > deadline:
+            raise TimeoutError(f"no capture in the fixing window of {day} from {', '.join(missing)}")
+        time.sleep(poke)
+
+
+def ensure_fx(day: str, offline: bool, capture_set: str | None, at: str | None) -> list[str]:
+    """FX before anything that converts: capture the reference rates unless the day's are already stored."""
+    with Warehouse(default_lake()) as warehouse:  # the first task of a fresh installation creates the lake
+        have = {r.day for r in warehouse.fx_rates_between(date.fromisoformat(day), date.fromisoformat(day))}
+    if have:
+        return []
+    names = source_names(offline, capture_set, kind="fx")
+    for name in names:
+        capture_source(name, offline, capture_set, at)
+    return names
 
 
 def fix_day(day: str) -> dict[str, int]:
-    with Warehouse(paths().db) as warehouse:
+    with Warehouse(default_lake()) as warehouse:
         fixings = daily.fix(date.fromisoformat(day), warehouse, load(), recorded_at=datetime.now(UTC))
     return {
         "published": sum(f.status == "published" for f in fixings),
@@ -142,10 +190,52 @@ def fix_day(day: str) -> dict[str, int]:
     }
 
 
-def publish_day(day: str) -> list[str]:
+def assess_day(day: str, offline: bool, capture_set: str | None, min_share: float) -> dict[str, Any]:
+    """Raises FixingUnfit (the run fails, the failure callback alerts) when the fixing is not fit to publish."""
+    m = load()
+    with Warehouse(default_lake(), read_only=True) as warehouse:
+        fixings = daily.compute_day(date.fromisoformat(day), warehouse, m)
+        a = operate.assess(
+            warehouse, date.fromisoformat(day), m, fixings, source_names(offline, capture_set), min_share
+        )
+    summary = {"sources_ok": len(a.sources_ok), "expected": len(a.expected), "published": a.published}
+    if not a.ok:
+        raise FixingUnfit(f"{day}: " + "; ".join(a.problems) + f" ({summary})")
+    return summary
+
+
+def publish_day(day: str, dev_key: bool = False, offline: bool = False) -> list[str]:
+    """Publish signed. A live run refuses the development key unless `dev_key` says it may (a replay may)."""
     from pipeline.publish.signing import load_signing_key
 
     where = paths()
-    key = load_signing_key(where.home, connection=connection_secret)
-    with Warehouse(where.db) as warehouse:
+    key = load_signing_key(where.home, allow_development=dev_key or offline, connection=connection_secret)
+    with Warehouse(default_lake()) as warehouse:
         return [str(p) for p in daily.publish(date.fromisoformat(day), warehouse, where.publish, key=key)]
+
+
+def backfill_load(archives: list[str] | None, first: str | None, last: str | None) -> list[str]:
+    """Load the archives (idempotent) and list the days to fix, within [first, last] when given."""
+    from pipeline.config import realdata_dir
+    from pipeline.flow.backfill import load_archives
+
+    where = paths()
+    with Warehouse(default_lake()) as warehouse:
+        days = load_archives(warehouse, CaptureStore(where.captures), realdata_dir(), load(), only=archives)
+    lo, hi = (date.fromisoformat(d) if d else None for d in (first, last))
+    return [d.isoformat() for d in days if (lo is None or d >= lo) and (hi is None or d <= hi)]
+
+
+def settle_month(run_after: str) -> list[dict[str, Any]]:
+    """Settle every contract for the month `operate.settlement_period` names."""
+    from pipeline.flow.administer import settle
+    from pipeline.settle import contracts
+
+    period = operate.settlement_period(datetime.fromisoformat(run_after))
+    m = load()
+    out = []
+    with Warehouse(default_lake()) as warehouse:
+        for code in contracts():
+            _, revision, action = settle(code, period, m.version, warehouse, computed_at=datetime.now(UTC))
+            out.append({"contract": code, "period": period, "revision": revision, "action": action})
+    return out

@@ -12,7 +12,7 @@ Then the fixings of every day the archives cover are computed and recorded.
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -82,6 +82,38 @@ def archive_captures(entry: SourceArchive, root: Path) -> list[RawCapture]:
     return captures
 
 
+def load_archives(
+    warehouse: Warehouse,
+    store: CaptureStore,
+    root: Path,
+    m: Methodology,
+    *,
+    only: Iterable[str] | None = None,
+    report: BackfillReport | None = None,
+    on_archive: Callable[[], None] | None = None,
+) -> list[date]:
+    """Load the selected archives (idempotent: captures are keyed, loads skip rows present) and return the days
+    their quotes cover (the days a backfill fixes)."""
+    wanted = set(only) if only else None
+    report = report if report is not None else BackfillReport()
+    now = datetime.now(UTC)
+    for archive in [a for a in archives() if wanted is None or a.name in wanted]:
+        captures = archive_captures(archive, root)
+        outcome = SourceOutcome(source=archive.source, captures=captures)
+        warehouse.record_captures([(c, store.put(c)) for c in captures], f"backfill:{archive.name}")
+        ingest(outcome, warehouse, m, ingested_at=now)
+        report.captures += len(captures)
+        report.loaded_quotes += outcome.loaded_quotes
+        if outcome.error is not None:
+            report.errors.append(f"{archive.name}: {outcome.error.reason}")
+        if on_archive is not None:
+            on_archive()
+    first, last = (None if t is None else t.astimezone(UTC).date() for t in warehouse.quote_span())
+    if first is None or last is None:
+        return []
+    return [first + timedelta(days=i) for i in range((last - first).days + 1)]
+
+
 def backfill(
     warehouse: Warehouse,
     store: CaptureStore,
@@ -96,24 +128,12 @@ def backfill(
     wanted = set(only) if only else None
     selected = [a for a in archives() if wanted is None or a.name in wanted]
     report = BackfillReport()
-    now = datetime.now(UTC)
     with Progress(disable=not progress, transient=False) as bar:
         task = bar.add_task("loading archives", total=len(selected))
-        for archive in selected:
-            captures = archive_captures(archive, root)
-            outcome = SourceOutcome(source=archive.source, captures=captures)
-            warehouse.record_captures([(c, store.put(c)) for c in captures], f"backfill:{archive.name}")
-            ingest(outcome, warehouse, m, ingested_at=now, group_gate=True)
-            report.captures += len(captures)
-            report.loaded_quotes += outcome.loaded_quotes
-            if outcome.error is not None:
-                report.errors.append(f"{archive.name}: {outcome.error.reason}")
-            bar.advance(task)
-
-        first, last = (None if t is None else t.astimezone(UTC).date() for t in warehouse.quote_span())
-        if first is None or last is None:
+        days = load_archives(warehouse, store, root, m, only=only, report=report, on_archive=lambda: bar.advance(task))
+        if not days:
             return report
-        days = [first + timedelta(days=i) for i in range((last - first).days + 1)]
+        first, last = days[0], days[-1]
         report.first_day, report.last_day, report.days = first, last, len(days)
         quotes = warehouse.quotes_between(fixing_time(first, m) - lookback(m), fixing_time(last, m))
         task = bar.add_task("computing fixings", total=1)

@@ -24,7 +24,7 @@ from pipeline.index.fixing import compute_all, fixing_time, lookback
 from pipeline.methodology import CURRENT, Methodology, load
 from pipeline.publish import write_publication
 from pipeline.publish.signing import SigningKey, load_signing_key
-from pipeline.store import Warehouse
+from pipeline.store import Lake, Warehouse
 
 DEFAULT_SAMPLE_SET = SAMPLES_DIR / "default"
 
@@ -133,6 +133,19 @@ def publish(
     return write_publication(day, warehouse.fixings(day, version=version), folder, revisions=history, key=signing)
 
 
+class SigningKeyRefused(RuntimeError):
+    """A live run without a real signing key (the development key is for replays and `--dev-key`)."""
+
+
+def signing_key(home: Path, *, allow_development: bool) -> SigningKey:
+    try:
+        return load_signing_key(home, allow_development=allow_development)
+    except RuntimeError as exc:
+        raise SigningKeyRefused(
+            f"{exc}; a live run does not sign with the development key unless told so (--dev-key)"
+        ) from None
+
+
 def run(
     *,
     offline: bool = True,
@@ -144,20 +157,23 @@ def run(
     methodology_version: str | None = None,
     timeout: float = 30.0,
     progress: Callable[[str, str], None] | None = None,
+    dev_key: bool = False,
 ) -> RunReport:
     """The whole daily job: capture every source, load, fix and publish for the date of `at`.
 
     `progress(step, what)` hears each step as it ends: ("fetched", source) and ("loaded", source) per source,
-    then ("fixed", day) and ("published", day)."""
+    then ("fixed", day) and ("published", day). A live run signs with a real key (CIX_SIGNING_KEY, _FILE or an
+    Airflow connection) and refuses the development key unless `dev_key`; that is checked before anything runs."""
     tell = progress or (lambda step, what: None)
     where = where or paths()
+    key = signing_key(where.home, allow_development=offline or dev_key)
     m = load(methodology_version) if methodology_version else load()
     capture_set = CaptureSet.load(capture_set_dir) if offline else None
     when = at or (capture_set.fetched_at if capture_set else datetime.now(UTC))
     names = only or (capture_set.sources() if capture_set else sorted(source_registry.REGISTRY))
     selected = [source_registry.get(n) for n in names]
     store = CaptureStore(where.captures)
-    with Warehouse(db or where.db) as warehouse:
+    with Warehouse(db or Lake.from_env(where.db)) as warehouse:
         # Replayed captures carry the capture set's declared time unless --at overrides it.
         clock = (lambda: when) if at is not None else None
         outcomes = capture(
@@ -173,6 +189,6 @@ def run(
         day = when.date()
         fixings = fix(day, warehouse, m, recorded_at=datetime.now(UTC))
         tell("fixed", day.isoformat())
-        publication = publish(day, warehouse, where.publish, m.version, home=where.home)
+        publication = publish(day, warehouse, where.publish, m.version, key=key, home=where.home)
         tell("published", day.isoformat())
     return RunReport(fixing_date=day, outcomes=outcomes, fixings=fixings, publication=publication)

@@ -162,46 +162,9 @@ def ingest(
     *,
     ingested_at: datetime,
     gate: bool = True,
-    group_gate: bool = False,
 ) -> SourceOutcome:
-    """Parse, normalise, gate and load every capture of one source; record what failed and why.
-
-    With `group_gate` (backfills of many files) the suite first runs once over all batches together;
-    only if that fails is each batch checked on its own, so a bad file still fails alone."""
-    from pipeline.quality import check_batch
-
-    source = source_registry.get(outcome.source)
-    if source.is_reference:
-        return _ingest_rates(source, outcome, warehouse, ingested_at)
-    batches = []
-    for c in outcome.captures:
-        if c.http_status >= 400:
-            continue  # an error reply is kept as a capture, but it is not a price document
-        try:
-            quotes, rejections = parse_capture(c, m.bounds, fx_rates_on(warehouse, c.fetched_at.date()))
-        except Exception as exc:  # one unreadable body is that capture's recorded rejection, never the run's end
-            _unreadable(outcome, c, exc, warehouse, ingested_at)
-            continue
-        batches.append((c, quotes, rejections))
-    if gate and group_gate and len(batches) > 1:
-        together = check_batch(pl.concat([q for _, q, _ in batches]), m.bounds)
-        if together.success:
-            for c, quotes, _ in batches:
-                warehouse.record_check(c, together.suite, True, quotes.height, [], ingested_at)
-            gate = False
-    for c, quotes, rejections in batches:
-        try:
-            loaded = gate_and_load(c, quotes, rejections, warehouse, m, ingested_at=ingested_at, gate=gate)
-        except Exception as exc:  # e.g. a value the warehouse cannot hold: this batch's rejection only
-            _unreadable(outcome, c, exc, warehouse, ingested_at)
-            continue
-        if loaded:
-            outcome.loaded_quotes += quotes.height
-            outcome.rejections += rejections.height
-        else:
-            outcome.gate_failures.append(c.capture_id)
-    _record_unreadable(outcome, warehouse, ingested_at)
-    return outcome
+    """Parse, normalise, gate and load every capture of one source; record what failed and why."""
+    return ingest_all([outcome], warehouse, m, ingested_at=ingested_at, gate=gate)[0]
 
 
 def _unreadable(outcome: SourceOutcome, c: RawCapture, exc: Exception, warehouse: Warehouse, at: datetime) -> None:
@@ -236,16 +199,94 @@ def ingest_all(
     *,
     ingested_at: datetime,
     on_loaded: Callable[[SourceOutcome], None] | None = None,
+    gate: bool = True,
 ) -> list[SourceOutcome]:
-    """Ingest many sources' captures, reference rates first: the day's prices are converted with them.
+    """Ingest many sources' captures: reference rates first (the day's prices are converted with them), then every
+    price capture parsed, one quality gate over all the batches of the run, and the passing batches loaded.
     `on_loaded` hears of each source as it is loaded (progress for people)."""
     ordered = sorted(outcomes, key=lambda o: not source_registry.get(o.source).is_reference)
-    done = []
+    batches: list[Batch] = []
+    owner: list[SourceOutcome] = []
     for o in ordered:
-        done.append(ingest(o, warehouse, m, ingested_at=ingested_at))
-        if on_loaded is not None:
-            on_loaded(done[-1])
-    return done
+        source = source_registry.get(o.source)
+        if source.is_reference:
+            _ingest_rates(source, o, warehouse, ingested_at)
+            if on_loaded is not None:
+                on_loaded(o)
+            continue
+        for c in o.captures:
+            if c.http_status >= 400:
+                continue  # an error reply is kept as a capture, but it is not a price document
+            try:
+                quotes, rejections = parse_capture(c, m.bounds, fx_rates_on(warehouse, c.fetched_at.date()))
+            except Exception as exc:  # one unreadable body is that capture's recorded rejection, never the run's end
+                _unreadable(o, c, exc, warehouse, ingested_at)
+                continue
+            batches.append((c, quotes, rejections))
+            owner.append(o)
+    failed, unloadable = gate_and_load_all(batches, warehouse, m, ingested_at=ingested_at, gate=gate)
+    failed_ids = {id(c) for c in failed}
+    for (c, quotes, rejections), o in zip(batches, owner, strict=True):
+        if id(c) in unloadable:
+            _unreadable(o, c, unloadable[id(c)], warehouse, ingested_at)
+        elif id(c) in failed_ids:
+            o.gate_failures.append(c.capture_id)
+        else:
+            o.loaded_quotes += quotes.height
+            o.rejections += rejections.height
+    for o in ordered:
+        if not source_registry.get(o.source).is_reference:
+            _record_unreadable(o, warehouse, ingested_at)
+            if on_loaded is not None:
+                on_loaded(o)
+    return ordered
+
+
+Batch = tuple[RawCapture, pl.DataFrame, pl.DataFrame]
+
+
+def gate_and_load_all(
+    batches: list[Batch], warehouse: Warehouse, m: Methodology, *, ingested_at: datetime, gate: bool = True
+) -> tuple[list[RawCapture], dict[int, Exception]]:
+    """One quality gate over all batches (a checkpoint per source family), the passing batches loaded in one
+    transaction; each failed batch is recorded (its check and a `quality_gate` error) and not loaded. Returns the
+    captures of the failed batches, and (by `id` of the capture) the error of any batch the warehouse refused."""
+    from pipeline.quality import check_batches
+
+    if not batches:
+        return [], {}
+    families = [source_registry.get(c.source).product for c, _, _ in batches]
+    results = check_batches([(f, q) for f, (_, q, _) in zip(families, batches, strict=True)], m.bounds) if gate else []
+    failed, passed = [], []
+    for i, (c, quotes, rejections) in enumerate(batches):
+        if gate:
+            r = results[i]
+            warehouse.record_check(c, r.suite, r.success, r.n_rows, r.failures, ingested_at)
+            if not r.success:
+                reasons = "; ".join(f["expectation"] for f in r.failures)
+                warehouse.record_source_run(
+                    c.source, ingested_at, "error", "quality_gate", f"batch {c.capture_id[:12]} failed: {reasons}", 1
+                )
+                failed.append(c)
+                continue
+        passed.append((c, quotes, rejections))
+    return failed, _load(passed, warehouse, ingested_at)
+
+
+def _load(passed: list[Batch], warehouse: Warehouse, ingested_at: datetime) -> dict[int, Exception]:
+    """Load the passing batches in one transaction; if the warehouse refuses it (a value it cannot hold), load
+    them one by one so only the offending batch is left out, and say which (by `id` of its capture)."""
+    try:
+        warehouse.load_batches([(q, r) for _, q, r in passed], ingested_at)
+        return {}
+    except Exception:  # retried batch by batch below, each failure kept with its batch
+        refused: dict[int, Exception] = {}
+        for c, quotes, rejections in passed:
+            try:
+                warehouse.load_batches([(quotes, rejections)], ingested_at)
+            except Exception as exc:
+                refused[id(c)] = exc
+        return refused
 
 
 def _ingest_rates(source: Source, outcome: SourceOutcome, warehouse: Warehouse, ingested_at: datetime) -> SourceOutcome:
@@ -260,34 +301,3 @@ def _ingest_rates(source: Source, outcome: SourceOutcome, warehouse: Warehouse, 
             _unreadable(outcome, c, exc, warehouse, ingested_at)
     _record_unreadable(outcome, warehouse, ingested_at)
     return outcome
-
-
-def gate_and_load(
-    capture: RawCapture,
-    quotes: pl.DataFrame,
-    rejections: pl.DataFrame,
-    warehouse: Warehouse,
-    m: Methodology,
-    *,
-    ingested_at: datetime,
-    gate: bool = True,
-) -> bool:
-    """Run the quality gate on one batch and load it if it passes; a failed batch is recorded, not loaded."""
-    from pipeline.quality import check_batch
-
-    if gate:
-        result = check_batch(quotes, m.bounds)
-        warehouse.record_check(capture, result.suite, result.success, result.n_rows, result.failures, ingested_at)
-        if not result.success:
-            reasons = "; ".join(f["expectation"] for f in result.failures)
-            warehouse.record_source_run(
-                capture.source,
-                ingested_at,
-                "error",
-                "quality_gate",
-                f"batch {capture.capture_id[:12]} failed: {reasons}",
-                1,
-            )
-            return False
-    warehouse.load_batch(quotes, rejections, ingested_at)
-    return True

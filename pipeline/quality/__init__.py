@@ -1,5 +1,5 @@
-"""The quality gate that blocks a broken batch before it reaches the warehouse."""
+"""The quality gate: Great Expectations suites and checkpoints per source family."""
 
-from pipeline.quality.gate import GateResult, check_batch
+from pipeline.quality.gate import GateResult, check_batch, check_batches, data_docs_index
 
-__all__ = ["GateResult", "check_batch"]
+__all__ = ["GateResult", "check_batch", "check_batches", "data_docs_index"]

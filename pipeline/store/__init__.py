@@ -1,6 +1,6 @@
-"""The warehouse: the only database writes, and named queries for every read."""
+"""The warehouse: a DuckLake with the only database writes, and named queries for every read."""
 
-from pipeline.store.connection import WarehouseBusy, change_stamp
-from pipeline.store.warehouse import Warehouse, sql_text
+from pipeline.store.lake import Lake, change_stamp, default_lake
+from pipeline.store.warehouse import Warehouse, WarehouseBusy, sql_text
 
-__all__ = ["Warehouse", "WarehouseBusy", "change_stamp", "sql_text"]
+__all__ = ["Lake", "Warehouse", "WarehouseBusy", "change_stamp", "default_lake", "sql_text"]

@@ -18,6 +18,11 @@ import polars as pl
 
 from pipeline.domain.records import QUOTE_SCHEMA, FxRate
 
+
+class QueryFailed(ValueError):
+    """An analyst's query the database refused (syntax, unknown column, a write on a read-only lake)."""
+
+
 IN_FORCE = "status IN ('published', 'indicative', 'withheld')"
 
 
@@ -48,8 +53,12 @@ class Queries:
         return hashlib.sha256(str(row[0] if row else "").encode()).hexdigest()[:16]
 
     def query(self, sql: str, params: Sequence[Any] = ()) -> pl.DataFrame:
-        """An ad-hoc read for analysts (`cix sql`) and tests; pipeline code uses the named queries."""
-        return self._frame(sql, params)
+        """An ad-hoc read for analysts (`cix sql`) and tests; pipeline code uses the named queries. A statement
+        the database refuses is a QueryFailed with its message."""
+        try:
+            return self._frame(sql, params)
+        except duckdb.Error as exc:
+            raise QueryFailed(str(exc).splitlines()[0]) from None
 
     # -- quotes, captures, rejections --------------------------------------------------------------
     def quotes_between(self, start: datetime, end: datetime) -> pl.DataFrame:
@@ -116,6 +125,14 @@ class Queries:
         """First observation and last moment in force of any stored quote."""
         row = self._one("SELECT min(observed_at), max(coalesce(in_force_until, observed_at)) FROM quote")
         return (row[0], row[1]) if row else (None, None)
+
+    def source_runs_between(self, start: datetime, end: datetime) -> pl.DataFrame:
+        """Every capture attempt that started in (start, end]: source, started_at, status, error."""
+        return self._frame(
+            "SELECT source, started_at, status, error_kind, error FROM source_run "
+            "WHERE started_at > ? AND started_at <= ? ORDER BY started_at, source",
+            [start, end],
+        )
 
     def source_health(self) -> pl.DataFrame:
         return self._frame("SELECT * FROM v_source_health ORDER BY source")

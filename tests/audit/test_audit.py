@@ -11,7 +11,6 @@ from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from pipeline.audit import explain, quotes_from_jsonl, simulate, verify
@@ -21,7 +20,7 @@ from pipeline.flow.daily import DEFAULT_SAMPLE_SET, fix, run
 from pipeline.index.fixing import fixing_time
 from pipeline.methodology import load
 from pipeline.store import Warehouse
-from tests.helpers import one
+from tests.helpers import lake_sql, one
 
 DAY = date(2026, 8, 3)
 BIN = Path(sys.executable).parent
@@ -72,7 +71,7 @@ def test_verify_passes_then_catches_a_tampered_capture_and_a_tampered_fixing(ran
     assert report.checked_fixings >= 33 and report.checked_captures == len(captures)  # every capture, FX too
     assert cix("verify").returncode == 0
 
-    con = duckdb.connect(str(paths().db))
+    con = lake_sql(paths().db)
     con.execute("UPDATE fixing SET value = value + 0.0001 WHERE index_code = 'CIX-A100-80-OD-HYP'")
     con.close()
     out = cix("verify")
@@ -90,7 +89,7 @@ def test_verify_passes_then_catches_a_tampered_capture_and_a_tampered_fixing(ran
 
 
 def test_a_tampered_quote_row_is_named(ran: Path) -> None:
-    con = duckdb.connect(str(paths().db))
+    con = lake_sql(paths().db)
     con.execute("UPDATE quote SET price_usd = price_usd * 2 WHERE source = 'runpod' AND row_no = 3")
     con.close()
     out = cix("verify")

@@ -12,7 +12,6 @@ from decimal import Decimal
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pytest
 
 from pipeline.audit import quotes_from_jsonl, simulate, verify
@@ -22,6 +21,7 @@ from pipeline.flow.administer import GovernanceError, approve_restatement, propo
 from pipeline.flow.daily import run
 from pipeline.methodology import available, document, load
 from pipeline.store import Warehouse
+from tests.helpers import lake_sql
 
 DAY = datetime(2026, 8, 3, tzinfo=UTC).date()
 BIN = Path(sys.executable).parent
@@ -75,7 +75,7 @@ def test_a_proposal_for_an_unknown_index_or_without_identity_is_refused(ran: Pat
 
 
 def test_verify_tells_a_code_change_from_tampering(ran: Path) -> None:
-    con = duckdb.connect(str(paths().db))
+    con = lake_sql(paths().db)
     # A parser version that is no longer shipped: the stored quotes stand, reported as a code change.
     con.execute("UPDATE quote SET parser_version = '0' WHERE source = 'aws'")
     con.execute("UPDATE rejection SET parser_version = '0' WHERE source = 'aws'")
@@ -85,7 +85,7 @@ def test_verify_tells_a_code_change_from_tampering(ran: Path) -> None:
     assert report.ok, report.problems
     assert any("aws" in note and "retired" in note for note in report.code_changes)
     # The same parser version and a different stored price: tampering.
-    con = duckdb.connect(str(paths().db))
+    con = lake_sql(paths().db)
     con.execute("UPDATE quote SET price_usd = price_usd * 2 WHERE source = 'runpod'")
     con.close()
     with Warehouse(paths().db, read_only=True) as w:
@@ -94,7 +94,7 @@ def test_verify_tells_a_code_change_from_tampering(ran: Path) -> None:
 
 
 def test_verify_checks_the_fx_capture_too(ran: Path) -> None:
-    con = duckdb.connect(str(paths().db))
+    con = lake_sql(paths().db)
     con.execute("UPDATE fx_rate SET usd_per_unit = usd_per_unit * 1.01 WHERE currency = 'EUR'")
     con.close()
     out = cix("verify")

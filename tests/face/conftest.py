@@ -34,7 +34,7 @@ class Site:
 
     @property
     def db(self) -> Path:
-        return self.root / "home" / "cix.duckdb"
+        return self.root / "home" / "lake.sqlite"
 
     @property
     def publish(self) -> Path:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import json
 import os
-import shutil
 import socket
 import subprocess
 from collections.abc import Iterator
@@ -16,6 +15,7 @@ import pytest
 
 from pipeline.face.cli import main
 from tests.face.conftest import BIN, DAY, Site
+from tests.helpers import copy_lake
 
 CODE = "CIX-H100-OD-HYP"
 
@@ -64,6 +64,12 @@ BAD_INPUTS: list[tuple[list[str], int, str]] = [
     (["run", "--methodology", "9"], 2, "unknown methodology version '9'"),
     (["run", "--format", "xml"], 2, "Invalid value for '--format'"),
     (["run", "--db", "/nonexistent/dir/cix.duckdb"], 2, "folder of --db /nonexistent/dir/cix.duckdb does not exist"),
+    (["run", "--live"], 2, "does not sign with the development key unless told so (--dev-key)"),
+    # sql, migrate
+    (["sql", "SELECT nosuchcolumn FROM fixing", "--db", "{copy}"], 2, "the query failed"),
+    (["sql", "SELECT 1", "--db", "/nonexistent/lake.sqlite"], 1, "no warehouse at /nonexistent/lake.sqlite"),
+    (["migrate", "--from", "/nonexistent/cix.duckdb"], 2, "--from /nonexistent/cix.duckdb is not a file"),
+    (["migrate", "--from", "{garbage}"], 2, "garbage.bin"),
     # parse
     (["parse", "nosuch", "{capture}"], 2, "unknown source 'nosuch'"),
     (["parse", "litellm", "/nonexistent/file.json"], 2, "capture /nonexistent/file.json does not exist"),
@@ -166,8 +172,7 @@ def values(env: Site, tmp_path: Path, realdata: Path, listener: int) -> dict[str
     (tmp_path / "empty").mkdir()
     garbage = tmp_path / "garbage.bin"
     garbage.write_bytes(b"\x00\xff not json, not a key {[")
-    copy = tmp_path / "copy.duckdb"
-    shutil.copy(env.db, copy)
+    copy = copy_lake(env.db, tmp_path / "copy.sqlite")
     return {
         "tmp": str(tmp_path / "empty"),
         "garbage": str(garbage),

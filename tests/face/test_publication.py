@@ -136,7 +136,7 @@ def api(published: Path) -> Iterator[str]:
     port = _free_port()
     server = uvicorn.Server(
         uvicorn.Config(
-            create_app(published / "home" / "cix.duckdb", published / "publish"),
+            create_app(published / "home" / "lake.sqlite", published / "publish"),
             host="127.0.0.1",
             port=port,
             log_level="warning",
@@ -196,7 +196,7 @@ def test_api_caching_headers_and_errors(api: str) -> None:
 
 
 def test_api_never_writes(api: str, published: Path) -> None:
-    db = published / "home" / "cix.duckdb"
+    db = published / "home" / "lake.sqlite"
     before = db.stat().st_mtime_ns
     with httpx.Client(base_url=api) as client:
         for path in ("/health", f"/fixings/{DAY}", "/indices"):
@@ -205,7 +205,7 @@ def test_api_never_writes(api: str, published: Path) -> None:
 
 
 def test_views_and_example_queries_run(published: Path) -> None:
-    with Warehouse(published / "home" / "cix.duckdb", read_only=True) as w:
+    with Warehouse(published / "home" / "lake.sqlite", read_only=True) as w:
         comments = dict(w.con.execute("SELECT view_name, comment FROM duckdb_views() WHERE NOT internal").fetchall())
         for view in (
             "v_latest_fixings",

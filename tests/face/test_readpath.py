@@ -1,11 +1,10 @@
 """The API's read path: answers cached under the warehouse's data version (which begins their ETag), one
-shared read-only connection, released when idle so a writer can take the file, and answers still served while
-a writer holds it. Each test works on its own copy of the fixture's warehouse."""
+shared read-only attachment of the lake, and every answer served at once while a writer writes (a commit is a
+new version). Each test works on its own copy of the fixture's lake."""
 
 from __future__ import annotations
 
 import os
-import shutil
 import subprocess
 import sys
 import threading
@@ -21,33 +20,34 @@ from pipeline.face.web.problems import Unavailable
 from pipeline.face.web.readpath import ReadPath
 from pipeline.store import Warehouse
 from tests.face.conftest import DAY, Site, start_server, stop_server
+from tests.helpers import copy_lake
 
-# A writer in another process (as `cix run` would be): it opens the warehouse for writing, commits a row,
-# says so, and holds the file until it reads a line.
+# A writer in another process (as `cix run` would be): it opens the warehouse for writing, writes a row inside
+# an open transaction, says so, and commits when it reads a line.
 WRITER = """
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
 from pipeline.store import Warehouse
 w = Warehouse(Path(sys.argv[1]))
-w.record_source_run("faces-readpath-test", datetime.now(UTC), "ok", None, None, 0)
+w.con.execute("BEGIN TRANSACTION")
+w.con.execute("INSERT INTO source_run VALUES ('faces-readpath-test', ?, 'ok', NULL, NULL, 0)", [datetime.now(UTC)])
 print("holding", flush=True)
 sys.stdin.readline()
+w.con.execute("COMMIT")
 w.close()
 """
 
 
 @pytest.fixture
 def db(site: Site, tmp_path: Path) -> Path:
-    copy = tmp_path / "cix.duckdb"
-    shutil.copy(site.db, copy)
-    return copy
+    return copy_lake(site.db, tmp_path / "lake.sqlite")
 
 
 @pytest.fixture
 def writer(db: Path) -> Iterator[Callable[[], subprocess.Popen[str]]]:
-    """Starts the writer on the copy when called, and waits until it has committed and holds the file (it can
-    open the file only once no reader has it open); the fixture releases it at the end."""
+    """Starts the writer on the copy when called, and waits until it is inside its write transaction; releasing
+    it commits; the fixture releases it at the end."""
     started: list[subprocess.Popen[str]] = []
 
     def start() -> subprocess.Popen[str]:
@@ -105,44 +105,46 @@ def test_answers_are_built_once_per_version_on_one_shared_connection(db: Path) -
     reads.close()
 
 
-def test_a_writer_gets_the_file_and_its_commit_is_a_new_version(
+def test_a_writers_commit_is_a_new_version_and_nothing_waits_for_it(
     db: Path, writer: Callable[[], subprocess.Popen[str]]
 ) -> None:
     reads = ReadPath(db, idle_seconds=0.3)
     calls: list[str] = []
     build = counting(calls)
     before = reads.answer("latest", build)  # type: ignore[arg-type]
-    release(writer())  # it could open the file only once the idle reader let go
+    holding = writer()  # inside its transaction: nothing of it is visible yet, and nothing waits for it
+    started = time.monotonic()
+    during = reads.answer("latest", build)  # type: ignore[arg-type]
+    assert during.etag == before.etag and time.monotonic() - started < 2
+    release(holding)  # commits
     after = reads.answer("latest", build)  # type: ignore[arg-type]
     assert len(calls) == 2 and calls[0] != calls[1]
     assert before.body == after.body and before.etag != after.etag  # same bytes, but another data version
     reads.close()
 
 
-def test_while_a_writer_holds_the_file_answers_come_from_the_cache(
+def test_while_a_writer_is_writing_every_answer_comes_at_once(
     db: Path, writer: Callable[[], subprocess.Popen[str]]
 ) -> None:
+    """The single-file DuckDB made answers never built wait for the writer (503); the lake serves them all."""
     env = {**os.environ, "CIX_HOME": str(db.parent), "CIX_PUBLISH_DIR": str(db.parent / "publish")}
     process, base = start_server(env, "--db", str(db))
     try:
         with httpx.Client(base_url=base, timeout=10) as client:
             cached = client.get(f"/fixings/{DAY}")
             assert cached.status_code == 200
-            page = client.get("/")
-            assert page.status_code == 200
-            holding = writer()  # the server's idle connection was released; the writer has committed
-            for _ in range(5):  # answered at once from the cache, not after the writer (it never lets go here)
+            assert client.get("/").status_code == 200
+            holding = writer()
+            for _ in range(5):  # answered at once from the cache
                 again = client.get(f"/fixings/{DAY}")
                 assert again.status_code == 200 and again.headers["etag"] == cached.headers["etag"]
                 assert (
                     client.get(f"/fixings/{DAY}", headers={"If-None-Match": cached.headers["etag"]}).status_code == 304
                 )
-            assert client.get("/").status_code == 200
-            busy = client.get("/fixings/2026-08-06")  # never built: it must wait for the writer
-            assert busy.status_code == 503 and busy.headers["retry-after"]
-            assert busy.headers["content-type"] == "application/problem+json"
-            assert "being written" in busy.json()["detail"]
-            assert client.get("/health").json()["status"] == "busy"
+            started = time.monotonic()
+            never_built = client.get("/fixings/2026-08-06")  # built now, from the last committed snapshot
+            assert never_built.status_code == 200 and time.monotonic() - started < 5
+            assert client.get("/health").json()["status"] == "ok"
             release(holding)
             deadline = time.monotonic() + 5  # the writer's commit is served within moments of its end
             while (fresh := client.get(f"/fixings/{DAY}")).headers["etag"] == cached.headers["etag"]:
@@ -150,13 +152,12 @@ def test_while_a_writer_holds_the_file_answers_come_from_the_cache(
                 time.sleep(0.05)
             assert fresh.status_code == 200
             assert fresh.content == cached.content
-            assert client.get("/fixings/2026-08-06").status_code == 200
     finally:
         stop_server(process)
 
 
 def test_without_a_warehouse_every_data_answer_is_503_problem(tmp_path: Path) -> None:
-    reads = ReadPath(tmp_path / "missing.duckdb")
+    reads = ReadPath(tmp_path / "missing.sqlite")
     with pytest.raises(Unavailable) as raised:
         reads.answer("x", counting([]))  # type: ignore[arg-type]
     assert raised.value.status_code == 503 and raised.value.headers == {"Retry-After": "60"}

@@ -14,6 +14,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.settle import contract
+from tests.helpers import lake_sql
 
 BIN = Path(sys.executable).parent
 ARCHIVES = ("litellm-history", "vast-catalog-history", "aws-gpu-prices")
@@ -35,9 +36,7 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]
 
 
 def series(env: dict[str, str], code: str) -> list[tuple[date, str, Decimal | None]]:
-    import duckdb
-
-    con = duckdb.connect(str(Path(env["CIX_HOME"]) / "cix.duckdb"), read_only=True)
+    con = lake_sql(Path(env["CIX_HOME"]) / "lake.sqlite", read_only=True)
     rows = con.execute(
         "SELECT fixing_date, status, value FROM v_index_history WHERE index_code = ? ORDER BY fixing_date", [code]
     ).fetchall()
@@ -58,9 +57,7 @@ def test_gpu_series_cover_the_archive_days_with_gates_named(history: dict[str, s
     vast_days = [date(2026, 4, 30) + timedelta(days=i) for i in range(20)]
     got = {d: s for d, s, _ in rows}
     assert all(d in got for d in vast_days)
-    import duckdb
-
-    con = duckdb.connect(str(Path(history["CIX_HOME"]) / "cix.duckdb"), read_only=True)
+    con = lake_sql(Path(history["CIX_HOME"]) / "lake.sqlite", read_only=True)
     gates = con.execute(
         "SELECT DISTINCT gates FROM fixing WHERE index_code = 'CIX-H100-OD' AND status = 'withheld'"
     ).fetchall()

@@ -1,4 +1,4 @@
-"""Airflow: the DAG imports cleanly and light, and a real `dag.test()` run fills DuckDB.
+"""Airflow: the DAGs import cleanly and light, and real `dag.test()` runs fill the lake and publish (or fail loudly).
 
 Each check runs in a fresh interpreter with its own AIRFLOW_HOME (SQLite metadata DB
 created by `airflow db migrate`), so Airflow's import-time configuration cannot leak
@@ -9,14 +9,14 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
 
-import duckdb
 import pytest
 
-from tests.helpers import REPO
+from tests.helpers import REPO, lake_sql
 
 DAGS = REPO / "dags"
 BIN = Path(sys.executable).parent
@@ -32,6 +32,8 @@ def airflow_env(tmp: Path) -> dict[str, str]:
         CIX_HOME=str(tmp / "cix"),
         CIX_PUBLISH_DIR=str(tmp / "publish"),
         GX_ANALYTICS_ENABLED="False",
+        CIX_FIXING_DEADLINE_MINUTES="0",  # dag.test cannot finish a run of a DAG with a deadline (Airflow 3.3)
+        CIX_CAPTURE_RETRIES="0",
     )
     return env
 
@@ -55,48 +57,125 @@ def test_dag_file_imports_no_heavy_library(dag_file: str, migrated: dict[str, st
     assert json.loads(out.stdout.strip().splitlines()[-1]) == []
 
 
-def test_dagbag_has_no_import_errors(migrated: dict[str, str]) -> None:
+def test_dagbag_has_the_four_dags_as_an_airflow_user_expects(migrated: dict[str, str]) -> None:
     code = (
         "import json\n"
         "from airflow.dag_processing.dagbag import DagBag\n"
         f"bag = DagBag(dag_folder={str(DAGS)!r})\n"
-        "print(json.dumps({'errors': {k: str(v) for k, v in bag.import_errors.items()}, 'dags': sorted(bag.dags)}))\n"
+        "c, f = bag.dags['cix_capture'], bag.dags['cix_fixing']\n"
+        "cap = c.get_task('capture')\n"
+        "print(json.dumps({'errors': {k: str(v) for k, v in bag.import_errors.items()}, 'dags': sorted(bag.dags),\n"
+        "  'docs': all(d.doc_md for d in bag.dags.values()), 'template': cap.map_index_template,\n"
+        "  'retries': cap.retries, 'backoff': cap.retry_exponential_backoff, 'timeout': str(cap.execution_timeout),\n"
+        "  'pool': cap.pool, 'outlets': [o.name for o in cap.outlets], 'capture_schedule': c.timetable.expression,\n"
+        "  'fixing_schedule': f.timetable.expression, 'deadline': [type(d.reference).__name__ + ' ' + str(d.interval)\n"
+        "  + ' ' + d.callback.path for d in f.deadline],\n"
+        "  'settlement': [bag.dags['cix_settlement'].timetable.timetable.expression,\n"
+        "  repr(bag.dags['cix_settlement'].timetable.asset_condition)]}))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], env=migrated, check=True, capture_output=True, text=True)
-    result = json.loads(out.stdout.strip().splitlines()[-1])
-    assert result["errors"] == {}
-    assert "cix_daily" in result["dags"]
+    env = {k: v for k, v in migrated.items() if k not in {"CIX_FIXING_DEADLINE_MINUTES", "CIX_CAPTURE_RETRIES"}}
+    out = subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True, text=True)
+    r = json.loads(out.stdout.strip().splitlines()[-1])
+    assert r["errors"] == {}
+    assert r["dags"] == ["cix_backfill", "cix_capture", "cix_fixing", "cix_settlement"]
+    assert r["docs"] and r["template"] == "{{ task.op_kwargs['source'] }}"
+    assert r["retries"] >= 1 and r["backoff"] and r["timeout"] == "0:10:00" and r["pool"] == "cix_fetch"
+    assert r["outlets"] == ["cix_captures"]
+    assert r["capture_schedule"] == "*/15 * * * *" and r["fixing_schedule"] == "0 16 * * *"
+    assert r["deadline"] == ["DagRunLogicalDateDeadline 0:30:00 pipeline.flow.alerts.deadline_missed"]
+    assert r["settlement"][0] == "0 18 1 * *" and "cix_fixings" in r["settlement"][1]
 
 
-def test_dag_test_run_offline_loads_duckdb_and_publishes(migrated: dict[str, str]) -> None:
-    code = (
-        "from datetime import datetime, UTC\n"
-        "from airflow.dag_processing.dagbag import DagBag\n"
-        f"dag = DagBag(dag_folder={str(DAGS)!r}).dags['cix_daily']\n"
-        "run = dag.test(logical_date=datetime(2026, 8, 3, 16, 0, tzinfo=UTC), run_conf={'offline': True})\n"
-        "print('STATE', run.state)\n"
+RUNS = """
+import sys, json
+from datetime import datetime, UTC
+from airflow.dag_processing.dagbag import DagBag
+bag = DagBag(dag_folder=sys.argv[1])
+conf = json.loads(sys.argv[2])
+states = {}
+def at(hour, minute):
+    return datetime(2026, 8, 3, hour, minute, tzinfo=UTC)
+for minute in (15, 45):
+    run = bag.dags['cix_capture'].test(logical_date=at(15, minute), run_conf=conf)
+    tis = run.get_task_instances()
+    states[f'capture-{minute}'] = [run.state, {ti.task_id + str(ti.map_index): ti.state for ti in tis}]
+run = bag.dags['cix_fixing'].test(logical_date=at(16, 0), run_conf={**conf, 'window_wait_minutes': 0})
+states['fixing'] = [run.state, {ti.task_id: ti.state for ti in run.get_task_instances()}]
+print('STATES', json.dumps(states, default=str))
+"""
+
+
+def run_day(env: dict[str, str], conf: dict[str, object]) -> dict[str, list[object]]:
+    out = subprocess.run(
+        [sys.executable, "-c", RUNS, str(DAGS), json.dumps(conf)], env=env, capture_output=True, text=True
     )
-    out = subprocess.run([sys.executable, "-c", code], env=migrated, capture_output=True, text=True)
-    assert "STATE success" in out.stdout, out.stdout[-3000:] + out.stderr[-3000:]
-    db = Path(migrated["CIX_HOME"]) / "cix.duckdb"
-    con = duckdb.connect(str(db), read_only=True)
+    line = next((x for x in out.stdout.splitlines() if x.startswith("STATES ")), None)
+    assert line, out.stdout[-3000:] + out.stderr[-3000:]
+    return json.loads(line.removeprefix("STATES "))  # type: ignore[no-any-return]
+
+
+def test_capture_runs_in_the_window_then_the_fixing_equal_the_cli(migrated: dict[str, str], tmp_path: Path) -> None:
+    states = run_day(migrated, {"offline": True})
+    for name, (state, tasks) in states.items():
+        assert state == "success" and set(tasks.values()) == {"success"}, (name, tasks)
+    db = Path(migrated["CIX_HOME"]) / "lake.sqlite"
+    con = lake_sql(db, read_only=True)
     sources = {r[0] for r in con.execute("SELECT DISTINCT source FROM quote").fetchall()}
-    assert {"aws", "azure", "gcp", "runpod", "vast-catalog", "openrouter", "litellm"} <= sources
+    snapshots = con.execute("SELECT count(DISTINCT fetched_at) FROM quote WHERE source = 'aws'").fetchone()
     fixings = {
         code: (status, value)
         for code, status, value in con.execute(
-            "SELECT index_code, status, value FROM fixing WHERE fixing_date = DATE '2026-08-03'"
+            "SELECT index_code, status, value FROM v_fixing_in_force WHERE fixing_date = DATE '2026-08-03'"
         ).fetchall()
     }
     con.close()
+    assert {"aws", "azure", "gcp", "runpod", "vast-catalog", "openrouter", "litellm"} <= sources
+    assert snapshots == (2,), "each capture run is a snapshot stamped at its own time inside the window"
     assert len(fixings) == 34
     settled = {code for code, (status, _) in fixings.items() if status == "published"}
     assert {"CIX-H100-OD", "CIX-TOK-LLAMA33-70B-OUT", "CIX-TOK-GPTOSS-120B-OUT"} <= settled
-    # The DAG and `cix run` are the same code: the published value matches an in-process run.
     folder = Path(migrated["CIX_PUBLISH_DIR"]) / "2026-08-03"
     assert (folder / "manifest.json").exists() and (folder / "manifest.sig").exists(), "the DAG publishes signed"
-    doc = json.loads((folder / "fixings.json").read_text())
-    assert {f["index_code"]: (f["status"], f["value"]) for f in doc["fixings"]} == {
+    # The DAGs and `cix run` are the same code: the same statuses and values as the CLI's publication.
+    cli = {**migrated, "CIX_HOME": str(tmp_path / "cli"), "CIX_PUBLISH_DIR": str(tmp_path / "cli-publish")}
+    subprocess.run([str(BIN / "cix"), "run", "--offline"], env=cli, check=True, capture_output=True)
+    published = json.loads((tmp_path / "cli-publish" / "2026-08-03" / "fixings.json").read_text())
+    dag_doc = json.loads((folder / "fixings.json").read_text())
+    assert {f["index_code"]: (f["status"], f["value"]) for f in dag_doc["fixings"]} == {
+        f["index_code"]: (f["status"], f["value"]) for f in published["fixings"]
+    }
+    assert {f["index_code"]: (f["status"], f["value"]) for f in dag_doc["fixings"]} == {
         k: (status, None if v is None else format(v.quantize(type(v)("0.0001")), "f"))
         for k, (status, v) in fixings.items()
     }
+
+
+def test_all_sources_down_fails_the_fixing_loudly_and_records_the_withheld_rows(
+    migrated: dict[str, str], tmp_path: Path
+) -> None:
+    from pipeline.flow.daily import DEFAULT_SAMPLE_SET
+
+    down = tmp_path / "down"
+    shutil.copytree(DEFAULT_SAMPLE_SET, down)
+    manifest = json.loads((down / "manifest.json").read_text())
+    for entry in manifest["captures"]:
+        if entry["source"] != "ecb-fx":
+            entry["status"] = 503
+    (down / "manifest.json").write_text(json.dumps(manifest))
+    env = {**migrated, "CIX_HOME": str(tmp_path / "home"), "CIX_PUBLISH_DIR": str(tmp_path / "publish")}
+    states = run_day(env, {"offline": True, "capture_set": str(down)})
+    _, capture_tasks = states["capture-15"]
+    assert {k: v for k, v in capture_tasks.items() if k.startswith("capture")} and all(
+        v == "failed" for k, v in capture_tasks.items() if k.startswith("capture")
+    ), capture_tasks
+    state, tasks = states["fixing"]
+    assert state == "failed" and tasks["fix"] == "success" and tasks["assess"] == "failed", tasks
+    assert tasks["publish"] in {"upstream_failed", None}, tasks
+    assert not (tmp_path / "publish" / "2026-08-03").exists(), "nothing is published as if normal"
+    alerts = [json.loads(x) for x in (tmp_path / "home" / "alerts.jsonl").read_text().splitlines()]
+    assert any(a["kind"] == "fixing_run_failed" and "sources were down" in a["detail"]["error"] for a in alerts)
+    con = lake_sql(tmp_path / "home" / "lake.sqlite", read_only=True)
+    withheld = con.execute("SELECT count(*) FROM fixing WHERE status = 'withheld'").fetchone()
+    errors = con.execute("SELECT count(DISTINCT source) FROM source_run WHERE status = 'error'").fetchone()
+    con.close()
+    assert withheld == (34,) and errors is not None and errors[0] >= 9

@@ -7,7 +7,6 @@ import json
 import shutil
 from pathlib import Path
 
-import duckdb
 import pytest
 
 from pipeline.audit import verify
@@ -16,7 +15,7 @@ from pipeline.config import paths
 from pipeline.flow.daily import DEFAULT_SAMPLE_SET, run
 from pipeline.methodology import load
 from pipeline.store import Warehouse
-from tests.helpers import one
+from tests.helpers import lake_sql, one
 
 TABLES = ("raw_capture", "quote", "rejection", "fixing", "fixing_constituent")
 
@@ -83,7 +82,7 @@ def test_every_source_loaded_and_every_row_accounted_for(first_run) -> None:  # 
     for outcome in report.outcomes:
         assert outcome.error is None, outcome.error
         assert outcome.loaded_quotes + outcome.rejections > 0
-    with Warehouse(home / "home" / "cix.duckdb", read_only=True) as w:
+    with Warehouse(home / "home" / "lake.sqlite", read_only=True) as w:
         per_source = w.query("SELECT source, count(*) AS n FROM quote GROUP BY source")
         price_sources = set(CaptureSet.load(DEFAULT_SAMPLE_SET).sources()) - {"ecb-fx"}
         assert set(per_source["source"]) == price_sources
@@ -97,7 +96,7 @@ def test_raw_captures_are_kept_unmodified(first_run) -> None:  # type: ignore[no
     home, _ = first_run
     store = CaptureStore(home / "home" / "captures")
     capture_set = CaptureSet.load(DEFAULT_SAMPLE_SET)
-    with Warehouse(home / "home" / "cix.duckdb", read_only=True) as w:
+    with Warehouse(home / "home" / "lake.sqlite", read_only=True) as w:
         rows = w.query("SELECT capture_id, source, url FROM raw_capture")
     assert rows.height == len(capture_set.entries)
     for e in capture_set.entries:
@@ -109,7 +108,7 @@ def test_raw_captures_are_kept_unmodified(first_run) -> None:  # type: ignore[no
 
 def test_second_run_is_idempotent_and_byte_identical(first_run) -> None:  # type: ignore[no-untyped-def]
     home, _ = first_run
-    db = home / "home" / "cix.duckdb"
+    db = home / "home" / "lake.sqlite"
     folder = home / "publish" / "2026-08-03"
     before, files_before = counts(db), digests(folder)
     run()
@@ -123,13 +122,14 @@ def test_second_run_is_idempotent_and_byte_identical(first_run) -> None:  # type
 
 def test_every_table_and_column_has_a_comment(first_run) -> None:  # type: ignore[no-untyped-def]
     home, _ = first_run
-    con = duckdb.connect(str(home / "home" / "cix.duckdb"), read_only=True)
-    tables = con.execute("SELECT table_name, comment FROM duckdb_tables() WHERE NOT internal").fetchall()
+    con = lake_sql(home / "home" / "lake.sqlite", read_only=True)
+    here = "database_name = current_database()"  # the process may have other lakes (and their catalogs) attached
+    tables = con.execute(f"SELECT table_name, comment FROM duckdb_tables() WHERE NOT internal AND {here}").fetchall()
     assert {t for t, _ in tables} >= set(TABLES)
     assert all(c for _, c in tables), tables
     missing = con.execute(
-        "SELECT table_name, column_name FROM duckdb_columns() WHERE NOT internal AND comment IS NULL "
-        "AND table_name IN (SELECT table_name FROM duckdb_tables())"
+        f"SELECT table_name, column_name FROM duckdb_columns() WHERE NOT internal AND comment IS NULL AND {here} "
+        f"AND table_name IN (SELECT table_name FROM duckdb_tables() WHERE {here})"
     ).fetchall()
     assert missing == []
     con.close()
@@ -172,25 +172,61 @@ def test_a_failing_batch_is_recorded_and_not_loaded_while_others_load(cix_home: 
         )
 
 
-def test_a_second_process_waits_for_the_warehouse_lock(tmp_path: Path) -> None:
+HOLDER = """
+import sys, time
+from datetime import UTC, datetime
+from pathlib import Path
+from pipeline.store import Warehouse
+w = Warehouse(Path(sys.argv[1]))
+
+def slow_load(con):
+    con.execute("INSERT INTO source_run VALUES ('holder', now(), 'ok', NULL, NULL, 0)")
+    print("holding", flush=True)
+    time.sleep(2)
+
+w.write(slow_load)
+print("committed", flush=True)
+"""
+
+
+def test_a_writer_never_waits_for_another_process_writing(tmp_path: Path) -> None:
+    """The single-file DuckDB made a second process wait for the file lock; the lake lets both write at once (the
+    one whose commit loses the race runs its transaction again)."""
     import subprocess
     import sys
     import time
+    from datetime import UTC, datetime
 
-    db = tmp_path / "locked.duckdb"
+    db = tmp_path / "lake.sqlite"
     Warehouse(db).close()
-    holder = subprocess.Popen(
-        [
-            sys.executable,
-            "-c",
-            f"import duckdb, time; c = duckdb.connect({str(db)!r}); print('held', flush=True); time.sleep(2)",
-        ],
-        stdout=subprocess.PIPE,
-        text=True,
-    )
-    assert holder.stdout is not None and holder.stdout.readline().strip() == "held"
+    holder = subprocess.Popen([sys.executable, "-c", HOLDER, str(db)], stdout=subprocess.PIPE, text=True)
+    assert holder.stdout is not None
+    assert holder.stdout.readline().strip() == "holding"
     started = time.monotonic()
-    with Warehouse(db) as w:  # blocks until the other writer is gone, then works
-        assert w.count("fixing") == 0
-    assert time.monotonic() - started > 0.5
-    holder.wait(timeout=10)
+    with Warehouse(db) as w:  # the other process is inside an open write transaction
+        w.record_source_run("here", datetime.now(UTC), "ok", None, None, 0)
+        assert one(w, "SELECT count(*) FROM source_run") == (1,)  # its uncommitted row is not seen
+    with Warehouse(db, read_only=True) as r:
+        assert r.count("source_run") == 1
+    assert time.monotonic() - started < 1.5, "neither the writer nor the reader waited for the other transaction"
+    rest = holder.stdout.read().split()  # its commit lost the race with ours: it ran again, then committed
+    assert holder.wait(timeout=30) == 0 and rest[-1] == "committed", rest
+    with Warehouse(db, read_only=True) as w:
+        assert sorted(r[0] for r in w.query("SELECT source FROM source_run").rows()) == ["here", "holder"]
+
+
+def test_the_quality_gate_is_a_persisted_gx_project_with_data_docs(first_run) -> None:  # type: ignore[no-untyped-def]
+    import logging
+
+    from pipeline.quality import data_docs_index
+
+    home, _ = first_run
+    gx = home / "home" / "gx"
+    suites = sorted(p.stem for p in (gx / "expectations").glob("*.json"))
+    assert [s.split("_v")[0] for s in suites] == ["quote_batch_gpu_hour", "quote_batch_tokens"]
+    assert sorted(p.stem for p in (gx / "checkpoints").glob("*.json")) == [f"{s}_gate" for s in suites]
+    assert data_docs_index().is_file() and "quote_batch" in data_docs_index().read_text()
+    with Warehouse(home / "home" / "lake.sqlite", read_only=True) as w:
+        checks = w.query("SELECT suite, bool_and(success) AS ok, count(*) AS n FROM batch_check GROUP BY 1")
+    assert set(checks["suite"]) == set(suites) and all(checks["ok"])  # GX's own verdict on good batches is a pass
+    assert logging.getLogger("great_expectations").getEffectiveLevel() >= logging.WARNING  # its INFO noise is off

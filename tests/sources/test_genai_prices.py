@@ -25,7 +25,7 @@ from pipeline.methodology import load, load_register
 from pipeline.sources import REGISTRY
 from pipeline.sources.base import SchemaDrift
 from pipeline.sources.genai_prices import NOT_IN_FORCE, SOURCE, commit_time
-from tests.helpers import normalise
+from tests.helpers import lake_sql, normalise
 
 FETCHED = datetime(2026, 8, 3, 15, 30, tzinfo=UTC)
 GOODS = ("llama-3.3-70b-instruct", "gpt-oss-120b", "llama-3.1-8b-instruct")
@@ -364,14 +364,12 @@ def both_feeds(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Path]:
     out = subprocess.run([str(Path(sys.executable).parent / "cix"), *args], capture_output=True, text=True, env=env)
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
     assert "genai-prices-history:" not in out.stderr  # no archive file failed to parse or load
-    yield home / "home" / "cix.duckdb"
+    yield home / "home" / "lake.sqlite"
 
 
 def fed_by(db: Path, code: str) -> dict[date, set[str]]:
     """Fixing day -> the feeds its constituents came from."""
-    import duckdb
-
-    with duckdb.connect(str(db), read_only=True) as con:
+    with lake_sql(db, read_only=True) as con:
         rows = con.execute(
             "SELECT fixing_date, sources FROM fixing_constituent WHERE index_code = ?", [code]
         ).fetchall()
@@ -382,9 +380,7 @@ def fed_by(db: Path, code: str) -> dict[date, set[str]]:
 
 
 def test_backfill_loads_every_snapshot_at_its_commit_time(both_feeds: Path, realdata: Path) -> None:
-    import duckdb
-
-    with duckdb.connect(str(both_feeds), read_only=True) as con:
+    with lake_sql(both_feeds, read_only=True) as con:
         captures = con.execute(
             "SELECT fetched_at FROM raw_capture WHERE source = 'genai-prices' AND url LIKE 'archive://genai-prices-history/%'"
         ).fetchall()

@@ -207,13 +207,14 @@ def serve(
 
     from pipeline.config import paths
     from pipeline.face.api import create_app
+    from pipeline.store import Lake, default_lake
 
     where = paths()
-    path = db or where.db
-    if not path.parent.is_dir():
-        raise UserError(f"folder of the warehouse {path} does not exist")
-    if path.exists() and not path.is_file():
-        raise UserError(f"--db {path} is not a file")
+    lake = Lake.embedded(db) if db else default_lake()
+    if lake.file is not None and not lake.file.parent.is_dir():
+        raise UserError(f"folder of the warehouse {lake.file} does not exist")
+    if lake.file is not None and lake.file.exists() and not lake.file.is_file():
+        raise UserError(f"--db {lake.file} is not a file")
     _bindable(host, port)
     err.print(f"serving http://{host}:{port}/ (pages), /docs (API reference); Ctrl-C stops", markup=False)
-    uvicorn.run(create_app(path, where.publish), host=host, port=port, log_level="warning")
+    uvicorn.run(create_app(lake, where.publish), host=host, port=port, log_level="warning")

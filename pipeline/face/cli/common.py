@@ -25,7 +25,7 @@ import typer
 from rich.console import Console
 from rich.table import Table
 
-from pipeline.store import Warehouse, WarehouseBusy
+from pipeline.store import Lake, Warehouse, WarehouseBusy, default_lake
 
 app = typer.Typer(
     add_completion=False,
@@ -59,7 +59,9 @@ class Output(StrEnum):
     json = "json"
 
 
-DbOption = Annotated[Path | None, typer.Option("--db", help="DuckDB file (default: $CIX_HOME/cix.duckdb).")]
+DbOption = Annotated[
+    Path | None, typer.Option("--db", help="Lake catalog file (default: $CIX_HOME/lake.sqlite or $CIX_LAKE_CATALOG).")
+]
 
 
 def version_text() -> str:
@@ -154,15 +156,15 @@ def read_file(path: Path, what: str = "file") -> bytes:
 
 @contextmanager
 def open_warehouse(db: Path | None, read_only: bool = True) -> Iterator[Warehouse]:
-    from pipeline.config import paths
 
-    path = db or paths().db
-    if read_only and not path.exists():
+    lake = Lake.embedded(db) if db else default_lake()
+    path = lake.describe()
+    if read_only and not lake.exists():
         raise UserError(f"no warehouse at {path}; run `cix run` first (or pass --db)", code=1)
-    if path.exists() and path.is_dir():
-        raise UserError(f"--db {path} is a folder, not a DuckDB file")
+    if lake.file is not None and lake.file.is_dir():
+        raise UserError(f"--db {path} is a folder, not a lake catalog file")
     try:
-        w = Warehouse(path, read_only=read_only)
+        w = Warehouse(lake, read_only=read_only)
     except WarehouseBusy:
         raise UserError(
             f"the warehouse {path} is being written by another process; try again when it ends", 4

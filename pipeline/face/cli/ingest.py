@@ -29,9 +29,8 @@ from pipeline.face.cli.common import (
     read_file,
     write_json,
 )
-from pipeline.face.cli.common import (
-    known as known_names,
-)
+from pipeline.face.cli.common import known as known_names
+from pipeline.face.cli.lake import DevKeyOption, require_signing_key
 
 
 @app.command()
@@ -45,6 +44,7 @@ def run(
         str | None, typer.Option("--methodology", help="Methodology version (default: current).")
     ] = None,
     fmt: Annotated[Output, typer.Option("--format", help="table (text) or json.")] = Output.table,
+    dev_key: DevKeyOption = False,
 ) -> None:
     """Capture -> normalise -> quality gate -> load -> fix -> publish, and print the fixings."""
     from pipeline import sources
@@ -74,6 +74,8 @@ def run(
     names = [n for n in names if not source or n in source]
     if db is not None and db.parent and not db.parent.is_dir():
         raise UserError(f"folder of --db {db} does not exist")
+    if not (offline or dev_key):
+        require_signing_key()
     with Progress(
         TextColumn("{task.description:<12}"),
         BarColumn(),
@@ -98,6 +100,7 @@ def run(
             only=source or None,
             methodology_version=m.version,
             progress=step,
+            dev_key=dev_key,
         )
     records = [public_record(fixing_row(f)) for f in report.fixings]
     outcomes = [
@@ -213,7 +216,7 @@ def backfill(
         raise UserError(f"unknown archive {', '.join(unknown)}; {known_names(sorted(known), 30)}")
     root = existing_dir(realdata or realdata_dir(), "archive root (--realdata / $CIX_REALDATA)")
     where = paths()
-    with open_warehouse(db or where.db, read_only=False) as w:
+    with open_warehouse(db, read_only=False) as w:
         report = run_backfill(
             w,
             CaptureStore(where.captures),

@@ -25,16 +25,16 @@ def list_sources(
     """List every source (product, hosts, providers, last capture and error) and, per index, the independent
     firms of the last run with each one's class, segment and input tier."""
     from pipeline.audit.coverage import IndexCoverage, coverage
-    from pipeline.config import paths
     from pipeline.domain.serialise import iso
     from pipeline.methodology import load
     from pipeline.sources import REGISTRY
+    from pipeline.store import Lake, default_lake
 
-    path = db or paths().db
+    lake = Lake.embedded(db) if db else default_lake()
     health: dict[str, dict[str, Any]] = {}
     covered: list[IndexCoverage] = []
-    if path.exists():
-        with open_warehouse(path) as w:
+    if lake.exists():
+        with open_warehouse(db) as w:
             health = {r["source"]: r for r in w.source_health().iter_rows(named=True)}
             covered = coverage(w, load())
     rows: list[dict[str, Any]] = []

@@ -1,11 +1,11 @@
 """The API's read path: one shared read-only connection (a cursor per request), and every answer cached under
 the warehouse version it came from.
 
-Per request the cost is a `stat` of the database files. Only when they changed is the database asked for its
+Per request the cost is a `stat` of the lake's catalog file. Only when it changed is the lake asked for its
 `data_version()`; an answer already built for that version is served from memory (and a client holding its
-ETag gets a 304) without touching the database. DuckDB lets one process write a file while no other has it
-open, so the shared connection is closed once idle, and while a writer holds the file each answer is served as
-last built (its ETag names the version it came from); only an answer never built waits for the writer (503).
+ETag gets a 304) without touching the lake. A reader sees the last committed snapshot and never waits for a
+writer; if the catalog cannot be reached, each answer is served as last built (its ETag names the version it
+came from) and only an answer never built gets a 503. The shared attachment is released once idle.
 """
 
 from __future__ import annotations
@@ -20,7 +20,7 @@ from typing import Any, TypeVar
 
 from pipeline.face.web.conditional import Answer
 from pipeline.face.web.problems import Unavailable
-from pipeline.store import Warehouse, WarehouseBusy, change_stamp
+from pipeline.store import Lake, Warehouse, WarehouseBusy, change_stamp
 
 Build = Callable[[Warehouse, str], Answer]
 T = TypeVar("T")
@@ -28,8 +28,8 @@ BUSY = "the warehouse is being written by a run or backfill; retry in a few seco
 
 
 class ReadPath:
-    def __init__(self, db: Path, *, idle_seconds: float = 0.5, cache_size: int = 4096) -> None:
-        self.db = db
+    def __init__(self, db: Path | Lake, *, idle_seconds: float = 0.5, cache_size: int = 4096) -> None:
+        self.db = db if isinstance(db, Lake) else Lake.embedded(db)
         self.idle_seconds = idle_seconds
         self.cache_size = cache_size
         self._lock = threading.Lock()

@@ -1,4 +1,4 @@
--- Compute Index warehouse (DuckDB). Times are UTC (TIMESTAMPTZ); money is exact DECIMAL.
+-- Compute Index warehouse (a DuckLake: catalog + Parquet files). Times are UTC (TIMESTAMPTZ); money is exact DECIMAL.
 -- Append-only where it matters: fixings are never updated, a correction is a new revision.
 
 CREATE TABLE IF NOT EXISTS raw_capture (
@@ -12,8 +12,8 @@ CREATE TABLE IF NOT EXISTS raw_capture (
     byte_size    BIGINT NOT NULL,
     stored_path  VARCHAR NOT NULL,
     replayed_from VARCHAR,
-    in_force_until TIMESTAMPTZ,
-    PRIMARY KEY (source, capture_id, fetched_at)
+    in_force_until TIMESTAMPTZ
+    -- key: (source, capture_id, fetched_at), kept unique by the writers (anti-join / merge)
 );
 COMMENT ON TABLE raw_capture IS 'One row per fetch of a provider endpoint. The body is kept unmodified as a file named by its sha256.';
 COMMENT ON COLUMN raw_capture.capture_id IS 'sha256 (hex) of the response body; the body file name.';
@@ -57,15 +57,9 @@ CREATE TABLE IF NOT EXISTS quote (
     segment        VARCHAR,
     time_basis     VARCHAR,
     parser_version VARCHAR,
-    rules_version  VARCHAR,
-    PRIMARY KEY (source, capture_id, fetched_at, row_no)
+    rules_version  VARCHAR
+    -- key: (source, capture_id, fetched_at, row_no), kept unique by the writers (anti-join / merge)
 );
--- Warehouses created before these columns existed gain them (NULL for rows loaded earlier).
-ALTER TABLE quote ADD COLUMN IF NOT EXISTS via VARCHAR;
-ALTER TABLE quote ADD COLUMN IF NOT EXISTS segment VARCHAR;
-ALTER TABLE quote ADD COLUMN IF NOT EXISTS time_basis VARCHAR;
-ALTER TABLE quote ADD COLUMN IF NOT EXISTS parser_version VARCHAR;
-ALTER TABLE quote ADD COLUMN IF NOT EXISTS rules_version VARCHAR;
 COMMENT ON TABLE quote IS 'One normalised price: USD per GPU-hour or per million tokens, on a canonical good where one is known.';
 COMMENT ON COLUMN quote.capture_id IS 'Raw capture (sha256 of body) the price was read from.';
 COMMENT ON COLUMN quote.fetched_at IS 'Fetch time of that capture (UTC); with capture_id it names the snapshot.';
@@ -115,11 +109,9 @@ CREATE TABLE IF NOT EXISTS rejection (
     observed_at  TIMESTAMPTZ,
     ingested_at  TIMESTAMPTZ NOT NULL,
     parser_version VARCHAR,
-    rules_version  VARCHAR,
-    PRIMARY KEY (source, capture_id, fetched_at, row_no)
+    rules_version  VARCHAR
+    -- key: (source, capture_id, fetched_at, row_no), kept unique by the writers (anti-join / merge)
 );
-ALTER TABLE rejection ADD COLUMN IF NOT EXISTS parser_version VARCHAR;
-ALTER TABLE rejection ADD COLUMN IF NOT EXISTS rules_version VARCHAR;
 COMMENT ON TABLE rejection IS 'Every parsed row that did not become a quote, with the rule that rejected it and why.';
 COMMENT ON COLUMN rejection.capture_id IS 'Raw capture the row came from.';
 COMMENT ON COLUMN rejection.fetched_at IS 'Fetch time of that capture (UTC).';
@@ -148,8 +140,8 @@ CREATE TABLE IF NOT EXISTS batch_check (
     success     BOOLEAN NOT NULL,
     n_rows      BIGINT NOT NULL,
     failures    VARCHAR NOT NULL,
-    checked_at  TIMESTAMPTZ NOT NULL,
-    PRIMARY KEY (source, capture_id, fetched_at, suite)
+    checked_at  TIMESTAMPTZ NOT NULL
+    -- key: (source, capture_id, fetched_at, suite), kept unique by the writers (anti-join / merge)
 );
 COMMENT ON TABLE batch_check IS 'Quality-gate (Great Expectations) result per normalised batch; a failed batch is not loaded.';
 COMMENT ON COLUMN batch_check.source IS 'Feed of the batch.';
@@ -167,8 +159,8 @@ CREATE TABLE IF NOT EXISTS source_run (
     status      VARCHAR NOT NULL,
     error_kind  VARCHAR,
     error       VARCHAR,
-    n_captures  BIGINT NOT NULL,
-    PRIMARY KEY (source, started_at)
+    n_captures  BIGINT NOT NULL
+    -- key: (source, started_at), kept unique by the writers (anti-join / merge)
 );
 COMMENT ON TABLE source_run IS 'One row per attempt to capture a source: success, or the recorded error (fetch, schema drift, gate).';
 COMMENT ON COLUMN source_run.source IS 'Feed name.';
@@ -199,8 +191,8 @@ CREATE TABLE IF NOT EXISTS fixing (
     inputs_digest       VARCHAR NOT NULL,
     input_keys          VARCHAR NOT NULL,
     reason              VARCHAR NOT NULL,
-    recorded_at         TIMESTAMPTZ NOT NULL,
-    PRIMARY KEY (index_code, fixing_date, methodology_version, revision)
+    recorded_at         TIMESTAMPTZ NOT NULL
+    -- key: (index_code, fixing_date, methodology_version, revision), kept unique by the writers (anti-join / merge)
 );
 COMMENT ON TABLE fixing IS 'Daily index determinations. Append-only: a correction is a new revision; the latest revision is current.';
 COMMENT ON COLUMN fixing.index_code IS 'Index code from the methodology registry, e.g. CIX-H100-OD.';
@@ -241,8 +233,8 @@ CREATE TABLE IF NOT EXISTS fixing_constituent (
     weight_raw     DECIMAL(38,18),
     weight_capped  DECIMAL(38,18),
     trim_weight    DECIMAL(38,18),
-    last_observed_at TIMESTAMPTZ,
-    PRIMARY KEY (index_code, fixing_date, methodology_version, revision, provider)
+    last_observed_at TIMESTAMPTZ
+    -- key: (index_code, fixing_date, methodology_version, revision, provider), kept unique by the writers (anti-join / merge)
 );
 COMMENT ON TABLE fixing_constituent IS 'Per fixing revision and provider: the provider''s value, screen verdict and weights.';
 COMMENT ON COLUMN fixing_constituent.index_code IS 'Index code.';
@@ -272,8 +264,8 @@ CREATE TABLE IF NOT EXISTS fixing_exclusion (
     rule                VARCHAR NOT NULL,
     reason              VARCHAR NOT NULL,
     n_quotes            INTEGER NOT NULL,
-    example_quote       VARCHAR NOT NULL,
-    PRIMARY KEY (index_code, fixing_date, methodology_version, revision, firm, provider, rule)
+    example_quote       VARCHAR NOT NULL
+    -- key: (index_code, fixing_date, methodology_version, revision, firm, provider, rule), kept unique by the writers (anti-join / merge)
 );
 COMMENT ON TABLE fixing_exclusion IS 'Per fixing revision (methodology v3): quotes of the index''s good that did not vote, grouped by firm, provider and rule, with the reason.';
 COMMENT ON COLUMN fixing_exclusion.index_code IS 'Index code.';
@@ -301,7 +293,8 @@ CREATE TABLE IF NOT EXISTS settlement (
     flags               VARCHAR NOT NULL,
     evidence            VARCHAR NOT NULL,
     computed_at         TIMESTAMPTZ NOT NULL,
-    PRIMARY KEY (contract, period, revision)
+    final               BOOLEAN NOT NULL
+    -- key: (contract, period, revision), kept unique by the writers (anti-join / merge)
 );
 COMMENT ON TABLE settlement IS 'Final settlement prices of monthly average-price contracts, with their evidence. Append-only: a recomputation that differs is a new revision.';
 COMMENT ON COLUMN settlement.contract IS 'Contract code from pipeline/settle/contracts.json, e.g. CIXF-H100-OD-HYP.';
@@ -317,7 +310,6 @@ COMMENT ON COLUMN settlement.fallbacks IS 'Business days that used the prior pub
 COMMENT ON COLUMN settlement.flags IS 'JSON list: fallback_used, administrator_review:... .';
 COMMENT ON COLUMN settlement.evidence IS 'JSON list, one entry per business day: fixing status, value, revision, value used, fallback source.';
 COMMENT ON COLUMN settlement.computed_at IS 'When the settlement was computed (UTC).';
-ALTER TABLE settlement ADD COLUMN IF NOT EXISTS final BOOLEAN DEFAULT false;
 COMMENT ON COLUMN settlement.final IS 'True for the final settlement (recorded on or after the contract''s final settlement day); a final settlement is frozen: later differing computations are notices in governance_event.';
 
 CREATE TABLE IF NOT EXISTS governance_event (
@@ -329,8 +321,8 @@ CREATE TABLE IF NOT EXISTS governance_event (
     reason      VARCHAR NOT NULL,
     detail      VARCHAR NOT NULL,
     recorded_at TIMESTAMPTZ NOT NULL,
-    refers_to   VARCHAR,
-    PRIMARY KEY (event_id)
+    refers_to   VARCHAR
+    -- key: (event_id), kept unique by the writers (anti-join / merge)
 );
 COMMENT ON TABLE governance_event IS 'The administrator''s record (IOSCO P7-P18, EU BMR Art. 8): proposals and four-eyes approvals of restatements and methodology changes, and notices such as a restatement after final settlement. Append-only.';
 COMMENT ON COLUMN governance_event.event_id IS 'Identifier of the event.';
@@ -349,8 +341,8 @@ CREATE TABLE IF NOT EXISTS fx_rate (
     usd_per_unit  DECIMAL(38,18) NOT NULL,
     ecb_rate      DECIMAL(38,18) NOT NULL,
     source        VARCHAR NOT NULL,
-    capture_id    VARCHAR NOT NULL,
-    PRIMARY KEY (day, currency, source)
+    capture_id    VARCHAR NOT NULL
+    -- key: (day, currency, source), kept unique by the writers (anti-join / merge)
 );
 COMMENT ON TABLE fx_rate IS 'Daily reference FX rates (ECB) used to convert non-USD prices; each quote records the rate it used.';
 COMMENT ON COLUMN fx_rate.day IS 'Reference date of the rate (ECB publication day).';
@@ -365,8 +357,8 @@ CREATE TABLE IF NOT EXISTS methodology (
     digest       VARCHAR NOT NULL,
     published    VARCHAR,
     summary      VARCHAR NOT NULL,
-    is_current   BOOLEAN NOT NULL,
-    PRIMARY KEY (version)
+    is_current   BOOLEAN NOT NULL
+    -- key: (version), kept unique by the writers (anti-join / merge)
 );
 COMMENT ON TABLE methodology IS 'Methodology versions known to the code that last opened the warehouse for writing, and which one is current (the analyst views read it).';
 COMMENT ON COLUMN methodology.version IS 'Methodology version, as named by fixing.methodology_version.';
@@ -374,3 +366,11 @@ COMMENT ON COLUMN methodology.digest IS 'sha256 of the version''s canonical docu
 COMMENT ON COLUMN methodology.published IS 'Date the version was published.';
 COMMENT ON COLUMN methodology.summary IS 'What the version is.';
 COMMENT ON COLUMN methodology.is_current IS 'True for the version daily fixings are published under.';
+
+CREATE TABLE IF NOT EXISTS cix_schema (
+    digest     VARCHAR NOT NULL,
+    applied_at TIMESTAMPTZ NOT NULL
+);
+COMMENT ON TABLE cix_schema IS 'sha256 of the schema and views this lake was last brought up to (a writer applies them only when it differs).';
+COMMENT ON COLUMN cix_schema.digest IS 'sha256 of schema.sql + views.sql as shipped by the code that applied them.';
+COMMENT ON COLUMN cix_schema.applied_at IS 'When they were applied (UTC).';

@@ -1,4 +1,4 @@
--- Analyst views. Re-created on every read-write open of the warehouse (CREATE OR REPLACE).
+-- Analyst views. Re-created whenever the shipped schema or views change (CREATE OR REPLACE, digest in cix_schema).
 -- "In force" = the latest published, indicative or withheld revision of a fixing; "current" = the methodology
 -- version marked current in the `methodology` table.
 

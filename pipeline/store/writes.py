@@ -1,0 +1,292 @@
+"""The warehouse's writes: every INSERT and DELETE of the project, parameterised, each in one retried transaction.
+
+DuckLake has no primary keys, so each keyed table is kept unique here: new rows go in by anti-join on the key
+(an `INSERT OR IGNORE`), a replaced row is deleted and inserted in the same transaction (an `INSERT OR
+REPLACE`). A transaction whose commit conflicts with another writer's is run again on the new snapshot.
+"""
+
+from __future__ import annotations
+
+import json
+import time
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager, suppress
+from datetime import datetime
+from decimal import ROUND_HALF_EVEN, Decimal
+from typing import Any, TypeVar
+
+import duckdb
+import polars as pl
+
+from pipeline.domain.records import QUOTE_SCHEMA, REJECTION_SCHEMA, RawCapture
+
+T = TypeVar("T")
+CONFLICT_RETRIES = 30
+FIXING_DECIMALS = {"value": 18, "robust_cv": 18, "p25": 18, "p75": 18}
+CONSTITUENT_DECIMALS = {"value": 18, "weight_raw": 18, "weight_capped": 18, "trim_weight": 18}
+ROW_KEY = ["source", "capture_id", "fetched_at", "row_no"]
+
+
+class Writes:
+    con: duckdb.DuckDBPyConnection
+
+    # -- transactions ----------------------------------------------------------------------------------
+    @contextmanager
+    def transaction(self) -> Iterator[duckdb.DuckDBPyConnection]:
+        """One transaction, not retried (for a body that must not run twice); writers use `write`."""
+        self.con.execute("BEGIN TRANSACTION")
+        try:
+            yield self.con
+        except BaseException:
+            self.con.execute("ROLLBACK")
+            raise
+        self.con.execute("COMMIT")
+
+    def write(self, body: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
+        """Run `body` in one transaction; when its commit conflicts with another writer's, run it again on the
+        new snapshot (the body re-reads what it depends on), with a growing wait."""
+        wait = 0.05
+        for attempt in range(CONFLICT_RETRIES):
+            self.con.execute("BEGIN TRANSACTION")
+            try:
+                result = body(self.con)
+                self.con.execute("COMMIT")
+                return result
+            except duckdb.Error as exc:
+                self._rollback()
+                if attempt == CONFLICT_RETRIES - 1 or not _conflict(exc):
+                    raise
+            except BaseException:
+                self._rollback()
+                raise
+            time.sleep(wait)
+            wait = min(wait * 1.5, 2.0)
+        raise AssertionError("unreachable")
+
+    def _rollback(self) -> None:
+        with suppress(duckdb.Error):  # a failed COMMIT has already ended the transaction
+            self.con.execute("ROLLBACK")
+
+    # -- captures and quotes -------------------------------------------------
+    def record_captures(self, captures: Sequence[tuple[RawCapture, str]], replayed_from: str | None) -> None:
+        """Record many fetches (capture, stored path) in one transaction; ones already recorded are left as they
+        are (the anti-join stands in for the key a lake cannot declare)."""
+        rows = [
+            [
+                *(c.capture_id, c.source, c.url, c.method, c.fetched_at, c.http_status, c.content_type),
+                *(len(c.body), path, replayed_from, c.in_force_until),
+                *(c.source, c.capture_id, c.fetched_at),
+            ]
+            for c, path in captures
+        ]
+        if rows:
+            self.write(
+                lambda con: con.executemany(
+                    "INSERT INTO raw_capture SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS "
+                    "(SELECT 1 FROM raw_capture WHERE source = ? AND capture_id = ? AND fetched_at = ?)",
+                    rows,
+                )
+            )
+
+    def load_batch(self, quotes: pl.DataFrame, rejections: pl.DataFrame, ingested_at: datetime) -> None:
+        """Insert a normalised batch in one transaction; rows already present are left as they are."""
+        self.load_batches([(quotes, rejections)], ingested_at)
+
+    def load_batches(self, batches: Sequence[tuple[pl.DataFrame, pl.DataFrame]], ingested_at: datetime) -> None:
+        """Insert many normalised batches (quotes, rejections) in one transaction: one commit, one file per table."""
+        if not batches:
+            return
+        stamp = pl.lit(ingested_at).alias("ingested_at")
+        q = pl.concat([b[0].select(list(QUOTE_SCHEMA)).cast(QUOTE_SCHEMA) for b in batches]).with_columns(stamp)  # type: ignore[arg-type]
+        r = pl.concat([b[1].select(list(REJECTION_SCHEMA)).cast(REJECTION_SCHEMA) for b in batches]).with_columns(stamp)  # type: ignore[arg-type]
+
+        def body(con: duckdb.DuckDBPyConnection) -> None:
+            _insert_new(con, "quote", q, ROW_KEY)
+            _insert_new(con, "rejection", r, ROW_KEY)
+
+        self.write(body)
+
+    def record_check(
+        self,
+        capture: RawCapture,
+        suite: str,
+        success: bool,
+        n_rows: int,
+        failures: list[dict[str, Any]],
+        checked_at: datetime,
+    ) -> None:
+        """Record a gate result. A batch that already passed keeps its first pass: that is when its quotes
+        became known, which `verify` relies on to recompute each fixing from what was known then."""
+        key = [capture.source, capture.capture_id, capture.fetched_at, suite]
+        where = "source = ? AND capture_id = ? AND fetched_at = ? AND suite = ?"
+
+        def body(con: duckdb.DuckDBPyConnection) -> None:
+            passed = con.execute(f"SELECT bool_or(success) FROM batch_check WHERE {where}", key).fetchone()  # noqa: S608
+            if passed is not None and passed[0]:
+                return
+            if passed is not None and passed[0] is not None:
+                con.execute(f"DELETE FROM batch_check WHERE {where}", key)  # noqa: S608
+            con.execute(
+                "INSERT INTO batch_check VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+                [*key, success, n_rows, json.dumps(failures, sort_keys=True, default=str), checked_at],
+            )
+
+        self.write(body)
+
+    def record_source_run(
+        self, source: str, started_at: datetime, status: str, error_kind: str | None, error: str | None, n_captures: int
+    ) -> None:
+        def body(con: duckdb.DuckDBPyConnection) -> None:
+            con.execute("DELETE FROM source_run WHERE source = ? AND started_at = ?", [source, started_at])
+            con.execute(
+                "INSERT INTO source_run VALUES (?, ?, ?, ?, ?, ?)",
+                [source, started_at, status, error_kind, error, n_captures],
+            )
+
+        self.write(body)
+
+    def record_fx_rates(self, rates: Sequence[Any], capture_id: str) -> int:
+        rows = pl.DataFrame(
+            [
+                {
+                    "day": r.day,
+                    "currency": r.currency,
+                    "usd_per_unit": format(r.usd_per_unit, "f"),
+                    "ecb_rate": format(r.ecb_rate, "f"),
+                    "source": r.source,
+                    "capture_id": capture_id,
+                }
+                for r in rates
+            ],
+            schema={
+                "day": pl.Date,
+                "currency": pl.String,
+                "usd_per_unit": pl.String,
+                "ecb_rate": pl.String,
+                "source": pl.String,
+                "capture_id": pl.String,
+            },
+        )
+        casts = {"usd_per_unit": 18, "ecb_rate": 18}
+        self.write(lambda con: _insert_new(con, "fx_rate", rows, ["day", "currency", "source"], casts))
+        return rows.height
+
+    # -- fixings and settlements -----------------------------------------------
+    def append_fixings(
+        self,
+        fixings: Sequence[Mapping[str, Any]],
+        constituents: Sequence[Mapping[str, Any]],
+        exclusions: Sequence[Mapping[str, Any]] = (),
+    ) -> None:
+        """Append fixing revisions with their constituents and exclusions (rows from `domain.serialise`),
+        in one transaction."""
+
+        def body(con: duckdb.DuckDBPyConnection) -> None:
+            for table, rows, decimals in (
+                ("fixing", fixings, FIXING_DECIMALS),
+                ("fixing_constituent", constituents, CONSTITUENT_DECIMALS),
+                ("fixing_exclusion", exclusions, {}),
+            ):
+                if not rows:
+                    continue
+                exact = [{k: (_exact(v) if k in decimals else v) for k, v in row.items()} for row in rows]
+                con.register("incoming_rows", pl.DataFrame(exact, infer_schema_length=None).to_arrow())
+                # table and casts come from the constants above, never from input
+                con.execute(f"INSERT INTO {table} BY NAME SELECT {_casts(decimals)} FROM incoming_rows")  # noqa: S608
+                con.unregister("incoming_rows")
+
+        self.write(body)
+
+    def append_settlement(
+        self, doc: dict[str, Any], index_code: str, version: str, computed_at: datetime, revision: int, final: bool
+    ) -> None:
+        """Append one settlement revision (the settle.freeze policy decides whether there is one)."""
+        params = [
+            doc["contract"],
+            doc["period"],
+            revision,
+            index_code,
+            version,
+            doc["contracts_version"],
+            doc["status"],
+            doc["price"],
+            doc["unrounded"],
+            doc["fallbacks"],
+            json.dumps(doc["flags"]),
+            json.dumps(doc["evidence"], sort_keys=True),
+            computed_at,
+            final,
+        ]
+        self.write(
+            lambda con: con.execute(
+                "INSERT INTO settlement BY NAME SELECT ? AS contract, ? AS period, ? AS revision, ? AS index_code, "
+                "? AS methodology_version, ? AS contracts_version, ? AS status, CAST(? AS DECIMAL(38,18)) AS price, "
+                "? AS unrounded, ? AS fallbacks, ? AS flags, ? AS evidence, ? AS computed_at, ? AS final",
+                params,
+            )
+        )
+
+    def record_event(self, event: dict[str, Any]) -> None:
+        """Append a governance event (a proposal, an approval, a notice); events are never changed."""
+        params = [
+            event["event_id"],
+            event["kind"],
+            event["subject"],
+            event.get("proposed_by"),
+            event.get("approved_by"),
+            event["reason"],
+            json.dumps(event.get("detail", {}), sort_keys=True, default=str),
+            event["recorded_at"],
+            event.get("refers_to"),
+        ]
+        self.write(
+            lambda con: con.execute(
+                "INSERT INTO governance_event BY NAME SELECT ? AS event_id, ? AS kind, ? AS subject, "
+                "? AS proposed_by, ? AS approved_by, ? AS reason, ? AS detail, ? AS recorded_at, ? AS refers_to "
+                "WHERE NOT EXISTS (SELECT 1 FROM governance_event WHERE event_id = ?)",
+                [*params, event["event_id"]],
+            )
+        )
+
+
+def _conflict(exc: duckdb.Error) -> bool:
+    """A commit that lost a race with another writer (worth running again), not a mistake in the statement."""
+    text = str(exc).lower()
+    return isinstance(exc, duckdb.TransactionException) or "database is locked" in text or "conflict" in text
+
+
+def _insert_new(
+    con: duckdb.DuckDBPyConnection,
+    table: str,
+    frame: pl.DataFrame,
+    key: list[str],
+    decimals: dict[str, int] | None = None,
+) -> None:
+    """Insert the rows of `frame` whose key is not in `table` yet (the first of duplicate keys in the frame)."""
+    if frame.is_empty():
+        return
+    con.register("incoming_rows", frame.unique(subset=key, keep="first", maintain_order=True).to_arrow())
+    try:
+        match = " AND ".join(f"t.{c} = n.{c}" for c in key)
+        # table, key and casts come from this module's constants, never from input
+        con.execute(
+            f"INSERT INTO {table} BY NAME SELECT {_casts(decimals or {})} FROM incoming_rows AS n "  # noqa: S608
+            f"WHERE NOT EXISTS (SELECT 1 FROM {table} AS t WHERE {match})"
+        )
+    finally:
+        con.unregister("incoming_rows")
+
+
+def _casts(decimals: dict[str, int]) -> str:
+    """Select list turning exact decimal text into DECIMAL columns (text -> DECIMAL is exact in DuckDB)."""
+    if not decimals:
+        return "*"
+    casts = ", ".join(f"CAST({c} AS DECIMAL(38,{scale})) AS {c}" for c, scale in decimals.items())
+    return f"* REPLACE ({casts})"
+
+
+def _exact(value: Any, places: int = 18) -> str | None:
+    """Decimal as text rounded half-even to the column's scale; DuckDB casts text to DECIMAL exactly."""
+    if value is None:
+        return None
+    return format(Decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN), "f")

@@ -1,0 +1,123 @@
+"""The DAGs under a real scheduler with two Celery workers, on a lake in Postgres + S3 (see conftest.py): several
+capture runs inside the fixing window and the fixing succeed task by task, the fixing equals `cix run`'s, the
+workers writing at once lose nothing, and a worker killed mid-task has its task retried elsewhere with no
+duplicate rows. Slow by nature (real processes); one topology for the session."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+from contextlib import closing
+from pathlib import Path
+from typing import Any
+
+import psutil
+import pytest
+
+from pipeline.flow.daily import DEFAULT_SAMPLE_SET
+from tests.ops.conftest import BIN, Topology, wait_until
+
+KEY = "source, capture_id, fetched_at, row_no"
+
+
+def lake(topology: Topology, sql: str) -> list[tuple[Any, ...]]:
+    """A read of the topology's lake (Postgres catalog, S3 files) from a fresh process, as an analyst would."""
+    code = (
+        "import json, sys\n"
+        "from pathlib import Path\n"
+        "from pipeline.store import Warehouse, default_lake\n"
+        "with Warehouse(default_lake(), read_only=True) as w:\n"
+        "    print(json.dumps([list(r) for r in w.query(sys.argv[1]).rows()], default=str))\n"
+    )
+    out = subprocess.run([str(BIN / "python"), "-c", code, sql], env=topology.env, capture_output=True, text=True)
+    assert out.returncode == 0, out.stderr[-3000:]
+    return [tuple(r) for r in json.loads(out.stdout.strip().splitlines()[-1])]
+
+
+@pytest.fixture(scope="module")
+def cli_fixings(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+    """`cix run --offline` on an embedded lake: the reference the DAG runs must equal."""
+    tmp = tmp_path_factory.mktemp("cli")
+    env = {k: v for k, v in os.environ.items() if not k.startswith("CIX_")}
+    env.update(CIX_HOME=str(tmp / "home"), CIX_PUBLISH_DIR=str(tmp / "publish"), GX_ANALYTICS_ENABLED="False")
+    subprocess.run([str(BIN / "cix"), "run", "--offline"], env=env, check=True, capture_output=True)
+    doc = json.loads((tmp / "publish" / "2026-08-03" / "fixings.json").read_text())
+    return {f["index_code"]: (f["status"], f["value"]) for f in doc["fixings"]}
+
+
+def test_capture_runs_and_the_fixing_under_celery_equal_the_cli(
+    topology: Topology, cli_fixings: dict[str, Any]
+) -> None:
+    runs = [topology.trigger("cix_capture", f"2026-08-03T15:{m}:00+00:00", {"offline": True}) for m in (15, 30, 45)]
+    for run_id in runs:  # three runs at once: two workers, four slots, every task writing the same lake
+        assert topology.wait_run("cix_capture", run_id) == "success", topology.report("cix_capture", run_id)
+        states = topology.task_states("cix_capture", run_id)
+        assert {s for s, _ in states.values()} == {"success"}, states
+        assert "capture[aws]" in states and "capture[litellm]" in states, "mapped tasks are named by source"
+    fixing = topology.trigger("cix_fixing", "2026-08-03T16:00:00+00:00", {"offline": True, "window_wait_minutes": 2})
+    assert topology.wait_run("cix_fixing", fixing) == "success", topology.report("cix_fixing", fixing)
+    assert {s for s, _ in topology.task_states("cix_fixing", fixing).values()} == {"success"}
+
+    doc = json.loads((topology.root / "publish" / "2026-08-03" / "fixings.json").read_text())
+    assert {f["index_code"]: (f["status"], f["value"]) for f in doc["fixings"]} == cli_fixings
+    # Nothing lost: every price source has one ok attempt and its quotes for each of the three snapshots.
+    per_run = lake(topology, "SELECT fetched_at, count(DISTINCT source) FROM quote GROUP BY 1 ORDER BY 1")
+    assert len(per_run) == 3 and len({n for _, n in per_run}) == 1, per_run
+    per_source = lake(topology, "SELECT source, count(*) FROM quote GROUP BY 1 HAVING count(DISTINCT fetched_at) = 3")
+    assert len(per_source) == per_run[0][1]
+    assert lake(topology, f"SELECT {KEY}, count(*) FROM quote GROUP BY ALL HAVING count(*) > 1") == []
+    # The lake's Parquet files are in the object store, its catalog in Postgres.
+    files = lake(topology, "SELECT count(*) FROM glob('s3://cix-lake/lake/**/*.parquet')")
+    assert files[0][0] > 0
+    # The fixing's DeadlineAlert (16:30 on its logical date, long past) reached the triggerer's callback.
+    alerts = topology.root / "cix" / "alerts.jsonl"
+    wait_until("the deadline alert", lambda: alerts.exists() and "fixing_late" in alerts.read_text(), 120, every=2)
+
+
+def test_a_worker_killed_mid_task_has_its_task_retried_without_duplicates(topology: Topology, tmp_path: Path) -> None:
+    slow = tmp_path / "slow"
+    shutil.copytree(DEFAULT_SAMPLE_SET, slow)
+    manifest = json.loads((slow / "manifest.json").read_text())
+    for entry in manifest["captures"]:
+        if entry["source"] == "runpod":
+            entry["delay_seconds"] = 15
+    (slow / "manifest.json").write_text(json.dumps(manifest))
+    run_id = topology.trigger("cix_capture", "2026-08-04T15:15:00+00:00", {"offline": True, "capture_set": str(slow)})
+
+    def running_pid() -> int | None:
+        states = topology.task_states("cix_capture", run_id)
+        if states.get("capture[runpod]", (None, 0))[0] != "running":
+            return None
+        from tests.ops.conftest import pg
+
+        with closing(pg(topology.metadata_db)) as con, con.cursor() as cur:
+            cur.execute(
+                "SELECT pid FROM task_instance WHERE dag_id = 'cix_capture' AND run_id = %s AND task_id = 'capture' "
+                "AND rendered_map_index = 'runpod'",
+                (run_id,),
+            )
+            row = cur.fetchone()
+        return int(row[0]) if row and row[0] else None
+
+    pid = wait_until("the slow task to run", running_pid, 300, every=0.5)
+    workers = {n: p for n, p in topology.processes.items() if n.startswith("worker")}
+    owner = next(
+        n
+        for n, p in workers.items()
+        if pid in {c.pid for c in psutil.Process(p.pid).children(recursive=True)} | {p.pid}
+    )
+    os.killpg(workers[owner].pid, signal.SIGKILL)  # the worker and its task, mid-fetch, no goodbye
+    topology.processes.pop(owner).wait(timeout=30)
+
+    assert topology.wait_run("cix_capture", run_id, timeout=900) == "success", topology.report("cix_capture", run_id)
+    state, tries = topology.task_states("cix_capture", run_id)["capture[runpod]"]
+    assert state == "success" and tries >= 2, "the killed attempt failed and a retry on the other worker succeeded"
+    assert lake(topology, f"SELECT {KEY}, count(*) FROM quote GROUP BY ALL HAVING count(*) > 1") == []
+    day = lake(topology, "SELECT count(*) FROM quote WHERE source = 'runpod' AND fetched_at::DATE = DATE '2026-08-04'")
+    first = lake(
+        topology, "SELECT count(*) FROM quote WHERE source = 'runpod' AND fetched_at = '2026-08-03 15:15:00+00'"
+    )
+    assert day == first and day[0][0] > 0, "the retried batch is there once"
