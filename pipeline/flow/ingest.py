@@ -201,9 +201,8 @@ def ingest_all(
     on_loaded: Callable[[SourceOutcome], None] | None = None,
     gate: bool = True,
 ) -> list[SourceOutcome]:
-    """Ingest many sources' captures: reference rates first (the day's prices are converted with them), then every
-    price capture parsed, one quality gate over all the batches of the run, and the passing batches loaded.
-    `on_loaded` hears of each source as it is loaded (progress for people)."""
+    """Reference rates first (the day's prices are converted with them), then every price capture parsed, one
+    quality gate over all the run's batches, the passing ones loaded; `on_loaded` hears of each source loaded."""
     ordered = sorted(outcomes, key=lambda o: not source_registry.get(o.source).is_reference)
     batches: list[Batch] = []
     owner: list[SourceOutcome] = []
@@ -274,19 +273,17 @@ def gate_and_load_all(
 
 
 def _load(passed: list[Batch], warehouse: Warehouse, ingested_at: datetime) -> dict[int, Exception]:
-    """Load the passing batches in one transaction; if the warehouse refuses it (a value it cannot hold), load
-    them one by one so only the offending batch is left out, and say which (by `id` of its capture)."""
+    """The passing batches in one transaction; if refused, one by one, so only the offending batch stays out."""
+    refused: dict[int, Exception] = {}
     try:
         warehouse.load_batches([(q, r) for _, q, r in passed], ingested_at)
-        return {}
-    except Exception:  # retried batch by batch below, each failure kept with its batch
-        refused: dict[int, Exception] = {}
+    except Exception:  # retried batch by batch, each failure kept with its batch
         for c, quotes, rejections in passed:
             try:
                 warehouse.load_batches([(quotes, rejections)], ingested_at)
             except Exception as exc:
                 refused[id(c)] = exc
-        return refused
+    return refused
 
 
 def _ingest_rates(source: Source, outcome: SourceOutcome, warehouse: Warehouse, ingested_at: datetime) -> SourceOutcome:

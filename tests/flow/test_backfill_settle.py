@@ -88,7 +88,7 @@ def test_all_days_at_once_equal_each_day_alone(history: dict[str, str], version:
         return replace(f, flags=tuple(x for x in f.flags if x != "referred"), gates=gates)
 
     m = load(version)
-    with Warehouse(Path(history["CIX_HOME"]) / "cix.duckdb", read_only=True) as w:
+    with Warehouse(Path(history["CIX_HOME"]) / "lake.sqlite", read_only=True) as w:
         first, last = (t.date() for t in w.quote_span())  # type: ignore[union-attr]
         quotes = w.quotes_between(fixing_time(first, m) - lookback(m), fixing_time(last, m))
     days = [first + timedelta(days=i) for i in range(0, (last - first).days + 1, 23)]

@@ -4,6 +4,7 @@ signing-key policy of a live run. Plain functions over a real lake; the DAGs are
 from __future__ import annotations
 
 import asyncio
+from concurrent.futures import ThreadPoolExecutor
 from datetime import UTC, date, datetime
 from pathlib import Path
 
@@ -44,7 +45,9 @@ def test_alerts_are_logged_and_appended(cix_home: Path, caplog: pytest.LogCaptur
         dag_id, run_id, logical_date = "cix_fixing", "scheduled__2026-08-03", "2026-08-03T16:00:00+00:00"
 
     alerts.task_failed({"dag_run": Run(), "exception": RuntimeError("quorum not met")})
-    asyncio.run(alerts.deadline_missed({"dag_run": Run()}, deadline="16:30"))
+    # In a thread of its own: another test in this worker (the browser's) may leave an event loop running here.
+    with ThreadPoolExecutor(1) as pool:
+        pool.submit(asyncio.run, alerts.deadline_missed({"dag_run": Run()}, deadline="16:30")).result()
     kinds = [(a["kind"], a["detail"].get("error")) for a in alerts.read_alerts()]
     assert kinds == [("fixing_run_failed", "quorum not met"), ("fixing_late", None)]
     assert sum("ALERT" in r.getMessage() for r in caplog.records if r.levelname == "ERROR") == 2

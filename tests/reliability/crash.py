@@ -16,6 +16,7 @@ from typing import Any
 
 from pipeline.publish import verify_publication
 from pipeline.publish.atomic import LINK, STAGING
+from tests.helpers import lake_sql
 
 REPO = Path(__file__).resolve().parents[2]
 FIRST = ["--source", "ecb-fx", "--source", "aws", "--source", "runpod"]  # the day as first published
@@ -65,8 +66,6 @@ def leftovers(publish: Path) -> list[str]:
 
 def state(root: Path) -> dict[str, Any]:
     """What a run leaves that must not depend on how it got there (times of recording aside)."""
-    import duckdb
-
     queries = {
         "raw_capture": "SELECT capture_id, source, url, fetched_at, http_status FROM raw_capture",
         "quote": "SELECT capture_id, row_no, unit, good, provider, price_usd FROM quote",
@@ -75,7 +74,7 @@ def state(root: Path) -> dict[str, Any]:
         "FROM fixing",
         "source_run": "SELECT source, started_at, status, error_kind, error FROM source_run",
     }
-    with duckdb.connect(str(root / "home" / "cix.duckdb"), read_only=True) as con:
+    with lake_sql(root / "home" / "lake.sqlite", read_only=True) as con:
         out: dict[str, Any] = {k: sorted(map(str, con.execute(q).fetchall())) for k, q in queries.items()}
     publish = root / "publish"
     for day in sorted(p for p in publish.iterdir() if not p.name.startswith(".")):

@@ -18,8 +18,8 @@ from typing import Any
 POINTS: dict[str, tuple[str, str | None, str, str]] = {
     "capture-record": ("pipeline.store.warehouse", "Warehouse", "record_captures", "before"),
     "load-fx": ("pipeline.store.warehouse", "Warehouse", "record_fx_rates", "after"),
-    "load-batch": ("pipeline.store.warehouse", "Warehouse", "load_batch", "before"),
-    "load-batch-done": ("pipeline.store.warehouse", "Warehouse", "load_batch", "after"),
+    "load-batch": ("pipeline.store.warehouse", "Warehouse", "load_batches", "before"),
+    "load-batch-done": ("pipeline.store.warehouse", "Warehouse", "load_batches", "after"),
     "fix-append": ("pipeline.store.warehouse", "Warehouse", "append_fixings", "before"),
     "fix-appended": ("pipeline.store.warehouse", "Warehouse", "append_fixings", "after"),
     "publish-file": ("pipeline.publish.atomic", None, "_write", "after"),

@@ -109,7 +109,7 @@ def flips(site: Path, day: str, count: int) -> list[str]:
         data = bytearray(path.read_bytes())
         data[rng.randrange(len(data))] ^= 0x01
         path.write_bytes(bytes(data))
-    with Warehouse(site / "home" / "cix.duckdb", read_only=True) as w:
+    with Warehouse(site / "home" / "lake.sqlite", read_only=True) as w:
         report = verify(w, store)
     missed = [p.name for p in captures if not any(p.name in q for q in report.problems)]
     findings += [f"verify missed a flipped capture {m}" for m in missed]

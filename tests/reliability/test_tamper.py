@@ -28,13 +28,13 @@ def flip(path: Path, rng: random.Random) -> None:
 def test_a_flipped_byte_in_every_stored_capture_is_reported_by_verify(offline_site: Site, tmp_path: Path) -> None:
     site = offline_site.copy(tmp_path / "site")
     rng = random.Random(14)
-    with Warehouse(site.home / "cix.duckdb", read_only=True) as w:
+    with Warehouse(site.home / "lake.sqlite", read_only=True) as w:
         captures = w.all_captures().select("source", "capture_id").rows()
     kinds = {source for source, _ in captures}
     assert {"ecb-fx", "aws", "vast-catalog", "primeintellect"} <= kinds  # FX, JSON, CSV, JSON lines
     for _, capture_id in captures:
         flip(site.home / "captures" / capture_id[:2] / capture_id, rng)
-    with Warehouse(site.home / "cix.duckdb", read_only=True) as w:
+    with Warehouse(site.home / "lake.sqlite", read_only=True) as w:
         report = verify(w, CaptureStore(site.home / "captures"))
     assert not report.ok
     for source, capture_id in captures:
