@@ -163,6 +163,7 @@ def topology(request: pytest.FixtureRequest) -> Iterator[Topology]:
         AIRFLOW__CORE__SIMPLE_AUTH_MANAGER_ALL_ADMINS="True",
         AIRFLOW__CORE__FERNET_KEY=Fernet.generate_key().decode(),
         AIRFLOW__CORE__EXECUTION_API_SERVER_URL=f"http://127.0.0.1:{api_port}/execution/",
+        AIRFLOW__API__HOST="127.0.0.1",  # loopback only: nothing in a test listens beyond this machine
         AIRFLOW__API__PORT=str(api_port),
         AIRFLOW__API__SECRET_KEY=secrets.token_urlsafe(64),
         AIRFLOW__API_AUTH__JWT_SECRET=secrets.token_urlsafe(64),
