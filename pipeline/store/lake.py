@@ -142,6 +142,7 @@ def _process_instance() -> duckdb.DuckDBPyConnection:
     if _instance is None or _instance[0] != os.getpid():
         con = duckdb.connect(":memory:", config={"autoinstall_known_extensions": False})
         con.execute("SET TimeZone = 'UTC'")
+        _load(con, "ducklake")  # before its settings: naming one would try to auto-install it from ~/.duckdb
         for setting, value in RETRY.items():
             con.execute(f"SET GLOBAL {setting} = {value}")
         _instance = (os.getpid(), con)
