@@ -182,6 +182,16 @@ def conform(frame: pl.DataFrame) -> pl.DataFrame:
     )
 
 
+def parsed_columns(columns: dict[str, pl.Expr]) -> list[pl.Expr]:
+    """The parsed schema as expressions over a parser's frame: each column from `columns`, cast to its type,
+    null where a parser has none, row_no the row order (a columnar parser's `conform`, in one select)."""
+    given = {"row_no": pl.int_range(pl.len(), dtype=pl.Int64), **columns}
+    return [
+        (given[name] if name in given else pl.lit(None)).cast(dtype).alias(name)
+        for name, dtype in PARSED_SCHEMA.items()
+    ]
+
+
 @dataclass(frozen=True)
 class FxRate:
     """USD per one unit of `currency` on `day`, and the ECB figure it came from.
