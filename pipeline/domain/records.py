@@ -8,6 +8,7 @@ exception.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -46,8 +47,9 @@ class RawCapture:
             raise ValueError("fetched_at must be timezone-aware (UTC)")
         object.__setattr__(self, "fetched_at", self.fetched_at.astimezone(UTC))
 
-    @property
+    @functools.cached_property
     def capture_id(self) -> str:
+        """The body's sha256, hashed once per capture (a body of megabytes costs milliseconds each time)."""
         return hashlib.sha256(self.body).hexdigest()
 
 

@@ -273,11 +273,11 @@ def parse_vast(capture: RawCapture) -> pl.DataFrame:
     given = pl.lit(capture.source).alias("_source"), pl.lit(capture.fetched_at).alias("_observed_at")
     tokens = token_frame(offers).with_columns(*given, _price_token(full))
     fast = tokens.with_columns(plain_number(pl.col(c)).alias(f"{c}#number") for c in _NUMBERS)
-    rows = fast.select(*_columns(full), _slow(full).any().alias("_slow")).collect()
+    rows = fast.select(*_columns(full), _slow(full).any().alias("_slow")).collect(engine="in-memory")
     if not rows["_slow"][0]:
         return rows.drop("_slow")
     # The rare body: an offer without dph_base, or numbers that are not plain text. Read those one by one.
-    frame = tokens.collect()
+    frame = tokens.collect(engine="in-memory")
     if full:
         search = [_search_price(s) if p == "" else p for p, s in zip(frame["price"], frame["search"], strict=True)]
         frame = frame.with_columns(pl.Series("price", search, dtype=pl.String))
