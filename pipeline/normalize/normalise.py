@@ -20,6 +20,11 @@ from pipeline.normalize.identity import GPU_RULES, RULES_VERSION, TOKEN_RULES, T
 from pipeline.normalize.segments import SEGMENT_RULES, STANDARD
 
 MILLION = 1_000_000
+# A batch is thousands of rows at most: polars' in-memory engine, not the streaming default of polars 2,
+# whose fixed cost per query is larger than the work.
+IN_MEMORY = "in-memory"
+_QUOTES = pl.Schema(QUOTE_SCHEMA)
+_REJECTIONS = pl.Schema(REJECTION_SCHEMA)
 
 
 @dataclass(frozen=True)
@@ -76,14 +81,10 @@ def normalise(
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Split a parser's rows into quotes and rejections. Pure: same inputs, same outputs.
 
-    One lazy plan per capture (the keys are read once for the identity rules, then quotes and rejections
-    are collected together); the expressions depend only on the bounds and are built once per bounds."""
+    One lazy plan per capture after the identity rules have judged its distinct keys; the expressions
+    depend only on the bounds and are built once per bounds."""
     rates = {"USD": Decimal(1), **(fx_rates or {})}
-    rate_table = pl.LazyFrame(
-        {"currency": list(rates), "fx_rate": [str(v) for v in rates.values()]},
-        schema={"currency": pl.String, "fx_rate": pl.String},
-    ).with_columns(pl.col("fx_rate").str.to_decimal(scale=18))
-    keyed = parsed.with_columns(_identity_key())
+    keyed = parsed.lazy().with_columns(_identity_key()).collect(engine=IN_MEMORY)
     plan = _plan(tuple((unit, b.low, b.high) for unit, b in bounds.items()))
     frame = (
         keyed.lazy()
@@ -94,17 +95,24 @@ def normalise(
             plan.price,
         )
         .join(_identities(keyed).lazy(), on=["product", "_identity_key"], how="left")
-        .join(rate_table, on="currency", how="left")
+        .join(_rate_table(tuple(rates.items())).lazy(), on="currency", how="left")
         .with_columns(plan.per_unit)
         .with_columns(plan.price_usd)
         .with_columns(plan.columns)
     )
-    done = frame.collect(engine="in-memory")
-    quotes = done.filter(pl.col("rule").is_null()).select(plan.quote_columns).cast(pl.Schema(QUOTE_SCHEMA))
-    rejections = (
-        done.filter(pl.col("rule").is_not_null()).select(list(REJECTION_SCHEMA)).cast(pl.Schema(REJECTION_SCHEMA))
-    )
-    return quotes, rejections
+    done = frame.collect(engine=IN_MEMORY).lazy()
+    quotes = done.filter(pl.col("rule").is_null()).select(plan.quote_columns).cast(_QUOTES)
+    rejections = done.filter(pl.col("rule").is_not_null()).select(list(REJECTION_SCHEMA)).cast(_REJECTIONS)
+    return quotes.collect(engine=IN_MEMORY), rejections.collect(engine=IN_MEMORY)
+
+
+@lru_cache(maxsize=256)
+def _rate_table(rates: tuple[tuple[str, Decimal], ...]) -> pl.DataFrame:
+    """USD per unit of each currency, exact (18 decimals), as a frame to join on."""
+    return pl.DataFrame(
+        {"currency": [c for c, _ in rates], "fx_rate": [str(v) for _, v in rates]},
+        schema={"currency": pl.String, "fx_rate": pl.String},
+    ).with_columns(pl.col("fx_rate").str.to_decimal(scale=18))
 
 
 def _identity_key() -> pl.Expr:
@@ -114,13 +122,15 @@ def _identity_key() -> pl.Expr:
 
 def _identities(keyed: pl.DataFrame) -> pl.DataFrame:
     """`identities` of rows whose identity key is already a column."""
-    keys = keyed.select("product", "_identity_key").unique(maintain_order=True)
+    keys = keyed.lazy().select("product", "_identity_key").unique(maintain_order=True).collect(engine=IN_MEMORY)
     found = [identity_of(p, k) for p, k in keys.iter_rows()]
-    return keys.with_columns(
-        pl.Series("good", [f[0] for f in found], dtype=pl.String),
-        pl.Series("_nominal_gb", [f[1] for f in found], dtype=pl.Float64),
-        pl.Series("_identity_reason", [f[2] for f in found], dtype=pl.String),
-        pl.Series("variant", [f[3] for f in found], dtype=pl.String),
+    return keys.hstack(
+        [
+            pl.Series("good", [f[0] for f in found], dtype=pl.String),
+            pl.Series("_nominal_gb", [f[1] for f in found], dtype=pl.Float64),
+            pl.Series("_identity_reason", [f[2] for f in found], dtype=pl.String),
+            pl.Series("variant", [f[3] for f in found], dtype=pl.String),
+        ]
     )
 
 
