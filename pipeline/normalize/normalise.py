@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache, lru_cache
+from typing import Final
 
 import polars as pl
 
@@ -22,7 +23,7 @@ from pipeline.normalize.segments import SEGMENT_RULES, STANDARD
 MILLION = 1_000_000
 # A batch is thousands of rows at most: polars' in-memory engine, not the streaming default of polars 2,
 # whose fixed cost per query is larger than the work.
-IN_MEMORY = "in-memory"
+IN_MEMORY: Final = "in-memory"
 _QUOTES = pl.Schema(QUOTE_SCHEMA)
 _REJECTIONS = pl.Schema(REJECTION_SCHEMA)
 

@@ -306,7 +306,7 @@ def _search_price(token: str) -> str:
         return ""
 
 
-def _attributes(members: tuple[tuple[str, pl.Expr], ...]) -> pl.Expr:
+def _attributes(members: list[tuple[str, pl.Expr]]) -> pl.Expr:
     """A JSON object of the given members, each value a JSON text: one concatenation over whole columns."""
     parts: list[pl.Expr] = []
     for i, (name, value) in enumerate(members):
@@ -346,15 +346,14 @@ def _columns(full: bool) -> list[pl.Expr]:
         .then(pl.lit("offer is not rentable now (rented or withdrawn)"))
     )
     price_text = pl.lit(json.dumps(price_field))
+    members = [("price_field", price_text), ("num_gpus", pl.col("num_gpus")), ("gpu_ram_mib", pl.col("gpu_ram"))]
     if full:  # every kept field, `null` when the offer lacks it (an absent dph_base is "")
-        kept = tuple((k, pl.col(k).replace("", "null") if k == "dph_base" else pl.col(k)) for k in _KEPT)
-        members = (("price_field", price_text), ("num_gpus", pl.col("num_gpus")), ("gpu_ram_mib", pl.col("gpu_ram")))
-        members += (("offer_id", pl.col("id")), *kept, ("hosting_type", pl.col("hosting_type")))
+        members.append(("offer_id", pl.col("id")))
+        members += [(k, pl.col(k).replace("", "null") if k == "dph_base" else pl.col(k)) for k in _KEPT]
     else:
         index = pl.int_range(pl.len()).cast(pl.String)
-        members = (("price_field", price_text), ("num_gpus", pl.col("num_gpus")), ("gpu_ram_mib", pl.col("gpu_ram")))
-        members += (("dph_total", pl.col("dph_total")), ("includes_storage", pl.lit("true")), ("list_index", index))
-        members += (("hosting_type", pl.col("hosting_type")),)
+        members += [("dph_total", pl.col("dph_total")), ("includes_storage", pl.lit("true")), ("list_index", index)]
+    members.append(("hosting_type", pl.col("hosting_type")))
     no_name = gpu_name.replace("", None).fill_null("?")
     return parsed_columns(
         {
