@@ -156,12 +156,6 @@ def plain_number(token: pl.Expr) -> pl.Expr:
     return pl.when(token.str.contains(_PLAIN_NUMBER)).then(token)
 
 
-def other_number(token: pl.Expr) -> pl.Expr:
-    """A token that may hold a number but is not plain text (an exponent, a string, an extreme): the rare
-    case `decimal_text_of` reads one by one."""
-    return ~token.str.contains(_PLAIN_NUMBER) & ~token.is_in(["", "null", "true", "false"])
-
-
 def decimal_text_of(token: str) -> str | None:
     """Exact plain decimal text of a raw JSON token that is a number, or a string holding one, within the
     bounds of `bounded_decimal`; None for any other token."""

@@ -48,7 +48,6 @@ from pipeline.sources.read import (
     decode_typed,
     json_text,
     load_json,
-    other_number,
     plain_json,
     plain_number,
     require,
@@ -260,6 +259,7 @@ class _Search(msgspec.Struct, gc=False):
 _DECODER = msgspec.json.Decoder(_Reply | list[_Offer])
 _SEARCH_DECODER = msgspec.json.Decoder(_Search)
 _NO_VALUE = ("", "null")  # the field is absent, or JSON null
+_NOT_NUMBERS = ("", "null", "true", "false")  # tokens that cannot hold a number (objects and arrays are rare)
 _NUMBERS = ("price", "num_gpus", "gpu_ram", "hosting_type", "id")  # tokens read as numbers ("<name>#number")
 _BID = "interruptible (bid) offer: the figure is a bid, not an on-demand ask"
 
@@ -294,7 +294,7 @@ def _price_token(full: bool) -> pl.Expr:
 
 def _slow(full: bool) -> pl.Expr:
     """Rows the fast path cannot read: a number token that is not plain text, a full offer without dph_base."""
-    odd = pl.any_horizontal(pl.col(f"{c}#number").is_null() & other_number(pl.col(c)) for c in _NUMBERS)
+    odd = pl.any_horizontal(pl.col(f"{c}#number").is_null() & ~pl.col(c).is_in(_NOT_NUMBERS) for c in _NUMBERS)
     return odd | (pl.col("price") == "") if full else odd
 
 
