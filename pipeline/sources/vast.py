@@ -18,11 +18,12 @@ Parser v1 (no segment: every offer read as the region's segment) stays in `legac
 
 Parser v3 reads the same rows column-wise: a schema-directed decoder (msgspec) takes only the fields it
 needs from each offer, as their raw JSON tokens, and polars derives every column from whole columns of
-tokens (no `Decimal` per number, no dict per row). Prices, counts, goods, regions and segments are v2's;
-what differs is the attributes, now the offer's own JSON text for each kept field (`"dph_total":1.3867`,
-not v2's re-encoded `"dph_total": "1.3867"`), the wording of a rejected value (its JSON text, `null`,
-not Python's `None`), and that a number the parser does not read (out of bounds, say) no longer makes the
-whole reply drift. v2 stays in `legacy_parsers` for the quotes stored with it.
+tokens (no `Decimal` per number, no dict per row). Prices, counts, goods, regions and segments are v2's.
+What differs: the attributes hold each kept field's JSON text as the offer wrote it (`"dph_total":1.3867`,
+not v2's re-encoded `"dph_total": "1.3867"`), every kept field present (null when the offer lacks it);
+a rejected value is quoted as its JSON text (`null`, not Python's `None`); and a number the parser does
+not read (one out of bounds, say) no longer makes the whole reply drift. v2 stays in `legacy_parsers`
+for the quotes stored with it.
 
 The live requests ask for one GPU model each, ascending by `dph_total` and capped at the
 server's page clamp: a full page drops the largest (often cheapest per GPU) offers first.
@@ -274,8 +275,8 @@ def parse_vast(capture: RawCapture) -> pl.DataFrame:
     tokens = token_frame(offers).with_columns(*given, _price_token(full))
     fast = tokens.with_columns(plain_number(pl.col(c)).alias(f"{c}#number") for c in _NUMBERS)
     rows = fast.select(*_columns(full), _slow(full).any().alias("_slow")).collect(engine="in-memory")
-    if not rows["_slow"][0]:
-        return rows.drop("_slow")
+    if not rows.drop_in_place("_slow")[0]:
+        return rows
     # The rare body: an offer without dph_base, or numbers that are not plain text. Read those one by one.
     frame = tokens.collect(engine="in-memory")
     if full:

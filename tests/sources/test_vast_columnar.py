@@ -160,6 +160,7 @@ def test_v3_reads_bent_shapes_as_v2_does() -> None:
         offer(id=114, dph_base=None),
         offer(id=115, gpu_name="H100 NVL", gpu_ram=95830, hosting_type="1"),
         offer(id=116.0, gpu_name="L40S", gpu_ram=46068.5, num_gpus="4", dph_base=" 2.5 "),
+        offer(id=118, gpu_name="H100 SXM\u00a0", geolocation='Qu\u00e9bec "QC", CA'),
     ]
     full = capture_of(reply(*offers))
     assert_v3_reads_as_v2(full, attributes_as_v2=False)  # v2 wrote some values as it read them (`"4"` as 4)
@@ -169,6 +170,7 @@ def test_v3_reads_bent_shapes_as_v2_does() -> None:
         kept = exact(attributes)
         assert kept.pop("price_field") == "dph_base"
         assert kept == {k: o.get(renamed.get(k, k)) for k in kept}, "each value as the offer has it, null if absent"
+    assert_v3_reads_as_v2(capture_of(json.dumps({"offers": offers}, ensure_ascii=False)), attributes_as_v2=False)
     reduced = [{k: o[k] for k in ("gpu_name", "gpu_ram", "num_gpus", "dph_total") if k in o} for o in offers]
     assert_v3_reads_as_v2(capture_of(json.dumps(reduced)), attributes_as_v2=False)
 
