@@ -103,9 +103,8 @@ def normalise(
     )
     done = frame.collect(engine=IN_MEMORY)
     if done["rule"].null_count() == done.height:  # nothing rejected (the usual batch): no filtering, no copies
-        return done.lazy().select(plan.quote_columns).cast(_QUOTES).collect(engine=IN_MEMORY), pl.DataFrame(
-            schema=_REJECTIONS
-        )
+        quoted = done.lazy().select(plan.quote_columns).cast(_QUOTES).collect(engine=IN_MEMORY)
+        return quoted, pl.DataFrame(schema=_REJECTIONS)
     quotes = done.lazy().filter(pl.col("rule").is_null()).select(plan.quote_columns).cast(_QUOTES)
     rejections = done.lazy().filter(pl.col("rule").is_not_null()).select(list(REJECTION_SCHEMA)).cast(_REJECTIONS)
     return quotes.collect(engine=IN_MEMORY), rejections.collect(engine=IN_MEMORY)

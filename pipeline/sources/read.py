@@ -136,7 +136,7 @@ def decode_typed(decoder: msgspec.json.Decoder[Any], capture: RawCapture) -> Any
 
 def token_frame(structs: Sequence[msgspec.Struct]) -> pl.LazyFrame:
     """One String column per field of the (same-typed) structs: each row's raw JSON token, exactly as in the
-    body ("" where the object lacks the field). One string split in polars, not a dict per row in Python."""
+    body (the field's default token where the object lacks it). One string split in polars, no dict per row."""
     if not structs:
         raise ValueError("no structs to read")
     fields = list(type(structs[0]).__struct_fields__)
