@@ -16,6 +16,7 @@ from pipeline.capture import CaptureSet, CaptureStore
 from pipeline.config import paths
 from pipeline.domain.records import RawCapture
 from pipeline.flow import daily, ingest, operate
+from pipeline.flow.dag_args import Run
 from pipeline.methodology import load
 from pipeline.store import Warehouse, default_lake
 
@@ -57,10 +58,15 @@ def source_names(offline: bool, capture_set: str | None = None, kind: str = "pri
     return [n for n in names if sources.get(n).is_reference == (kind == "fx")]
 
 
-def capture_source(name: str, offline: bool, capture_set: str | None, at: str | None = None) -> Ref:
-    """Capture one source (a replay is stamped at `at`, the run's time); reference rates are loaded at once,
-    price captures parsed and staged for the run's one quality gate. Raises SourceFailed when the source failed
-    after the fetcher's own retries (Airflow then retries the task with backoff)."""
+def price_sources(run: Run) -> list[str]:
+    return source_names(run.offline, run.capture_set)
+
+
+def capture_source(name: str, run: Run) -> Ref:
+    """Capture one source (a replay is stamped at the run's time); reference rates are loaded at once, price
+    captures parsed and staged for the run's one quality gate. Raises SourceFailed when the source failed after
+    the fetcher's own retries (Airflow then retries the task with backoff)."""
+    offline, capture_set, at = run.offline, run.capture_set, run.at
     where = paths()
     when = datetime.fromisoformat(at) if at and offline else None
     clock = (lambda: when) if when is not None else None
@@ -157,26 +163,28 @@ def window_missing(day: str, offline: bool, capture_set: str | None) -> list[str
         return operate.window_captured(warehouse, date.fromisoformat(day), load(), source_names(offline, capture_set))
 
 
-def wait_for_window(day: str, offline: bool, capture_set: str | None, minutes: float, poke: float = 15) -> None:
-    """Wait until every price source has a capture attempt in the fixing window; TimeoutError after `minutes`."""
+def wait_for_window(run: Run, poke: float = 15) -> None:
+    """Wait until every price source has a capture attempt in the fixing window; TimeoutError after the run's
+    `window_wait_minutes`."""
     import time
 
-    deadline = time.monotonic() + 60 * minutes
-    while missing := window_missing(day, offline, capture_set):
+    deadline = time.monotonic() + 60 * float(run.params["window_wait_minutes"])
+    while missing := window_missing(run.day, run.offline, run.capture_set):
         if time.monotonic() > deadline:
-            raise TimeoutError(f"no capture in the fixing window of {day} from {', '.join(missing)}")
+            raise TimeoutError(f"no capture in the fixing window of {run.day} from {', '.join(missing)}")
         time.sleep(poke)
 
 
-def ensure_fx(day: str, offline: bool, capture_set: str | None, at: str | None) -> list[str]:
-    """FX before anything that converts: capture the reference rates unless the day's are already stored."""
+def ensure_fx(run: Run) -> list[str]:
+    """FX before anything that converts: capture the reference rates unless the run's day's are already stored."""
+    day = date.fromisoformat(run.day)
     with Warehouse(default_lake()) as warehouse:  # the first task of a fresh installation creates the lake
-        have = {r.day for r in warehouse.fx_rates_between(date.fromisoformat(day), date.fromisoformat(day))}
+        have = {r.day for r in warehouse.fx_rates_between(day, day)}
     if have:
         return []
-    names = source_names(offline, capture_set, kind="fx")
+    names = source_names(run.offline, run.capture_set, kind="fx")
     for name in names:
-        capture_source(name, offline, capture_set, at)
+        capture_source(name, run)
     return names
 
 
@@ -190,8 +198,10 @@ def fix_day(day: str) -> dict[str, int]:
     }
 
 
-def assess_day(day: str, offline: bool, capture_set: str | None, min_share: float) -> dict[str, Any]:
-    """Raises FixingUnfit (the run fails, the failure callback alerts) when the fixing is not fit to publish."""
+def assess_day(run: Run) -> dict[str, Any]:
+    """Raises FixingUnfit (the run fails, the failure callback alerts) when the fixing is not fit to publish (fewer
+    than the run's `min_source_share` of the sources captured, all down, all withheld)."""
+    day, offline, capture_set, min_share = run.day, run.offline, run.capture_set, float(run.params["min_source_share"])
     m = load()
     with Warehouse(default_lake(), read_only=True) as warehouse:
         fixings = daily.compute_day(date.fromisoformat(day), warehouse, m)
@@ -204,14 +214,16 @@ def assess_day(day: str, offline: bool, capture_set: str | None, min_share: floa
     return summary
 
 
-def publish_day(day: str, dev_key: bool = False, offline: bool = False) -> list[str]:
-    """Publish signed. A live run refuses the development key unless `dev_key` says it may (a replay may)."""
+def publish_day(run: Run) -> list[str]:
+    """Publish signed. A live run refuses the development key unless its `dev_key` param says it may (a replay
+    may)."""
     from pipeline.publish.signing import load_signing_key
 
     where = paths()
-    key = load_signing_key(where.home, allow_development=dev_key or offline, connection=connection_secret)
+    allow = bool(run.params.get("dev_key")) or run.offline
+    key = load_signing_key(where.home, allow_development=allow, connection=connection_secret)
     with Warehouse(default_lake()) as warehouse:
-        return [str(p) for p in daily.publish(date.fromisoformat(day), warehouse, where.publish, key=key)]
+        return [str(p) for p in daily.publish(date.fromisoformat(run.day), warehouse, where.publish, key=key)]
 
 
 def backfill_load(archives: list[str] | None, first: str | None, last: str | None) -> list[str]:
