@@ -1,18 +1,20 @@
 """The Airflow adapter: the pipeline's steps with inputs and outputs small enough for XCom.
 
-The only module of the package that may import Airflow (and only for connections). Bodies stay in the capture
-store and normalised frames are staged as Parquet under `$CIX_HOME/staging`, so tasks pass only references
-(source, capture id, fetch time). Every write goes to the lake, which many tasks may write at once.
+With `flow.dag_args`, the only module of the package that may import Airflow (here only for connections). Bodies
+stay in the capture store and normalised frames are staged as Parquet objects (`staging/`), both in the lake's
+object store when it has one (else under `$CIX_HOME`), so tasks on any machine pass only references (source,
+capture id, fetch time). Every write goes to the lake, which many tasks may write at once.
 """
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 from pipeline import sources
-from pipeline.capture import CaptureSet, CaptureStore
+from pipeline.capture import CaptureSet, CaptureStore, ObjectStore
 from pipeline.config import paths
 from pipeline.domain.records import RawCapture
 from pipeline.flow import daily, ingest, operate
@@ -67,7 +69,6 @@ def capture_source(name: str, run: Run) -> Ref:
     captures parsed and staged for the run's one quality gate. Raises SourceFailed when the source failed after
     the fetcher's own retries (Airflow then retries the task with backoff)."""
     offline, capture_set, at = run.offline, run.capture_set, run.at
-    where = paths()
     when = datetime.fromisoformat(at) if at and offline else None
     clock = (lambda: when) if when is not None else None
     source = sources.get(name)
@@ -75,7 +76,7 @@ def capture_source(name: str, run: Run) -> Ref:
         [outcome] = ingest.capture(
             [source],
             warehouse,
-            CaptureStore(where.captures),
+            CaptureStore.of(),
             capture_set=_capture_set(offline, capture_set),
             clock=clock,
         )
@@ -96,11 +97,9 @@ def capture_source(name: str, run: Run) -> Ref:
                 warehouse.record_source_run(name, datetime.now(UTC), "error", exc.kind, exc.reason, 1)
                 raise SourceFailed(f"{name}: {exc.kind}: {exc.reason}") from exc
             for kind, frame in (("quotes", quotes), ("rejections", rejections)):
-                target = _staged(_ref(c), kind)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                tmp = target.with_name(target.name + ".tmp")
-                frame.write_parquet(tmp)
-                tmp.replace(target)
+                buffer = io.BytesIO()
+                frame.write_parquet(buffer)
+                _staging().put(_staged(_ref(c), kind), buffer.getvalue())
     return {"source": name, "captures": [_ref(c) for c in outcome.captures], "staged": True}
 
 
@@ -117,7 +116,7 @@ def _ref(c: RawCapture) -> Ref:
 
 
 def _capture(ref: Ref) -> RawCapture:
-    body = CaptureStore(paths().captures).get(ref["capture_id"])
+    body = CaptureStore.of().get(ref["capture_id"])
     return RawCapture(
         source=ref["source"],
         url=ref["url"],
@@ -129,9 +128,15 @@ def _capture(ref: Ref) -> RawCapture:
     )
 
 
-def _staged(ref: Ref, kind: str) -> Path:
+def _staging() -> ObjectStore:
+    """Where normalised frames wait for the run's gate: `staging/` beside the captures."""
+    return ObjectStore(paths().objects("staging"))
+
+
+def _staged(ref: Ref, kind: str) -> str:
+    """The staged frame's object key (one per capture and kind)."""
     stamp = datetime.fromisoformat(ref["fetched_at"]).strftime("%Y%m%dT%H%M%S%f")
-    return paths().home / "staging" / f"{ref['source']}-{ref['capture_id'][:16]}-{stamp}.{kind}.parquet"
+    return f"{ref['source']}-{ref['capture_id'][:16]}-{stamp}.{kind}.parquet"
 
 
 def gate_and_load(captured: list[Ref | None]) -> dict[str, Any]:
@@ -139,10 +144,13 @@ def gate_and_load(captured: list[Ref | None]) -> dict[str, Any]:
     recorded and not loaded, and fails this task once the others are loaded."""
     import polars as pl
 
+    staging = _staging()
     batches = []
     for result in captured:
         for ref in (result or {}).get("captures", []) if (result or {}).get("staged") else []:
-            quotes, rejections = (pl.read_parquet(_staged(ref, k)) for k in ("quotes", "rejections"))
+            quotes, rejections = (
+                pl.read_parquet(io.BytesIO(staging.get(_staged(ref, k)))) for k in ("quotes", "rejections")
+            )
             batches.append((_capture(ref), quotes, rejections))
     with Warehouse(default_lake()) as warehouse:
         failed, refused = ingest.gate_and_load_all(batches, warehouse, load(), ingested_at=datetime.now(UTC))
@@ -150,7 +158,7 @@ def gate_and_load(captured: list[Ref | None]) -> dict[str, Any]:
     for c, _, _ in batches:
         if c not in failed:
             for kind in ("quotes", "rejections"):
-                _staged(_ref(c), kind).unlink(missing_ok=True)
+                staging.delete(_staged(_ref(c), kind))
     if failed:
         names = ", ".join(f"{c.source} {c.capture_id[:12]}" for c in failed)
         raise QualityGateFailed(f"{len(failed)} of {len(batches)} batches failed the quality gate: {names}")
@@ -231,9 +239,8 @@ def backfill_load(archives: list[str] | None, first: str | None, last: str | Non
     from pipeline.config import realdata_dir
     from pipeline.flow.backfill import load_archives
 
-    where = paths()
     with Warehouse(default_lake()) as warehouse:
-        days = load_archives(warehouse, CaptureStore(where.captures), realdata_dir(), load(), only=archives)
+        days = load_archives(warehouse, CaptureStore.of(), realdata_dir(), load(), only=archives)
     lo, hi = (date.fromisoformat(d) if d else None for d in (first, last))
     return [d.isoformat() for d in days if (lo is None or d >= lo) and (hi is None or d <= hi)]
 
