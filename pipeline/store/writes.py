@@ -2,23 +2,30 @@
 
 DuckLake has no primary keys, so each keyed table is kept unique here: new rows go in by anti-join on the key
 (an `INSERT OR IGNORE`), a replaced row is deleted and inserted in the same transaction (an `INSERT OR
-REPLACE`). A transaction whose commit conflicts with another writer's is run again on the new snapshot.
+REPLACE`). A transaction whose commit conflicts with another writer's is run again on the new snapshot. Two
+writers of the same keys at the same instant would both pass the anti-join (inserts into one table do not
+conflict in DuckLake), so a keyed write holds the keys' locks (`store.locks`) from before it reads to after it
+commits.
 """
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from datetime import datetime
 from decimal import ROUND_HALF_EVEN, Decimal
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import duckdb
 import polars as pl
 
 from pipeline.domain.records import QUOTE_SCHEMA, REJECTION_SCHEMA, RawCapture
+from pipeline.store import locks
+
+if TYPE_CHECKING:
+    from pipeline.store.lake import Lake
 
 T = TypeVar("T")
 CONFLICT_RETRIES = 30
@@ -27,8 +34,14 @@ CONSTITUENT_DECIMALS = {"value": 18, "weight_raw": 18, "weight_capped": 18, "tri
 ROW_KEY = ["source", "capture_id", "fetched_at", "row_no"]
 
 
+def batch_key(source: str, capture_id: str, fetched_at: datetime) -> str:
+    """The lock key of one capture's batch (its raw_capture, quote, rejection and batch_check rows)."""
+    return f"batch|{source}|{capture_id}|{fetched_at.isoformat()}"
+
+
 class Writes:
     con: duckdb.DuckDBPyConnection
+    lake: Lake
 
     # -- transactions ----------------------------------------------------------------------------------
     @contextmanager
@@ -42,9 +55,14 @@ class Writes:
             raise
         self.con.execute("COMMIT")
 
-    def write(self, body: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
-        """Run `body` in one transaction; when its commit conflicts with another writer's, run it again on the
-        new snapshot (the body re-reads what it depends on), with a growing wait."""
+    def write(self, body: Callable[[duckdb.DuckDBPyConnection], T], keys: Iterable[str] = ()) -> T:
+        """Run `body` in one transaction holding the locks of `keys` (the keys of the rows it inserts if absent);
+        when its commit conflicts with another writer's, run it again on the new snapshot (the body re-reads what it
+        depends on), with a growing wait."""
+        with locks.held(self.lake, keys):
+            return self._write(body)
+
+    def _write(self, body: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
         wait = 0.05
         for attempt in range(CONFLICT_RETRIES):
             self.con.execute("BEGIN TRANSACTION")
@@ -85,7 +103,8 @@ class Writes:
                     "INSERT INTO raw_capture SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS "
                     "(SELECT 1 FROM raw_capture WHERE source = ? AND capture_id = ? AND fetched_at = ?)",
                     rows,
-                )
+                ),
+                keys=[batch_key(c.source, c.capture_id, c.fetched_at) for c, _ in captures],
             )
 
     def load_batch(self, quotes: pl.DataFrame, rejections: pl.DataFrame, ingested_at: datetime) -> None:
@@ -104,7 +123,8 @@ class Writes:
             _insert_new(con, "quote", q, ROW_KEY)
             _insert_new(con, "rejection", r, ROW_KEY)
 
-        self.write(body)
+        batches_in = pl.concat([q.select(ROW_KEY[:3]), r.select(ROW_KEY[:3])]).unique()
+        self.write(body, keys=[batch_key(*row) for row in batches_in.iter_rows()])
 
     def record_check(
         self,
@@ -131,7 +151,7 @@ class Writes:
                 [*key, success, n_rows, json.dumps(failures, sort_keys=True, default=str), checked_at],
             )
 
-        self.write(body)
+        self.write(body, keys=[batch_key(capture.source, capture.capture_id, capture.fetched_at)])
 
     def record_source_run(
         self, source: str, started_at: datetime, status: str, error_kind: str | None, error: str | None, n_captures: int
@@ -143,7 +163,7 @@ class Writes:
                 [source, started_at, status, error_kind, error, n_captures],
             )
 
-        self.write(body)
+        self.write(body, keys=[f"source_run|{source}|{started_at.isoformat()}"])
 
     def record_fx_rates(self, rates: Sequence[Any], capture_id: str) -> int:
         rows = pl.DataFrame(
@@ -168,7 +188,8 @@ class Writes:
             },
         )
         casts = {"usd_per_unit": 18, "ecb_rate": 18}
-        self.write(lambda con: _insert_new(con, "fx_rate", rows, ["day", "currency", "source"], casts))
+        keys = {f"fx_rate|{r.source}|{r.day.isoformat()}" for r in rates}
+        self.write(lambda con: _insert_new(con, "fx_rate", rows, ["day", "currency", "source"], casts), keys=keys)
         return rows.height
 
     # -- fixings and settlements -----------------------------------------------
@@ -245,7 +266,8 @@ class Writes:
                 "? AS proposed_by, ? AS approved_by, ? AS reason, ? AS detail, ? AS recorded_at, ? AS refers_to "
                 "WHERE NOT EXISTS (SELECT 1 FROM governance_event WHERE event_id = ?)",
                 [*params, event["event_id"]],
-            )
+            ),
+            keys=[f"governance_event|{event['event_id']}"],
         )
 
 
