@@ -35,6 +35,7 @@ class ObjectStore:
                 endpoint_override=s3.endpoint,
                 scheme="https" if s3.use_ssl else "http",
                 force_virtual_addressing=s3.url_style == "vhost",
+                allow_delayed_open=True,  # a small object is then one PUT at close, not a multipart upload
             )
             self.local = False
             self.base = text.split("://", 1)[1].strip("/")  # bucket/prefix, as pyarrow.fs names it
@@ -98,7 +99,8 @@ class ObjectStore:
             raise
 
     def delete(self, key: str) -> None:
-        """Remove the object if it is there."""
+        """Remove the object if it is there (on S3, pyarrow then keeps an empty folder marker, `prefix/`, when it was
+        the folder's last object)."""
         if self.exists(key):
             self.fs.delete_file(self.path(key))
 

@@ -61,6 +61,7 @@ def source_names(offline: bool, capture_set: str | None = None, kind: str = "pri
 
 
 def price_sources(run: Run) -> list[str]:
+    """The price sources a run captures (its mapped tasks), FX excluded: that is captured first."""
     return source_names(run.offline, run.capture_set)
 
 

@@ -190,6 +190,12 @@ def literal(text: str) -> str:
 RACES = ("lock", "already exists", "duplicate key", "failed to initialize ducklake")
 
 
+def lost_race(exc: duckdb.Error) -> bool:
+    """A commit that lost a race with another writer (worth running again), not a mistake in the statement."""
+    text = str(exc).lower()
+    return isinstance(exc, duckdb.TransactionException) or "database is locked" in text or "conflict" in text
+
+
 def _attach(con: duckdb.DuckDBPyConnection, sql: str) -> None:
     """ATTACH, retried while another process is creating the same new catalog (its SQLite file locked, or its
     Postgres tables half made: the loser of that race sees duplicates and tries again on the finished catalog)."""

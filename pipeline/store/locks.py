@@ -20,6 +20,7 @@ import hashlib
 import os
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, closing, contextmanager
+from datetime import datetime
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -27,6 +28,11 @@ if TYPE_CHECKING:
     from pipeline.store.lake import Lake
 
 FILE_BUCKETS = 256
+
+
+def batch_key(source: str, capture_id: str, fetched_at: datetime) -> str:
+    """The lock key of one capture's batch (its raw_capture, quote, rejection and batch_check rows)."""
+    return f"batch|{source}|{capture_id}|{fetched_at.isoformat()}"
 
 
 def _digest(key: str) -> bytes:

@@ -2,10 +2,8 @@
 
 DuckLake has no primary keys, so each keyed table is kept unique here: new rows go in by anti-join on the key
 (an `INSERT OR IGNORE`), a replaced row is deleted and inserted in the same transaction (an `INSERT OR
-REPLACE`). A transaction whose commit conflicts with another writer's is run again on the new snapshot. Two
-writers of the same keys at the same instant would both pass the anti-join (inserts into one table do not
-conflict in DuckLake), so a keyed write holds the keys' locks (`store.locks`) from before it reads to after it
-commits.
+REPLACE`). A transaction whose commit conflicts with another writer's is run again on the new snapshot. A keyed
+write holds its keys' locks (`store.locks`): two anti-join inserts of the same rows could otherwise both commit.
 """
 
 from __future__ import annotations
@@ -23,6 +21,7 @@ import polars as pl
 
 from pipeline.domain.records import QUOTE_SCHEMA, REJECTION_SCHEMA, RawCapture
 from pipeline.store import locks
+from pipeline.store.lake import lost_race
 
 if TYPE_CHECKING:
     from pipeline.store.lake import Lake
@@ -32,11 +31,6 @@ CONFLICT_RETRIES = 30
 FIXING_DECIMALS = {"value": 18, "robust_cv": 18, "p25": 18, "p75": 18}
 CONSTITUENT_DECIMALS = {"value": 18, "weight_raw": 18, "weight_capped": 18, "trim_weight": 18}
 ROW_KEY = ["source", "capture_id", "fetched_at", "row_no"]
-
-
-def batch_key(source: str, capture_id: str, fetched_at: datetime) -> str:
-    """The lock key of one capture's batch (its raw_capture, quote, rejection and batch_check rows)."""
-    return f"batch|{source}|{capture_id}|{fetched_at.isoformat()}"
 
 
 class Writes:
@@ -59,26 +53,23 @@ class Writes:
         """Run `body` in one transaction holding the locks of `keys` (the keys of the rows it inserts if absent);
         when its commit conflicts with another writer's, run it again on the new snapshot (the body re-reads what it
         depends on), with a growing wait."""
-        with locks.held(self.lake, keys):
-            return self._write(body)
-
-    def _write(self, body: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
         wait = 0.05
-        for attempt in range(CONFLICT_RETRIES):
-            self.con.execute("BEGIN TRANSACTION")
-            try:
-                result = body(self.con)
-                self.con.execute("COMMIT")
-                return result
-            except duckdb.Error as exc:
-                self._rollback()
-                if attempt == CONFLICT_RETRIES - 1 or not _conflict(exc):
+        with locks.held(self.lake, keys):
+            for attempt in range(CONFLICT_RETRIES):
+                self.con.execute("BEGIN TRANSACTION")
+                try:
+                    result = body(self.con)
+                    self.con.execute("COMMIT")
+                    return result
+                except duckdb.Error as exc:
+                    self._rollback()
+                    if attempt == CONFLICT_RETRIES - 1 or not lost_race(exc):
+                        raise
+                except BaseException:
+                    self._rollback()
                     raise
-            except BaseException:
-                self._rollback()
-                raise
-            time.sleep(wait)
-            wait = min(wait * 1.5, 2.0)
+                time.sleep(wait)
+                wait = min(wait * 1.5, 2.0)
         raise AssertionError("unreachable")
 
     def _rollback(self) -> None:
@@ -104,7 +95,7 @@ class Writes:
                     "(SELECT 1 FROM raw_capture WHERE source = ? AND capture_id = ? AND fetched_at = ?)",
                     rows,
                 ),
-                keys=[batch_key(c.source, c.capture_id, c.fetched_at) for c, _ in captures],
+                keys=[locks.batch_key(c.source, c.capture_id, c.fetched_at) for c, _ in captures],
             )
 
     def load_batch(self, quotes: pl.DataFrame, rejections: pl.DataFrame, ingested_at: datetime) -> None:
@@ -124,7 +115,7 @@ class Writes:
             _insert_new(con, "rejection", r, ROW_KEY)
 
         batches_in = pl.concat([q.select(ROW_KEY[:3]), r.select(ROW_KEY[:3])]).unique()
-        self.write(body, keys=[batch_key(*row) for row in batches_in.iter_rows()])
+        self.write(body, keys=[locks.batch_key(*row) for row in batches_in.iter_rows()])
 
     def record_check(
         self,
@@ -151,7 +142,7 @@ class Writes:
                 [*key, success, n_rows, json.dumps(failures, sort_keys=True, default=str), checked_at],
             )
 
-        self.write(body, keys=[batch_key(capture.source, capture.capture_id, capture.fetched_at)])
+        self.write(body, keys=[locks.batch_key(capture.source, capture.capture_id, capture.fetched_at)])
 
     def record_source_run(
         self, source: str, started_at: datetime, status: str, error_kind: str | None, error: str | None, n_captures: int
@@ -269,12 +260,6 @@ class Writes:
             ),
             keys=[f"governance_event|{event['event_id']}"],
         )
-
-
-def _conflict(exc: duckdb.Error) -> bool:
-    """A commit that lost a race with another writer (worth running again), not a mistake in the statement."""
-    text = str(exc).lower()
-    return isinstance(exc, duckdb.TransactionException) or "database is locked" in text or "conflict" in text
 
 
 def _insert_new(
