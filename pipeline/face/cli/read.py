@@ -95,10 +95,9 @@ def verify(fmt: OutputOption = Output.table, db: DbOption = None) -> None:
     """Recompute every stored fixing from the raw captures under its methodology; non-zero exit on any mismatch."""
     from pipeline.audit import verify as verify_all
     from pipeline.capture import CaptureStore
-    from pipeline.config import paths
 
     with open_warehouse(db) as w:
-        report = verify_all(w, CaptureStore(paths().captures))
+        report = verify_all(w, CaptureStore.of())
     if fmt is Output.json:
         write_json(
             {
