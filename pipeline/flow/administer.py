@@ -20,6 +20,7 @@ from pipeline.settle import Settlement, contract, day_fixings, settlement_docume
 from pipeline.settle import settle as settle_month
 from pipeline.settle.freeze import decide
 from pipeline.store import Warehouse
+from pipeline.store.locks import held, revision_key
 
 
 class GovernanceError(ValueError):
@@ -109,7 +110,15 @@ def settle(
     code: str, period: str, version: str, warehouse: Warehouse, *, computed_at: datetime
 ) -> tuple[Settlement, int, str]:
     """Settle a monthly contract from the fixings in force; returns the result, the revision in force and what
-    was recorded (new | unchanged | notice). See `settle.freeze` for when a computation is a new revision."""
+    was recorded (new | unchanged | notice). See `settle.freeze` for when a computation is a new revision.
+    Another process settling the same contract and period waits, then sees this one's revision."""
+    with held(warehouse.lake, [revision_key("settlement", code, period)]):
+        return _settle(code, period, version, warehouse, computed_at=computed_at)
+
+
+def _settle(
+    code: str, period: str, version: str, warehouse: Warehouse, *, computed_at: datetime
+) -> tuple[Settlement, int, str]:
     spec = contract(code)
     year, month = (int(x) for x in period.split("-"))
     days = spec.business_days(year, month)

@@ -25,6 +25,7 @@ from pipeline.methodology import CURRENT, Methodology, load
 from pipeline.publish import write_publication
 from pipeline.publish.signing import SigningKey, load_signing_key
 from pipeline.store import Lake, Warehouse
+from pipeline.store.locks import held, revision_key
 
 DEFAULT_SAMPLE_SET = SAMPLES_DIR / "default"
 
@@ -62,6 +63,20 @@ def record_fixings(
     """Append each fixing that differs from the revision in force as a new revision (corrections policy)."""
     if not fixings:
         return []
+    series = [revision_key("fixing", f.index_code, f.fixing_date, f.methodology_version) for f in fixings]
+    with held(warehouse.lake, series):  # another process fixing the same day waits, then sees this revision
+        return _record_fixings(warehouse, fixings, recorded_at, reason, m, force=force)
+
+
+def _record_fixings(
+    warehouse: Warehouse,
+    fixings: Sequence[Fixing],
+    recorded_at: datetime,
+    reason: str,
+    m: Methodology,
+    *,
+    force: bool,
+) -> list[StoredFixing]:
     days = sorted({f.fixing_date for f in fixings})
     in_force: dict[tuple[str, date, str], tuple[dict[str, Any] | None, int]] = {}
     for r in warehouse.revisions_in_range(days[0], days[-1]).iter_rows(named=True):

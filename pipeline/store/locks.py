@@ -35,6 +35,12 @@ def batch_key(source: str, capture_id: str, fetched_at: datetime) -> str:
     return f"batch|{source}|{capture_id}|{fetched_at.isoformat()}"
 
 
+def revision_key(table: str, *identity: object) -> str:
+    """The lock key of one series of revisions (a fixing's index, day and methodology; a contract's period): held
+    from reading the revision in force to committing the next, so two writers never both add revision n + 1."""
+    return "|".join([f"revision:{table}", *(str(part) for part in identity)])
+
+
 def _digest(key: str) -> bytes:
     return hashlib.sha256(key.encode()).digest()
 

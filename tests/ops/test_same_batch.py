@@ -15,6 +15,7 @@ from pathlib import Path
 import pytest
 
 from pipeline.store import Lake, Warehouse
+from pipeline.store.lake import detach
 from tests.ops.conftest import pg
 
 WRITER = """
@@ -56,13 +57,31 @@ KEYS = {
 }
 
 
-def load_at_once(lake: Lake, writers: int, rounds: int) -> int:
-    """`writers` processes load the same `rounds` batches, released together; the quotes per batch."""
+FIXER = """
+import sys
+from datetime import UTC, date, datetime
+from pipeline.flow.daily import fix
+from pipeline.methodology import load
+from pipeline.store import Lake, Warehouse
+
+catalog, data, rounds = sys.argv[1], sys.argv[2], int(sys.argv[3])
+m = load()
+with Warehouse(Lake(catalog, data)) as w:
+    print("ready", flush=True)
+    sys.stdin.readline()
+    for _ in range(rounds):  # a forced recomputation is always a new revision: each must get its own number
+        fixings = fix(date(2026, 8, 3), w, m, recorded_at=datetime.now(UTC), reason="race test", force=True)
+print("rows", len(fixings), flush=True)
+"""
+
+
+def load_at_once(lake: Lake, writers: int, rounds: int, script: str = WRITER) -> int:
+    """`writers` processes run `script` (the same `rounds` loads or fixings), released together; its last count."""
     Warehouse(lake).close()  # the schema exists before they start
     env = {k: v for k, v in os.environ.items() if not k.startswith("CIX_LAKE")}
     procs = [
         subprocess.Popen(
-            [sys.executable, "-c", WRITER, lake.catalog, lake.data_path, str(rounds)],
+            [sys.executable, "-c", script, lake.catalog, lake.data_path, str(rounds)],
             stdin=subprocess.PIPE,
             stdout=subprocess.PIPE,
             stderr=subprocess.PIPE,
@@ -108,9 +127,11 @@ def postgres_lake(tmp_path: Path) -> Iterator[Lake]:
     name = f"cix_test_race_{uuid.uuid4().hex[:8]}"
     with closing(pg()) as con, con.cursor() as cur:
         cur.execute(f"CREATE DATABASE {name}")
+    lake = Lake(f"postgres:dbname={name} host=127.0.0.1 user=postgres", f"{tmp_path / 'data'}/")
     try:
-        yield Lake(f"postgres:dbname={name} host=127.0.0.1 user=postgres", f"{tmp_path / 'data'}/")
+        yield lake
     finally:
+        detach(lake)  # a lake left attached to a dropped database fails every later catalog-wide query here
         with closing(pg()) as con, con.cursor() as cur:
             cur.execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
 
@@ -118,3 +139,15 @@ def postgres_lake(tmp_path: Path) -> Iterator[Lake]:
 def test_writers_loading_the_same_batches_at_once_store_each_row_once_postgres_catalog(postgres_lake: Lake) -> None:
     rows = load_at_once(postgres_lake, writers=4, rounds=6)
     assert_each_row_once(postgres_lake, 6, rows)
+
+
+def test_writers_fixing_the_same_day_at_once_never_share_a_revision_number(tmp_path: Path) -> None:
+    """Revision n + 1 is decided from the revision in force: without a lock two processes would both add it."""
+    lake = Lake.embedded(tmp_path / "lake.sqlite")
+    writers, rounds = 3, 2
+    indices = load_at_once(lake, writers=writers, rounds=rounds, script=FIXER)
+    with Warehouse(lake, read_only=True) as w:
+        revisions = w.query("SELECT index_code, revision, count(*) AS n FROM fixing GROUP BY ALL")
+    assert revisions["n"].max() == 1, revisions.filter(revisions["n"] > 1).head(5)
+    assert revisions.height == indices * writers * rounds
+    assert sorted(set(revisions["revision"])) == list(range(1, writers * rounds + 1))
