@@ -226,20 +226,41 @@ def _s3_secret(con: duckdb.DuckDBPyConnection, s3: S3) -> None:
     con.execute(f"CREATE OR REPLACE SECRET cix_s3 ({', '.join(parts)})")
 
 
-def change_stamp(lake: Lake) -> tuple[int, ...] | None:
-    """A cheap stat of an embedded lake's catalog files (no connection, no lock): it moves whenever a writer
-    commits, so a reader asks `data_version()` again only then. A catalog on a server has no file to stat: the
-    stamp then moves every half second. None when there is no lake yet."""
+RACY_NS = 50_000_000  # file times tick coarsely (a few ms): a stamp newer than this is not trusted yet
+
+
+@dataclass(frozen=True)
+class Stamp:
+    """What a stat of the lake's catalog says, and when it was taken."""
+
+    files: tuple[int, ...]  # the catalog's inode, time and size, and its write-ahead log's time and size
+    newest_ns: int  # the latest modification time among them
+    taken_ns: int  # the wall clock just before the stat
+
+    def same_as(self, earlier: Stamp | None) -> bool:
+        """True when nothing can have committed since `earlier` was taken: the files are unchanged and their newest
+        time was already a tick older than that stat (else a commit in the same tick could hide behind it)."""
+        return earlier is not None and self.files == earlier.files and earlier.newest_ns < earlier.taken_ns - RACY_NS
+
+
+def change_stamp(lake: Lake) -> Stamp | None:
+    """A cheap stat of an embedded lake's catalog and its WAL (two system calls; no connection, no lock): a commit
+    appends to the WAL (or, without one, rewrites the catalog), so the stamp moves, and a reader asks the lake for
+    its snapshot again only then. A catalog on a server has no file to stat: the stamp then moves every half
+    second. None when there is no lake yet."""
+    taken = time.time_ns()
     if lake.file is None:
-        return (int(time.monotonic() * 2),)
+        return Stamp((int(time.monotonic() * 2),), 0, taken)
     try:
-        main = lake.file.stat()
+        main = os.stat(lake.file)
     except FileNotFoundError:
         return None
-    stamp = [main.st_ino, main.st_mtime_ns, main.st_size]
-    for suffix in ("-wal", "-journal"):
-        extra = lake.file.with_name(lake.file.name + suffix)
-        if extra.exists():
-            s = extra.stat()
-            stamp += [s.st_mtime_ns, s.st_size]
-    return tuple(stamp)
+    files = [main.st_ino, main.st_mtime_ns, main.st_size]
+    newest = main.st_mtime_ns
+    try:
+        wal = os.stat(f"{lake.file}-wal")
+        files += [wal.st_mtime_ns, wal.st_size]
+        newest = max(newest, wal.st_mtime_ns)
+    except FileNotFoundError:
+        pass
+    return Stamp(tuple(files), newest, taken)
