@@ -10,7 +10,6 @@ from __future__ import annotations
 import json
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
-from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 from typing import Annotated, Any, TypeVar, cast
@@ -21,8 +20,9 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
-from pipeline.domain.serialise import iso, revision_record
+from pipeline.domain.serialise import iso
 from pipeline.face.web import docs, models, pages, problems
+from pipeline.face.web.answers import SHORT_CACHE, DayAnswers, day_answers, json_answer
 from pipeline.face.web.conditional import Answer, HeadAsGet, entity_tag, respond
 from pipeline.face.web.problems import Unavailable, documented
 from pipeline.face.web.publications import MANIFEST, SIGNATURE, Publications
@@ -31,7 +31,6 @@ from pipeline.methodology import CURRENT, load
 from pipeline.publish import fixing_records
 from pipeline.store import Lake, Warehouse, WarehouseBusy
 
-SHORT_CACHE = "public, max-age=60"
 LONG_CACHE = "public, max-age=3600"
 CODE = r"^[A-Z0-9][A-Z0-9\-]{2,63}$"
 DESCRIPTION = (
@@ -43,34 +42,6 @@ DESCRIPTION = (
 )
 T = TypeVar("T")
 MEDIA = {".json": "application/json", ".csv": "text/csv; charset=utf-8", ".sig": "text/plain; charset=utf-8"}
-
-
-def json_answer(payload: Any, version: str, cache: str = SHORT_CACHE) -> Answer:
-    body = (json.dumps(payload, sort_keys=True, default=str) + "\n").encode()
-    return Answer(body, "application/json", entity_tag(version, body), cache)
-
-
-@dataclass(frozen=True)
-class DayAnswers:
-    """A fixing day's answers, built together from one pair of queries: lookups come by day (today's fixing of
-    every index), and a lake query costs tens of milliseconds whatever it returns."""
-
-    listing: Answer | None  # /fixings/{day}; None when the day has no fixing
-    fixings: dict[str, Answer]  # /fixings/{day}/{code}, by index code
-
-
-def day_answers(w: Warehouse, version: str, day: date) -> DayAnswers:
-    rows = w.fixings(day, version=CURRENT)
-    if rows.height == 0:
-        return DayAnswers(None, {})
-    records = fixing_records(rows)
-    trails: dict[str, list[dict[str, Any]]] = {}
-    for revision in w.revisions_of_day(day, CURRENT).iter_rows(named=True):
-        trails.setdefault(revision["index_code"], []).append(revision_record(revision))
-    return DayAnswers(
-        json_answer({"fixing_date": day, "fixings": records}, version),
-        {r["index_code"]: json_answer({**r, "revisions": trails.get(r["index_code"], [])}, version) for r in records},
-    )
 
 
 def definition(code: str) -> Any:
