@@ -12,7 +12,7 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any, TypeVar, cast
+from typing import Annotated, Any, TypeVar
 
 from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi import Path as PathParam
@@ -26,7 +26,7 @@ from pipeline.face.web.answers import SHORT_CACHE, DayAnswers, day_answers, json
 from pipeline.face.web.conditional import Answer, HeadAsGet, entity_tag, respond
 from pipeline.face.web.problems import Unavailable, documented
 from pipeline.face.web.publications import MANIFEST, SIGNATURE, Publications
-from pipeline.face.web.readpath import ReadPath
+from pipeline.face.web.readpath import ReadPath, ServeCached, request_key
 from pipeline.methodology import CURRENT, load
 from pipeline.publish import fixing_records
 from pipeline.store import Lake, Warehouse, WarehouseBusy
@@ -81,24 +81,27 @@ def create_app(db: Path | Lake, publish_root: Path) -> FastAPI:
         redoc_url=None,
         lifespan=lifespan,
     )
-    app.add_middleware(HeadAsGet)
+    app.add_middleware(ServeCached, reads=reads)
+    app.add_middleware(HeadAsGet)  # the outer one: a HEAD is a GET to everything inside
     problems.install(app)
     docs.install(app)
     app.mount("/static", StaticFiles(packages=[("pipeline.face.web", "static")]), name="static")
     app.state.reads, app.state.publications = reads, publications
 
-    async def cached(key: str, build: Callable[[Warehouse, str], T]) -> T:
-        """What `build` makes at the lake's current version. A cached one is served on the event loop (no thread,
-        no query: the common case); only a missing one is built, in the thread pool."""
-        found = reads.current(key)
-        if found is None:
-            found, _ = await run_in_threadpool(reads.cached, key, build)
-        return cast(T, found)
+    async def cached(key: str, build: Callable[[Warehouse, str], T]) -> tuple[T, str]:
+        """What `build` makes at the lake's current version, built once in the thread pool, with that version."""
+        return await run_in_threadpool(reads.cached, key, build)
 
     async def served(request: Request, build: Callable[[Warehouse, str], Answer]) -> Response:
-        """The answer for this path and query at the lake's current version."""
-        key = f"{request.scope['path']}?{request.scope['query_string'].decode()}"
-        return respond(request, await cached(key, build))
+        """The answer for this path and query at the lake's current version; kept under `request_key`, so the
+        next asker is answered by `ServeCached` before routing."""
+        answer, _ = await cached(request_key(request.scope), build)
+        return respond(request, answer)
+
+    def kept(request: Request, answer: Answer, version: str) -> Response:
+        """An answer taken from a larger cached one (a day's), kept under this request's key for `ServeCached`."""
+        reads.keep(request_key(request.scope), version, answer)
+        return respond(request, answer)
 
     @app.get("/health", response_model=models.Health, tags=["service"])
     def health() -> Response:
@@ -159,16 +162,16 @@ def create_app(db: Path | Lake, publish_root: Path) -> FastAPI:
 
         return await served(request, build)
 
-    async def of_day(day: date) -> DayAnswers:
+    async def of_day(day: date) -> tuple[DayAnswers, str]:
         return await cached(f"fixings-of-day:{day}", lambda w, version: day_answers(w, version, day))
 
     @app.get("/fixings/{day}", response_model=models.DayFixings, responses=documented(404, 422, 503), tags=["fixings"])
     async def day_fixings(request: Request, day: date) -> Response:
         """Every index's fixing in force for a day."""
-        answers = await of_day(day)
+        answers, version = await of_day(day)
         if answers.listing is None:
             raise HTTPException(404, f"no fixings for {day}")
-        return respond(request, answers.listing)
+        return kept(request, answers.listing, version)
 
     @app.get(
         "/fixings/{day}/{code}",
@@ -179,10 +182,10 @@ def create_app(db: Path | Lake, publish_root: Path) -> FastAPI:
     async def one_fixing(request: Request, day: date, code: Annotated[str, PathParam(pattern=CODE)]) -> Response:
         """One fixing in force, with every revision of it (when and why each was recorded)."""
         definition(code)
-        answer = (await of_day(day)).fixings.get(code)
-        if answer is None:
+        answers, version = await of_day(day)
+        if code not in answers.fixings:
             raise HTTPException(404, f"no fixing for {code} on {day}")
-        return respond(request, answer)
+        return kept(request, answers.fixings[code], version)
 
     @app.get(
         "/contracts/{contract}/settlements/{period}",

@@ -255,3 +255,34 @@ def test_a_stamp_vouches_only_once_its_files_are_a_tick_older_than_the_stat() ->
     racy = Stamp((1, 2, 3), newest_ns=20 * tick - 1, taken_ns=20 * tick)  # written in the tick of the stat
     assert not Stamp((1, 2, 3), 20 * tick - 1, 30 * tick).same_as(racy)
     assert not Stamp((1, 2, 3), 10 * tick, 30 * tick).same_as(None)
+
+
+def test_a_cached_answer_is_served_before_routing_exactly_as_the_route_served_it(db: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from pipeline.face.api import create_app
+    from pipeline.face.web.readpath import request_key
+
+    app = create_app(db, db.parent / "publish")
+    reads: ReadPath = app.state.reads
+    url = f"/fixings/{DAY}/CIX-H100-OD-HYP"
+    with TestClient(app) as client:
+        assert reads.current(request_key({"path": url, "query_string": b""})) is None
+        client.get(url)
+        time.sleep(0.1)  # the copy's files were just written: its stamp vouches for nothing until a tick old
+        routed = client.get(url)  # the route looks at the lake again, and keeps the answer
+        kept = reads.current(request_key({"path": url, "query_string": b""}))
+        assert isinstance(kept, Answer) and kept.etag == routed.headers["etag"]
+        early = client.get(url)  # answered by ServeCached
+        assert early.status_code == 200 and early.content == routed.content
+        assert dict(early.headers) == dict(routed.headers)
+        head = client.head(url)
+        assert (
+            head.status_code == 200
+            and head.content == b""
+            and head.headers["content-length"] == str(len(routed.content))
+        )
+        assert client.get(url, headers={"If-None-Match": f"W/{routed.headers['etag']}"}).status_code == 304
+        for bad in (f"/fixings/{DAY}/lowercase", "/fixings/2026-13-01/CIX-H100-OD-HYP"):
+            assert client.get(bad).status_code == 422 and client.get(bad).status_code == 422  # never kept
+            assert reads.current(request_key({"path": bad, "query_string": b""})) is None

@@ -1,10 +1,11 @@
 """The API's read path: one shared read-only attachment of the lake (a cursor per build), and every answer cached
 under the lake's data version (its latest snapshot) it came from.
 
-Per request the cost is a stat of the lake's catalog and its WAL (`change_stamp`). Only when they changed (a
+Per request the cost is one stat of the lake catalog's WAL (`change_stamp`). Only when it changed (a
 commit) is the lake asked for its `data_version()`, a few milliseconds, so a load or a publication is seen by
 the very next request. An answer already built for that version is served from memory (and a client holding
-its ETag gets a 304) without touching DuckDB; `current` is that check alone, cheap enough for the event loop.
+its ETag gets a 304) without touching DuckDB: `ServeCached` answers such a request before routing, with
+`current`, that check alone (a dict lookup and a stat, cheap enough for the event loop).
 Only a new answer runs queries, once however many ask for it at the same time. A reader sees the last committed
 snapshot and never waits for a writer; if the catalog cannot be reached, each answer is served as last built
 (its ETag names the version it came from) and only an answer never built gets a 503. The shared attachment is
@@ -24,7 +25,10 @@ from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any, TypeVar
 
-from pipeline.face.web.conditional import Answer
+from starlette.datastructures import Headers
+from starlette.types import ASGIApp, Receive, Scope, Send
+
+from pipeline.face.web.conditional import Answer, respond_to
 from pipeline.face.web.problems import Unavailable
 from pipeline.store import Lake, Stamp, Warehouse, WarehouseBusy, change_stamp
 
@@ -125,6 +129,14 @@ class ReadPath:
         self._touch(key)
         return hit[1]
 
+    def keep(self, key: str, version: str, value: Any) -> None:
+        """Remember `value` for `key`, built at `version` (an answer made from another cached one)."""
+        with self._lock:
+            self._cache[key] = (version, value)
+            self._cache.move_to_end(key)
+            while len(self._cache) > self.cache_size:
+                self._cache.popitem(last=False)
+
     def answer(self, key: str, build: Build) -> Answer:
         """The answer for `key` at the current version: from the cache, or built once and kept."""
         return self.cached(key, build)[0]
@@ -159,11 +171,7 @@ class ReadPath:
                     if hit is not None:
                         return hit[1], hit[0]
                     raise Unavailable(BUSY) from None
-                with self._lock:
-                    self._cache[key] = (version, built)
-                    self._cache.move_to_end(key)
-                    while len(self._cache) > self.cache_size:
-                        self._cache.popitem(last=False)
+                self.keep(key, version, built)
                 return built, version
         finally:
             with self._lock:
@@ -174,3 +182,26 @@ class ReadPath:
         """Mark `key` recently used (no lock: OrderedDict's own operations are atomic; it may be evicted meanwhile)."""
         with suppress(KeyError):
             self._cache.move_to_end(key)
+
+
+def request_key(scope: Scope) -> str:
+    """The cache key of a request's answer: its path and query, as sent."""
+    return f"{scope['path']}?{scope['query_string'].decode('latin-1')}"
+
+
+class ServeCached:
+    """ASGI middleware: a GET whose answer is cached (under `request_key`) at the lake's current version is
+    answered here, before routing, validation and the thread pool: the route validated that path and query when it
+    built the answer, and the version check is the same as the route's. Anything else goes on to the app."""
+
+    def __init__(self, app: ASGIApp, reads: ReadPath) -> None:
+        self.app = app
+        self.reads = reads
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] == "http" and scope["method"] == "GET":
+            answer = self.reads.current(request_key(scope))
+            if isinstance(answer, Answer):
+                await respond_to(Headers(scope=scope), "GET", answer)(scope, receive, send)
+                return
+        await self.app(scope, receive, send)
