@@ -12,24 +12,25 @@ from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import date
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TypeVar
 
 from fastapi import FastAPI, HTTPException, Query, Request
 from fastapi import Path as PathParam
 from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
+from starlette.concurrency import run_in_threadpool
 
-from pipeline.domain.serialise import iso, revision_record
+from pipeline.domain.serialise import iso
 from pipeline.face.web import docs, models, pages, problems
+from pipeline.face.web.answers import SHORT_CACHE, DayAnswers, day_answers, json_answer
 from pipeline.face.web.conditional import Answer, HeadAsGet, entity_tag, respond
 from pipeline.face.web.problems import Unavailable, documented
 from pipeline.face.web.publications import MANIFEST, SIGNATURE, Publications
-from pipeline.face.web.readpath import ReadPath
+from pipeline.face.web.readpath import ReadPath, ServeCached, request_key
 from pipeline.methodology import CURRENT, load
 from pipeline.publish import fixing_records
 from pipeline.store import Lake, Warehouse, WarehouseBusy
 
-SHORT_CACHE = "public, max-age=60"
 LONG_CACHE = "public, max-age=3600"
 CODE = r"^[A-Z0-9][A-Z0-9\-]{2,63}$"
 DESCRIPTION = (
@@ -39,12 +40,8 @@ DESCRIPTION = (
     "gives 304) and publications a Last-Modified (`If-Modified-Since`). Errors are RFC 9457 problem details "
     "(`application/problem+json`). Values are exact decimal strings."
 )
+T = TypeVar("T")
 MEDIA = {".json": "application/json", ".csv": "text/csv; charset=utf-8", ".sig": "text/plain; charset=utf-8"}
-
-
-def json_answer(payload: Any, version: str, cache: str = SHORT_CACHE) -> Answer:
-    body = (json.dumps(payload, sort_keys=True, default=str) + "\n").encode()
-    return Answer(body, "application/json", entity_tag(version, body), cache)
 
 
 def definition(code: str) -> Any:
@@ -84,15 +81,27 @@ def create_app(db: Path | Lake, publish_root: Path) -> FastAPI:
         redoc_url=None,
         lifespan=lifespan,
     )
-    app.add_middleware(HeadAsGet)
+    app.add_middleware(ServeCached, reads=reads)
+    app.add_middleware(HeadAsGet)  # the outer one: a HEAD is a GET to everything inside
     problems.install(app)
     docs.install(app)
     app.mount("/static", StaticFiles(packages=[("pipeline.face.web", "static")]), name="static")
     app.state.reads, app.state.publications = reads, publications
 
-    def served(request: Request, build: Callable[[Warehouse, str], Answer]) -> Response:
-        key = f"{request.url.path}?{request.url.query}"
-        return respond(request, reads.answer(key, build))
+    async def cached(key: str, build: Callable[[Warehouse, str], T]) -> tuple[T, str]:
+        """What `build` makes at the lake's current version, built once in the thread pool, with that version."""
+        return await run_in_threadpool(reads.cached, key, build)
+
+    async def served(request: Request, build: Callable[[Warehouse, str], Answer]) -> Response:
+        """The answer for this path and query at the lake's current version; kept under `request_key`, so the
+        next asker is answered by `ServeCached` before routing."""
+        answer, _ = await cached(request_key(request.scope), build)
+        return respond(request, answer)
+
+    def kept(request: Request, answer: Answer, version: str) -> Response:
+        """An answer taken from a larger cached one (a day's), kept under this request's key for `ServeCached`."""
+        reads.keep(request_key(request.scope), version, answer)
+        return respond(request, answer)
 
     @app.get("/health", response_model=models.Health, tags=["service"])
     def health() -> Response:
@@ -133,7 +142,7 @@ def create_app(db: Path | Lake, publish_root: Path) -> FastAPI:
         responses=documented(404, 422, 503),
         tags=["fixings"],
     )
-    def index_fixings(
+    async def index_fixings(
         request: Request,
         code: Annotated[str, PathParam(pattern=CODE)],
         start: Annotated[date, Query(description="First fixing date, YYYY-MM-DD")],
@@ -151,19 +160,18 @@ def create_app(db: Path | Lake, publish_root: Path) -> FastAPI:
             payload = {"index_code": code, "start": start, "end": end, "fixings": fixing_records(rows)}
             return json_answer(payload, version)
 
-        return served(request, build)
+        return await served(request, build)
+
+    async def of_day(day: date) -> tuple[DayAnswers, str]:
+        return await cached(f"fixings-of-day:{day}", lambda w, version: day_answers(w, version, day))
 
     @app.get("/fixings/{day}", response_model=models.DayFixings, responses=documented(404, 422, 503), tags=["fixings"])
-    def day_fixings(request: Request, day: date) -> Response:
+    async def day_fixings(request: Request, day: date) -> Response:
         """Every index's fixing in force for a day."""
-
-        def build(w: Warehouse, version: str) -> Answer:
-            rows = w.fixings(day, version=CURRENT)
-            if rows.height == 0:
-                raise HTTPException(404, f"no fixings for {day}")
-            return json_answer({"fixing_date": day, "fixings": fixing_records(rows)}, version)
-
-        return served(request, build)
+        answers, version = await of_day(day)
+        if answers.listing is None:
+            raise HTTPException(404, f"no fixings for {day}")
+        return kept(request, answers.listing, version)
 
     @app.get(
         "/fixings/{day}/{code}",
@@ -171,20 +179,13 @@ def create_app(db: Path | Lake, publish_root: Path) -> FastAPI:
         responses=documented(404, 422, 503),
         tags=["fixings"],
     )
-    def one_fixing(request: Request, day: date, code: Annotated[str, PathParam(pattern=CODE)]) -> Response:
+    async def one_fixing(request: Request, day: date, code: Annotated[str, PathParam(pattern=CODE)]) -> Response:
         """One fixing in force, with every revision of it (when and why each was recorded)."""
         definition(code)
-
-        def build(w: Warehouse, version: str) -> Answer:
-            rows = w.fixings(day, version=CURRENT, code=code)
-            if rows.height == 0:
-                raise HTTPException(404, f"no fixing for {code} on {day}")
-            [record] = fixing_records(rows)
-            history = w.revisions(code, day, CURRENT)
-            record["revisions"] = [revision_record(r) for r in history.iter_rows(named=True)]
-            return json_answer(record, version)
-
-        return served(request, build)
+        answers, version = await of_day(day)
+        if code not in answers.fixings:
+            raise HTTPException(404, f"no fixing for {code} on {day}")
+        return kept(request, answers.fixings[code], version)
 
     @app.get(
         "/contracts/{contract}/settlements/{period}",
@@ -192,7 +193,7 @@ def create_app(db: Path | Lake, publish_root: Path) -> FastAPI:
         responses=documented(404, 422, 503),
         tags=["settlements"],
     )
-    def settlement(
+    async def settlement(
         request: Request,
         contract: Annotated[str, PathParam(pattern=CODE)],
         period: Annotated[str, PathParam(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")],
@@ -212,7 +213,7 @@ def create_app(db: Path | Lake, publish_root: Path) -> FastAPI:
             doc["computed_at"] = iso(doc["computed_at"])
             return json_answer(doc, version)
 
-        return served(request, build)
+        return await served(request, build)
 
     @app.get("/publications", response_model=models.PublicationList, tags=["publications"])
     def publication_list() -> Response:

@@ -19,8 +19,10 @@ import threading
 import time
 from contextlib import closing
 from dataclasses import dataclass
+from functools import cached_property
 from importlib import metadata
 from pathlib import Path
+from typing import NamedTuple
 
 import duckdb
 
@@ -58,10 +60,15 @@ class Lake:
         data = data if data.endswith("/") else data + "/"
         return cls(catalog, data, S3.from_env() if is_object_store(data) else None)
 
-    @property
+    @cached_property
     def file(self) -> Path | None:
         """The catalog file of an embedded lake (None for a catalog served by a database server)."""
         return Path(self.catalog.removeprefix("sqlite:")) if self.catalog.startswith("sqlite:") else None
+
+    @cached_property
+    def wal(self) -> str:
+        """The write-ahead log beside an embedded lake's catalog (it exists while the catalog is open)."""
+        return f"{self.file}-wal"
 
     def exists(self) -> bool:
         return self.file.exists() if self.file is not None else True
@@ -226,20 +233,36 @@ def _s3_secret(con: duckdb.DuckDBPyConnection, s3: S3) -> None:
     con.execute(f"CREATE OR REPLACE SECRET cix_s3 ({', '.join(parts)})")
 
 
-def change_stamp(lake: Lake) -> tuple[int, ...] | None:
-    """A cheap stat of an embedded lake's catalog files (no connection, no lock): it moves whenever a writer
-    commits, so a reader asks `data_version()` again only then. A catalog on a server has no file to stat: the
-    stamp then moves every half second. None when there is no lake yet."""
+RACY_NS = 50_000_000  # file times tick coarsely (a few ms): a stamp newer than this is not trusted yet
+
+
+class Stamp(NamedTuple):
+    """What a stat of the lake's catalog says, and when it was taken."""
+
+    files: tuple[int, ...]  # inode, modification time and size of the WAL (or of the catalog, without one)
+    newest_ns: int  # that modification time
+    taken_ns: int  # the wall clock just before the stat
+
+    def same_as(self, earlier: Stamp | None) -> bool:
+        """True when nothing can have committed since `earlier` was taken: the file is unchanged and its time was
+        already a tick older than that stat (else a commit in the same tick could hide behind it)."""
+        return earlier is not None and self.files == earlier.files and earlier.newest_ns < earlier.taken_ns - RACY_NS
+
+
+def change_stamp(lake: Lake) -> Stamp | None:
+    """A cheap stat of an embedded lake's catalog (one system call; no connection, no lock). In WAL mode every
+    commit appends to the WAL (a checkpoint only copies committed pages back), so its stat moves with each commit;
+    without a WAL, commits rewrite the catalog file itself. A reader asks the lake for its snapshot again only when
+    the stamp moved. A catalog on a server has no file to stat: the stamp then moves every half second. None when
+    there is no lake yet."""
+    taken = time.time_ns()
     if lake.file is None:
-        return (int(time.monotonic() * 2),)
+        return Stamp((int(time.monotonic() * 2),), 0, taken)
     try:
-        main = lake.file.stat()
+        st = os.stat(lake.wal)
     except FileNotFoundError:
-        return None
-    stamp = [main.st_ino, main.st_mtime_ns, main.st_size]
-    for suffix in ("-wal", "-journal"):
-        extra = lake.file.with_name(lake.file.name + suffix)
-        if extra.exists():
-            s = extra.stat()
-            stamp += [s.st_mtime_ns, s.st_size]
-    return tuple(stamp)
+        try:
+            st = os.stat(lake.file)
+        except FileNotFoundError:
+            return None
+    return Stamp((st.st_ino, st.st_mtime_ns, st.st_size), st.st_mtime_ns, taken)

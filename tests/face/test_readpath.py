@@ -18,7 +18,7 @@ import pytest
 from pipeline.face.web.conditional import Answer, entity_tag
 from pipeline.face.web.problems import Unavailable
 from pipeline.face.web.readpath import ReadPath
-from pipeline.store import Warehouse
+from pipeline.store import Stamp, Warehouse
 from tests.face.conftest import DAY, Site, start_server, stop_server
 from tests.helpers import copy_lake
 
@@ -28,7 +28,7 @@ WRITER = """
 import sys
 from datetime import UTC, datetime
 from pathlib import Path
-from pipeline.store import Warehouse
+from pipeline.store import Stamp, Warehouse
 w = Warehouse(Path(sys.argv[1]))
 w.con.execute("BEGIN TRANSACTION")
 w.con.execute("INSERT INTO source_run VALUES ('faces-readpath-test', ?, 'ok', NULL, NULL, 0)", [datetime.now(UTC)])
@@ -36,6 +36,22 @@ print("holding", flush=True)
 sys.stdin.readline()
 w.con.execute("COMMIT")
 w.close()
+"""
+
+# A load in another process (as a restatement would be): the fixing's next revision, with another value.
+RESTATE = """
+import sys
+from pathlib import Path
+from pipeline.store import Stamp, Warehouse
+db, code, day, value = Path(sys.argv[1]), sys.argv[2], sys.argv[3], sys.argv[4]
+with Warehouse(db) as w:
+    w.write(lambda con: con.execute(
+        "INSERT INTO fixing SELECT * REPLACE (revision + 1 AS revision, 'published' AS status, "
+        "CAST(? AS DECIMAL(38, 18)) AS value, 'a late capture' AS reason, now() AS recorded_at) "
+        "FROM fixing WHERE index_code = ? AND fixing_date = ? AND methodology_version = '3' "
+        "ORDER BY revision DESC LIMIT 1",
+        [value, code, day],
+    ))
 """
 
 
@@ -99,7 +115,7 @@ def test_answers_are_built_once_per_version_on_one_shared_connection(db: Path) -
     for key in ("a", "b", "c"):
         reads.answer(key, build)  # type: ignore[arg-type]
     assert len(answers) == 80 and len({a.etag for a in answers}) == 1
-    assert 1 <= calls.count(calls[0]) <= 4 + 3  # concurrent first askers may each build; then the cache answers
+    assert len(calls) == 4 and len(set(calls)) == 1  # four concurrent first askers waited for one build
     assert reads.opened == 1  # one connection served every request
     assert answers[0].etag.startswith(f'"{reads.version()}-')
     reads.close()
@@ -173,3 +189,100 @@ def test_without_a_warehouse_every_data_answer_is_503_problem(tmp_path: Path) ->
                 assert "cix run" in answer.json()["detail"]
     finally:
         stop_server(process)
+
+
+def test_a_load_is_served_on_the_very_next_request_with_a_new_etag(db: Path) -> None:
+    """No polling: once the writer's process has committed, the next request answers from the new snapshot; the
+    old ETag then gets a 200 with the new body, the new one a 304."""
+    code = "CIX-H100-OD-HYP"
+    env = {**os.environ, "CIX_HOME": str(db.parent), "CIX_PUBLISH_DIR": str(db.parent / "publish")}
+    process, base = start_server(env, "--db", str(db))
+    try:
+        with httpx.Client(base_url=base, timeout=10) as client:
+            old = client.get(f"/fixings/{DAY}/{code}")
+            old_day = client.get(f"/fixings/{DAY}")
+            assert old.status_code == 200 and old_day.status_code == 200
+            assert (
+                client.get(f"/fixings/{DAY}/{code}", headers={"If-None-Match": old.headers["etag"]}).status_code == 304
+            )
+            for value in ("123.4567", "123.4568", "99.0001"):  # loads in quick succession, each seen at once
+                subprocess.run([sys.executable, "-c", RESTATE, str(db), code, DAY, value], check=True, timeout=120)
+                new = client.get(f"/fixings/{DAY}/{code}", headers={"If-None-Match": old.headers["etag"]})
+                assert new.status_code == 200 and new.json()["value"] == value
+                assert new.json()["revision"] == old.json()["revision"] + 1
+                assert new.json()["revisions"][-1]["reason"] == "a late capture"
+                assert new.headers["etag"] != old.headers["etag"]
+                again = client.get(f"/fixings/{DAY}/{code}", headers={"If-None-Match": new.headers["etag"]})
+                assert again.status_code == 304 and again.headers["etag"] == new.headers["etag"]
+                listed = client.get(f"/fixings/{DAY}")
+                [mine] = [f for f in listed.json()["fixings"] if f["index_code"] == code]
+                assert mine["value"] == value and listed.headers["etag"] != old_day.headers["etag"]
+                assert client.get("/health").json()["data_version"] == new.headers["etag"].strip('"').split("-")[0]
+                old, old_day = new, listed
+    finally:
+        stop_server(process)
+
+
+def test_commits_in_quick_succession_are_each_a_new_version(db: Path) -> None:
+    """Commits closer together than file times tick (one process writing while the read path reads): each is
+    seen by the next `version()`, never hidden behind an unchanged-looking stat."""
+    reads = ReadPath(db, idle_seconds=30)
+    seen = [reads.version()]
+    with Warehouse(db) as w:
+        for k in range(12):
+            w.write(
+                lambda con, k=k: con.execute(
+                    "INSERT INTO source_run VALUES (?, now(), 'ok', NULL, NULL, 0)", [f"readpath-quick-{k}"]
+                )
+            )
+            seen.append(reads.version())
+    assert len(set(seen)) == len(seen)
+    time.sleep(0.2)  # once the files are a tick old, the stat alone vouches for the version (no query)
+    with reads.lease() as w:
+        assert w.data_version() == seen[-1]
+    reads.version()
+    opened = reads.opened
+    known = reads._known
+    assert reads.version() == seen[-1] and reads._known is known and reads.opened == opened
+    reads.close()
+
+
+def test_a_stamp_vouches_only_once_its_files_are_a_tick_older_than_the_stat() -> None:
+    tick = 50_000_000
+    old = Stamp((1, 2, 3), newest_ns=10 * tick, taken_ns=20 * tick)
+    assert Stamp((1, 2, 3), 10 * tick, 30 * tick).same_as(old)
+    assert not Stamp((1, 2, 4), 10 * tick, 30 * tick).same_as(old)  # the WAL grew: a commit
+    racy = Stamp((1, 2, 3), newest_ns=20 * tick - 1, taken_ns=20 * tick)  # written in the tick of the stat
+    assert not Stamp((1, 2, 3), 20 * tick - 1, 30 * tick).same_as(racy)
+    assert not Stamp((1, 2, 3), 10 * tick, 30 * tick).same_as(None)
+
+
+def test_a_cached_answer_is_served_before_routing_exactly_as_the_route_served_it(db: Path) -> None:
+    from fastapi.testclient import TestClient
+
+    from pipeline.face.api import create_app
+    from pipeline.face.web.readpath import request_key
+
+    app = create_app(db, db.parent / "publish")
+    reads: ReadPath = app.state.reads
+    url = f"/fixings/{DAY}/CIX-H100-OD-HYP"
+    with TestClient(app) as client:
+        assert reads.current(request_key({"path": url, "query_string": b""})) is None
+        client.get(url)
+        time.sleep(0.1)  # the copy's files were just written: its stamp vouches for nothing until a tick old
+        routed = client.get(url)  # the route looks at the lake again, and keeps the answer
+        kept = reads.current(request_key({"path": url, "query_string": b""}))
+        assert isinstance(kept, Answer) and kept.etag == routed.headers["etag"]
+        early = client.get(url)  # answered by ServeCached
+        assert early.status_code == 200 and early.content == routed.content
+        assert dict(early.headers) == dict(routed.headers)
+        head = client.head(url)
+        assert (
+            head.status_code == 200
+            and head.content == b""
+            and head.headers["content-length"] == str(len(routed.content))
+        )
+        assert client.get(url, headers={"If-None-Match": f"W/{routed.headers['etag']}"}).status_code == 304
+        for bad in (f"/fixings/{DAY}/lowercase", "/fixings/2026-13-01/CIX-H100-OD-HYP"):
+            assert client.get(bad).status_code == 422 and client.get(bad).status_code == 422  # never kept
+            assert reads.current(request_key({"path": bad, "query_string": b""})) is None

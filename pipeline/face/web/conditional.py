@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from email.utils import format_datetime, parsedate_to_datetime
@@ -90,13 +91,18 @@ def not_modified_since(header: str | None, last_modified: datetime | None) -> bo
 
 def respond(request: Request, answer: Answer) -> Response:
     """200 with the body, or 304 when the client's copy is current. If-None-Match, when sent, decides alone."""
-    inm = request.headers.get("if-none-match")
+    return respond_to(request.headers, request.method, answer)
+
+
+def respond_to(headers: Mapping[str, str], method: str, answer: Answer) -> Response:
+    """`respond` for a request known by its headers and method."""
+    inm = headers.get("if-none-match")
     fresh = (
         none_match(inm, answer.etag)
         if inm is not None
-        else not_modified_since(request.headers.get("if-modified-since"), answer.last_modified)
+        else not_modified_since(headers.get("if-modified-since"), answer.last_modified)
     )
-    if fresh and request.method in ("GET", "HEAD"):
+    if fresh and method in ("GET", "HEAD"):
         return Response(status_code=304, headers=answer.headers)
     return Response(content=answer.body, media_type=answer.media_type, headers=answer.headers)
 
