@@ -35,6 +35,11 @@ class Paths:
         return self.home / "captures"
 
     @property
+    def parse_cache(self) -> Path:
+        """Parsed captures (`flow.parse_cache`), so `verify` and re-runs parse each raw capture once."""
+        return self.home / "parse-cache"
+
+    @property
     def publish(self) -> Path:
         return _env_path("CIX_PUBLISH_DIR", Path.cwd() / "publish")
 

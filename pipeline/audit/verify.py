@@ -10,12 +10,25 @@ A difference is a *problem* (tampering, or non-determinism) unless the code that
 rows has changed since: a quote made by a parser version that is no longer shipped, or under other
 identity rules, is a *code change*, reported as a note; its stored quotes then stand as the inputs the
 fixings were computed from.
+
+Each capture is parsed once, not on every run: a re-derivation is looked up in the parse cache
+(`flow.parse_cache`) under a key that holds the capture's sha256, the parser's name and version, the
+plausibility bounds and FX rates it is normalised with, and a fingerprint of the source code that parses and
+normalises. A code change is therefore a cache miss, and that capture is re-parsed by the code as it is now and
+compared with its stored quotes, which is what `verify` is for. A cache entry is checked against its own
+sha256 on read; one that fails is discarded, named in the report and its capture re-parsed. `reparse=True`
+(`cix verify --reparse`) ignores the cache, re-parses everything on every core and also catches a parser that is
+not deterministic. The report counts the captures taken from the cache and those re-parsed.
 """
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
-from datetime import datetime
+import multiprocessing
+import os
+from collections.abc import Mapping
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field, replace
+from datetime import date, datetime, timedelta
 from decimal import Decimal
 from typing import Any
 
@@ -24,14 +37,17 @@ import polars as pl
 from pipeline import sources
 from pipeline.capture import CaptureIntegrityError, CaptureStore
 from pipeline.domain.fixing import Fixing
-from pipeline.domain.records import QUOTE_SCHEMA, RawCapture, empty, plain
-from pipeline.flow.ingest import fx_rates_on, parse_capture
+from pipeline.domain.records import PRICE_DTYPE, QUOTE_SCHEMA, RawCapture, empty, plain
+from pipeline.flow.ingest import parse_capture
+from pipeline.flow.parse_cache import ParseCache, cache_key
 from pipeline.index.fixing import compute_many
-from pipeline.methodology import load
+from pipeline.methodology import Bounds, load
+from pipeline.normalize.fx import MAX_AGE_DAYS, rates_for
 from pipeline.normalize.identity import RULES_VERSION
 from pipeline.store import Warehouse
 
 Key = tuple[str, str, datetime]
+KEY_COLUMNS = ["source", "capture_id", "fetched_at"]
 
 
 @dataclass
@@ -40,39 +56,36 @@ class VerifyReport:
     checked_captures: int = 0
     problems: list[str] = field(default_factory=list)
     code_changes: list[str] = field(default_factory=list)
+    from_cache: int = 0  # price captures whose re-derivation came from the parse cache
+    reparsed: int = 0  # price captures parsed again from their raw bytes
+    cache_discarded: list[str] = field(default_factory=list)  # cache entries that failed their own check
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
 
-def verify(warehouse: Warehouse, store: CaptureStore) -> VerifyReport:
+def verify(
+    warehouse: Warehouse,
+    store: CaptureStore,
+    cache: ParseCache | None = None,
+    *,
+    reparse: bool = False,
+    workers: int | None = None,
+) -> VerifyReport:
+    """Check every capture and recompute every stored fixing revision. `cache`: where re-derivations are looked up
+    and re-parsed captures stored (none: re-parse all); `reparse`: ignore what the cache holds (and refill it);
+    `workers`: processes that re-parse (default: one per core when there is enough to parse)."""
     report = VerifyReport()
-    _check_bodies(warehouse, store, report)
+    altered = _check_bodies(warehouse, store, report)
     loaded = warehouse.loaded_captures()
-    derived: dict[Key, pl.DataFrame] = {}
-    for row in loaded.iter_rows(named=True):
-        key = (row["source"], row["capture_id"], row["fetched_at"])
-        quotes = _rederive(warehouse, store, row, report)
-        if quotes is not None:
-            derived[key] = quotes
+    derived = _rederive_all(warehouse, store, loaded, altered, report, None if reparse else cache, cache, workers)
     all_quotes = pl.concat(list(derived.values()), how="vertical_relaxed") if derived else empty(QUOTE_SCHEMA)
-    known = pl.DataFrame(
-        [
-            {
-                "source": r["source"],
-                "capture_id": r["capture_id"],
-                "fetched_at": r["fetched_at"],
-                "checked_at": r["checked_at"],
-            }
-            for r in loaded.iter_rows(named=True)
-        ],
-        schema={
-            "source": pl.String,
-            "capture_id": pl.String,
-            "fetched_at": pl.Datetime("us", "UTC"),
-            "checked_at": pl.Datetime("us", "UTC"),
-        },
+    known = loaded.select(
+        pl.col("source").cast(pl.String),
+        pl.col("capture_id").cast(pl.String),
+        pl.col("fetched_at").cast(pl.Datetime("us", "UTC")),
+        pl.col("checked_at").cast(pl.Datetime("us", "UTC")),
     )
     all_quotes = all_quotes.join(known, on=["source", "capture_id", "fetched_at"], how="left")
     revisions = warehouse.all_revisions()
@@ -85,13 +98,16 @@ def verify(warehouse: Warehouse, store: CaptureStore) -> VerifyReport:
     return report
 
 
-def _check_bodies(warehouse: Warehouse, store: CaptureStore, report: VerifyReport) -> None:
-    """Every stored body still hashes to its name; reference captures still give the stored rates."""
+def _check_bodies(warehouse: Warehouse, store: CaptureStore, report: VerifyReport) -> set[str]:
+    """Every stored body still hashes to its name; reference captures still give the stored rates. Returns the
+    ids of the bodies that do not (missing or altered)."""
+    altered: set[str] = set()
     for row in warehouse.all_captures().iter_rows(named=True):
         try:
             body = store.get(row["capture_id"])
         except CaptureIntegrityError as exc:
             report.problems.append(f"capture {row['source']} {row['capture_id']}: {exc}")
+            altered.add(row["capture_id"])
             continue
         try:
             source = sources.get(row["source"])
@@ -113,6 +129,7 @@ def _check_bodies(warehouse: Warehouse, store: CaptureStore, report: VerifyRepor
             )
         elif set(stored) - set(rates):
             report.problems.append(f"fx capture {row['source']} {row['capture_id'][:16]}…: stored rates not in it")
+    return altered
 
 
 def _capture(row: dict[str, Any], body: bytes) -> RawCapture:
@@ -128,39 +145,159 @@ def _capture(row: dict[str, Any], body: bytes) -> RawCapture:
     )
 
 
-def _rederive(
-    warehouse: Warehouse, store: CaptureStore, row: dict[str, Any], report: VerifyReport
-) -> pl.DataFrame | None:
-    """A loaded capture's quotes, re-derived with the parser version that made them; the stored quotes when
-    that code has changed since (reported as a code change, not a problem)."""
-    report.checked_captures += 1
-    name = f"{row['source']} {row['capture_id'][:16]}…"
+@dataclass(frozen=True)
+class _ToParse:
+    key: Key
+    name: str
+    capture: RawCapture  # metadata only until it is parsed; the body is read then
+    version: str
+    fx_rates: dict[str, Decimal]
+    cache_key: str
+
+
+def _rederive_all(
+    warehouse: Warehouse,
+    store: CaptureStore,
+    loaded: pl.DataFrame,
+    altered: set[str],
+    report: VerifyReport,
+    lookup: ParseCache | None,
+    cache: ParseCache | None,
+    workers: int | None,
+) -> dict[Key, pl.DataFrame]:
+    """Each loaded capture's quotes, re-derived with the parser version that made them (from the cache or parsed
+    again); the stored quotes where that code has changed since (a code change, not a problem)."""
+    bounds = load().bounds
+    rates = _RatesByDay(warehouse)
+    stored = _by_capture(warehouse.all_quotes())
+    derived: dict[Key, pl.DataFrame] = {}
+    rules_of: dict[Key, str] = {}
+    names: dict[Key, str] = {}
+    pending: dict[Key, _ToParse] = {}
+    for row in loaded.iter_rows(named=True):
+        report.checked_captures += 1
+        key = (row["source"], row["capture_id"], row["fetched_at"])
+        if row["capture_id"] in altered or key in derived or key in pending:
+            continue  # an altered body is already reported by _check_bodies
+        names[key] = name = f"{row['source']} {row['capture_id'][:16]}…"
+        version = row["parser_version"] or "1"
+        rules_of[key] = row["rules_version"] or "1"
+        try:
+            sources.get(row["source"]).parser(version)
+        except KeyError:
+            report.code_changes.append(f"capture {name}: parser version {version} is retired; its stored quotes stand")
+            derived[key] = _as_quotes(stored.get(key, empty(QUOTE_SCHEMA)))
+            continue
+        capture = _capture(row, b"")
+        fx = rates.on(capture.fetched_at.date())
+        entry = cache_key(capture, row["capture_id"], version, bounds, fx)
+        hit = lookup.get(entry) if lookup is not None else None
+        if hit is not None:
+            report.from_cache += 1
+            derived[key] = hit[0]
+        else:
+            pending[key] = _ToParse(key, name, capture, version, fx, entry)
+    for job, result in zip(pending.values(), _parse_all(store, list(pending.values()), bounds, workers), strict=True):
+        report.reparsed += 1
+        if isinstance(result, str):  # a parser that no longer reads its own capture is itself a finding
+            report.problems.append(f"capture {job.name}: cannot be re-parsed by parser version {job.version}: {result}")
+            continue
+        if cache is not None:
+            cache.put(job.cache_key, *result)
+        derived[job.key] = result[0]
+    if lookup is not None:
+        report.cache_discarded += [f"parse cache entry {d}: discarded and re-parsed" for d in lookup.discarded]
+    for key in _with_differences(derived, stored):
+        differences = _differences(stored.get(key, empty(QUOTE_SCHEMA)), derived[key])
+        if differences and rules_of[key] != RULES_VERSION:
+            report.code_changes.append(
+                f"capture {names[key]}: identity rules changed ({rules_of[key]} -> {RULES_VERSION}); "
+                f"{len(differences)} quote(s) read differently now; the stored quotes stand"
+            )
+            derived[key] = _as_quotes(stored.get(key, empty(QUOTE_SCHEMA)))
+        else:
+            report.problems += [f"quote {names[key]} {d}" for d in differences]
+    return derived
+
+
+class _RatesByDay:
+    """The stored reference rates that convert a price observed on a day (`ingest.fx_rates_on`), from one read."""
+
+    def __init__(self, warehouse: Warehouse) -> None:
+        self.all = warehouse.fx_rates_between(date.min, date.max)
+        self.days: dict[date, dict[str, Decimal]] = {}
+
+    def on(self, day: date) -> dict[str, Decimal]:
+        if day not in self.days:
+            first = day - timedelta(days=MAX_AGE_DAYS)
+            self.days[day] = rates_for([r for r in self.all if first <= r.day <= day], day)
+        return self.days[day]
+
+
+def _by_capture(quotes: pl.DataFrame) -> dict[Key, pl.DataFrame]:
+    return {(s, c, f): q for (s, c, f), q in quotes.partition_by(KEY_COLUMNS, as_dict=True).items()}
+
+
+# How many bytes of captures to re-parse before a process per core pays for its start (~1 s of imports each).
+POOL_MIN_BYTES = 4 * 1024 * 1024
+
+
+def _parse_all(
+    store: CaptureStore, jobs: list[_ToParse], bounds: Mapping[str, Bounds], workers: int | None
+) -> list[tuple[pl.DataFrame, pl.DataFrame] | str]:
+    """Parse the captures (largest first across `workers` processes when more than one); each result is the
+    quotes and rejections, or why it could not be parsed."""
+    tasks = []
+    for job in jobs:
+        try:
+            body = store.get(job.key[1])
+        except CaptureIntegrityError as exc:
+            body, error = b"", str(exc)
+        else:
+            error = ""
+        tasks.append((replace(job.capture, body=body), bounds, job.fx_rates, job.version, error))
+    size = sum(len(t[0].body) for t in tasks)
+    n = workers if workers is not None else (os.cpu_count() or 1) if size >= POOL_MIN_BYTES else 1
+    n = max(1, min(n, len(tasks)))
+    if n == 1:
+        return [_parse_one(t) for t in tasks]
+    order = sorted(range(len(tasks)), key=lambda i: -len(tasks[i][0].body))
+    with ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("spawn")) as pool:
+        results = dict(zip(order, pool.map(_parse_one, [tasks[i] for i in order]), strict=True))
+    return [results[i] for i in range(len(tasks))]
+
+
+def _parse_one(
+    task: tuple[RawCapture, Mapping[str, Bounds], dict[str, Decimal], str, str],
+) -> tuple[pl.DataFrame, pl.DataFrame] | str:
+    """One capture parsed (in a worker process or here); an error as text, since not every exception pickles."""
+    capture, bounds, fx, version, error = task
+    if error:
+        return error
     try:
-        capture = _capture(row, store.get(row["capture_id"]))
-    except CaptureIntegrityError:
-        return None  # already reported by _check_bodies
-    version = row["parser_version"] or "1"
-    rules = row["rules_version"] or "1"
-    stored = warehouse.stored_quotes_of(row["source"], row["capture_id"], row["fetched_at"])
-    try:
-        sources.get(row["source"]).parser(version)
-    except KeyError:
-        report.code_changes.append(f"capture {name}: parser version {version} is retired; its stored quotes stand")
-        return _as_quotes(stored)
-    try:
-        quotes, _ = parse_capture(capture, load().bounds, fx_rates_on(warehouse, capture.fetched_at.date()), version)
-    except Exception as exc:  # a parser that no longer reads its own capture is itself a finding
-        report.problems.append(f"capture {name}: cannot be re-parsed by parser version {version}: {exc}")
-        return None
-    differences = _differences(stored, quotes)
-    if differences and rules != RULES_VERSION:
-        report.code_changes.append(
-            f"capture {name}: identity rules changed ({rules} -> {RULES_VERSION}); {len(differences)} quote(s) read "
-            "differently now; the stored quotes stand"
-        )
-        return _as_quotes(stored)
-    report.problems += [f"quote {name} {d}" for d in differences]
-    return quotes
+        return parse_capture(capture, bounds, fx, version)
+    except Exception as exc:
+        return str(exc)
+
+
+def _with_differences(derived: dict[Key, pl.DataFrame], stored: dict[Key, pl.DataFrame]) -> list[Key]:
+    """The captures whose re-derived quotes may differ from the stored ones, found in one join over all of them;
+    `_differences` then names each difference of just these."""
+    compared = [*KEY_COLUMNS, "row_no", "unit", "price_usd", "good", "provider"]
+    types = {"fetched_at": pl.Datetime("us", "UTC"), "price_usd": PRICE_DTYPE}
+
+    def side(frames: list[pl.DataFrame]) -> pl.DataFrame:
+        if not frames:
+            return empty({c: QUOTE_SCHEMA[c] for c in compared})
+        return pl.concat([f.select(pl.col(c).cast(types.get(c, QUOTE_SCHEMA[c])) for c in compared) for f in frames])
+
+    new = side(list(derived.values()))
+    old = side([stored[k] for k in derived if k in stored])
+    joined = new.join(old, on=[*KEY_COLUMNS, "row_no", "unit"], how="full", coalesce=True, suffix="_stored")
+    same = pl.all_horizontal(pl.col(c).eq_missing(pl.col(f"{c}_stored")) for c in ("price_usd", "good", "provider"))
+    differ = {tuple(r) for r in joined.filter(~same).select(KEY_COLUMNS).unique().iter_rows()}
+    counts = {k for k, q in derived.items() if q.height != (stored[k].height if k in stored else 0)}
+    return [k for k in derived if k in differ or k in counts]
 
 
 def _as_quotes(stored: pl.DataFrame) -> pl.DataFrame:

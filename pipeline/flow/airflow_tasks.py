@@ -16,6 +16,7 @@ from pipeline.capture import CaptureSet, CaptureStore
 from pipeline.config import paths
 from pipeline.domain.records import RawCapture
 from pipeline.flow import daily, ingest, operate
+from pipeline.flow.parse_cache import ParseCache, parse_cached
 from pipeline.methodology import load
 from pipeline.store import Warehouse, default_lake
 
@@ -83,9 +84,8 @@ def capture_source(name: str, offline: bool, capture_set: str | None, at: str | 
         m = load()
         for c in outcome.captures:
             try:
-                quotes, rejections = ingest.parse_capture(
-                    c, m.bounds, ingest.fx_rates_on(warehouse, c.fetched_at.date())
-                )
+                fx = ingest.fx_rates_on(warehouse, c.fetched_at.date())
+                quotes, rejections = parse_cached(c, m.bounds, fx, None, ParseCache(where.parse_cache))
             except sources.SourceError as exc:
                 warehouse.record_source_run(name, datetime.now(UTC), "error", exc.kind, exc.reason, 1)
                 raise SourceFailed(f"{name}: {exc.kind}: {exc.reason}") from exc
@@ -221,7 +221,8 @@ def backfill_load(archives: list[str] | None, first: str | None, last: str | Non
 
     where = paths()
     with Warehouse(default_lake()) as warehouse:
-        days = load_archives(warehouse, CaptureStore(where.captures), realdata_dir(), load(), only=archives)
+        store, cache = CaptureStore(where.captures), ParseCache(where.parse_cache)
+        days = load_archives(warehouse, store, realdata_dir(), load(), only=archives, cache=cache)
     lo, hi = (date.fromisoformat(d) if d else None for d in (first, last))
     return [d.isoformat() for d in days if (lo is None or d >= lo) and (hi is None or d <= hi)]
 
