@@ -39,7 +39,7 @@ from pipeline.capture import CaptureIntegrityError, CaptureStore
 from pipeline.domain.fixing import Fixing
 from pipeline.domain.records import PRICE_DTYPE, QUOTE_SCHEMA, RawCapture, empty, plain
 from pipeline.flow.ingest import parse_capture
-from pipeline.flow.parse_cache import ParseCache, cache_key
+from pipeline.flow.parse_cache import ParseCache
 from pipeline.index.fixing import compute_many
 from pipeline.methodology import Bounds, load
 from pipeline.normalize.fx import MAX_AGE_DAYS, rates_for
@@ -79,7 +79,7 @@ def verify(
     report = VerifyReport()
     altered = _check_bodies(warehouse, store, report)
     loaded = warehouse.loaded_captures()
-    derived = _rederive_all(warehouse, store, loaded, altered, report, None if reparse else cache, cache, workers)
+    derived = _rederive_all(warehouse, store, loaded, altered, report, cache, reparse, workers)
     all_quotes = pl.concat(list(derived.values()), how="vertical_relaxed") if derived else empty(QUOTE_SCHEMA)
     known = loaded.select(
         pl.col("source").cast(pl.String),
@@ -161,8 +161,8 @@ def _rederive_all(
     loaded: pl.DataFrame,
     altered: set[str],
     report: VerifyReport,
-    lookup: ParseCache | None,
     cache: ParseCache | None,
+    reparse: bool,
     workers: int | None,
 ) -> dict[Key, pl.DataFrame]:
     """Each loaded capture's quotes, re-derived with the parser version that made them (from the cache or parsed
@@ -174,6 +174,7 @@ def _rederive_all(
     rules_of: dict[Key, str] = {}
     names: dict[Key, str] = {}
     pending: dict[Key, _ToParse] = {}
+    discarded_before = len(cache.discarded) if cache is not None else 0
     for row in loaded.iter_rows(named=True):
         report.checked_captures += 1
         key = (row["source"], row["capture_id"], row["fetched_at"])
@@ -190,8 +191,8 @@ def _rederive_all(
             continue
         capture = _capture(row, b"")
         fx = rates.on(capture.fetched_at.date())
-        entry = cache_key(capture, row["capture_id"], version, bounds, fx)
-        hit = lookup.get(entry) if lookup is not None else None
+        entry = cache.key(capture, row["capture_id"], version, bounds, fx) if cache is not None else ""
+        hit = cache.get(entry) if cache is not None and not reparse else None
         if hit is not None:
             report.from_cache += 1
             derived[key] = hit[0]
@@ -205,8 +206,9 @@ def _rederive_all(
         if cache is not None:
             cache.put(job.cache_key, *result)
         derived[job.key] = result[0]
-    if lookup is not None:
-        report.cache_discarded += [f"parse cache entry {d}: discarded and re-parsed" for d in lookup.discarded]
+    if cache is not None:
+        discarded = cache.discarded[discarded_before:]
+        report.cache_discarded += [f"parse cache entry {d}: discarded and re-parsed" for d in discarded]
     for key in _with_differences(derived, stored):
         differences = _differences(stored.get(key, empty(QUOTE_SCHEMA)), derived[key])
         if differences and rules_of[key] != RULES_VERSION:

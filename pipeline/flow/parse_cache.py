@@ -57,16 +57,21 @@ LIBRARIES = ("polars", "numpy", "selectolax")
 
 @cache
 def code_fingerprint() -> str:
-    """sha256 over the parsing and normalising source files (path and bytes) and the library versions: any
-    change to them makes every cache entry a miss."""
+    """This installation's fingerprint, computed once per process."""
+    return fingerprint_of(PACKAGE)
+
+
+def fingerprint_of(package: Path) -> str:
+    """sha256 over the parsing and normalising source files (path and bytes) of a `pipeline/` folder and the
+    library versions: any change to them makes every cache entry a miss."""
     h = hashlib.sha256()
     for rel in FINGERPRINTED:
-        root = PACKAGE / rel
+        root = package / rel
         files = sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else [root]
         for path in files:
             if path.suffix not in (".py", ".json") or "__pycache__" in path.parts:
                 continue
-            h.update(path.relative_to(PACKAGE).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+            h.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     h.update(sys.version.encode())
     for lib in LIBRARIES:
         try:
@@ -86,7 +91,7 @@ def cache_key(
     parser_version: str,
     bounds: Mapping[str, Bounds],
     fx_rates: Mapping[str, Decimal] | None,
-    fingerprint: str | None = None,
+    fingerprint: str,
 ) -> str:
     """The entry's name: sha256 over everything the parse depends on (see the module docstring). `capture_id` is
     passed in (not recomputed from the body) so a caller holding a verified id need not read the body to look up."""
@@ -103,7 +108,7 @@ def cache_key(
             "in_force_until": _time(capture.in_force_until),
         },
         "parser": {"name": capture.source, "version": parser_version},
-        "code": fingerprint or code_fingerprint(),
+        "code": fingerprint,
         "bounds": {unit: [str(b.low), str(b.high)] for unit, b in sorted(bounds.items())},
         "fx_rates": {c: str(r) for c, r in sorted((fx_rates or {}).items())},
     }
@@ -118,12 +123,24 @@ def _parquet(frame: pl.DataFrame) -> bytes:
 
 @dataclass
 class ParseCache:
-    """Parsed captures under `root` (by default `$CIX_HOME/parse-cache`), one file per key."""
+    """Parsed captures under `root` (by default `$CIX_HOME/parse-cache`), one file per key. `fingerprint` is the
+    code's (`code_fingerprint()` unless given: a test names another code's)."""
 
     root: Path
+    fingerprint: str = field(default_factory=code_fingerprint)
     hits: int = 0
     misses: int = 0
     discarded: list[str] = field(default_factory=list)  # "<key>: <why>" of entries that failed their check
+
+    def key(
+        self,
+        capture: RawCapture,
+        capture_id: str,
+        parser_version: str,
+        bounds: Mapping[str, Bounds],
+        fx_rates: Mapping[str, Decimal] | None,
+    ) -> str:
+        return cache_key(capture, capture_id, parser_version, bounds, fx_rates, self.fingerprint)
 
     def path(self, key: str) -> Path:
         return self.root / key[:2] / f"{key}.parquet-pair"
@@ -200,7 +217,7 @@ def parse_cached(
     if cache is None:
         return parse_capture(capture, bounds, fx_rates, parser_version)
     version = parser_version or sources.get(capture.source).parser_version
-    key = cache_key(capture, capture.capture_id, version, bounds, fx_rates)
+    key = cache.key(capture, capture.capture_id, version, bounds, fx_rates)
     hit = cache.get(key)
     if hit is not None:
         return hit
