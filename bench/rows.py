@@ -111,7 +111,7 @@ def row_verify(root: Path, scale: float, home: Path) -> dict[str, Any]:
     cache = ParseCache(home / "parse-cache")
     with Warehouse(home / "cix.duckdb") as w:
         b_wall, _, report = timed(lambda: backfill(w, store, root, load(), only=archives, progress=False, cache=cache))
-        v_wall, v_cpu, checked = timed(lambda: verify(w, store, ParseCache(cache.root)))
+        v_wall, v_cpu, checked = timed(lambda: verify(w, store, ParseCache(cache.root), workers=None))
         sql = "SELECT provider, good, unit, CAST(observed_at AS DATE) AS day, median(price_usd) FROM quote GROUP BY ALL"
         q_wall, q_cpu, groups = timed(lambda: w.query(sql).height)
         quotes = w.count("quote")

@@ -8,6 +8,7 @@ import os
 import shutil
 import subprocess
 import sys
+from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
 
@@ -15,7 +16,7 @@ import polars as pl
 import pytest
 
 from pipeline.audit import verify
-from pipeline.audit.verify import VerifyReport
+from pipeline.audit.verify import VerifyReport, _split
 from pipeline.capture import CaptureStore
 from pipeline.config import paths
 from pipeline.flow.daily import run
@@ -160,3 +161,19 @@ def test_another_parser_version_is_a_cache_miss(real_capture: RealCapture, tmp_p
     other_fx, _ = parse_cached(capture, bounds, {"EUR": Decimal("1.08")}, "1", cache)
     assert cache.misses == 3 and other_fx.equals(v1)  # other inputs: another entry, here the same rows
     assert len(list(cache.root.rglob("*.parquet-pair"))) == 3
+
+
+def test_the_recompute_is_split_across_processes_with_each_blend_beside_its_legs() -> None:
+    m = load()
+    at = datetime(2026, 8, 3, 16, tzinfo=UTC)
+    wanted = [(d, at) for d in m.indices]
+    parts = _split(wanted, 2)
+    assert len(parts) == 2 and all(parts) and sorted(len(p) for p in parts)[1] - sorted(len(p) for p in parts)[0] <= 8
+    assert sorted(d.code for p in parts for d, _ in p) == sorted(d.code for d, _ in wanted)
+    blends = [d for d in m.indices if d.blend_of]
+    assert blends
+    for part in parts:
+        codes = {d.code for d, _ in part}
+        for d in blends:
+            if d.code in codes:
+                assert {leg for leg, _ in d.blend_of} <= codes, d.code

@@ -109,7 +109,8 @@ def verify(
 
     where = paths()
     with open_warehouse(db) as w:
-        report = verify_all(w, CaptureStore(where.captures), ParseCache(where.parse_cache), reparse=reparse)
+        store, cache = CaptureStore(where.captures), ParseCache(where.parse_cache)
+        report = verify_all(w, store, cache, reparse=reparse, workers=None)  # both cores when there is much to do
     if fmt is Output.json:
         write_json(
             {
