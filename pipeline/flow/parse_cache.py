@@ -131,6 +131,7 @@ class ParseCache:
     hits: int = 0
     misses: int = 0
     discarded: list[str] = field(default_factory=list)  # "<key>: <why>" of entries that failed their check
+    unwritable: list[str] = field(default_factory=list)  # "<key>: <why>" of entries that could not be written
 
     def key(
         self,
@@ -151,7 +152,7 @@ class ParseCache:
         path = self.path(key)
         try:
             raw = path.read_bytes()
-        except FileNotFoundError:
+        except OSError:  # absent (or unreadable: then the capture is parsed, as without a cache)
             self.misses += 1
             return None
         try:
@@ -179,7 +180,8 @@ class ParseCache:
         return pl.read_parquet(io.BytesIO(payload[:n])), pl.read_parquet(io.BytesIO(payload[n:]))
 
     def put(self, key: str, quotes: pl.DataFrame, rejections: pl.DataFrame) -> None:
-        """Write the entry atomically (temporary file in the same folder, fsync, rename)."""
+        """Write the entry atomically (temporary file in the same folder, fsync, rename). A cache that cannot be
+        written (a read-only home, a full disk) only makes the next run parse again: noted in `unwritable`."""
         q, r = _parquet(quotes), _parquet(rejections)
         payload = q + r
         header = {
@@ -190,14 +192,21 @@ class ParseCache:
             "rejections_bytes": len(r),
         }
         path = self.path(key)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".incoming-")
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".incoming-")
+        except OSError as exc:
+            self.unwritable.append(f"{key[:16]}…: {exc}")
+            return
         try:
             with os.fdopen(fd, "wb") as handle:
                 handle.write(json.dumps(header, sort_keys=True).encode() + b"\n" + payload)
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(tmp, path)
+        except OSError as exc:
+            Path(tmp).unlink(missing_ok=True)
+            self.unwritable.append(f"{key[:16]}…: {exc}")
         except BaseException:
             Path(tmp).unlink(missing_ok=True)
             raise

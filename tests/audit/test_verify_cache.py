@@ -177,3 +177,14 @@ def test_the_recompute_is_split_across_processes_with_each_blend_beside_its_legs
         for d in blends:
             if d.code in codes:
                 assert {leg for leg, _ in d.blend_of} <= codes, d.code
+
+
+def test_a_cache_that_cannot_be_written_only_costs_a_reparse(real_capture: RealCapture, tmp_path: Path) -> None:
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the cache's folder should be")
+    cache = ParseCache(blocked)
+    capture = real_capture("litellm", "litellm/model_prices_and_context_window.json")
+    quotes, _ = parse_cached(capture, load().bounds, {}, None, cache)
+    again, _ = parse_cached(capture, load().bounds, {}, None, cache)
+    assert again.equals(quotes) and quotes.height > 0
+    assert (cache.hits, cache.misses, len(cache.unwritable)) == (0, 2, 2)
