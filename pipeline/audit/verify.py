@@ -30,7 +30,7 @@ from contextlib import ExitStack
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 import polars as pl
 
@@ -100,7 +100,7 @@ def _rederive_and_recompute(
     workers: int | None,
     pool: ProcessPoolExecutor | None,
     parts: int,
-) -> dict[tuple[Any, ...], Fixing]:
+) -> dict[tuple[Any, ...], Recomputed]:
     altered = _check_bodies(warehouse, store, report)
     loaded = warehouse.loaded_captures()
     derived = rederive_all(warehouse, store, loaded, altered, report, cache, reparse, workers)
@@ -153,15 +153,28 @@ def _check_bodies(warehouse: Warehouse, store: CaptureStore, report: VerifyRepor
 RECOMPUTE_POOL_MIN = 5000
 
 
+class Recomputed(NamedTuple):
+    """What a recomputed fixing is compared on: small, so a helper process hands back little."""
+
+    status: str
+    value: Decimal | None
+    inputs_digest: str
+    n_providers: int
+
+
+def _recomputed(fixings: dict[tuple[str, datetime], Fixing]) -> dict[tuple[str, datetime], Recomputed]:
+    return {k: Recomputed(f.status, f.value, f.inputs_digest, f.n_providers) for k, f in fixings.items()}
+
+
 def _recompute(
     all_quotes: pl.DataFrame, revisions: pl.DataFrame, pool: ProcessPoolExecutor | None, parts: int
-) -> dict[tuple[Any, ...], Fixing]:
+) -> dict[tuple[Any, ...], Recomputed]:
     """Every stored revision recomputed under its methodology version from the quotes known when it was
     recorded: one vectorised pass per (version, recording time) and index, not one per fixing. With a pool, the
     indices are split into `parts` (a blend with its legs, so each index is computed exactly as in one pass): the
     first part here, the others in the pool at the same time."""
-    out: dict[tuple[Any, ...], Fixing] = {}
-    remote: list[tuple[str, datetime, Future[dict[tuple[str, datetime], Fixing]]]] = []
+    out: dict[tuple[Any, ...], Recomputed] = {}
+    remote: list[tuple[str, datetime, Future[dict[tuple[str, datetime], Recomputed]]]] = []
     groups = revisions.select("methodology_version", "recorded_at", "index_code", "fixing_time").unique()
     for (version, recorded_at), group in groups.group_by("methodology_version", "recorded_at"):
         try:
@@ -180,7 +193,7 @@ def _recompute(
             assert pool is not None
             named = [(d.code, at) for d, at in part]
             remote.append((str(version), recorded_at, pool.submit(_compute_part, known_then, named, str(version))))
-        out |= {(version, recorded_at, *key): f for key, f in compute_many(known_then, here, m).items()}
+        out |= {(version, recorded_at, *key): f for key, f in _recomputed(compute_many(known_then, here, m)).items()}
     for version, recorded_at, future in remote:
         out |= {(version, recorded_at, *key): f for key, f in future.result().items()}
     return out
@@ -209,10 +222,10 @@ def _split(wanted: list[tuple[IndexDefinition, datetime]], parts: int) -> list[l
 
 def _compute_part(
     quotes: pl.DataFrame, wanted: list[tuple[str, datetime]], version: str
-) -> dict[tuple[str, datetime], Fixing]:
+) -> dict[tuple[str, datetime], Recomputed]:
     """`compute_many` in a helper process (indices by code: the process loads the methodology itself)."""
     m = load(version)
-    return compute_many(quotes, [(m.index(code), at) for code, at in wanted], m)
+    return _recomputed(compute_many(quotes, [(m.index(code), at) for code, at in wanted], m))
 
 
 def _warm_up() -> None:
@@ -220,7 +233,7 @@ def _warm_up() -> None:
     import pipeline.index.fixing_v3  # noqa: F401
 
 
-def _compare(f: dict[str, Any], again: Fixing | None) -> list[str]:
+def _compare(f: dict[str, Any], again: Recomputed | None) -> list[str]:
     name = f"fixing {f['index_code']} {f['fixing_date']} v{f['methodology_version']} rev {f['revision']}"
     if again is None:
         return [f"{name}: methodology version or index definition not found"]
