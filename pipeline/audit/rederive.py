@@ -35,6 +35,46 @@ Key = tuple[str, str, datetime]
 KEY_COLUMNS = ["source", "capture_id", "fetched_at"]
 
 
+class Helpers:
+    """Up to `workers - 1` helper processes beside this one (None: one per core), started on first use and shared
+    by the re-parse and the recompute, each of which keeps a share of its work here. Spawned, not forked (polars
+    and DuckDB threads do not survive a fork), so a script that asks for helpers must guard its main."""
+
+    def __init__(self, workers: int | None) -> None:
+        self.n = max(1, workers if workers is not None else (os.cpu_count() or 1))
+        self.explicit = workers is not None
+        self._pool: ProcessPoolExecutor | None = None
+
+    def parts_for(self, amount: int, worth_it: int) -> int:
+        """How many parts to split `amount` of work into: all processes when asked for, or when it is worth it."""
+        return self.n if self.n > 1 and (self.explicit or amount >= worth_it) else 1
+
+    def pool(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(self.n - 1, mp_context=multiprocessing.get_context("spawn"))
+            self._pool.submit(_warm_up)  # its imports overlap whatever this process does next
+        return self._pool
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
+
+
+def _warm_up() -> None:
+    import pipeline.index.fixing_v3  # noqa: F401
+
+
+def balanced(sizes: list[int], parts: int) -> list[list[int]]:
+    """Indices of `sizes` in `parts` bins of about equal total, largest first (bin 0 is this process's)."""
+    bins: list[list[int]] = [[] for _ in range(max(1, parts))]
+    totals = [0] * len(bins)
+    for i in sorted(range(len(sizes)), key=lambda i: -sizes[i]):
+        k = totals.index(min(totals))
+        bins[k].append(i)
+        totals[k] += sizes[i]
+    return bins
+
+
 def capture_of(row: dict[str, Any], body: bytes) -> RawCapture:
     return RawCapture(
         source=row["source"],
@@ -66,7 +106,7 @@ def rederive_all(
     report: VerifyReport,
     cache: ParseCache | None,
     reparse: bool,
-    workers: int | None,
+    helpers: Helpers,
 ) -> dict[Key, pl.DataFrame]:
     """Each loaded capture's quotes, re-derived with the parser version that made them (from the cache or parsed
     again); the stored quotes where that code has changed since (a code change, not a problem)."""
@@ -101,7 +141,7 @@ def rederive_all(
             derived[key] = hit[0]
         else:
             pending[key] = _ToParse(key, name, capture, version, fx, entry)
-    for job, result in zip(pending.values(), _parse_all(store, list(pending.values()), bounds, workers), strict=True):
+    for job, result in zip(pending.values(), _parse_all(store, list(pending.values()), bounds, helpers), strict=True):
         report.reparsed += 1
         if isinstance(result, str):  # a parser that no longer reads its own capture is itself a finding
             report.problems.append(f"capture {job.name}: cannot be re-parsed by parser version {job.version}: {result}")
@@ -143,15 +183,15 @@ def _by_capture(quotes: pl.DataFrame) -> dict[Key, pl.DataFrame]:
     return {(s, c, f): q for (s, c, f), q in quotes.partition_by(KEY_COLUMNS, as_dict=True).items()}
 
 
-# How many bytes of captures to re-parse before a process per core pays for its start (~1 s of imports each).
+# How many bytes of captures to re-parse before helper processes pay for their start (~0.5-1 s of imports each).
 POOL_MIN_BYTES = 4 * 1024 * 1024
 
 
 def _parse_all(
-    store: CaptureStore, jobs: list[_ToParse], bounds: Mapping[str, Bounds], workers: int | None
+    store: CaptureStore, jobs: list[_ToParse], bounds: Mapping[str, Bounds], helpers: Helpers
 ) -> list[tuple[pl.DataFrame, pl.DataFrame] | str]:
-    """Parse the captures (largest first across `workers` processes when more than one); each result is the
-    quotes and rejections, or why it could not be parsed."""
+    """Parse the captures, split by size across this process and the helpers when there is enough; each result
+    is the quotes and rejections, or why the capture could not be parsed."""
     tasks = []
     for job in jobs:
         try:
@@ -161,15 +201,19 @@ def _parse_all(
         else:
             error = ""
         tasks.append((replace(job.capture, body=body), bounds, job.fx_rates, job.version, error))
-    size = sum(len(t[0].body) for t in tasks)
-    n = workers if workers is not None else (os.cpu_count() or 1) if size >= POOL_MIN_BYTES else 1
-    n = max(1, min(n, len(tasks)))
-    if n == 1:
-        return [_parse_one(t) for t in tasks]
-    order = sorted(range(len(tasks)), key=lambda i: -len(tasks[i][0].body))
-    with ProcessPoolExecutor(n, mp_context=multiprocessing.get_context("spawn")) as pool:
-        results = dict(zip(order, pool.map(_parse_one, [tasks[i] for i in order]), strict=True))
+    sizes = [len(t[0].body) for t in tasks]
+    here, *elsewhere = balanced(sizes, helpers.parts_for(sum(sizes), POOL_MIN_BYTES))
+    remote = [(part, helpers.pool().submit(_parse_many, [tasks[i] for i in part])) for part in elsewhere if part]
+    results = dict(zip(here, [_parse_one(tasks[i]) for i in here], strict=True))
+    for part, future in remote:
+        results |= dict(zip(part, future.result(), strict=True))
     return [results[i] for i in range(len(tasks))]
+
+
+def _parse_many(
+    tasks: list[tuple[RawCapture, Mapping[str, Bounds], dict[str, Decimal], str, str]],
+) -> list[tuple[pl.DataFrame, pl.DataFrame] | str]:
+    return [_parse_one(t) for t in tasks]
 
 
 def _parse_one(

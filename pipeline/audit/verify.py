@@ -23,10 +23,7 @@ not deterministic. The report counts the captures taken from the cache and those
 
 from __future__ import annotations
 
-import multiprocessing
-import os
-from concurrent.futures import Future, ProcessPoolExecutor
-from contextlib import ExitStack
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
@@ -35,7 +32,7 @@ from typing import Any, NamedTuple
 import polars as pl
 
 from pipeline import sources
-from pipeline.audit.rederive import capture_of, rederive_all
+from pipeline.audit.rederive import Helpers, capture_of, rederive_all
 from pipeline.capture import CaptureIntegrityError, CaptureStore
 from pipeline.domain.fixing import Fixing
 from pipeline.domain.records import QUOTE_SCHEMA, empty, plain
@@ -74,14 +71,13 @@ def verify(
     Helpers are spawned, so a script that asks for more than one must guard its main (`if __name__ == ...`)."""
     report = VerifyReport()
     revisions = warehouse.all_revisions()
-    cores = os.cpu_count() or 1
-    n = workers if workers is not None else (cores if revisions.height >= RECOMPUTE_POOL_MIN else 1)
-    with ExitStack() as stack:
-        pool = None
-        if n > 1:  # started now, so the helpers' imports overlap the capture checks
-            pool = stack.enter_context(ProcessPoolExecutor(n - 1, mp_context=multiprocessing.get_context("spawn")))
-            pool.submit(_warm_up)
-        again = _rederive_and_recompute(warehouse, store, revisions, report, cache, reparse, workers, pool, n)
+    helpers = Helpers(workers)
+    try:
+        if helpers.parts_for(revisions.height, RECOMPUTE_POOL_MIN) > 1:
+            helpers.pool()  # started now, so the helpers' imports overlap the capture checks
+        again = _rederive_and_recompute(warehouse, store, revisions, report, cache, reparse, helpers)
+    finally:
+        helpers.close()
     for f in revisions.iter_rows(named=True):
         report.checked_fixings += 1
         report.problems += _compare(
@@ -97,13 +93,11 @@ def _rederive_and_recompute(
     report: VerifyReport,
     cache: ParseCache | None,
     reparse: bool,
-    workers: int | None,
-    pool: ProcessPoolExecutor | None,
-    parts: int,
+    helpers: Helpers,
 ) -> dict[tuple[Any, ...], Recomputed]:
     altered = _check_bodies(warehouse, store, report)
     loaded = warehouse.loaded_captures()
-    derived = rederive_all(warehouse, store, loaded, altered, report, cache, reparse, workers)
+    derived = rederive_all(warehouse, store, loaded, altered, report, cache, reparse, helpers)
     all_quotes = pl.concat(list(derived.values()), how="vertical_relaxed") if derived else empty(QUOTE_SCHEMA)
     known = loaded.select(
         pl.col("source").cast(pl.String),
@@ -112,7 +106,7 @@ def _rederive_and_recompute(
         pl.col("checked_at").cast(pl.Datetime("us", "UTC")),
     )
     all_quotes = all_quotes.join(known, on=["source", "capture_id", "fetched_at"], how="left")
-    return _recompute(all_quotes, revisions, pool, parts)
+    return _recompute(all_quotes, revisions, helpers)
 
 
 def _check_bodies(warehouse: Warehouse, store: CaptureStore, report: VerifyReport) -> set[str]:
@@ -167,12 +161,13 @@ def _recomputed(fixings: dict[tuple[str, datetime], Fixing]) -> dict[tuple[str, 
 
 
 def _recompute(
-    all_quotes: pl.DataFrame, revisions: pl.DataFrame, pool: ProcessPoolExecutor | None, parts: int
+    all_quotes: pl.DataFrame, revisions: pl.DataFrame, helpers: Helpers
 ) -> dict[tuple[Any, ...], Recomputed]:
     """Every stored revision recomputed under its methodology version from the quotes known when it was
-    recorded: one vectorised pass per (version, recording time) and index, not one per fixing. With a pool, the
-    indices are split into `parts` (a blend with its legs, so each index is computed exactly as in one pass): the
-    first part here, the others in the pool at the same time."""
+    recorded: one vectorised pass per (version, recording time) and index, not one per fixing. With helpers, the
+    indices are split (a blend with its legs, so each index is computed exactly as in one pass): the first part
+    here, the others in the helpers at the same time."""
+    parts = helpers.parts_for(revisions.height, RECOMPUTE_POOL_MIN)
     out: dict[tuple[Any, ...], Recomputed] = {}
     remote: list[tuple[str, datetime, Future[dict[tuple[str, datetime], Recomputed]]]] = []
     groups = revisions.select("methodology_version", "recorded_at", "index_code", "fixing_time").unique()
@@ -188,11 +183,11 @@ def _recompute(
             except KeyError:
                 continue
         known_then = all_quotes.filter(pl.col("checked_at") <= recorded_at).drop("checked_at")
-        here, *elsewhere = _split(wanted, parts if pool is not None else 1)
-        for part in elsewhere:
-            assert pool is not None
+        here, *elsewhere = _split(wanted, parts)
+        for part in [p for p in elsewhere if p]:
             named = [(d.code, at) for d, at in part]
-            remote.append((str(version), recorded_at, pool.submit(_compute_part, known_then, named, str(version))))
+            future = helpers.pool().submit(_compute_part, known_then, named, str(version))
+            remote.append((str(version), recorded_at, future))
         out |= {(version, recorded_at, *key): f for key, f in _recomputed(compute_many(known_then, here, m)).items()}
     for version, recorded_at, future in remote:
         out |= {(version, recorded_at, *key): f for key, f in future.result().items()}
@@ -226,11 +221,6 @@ def _compute_part(
     """`compute_many` in a helper process (indices by code: the process loads the methodology itself)."""
     m = load(version)
     return _recomputed(compute_many(quotes, [(m.index(code), at) for code, at in wanted], m))
-
-
-def _warm_up() -> None:
-    """Import what a helper will need while the main process checks captures."""
-    import pipeline.index.fixing_v3  # noqa: F401
 
 
 def _compare(f: dict[str, Any], again: Recomputed | None) -> list[str]:

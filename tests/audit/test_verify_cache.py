@@ -16,6 +16,7 @@ import polars as pl
 import pytest
 
 from pipeline.audit import verify
+from pipeline.audit.rederive import balanced
 from pipeline.audit.verify import VerifyReport, _split
 from pipeline.capture import CaptureStore
 from pipeline.config import paths
@@ -188,3 +189,11 @@ def test_a_cache_that_cannot_be_written_only_costs_a_reparse(real_capture: RealC
     again, _ = parse_cached(capture, load().bounds, {}, None, cache)
     assert again.equals(quotes) and quotes.height > 0
     assert (cache.hits, cache.misses, len(cache.unwritable)) == (0, 2, 2)
+
+
+def test_captures_to_reparse_are_split_by_size() -> None:
+    sizes = [5, 1, 1, 1, 1, 1, 0]
+    bins = balanced(sizes, 2)
+    assert sorted(i for b in bins for i in b) == list(range(len(sizes)))
+    assert sorted(sum(sizes[i] for i in b) for b in bins) == [5, 5]
+    assert balanced(sizes, 1) == [[0, 1, 2, 3, 4, 5, 6]]
