@@ -1,15 +1,12 @@
-"""
-### cix_settlement: monthly contracts settled from the fixings in force
-
-Runs on the 1st of each month at 18:00 UTC (the month just ended) and after every published fixing (the
-`cix_fixings` Asset: the month in progress, provisional). A final settlement is frozen: a later differing
-recomputation is recorded as a notice in `governance_event`, never as a new price.
-"""
+"""cix_settlement: monthly contracts settled on the 1st and after each published fixing (docs: cix_settlement.md)."""
 
 from __future__ import annotations
 
 import pendulum
 from airflow.sdk import Asset, AssetOrTimeSchedule, CronTriggerTimetable, dag, get_current_context, task
+
+from pipeline.flow import dag_args
+from pipeline.flow.dag_args import steps
 
 
 @dag(
@@ -20,15 +17,13 @@ from airflow.sdk import Asset, AssetOrTimeSchedule, CronTriggerTimetable, dag, g
     start_date=pendulum.datetime(2026, 1, 1, tz="UTC"),
     catchup=False,
     max_active_runs=1,
-    doc_md=__doc__,
+    doc_md=dag_args.doc_beside(__file__),
     tags=["compute-index"],
 )
 def cix_settlement() -> None:
     @task(pool="cix_load")
     def settle() -> list[dict[str, object]]:
-        from pipeline.flow import airflow_tasks as t
-
-        return t.settle_month(get_current_context()["dag_run"].run_after.isoformat())
+        return steps.settle_month(get_current_context()["dag_run"].run_after.isoformat())
 
     settle()
 

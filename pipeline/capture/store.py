@@ -1,4 +1,4 @@
-"""Raw capture store: content-addressed and write-once.
+"""Raw capture store: content-addressed and write-once, on the local disk or in the lake's object store.
 
 Bodies are stored exactly as received under their sha256; a stored body is never rewritten,
 and reading one checks it still hashes to its name.
@@ -7,10 +7,10 @@ and reading one checks it still hashes to its name.
 from __future__ import annotations
 
 import hashlib
-import os
-import tempfile
 from pathlib import Path
 
+from pipeline.capture.objects import ObjectStore
+from pipeline.config import Paths, paths
 from pipeline.domain.records import RawCapture
 
 
@@ -19,36 +19,30 @@ class CaptureIntegrityError(Exception):
 
 
 class CaptureStore:
-    def __init__(self, root: Path) -> None:
-        self.root = root
+    def __init__(self, root: str | Path | ObjectStore) -> None:
+        """`root`: a local folder, an `s3://bucket/prefix/` (credentials from `CIX_S3_*`) or an ObjectStore."""
+        self.objects = root if isinstance(root, ObjectStore) else ObjectStore(root)
+        self.root = self.objects.root
+
+    @classmethod
+    def of(cls, where: Paths | None = None) -> CaptureStore:
+        """The installation's capture store: in the lake's object store when it has one, else under `$CIX_HOME`
+        (see `Paths.objects`)."""
+        return cls((where or paths()).objects("captures"))
 
     def relative_path(self, capture_id: str) -> str:
         return f"{capture_id[:2]}/{capture_id}"
 
     def put(self, capture: RawCapture) -> str:
-        """Store the body once (atomic rename); return its path relative to the store root."""
+        """Store the body once (atomically, read-only); return its path relative to the store root."""
         rel = self.relative_path(capture.capture_id)
-        path = self.root / rel
-        if path.exists():
-            return rel
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".incoming-")
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(capture.body)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, path)
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        os.chmod(path, 0o444)
+        if not self.objects.exists(rel):
+            self.objects.put(rel, capture.body, read_only=True)
         return rel
 
     def get(self, capture_id: str) -> bytes:
-        path = self.root / self.relative_path(capture_id)
         try:
-            body = path.read_bytes()
+            body = self.objects.get(self.relative_path(capture_id))
         except FileNotFoundError:
             raise CaptureIntegrityError(f"capture {capture_id} is missing from {self.root}") from None
         actual = hashlib.sha256(body).hexdigest()

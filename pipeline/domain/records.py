@@ -8,6 +8,7 @@ exception.
 
 from __future__ import annotations
 
+import functools
 import hashlib
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
@@ -46,8 +47,9 @@ class RawCapture:
             raise ValueError("fetched_at must be timezone-aware (UTC)")
         object.__setattr__(self, "fetched_at", self.fetched_at.astimezone(UTC))
 
-    @property
+    @functools.cached_property
     def capture_id(self) -> str:
+        """The body's sha256, hashed once per capture (a body of megabytes costs milliseconds each time)."""
         return hashlib.sha256(self.body).hexdigest()
 
 
@@ -180,6 +182,16 @@ def conform(frame: pl.DataFrame) -> pl.DataFrame:
         pl.col(name).cast(dtype) if name in frame.columns else pl.lit(None, dtype=dtype).alias(name)
         for name, dtype in PARSED_SCHEMA.items()
     )
+
+
+def parsed_columns(columns: dict[str, pl.Expr]) -> list[pl.Expr]:
+    """The parsed schema as expressions over a parser's frame: each column from `columns`, cast to its type,
+    null where a parser has none, row_no the row order (a columnar parser's `conform`, in one select)."""
+    given = {"row_no": pl.int_range(pl.len(), dtype=pl.Int64), **columns}
+    return [
+        (given[name] if name in given else pl.lit(None)).cast(dtype).alias(name)
+        for name, dtype in PARSED_SCHEMA.items()
+    ]
 
 
 @dataclass(frozen=True)

@@ -1,21 +1,24 @@
 """The Airflow adapter: the pipeline's steps with inputs and outputs small enough for XCom.
 
-The only module of the package that may import Airflow (and only for connections). Bodies stay in the capture
-store and normalised frames are staged as Parquet under `$CIX_HOME/staging`, so tasks pass only references
-(source, capture id, fetch time). Every write goes to the lake, which many tasks may write at once.
+With `flow.dag_args`, the only module of the package that may import Airflow (here only for connections). Bodies
+stay in the capture store and normalised frames are staged as Parquet objects (`staging/`), both in the lake's
+object store when it has one (else under `$CIX_HOME`), so tasks on any machine pass only references (source,
+capture id, fetch time). Every write goes to the lake, which many tasks may write at once.
 """
 
 from __future__ import annotations
 
+import io
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 from pipeline import sources
-from pipeline.capture import CaptureSet, CaptureStore
+from pipeline.capture import CaptureSet, CaptureStore, ObjectStore
 from pipeline.config import paths
 from pipeline.domain.records import RawCapture
 from pipeline.flow import daily, ingest, operate
+from pipeline.flow.dag_args import Run
 from pipeline.flow.parse_cache import ParseCache, parse_cached
 from pipeline.methodology import load
 from pipeline.store import Warehouse, default_lake
@@ -58,11 +61,16 @@ def source_names(offline: bool, capture_set: str | None = None, kind: str = "pri
     return [n for n in names if sources.get(n).is_reference == (kind == "fx")]
 
 
-def capture_source(name: str, offline: bool, capture_set: str | None, at: str | None = None) -> Ref:
-    """Capture one source (a replay is stamped at `at`, the run's time); reference rates are loaded at once,
-    price captures parsed and staged for the run's one quality gate. Raises SourceFailed when the source failed
-    after the fetcher's own retries (Airflow then retries the task with backoff)."""
-    where = paths()
+def price_sources(run: Run) -> list[str]:
+    """The price sources a run captures (its mapped tasks), FX excluded: that is captured first."""
+    return source_names(run.offline, run.capture_set)
+
+
+def capture_source(name: str, run: Run) -> Ref:
+    """Capture one source (a replay is stamped at the run's time); reference rates are loaded at once, price
+    captures parsed and staged for the run's one quality gate. Raises SourceFailed when the source failed after
+    the fetcher's own retries (Airflow then retries the task with backoff)."""
+    offline, capture_set, at = run.offline, run.capture_set, run.at
     when = datetime.fromisoformat(at) if at and offline else None
     clock = (lambda: when) if when is not None else None
     source = sources.get(name)
@@ -70,7 +78,7 @@ def capture_source(name: str, offline: bool, capture_set: str | None, at: str | 
         [outcome] = ingest.capture(
             [source],
             warehouse,
-            CaptureStore(where.captures),
+            CaptureStore.of(),
             capture_set=_capture_set(offline, capture_set),
             clock=clock,
         )
@@ -85,16 +93,14 @@ def capture_source(name: str, offline: bool, capture_set: str | None, at: str | 
         for c in outcome.captures:
             try:
                 fx = ingest.fx_rates_on(warehouse, c.fetched_at.date())
-                quotes, rejections = parse_cached(c, m.bounds, fx, None, ParseCache(where.parse_cache))
+                quotes, rejections = parse_cached(c, m.bounds, fx, None, ParseCache(paths().parse_cache))
             except sources.SourceError as exc:
                 warehouse.record_source_run(name, datetime.now(UTC), "error", exc.kind, exc.reason, 1)
                 raise SourceFailed(f"{name}: {exc.kind}: {exc.reason}") from exc
             for kind, frame in (("quotes", quotes), ("rejections", rejections)):
-                target = _staged(_ref(c), kind)
-                target.parent.mkdir(parents=True, exist_ok=True)
-                tmp = target.with_name(target.name + ".tmp")
-                frame.write_parquet(tmp)
-                tmp.replace(target)
+                buffer = io.BytesIO()
+                frame.write_parquet(buffer)
+                _staging().put(_staged(_ref(c), kind), buffer.getvalue())
     return {"source": name, "captures": [_ref(c) for c in outcome.captures], "staged": True}
 
 
@@ -111,7 +117,7 @@ def _ref(c: RawCapture) -> Ref:
 
 
 def _capture(ref: Ref) -> RawCapture:
-    body = CaptureStore(paths().captures).get(ref["capture_id"])
+    body = CaptureStore.of().get(ref["capture_id"])
     return RawCapture(
         source=ref["source"],
         url=ref["url"],
@@ -123,9 +129,15 @@ def _capture(ref: Ref) -> RawCapture:
     )
 
 
-def _staged(ref: Ref, kind: str) -> Path:
+def _staging() -> ObjectStore:
+    """Where normalised frames wait for the run's gate: `staging/` beside the captures."""
+    return ObjectStore(paths().objects("staging"))
+
+
+def _staged(ref: Ref, kind: str) -> str:
+    """The staged frame's object key (one per capture and kind)."""
     stamp = datetime.fromisoformat(ref["fetched_at"]).strftime("%Y%m%dT%H%M%S%f")
-    return paths().home / "staging" / f"{ref['source']}-{ref['capture_id'][:16]}-{stamp}.{kind}.parquet"
+    return f"{ref['source']}-{ref['capture_id'][:16]}-{stamp}.{kind}.parquet"
 
 
 def gate_and_load(captured: list[Ref | None]) -> dict[str, Any]:
@@ -133,10 +145,13 @@ def gate_and_load(captured: list[Ref | None]) -> dict[str, Any]:
     recorded and not loaded, and fails this task once the others are loaded."""
     import polars as pl
 
+    staging = _staging()
     batches = []
     for result in captured:
         for ref in (result or {}).get("captures", []) if (result or {}).get("staged") else []:
-            quotes, rejections = (pl.read_parquet(_staged(ref, k)) for k in ("quotes", "rejections"))
+            quotes, rejections = (
+                pl.read_parquet(io.BytesIO(staging.get(_staged(ref, k)))) for k in ("quotes", "rejections")
+            )
             batches.append((_capture(ref), quotes, rejections))
     with Warehouse(default_lake()) as warehouse:
         failed, refused = ingest.gate_and_load_all(batches, warehouse, load(), ingested_at=datetime.now(UTC))
@@ -144,7 +159,7 @@ def gate_and_load(captured: list[Ref | None]) -> dict[str, Any]:
     for c, _, _ in batches:
         if c not in failed:
             for kind in ("quotes", "rejections"):
-                _staged(_ref(c), kind).unlink(missing_ok=True)
+                staging.delete(_staged(_ref(c), kind))
     if failed:
         names = ", ".join(f"{c.source} {c.capture_id[:12]}" for c in failed)
         raise QualityGateFailed(f"{len(failed)} of {len(batches)} batches failed the quality gate: {names}")
@@ -157,26 +172,28 @@ def window_missing(day: str, offline: bool, capture_set: str | None) -> list[str
         return operate.window_captured(warehouse, date.fromisoformat(day), load(), source_names(offline, capture_set))
 
 
-def wait_for_window(day: str, offline: bool, capture_set: str | None, minutes: float, poke: float = 15) -> None:
-    """Wait until every price source has a capture attempt in the fixing window; TimeoutError after `minutes`."""
+def wait_for_window(run: Run, poke: float = 15) -> None:
+    """Wait until every price source has a capture attempt in the fixing window; TimeoutError after the run's
+    `window_wait_minutes`."""
     import time
 
-    deadline = time.monotonic() + 60 * minutes
-    while missing := window_missing(day, offline, capture_set):
+    deadline = time.monotonic() + 60 * float(run.params["window_wait_minutes"])
+    while missing := window_missing(run.day, run.offline, run.capture_set):
         if time.monotonic() > deadline:
-            raise TimeoutError(f"no capture in the fixing window of {day} from {', '.join(missing)}")
+            raise TimeoutError(f"no capture in the fixing window of {run.day} from {', '.join(missing)}")
         time.sleep(poke)
 
 
-def ensure_fx(day: str, offline: bool, capture_set: str | None, at: str | None) -> list[str]:
-    """FX before anything that converts: capture the reference rates unless the day's are already stored."""
+def ensure_fx(run: Run) -> list[str]:
+    """FX before anything that converts: capture the reference rates unless the run's day's are already stored."""
+    day = date.fromisoformat(run.day)
     with Warehouse(default_lake()) as warehouse:  # the first task of a fresh installation creates the lake
-        have = {r.day for r in warehouse.fx_rates_between(date.fromisoformat(day), date.fromisoformat(day))}
+        have = {r.day for r in warehouse.fx_rates_between(day, day)}
     if have:
         return []
-    names = source_names(offline, capture_set, kind="fx")
+    names = source_names(run.offline, run.capture_set, kind="fx")
     for name in names:
-        capture_source(name, offline, capture_set, at)
+        capture_source(name, run)
     return names
 
 
@@ -190,8 +207,10 @@ def fix_day(day: str) -> dict[str, int]:
     }
 
 
-def assess_day(day: str, offline: bool, capture_set: str | None, min_share: float) -> dict[str, Any]:
-    """Raises FixingUnfit (the run fails, the failure callback alerts) when the fixing is not fit to publish."""
+def assess_day(run: Run) -> dict[str, Any]:
+    """Raises FixingUnfit (the run fails, the failure callback alerts) when the fixing is not fit to publish (fewer
+    than the run's `min_source_share` of the sources captured, all down, all withheld)."""
+    day, offline, capture_set, min_share = run.day, run.offline, run.capture_set, float(run.params["min_source_share"])
     m = load()
     with Warehouse(default_lake(), read_only=True) as warehouse:
         fixings = daily.compute_day(date.fromisoformat(day), warehouse, m)
@@ -204,14 +223,16 @@ def assess_day(day: str, offline: bool, capture_set: str | None, min_share: floa
     return summary
 
 
-def publish_day(day: str, dev_key: bool = False, offline: bool = False) -> list[str]:
-    """Publish signed. A live run refuses the development key unless `dev_key` says it may (a replay may)."""
+def publish_day(run: Run) -> list[str]:
+    """Publish signed. A live run refuses the development key unless its `dev_key` param says it may (a replay
+    may)."""
     from pipeline.publish.signing import load_signing_key
 
     where = paths()
-    key = load_signing_key(where.home, allow_development=dev_key or offline, connection=connection_secret)
+    allow = bool(run.params.get("dev_key")) or run.offline
+    key = load_signing_key(where.home, allow_development=allow, connection=connection_secret)
     with Warehouse(default_lake()) as warehouse:
-        return [str(p) for p in daily.publish(date.fromisoformat(day), warehouse, where.publish, key=key)]
+        return [str(p) for p in daily.publish(date.fromisoformat(run.day), warehouse, where.publish, key=key)]
 
 
 def backfill_load(archives: list[str] | None, first: str | None, last: str | None) -> list[str]:
@@ -219,10 +240,9 @@ def backfill_load(archives: list[str] | None, first: str | None, last: str | Non
     from pipeline.config import realdata_dir
     from pipeline.flow.backfill import load_archives
 
-    where = paths()
     with Warehouse(default_lake()) as warehouse:
-        store, cache = CaptureStore(where.captures), ParseCache(where.parse_cache)
-        days = load_archives(warehouse, store, realdata_dir(), load(), only=archives, cache=cache)
+        cache = ParseCache(paths().parse_cache)
+        days = load_archives(warehouse, CaptureStore.of(), realdata_dir(), load(), only=archives, cache=cache)
     lo, hi = (date.fromisoformat(d) if d else None for d in (first, last))
     return [d.isoformat() for d in days if (lo is None or d >= lo) and (hi is None or d <= hi)]
 

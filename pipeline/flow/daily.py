@@ -173,7 +173,7 @@ def run(
     when = at or (capture_set.fetched_at if capture_set else datetime.now(UTC))
     names = only or (capture_set.sources() if capture_set else sorted(source_registry.REGISTRY))
     selected = [source_registry.get(n) for n in names]
-    store = CaptureStore(where.captures)
+    store = CaptureStore.of(where)
     with Warehouse(db or Lake.from_env(where.db)) as warehouse:
         # Replayed captures carry the capture set's declared time unless --at overrides it.
         clock = (lambda: when) if at is not None else None

@@ -11,6 +11,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache, lru_cache
+from typing import Final
 
 import polars as pl
 
@@ -20,6 +21,11 @@ from pipeline.normalize.identity import GPU_RULES, RULES_VERSION, TOKEN_RULES, T
 from pipeline.normalize.segments import SEGMENT_RULES, STANDARD
 
 MILLION = 1_000_000
+# A batch is thousands of rows at most: polars' in-memory engine, not the streaming default of polars 2,
+# whose fixed cost per query is larger than the work.
+IN_MEMORY: Final = "in-memory"
+_QUOTES = pl.Schema(QUOTE_SCHEMA)
+_REJECTIONS = pl.Schema(REJECTION_SCHEMA)
 
 
 @dataclass(frozen=True)
@@ -65,18 +71,7 @@ def _gpu_key() -> pl.Expr:
 
 def identities(parsed: pl.DataFrame) -> pl.DataFrame:
     """Canonical identity per distinct (product, key): the rules run once per label, not once per row."""
-    is_gpu = pl.col("product") == "gpu_hour"
-    keys = parsed.select(
-        "product",
-        pl.when(is_gpu).then(_gpu_key()).otherwise(pl.col("sku").str.to_lowercase()).alias("_identity_key"),
-    ).unique(maintain_order=True)
-    found = [identity_of(p, k) for p, k in keys.iter_rows()]
-    return keys.with_columns(
-        pl.Series("good", [f[0] for f in found], dtype=pl.String),
-        pl.Series("_nominal_gb", [f[1] for f in found], dtype=pl.Float64),
-        pl.Series("_identity_reason", [f[2] for f in found], dtype=pl.String),
-        pl.Series("variant", [f[3] for f in found], dtype=pl.String),
-    )
+    return _identities(parsed.with_columns(_identity_key()))
 
 
 def normalise(
@@ -85,43 +80,90 @@ def normalise(
     bounds: Mapping[str, Bounds],
     fx_rates: Mapping[str, Decimal] | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Split a parser's rows into quotes and rejections. Pure: same inputs, same outputs."""
-    rates = {"USD": Decimal(1), **(fx_rates or {})}
-    is_gpu = pl.col("product") == "gpu_hour"
+    """Split a parser's rows into quotes and rejections. Pure: same inputs, same outputs.
 
-    rate_table = pl.DataFrame(
-        {"currency": list(rates), "fx_rate": [str(v) for v in rates.values()]},
+    One lazy plan per capture after the identity rules have judged its distinct keys; the expressions
+    depend only on the bounds and are built once per bounds."""
+    rates = {"USD": Decimal(1), **(fx_rates or {})}
+    keyed = parsed.lazy().with_columns(_identity_key()).collect(engine=IN_MEMORY)
+    plan = _plan(tuple((unit, b.low, b.high) for unit, b in bounds.items()))
+    frame = (
+        keyed.lazy()
+        .with_columns(
+            pl.lit(capture.capture_id).alias("capture_id"),
+            pl.lit(capture.fetched_at).alias("fetched_at"),
+            pl.lit(capture.in_force_until, dtype=pl.Datetime("us", "UTC")).alias("_in_force_until"),
+            plan.price,
+        )
+        .join(_identities(keyed).lazy(), on=["product", "_identity_key"], how="left")
+        .join(_rate_table(tuple(rates.items())).lazy(), on="currency", how="left")
+        .with_columns(plan.per_unit)
+        .with_columns(plan.price_usd)
+        .with_columns(plan.columns)
+    )
+    done = frame.collect(engine=IN_MEMORY)
+    if done["rule"].null_count() == done.height:  # nothing rejected (the usual batch): no filtering, no copies
+        quoted = done.lazy().select(plan.quote_columns).cast(_QUOTES).collect(engine=IN_MEMORY)
+        return quoted, pl.DataFrame(schema=_REJECTIONS)
+    quotes = done.lazy().filter(pl.col("rule").is_null()).select(plan.quote_columns).cast(_QUOTES)
+    rejections = done.lazy().filter(pl.col("rule").is_not_null()).select(list(REJECTION_SCHEMA)).cast(_REJECTIONS)
+    return quotes.collect(engine=IN_MEMORY), rejections.collect(engine=IN_MEMORY)
+
+
+@lru_cache(maxsize=256)
+def _rate_table(rates: tuple[tuple[str, Decimal], ...]) -> pl.DataFrame:
+    """USD per unit of each currency, exact (18 decimals), as a frame to join on."""
+    return pl.DataFrame(
+        {"currency": [c for c, _ in rates], "fx_rate": [str(v) for _, v in rates]},
         schema={"currency": pl.String, "fx_rate": pl.String},
     ).with_columns(pl.col("fx_rate").str.to_decimal(scale=18))
 
-    frame = (
-        parsed.with_columns(
-            pl.col("price_native").str.strip_chars().str.to_decimal(scale=28).alias("_price"),
-            pl.when(is_gpu).then(_gpu_key()).otherwise(pl.col("sku").str.to_lowercase()).alias("_identity_key"),
-        )
-        .join(identities(parsed), on=["product", "_identity_key"], how="left")
-        .join(rate_table, on="currency", how="left")
-        .with_columns(
-            pl.when((pl.col("price_per") == "instance_hour") & (pl.col("gpu_count") > 0))
-            .then(pl.col("_price") / pl.col("gpu_count"))
-            .when(pl.col("price_per") == "instance_hour")
-            .then(None)
-            .when(pl.col("price_per") == "token")
-            .then(pl.col("_price") * MILLION)
-            .otherwise(pl.col("_price"))
-            .alias("_per_unit")
-        )
-        .with_columns((pl.col("_per_unit") * pl.col("fx_rate")).cast(PRICE_DTYPE).alias("price_usd"))
+
+def _identity_key() -> pl.Expr:
+    is_gpu = pl.col("product") == "gpu_hour"
+    return pl.when(is_gpu).then(_gpu_key()).otherwise(pl.col("sku").str.to_lowercase()).alias("_identity_key")
+
+
+def _identities(keyed: pl.DataFrame) -> pl.DataFrame:
+    """`identities` of rows whose identity key is already a column."""
+    keys = keyed.lazy().select("product", "_identity_key").unique(maintain_order=True).collect(engine=IN_MEMORY)
+    found = [identity_of(p, k) for p, k in keys.iter_rows()]
+    return keys.hstack(
+        [
+            pl.Series("good", [f[0] for f in found], dtype=pl.String),
+            pl.Series("_nominal_gb", [f[1] for f in found], dtype=pl.Float64),
+            pl.Series("_identity_reason", [f[2] for f in found], dtype=pl.String),
+            pl.Series("variant", [f[3] for f in found], dtype=pl.String),
+        ]
     )
 
-    low = (
-        pl.col("unit").replace_strict({u: str(b.low) for u, b in bounds.items()}, default=None).str.to_decimal(scale=24)
+
+@dataclass(frozen=True)
+class _Plan:
+    price: pl.Expr
+    per_unit: pl.Expr
+    price_usd: pl.Expr
+    columns: tuple[pl.Expr, ...]
+    quote_columns: tuple[pl.Expr, ...]
+
+
+@lru_cache(maxsize=64)
+def _plan(bounds: tuple[tuple[str, Decimal, Decimal], ...]) -> _Plan:
+    """The expressions of `normalise` under one set of bounds (unit, low, high): built once, reused per capture."""
+    is_gpu = pl.col("product") == "gpu_hour"
+    price = pl.col("price_native").str.strip_chars().str.to_decimal(scale=28)
+    per_unit = (
+        pl.when((pl.col("price_per") == "instance_hour") & (pl.col("gpu_count") > 0))
+        .then(pl.col("_price") / pl.col("gpu_count"))
+        .when(pl.col("price_per") == "instance_hour")
+        .then(None)
+        .when(pl.col("price_per") == "token")
+        .then(pl.col("_price") * MILLION)
+        .otherwise(pl.col("_price"))
+        .alias("_per_unit")
     )
-    high = (
-        pl.col("unit")
-        .replace_strict({u: str(b.high) for u, b in bounds.items()}, default=None)
-        .str.to_decimal(scale=24)
-    )
+    low = pl.col("unit").replace_strict({u: str(lo) for u, lo, _ in bounds}, default=None).str.to_decimal(scale=24)
+    high = pl.col("unit").replace_strict({u: str(hi) for u, _, hi in bounds}, default=None).str.to_decimal(scale=24)
     memory_off = (pl.col("gpu_memory_gb") - pl.col("_nominal_gb")).abs() / pl.col("_nominal_gb") > 0.15
     rule, reason = _first_failure(
         [
@@ -172,33 +214,26 @@ def normalise(
             ),
         ]
     )
-    frame = frame.with_columns(
+    columns = (
         rule.alias("rule"),
         reason.alias("reason"),
-        pl.lit(capture.capture_id).alias("capture_id"),
-        pl.lit(capture.fetched_at).alias("fetched_at"),
-        pl.col("in_force_until").fill_null(pl.lit(capture.in_force_until, dtype=pl.Datetime("us", "UTC"))),
+        pl.col("in_force_until").fill_null(pl.col("_in_force_until")),
         pl.col("segment").fill_null(_segment()),
         pl.col("time_basis").fill_null(
-            pl.when(pl.col("observed_at") == pl.lit(capture.fetched_at))
-            .then(pl.lit("fetch"))
-            .otherwise(pl.lit("content"))
+            pl.when(pl.col("observed_at") == pl.col("fetched_at")).then(pl.lit("fetch")).otherwise(pl.lit("content"))
         ),
         pl.lit(RULES_VERSION).alias("rules_version"),
-        pl.col("_price").alias("price_native_dec"),
     )
-    quotes = (
-        frame.filter(pl.col("rule").is_null())
-        .select(
-            pl.col("price_native_dec").alias("price_native") if name == "price_native" else pl.col(name)
-            for name in QUOTE_SCHEMA
-        )
-        .cast(pl.Schema(QUOTE_SCHEMA))
+    quote_columns = tuple(
+        pl.col("_price").alias("price_native") if name == "price_native" else pl.col(name) for name in QUOTE_SCHEMA
     )
-    rejections = (
-        frame.filter(pl.col("rule").is_not_null()).select(list(REJECTION_SCHEMA)).cast(pl.Schema(REJECTION_SCHEMA))
+    return _Plan(
+        price=price.alias("_price"),
+        per_unit=per_unit,
+        price_usd=(pl.col("_per_unit") * pl.col("fx_rate")).cast(PRICE_DTYPE).alias("price_usd"),
+        columns=columns,
+        quote_columns=quote_columns,
     )
-    return quotes, rejections
 
 
 def _segment() -> pl.Expr:

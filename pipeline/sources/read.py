@@ -9,10 +9,14 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Sequence
 from decimal import Decimal
+from itertools import chain
 from typing import Any
 
+import msgspec
 import numpy as np
+import polars as pl
 
 from pipeline.domain.records import RawCapture
 from pipeline.sources.base import SchemaDrift
@@ -102,3 +106,64 @@ def plain_json(value: Any) -> Any:
     if isinstance(value, list):
         return [plain_json(v) for v in value]
     return value
+
+
+# -- columnar reading: the raw JSON tokens of the fields a parser needs, decoded as whole columns in polars --
+ABSENT = msgspec.Raw(b"")  # the token of a field the object does not have, where that differs from a null
+NULL = msgspec.Raw(b"null")  # the token of a field the object does not have, read as a JSON null
+_SEPARATOR = "\x1f"  # a control character: never inside a valid JSON token (msgspec refuses it unescaped)
+_PLAIN_NUMBER = r"^-?(?:0|[1-9][0-9]{0,39})(?:\.[0-9]{1,20})?$"  # already exact plain text, within the bounds
+
+
+def decode_typed(decoder: msgspec.json.Decoder[Any], capture: RawCapture) -> Any:
+    """A body decoded by a schema (msgspec): only the fields the schema names are read, each kept as its raw
+    token when typed `msgspec.Raw`. Malformed JSON, another structure or too deep a nesting is drift."""
+    body = capture.body.removeprefix(b"\xef\xbb\xbf")
+    try:
+        if not body.isascii():
+            body.decode("utf-8")  # the tokens are read as text: the body must be UTF-8, as JSON is
+        return decoder.decode(body)
+    except UnicodeDecodeError as exc:
+        raise SchemaDrift(capture.source, f"body is not JSON (not UTF-8: {exc.reason})") from exc
+    except msgspec.ValidationError as exc:
+        raise SchemaDrift(capture.source, f"unexpected structure: {exc}") from exc
+    except msgspec.DecodeError as exc:
+        head = body[:60].decode("utf-8", "replace").strip()
+        raise SchemaDrift(capture.source, f"body is not JSON ({exc}); starts {head!r}") from exc
+    except RecursionError as exc:
+        raise SchemaDrift(capture.source, "body nests too deep to be a reply") from exc
+
+
+def token_frame(structs: Sequence[msgspec.Struct]) -> pl.LazyFrame:
+    """One String column per field of the (same-typed) structs: each row's raw JSON token, exactly as in the
+    body (the field's default token where the object lacks it). One string split in polars, no dict per row."""
+    if not structs:
+        raise ValueError("no structs to read")
+    fields = list(type(structs[0]).__struct_fields__)
+    joined = _SEPARATOR.encode().join(chain.from_iterable(map(msgspec.structs.astuple, structs)))
+    split = pl.col("tokens").str.split(_SEPARATOR).explode().reshape((len(structs), len(fields)))
+    return pl.LazyFrame({"tokens": [joined.decode("utf-8")]}).select(split.arr.to_struct(fields)).unnest("tokens")
+
+
+def json_text(token: pl.Expr) -> pl.Expr:
+    """The text of JSON string tokens (escapes decoded); null for any other token."""
+    return pl.when(token.str.starts_with('"')).then(token).otherwise(None).str.json_decode(pl.String)
+
+
+def plain_number(token: pl.Expr) -> pl.Expr:
+    """A number token that is already exact plain decimal text within the bounds (as `format(Decimal, "f")`
+    writes it: the usual case), itself; null for any other token."""
+    return pl.when(token.str.contains(_PLAIN_NUMBER)).then(token)
+
+
+def decimal_text_of(token: str) -> str | None:
+    """Exact plain decimal text of a raw JSON token that is a number, or a string holding one, within the
+    bounds of `bounded_decimal`; None for any other token."""
+    if token.startswith('"'):
+        value: Any = json.loads(token)
+    elif token[:1] in "-0123456789":
+        value = token
+    else:
+        return None
+    dec = to_decimal(value) if isinstance(value, str) else None
+    return format(dec, "f") if dec is not None else None

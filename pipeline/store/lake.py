@@ -18,37 +18,16 @@ import sqlite3
 import threading
 import time
 from contextlib import closing
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from importlib import metadata
 from pathlib import Path
 
 import duckdb
 
+from pipeline.config import S3, is_object_store
+
 ALIAS = "cix"
 RETRY = {"ducklake_max_retry_count": 100, "ducklake_retry_wait_ms": 50, "ducklake_retry_backoff": 1.5}
-
-
-@dataclass(frozen=True)
-class S3:
-    """An S3-compatible object store for the lake's data files (credentials never appear in messages)."""
-
-    endpoint: str | None
-    key_id: str = field(repr=False)
-    secret: str = field(repr=False)
-    region: str = "us-east-1"
-    use_ssl: bool = True
-    url_style: str = "path"
-
-    @classmethod
-    def from_env(cls) -> S3:
-        return cls(
-            endpoint=os.environ.get("CIX_S3_ENDPOINT") or None,
-            key_id=os.environ.get("CIX_S3_ACCESS_KEY_ID", ""),
-            secret=os.environ.get("CIX_S3_SECRET_ACCESS_KEY", ""),
-            region=os.environ.get("CIX_S3_REGION", "us-east-1"),
-            use_ssl=os.environ.get("CIX_S3_USE_SSL", "true").lower() in {"1", "true", "yes"},
-            url_style=os.environ.get("CIX_S3_URL_STYLE", "path"),
-        )
 
 
 @dataclass(frozen=True)
@@ -77,7 +56,7 @@ class Lake:
         if not data:
             raise ValueError("CIX_LAKE_CATALOG is set but CIX_LAKE_DATA (where the Parquet files go) is not")
         data = data if data.endswith("/") else data + "/"
-        return cls(catalog, data, S3.from_env() if data.startswith(("s3://", "s3a://")) else None)
+        return cls(catalog, data, S3.from_env() if is_object_store(data) else None)
 
     @property
     def file(self) -> Path | None:
@@ -142,6 +121,7 @@ def _process_instance() -> duckdb.DuckDBPyConnection:
     if _instance is None or _instance[0] != os.getpid():
         con = duckdb.connect(":memory:", config={"autoinstall_known_extensions": False})
         con.execute("SET TimeZone = 'UTC'")
+        _load(con, "ducklake")  # before its settings: naming one would try to auto-install it from ~/.duckdb
         for setting, value in RETRY.items():
             con.execute(f"SET GLOBAL {setting} = {value}")
         _instance = (os.getpid(), con)
@@ -209,6 +189,12 @@ def literal(text: str) -> str:
 
 
 RACES = ("lock", "already exists", "duplicate key", "failed to initialize ducklake")
+
+
+def lost_race(exc: duckdb.Error) -> bool:
+    """A commit that lost a race with another writer (worth running again), not a mistake in the statement."""
+    text = str(exc).lower()
+    return isinstance(exc, duckdb.TransactionException) or "database is locked" in text or "conflict" in text
 
 
 def _attach(con: duckdb.DuckDBPyConnection, sql: str) -> None:

@@ -2,23 +2,29 @@
 
 DuckLake has no primary keys, so each keyed table is kept unique here: new rows go in by anti-join on the key
 (an `INSERT OR IGNORE`), a replaced row is deleted and inserted in the same transaction (an `INSERT OR
-REPLACE`). A transaction whose commit conflicts with another writer's is run again on the new snapshot.
+REPLACE`). A transaction whose commit conflicts with another writer's is run again on the new snapshot. A keyed
+write holds its keys' locks (`store.locks`): two anti-join inserts of the same rows could otherwise both commit.
 """
 
 from __future__ import annotations
 
 import json
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from datetime import datetime
 from decimal import ROUND_HALF_EVEN, Decimal
-from typing import Any, TypeVar
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import duckdb
 import polars as pl
 
 from pipeline.domain.records import QUOTE_SCHEMA, REJECTION_SCHEMA, RawCapture
+from pipeline.store import locks
+from pipeline.store.lake import lost_race
+
+if TYPE_CHECKING:
+    from pipeline.store.lake import Lake
 
 T = TypeVar("T")
 CONFLICT_RETRIES = 30
@@ -29,6 +35,7 @@ ROW_KEY = ["source", "capture_id", "fetched_at", "row_no"]
 
 class Writes:
     con: duckdb.DuckDBPyConnection
+    lake: Lake
 
     # -- transactions ----------------------------------------------------------------------------------
     @contextmanager
@@ -42,25 +49,27 @@ class Writes:
             raise
         self.con.execute("COMMIT")
 
-    def write(self, body: Callable[[duckdb.DuckDBPyConnection], T]) -> T:
-        """Run `body` in one transaction; when its commit conflicts with another writer's, run it again on the
-        new snapshot (the body re-reads what it depends on), with a growing wait."""
+    def write(self, body: Callable[[duckdb.DuckDBPyConnection], T], keys: Iterable[str] = ()) -> T:
+        """Run `body` in one transaction holding the locks of `keys` (the keys of the rows it inserts if absent);
+        when its commit conflicts with another writer's, run it again on the new snapshot (the body re-reads what it
+        depends on), with a growing wait."""
         wait = 0.05
-        for attempt in range(CONFLICT_RETRIES):
-            self.con.execute("BEGIN TRANSACTION")
-            try:
-                result = body(self.con)
-                self.con.execute("COMMIT")
-                return result
-            except duckdb.Error as exc:
-                self._rollback()
-                if attempt == CONFLICT_RETRIES - 1 or not _conflict(exc):
+        with locks.held(self.lake, keys):
+            for attempt in range(CONFLICT_RETRIES):
+                self.con.execute("BEGIN TRANSACTION")
+                try:
+                    result = body(self.con)
+                    self.con.execute("COMMIT")
+                    return result
+                except duckdb.Error as exc:
+                    self._rollback()
+                    if attempt == CONFLICT_RETRIES - 1 or not lost_race(exc):
+                        raise
+                except BaseException:
+                    self._rollback()
                     raise
-            except BaseException:
-                self._rollback()
-                raise
-            time.sleep(wait)
-            wait = min(wait * 1.5, 2.0)
+                time.sleep(wait)
+                wait = min(wait * 1.5, 2.0)
         raise AssertionError("unreachable")
 
     def _rollback(self) -> None:
@@ -85,7 +94,8 @@ class Writes:
                     "INSERT INTO raw_capture SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS "
                     "(SELECT 1 FROM raw_capture WHERE source = ? AND capture_id = ? AND fetched_at = ?)",
                     rows,
-                )
+                ),
+                keys=[locks.batch_key(c.source, c.capture_id, c.fetched_at) for c, _ in captures],
             )
 
     def load_batch(self, quotes: pl.DataFrame, rejections: pl.DataFrame, ingested_at: datetime) -> None:
@@ -104,7 +114,8 @@ class Writes:
             _insert_new(con, "quote", q, ROW_KEY)
             _insert_new(con, "rejection", r, ROW_KEY)
 
-        self.write(body)
+        batches_in = pl.concat([q.select(ROW_KEY[:3]), r.select(ROW_KEY[:3])]).unique()
+        self.write(body, keys=[locks.batch_key(*row) for row in batches_in.iter_rows()])
 
     def record_check(
         self,
@@ -131,7 +142,7 @@ class Writes:
                 [*key, success, n_rows, json.dumps(failures, sort_keys=True, default=str), checked_at],
             )
 
-        self.write(body)
+        self.write(body, keys=[locks.batch_key(capture.source, capture.capture_id, capture.fetched_at)])
 
     def record_source_run(
         self, source: str, started_at: datetime, status: str, error_kind: str | None, error: str | None, n_captures: int
@@ -143,7 +154,7 @@ class Writes:
                 [source, started_at, status, error_kind, error, n_captures],
             )
 
-        self.write(body)
+        self.write(body, keys=[f"source_run|{source}|{started_at.isoformat()}"])
 
     def record_fx_rates(self, rates: Sequence[Any], capture_id: str) -> int:
         rows = pl.DataFrame(
@@ -168,7 +179,8 @@ class Writes:
             },
         )
         casts = {"usd_per_unit": 18, "ecb_rate": 18}
-        self.write(lambda con: _insert_new(con, "fx_rate", rows, ["day", "currency", "source"], casts))
+        keys = {f"fx_rate|{r.source}|{r.day.isoformat()}" for r in rates}
+        self.write(lambda con: _insert_new(con, "fx_rate", rows, ["day", "currency", "source"], casts), keys=keys)
         return rows.height
 
     # -- fixings and settlements -----------------------------------------------
@@ -245,14 +257,9 @@ class Writes:
                 "? AS proposed_by, ? AS approved_by, ? AS reason, ? AS detail, ? AS recorded_at, ? AS refers_to "
                 "WHERE NOT EXISTS (SELECT 1 FROM governance_event WHERE event_id = ?)",
                 [*params, event["event_id"]],
-            )
+            ),
+            keys=[f"governance_event|{event['event_id']}"],
         )
-
-
-def _conflict(exc: duckdb.Error) -> bool:
-    """A commit that lost a race with another writer (worth running again), not a mistake in the statement."""
-    text = str(exc).lower()
-    return isinstance(exc, duckdb.TransactionException) or "database is locked" in text or "conflict" in text
 
 
 def _insert_new(

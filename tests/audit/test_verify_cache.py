@@ -42,7 +42,7 @@ def ran(cix_home: Path) -> Path:
 
 def _verify(cache: ParseCache | None = None, *, reparse: bool = False, workers: int | None = None) -> VerifyReport:
     with Warehouse(paths().db, read_only=True) as w:
-        store, cache = CaptureStore(paths().captures), cache or ParseCache(paths().parse_cache)
+        store, cache = CaptureStore.of(), cache or ParseCache(paths().parse_cache)
         return verify(w, store, cache, reparse=reparse, workers=workers)
 
 

@@ -12,6 +12,7 @@ import pytest
 
 from pipeline.config import paths
 from pipeline.flow import airflow_tasks, alerts, operate
+from pipeline.flow.dag_args import Run
 from pipeline.methodology import load
 from pipeline.store import Warehouse, default_lake
 
@@ -41,13 +42,13 @@ def test_settlement_period_is_the_month_of_the_day_before() -> None:
 
 
 def test_alerts_are_logged_and_appended(cix_home: Path, caplog: pytest.LogCaptureFixture) -> None:
-    class Run:
+    class DagRun:
         dag_id, run_id, logical_date = "cix_fixing", "scheduled__2026-08-03", "2026-08-03T16:00:00+00:00"
 
-    alerts.task_failed({"dag_run": Run(), "exception": RuntimeError("quorum not met")})
+    alerts.task_failed({"dag_run": DagRun(), "exception": RuntimeError("quorum not met")})
     # In a thread of its own: another test in this worker (the browser's) may leave an event loop running here.
     with ThreadPoolExecutor(1) as pool:
-        pool.submit(asyncio.run, alerts.deadline_missed({"dag_run": Run()}, deadline="16:30")).result()
+        pool.submit(asyncio.run, alerts.deadline_missed({"dag_run": DagRun()}, deadline="16:30")).result()
     kinds = [(a["kind"], a["detail"].get("error")) for a in alerts.read_alerts()]
     assert kinds == [("fixing_run_failed", "quorum not met"), ("fixing_late", None)]
     assert sum("ALERT" in r.getMessage() for r in caplog.records if r.levelname == "ERROR") == 2
@@ -57,7 +58,7 @@ def test_a_live_publication_refuses_the_development_key(cix_home: Path, monkeypa
     for name in ("CIX_SIGNING_KEY", "CIX_SIGNING_KEY_FILE", "CIX_SIGNING_CONN_ID"):
         monkeypatch.delenv(name, raising=False)
     with pytest.raises(RuntimeError, match="no signing key"):
-        airflow_tasks.publish_day("2026-08-03", dev_key=False, offline=False)
+        airflow_tasks.publish_day(Run("2026-08-03T16:00:00+00:00", False, None, {"dev_key": False}))
     from pipeline.flow.daily import SigningKeyRefused, run
 
     with pytest.raises(SigningKeyRefused, match="--dev-key"):

@@ -134,6 +134,51 @@ class Topology:
         return {(f"{t}[{r or m}]" if m >= 0 else t): (s, n) for t, m, s, n, r in rows}
 
 
+@dataclass
+class S3Server:
+    """A moto S3 server on loopback, and the CIX_S3_* environment that reaches it."""
+
+    endpoint: str
+    env: dict[str, str]
+
+    def client(self) -> Any:
+        import boto3
+
+        return boto3.client(
+            "s3",
+            endpoint_url=f"http://{self.endpoint}",
+            aws_access_key_id="test",
+            aws_secret_access_key="test",
+            region_name="us-east-1",
+        )
+
+
+@pytest.fixture(scope="module")
+def s3_server() -> Iterator[S3Server]:
+    port = free_port()
+    moto = subprocess.Popen(
+        [str(BIN / "moto_server"), "-H", "127.0.0.1", "-p", str(port)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+        start_new_session=True,
+    )
+    server = S3Server(
+        f"127.0.0.1:{port}",
+        {
+            "CIX_S3_ENDPOINT": f"127.0.0.1:{port}",
+            "CIX_S3_USE_SSL": "false",
+            "CIX_S3_ACCESS_KEY_ID": "test",
+            "CIX_S3_SECRET_ACCESS_KEY": "test",
+        },
+    )
+    try:
+        wait_until("moto", lambda: _answers(server.client()), 60, every=0.5)
+        yield server
+    finally:
+        os.killpg(moto.pid, signal.SIGTERM)
+        moto.wait(timeout=30)
+
+
 @pytest.fixture(scope="session")
 def topology(request: pytest.FixtureRequest) -> Iterator[Topology]:
     import boto3

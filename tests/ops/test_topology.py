@@ -5,6 +5,7 @@ duplicate rows. Slow by nature (real processes); one topology for the session.""
 
 from __future__ import annotations
 
+import hashlib
 import json
 import os
 import shutil
@@ -35,6 +36,27 @@ def lake(topology: Topology, sql: str) -> list[tuple[Any, ...]]:
     out = subprocess.run([str(BIN / "python"), "-c", code, sql], env=topology.env, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr[-3000:]
     return [tuple(r) for r in json.loads(out.stdout.strip().splitlines()[-1])]
+
+
+def bucket_objects(topology: Topology) -> dict[str, bytes]:
+    """Every object of the topology's bucket outside the lake's own files, with its bytes."""
+    import boto3
+
+    env = topology.env
+    s3 = boto3.client(
+        "s3",
+        endpoint_url=f"http://{env['CIX_S3_ENDPOINT']}",
+        aws_access_key_id=env["CIX_S3_ACCESS_KEY_ID"],
+        aws_secret_access_key=env["CIX_S3_SECRET_ACCESS_KEY"],
+        region_name="us-east-1",
+    )
+    keys = [
+        o["Key"]
+        for page in s3.get_paginator("list_objects_v2").paginate(Bucket="cix-lake")
+        for o in page.get("Contents", [])
+        if not o["Key"].startswith("lake/")
+    ]
+    return {k: s3.get_object(Bucket="cix-lake", Key=k)["Body"].read() for k in keys}
 
 
 @pytest.fixture(scope="module")
@@ -72,6 +94,15 @@ def test_capture_runs_and_the_fixing_under_celery_equal_the_cli(
     # The lake's Parquet files are in the object store, its catalog in Postgres.
     files = lake(topology, "SELECT count(*) FROM glob('s3://cix-lake/lake/**/*.parquet')")
     assert files[0][0] > 0
+    # So are the raw captures (byte for byte: each object hashes to its name) and, while they wait for the gate,
+    # the staged frames (all loaded, so none is left); nothing went to a worker's local disk.
+    objects = bucket_objects(topology)
+    captures = {k.rsplit("/", 1)[-1]: v for k, v in objects.items() if k.startswith("captures/")}
+    assert set(captures) == {r[0] for r in lake(topology, "SELECT DISTINCT capture_id FROM raw_capture")}
+    assert all(hashlib.sha256(body).hexdigest() == capture_id for capture_id, body in captures.items())
+    # No staged frame is left ("staging/" itself is pyarrow's folder marker, written when a folder empties).
+    assert [k for k in objects if k.startswith("staging/") and k != "staging/"] == []
+    assert not (topology.root / "cix" / "captures").exists() and not (topology.root / "cix" / "staging").exists()
     # The fixing's DeadlineAlert (16:30 on its logical date, long past) reached the triggerer's callback.
     alerts = topology.root / "cix" / "alerts.jsonl"
     wait_until("the deadline alert", lambda: alerts.exists() and "fixing_late" in alerts.read_text(), 120, every=2)

@@ -77,7 +77,7 @@ def flips(site: Path, day: str, count: int) -> list[str]:
     public = (site / "home" / "keys" / "dev-ed25519.pub.pem").read_bytes()
     files = sorted(p for p in folder.iterdir() if p.is_file())
     store = CaptureStore(site / "home" / "captures")
-    captures = sorted(p for p in store.root.rglob("*") if p.is_file())
+    captures = sorted(p for p in (site / "home" / "captures").rglob("*") if p.is_file())
     detected = Counter[str]()
     for i in range(count):
         for path, check in ((files[i % len(files)], "publication"), (captures[i % len(captures)], "capture")):

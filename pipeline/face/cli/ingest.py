@@ -220,7 +220,7 @@ def backfill(
     with open_warehouse(db, read_only=False) as w:
         report = run_backfill(
             w,
-            CaptureStore(where.captures),
+            CaptureStore.of(where),
             root,
             load(),
             only=archive,

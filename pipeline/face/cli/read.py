@@ -107,9 +107,8 @@ def verify(
     from pipeline.config import paths
     from pipeline.flow.parse_cache import ParseCache
 
-    where = paths()
     with open_warehouse(db) as w:
-        store, cache = CaptureStore(where.captures), ParseCache(where.parse_cache)
+        store, cache = CaptureStore.of(), ParseCache(paths().parse_cache)
         report = verify_all(w, store, cache, reparse=reparse, workers=None)  # both cores when there is much to do
     if fmt is Output.json:
         write_json(
