@@ -10,7 +10,7 @@ depends on:
 - the parser: the source's name and the parser version asked for;
 - the code: a fingerprint (sha256) over the source files of every module that parses and normalises (`sources/`,
   `normalize/`, `domain/`, `methodology/`, `flow/ingest.py`) and the versions of Python and the libraries that
-  decode and compute (polars, numpy, selectolax), computed once per process. Any edit there is a cache miss, so
+  decode and compute (polars, numpy, selectolax, msgspec), computed once per process. Any edit there is a cache miss, so
   the capture is re-parsed by the code as it is now and compared with the stored quotes;
 - the inputs: the plausibility bounds and the FX rates the capture is normalised with.
 
@@ -52,7 +52,7 @@ PACKAGE = Path(__file__).resolve().parent.parent  # pipeline/
 # The code a capture's quotes depend on: the parsers, normalisation, the record schemas, the parameters'
 # types and `parse_capture` itself. Over-inclusion only costs a re-parse; under-inclusion would hide a change.
 FINGERPRINTED = ("sources", "normalize", "domain", "methodology", "flow/ingest.py")
-LIBRARIES = ("polars", "numpy", "selectolax")
+LIBRARIES = ("polars", "numpy", "selectolax", "msgspec")
 
 
 @cache
