@@ -47,6 +47,12 @@ class Paths:
         return str(Path(root).expanduser().resolve() / name)
 
     @property
+    def parse_cache(self) -> Path:
+        """Parsed captures (`flow.parse_cache`), so `verify` and re-runs parse each raw capture once. Always on this
+        machine, even when the captures are in an object store: it is a cache, never a record."""
+        return self.home / "parse-cache"
+
+    @property
     def publish(self) -> Path:
         return _env_path("CIX_PUBLISH_DIR", Path.cwd() / "publish")
 

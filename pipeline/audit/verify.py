@@ -10,28 +10,36 @@ A difference is a *problem* (tampering, or non-determinism) unless the code that
 rows has changed since: a quote made by a parser version that is no longer shipped, or under other
 identity rules, is a *code change*, reported as a note; its stored quotes then stand as the inputs the
 fixings were computed from.
+
+Each capture is parsed once, not on every run: a re-derivation is looked up in the parse cache
+(`flow.parse_cache`) under a key that holds the capture's sha256, the parser's name and version, the
+plausibility bounds and FX rates it is normalised with, and a fingerprint of the source code that parses and
+normalises. A code change is therefore a cache miss, and that capture is re-parsed by the code as it is now and
+compared with its stored quotes, which is what `verify` is for. A cache entry is checked against its own
+sha256 on read; one that fails is discarded, named in the report and its capture re-parsed. `reparse=True`
+(`cix verify --reparse`) ignores the cache, re-parses everything on every core and also catches a parser that is
+not deterministic. The report counts the captures taken from the cache and those re-parsed.
 """
 
 from __future__ import annotations
 
+from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 import polars as pl
 
 from pipeline import sources
+from pipeline.audit.rederive import Helpers, capture_of, rederive_all
 from pipeline.capture import CaptureIntegrityError, CaptureStore
 from pipeline.domain.fixing import Fixing
-from pipeline.domain.records import QUOTE_SCHEMA, RawCapture, empty, plain
-from pipeline.flow.ingest import fx_rates_on, parse_capture
+from pipeline.domain.records import QUOTE_SCHEMA, empty, plain
+from pipeline.flow.parse_cache import ParseCache
 from pipeline.index.fixing import compute_many
-from pipeline.methodology import load
-from pipeline.normalize.identity import RULES_VERSION
+from pipeline.methodology import IndexDefinition, load
 from pipeline.store import Warehouse
-
-Key = tuple[str, str, datetime]
 
 
 @dataclass
@@ -40,43 +48,36 @@ class VerifyReport:
     checked_captures: int = 0
     problems: list[str] = field(default_factory=list)
     code_changes: list[str] = field(default_factory=list)
+    from_cache: int = 0  # price captures whose re-derivation came from the parse cache
+    reparsed: int = 0  # price captures parsed again from their raw bytes
+    cache_discarded: list[str] = field(default_factory=list)  # cache entries that failed their own check
 
     @property
     def ok(self) -> bool:
         return not self.problems
 
 
-def verify(warehouse: Warehouse, store: CaptureStore) -> VerifyReport:
+def verify(
+    warehouse: Warehouse,
+    store: CaptureStore,
+    cache: ParseCache | None = None,
+    *,
+    reparse: bool = False,
+    workers: int | None = 1,
+) -> VerifyReport:
+    """Check every capture and recompute every stored fixing revision. `cache`: where re-derivations are looked up
+    and re-parsed captures stored (none: re-parse all); `reparse`: ignore what the cache holds (and refill it);
+    `workers`: processes that re-parse and recompute; None: one per core when there is enough work (`cix verify`).
+    Helpers are spawned, so a script that asks for more than one must guard its main (`if __name__ == ...`)."""
     report = VerifyReport()
-    _check_bodies(warehouse, store, report)
-    loaded = warehouse.loaded_captures()
-    derived: dict[Key, pl.DataFrame] = {}
-    for row in loaded.iter_rows(named=True):
-        key = (row["source"], row["capture_id"], row["fetched_at"])
-        quotes = _rederive(warehouse, store, row, report)
-        if quotes is not None:
-            derived[key] = quotes
-    all_quotes = pl.concat(list(derived.values()), how="vertical_relaxed") if derived else empty(QUOTE_SCHEMA)
-    known = pl.DataFrame(
-        [
-            {
-                "source": r["source"],
-                "capture_id": r["capture_id"],
-                "fetched_at": r["fetched_at"],
-                "checked_at": r["checked_at"],
-            }
-            for r in loaded.iter_rows(named=True)
-        ],
-        schema={
-            "source": pl.String,
-            "capture_id": pl.String,
-            "fetched_at": pl.Datetime("us", "UTC"),
-            "checked_at": pl.Datetime("us", "UTC"),
-        },
-    )
-    all_quotes = all_quotes.join(known, on=["source", "capture_id", "fetched_at"], how="left")
     revisions = warehouse.all_revisions()
-    again = _recompute(all_quotes, revisions)
+    helpers = Helpers(workers)
+    try:
+        if helpers.parts_for(revisions.height, RECOMPUTE_POOL_MIN) > 1:
+            helpers.pool()  # started now, so the helpers' imports overlap the capture checks
+        again = _rederive_and_recompute(warehouse, store, revisions, report, cache, reparse, helpers)
+    finally:
+        helpers.close()
     for f in revisions.iter_rows(named=True):
         report.checked_fixings += 1
         report.problems += _compare(
@@ -85,13 +86,39 @@ def verify(warehouse: Warehouse, store: CaptureStore) -> VerifyReport:
     return report
 
 
-def _check_bodies(warehouse: Warehouse, store: CaptureStore, report: VerifyReport) -> None:
-    """Every stored body still hashes to its name; reference captures still give the stored rates."""
+def _rederive_and_recompute(
+    warehouse: Warehouse,
+    store: CaptureStore,
+    revisions: pl.DataFrame,
+    report: VerifyReport,
+    cache: ParseCache | None,
+    reparse: bool,
+    helpers: Helpers,
+) -> dict[tuple[Any, ...], Recomputed]:
+    altered = _check_bodies(warehouse, store, report)
+    loaded = warehouse.loaded_captures()
+    derived = rederive_all(warehouse, store, loaded, altered, report, cache, reparse, helpers)
+    all_quotes = pl.concat(list(derived.values()), how="vertical_relaxed") if derived else empty(QUOTE_SCHEMA)
+    known = loaded.select(
+        pl.col("source").cast(pl.String),
+        pl.col("capture_id").cast(pl.String),
+        pl.col("fetched_at").cast(pl.Datetime("us", "UTC")),
+        pl.col("checked_at").cast(pl.Datetime("us", "UTC")),
+    )
+    all_quotes = all_quotes.join(known, on=["source", "capture_id", "fetched_at"], how="left")
+    return _recompute(all_quotes, revisions, helpers)
+
+
+def _check_bodies(warehouse: Warehouse, store: CaptureStore, report: VerifyReport) -> set[str]:
+    """Every stored body still hashes to its name; reference captures still give the stored rates. Returns the
+    ids of the bodies that do not (missing or altered)."""
+    altered: set[str] = set()
     for row in warehouse.all_captures().iter_rows(named=True):
         try:
             body = store.get(row["capture_id"])
         except CaptureIntegrityError as exc:
             report.problems.append(f"capture {row['source']} {row['capture_id']}: {exc}")
+            altered.add(row["capture_id"])
             continue
         try:
             source = sources.get(row["source"])
@@ -101,7 +128,7 @@ def _check_bodies(warehouse: Warehouse, store: CaptureStore, report: VerifyRepor
         if source.read_rates is None:
             continue
         report.checked_captures += 1
-        capture = _capture(row, body)
+        capture = capture_of(row, body)
         try:
             rates = {(r.day, r.currency): r.usd_per_unit for r in source.read_rates(capture)}
         except Exception:  # a body that was recorded as unreadable left no rates
@@ -113,80 +140,36 @@ def _check_bodies(warehouse: Warehouse, store: CaptureStore, report: VerifyRepor
             )
         elif set(stored) - set(rates):
             report.problems.append(f"fx capture {row['source']} {row['capture_id'][:16]}…: stored rates not in it")
+    return altered
 
 
-def _capture(row: dict[str, Any], body: bytes) -> RawCapture:
-    return RawCapture(
-        source=row["source"],
-        url=row["url"],
-        fetched_at=row["fetched_at"],
-        body=body,
-        http_status=row["http_status"],
-        content_type=row["content_type"] or "",
-        method=row["method"],
-        in_force_until=row["in_force_until"],
-    )
+# How many stored fixings make a second process worth its start (~0.5 s of imports, overlapped with other work).
+RECOMPUTE_POOL_MIN = 5000
 
 
-def _rederive(
-    warehouse: Warehouse, store: CaptureStore, row: dict[str, Any], report: VerifyReport
-) -> pl.DataFrame | None:
-    """A loaded capture's quotes, re-derived with the parser version that made them; the stored quotes when
-    that code has changed since (reported as a code change, not a problem)."""
-    report.checked_captures += 1
-    name = f"{row['source']} {row['capture_id'][:16]}…"
-    try:
-        capture = _capture(row, store.get(row["capture_id"]))
-    except CaptureIntegrityError:
-        return None  # already reported by _check_bodies
-    version = row["parser_version"] or "1"
-    rules = row["rules_version"] or "1"
-    stored = warehouse.stored_quotes_of(row["source"], row["capture_id"], row["fetched_at"])
-    try:
-        sources.get(row["source"]).parser(version)
-    except KeyError:
-        report.code_changes.append(f"capture {name}: parser version {version} is retired; its stored quotes stand")
-        return _as_quotes(stored)
-    try:
-        quotes, _ = parse_capture(capture, load().bounds, fx_rates_on(warehouse, capture.fetched_at.date()), version)
-    except Exception as exc:  # a parser that no longer reads its own capture is itself a finding
-        report.problems.append(f"capture {name}: cannot be re-parsed by parser version {version}: {exc}")
-        return None
-    differences = _differences(stored, quotes)
-    if differences and rules != RULES_VERSION:
-        report.code_changes.append(
-            f"capture {name}: identity rules changed ({rules} -> {RULES_VERSION}); {len(differences)} quote(s) read "
-            "differently now; the stored quotes stand"
-        )
-        return _as_quotes(stored)
-    report.problems += [f"quote {name} {d}" for d in differences]
-    return quotes
+class Recomputed(NamedTuple):
+    """What a recomputed fixing is compared on: small, so a helper process hands back little."""
+
+    status: str
+    value: Decimal | None
+    inputs_digest: str
+    n_providers: int
 
 
-def _as_quotes(stored: pl.DataFrame) -> pl.DataFrame:
-    return stored.select(
-        pl.col(c).cast(t) if c in stored.columns else pl.lit(None, dtype=t).alias(c) for c, t in QUOTE_SCHEMA.items()
-    )
+def _recomputed(fixings: dict[tuple[str, datetime], Fixing]) -> dict[tuple[str, datetime], Recomputed]:
+    return {k: Recomputed(f.status, f.value, f.inputs_digest, f.n_providers) for k, f in fixings.items()}
 
 
-def _differences(stored: pl.DataFrame, quotes: pl.DataFrame) -> list[str]:
-    want = {(r["row_no"], r["unit"]): (r["price_usd"], r["good"], r["provider"]) for r in quotes.iter_rows(named=True)}
-    have = {(r["row_no"], r["unit"]): (r["price_usd"], r["good"], r["provider"]) for r in stored.iter_rows(named=True)}
-    return [
-        f"row {key[0]} {key[1]}: stored {_show(have.get(key))} but the raw capture gives {_show(want.get(key))}"
-        for key in sorted(set(want) | set(have), key=str)
-        if want.get(key) != have.get(key)
-    ]
-
-
-def _show(v: tuple[Any, ...] | None) -> str:
-    return "nothing" if v is None else f"{plain(v[0])} ({v[2]}, {v[1]})"
-
-
-def _recompute(all_quotes: pl.DataFrame, revisions: pl.DataFrame) -> dict[tuple[Any, ...], Fixing]:
+def _recompute(
+    all_quotes: pl.DataFrame, revisions: pl.DataFrame, helpers: Helpers
+) -> dict[tuple[Any, ...], Recomputed]:
     """Every stored revision recomputed under its methodology version from the quotes known when it was
-    recorded: one vectorised pass per (version, recording time) and index, not one per fixing."""
-    out: dict[tuple[Any, ...], Fixing] = {}
+    recorded: one vectorised pass per (version, recording time) and index, not one per fixing. With helpers, the
+    indices are split (a blend with its legs, so each index is computed exactly as in one pass): the first part
+    here, the others in the helpers at the same time."""
+    parts = helpers.parts_for(revisions.height, RECOMPUTE_POOL_MIN)
+    out: dict[tuple[Any, ...], Recomputed] = {}
+    remote: list[tuple[str, datetime, Future[dict[tuple[str, datetime], Recomputed]]]] = []
     groups = revisions.select("methodology_version", "recorded_at", "index_code", "fixing_time").unique()
     for (version, recorded_at), group in groups.group_by("methodology_version", "recorded_at"):
         try:
@@ -200,11 +183,47 @@ def _recompute(all_quotes: pl.DataFrame, revisions: pl.DataFrame) -> dict[tuple[
             except KeyError:
                 continue
         known_then = all_quotes.filter(pl.col("checked_at") <= recorded_at).drop("checked_at")
-        out |= {(version, recorded_at, *key): f for key, f in compute_many(known_then, wanted, m).items()}
+        here, *elsewhere = _split(wanted, parts)
+        for part in [p for p in elsewhere if p]:
+            named = [(d.code, at) for d, at in part]
+            future = helpers.pool().submit(_compute_part, known_then, named, str(version))
+            remote.append((str(version), recorded_at, future))
+        out |= {(version, recorded_at, *key): f for key, f in _recomputed(compute_many(known_then, here, m)).items()}
+    for version, recorded_at, future in remote:
+        out |= {(version, recorded_at, *key): f for key, f in future.result().items()}
     return out
 
 
-def _compare(f: dict[str, Any], again: Fixing | None) -> list[str]:
+def _split(wanted: list[tuple[IndexDefinition, datetime]], parts: int) -> list[list[tuple[IndexDefinition, datetime]]]:
+    """`wanted` in `parts` of about equal size that share no index: a blend and its legs stay together."""
+    group_of: dict[str, str] = {}
+
+    def root(code: str) -> str:
+        while group_of.setdefault(code, code) != code:
+            code = group_of[code]
+        return code
+
+    for d, _ in wanted:
+        for leg, _ in d.blend_of:
+            group_of[root(leg)] = root(d.code)
+    groups: dict[str, list[tuple[IndexDefinition, datetime]]] = {}
+    for d, at in wanted:
+        groups.setdefault(root(d.code), []).append((d, at))
+    out: list[list[tuple[IndexDefinition, datetime]]] = [[] for _ in range(max(1, parts))]
+    for _, members in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0])):
+        min(out, key=len).extend(members)
+    return out
+
+
+def _compute_part(
+    quotes: pl.DataFrame, wanted: list[tuple[str, datetime]], version: str
+) -> dict[tuple[str, datetime], Recomputed]:
+    """`compute_many` in a helper process (indices by code: the process loads the methodology itself)."""
+    m = load(version)
+    return _recomputed(compute_many(quotes, [(m.index(code), at) for code, at in wanted], m))
+
+
+def _compare(f: dict[str, Any], again: Recomputed | None) -> list[str]:
     name = f"fixing {f['index_code']} {f['fixing_date']} v{f['methodology_version']} rev {f['revision']}"
     if again is None:
         return [f"{name}: methodology version or index definition not found"]

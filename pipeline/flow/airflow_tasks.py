@@ -19,6 +19,7 @@ from pipeline.config import paths
 from pipeline.domain.records import RawCapture
 from pipeline.flow import daily, ingest, operate
 from pipeline.flow.dag_args import Run
+from pipeline.flow.parse_cache import ParseCache, parse_cached
 from pipeline.methodology import load
 from pipeline.store import Warehouse, default_lake
 
@@ -91,9 +92,8 @@ def capture_source(name: str, run: Run) -> Ref:
         m = load()
         for c in outcome.captures:
             try:
-                quotes, rejections = ingest.parse_capture(
-                    c, m.bounds, ingest.fx_rates_on(warehouse, c.fetched_at.date())
-                )
+                fx = ingest.fx_rates_on(warehouse, c.fetched_at.date())
+                quotes, rejections = parse_cached(c, m.bounds, fx, None, ParseCache(paths().parse_cache))
             except sources.SourceError as exc:
                 warehouse.record_source_run(name, datetime.now(UTC), "error", exc.kind, exc.reason, 1)
                 raise SourceFailed(f"{name}: {exc.kind}: {exc.reason}") from exc
@@ -241,7 +241,8 @@ def backfill_load(archives: list[str] | None, first: str | None, last: str | Non
     from pipeline.flow.backfill import load_archives
 
     with Warehouse(default_lake()) as warehouse:
-        days = load_archives(warehouse, CaptureStore.of(), realdata_dir(), load(), only=archives)
+        cache = ParseCache(paths().parse_cache)
+        days = load_archives(warehouse, CaptureStore.of(), realdata_dir(), load(), only=archives, cache=cache)
     lo, hi = (date.fromisoformat(d) if d else None for d in (first, last))
     return [d.isoformat() for d in days if (lo is None or d >= lo) and (hi is None or d <= hi)]
 

@@ -25,6 +25,7 @@ from pipeline.domain.fixing import Fixing
 from pipeline.domain.records import RawCapture
 from pipeline.flow.daily import record_fixings
 from pipeline.flow.ingest import SourceOutcome, ingest
+from pipeline.flow.parse_cache import ParseCache
 from pipeline.index.fixing import compute_history, fixing_time, lookback
 from pipeline.methodology import Methodology
 from pipeline.sources.base import Archive
@@ -91,9 +92,11 @@ def load_archives(
     only: Iterable[str] | None = None,
     report: BackfillReport | None = None,
     on_archive: Callable[[], None] | None = None,
+    cache: ParseCache | None = None,
 ) -> list[date]:
     """Load the selected archives (idempotent: captures are keyed, loads skip rows present) and return the days
-    their quotes cover (the days a backfill fixes)."""
+    their quotes cover (the days a backfill fixes). Every capture is parsed once here: through `cache` when given,
+    which then holds what `verify` would otherwise re-parse."""
     wanted = set(only) if only else None
     report = report if report is not None else BackfillReport()
     now = datetime.now(UTC)
@@ -101,7 +104,7 @@ def load_archives(
         captures = archive_captures(archive, root)
         outcome = SourceOutcome(source=archive.source, captures=captures)
         warehouse.record_captures([(c, store.put(c)) for c in captures], f"backfill:{archive.name}")
-        ingest(outcome, warehouse, m, ingested_at=now)
+        ingest(outcome, warehouse, m, ingested_at=now, cache=cache)
         report.captures += len(captures)
         report.loaded_quotes += outcome.loaded_quotes
         if outcome.error is not None:
@@ -124,13 +127,16 @@ def backfill(
     progress: bool = True,
     publish_root: Path | None = None,
     home: Path | None = None,
+    cache: ParseCache | None = None,
 ) -> BackfillReport:
     wanted = set(only) if only else None
     selected = [a for a in archives() if wanted is None or a.name in wanted]
     report = BackfillReport()
     with Progress(disable=not progress, transient=False) as bar:
         task = bar.add_task("loading archives", total=len(selected))
-        days = load_archives(warehouse, store, root, m, only=only, report=report, on_archive=lambda: bar.advance(task))
+        days = load_archives(
+            warehouse, store, root, m, only=only, report=report, on_archive=lambda: bar.advance(task), cache=cache
+        )
         if not days:
             return report
         first, last = days[0], days[-1]

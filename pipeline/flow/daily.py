@@ -19,6 +19,7 @@ from pipeline.config import SAMPLES_DIR, Paths, paths
 from pipeline.domain.fixing import DETERMINATIONS, Fixing
 from pipeline.domain.serialise import constituent_rows, exclusion_rows, fixing_row
 from pipeline.flow.ingest import SourceOutcome, capture, ingest_all
+from pipeline.flow.parse_cache import ParseCache
 from pipeline.index.corrections import decide
 from pipeline.index.fixing import compute_all, fixing_time, lookback
 from pipeline.methodology import CURRENT, Methodology, load
@@ -200,7 +201,15 @@ def run(
             timeout=timeout,
             on_fetched=lambda o: tell("fetched", o.source),
         )
-        ingest_all(outcomes, warehouse, m, ingested_at=datetime.now(UTC), on_loaded=lambda o: tell("loaded", o.source))
+        cache = ParseCache(where.parse_cache)  # the day's captures parsed once: `verify` later reads them from it
+        ingest_all(
+            outcomes,
+            warehouse,
+            m,
+            ingested_at=datetime.now(UTC),
+            on_loaded=lambda o: tell("loaded", o.source),
+            cache=cache,
+        )
         day = when.date()
         fixings = fix(day, warehouse, m, recorded_at=datetime.now(UTC))
         tell("fixed", day.isoformat())

@@ -21,6 +21,7 @@ import polars as pl
 from pipeline import sources as source_registry
 from pipeline.capture import CaptureSet, CaptureStore, replay_server
 from pipeline.domain.records import QUOTE_SCHEMA, REJECTION_SCHEMA, RawCapture, empty
+from pipeline.flow.parse_cache import ParseCache, parse_cached
 from pipeline.methodology import Bounds, Methodology
 from pipeline.normalize import normalise
 from pipeline.normalize.fx import MAX_AGE_DAYS, rates_for
@@ -134,9 +135,8 @@ def parse_capture(
     fx_rates: Mapping[str, Decimal] | None = None,
     parser_version: str | None = None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Quotes and rejections of one price capture, by the source's current parser or a named version.
-
-    Pure: the same capture and parameters, the same rows. Every row records the parser version."""
+    """Quotes and rejections of one price capture, by the source's current parser or a named version. Pure: the same
+    capture and parameters, the same rows; every row records its parser version (`parse_cached` caches it)."""
     source = source_registry.get(capture.source)
     if len(capture.body) > source.max_bytes:
         raise SourceError(source.name, f"body of {len(capture.body)} bytes exceeds cap {source.max_bytes}", "oversize")
@@ -156,15 +156,11 @@ def fx_rates_on(warehouse: Warehouse, day: date) -> dict[str, Decimal]:
 
 
 def ingest(
-    outcome: SourceOutcome,
-    warehouse: Warehouse,
-    m: Methodology,
-    *,
-    ingested_at: datetime,
-    gate: bool = True,
-) -> SourceOutcome:
+    outcome: SourceOutcome, warehouse: Warehouse, m: Methodology, *, ingested_at: datetime, gate: bool = True,
+    cache: ParseCache | None = None,
+) -> SourceOutcome:  # fmt: skip
     """Parse, normalise, gate and load every capture of one source; record what failed and why."""
-    return ingest_all([outcome], warehouse, m, ingested_at=ingested_at, gate=gate)[0]
+    return ingest_all([outcome], warehouse, m, ingested_at=ingested_at, gate=gate, cache=cache)[0]
 
 
 def _unreadable(outcome: SourceOutcome, c: RawCapture, exc: Exception, warehouse: Warehouse, at: datetime) -> None:
@@ -200,9 +196,10 @@ def ingest_all(
     ingested_at: datetime,
     on_loaded: Callable[[SourceOutcome], None] | None = None,
     gate: bool = True,
+    cache: ParseCache | None = None,
 ) -> list[SourceOutcome]:
-    """Reference rates first (the day's prices are converted with them), then every price capture parsed, one
-    quality gate over all the run's batches, the passing ones loaded; `on_loaded` hears of each source loaded."""
+    """Reference rates first (the day's prices are converted with them), then every price capture parsed (via `cache`
+    if given), one quality gate over all the run's batches, the passing ones loaded; `on_loaded` hears of each."""
     ordered = sorted(outcomes, key=lambda o: not source_registry.get(o.source).is_reference)
     batches: list[Batch] = []
     owner: list[SourceOutcome] = []
@@ -217,7 +214,7 @@ def ingest_all(
             if c.http_status >= 400:
                 continue  # an error reply is kept as a capture, but it is not a price document
             try:
-                quotes, rejections = parse_capture(c, m.bounds, fx_rates_on(warehouse, c.fetched_at.date()))
+                quotes, rejections = parse_cached(c, m.bounds, fx_rates_on(warehouse, c.fetched_at.date()), None, cache)
             except Exception as exc:  # one unreadable body is that capture's recorded rejection, never the run's end
                 _unreadable(o, c, exc, warehouse, ingested_at)
                 continue

@@ -80,6 +80,12 @@ class Queries:
             [source, capture_id, fetched_at],
         )
 
+    def all_quotes(self) -> pl.DataFrame:
+        """Every stored quote (one read, for `verify`), ordered as `stored_quotes_of` orders one capture's."""
+        return self._frame(
+            "SELECT * EXCLUDE (ingested_at) FROM quote ORDER BY source, capture_id, fetched_at, row_no, unit"
+        )
+
     def captures(self, capture_ids: Sequence[str]) -> pl.DataFrame:
         return self._frame(
             "SELECT capture_id, source, url, fetched_at, byte_size, http_status FROM raw_capture "

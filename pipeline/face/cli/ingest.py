@@ -208,6 +208,7 @@ def backfill(
     from pipeline.config import paths, realdata_dir
     from pipeline.flow.backfill import archives
     from pipeline.flow.backfill import backfill as run_backfill
+    from pipeline.flow.parse_cache import ParseCache
     from pipeline.methodology import load
 
     known = {a.name for a in archives()}
@@ -226,6 +227,7 @@ def backfill(
             progress=fmt is Output.table,
             publish_root=where.publish if publish else None,
             home=where.home,
+            cache=ParseCache(where.parse_cache),
         )
         table = w.history_summary()
     if fmt is Output.json:

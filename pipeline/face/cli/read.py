@@ -91,30 +91,48 @@ def explain(
 
 
 @app.command()
-def verify(fmt: OutputOption = Output.table, db: DbOption = None) -> None:
-    """Recompute every stored fixing from the raw captures under its methodology; non-zero exit on any mismatch."""
+def verify(
+    fmt: OutputOption = Output.table,
+    db: DbOption = None,
+    reparse: Annotated[
+        bool, typer.Option("--reparse", help="Ignore the parse cache: re-parse every capture from its raw bytes.")
+    ] = False,
+) -> None:
+    """Recompute every stored fixing from the raw captures under its methodology; non-zero exit on any mismatch.
+
+    Captures already parsed by this code (same sha256, parser version, code fingerprint and inputs) come from the
+    parse cache under $CIX_HOME; --reparse parses them all again."""
     from pipeline.audit import verify as verify_all
     from pipeline.capture import CaptureStore
+    from pipeline.config import paths
+    from pipeline.flow.parse_cache import ParseCache
 
     with open_warehouse(db) as w:
-        report = verify_all(w, CaptureStore.of())
+        store, cache = CaptureStore.of(), ParseCache(paths().parse_cache)
+        report = verify_all(w, store, cache, reparse=reparse, workers=None)  # both cores when there is much to do
     if fmt is Output.json:
         write_json(
             {
                 "ok": report.ok,
                 "checked_captures": report.checked_captures,
                 "checked_fixings": report.checked_fixings,
+                "from_cache": report.from_cache,
+                "reparsed": report.reparsed,
+                "cache_discarded": report.cache_discarded,
                 "problems": report.problems,
                 "code_changes": report.code_changes,
             }
         )
     else:
+        for note in report.cache_discarded:
+            err.print(f"CACHE {note}", markup=False, highlight=False)
         for note in report.code_changes:
             err.print(f"CODE CHANGE {note}", markup=False, highlight=False)
         for problem in report.problems:
             err.print(f"MISMATCH {problem}", markup=False, highlight=False)
         console.print(
-            f"checked {report.checked_captures} captures and {report.checked_fixings} fixing revisions: "
+            f"checked {report.checked_captures} captures ({report.from_cache} parsed ones from the cache, "
+            f"{report.reparsed} re-parsed) and {report.checked_fixings} fixing revisions: "
             + ("all reproduce" if report.ok else f"{len(report.problems)} problem(s)")
         )
     if not report.ok:

@@ -1,0 +1,269 @@
+"""Re-derive the loaded captures' quotes for `verify`: from the parse cache or parsed again (on every core when
+there is much to parse), then compared with the stored quotes in one join.
+
+A capture made by a parser version no longer shipped, or whose quotes read differently only because the identity
+rules changed, is a *code change*: its stored quotes stand. Any other difference is a problem.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from collections.abc import Mapping
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, replace
+from datetime import date, datetime, timedelta
+from decimal import Decimal
+from typing import TYPE_CHECKING, Any
+
+import polars as pl
+
+from pipeline import sources
+from pipeline.capture import CaptureIntegrityError, CaptureStore
+from pipeline.domain.records import PRICE_DTYPE, QUOTE_SCHEMA, RawCapture, empty, plain
+from pipeline.flow.ingest import parse_capture
+from pipeline.flow.parse_cache import ParseCache
+from pipeline.methodology import Bounds, load
+from pipeline.normalize.fx import MAX_AGE_DAYS, rates_for
+from pipeline.normalize.identity import RULES_VERSION
+from pipeline.store import Warehouse
+
+if TYPE_CHECKING:
+    from pipeline.audit.verify import VerifyReport
+
+Key = tuple[str, str, datetime]
+KEY_COLUMNS = ["source", "capture_id", "fetched_at"]
+
+
+class Helpers:
+    """Up to `workers - 1` helper processes beside this one (None: one per core), started on first use and shared
+    by the re-parse and the recompute, each of which keeps a share of its work here. Spawned, not forked (polars
+    and DuckDB threads do not survive a fork), so a script that asks for helpers must guard its main."""
+
+    def __init__(self, workers: int | None) -> None:
+        self.n = max(1, workers if workers is not None else (os.cpu_count() or 1))
+        self.explicit = workers is not None
+        self._pool: ProcessPoolExecutor | None = None
+
+    def parts_for(self, amount: int, worth_it: int) -> int:
+        """How many parts to split `amount` of work into: all processes when asked for, or when it is worth it."""
+        return self.n if self.n > 1 and (self.explicit or amount >= worth_it) else 1
+
+    def pool(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(self.n - 1, mp_context=multiprocessing.get_context("spawn"))
+            self._pool.submit(_warm_up)  # its imports overlap whatever this process does next
+        return self._pool
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
+
+
+def _warm_up() -> None:
+    import pipeline.index.fixing_v3  # noqa: F401
+
+
+def balanced(sizes: list[int], parts: int) -> list[list[int]]:
+    """Indices of `sizes` in `parts` bins of about equal total, largest first (bin 0 is this process's)."""
+    bins: list[list[int]] = [[] for _ in range(max(1, parts))]
+    totals = [0] * len(bins)
+    for i in sorted(range(len(sizes)), key=lambda i: -sizes[i]):
+        k = totals.index(min(totals))
+        bins[k].append(i)
+        totals[k] += sizes[i]
+    return bins
+
+
+def capture_of(row: dict[str, Any], body: bytes) -> RawCapture:
+    return RawCapture(
+        source=row["source"],
+        url=row["url"],
+        fetched_at=row["fetched_at"],
+        body=body,
+        http_status=row["http_status"],
+        content_type=row["content_type"] or "",
+        method=row["method"],
+        in_force_until=row["in_force_until"],
+    )
+
+
+@dataclass(frozen=True)
+class _ToParse:
+    key: Key
+    name: str
+    capture: RawCapture  # metadata only until it is parsed; the body is read then
+    version: str
+    fx_rates: dict[str, Decimal]
+    cache_key: str
+
+
+def rederive_all(
+    warehouse: Warehouse,
+    store: CaptureStore,
+    loaded: pl.DataFrame,
+    altered: set[str],
+    report: VerifyReport,
+    cache: ParseCache | None,
+    reparse: bool,
+    helpers: Helpers,
+) -> dict[Key, pl.DataFrame]:
+    """Each loaded capture's quotes, re-derived with the parser version that made them (from the cache or parsed
+    again); the stored quotes where that code has changed since (a code change, not a problem)."""
+    bounds = load().bounds
+    rates = _RatesByDay(warehouse)
+    stored = _by_capture(warehouse.all_quotes())
+    derived: dict[Key, pl.DataFrame] = {}
+    rules_of: dict[Key, str] = {}
+    names: dict[Key, str] = {}
+    pending: dict[Key, _ToParse] = {}
+    discarded_before = len(cache.discarded) if cache is not None else 0
+    for row in loaded.iter_rows(named=True):
+        report.checked_captures += 1
+        key = (row["source"], row["capture_id"], row["fetched_at"])
+        if row["capture_id"] in altered or key in derived or key in pending:
+            continue  # an altered body is already reported by _check_bodies
+        names[key] = name = f"{row['source']} {row['capture_id'][:16]}…"
+        version = row["parser_version"] or "1"
+        rules_of[key] = row["rules_version"] or "1"
+        try:
+            sources.get(row["source"]).parser(version)
+        except KeyError:
+            report.code_changes.append(f"capture {name}: parser version {version} is retired; its stored quotes stand")
+            derived[key] = _as_quotes(stored.get(key, empty(QUOTE_SCHEMA)))
+            continue
+        capture = capture_of(row, b"")
+        fx = rates.on(capture.fetched_at.date())
+        entry = cache.key(capture, row["capture_id"], version, bounds, fx) if cache is not None else ""
+        hit = cache.get(entry) if cache is not None and not reparse else None
+        if hit is not None:
+            report.from_cache += 1
+            derived[key] = hit[0]
+        else:
+            pending[key] = _ToParse(key, name, capture, version, fx, entry)
+    for job, result in zip(pending.values(), _parse_all(store, list(pending.values()), bounds, helpers), strict=True):
+        report.reparsed += 1
+        if isinstance(result, str):  # a parser that no longer reads its own capture is itself a finding
+            report.problems.append(f"capture {job.name}: cannot be re-parsed by parser version {job.version}: {result}")
+            continue
+        if cache is not None:
+            cache.put(job.cache_key, *result)
+        derived[job.key] = result[0]
+    if cache is not None:
+        discarded = cache.discarded[discarded_before:]
+        report.cache_discarded += [f"parse cache entry {d}: discarded and re-parsed" for d in discarded]
+    for key in _with_differences(derived, stored):
+        differences = _differences(stored.get(key, empty(QUOTE_SCHEMA)), derived[key])
+        if differences and rules_of[key] != RULES_VERSION:
+            report.code_changes.append(
+                f"capture {names[key]}: identity rules changed ({rules_of[key]} -> {RULES_VERSION}); "
+                f"{len(differences)} quote(s) read differently now; the stored quotes stand"
+            )
+            derived[key] = _as_quotes(stored.get(key, empty(QUOTE_SCHEMA)))
+        else:
+            report.problems += [f"quote {names[key]} {d}" for d in differences]
+    return derived
+
+
+class _RatesByDay:
+    """The stored reference rates that convert a price observed on a day (`ingest.fx_rates_on`), from one read."""
+
+    def __init__(self, warehouse: Warehouse) -> None:
+        self.all = warehouse.fx_rates_between(date.min, date.max)
+        self.days: dict[date, dict[str, Decimal]] = {}
+
+    def on(self, day: date) -> dict[str, Decimal]:
+        if day not in self.days:
+            first = day - timedelta(days=MAX_AGE_DAYS)
+            self.days[day] = rates_for([r for r in self.all if first <= r.day <= day], day)
+        return self.days[day]
+
+
+def _by_capture(quotes: pl.DataFrame) -> dict[Key, pl.DataFrame]:
+    return {(s, c, f): q for (s, c, f), q in quotes.partition_by(KEY_COLUMNS, as_dict=True).items()}
+
+
+# How many bytes of captures to re-parse before helper processes pay for their start (~0.5-1 s of imports each).
+POOL_MIN_BYTES = 4 * 1024 * 1024
+
+
+def _parse_all(
+    store: CaptureStore, jobs: list[_ToParse], bounds: Mapping[str, Bounds], helpers: Helpers
+) -> list[tuple[pl.DataFrame, pl.DataFrame] | str]:
+    """Parse the captures, split by size across this process and the helpers when there is enough; each result
+    is the quotes and rejections, or why the capture could not be parsed."""
+    tasks = []
+    for job in jobs:
+        try:
+            body = store.get(job.key[1])
+        except CaptureIntegrityError as exc:
+            body, error = b"", str(exc)
+        else:
+            error = ""
+        tasks.append((replace(job.capture, body=body), bounds, job.fx_rates, job.version, error))
+    sizes = [len(t[0].body) for t in tasks]
+    here, *elsewhere = balanced(sizes, helpers.parts_for(sum(sizes), POOL_MIN_BYTES))
+    remote = [(part, helpers.pool().submit(_parse_many, [tasks[i] for i in part])) for part in elsewhere if part]
+    results = dict(zip(here, [_parse_one(tasks[i]) for i in here], strict=True))
+    for part, future in remote:
+        results |= dict(zip(part, future.result(), strict=True))
+    return [results[i] for i in range(len(tasks))]
+
+
+def _parse_many(
+    tasks: list[tuple[RawCapture, Mapping[str, Bounds], dict[str, Decimal], str, str]],
+) -> list[tuple[pl.DataFrame, pl.DataFrame] | str]:
+    return [_parse_one(t) for t in tasks]
+
+
+def _parse_one(
+    task: tuple[RawCapture, Mapping[str, Bounds], dict[str, Decimal], str, str],
+) -> tuple[pl.DataFrame, pl.DataFrame] | str:
+    """One capture parsed (in a worker process or here); an error as text, since not every exception pickles."""
+    capture, bounds, fx, version, error = task
+    if error:
+        return error
+    try:
+        return parse_capture(capture, bounds, fx, version)
+    except Exception as exc:
+        return str(exc)
+
+
+def _with_differences(derived: dict[Key, pl.DataFrame], stored: dict[Key, pl.DataFrame]) -> list[Key]:
+    """The captures whose re-derived quotes may differ from the stored ones, found in one join over all of them;
+    `_differences` then names each difference of just these."""
+    compared = [*KEY_COLUMNS, "row_no", "unit", "price_usd", "good", "provider"]
+    types = {"fetched_at": pl.Datetime("us", "UTC"), "price_usd": PRICE_DTYPE}
+
+    def side(frames: list[pl.DataFrame]) -> pl.DataFrame:
+        if not frames:
+            return empty({c: QUOTE_SCHEMA[c] for c in compared})
+        return pl.concat([f.select(pl.col(c).cast(types.get(c, QUOTE_SCHEMA[c])) for c in compared) for f in frames])
+
+    new = side(list(derived.values()))
+    old = side([stored[k] for k in derived if k in stored])
+    joined = new.join(old, on=[*KEY_COLUMNS, "row_no", "unit"], how="full", coalesce=True, suffix="_stored")
+    same = pl.all_horizontal(pl.col(c).eq_missing(pl.col(f"{c}_stored")) for c in ("price_usd", "good", "provider"))
+    differ = {tuple(r) for r in joined.filter(~same).select(KEY_COLUMNS).unique().iter_rows()}
+    counts = {k for k, q in derived.items() if q.height != (stored[k].height if k in stored else 0)}
+    return [k for k in derived if k in differ or k in counts]
+
+
+def _as_quotes(stored: pl.DataFrame) -> pl.DataFrame:
+    return stored.select(
+        pl.col(c).cast(t) if c in stored.columns else pl.lit(None, dtype=t).alias(c) for c, t in QUOTE_SCHEMA.items()
+    )
+
+
+def _differences(stored: pl.DataFrame, quotes: pl.DataFrame) -> list[str]:
+    want = {(r["row_no"], r["unit"]): (r["price_usd"], r["good"], r["provider"]) for r in quotes.iter_rows(named=True)}
+    have = {(r["row_no"], r["unit"]): (r["price_usd"], r["good"], r["provider"]) for r in stored.iter_rows(named=True)}
+    return [
+        f"row {key[0]} {key[1]}: stored {_show(have.get(key))} but the raw capture gives {_show(want.get(key))}"
+        for key in sorted(set(want) | set(have), key=str)
+        if want.get(key) != have.get(key)
+    ]
+
+
+def _show(v: tuple[Any, ...] | None) -> str:
+    return "nothing" if v is None else f"{plain(v[0])} ({v[2]}, {v[1]})"

@@ -1,0 +1,235 @@
+"""A cache of parsed-and-normalised captures, so `verify` and re-runs parse each raw capture once.
+
+Why the key is more than (capture sha256, parser version): `verify` exists to catch a code change that alters a
+published number without a version bump. A cache keyed only by the capture and the parser version would hand back
+yesterday's rows after such a change and hide it. So an entry is keyed by everything `parse_capture`'s output
+depends on:
+
+- the capture: its sha256 (the body, checked against its name by the capture store) and the metadata a parser reads
+  (source, url, method, status, content type, fetch time, in force until);
+- the parser: the source's name and the parser version asked for;
+- the code: a fingerprint (sha256) over the source files of every module that parses and normalises (`sources/`,
+  `normalize/`, `domain/`, `methodology/`, `flow/ingest.py`) and the versions of Python and the libraries that
+  decode and compute (polars, numpy, selectolax, msgspec), computed once per process. Any edit there is a cache miss, so
+  the capture is re-parsed by the code as it is now and compared with the stored quotes;
+- the inputs: the plausibility bounds and the FX rates the capture is normalised with.
+
+The cache is itself verified: each entry stores the sha256 of its own payload and its key, checked on every read;
+an entry that fails (corrupted, edited, truncated, moved to another key's name) is discarded, counted, reported
+and the capture re-parsed. The self-digest catches accidents and careless edits, not a forger who recomputes it:
+`verify --reparse` ignores the cache and re-parses everything, and is the check to run when the cache's
+directory is not trusted. Entries are written atomically (a temporary file, then a rename), so a reader never
+sees half an entry and concurrent writers of the same entry both write the same bytes.
+
+Entry format: one line of JSON (format, key, payload sha256, byte sizes), then the quotes and the rejections
+as two Parquet blobs.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import io
+import json
+import os
+import sys
+import tempfile
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import datetime
+from decimal import Decimal
+from functools import cache
+from importlib import metadata
+from pathlib import Path
+
+import polars as pl
+
+from pipeline import sources
+from pipeline.domain.records import RawCapture
+from pipeline.methodology import Bounds
+
+FORMAT = "cix-parse-cache/1"
+PACKAGE = Path(__file__).resolve().parent.parent  # pipeline/
+# The code a capture's quotes depend on: the parsers, normalisation, the record schemas, the parameters'
+# types and `parse_capture` itself. Over-inclusion only costs a re-parse; under-inclusion would hide a change.
+FINGERPRINTED = ("sources", "normalize", "domain", "methodology", "flow/ingest.py")
+LIBRARIES = ("polars", "numpy", "selectolax", "msgspec")
+
+
+@cache
+def code_fingerprint() -> str:
+    """This installation's fingerprint, computed once per process."""
+    return fingerprint_of(PACKAGE)
+
+
+def fingerprint_of(package: Path) -> str:
+    """sha256 over the parsing and normalising source files (path and bytes) of a `pipeline/` folder and the
+    library versions: any change to them makes every cache entry a miss."""
+    h = hashlib.sha256()
+    for rel in FINGERPRINTED:
+        root = package / rel
+        files = sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else [root]
+        for path in files:
+            if path.suffix not in (".py", ".json") or "__pycache__" in path.parts:
+                continue
+            h.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
+    h.update(sys.version.encode())
+    for lib in LIBRARIES:
+        try:
+            h.update(f"{lib}={metadata.version(lib)}".encode())
+        except metadata.PackageNotFoundError:
+            h.update(f"{lib}=absent".encode())
+    return h.hexdigest()
+
+
+def _time(t: datetime | None) -> str | None:
+    return None if t is None else t.isoformat()
+
+
+def cache_key(
+    capture: RawCapture,
+    capture_id: str,
+    parser_version: str,
+    bounds: Mapping[str, Bounds],
+    fx_rates: Mapping[str, Decimal] | None,
+    fingerprint: str,
+) -> str:
+    """The entry's name: sha256 over everything the parse depends on (see the module docstring). `capture_id` is
+    passed in (not recomputed from the body) so a caller holding a verified id need not read the body to look up."""
+    material = {
+        "format": FORMAT,
+        "capture": {
+            "sha256": capture_id,
+            "source": capture.source,
+            "url": capture.url,
+            "method": capture.method,
+            "http_status": capture.http_status,
+            "content_type": capture.content_type,
+            "fetched_at": _time(capture.fetched_at),
+            "in_force_until": _time(capture.in_force_until),
+        },
+        "parser": {"name": capture.source, "version": parser_version},
+        "code": fingerprint,
+        "bounds": {unit: [str(b.low), str(b.high)] for unit, b in sorted(bounds.items())},
+        "fx_rates": {c: str(r) for c, r in sorted((fx_rates or {}).items())},
+    }
+    return hashlib.sha256(json.dumps(material, sort_keys=True).encode()).hexdigest()
+
+
+def _parquet(frame: pl.DataFrame) -> bytes:
+    buffer = io.BytesIO()
+    frame.write_parquet(buffer, statistics=False)
+    return buffer.getvalue()
+
+
+@dataclass
+class ParseCache:
+    """Parsed captures under `root` (by default `$CIX_HOME/parse-cache`), one file per key. `fingerprint` is the
+    code's (`code_fingerprint()` unless given: a test names another code's)."""
+
+    root: Path
+    fingerprint: str = field(default_factory=code_fingerprint)
+    hits: int = 0
+    misses: int = 0
+    discarded: list[str] = field(default_factory=list)  # "<key>: <why>" of entries that failed their check
+    unwritable: list[str] = field(default_factory=list)  # "<key>: <why>" of entries that could not be written
+
+    def key(
+        self,
+        capture: RawCapture,
+        capture_id: str,
+        parser_version: str,
+        bounds: Mapping[str, Bounds],
+        fx_rates: Mapping[str, Decimal] | None,
+    ) -> str:
+        return cache_key(capture, capture_id, parser_version, bounds, fx_rates, self.fingerprint)
+
+    def path(self, key: str) -> Path:
+        return self.root / key[:2] / f"{key}.parquet-pair"
+
+    def get(self, key: str) -> tuple[pl.DataFrame, pl.DataFrame] | None:
+        """The entry's quotes and rejections, or None when absent or when it fails its check (then it is
+        removed and named in `discarded`)."""
+        path = self.path(key)
+        try:
+            raw = path.read_bytes()
+        except OSError:  # absent (or unreadable: then the capture is parsed, as without a cache)
+            self.misses += 1
+            return None
+        try:
+            frames = self._decode(key, raw)
+        except Exception as exc:  # any unreadable or mismatching entry is discarded, never trusted
+            self.discarded.append(f"{key[:16]}…: {exc}")
+            self.misses += 1
+            path.unlink(missing_ok=True)
+            return None
+        self.hits += 1
+        return frames
+
+    @staticmethod
+    def _decode(key: str, raw: bytes) -> tuple[pl.DataFrame, pl.DataFrame]:
+        newline = raw.index(b"\n")
+        header = json.loads(raw[:newline])
+        payload = raw[newline + 1 :]
+        if header.get("format") != FORMAT or header.get("key") != key:
+            raise ValueError("entry is not this key's")
+        if hashlib.sha256(payload).hexdigest() != header.get("sha256"):
+            raise ValueError("entry content does not hash to its recorded sha256")
+        n = int(header["quotes_bytes"])
+        if n + int(header["rejections_bytes"]) != len(payload):
+            raise ValueError("entry sizes do not add up")
+        return pl.read_parquet(io.BytesIO(payload[:n])), pl.read_parquet(io.BytesIO(payload[n:]))
+
+    def put(self, key: str, quotes: pl.DataFrame, rejections: pl.DataFrame) -> None:
+        """Write the entry atomically (temporary file in the same folder, fsync, rename). A cache that cannot be
+        written (a read-only home, a full disk) only makes the next run parse again: noted in `unwritable`."""
+        q, r = _parquet(quotes), _parquet(rejections)
+        payload = q + r
+        header = {
+            "format": FORMAT,
+            "key": key,
+            "sha256": hashlib.sha256(payload).hexdigest(),
+            "quotes_bytes": len(q),
+            "rejections_bytes": len(r),
+        }
+        path = self.path(key)
+        try:
+            path.parent.mkdir(parents=True, exist_ok=True)
+            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".incoming-")
+        except OSError as exc:
+            self.unwritable.append(f"{key[:16]}…: {exc}")
+            return
+        try:
+            with os.fdopen(fd, "wb") as handle:
+                handle.write(json.dumps(header, sort_keys=True).encode() + b"\n" + payload)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, path)
+        except OSError as exc:
+            Path(tmp).unlink(missing_ok=True)
+            self.unwritable.append(f"{key[:16]}…: {exc}")
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
+
+
+def parse_cached(
+    capture: RawCapture,
+    bounds: Mapping[str, Bounds],
+    fx_rates: Mapping[str, Decimal] | None,
+    parser_version: str | None,
+    cache: ParseCache | None,
+) -> tuple[pl.DataFrame, pl.DataFrame]:
+    """`ingest.parse_capture`, through the cache when one is given: a hit returns the entry, a miss parses and
+    stores. A capture that cannot be parsed raises as before and leaves no entry."""
+    from pipeline.flow.ingest import parse_capture  # ingest uses this module: imported when called, not at load
+
+    if cache is None:
+        return parse_capture(capture, bounds, fx_rates, parser_version)
+    version = parser_version or sources.get(capture.source).parser_version
+    key = cache.key(capture, capture.capture_id, version, bounds, fx_rates)
+    hit = cache.get(key)
+    if hit is not None:
+        return hit
+    quotes, rejections = parse_capture(capture, bounds, fx_rates, version)
+    cache.put(key, quotes, rejections)
+    return quotes, rejections

@@ -1,0 +1,199 @@
+"""The parse cache behind `cix verify`: a hit gives what parsing gives; a damaged entry is discarded, reported and
+re-parsed; other parsing code or another parser version is a miss, so a code change is always re-parsed."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+
+import polars as pl
+import pytest
+
+from pipeline.audit import verify
+from pipeline.audit.rederive import balanced
+from pipeline.audit.verify import VerifyReport, _split
+from pipeline.capture import CaptureStore
+from pipeline.config import paths
+from pipeline.flow.daily import run
+from pipeline.flow.ingest import parse_capture
+from pipeline.flow.parse_cache import PACKAGE, ParseCache, code_fingerprint, fingerprint_of, parse_cached
+from pipeline.methodology import load
+from pipeline.store import Warehouse
+from tests.helpers import RealCapture
+
+BIN = Path(sys.executable).parent
+
+
+def cix(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([str(BIN / "cix"), *args], capture_output=True, text=True, env=dict(os.environ), check=False)
+
+
+@pytest.fixture
+def ran(cix_home: Path) -> Path:
+    run()  # the daily run parses every capture once and fills $CIX_HOME/parse-cache
+    return cix_home
+
+
+def _verify(cache: ParseCache | None = None, *, reparse: bool = False, workers: int | None = None) -> VerifyReport:
+    with Warehouse(paths().db, read_only=True) as w:
+        store, cache = CaptureStore.of(), cache or ParseCache(paths().parse_cache)
+        return verify(w, store, cache, reparse=reparse, workers=workers)
+
+
+def _entries() -> list[Path]:
+    return sorted(paths().parse_cache.rglob("*.parquet-pair"))
+
+
+def _same(a: VerifyReport, b: VerifyReport) -> bool:
+    return (a.checked_captures, a.checked_fixings, a.problems, a.code_changes) == (
+        b.checked_captures,
+        b.checked_fixings,
+        b.problems,
+        b.code_changes,
+    )
+
+
+def test_verify_reads_what_the_run_parsed_with_the_same_result_as_reparsing_everything(ran: Path) -> None:
+    warm = _verify()
+    cold = _verify(reparse=True, workers=2)  # the process pool's path, on both cores
+    assert warm.ok and cold.ok, (warm.problems, cold.problems)
+    assert warm.reparsed == 0 and warm.from_cache == len(_entries()) > 10
+    assert cold.from_cache == 0 and cold.reparsed == warm.from_cache
+    assert _same(warm, cold)
+    out = cix("verify", "--format", "json")
+    doc = json.loads(out.stdout)
+    assert out.returncode == 0 and doc["from_cache"] == warm.from_cache and doc["reparsed"] == 0
+    assert f"{warm.from_cache} parsed ones from the cache, 0 re-parsed" in cix("verify").stdout
+    assert "0 parsed ones from the cache" in cix("verify", "--reparse").stdout
+
+
+@pytest.mark.parametrize(
+    ("source", "relative"),
+    [
+        ("litellm", "litellm/model_prices_and_context_window.json"),
+        ("gcp", "skypilot-format/gcp/vms.csv"),
+        ("coreweave-page", "provider-pages-2026/coreweave.html"),
+    ],
+)
+def test_a_cache_hit_is_the_frames_parsing_gives(
+    real_capture: RealCapture, tmp_path: Path, source: str, relative: str
+) -> None:
+    capture = real_capture(source, relative)
+    bounds = load().bounds
+    cache = ParseCache(tmp_path / "cache")
+    quotes, rejections = parse_capture(capture, bounds, {})
+    first = parse_cached(capture, bounds, {}, None, cache)
+    hit = parse_cached(capture, bounds, {}, None, cache)
+    assert (cache.misses, cache.hits) == (1, 1)
+    assert quotes.height > 0
+    for got in (first, hit):  # exact decimals, UTC times and nulls survive the Parquet round trip
+        assert got[0].schema == quotes.schema and got[0].equals(quotes)
+        assert got[1].schema == rejections.schema and got[1].equals(rejections)
+
+
+def test_a_damaged_cache_entry_is_discarded_reported_and_reparsed(ran: Path) -> None:
+    n = len(_entries())
+    victim = _entries()[0]
+    raw = bytearray(victim.read_bytes())
+    raw[-10] ^= 0xFF
+    victim.write_bytes(bytes(raw))
+    out = cix("verify")
+    assert out.returncode == 0
+    assert f"CACHE parse cache entry {victim.stem[:16]}" in out.stderr and "hash" in out.stderr
+    assert f"{n - 1} parsed ones from the cache, 1 re-parsed" in out.stdout
+    again = _verify()  # the re-parse wrote a sound entry in its place
+    assert again.ok and again.from_cache == n and again.reparsed == 0 and not again.cache_discarded
+
+    victim.write_bytes(b"not an entry at all")
+    report = _verify()
+    assert report.ok and report.reparsed == 1 and len(report.cache_discarded) == 1
+
+
+def test_a_forged_entry_that_passes_its_own_check_is_still_caught_by_the_stored_quotes(ran: Path) -> None:
+    """The self-digest catches accidents; a forger who rewrites an entry consistently changes the re-derived
+    quotes, which are always compared with the stored ones; --reparse ignores the cache."""
+    cache = ParseCache(paths().parse_cache)
+    for path in _entries():
+        quotes, rejections = cache.get(path.stem)  # type: ignore[misc]
+        if quotes.height:
+            break
+    cache.put(path.stem, quotes.with_columns(pl.col("price_usd") * 2), rejections)
+    forged = _verify()
+    assert not forged.ok and not forged.cache_discarded
+    assert any(p.startswith("quote ") and "row" in p for p in forged.problems)
+    assert _verify(reparse=True).ok  # the raw capture still gives the stored quotes; the entry is rewritten
+    assert _verify().ok
+
+
+def test_other_parsing_code_is_a_cache_miss(ran: Path, tmp_path: Path) -> None:
+    copy = tmp_path / "pipeline"
+    shutil.copytree(PACKAGE, copy, ignore=shutil.ignore_patterns("__pycache__"))
+    assert fingerprint_of(copy) == code_fingerprint()
+    face = copy / "face" / "words.py"
+    face.write_text(face.read_text() + "\n# the web pages' words are not parsing code\n")
+    assert fingerprint_of(copy) == code_fingerprint()
+    rule = copy / "normalize" / "normalise.py"
+    rule.write_text(rule.read_text() + "\n# one changed line in normalisation\n")
+    changed = fingerprint_of(copy)
+    assert changed != code_fingerprint()
+
+    n = len(_entries())
+    report = _verify(ParseCache(paths().parse_cache, fingerprint=changed))
+    assert report.ok and report.from_cache == 0 and report.reparsed == n
+    assert _verify().reparsed == 0  # this code's entries are still there
+
+
+def test_another_parser_version_is_a_cache_miss(real_capture: RealCapture, tmp_path: Path) -> None:
+    capture = real_capture("coreweave-page", "provider-pages-2026/coreweave.html")  # parser 2, legacy 1
+    bounds = load().bounds
+    cache = ParseCache(tmp_path / "cache")
+    v1, _ = parse_cached(capture, bounds, {}, "1", cache)
+    v2, _ = parse_cached(capture, bounds, {}, "2", cache)
+    assert (cache.misses, cache.hits) == (2, 0)
+    assert set(v1["parser_version"]) == {"1"} and set(v2["parser_version"]) == {"2"}
+    again, _ = parse_cached(capture, bounds, {}, "1", cache)
+    assert (cache.misses, cache.hits) == (2, 1) and again.equals(v1)
+    other_fx, _ = parse_cached(capture, bounds, {"EUR": Decimal("1.08")}, "1", cache)
+    assert cache.misses == 3 and other_fx.equals(v1)  # other inputs: another entry, here the same rows
+    assert len(list(cache.root.rglob("*.parquet-pair"))) == 3
+
+
+def test_the_recompute_is_split_across_processes_with_each_blend_beside_its_legs() -> None:
+    m = load()
+    at = datetime(2026, 8, 3, 16, tzinfo=UTC)
+    wanted = [(d, at) for d in m.indices]
+    parts = _split(wanted, 2)
+    assert len(parts) == 2 and all(parts) and sorted(len(p) for p in parts)[1] - sorted(len(p) for p in parts)[0] <= 8
+    assert sorted(d.code for p in parts for d, _ in p) == sorted(d.code for d, _ in wanted)
+    blends = [d for d in m.indices if d.blend_of]
+    assert blends
+    for part in parts:
+        codes = {d.code for d, _ in part}
+        for d in blends:
+            if d.code in codes:
+                assert {leg for leg, _ in d.blend_of} <= codes, d.code
+
+
+def test_a_cache_that_cannot_be_written_only_costs_a_reparse(real_capture: RealCapture, tmp_path: Path) -> None:
+    blocked = tmp_path / "not-a-folder"
+    blocked.write_text("a file where the cache's folder should be")
+    cache = ParseCache(blocked)
+    capture = real_capture("litellm", "litellm/model_prices_and_context_window.json")
+    quotes, _ = parse_cached(capture, load().bounds, {}, None, cache)
+    again, _ = parse_cached(capture, load().bounds, {}, None, cache)
+    assert again.equals(quotes) and quotes.height > 0
+    assert (cache.hits, cache.misses, len(cache.unwritable)) == (0, 2, 2)
+
+
+def test_captures_to_reparse_are_split_by_size() -> None:
+    sizes = [5, 1, 1, 1, 1, 1, 0]
+    bins = balanced(sizes, 2)
+    assert sorted(i for b in bins for i in b) == list(range(len(sizes)))
+    assert sorted(sum(sizes[i] for i in b) for b in bins) == [5, 5]
+    assert balanced(sizes, 1) == [[0, 1, 2, 3, 4, 5, 6]]
