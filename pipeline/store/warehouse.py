@@ -64,6 +64,7 @@ class Warehouse(Writes, Queries):
             if "lock" in str(exc).lower():
                 raise WarehouseBusy(f"{self.lake.describe()} stayed locked") from exc
             raise
+        self.alias = self._alias()  # read once here: `cursor()` may be called from many threads at once
         if not read_only:
             self._bring_up_to_date()
 
@@ -112,10 +113,10 @@ class Warehouse(Writes, Queries):
         """Another handle on the same lake for one thread (DuckDB connections are not shared across threads);
         closing it leaves this one open."""
         handle = object.__new__(Warehouse)
-        handle.lake, handle.path = self.lake, self.path
+        handle.lake, handle.path, handle.alias = self.lake, self.path, self.alias
         handle.con = self.con.cursor()
         handle.con.execute("SET TimeZone = 'UTC'")
-        handle.con.execute(f"USE {self._alias()}")
+        handle.con.execute(f"USE {self.alias}")
         return handle
 
     def _alias(self) -> str:

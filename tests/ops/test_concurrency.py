@@ -6,6 +6,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+import threading
 import time
 from pathlib import Path
 
@@ -90,3 +91,22 @@ def test_four_writers_lose_no_row_while_the_api_answers(tmp_path: Path) -> None:
         assert w.count("quote") == 4 * loads * rows
         dupes = w.query("SELECT source, capture_id, fetched_at, row_no FROM quote GROUP BY ALL HAVING count(*) > 1")
         assert dupes.height == 0
+
+
+def test_cursors_taken_from_many_threads_at_once_each_read_the_lake(tmp_path: Path) -> None:
+    """`Warehouse.cursor()` is how a thread gets its own handle; taking many at once must not share the parent's
+    connection (a DuckDB connection is not safe across threads)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    with Warehouse(tmp_path / "lake.sqlite") as w:
+        start = threading.Barrier(8)
+
+        def read(_: int) -> int:
+            start.wait()
+            for _ in range(20):
+                with w.cursor() as handle:
+                    count = handle.count("quote")
+            return count
+
+        with ThreadPoolExecutor(8) as pool:
+            assert list(pool.map(read, range(8))) == [0] * 8
