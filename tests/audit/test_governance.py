@@ -7,7 +7,7 @@ import json
 import os
 import subprocess
 import sys
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from decimal import Decimal
 from pathlib import Path
 from typing import Any
@@ -164,3 +164,4 @@ def test_every_current_parser_rules_and_register_version_is_in_the_judgement_log
     assert ("register", "provider register", load().register_version) in logged
     for e in log["entries"]:
         assert e["proposed_by"] and e["approved_by"] and e["proposed_by"] != e["approved_by"] and e["reason"]
+        assert date.fromisoformat(e["date"]) <= datetime.now(UTC).date(), f"{e['subject']} is dated ahead"
