@@ -19,19 +19,11 @@ from selectolax.parser import Node
 
 from pipeline.domain.records import RawCapture, parsed_frame
 from pipeline.sources.base import Request, Source
-from pipeline.sources.pages import (
-    TEASER_REASON,
-    classes,
-    dom,
-    hgx_label,
-    is_no_price,
-    is_teaser,
-    layout_or_meaning,
-    leading_int,
-    money,
-    node_text,
-    page_row,
-)
+from pipeline.sources.pages.document import classes, dom, node_text
+from pipeline.sources.pages.money import is_no_price, money
+from pipeline.sources.pages.reader import layout_or_meaning
+from pipeline.sources.pages.rows import page_row
+from pipeline.sources.pages.wording import TEASER_REASON, hgx_label, is_teaser, leading_int
 from pipeline.sources.read import require
 
 HOSTS = ("www.coreweave.com", "coreweave.com")

@@ -23,18 +23,12 @@ from selectolax.parser import HTMLParser, Node
 from pipeline.domain.records import RawCapture, parsed_frame
 from pipeline.sources.archive import archived_page_time
 from pipeline.sources.base import Archive, Request, Source
-from pipeline.sources.pages import (
-    NO_TERM_REASON,
-    dom,
-    layout_or_meaning,
-    memory_gb,
-    money,
-    node_text,
-    page_row,
-    per_instance,
-    pricing_type_of,
-    teaser_reason,
-)
+from pipeline.sources.pages.document import dom, node_text
+from pipeline.sources.pages.gpu import memory_gb
+from pipeline.sources.pages.money import money
+from pipeline.sources.pages.reader import layout_or_meaning
+from pipeline.sources.pages.rows import page_row
+from pipeline.sources.pages.wording import NO_TERM_REASON, per_instance, pricing_type_of, teaser_reason
 from pipeline.sources.read import require
 
 PROVIDER = "crusoe"

@@ -20,17 +20,12 @@ import polars as pl
 from pipeline.domain.records import RawCapture, parsed_frame
 from pipeline.sources.archive import archived_page_time
 from pipeline.sources.base import PAGE_NOT_SAMPLED, Archive, Request, Source
-from pipeline.sources.pages import (
-    cell_texts,
-    layout_or_meaning,
-    memory_gb,
-    money,
-    page_row,
-    per_gpu,
-    pricing_type_of,
-    table_dom,
-    teaser_reason,
-)
+from pipeline.sources.pages.document import cell_texts, table_dom
+from pipeline.sources.pages.gpu import memory_gb
+from pipeline.sources.pages.money import money
+from pipeline.sources.pages.reader import layout_or_meaning
+from pipeline.sources.pages.rows import page_row
+from pipeline.sources.pages.wording import per_gpu, pricing_type_of, teaser_reason
 from pipeline.sources.read import require
 
 PROVIDER = "datacrunch"

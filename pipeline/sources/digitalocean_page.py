@@ -22,19 +22,12 @@ from selectolax.parser import Node
 from pipeline.domain.records import RawCapture, parsed_frame
 from pipeline.sources.archive import archived_page_time
 from pipeline.sources.base import PAGE_NOT_SAMPLED, Archive, Request, Source
-from pipeline.sources.pages import (
-    TEASER_REASON,
-    commitment,
-    dom,
-    is_teaser,
-    layout_or_meaning,
-    leading_int,
-    money,
-    node_text,
-    page_row,
-    per_gpu_memory,
-    walk,
-)
+from pipeline.sources.pages.document import dom, node_text, walk
+from pipeline.sources.pages.gpu import per_gpu_memory
+from pipeline.sources.pages.money import money
+from pipeline.sources.pages.reader import layout_or_meaning
+from pipeline.sources.pages.rows import page_row
+from pipeline.sources.pages.wording import TEASER_REASON, commitment, is_teaser, leading_int
 from pipeline.sources.read import require
 
 HOSTS = ("www.digitalocean.com",)

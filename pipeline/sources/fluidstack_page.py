@@ -18,18 +18,11 @@ import polars as pl
 from pipeline.domain.records import RawCapture, parsed_frame
 from pipeline.sources.archive import archived_page_time
 from pipeline.sources.base import PAGE_NOT_SAMPLED, Archive, Request, SchemaDrift, Source
-from pipeline.sources.pages import (
-    TEASER_REASON,
-    commitment,
-    dom,
-    hgx_label,
-    is_no_price,
-    is_teaser,
-    layout_or_meaning,
-    money,
-    node_text,
-    page_row,
-)
+from pipeline.sources.pages.document import dom, node_text
+from pipeline.sources.pages.money import is_no_price, money
+from pipeline.sources.pages.reader import layout_or_meaning
+from pipeline.sources.pages.rows import page_row
+from pipeline.sources.pages.wording import TEASER_REASON, commitment, hgx_label, is_teaser
 from pipeline.sources.read import require
 
 HOSTS = ("www.fluidstack.io", "fluidstack.io")

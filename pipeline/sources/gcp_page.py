@@ -26,18 +26,12 @@ from selectolax.parser import Node
 
 from pipeline.domain.records import RawCapture, parsed_frame
 from pipeline.sources.base import Request, Source
-from pipeline.sources.pages import (
-    TEASER_REASON,
-    dom,
-    is_no_price,
-    is_teaser,
-    layout_or_meaning,
-    money,
-    node_text,
-    page_row,
-    squash,
-)
+from pipeline.sources.pages.document import dom, node_text, squash
 from pipeline.sources.pages.machines import FAMILIES
+from pipeline.sources.pages.money import is_no_price, money
+from pipeline.sources.pages.reader import layout_or_meaning
+from pipeline.sources.pages.rows import page_row
+from pipeline.sources.pages.wording import TEASER_REASON, is_teaser
 from pipeline.sources.read import require
 
 HOSTS = ("cloud.google.com",)

@@ -26,19 +26,12 @@ from selectolax.parser import HTMLParser, Node
 from pipeline.domain.records import RawCapture, parsed_frame
 from pipeline.sources.archive import archived_page_time
 from pipeline.sources.base import Archive, Request, Source
-from pipeline.sources.pages import (
-    NO_TERM_REASON,
-    TEASER_REASON,
-    dom,
-    has_class,
-    is_teaser,
-    layout_or_meaning,
-    memory_gb,
-    money,
-    node_text,
-    page_row,
-    pricing_type_of,
-)
+from pipeline.sources.pages.document import dom, has_class, node_text
+from pipeline.sources.pages.gpu import memory_gb
+from pipeline.sources.pages.money import money
+from pipeline.sources.pages.reader import layout_or_meaning
+from pipeline.sources.pages.rows import page_row
+from pipeline.sources.pages.wording import NO_TERM_REASON, TEASER_REASON, is_teaser, pricing_type_of
 from pipeline.sources.read import require
 
 PROVIDER = "hyperstack"

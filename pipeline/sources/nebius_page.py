@@ -30,21 +30,18 @@ from selectolax.parser import Node
 from pipeline.domain.records import RawCapture, parsed_frame
 from pipeline.sources.archive import archived_page_time
 from pipeline.sources.base import PAGE_NOT_SAMPLED, Archive, Request, Source
-from pipeline.sources.pages import (
+from pipeline.sources.pages.document import dom, has_class, node_text, walk
+from pipeline.sources.pages.money import money
+from pipeline.sources.pages.reader import layout_or_meaning
+from pipeline.sources.pages.rows import page_row
+from pipeline.sources.pages.when import page_time
+from pipeline.sources.pages.wording import (
     TEASER_REASON,
-    dom,
     effective_date,
-    has_class,
     is_teaser,
-    layout_or_meaning,
-    money,
-    node_text,
-    page_row,
-    page_time,
     per_gpu,
     pricing_type_of,
     sized_name,
-    walk,
 )
 from pipeline.sources.read import require
 

@@ -20,7 +20,8 @@ import polars as pl
 
 from pipeline.domain.records import RawCapture, decimal_text, parsed_frame
 from pipeline.sources.base import Request, Source
-from pipeline.sources.pages import commitment, page_row
+from pipeline.sources.pages.rows import page_row
+from pipeline.sources.pages.wording import commitment
 from pipeline.sources.read import load_json, require, to_decimal
 
 HOSTS = ("apexapps.oracle.com",)

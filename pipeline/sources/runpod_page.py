@@ -22,7 +22,11 @@ from selectolax.parser import HTMLParser, Node
 from pipeline.domain.records import RawCapture, decimal_text, parsed_frame
 from pipeline.sources.archive import archived_page_time
 from pipeline.sources.base import Archive, Request, Source
-from pipeline.sources.pages import TEASER_REASON, classes, dom, layout_or_meaning, money, node_text, page_row, walk
+from pipeline.sources.pages.document import classes, dom, node_text, walk
+from pipeline.sources.pages.money import money
+from pipeline.sources.pages.reader import layout_or_meaning
+from pipeline.sources.pages.rows import page_row
+from pipeline.sources.pages.wording import TEASER_REASON
 from pipeline.sources.read import require, to_decimal
 
 HOSTS = ("www.runpod.io", "runpod.io")

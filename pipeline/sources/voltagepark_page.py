@@ -19,19 +19,11 @@ from selectolax.parser import Node
 from pipeline.domain.records import RawCapture, parsed_frame
 from pipeline.sources.archive import archived_page_time
 from pipeline.sources.base import PAGE_NOT_SAMPLED, Archive, Request, Source
-from pipeline.sources.pages import (
-    TEASER_REASON,
-    classes,
-    commitment,
-    dom,
-    hgx_label,
-    is_teaser,
-    layout_or_meaning,
-    money,
-    node_text,
-    page_row,
-    walk,
-)
+from pipeline.sources.pages.document import classes, dom, node_text, walk
+from pipeline.sources.pages.money import money
+from pipeline.sources.pages.reader import layout_or_meaning
+from pipeline.sources.pages.rows import page_row
+from pipeline.sources.pages.wording import TEASER_REASON, commitment, hgx_label, is_teaser
 from pipeline.sources.read import require
 
 HOSTS = ("www.voltagepark.com", "voltagepark.com")

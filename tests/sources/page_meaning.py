@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from pipeline.sources import REGISTRY
-from pipeline.sources.pages import read_by_meaning
+from pipeline.sources.pages.reader import read_by_meaning
 from tests.helpers import RealCapture
 
 Offer = tuple[str, str, str, int, str]  # (label, pricing type, per, GPUs priced, price as printed)

@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import polars as pl
 
-from pipeline.sources.pages import read_by_meaning
+from pipeline.sources.pages.reader import read_by_meaning
 from tests.helpers import RealCapture, absent, row, run
 
 

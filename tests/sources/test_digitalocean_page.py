@@ -6,7 +6,7 @@ from decimal import Decimal
 
 import polars as pl
 
-from pipeline.sources.pages import TEASER_REASON
+from pipeline.sources.pages.wording import TEASER_REASON
 from tests.helpers import RealCapture, row, run
 from tests.sources.page_meaning import by_meaning
 

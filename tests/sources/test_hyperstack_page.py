@@ -7,7 +7,8 @@ from decimal import Decimal
 import polars as pl
 import pytest
 
-from pipeline.sources.pages import TEASER_REASON, read_by_meaning
+from pipeline.sources.pages.reader import read_by_meaning
+from pipeline.sources.pages.wording import TEASER_REASON
 from tests.helpers import RealCapture, row, run
 from tests.sources.page_meaning import by_meaning
 

@@ -9,7 +9,7 @@ import polars as pl
 import pytest
 
 from pipeline.sources import nebius_page
-from pipeline.sources.pages import TEASER_REASON
+from pipeline.sources.pages.wording import TEASER_REASON
 from tests.helpers import RealCapture, row, run
 from tests.sources.page_meaning import by_meaning
 

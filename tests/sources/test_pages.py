@@ -5,7 +5,9 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 from pipeline.domain.records import RawCapture
-from pipeline.sources.pages import commitment, money, page_time, pricing_type_of, wayback_time
+from pipeline.sources.pages.money import money
+from pipeline.sources.pages.when import page_time, wayback_time
+from pipeline.sources.pages.wording import commitment, pricing_type_of
 from tests.helpers import FETCHED
 
 

@@ -14,7 +14,7 @@ import pytest
 
 from pipeline.methodology import load_register
 from pipeline.sources import REGISTRY
-from pipeline.sources.pages import read_by_meaning
+from pipeline.sources.pages.reader import read_by_meaning
 from tests.helpers import RealCapture, normalise
 from tests.sources.test_page_captures import CAPTURES
 

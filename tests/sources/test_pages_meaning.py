@@ -15,11 +15,12 @@ from selectolax.parser import HTMLParser
 from pipeline.domain.records import RawCapture
 from pipeline.sources import REGISTRY
 from pipeline.sources.base import SchemaDrift
-from pipeline.sources.pages import MAX_HTML_DEPTH, bounded_html, html_depth, read_by_meaning
+from pipeline.sources.pages.bounded import MAX_HTML_DEPTH, bounded_html, html_depth
 from pipeline.sources.pages.cells import read_page
 from pipeline.sources.pages.embedded import RANGE_REASON, ZERO_REASON
 from pipeline.sources.pages.meaning import SHARED_REASON
 from pipeline.sources.pages.names import count_in, gpu_phrase, is_name, memory_in, models, per_gpu_memory
+from pipeline.sources.pages.reader import read_by_meaning
 from tests.helpers import FETCHED
 
 

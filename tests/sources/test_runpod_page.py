@@ -8,8 +8,9 @@ from pathlib import Path
 
 import polars as pl
 
-from pipeline.sources.pages import TEASER_REASON, read_by_meaning
 from pipeline.sources.pages.embedded import RANGE_REASON, ZERO_REASON
+from pipeline.sources.pages.reader import read_by_meaning
+from pipeline.sources.pages.wording import TEASER_REASON
 from tests.helpers import RealCapture, row, run
 
 
