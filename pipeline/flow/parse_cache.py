@@ -30,9 +30,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-import os
 import sys
-import tempfile
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -44,6 +42,7 @@ from pathlib import Path
 import polars as pl
 
 from pipeline import sources
+from pipeline.capture.objects import ObjectStore
 from pipeline.domain.records import RawCapture
 from pipeline.methodology import Bounds
 
@@ -143,15 +142,21 @@ class ParseCache:
     ) -> str:
         return cache_key(capture, capture_id, parser_version, bounds, fx_rates, self.fingerprint)
 
+    def __post_init__(self) -> None:
+        self._objects = ObjectStore(self.root)
+
+    @staticmethod
+    def _object(key: str) -> str:
+        return f"{key[:2]}/{key}.parquet-pair"
+
     def path(self, key: str) -> Path:
-        return self.root / key[:2] / f"{key}.parquet-pair"
+        return self.root / self._object(key)
 
     def get(self, key: str) -> tuple[pl.DataFrame, pl.DataFrame] | None:
         """The entry's quotes and rejections, or None when absent or when it fails its check (then it is
         removed and named in `discarded`)."""
-        path = self.path(key)
         try:
-            raw = path.read_bytes()
+            raw = self._objects.get(self._object(key))
         except OSError:  # absent (or unreadable: then the capture is parsed, as without a cache)
             self.misses += 1
             return None
@@ -160,7 +165,7 @@ class ParseCache:
         except Exception as exc:  # any unreadable or mismatching entry is discarded, never trusted
             self.discarded.append(f"{key[:16]}…: {exc}")
             self.misses += 1
-            path.unlink(missing_ok=True)
+            self.path(key).unlink(missing_ok=True)
             return None
         self.hits += 1
         return frames
@@ -180,8 +185,8 @@ class ParseCache:
         return pl.read_parquet(io.BytesIO(payload[:n])), pl.read_parquet(io.BytesIO(payload[n:]))
 
     def put(self, key: str, quotes: pl.DataFrame, rejections: pl.DataFrame) -> None:
-        """Write the entry atomically (temporary file in the same folder, fsync, rename). A cache that cannot be
-        written (a read-only home, a full disk) only makes the next run parse again: noted in `unwritable`."""
+        """Write the entry atomically (through the object store). A cache that cannot be written (a read-only home,
+        a full disk) only makes the next run parse again: noted in `unwritable`."""
         q, r = _parquet(quotes), _parquet(rejections)
         payload = q + r
         header = {
@@ -191,25 +196,10 @@ class ParseCache:
             "quotes_bytes": len(q),
             "rejections_bytes": len(r),
         }
-        path = self.path(key)
-        try:
-            path.parent.mkdir(parents=True, exist_ok=True)
-            fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=".incoming-")
+        try:  # whole or not at all (the object store writes a temporary name, fsyncs, renames)
+            self._objects.put(self._object(key), json.dumps(header, sort_keys=True).encode() + b"\n" + payload)
         except OSError as exc:
             self.unwritable.append(f"{key[:16]}…: {exc}")
-            return
-        try:
-            with os.fdopen(fd, "wb") as handle:
-                handle.write(json.dumps(header, sort_keys=True).encode() + b"\n" + payload)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, path)
-        except OSError as exc:
-            Path(tmp).unlink(missing_ok=True)
-            self.unwritable.append(f"{key[:16]}…: {exc}")
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
 
 
 def parse_cached(
