@@ -94,9 +94,23 @@ def multimodal(kept: list[ProviderValue], weights: dict[str, Decimal], p: Centra
 
 
 def estimate(values: list[ProviderValue], p: CentralBandParams) -> Estimate:
-    with localcontext() as ctx:
-        ctx.prec = CONTEXT_PRECISION
-        return _estimate(sorted(values, key=lambda v: (v.value, v.provider)), p)
+    """The estimate of one set of firm values. Pure, so a run over many days of a quiet market (where the same
+    votes recur day after day) computes each distinct set once: the answer is remembered for the set."""
+    ordered = tuple(sorted(values, key=lambda v: (v.value, v.provider)))
+    _, remembered = _REMEMBERED.setdefault(id(p), (p, {}))  # p is held, so its id is never reused
+    found = remembered.get(ordered)
+    if found is None:
+        if len(remembered) >= REMEMBER_AT_MOST:
+            remembered.clear()
+        with localcontext() as ctx:
+            ctx.prec = CONTEXT_PRECISION
+            found = remembered[ordered] = _estimate(list(ordered), p)
+    return found
+
+
+# Estimates remembered per parameter set, by their sorted firm values (an Estimate is never changed once made).
+_REMEMBERED: dict[int, tuple[CentralBandParams, dict[tuple[ProviderValue, ...], Estimate]]] = {}
+REMEMBER_AT_MOST = 20_000
 
 
 def _estimate(values: list[ProviderValue], p: CentralBandParams) -> Estimate:
