@@ -7,7 +7,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
-from typing import Any
+from typing import Any, NamedTuple
 
 import polars as pl
 
@@ -42,27 +42,74 @@ def snapshots(inputs: pl.DataFrame, by: str = "provider", group: Sequence[str] =
     ).filter(
         pl.when(pl.col("_any_window")).then(pl.col("in_window")).otherwise(pl.col("observed_at") == pl.col("_latest"))
     )
-    return (
-        chosen.group_by([*group, *SNAPSHOT])
-        .agg(
-            pl.col("price_usd"),
-            pl.col("row_no"),
-            pl.col("source").first(),
-            pl.col("input_tier").unique(),
-            pl.col("carried").all(),
-            pl.col("_any_window").first(),
-        )
-        .sort([*group, *SNAPSHOT])
+    return chosen.group_by([*group, *SNAPSHOT]).agg(
+        pl.col("row_no").sort(),
+        pl.col("price_usd").sort_by("row_no"),
+        pl.col("source").first(),
+        pl.col("input_tier").unique().sort(),
+        pl.col("carried").all(),
+        pl.col("_any_window").first(),
     )
 
 
-def values_of(rows: Iterable[dict[str, Any]], definition: IndexDefinition, tier_order: tuple[str, ...]) -> Votes:
-    """The provider values and the input quote keys from one fixing's snapshot rows (sorted as `snapshots`)."""
-    grouped: dict[str, dict[tuple[str, datetime, datetime], dict[str, dict[str, Any]]]] = {}
+class Leg(NamedTuple):
+    """What one snapshot's quotes of one unit say, whichever fixing reads them: their median and their keys."""
+
+    value: Decimal
+    keys: tuple[str, ...]
+    tiers: tuple[str, ...]
+    source: str
+
+
+class Reading(NamedTuple):
+    """A leg as one fixing reads it: whether it is carried forward, and whether its provider had window quotes."""
+
+    provider: str
+    snapshot: tuple[str, datetime, datetime]  # capture, fetch, observation
+    unit: str
+    leg: Leg
+    carried: bool
+    any_window: bool
+
+
+def readings(snaps: pl.DataFrame, key: str | None = None) -> dict[Any, list[Reading]]:
+    """The rows of `snapshots` as readings, by the value of column `key` (None: all under one key). A snapshot
+    read by many fixings (a rate card in force for weeks) is turned into a `Leg` once, not once per fixing."""
+    content = [*SNAPSHOT, "row_no", "price_usd", "source", "input_tier"]
+    per_fixing = [] if key is None else [pl.col(key)]
+    grouped = snaps.group_by(content).agg(*per_fixing, pl.col("carried"), pl.col("_any_window"))
+    out: dict[Any, list[Reading]] = {}
+    for (
+        provider,
+        capture_id,
+        fetched_at,
+        observed_at,
+        unit,
+        rows,
+        prices,
+        source,
+        tiers,
+        *at,
+        carried,
+        window,
+    ) in grouped.iter_rows():
+        leg = Leg(
+            value=median([Decimal(x) for x in prices]),
+            keys=tuple(quote_key(capture_id, fetched_at, row, unit) for row in rows),
+            tiers=tuple(tiers),
+            source=source,
+        )
+        snapshot = (capture_id, fetched_at, observed_at)
+        for k, c, w in zip(at[0] if at else [None] * len(carried), carried, window, strict=True):
+            out.setdefault(k, []).append(Reading(provider, snapshot, unit, leg, c, w))
+    return out
+
+
+def values_of(rows: Iterable[Reading], definition: IndexDefinition, tier_order: tuple[str, ...]) -> Votes:
+    """The provider values and the input quote keys from one fixing's readings (in any order)."""
+    grouped: dict[str, dict[tuple[str, datetime, datetime], dict[str, Reading]]] = {}
     for r in rows:
-        grouped.setdefault(r["provider"], {}).setdefault((r["capture_id"], r["fetched_at"], r["observed_at"]), {})[
-            r["unit"]
-        ] = r
+        grouped.setdefault(r.provider, {}).setdefault(r.snapshot, {})[r.unit] = r
     units = units_of(definition)
     weights = dict(definition.blend)
     values: list[ProviderValue] = []
@@ -73,22 +120,21 @@ def values_of(rows: Iterable[dict[str, Any]], definition: IndexDefinition, tier_
         tiers: set[str] = set()
         sources: set[str] = set()
         carried, in_window, last = True, False, None
-        for (capture_id, fetched_at, observed_at), legs in grouped[provider].items():
+        for (_, _, observed_at), legs in grouped[provider].items():
             if any(u not in legs for u in units):
                 continue  # a blend needs both legs from the same snapshot
-            per_unit = {u: median([Decimal(x) for x in legs[u]["price_usd"]]) for u in units}
             if definition.blend:
                 total = sum(weights[u] for u in units)
-                snapshot_values.append(sum((weights[u] * per_unit[u] for u in units), Decimal(0)) / total)
+                snapshot_values.append(sum((weights[u] * legs[u].leg.value for u in units), Decimal(0)) / total)
             else:
-                snapshot_values.append(per_unit[units[0]])
+                snapshot_values.append(legs[units[0]].leg.value)
             for u in units:
-                leg = legs[u]
-                snapshot_keys += [quote_key(capture_id, fetched_at, row, u) for row in leg["row_no"]]
-                tiers.update(leg["input_tier"])
-                sources.add(leg["source"])
-                carried = carried and bool(leg["carried"])
-                in_window = bool(leg["_any_window"])
+                reading = legs[u]
+                snapshot_keys += reading.leg.keys
+                tiers.update(reading.leg.tiers)
+                sources.add(reading.leg.source)
+                carried = carried and reading.carried
+                in_window = reading.any_window
             last = observed_at if last is None else max(last, observed_at)
         if not snapshot_values:
             continue
@@ -115,7 +161,7 @@ def provider_values(
     otherwise its latest snapshot within the maximum age (or still in force) stands in, flagged."""
     if inputs.height == 0:
         return [], []
-    return values_of(snapshots(inputs, by).iter_rows(named=True), definition, tier_order)
+    return values_of(readings(snapshots(inputs, by)).get(None, []), definition, tier_order)
 
 
 def provider_values_by(
@@ -124,7 +170,6 @@ def provider_values_by(
     """`provider_values` of every value of column `key` (a fixing time) in one grouping pass."""
     if inputs.height == 0:
         return {}
-    buckets: dict[Any, list[dict[str, Any]]] = {}
-    for r in snapshots(inputs, by, (key,)).iter_rows(named=True):
-        buckets.setdefault(r[key], []).append(r)
-    return {k: values_of(rows, definition, tier_order) for k, rows in buckets.items()}
+    return {
+        k: values_of(rows, definition, tier_order) for k, rows in readings(snapshots(inputs, by, (key,)), key).items()
+    }
