@@ -23,6 +23,7 @@ not deterministic. The report counts the captures taken from the cache and those
 
 from __future__ import annotations
 
+import time
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -51,6 +52,7 @@ class VerifyReport:
     from_cache: int = 0  # price captures whose re-derivation came from the parse cache
     reparsed: int = 0  # price captures parsed again from their raw bytes
     cache_discarded: list[str] = field(default_factory=list)  # cache entries that failed their own check
+    cache_pruned: int = 0  # unused cache entries deleted (`prune_cache`)
 
     @property
     def ok(self) -> bool:
@@ -64,11 +66,15 @@ def verify(
     *,
     reparse: bool = False,
     workers: int | None = 1,
+    prune_cache: bool = False,
 ) -> VerifyReport:
     """Check every capture and recompute every stored fixing revision. `cache`: where re-derivations are looked up
     and re-parsed captures stored (none: re-parse all); `reparse`: ignore what the cache holds (and refill it);
     `workers`: processes that re-parse and recompute; None: one per core when there is enough work (`cix verify`).
-    Helpers are spawned, so a script that asks for more than one must guard its main (`if __name__ == ...`)."""
+    Helpers are spawned, so a script that asks for more than one must guard its main (`if __name__ == ...`).
+    `prune_cache`: afterwards delete the cache entries no stored capture was looked up under (left by older code or
+    inputs), except those written while this ran."""
+    started = time.time()
     report = VerifyReport()
     revisions = warehouse.all_revisions()
     helpers = Helpers(workers)
@@ -78,6 +84,8 @@ def verify(
         again = _rederive_and_recompute(warehouse, store, revisions, report, cache, reparse, helpers)
     finally:
         helpers.close()
+    if prune_cache and cache is not None:
+        report.cache_pruned = cache.prune(started)
     for f in revisions.iter_rows(named=True):
         report.checked_fixings += 1
         report.problems += _compare(

@@ -131,6 +131,7 @@ class ParseCache:
     misses: int = 0
     discarded: list[str] = field(default_factory=list)  # "<key>: <why>" of entries that failed their check
     unwritable: list[str] = field(default_factory=list)  # "<key>: <why>" of entries that could not be written
+    used: set[str] = field(default_factory=set)  # keys read or written through this object
 
     def key(
         self,
@@ -168,6 +169,7 @@ class ParseCache:
             self.path(key).unlink(missing_ok=True)
             return None
         self.hits += 1
+        self.used.add(key)
         return frames
 
     @staticmethod
@@ -200,6 +202,22 @@ class ParseCache:
             self._objects.put(self._object(key), json.dumps(header, sort_keys=True).encode() + b"\n" + payload)
         except OSError as exc:
             self.unwritable.append(f"{key[:16]}…: {exc}")
+        else:
+            self.used.add(key)
+
+    def prune(self, before: float) -> int:
+        """Delete the entries this object neither read nor wrote that were last written before `before` (a
+        POSIX time): after a full `verify`, those are keyed by code, inputs or captures no longer in use. An entry
+        written since (by a run loading new captures meanwhile) is kept. Returns how many were deleted."""
+        pruned = 0
+        for path in self.root.glob("??/*.parquet-pair"):
+            try:
+                if path.name.removesuffix(".parquet-pair") not in self.used and path.stat().st_mtime < before:
+                    path.unlink()
+                    pruned += 1
+            except FileNotFoundError:  # removed meanwhile by another pruner
+                continue
+        return pruned
 
 
 def parse_cached(

@@ -40,10 +40,12 @@ def ran(cix_home: Path) -> Path:
     return cix_home
 
 
-def _verify(cache: ParseCache | None = None, *, reparse: bool = False, workers: int | None = None) -> VerifyReport:
+def _verify(
+    cache: ParseCache | None = None, *, reparse: bool = False, workers: int | None = None, prune_cache: bool = False
+) -> VerifyReport:
     with Warehouse(paths().db, read_only=True) as w:
         store, cache = CaptureStore.of(), cache or ParseCache(paths().parse_cache)
-        return verify(w, store, cache, reparse=reparse, workers=workers)
+        return verify(w, store, cache, reparse=reparse, workers=workers, prune_cache=prune_cache)
 
 
 def _entries() -> list[Path]:
@@ -147,6 +149,24 @@ def test_other_parsing_code_is_a_cache_miss(ran: Path, tmp_path: Path) -> None:
     report = _verify(ParseCache(paths().parse_cache, fingerprint=changed))
     assert report.ok and report.from_cache == 0 and report.reparsed == n
     assert _verify().reparsed == 0  # this code's entries are still there
+
+
+def test_prune_deletes_the_entries_of_other_code_and_keeps_this_codes_and_any_written_meanwhile(ran: Path) -> None:
+    ours = set(_entries())
+    _verify(ParseCache(paths().parse_cache, fingerprint="0" * 64))  # other code's entries, one per capture
+    theirs = sorted(set(_entries()) - ours)
+    assert len(theirs) == len(ours)
+    meanwhile = theirs[0]
+    future = datetime.now(UTC).timestamp() + 3600
+    os.utime(meanwhile, (future, future))  # as if written by a run loading while verify ran
+    report = _verify(prune_cache=True)
+    assert report.ok and report.cache_pruned == len(theirs) - 1
+    assert set(_entries()) == ours | {meanwhile}
+    again = _verify()
+    assert again.from_cache == len(ours) and again.reparsed == 0  # nothing this code uses was deleted
+    os.utime(meanwhile, (future - 7200, future - 7200))  # that run is long over: its entry is now unused
+    doc = json.loads(cix("verify", "--prune-cache", "--format", "json").stdout)
+    assert doc["ok"] and doc["cache_pruned"] == 1 and set(_entries()) == ours
 
 
 def test_another_parser_version_is_a_cache_miss(real_capture: RealCapture, tmp_path: Path) -> None:

@@ -97,6 +97,10 @@ def verify(
     reparse: Annotated[
         bool, typer.Option("--reparse", help="Ignore the parse cache: re-parse every capture from its raw bytes.")
     ] = False,
+    prune_cache: Annotated[
+        bool,
+        typer.Option("--prune-cache", help="Then delete parse-cache entries no stored capture used (older code)."),
+    ] = False,
 ) -> None:
     """Recompute every stored fixing from the raw captures under its methodology; non-zero exit on any mismatch.
 
@@ -109,7 +113,9 @@ def verify(
 
     with open_warehouse(db) as w:
         store, cache = CaptureStore.of(), ParseCache(paths().parse_cache)
-        report = verify_all(w, store, cache, reparse=reparse, workers=None)  # both cores when there is much to do
+        report = verify_all(
+            w, store, cache, reparse=reparse, workers=None, prune_cache=prune_cache
+        )  # both cores when there is much to do
     if fmt is Output.json:
         write_json(
             {
@@ -119,6 +125,7 @@ def verify(
                 "from_cache": report.from_cache,
                 "reparsed": report.reparsed,
                 "cache_discarded": report.cache_discarded,
+                "cache_pruned": report.cache_pruned,
                 "problems": report.problems,
                 "code_changes": report.code_changes,
             }
@@ -134,6 +141,7 @@ def verify(
             f"checked {report.checked_captures} captures ({report.from_cache} parsed ones from the cache, "
             f"{report.reparsed} re-parsed) and {report.checked_fixings} fixing revisions: "
             + ("all reproduce" if report.ok else f"{len(report.problems)} problem(s)")
+            + (f"; {report.cache_pruned} unused parse-cache entries deleted" if prune_cache else "")
         )
     if not report.ok:
         raise typer.Exit(1)
