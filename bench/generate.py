@@ -205,10 +205,11 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("out", type=Path)
     parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--realdata", type=Path, default=None, help="the real captures (default: CIX_REALDATA)")
     args = parser.parse_args()
     m = load()
     with tempfile.TemporaryDirectory(prefix="cix-history-") as home:
-        real = real_quotes(realdata_dir(), Path(home), m)
+        real = real_quotes(args.realdata or realdata_dir(), Path(home), m)
     rows, files = write(plan(real, m, args.scale), args.out)
     print(f"{rows:,} quotes in {len(files)} files under {args.out}")
 
