@@ -151,14 +151,14 @@ def history_in_chunks(
     """`compute_history` of `days` (ascending), `chunk_days` at a time, each chunk from only the quotes it may look
     at: `read(start, end)` gives those observed in (start, end] (as `Warehouse.quotes_between`). Memory stays one
     chunk's plus the look-back whatever the history's length, and the fixings are exactly those of one
-    `compute_history` over everything: a v3 chunk also computes the day before it (its first day is referred
-    against that day) and drops it."""
+    `compute_history` over everything (each chunk's in its order): a v3 chunk also computes the day before it (its
+    first day is referred against that day) and drops it."""
     lead = 1 if m.method == CENTRAL_BAND else 0
     for i in range(0, len(days), chunk_days):
         first = max(0, i - lead)
         chunk = days[first : i + chunk_days]
         quotes = read(fixing_time(chunk[0], m) - lookback(m), fixing_time(chunk[-1], m))
-        yield compute_history(quotes, chunk, m)[(i - first) * len(m.indices) :]
+        yield [f for f in compute_history(quotes, chunk, m) if f.fixing_date >= days[i]]
 
 
 def _history_v1(
