@@ -330,3 +330,61 @@ def row_dag(project_dir: Path, tmp: Path) -> dict[str, Any]:
     project = sum(imports(p) for p in sorted((project_dir / "dags").glob("*.py")))
     other = imports(empty) * len(list((project_dir / "dags").glob("*.py")))
     return {"project_s": project, "other_s": other, "detail": "each DAG file vs an empty TaskFlow DAG, fresh process"}
+
+
+# -- 2c. five years of fixings from generated quotes ---------------------------------------------------------
+def row_history(root: Path, scale: float, work: Path) -> dict[str, Any]:
+    """Every index's fixing for every day of five years of quotes generated from the real distributions
+    (`bench/generate.py`; ~50M quotes at scale 1), a month of days at a time from a lazy parquet scan of only
+    that month and its look-back, against DuckDB's per-good-per-day median over the same files as one query.
+    Generating the files is not measured."""
+    import subprocess
+    import sys
+
+    import duckdb
+    import generate
+    import polars as pl
+
+    from pipeline.index.fixing import history_in_chunks
+    from pipeline.methodology import load
+
+    m = load()
+    out = work / "history"
+    # generated in a child process, so this one's peak memory is the computation's, not the backfill's
+    cmd = [sys.executable, str(Path(generate.__file__)), str(out), "--scale", str(scale), "--realdata", str(root)]
+    g_wall, _, _ = timed(lambda: subprocess.run(cmd, check=True, capture_output=True))
+    files = sorted(out.glob("*.parquet"))
+    quotes = pl.scan_parquet(files).select(pl.len()).collect().item()
+    days = [generate.START + timedelta(days=i) for i in range((generate.END - generate.START).days + 1)]
+    scan = pl.scan_parquet(out / "*.parquet")
+
+    def read(start: datetime, end: datetime) -> pl.DataFrame:
+        return scan.filter((pl.col("observed_at") > start) & (pl.col("observed_at") <= end)).collect()
+
+    def project() -> dict[str, int]:
+        statuses: dict[str, int] = {}
+        for chunk in history_in_chunks(read, days, m):
+            for f in chunk:
+                statuses[f.status] = statuses.get(f.status, 0) + 1
+        return statuses
+
+    p_wall, p_cpu, statuses = timed(project)
+    sql = (
+        "SELECT product, good, unit, pricing_type, CAST(observed_at AS DATE) AS day, median(price_usd) "
+        f"FROM read_parquet('{out}/*.parquet') GROUP BY ALL"
+    )
+    with duckdb.connect() as con:
+        o_wall, o_cpu, medians = timed(lambda: len(con.sql(sql).fetchall()))
+    fixings = sum(statuses.values())
+    return {
+        "project_s": p_wall,
+        "project_cpu": p_cpu,
+        "other_s": o_wall,
+        "other_cpu": o_cpu,
+        "rows": quotes,
+        "fixings": fixings,
+        "detail": f"{quotes:,} quotes ({len(files)} monthly files, generated in {g_wall:.0f} s), {len(days):,} days, "
+        f"{fixings:,} fixings ({', '.join(f'{n:,} {s}' for s, n in sorted(statuses.items()))}) vs {medians:,} "
+        f"medians; {p_cpu:.1f} vs {o_cpu:.1f} CPU-s; {1e6 * p_wall / fixings:,.0f} us per fixing, "
+        f"{1e6 * p_wall / quotes:.1f} us per quote (DuckDB {1e6 * o_wall / quotes:.3f})",
+    }

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
 
@@ -142,6 +143,22 @@ def compute_history(quotes: pl.DataFrame, days: list[date], m: Methodology) -> l
         fixings = _history_v1(histories[d.code].quotes, d, ats, m)
         out += [fixings[at] for at in ats]
     return out
+
+
+def history_in_chunks(
+    read: Callable[[datetime, datetime], pl.DataFrame], days: list[date], m: Methodology, chunk_days: int = 31
+) -> Iterator[list[Fixing]]:
+    """`compute_history` of `days` (ascending), `chunk_days` at a time, each chunk from only the quotes it may look
+    at: `read(start, end)` gives those observed in (start, end] (as `Warehouse.quotes_between`). Memory stays one
+    chunk's plus the look-back whatever the history's length, and the fixings are exactly those of one
+    `compute_history` over everything (each chunk's in its order): a v3 chunk also computes the day before it (its
+    first day is referred against that day) and drops it."""
+    lead = 1 if m.method == CENTRAL_BAND else 0
+    for i in range(0, len(days), chunk_days):
+        first = max(0, i - lead)
+        chunk = days[first : i + chunk_days]
+        quotes = read(fixing_time(chunk[0], m) - lookback(m), fixing_time(chunk[-1], m))
+        yield [f for f in compute_history(quotes, chunk, m) if f.fixing_date >= days[i]]
 
 
 def _history_v1(
