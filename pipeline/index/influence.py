@@ -53,11 +53,8 @@ def _influence(values: list[ProviderValue], p: CentralBandParams) -> dict[str, A
     bound = float(p.influence_bound)
     worst: dict[str, Any] = {"provider": None, "relative_reach": 0.0, "low": None, "high": None}
     holds = True
-    for i, v in enumerate(values):
-        ys = _candidates(prices, i, p)
-        rows = np.repeat(prices[None, :], len(ys), axis=0)
-        rows[:, i] = ys
-        fixings = estimate_rows(rows, tiers, p)
+    scenarios = [_candidates(prices, i, p) for i in range(len(values))]
+    for v, fixings in zip(values, _per_firm(prices, scenarios, tiers, p), strict=True):
         seen = fixings[~np.isnan(fixings)]
         if not math.isnan(actual):
             seen = np.append(seen, actual)
@@ -81,6 +78,34 @@ def _influence(values: list[ProviderValue], p: CentralBandParams) -> dict[str, A
     }
 
 
+# Scenarios estimated per call: every firm's scenarios in one call while (scenarios x firms^2) stays below this.
+BATCH_CELLS = 4_000_000
+
+
+def _per_firm(
+    prices: np.ndarray, scenarios: list[np.ndarray], tiers: np.ndarray, p: CentralBandParams
+) -> list[np.ndarray]:
+    """The fixing of each firm's scenarios (its price replaced by each candidate), many firms per
+    `estimate_rows` call: every row is estimated on its own, so batching changes no result, only the overhead."""
+    n = len(prices)
+    out: list[np.ndarray] = []
+    start = 0
+    while start < n:
+        stop, cells = start, 0
+        while stop < n and (stop == start or cells + len(scenarios[stop]) * n * n <= BATCH_CELLS):
+            cells += len(scenarios[stop]) * n * n
+            stop += 1
+        rows = np.repeat(prices[None, :], sum(len(scenarios[i]) for i in range(start, stop)), axis=0)
+        at = 0
+        for i in range(start, stop):
+            rows[at : at + len(scenarios[i]), i] = scenarios[i]
+            at += len(scenarios[i])
+        fixings = estimate_rows(rows, tiers, p)
+        out += np.split(fixings, np.cumsum([len(scenarios[i]) for i in range(start, stop)])[:-1])
+        start = stop
+    return out
+
+
 def _candidates(prices: np.ndarray, i: int, p: CentralBandParams) -> np.ndarray:
     own = prices[i]
     decades = math.log10(float(p.influence_high) / float(p.influence_low))
@@ -92,7 +117,25 @@ def _candidates(prices: np.ndarray, i: int, p: CentralBandParams) -> np.ndarray:
     limit = max(float(p.mad_k * p.mad_scale) * mad, math.log(float(p.ratio_band)))
     edges = np.exp(np.array([centre - limit, centre + limit]))
     near = np.concatenate([others, edges])
-    return np.concatenate([grid, near, near * (1 - NUDGE), near * (1 + NUDGE), [own]])
+    candidates = np.concatenate([grid, near, near * (1 - NUDGE), near * (1 + NUDGE), [own]])
+    if len(prices) < 4:  # with two others, a far price is itself one of the two a firm's screen centres on
+        return candidates
+    return _beyond_once(candidates, near, float(logs.max() - logs.min()))
+
+
+def _beyond_once(candidates: np.ndarray, near: np.ndarray, span: float) -> np.ndarray:
+    """The candidates, keeping of those far beyond the others only the nearest on each side. A price more than the
+    others' whole log span beyond both them and the screen edges is screened out, and (with three others or more)
+    is never one of the middle values a firm's screen takes its centre and MAD from, being the farthest from every
+    centre: each such price gives the very same fixing, so one of them stands for all (min and max unchanged)."""
+    high = float(near.max()) * math.exp(span) * (1 + 1e-6)
+    low = float(near.min()) * math.exp(-span) * (1 - 1e-6)
+    inside = (candidates >= low) & (candidates <= high)
+    above, below = candidates[candidates > high], candidates[candidates < low]
+    ends = [above[[above.argmin()]]] if above.size else []
+    ends += [below[[below.argmax()]]] if below.size else []
+    kept: np.ndarray = np.concatenate([candidates[inside], *ends])
+    return kept
 
 
 def estimate_rows(rows: np.ndarray, tiers: np.ndarray, p: CentralBandParams) -> np.ndarray:
@@ -104,10 +147,7 @@ def estimate_rows(rows: np.ndarray, tiers: np.ndarray, p: CentralBandParams) -> 
     floor = math.log(float(p.ratio_band))
     scale = float(p.mad_k * p.mad_scale)
     if n >= p.min_providers:
-        centre = _loo_medians(logs)  # (m, n): the median of the others, per firm
-        deviations = np.abs(logs[:, None, :] - centre[:, :, None])  # (m, n, n): others' distance from it
-        deviations[:, np.arange(n), np.arange(n)] = np.inf  # the firm itself is not among the others
-        mad = _median_of_first(deviations, n - 1)
+        centre, mad = _loo_centres_and_mads(logs)  # (m, n) each: the median of the others and their MAD, per firm
         limit = np.maximum(scale * mad, floor)
         screened = np.abs(logs - centre) > limit
     kept = ~screened
@@ -115,14 +155,15 @@ def estimate_rows(rows: np.ndarray, tiers: np.ndarray, p: CentralBandParams) -> 
     withheld = (screened.sum(axis=1) > float(p.max_screened_share) * n) | (n_kept < p.min_providers)
     masked = np.where(kept, rows, np.nan)
     with np.errstate(all="ignore"):
-        med = np.nanmedian(masked, axis=1)
-        mad = np.nanmedian(np.abs(masked - med[:, None]), axis=1)
+        med = _row_nanmedian(masked, n_kept)
+        mad = _row_nanmedian(np.abs(masked - med[:, None]), n_kept)
         cv = float(p.mad_scale) * mad / med
     withheld |= cv > float(p.max_robust_cv)
     weights = _weights(kept, tiers, float(p.cap))
     order = np.argsort(np.where(kept, rows, np.inf), axis=1, kind="stable")
-    values = np.take_along_axis(rows, order, axis=1)
-    w = np.take_along_axis(weights, order, axis=1)
+    every = np.arange(m)[:, None]
+    values = rows[every, order]
+    w = weights[every, order]
     end = np.cumsum(w, axis=1)
     start = end - w
     overlap = np.clip(np.minimum(end, float(p.trim_high)) - np.maximum(start, float(p.trim_low)), 0, None)
@@ -132,26 +173,57 @@ def estimate_rows(rows: np.ndarray, tiers: np.ndarray, p: CentralBandParams) -> 
     return fixing
 
 
-def _loo_medians(logs: np.ndarray) -> np.ndarray:
-    """For each row and each column j, the median of the row without column j (from one sort per row)."""
-    n = logs.shape[1]
-    order = np.argsort(logs, axis=1, kind="stable")
-    ranks = np.argsort(order, axis=1, kind="stable")  # position of each column in its sorted row
-    ordered = np.take_along_axis(logs, order, axis=1)
+def _row_nanmedian(masked: np.ndarray, counts: np.ndarray) -> np.ndarray:
+    """`np.nanmedian(masked, axis=1)` where row r holds counts[r] numbers and NaN elsewhere, without its slow masked
+    path on small rows: the same numbers (the middle one, or the mean of the two middle ones), NaN for no number."""
+    ordered = np.sort(masked, axis=1)  # NaN last
+    every = np.arange(masked.shape[0])
+    low = ordered[every, np.maximum(counts - 1, 0) // 2]
+    high = ordered[every, counts // 2 if masked.shape[1] else 0]
+    median: np.ndarray = np.where(counts > 0, (low + high) / 2, np.nan)
+    return median
+
+
+def _loo_medians(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """For each row and each column j, the median of the row without column j. Removing one element leaves one of
+    at most three middles (j above the middle, at it, below it), so: those three per row (m x 3), which one is each
+    column's (m x n), and the medians themselves (m x n). From one sort per row, no per-element gather."""
+    m, n = values.shape
+    order = np.argsort(values, axis=1, kind="stable")
+    ordered = np.sort(values, axis=1)
+    ranks = np.empty_like(order)  # position of each column in its sorted row
+    ranks[np.arange(m)[:, None], order] = np.arange(n)
     lo, hi = (n - 2) // 2, (n - 1) // 2  # middle positions among the n - 1 others
     # Removing the element at sorted position k shifts positions >= k up by one.
-    idx_lo = np.where(lo < ranks, lo, lo + 1)
-    idx_hi = np.where(hi < ranks, hi, hi + 1)
-    median: np.ndarray = (np.take_along_axis(ordered, idx_lo, axis=1) + np.take_along_axis(ordered, idx_hi, axis=1)) / 2
-    return median
+    middles = np.stack(
+        [
+            (ordered[:, lo] + ordered[:, hi]) / 2,  # j above both middle positions
+            (ordered[:, lo] + ordered[:, hi + 1]) / 2,  # j between them
+            (ordered[:, lo + 1] + ordered[:, hi + 1]) / 2,  # j at or below the lower one
+        ],
+        axis=1,
+    )
+    which: np.ndarray = (ranks <= hi).astype(np.intp) + (ranks <= lo)
+    return middles, which, _pick(middles, which)
 
 
-def _median_of_first(values: np.ndarray, count: int) -> np.ndarray:
-    """Median along the last axis of the `count` smallest values (the others are +inf placeholders)."""
-    lo, hi = (count - 1) // 2, count // 2
-    part = np.partition(values, (lo, hi), axis=-1)
-    median: np.ndarray = (part[..., lo] + part[..., hi]) / 2
-    return median
+def _pick(three: np.ndarray, which: np.ndarray) -> np.ndarray:
+    """three[r, which[r, j]] (or three[r, which[r, j], j] when `three` holds a value per column)."""
+    a, b, c = (three[:, k, None] if three.ndim == 2 else three[:, k, :] for k in range(3))
+    picked: np.ndarray = np.where(which == 0, a, np.where(which == 1, b, c))
+    return picked
+
+
+def _loo_centres_and_mads(logs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Per row and column j: the median of the others (`centre`) and the median of the others' distances from it
+    (the leave-one-out MAD). A row's centres take at most three values, so the distances are taken from each of
+    those (m x 3 x n) and each firm's MAD is the leave-one-out median of its centre's distances: the same numbers
+    as measuring every firm's n - 1 distances (m x n x n), in a fraction of the work."""
+    m, n = logs.shape
+    centres, which, centre = _loo_medians(logs)
+    distances = np.abs(logs[:, None, :] - centres[:, :, None])  # (m, 3, n)
+    _, _, loo = _loo_medians(distances.reshape(m * 3, n))
+    return centre, _pick(loo.reshape(m, 3, n), which)
 
 
 def _weights(kept: np.ndarray, tiers: np.ndarray, cap: float) -> np.ndarray:
