@@ -26,7 +26,7 @@ from pipeline.domain.records import RawCapture
 from pipeline.flow.daily import record_fixings
 from pipeline.flow.ingest import SourceOutcome, ingest
 from pipeline.flow.parse_cache import ParseCache
-from pipeline.index.fixing import compute_history, fixing_time, lookback
+from pipeline.index.fixing import CHUNK_DAYS, history_in_chunks
 from pipeline.methodology import Methodology
 from pipeline.sources.base import Archive
 from pipeline.store import Warehouse
@@ -141,10 +141,14 @@ def backfill(
             return report
         first, last = days[0], days[-1]
         report.first_day, report.last_day, report.days = first, last, len(days)
-        quotes = warehouse.quotes_between(fixing_time(first, m) - lookback(m), fixing_time(last, m))
-        task = bar.add_task("computing fixings", total=1)
-        _store(warehouse, compute_history(quotes, days, m), m, report)
-        bar.advance(task)
+        # in chunks of days, each from only the quotes it may read, so memory stays flat however long the history;
+        # every chunk is recorded as of the same moment, as one backfill
+        recorded_at = datetime.now(UTC)
+        chunk = chunk_days(warehouse.count("quote"), (last - first).days + 1)
+        task = bar.add_task("computing fixings", total=-(-len(days) // chunk))
+        for batch in history_in_chunks(warehouse.quotes_between, days, m, chunk):
+            _store(warehouse, batch, m, report, recorded_at)
+            bar.advance(task)
         if publish_root is not None:
             from pipeline.flow.daily import publish
             from pipeline.publish.signing import load_signing_key
@@ -157,8 +161,21 @@ def backfill(
     return report
 
 
-def _store(warehouse: Warehouse, batch: list[Fixing], m: Methodology, report: BackfillReport) -> None:
-    record_fixings(warehouse, batch, datetime.now(UTC), "backfill from dated archives", m)
+# Quotes a backfill holds in memory at once (~1 GB of rows spread over their fixing times): a chunk is at least
+# CHUNK_DAYS days, more where quotes are sparse, since each chunk costs a fixed ~1 s of grouping per index set.
+QUOTES_PER_CHUNK = 2_000_000
+
+
+def chunk_days(quotes: int, span_days: int) -> int:
+    """Days per chunk for `quotes` spread over `span_days`: sparse archives in one chunk, dense ones a month."""
+    per_day = max(quotes, 1) / max(span_days, 1)
+    return max(CHUNK_DAYS, int(QUOTES_PER_CHUNK / per_day))
+
+
+def _store(
+    warehouse: Warehouse, batch: list[Fixing], m: Methodology, report: BackfillReport, recorded_at: datetime
+) -> None:
+    record_fixings(warehouse, batch, recorded_at, "backfill from dated archives", m)
     report.published += sum(f.status == "published" for f in batch)
     report.indicative += sum(f.status == "indicative" for f in batch)
     report.withheld += sum(f.status == "withheld" for f in batch)

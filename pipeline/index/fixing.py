@@ -145,8 +145,11 @@ def compute_history(quotes: pl.DataFrame, days: list[date], m: Methodology) -> l
     return out
 
 
+CHUNK_DAYS = 31  # days of fixings computed together by `history_in_chunks`
+
+
 def history_in_chunks(
-    read: Callable[[datetime, datetime], pl.DataFrame], days: list[date], m: Methodology, chunk_days: int = 31
+    read: Callable[[datetime, datetime], pl.DataFrame], days: list[date], m: Methodology, chunk_days: int = CHUNK_DAYS
 ) -> Iterator[list[Fixing]]:
     """`compute_history` of `days` (ascending), `chunk_days` at a time, each chunk from only the quotes it may look
     at: `read(start, end)` gives those observed in (start, end] (as `Warehouse.quotes_between`). Memory stays one

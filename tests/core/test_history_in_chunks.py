@@ -47,3 +47,15 @@ def test_history_in_chunks_is_one_pass_over_everything(realdata: Path, version: 
     if m.referral_thresholds:  # v3: a later chunk's first day is referred against the day before, its lead day
         assert any("referral" in f.gates for f in chunked if f.fixing_date == days[5])
     assert sum(f.status == "published" for f in whole) > 10
+
+
+def test_a_backfill_chunks_dense_histories_by_month_and_sparse_ones_whole() -> None:
+    from pipeline.flow.backfill import QUOTES_PER_CHUNK, chunk_days
+    from pipeline.index.fixing import CHUNK_DAYS
+
+    assert chunk_days(86_000, 1_089) >= 1_089  # the real archives: one chunk, no per-chunk overhead
+    assert chunk_days(500_000_000, 1_826) == CHUNK_DAYS  # very dense: never less than a month
+    assert 60 <= chunk_days(50_000_000, 1_826) <= 80  # five years of 50M quotes: ~2M quotes a chunk
+    assert chunk_days(0, 10) >= 10
+    days = chunk_days(10_000_000, 1_000)  # 10,000 quotes a day
+    assert days * 10_000 <= QUOTES_PER_CHUNK < (days + 1) * 10_000
