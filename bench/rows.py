@@ -335,9 +335,9 @@ def row_dag(project_dir: Path, tmp: Path) -> dict[str, Any]:
 # -- 2c. five years of fixings from generated quotes ---------------------------------------------------------
 def row_history(root: Path, scale: float, work: Path) -> dict[str, Any]:
     """Every index's fixing for every day of five years of quotes generated from the real distributions
-    (`bench/generate.py`; ~50M quotes at scale 1), a month of days at a time from a lazy parquet scan of only
-    that month and its look-back, against DuckDB's per-good-per-day median over the same files as one query.
-    Generating the files is not measured."""
+    (`bench/generate.py`; ~50M quotes at scale 1), in the backfill's chunks of days (~2M quotes, at least a month)
+    from a lazy parquet scan of only that chunk and its look-back, against DuckDB's per-good-per-day median over
+    the same files as one query. Generating the files is not measured."""
     import subprocess
     import sys
 
@@ -345,6 +345,7 @@ def row_history(root: Path, scale: float, work: Path) -> dict[str, Any]:
     import generate
     import polars as pl
 
+    from pipeline.flow.backfill import chunk_days
     from pipeline.index.fixing import history_in_chunks
     from pipeline.methodology import load
 
@@ -363,7 +364,7 @@ def row_history(root: Path, scale: float, work: Path) -> dict[str, Any]:
 
     def project() -> dict[str, int]:
         statuses: dict[str, int] = {}
-        for chunk in history_in_chunks(read, days, m):
+        for chunk in history_in_chunks(read, days, m, chunk_days(quotes, len(days))):
             for f in chunk:
                 statuses[f.status] = statuses.get(f.status, 0) + 1
         return statuses
