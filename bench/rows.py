@@ -335,7 +335,7 @@ def row_dag(project_dir: Path, tmp: Path) -> dict[str, Any]:
 # -- 2c. five years of fixings from generated quotes ---------------------------------------------------------
 def row_history(root: Path, scale: float, work: Path) -> dict[str, Any]:
     """Every index's fixing for every day of five years of quotes generated from the real distributions
-    (`bench/generate.py`; ~50M quotes at scale 1), in the backfill's chunks of days (~2M quotes, at least a month)
+    (`bench/generate.py`; ~50M quotes at scale 1), in the backfill's chunks of days (~250k quotes, at least a month)
     from a lazy parquet scan of only that chunk and its look-back, against DuckDB's per-good-per-day median over
     the same files as one query. Generating the files is not measured."""
     import subprocess

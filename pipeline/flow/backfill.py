@@ -161,9 +161,10 @@ def backfill(
     return report
 
 
-# Quotes a backfill holds in memory at once (~1 GB of rows spread over their fixing times): a chunk is at least
-# CHUNK_DAYS days, more where quotes are sparse, since each chunk costs a fixed ~1 s of grouping per index set.
-QUOTES_PER_CHUNK = 2_000_000
+# Quotes a backfill computes from at once. Each is repeated for every fixing time it can still affect (up to the
+# carry-forward limit), so 250k quotes made a 1.4 GB peak in `make bench`'s history row (2M: 6.6 GB). A chunk
+# is at least CHUNK_DAYS days, more where quotes are sparse: each chunk costs a fixed ~1 s of grouping.
+QUOTES_PER_CHUNK = 250_000
 
 
 def chunk_days(quotes: int, span_days: int) -> int:

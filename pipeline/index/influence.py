@@ -10,7 +10,9 @@ quoted (its honest price, say) gives a fixing within 2 % of this one: a settleme
 holds by construction. Otherwise the fixing is indicative (gate `influence`).
 
 This runs on floats (numpy), vectorised over the scenarios; it decides a status, never a value. A
-distance within two rounding ticks of the bound counts as exceeding it.
+distance within two rounding ticks of the bound counts as exceeding it. Grid points far beyond the market all
+give the same fixing (the firm is screened out and is no other firm's middle value), so only the nearest of
+them on each side is run (`_beyond_once`); the numbers are those of running every point.
 """
 
 from __future__ import annotations
