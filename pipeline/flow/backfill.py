@@ -150,14 +150,13 @@ def backfill(
             _store(warehouse, batch, m, report, recorded_at)
             bar.advance(task)
         if publish_root is not None:
-            from pipeline.flow.daily import publish
+            from pipeline.flow.daily import publish_days
             from pipeline.publish.signing import load_signing_key
 
             key = load_signing_key(home) if home is not None else None
             task = bar.add_task("publishing", total=len(days))
-            for day in days:
-                publish(day, warehouse, publish_root, m.version, key=key, home=home)
-                bar.advance(task)
+            advance = lambda _: bar.advance(task)  # noqa: E731
+            publish_days(days, warehouse, publish_root, m.version, key=key, home=home, on_day=advance)
     return report
 
 

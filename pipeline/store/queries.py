@@ -203,9 +203,14 @@ class Queries:
         return self._frame(sql + " ORDER BY methodology_version, revision", params)
 
     def revisions_of_day(self, day: date, version: str) -> pl.DataFrame:
+        return self.revisions_between(day, day, version)
+
+    def revisions_between(self, first: date, last: date, version: str) -> pl.DataFrame:
+        """Every revision of the days from `first` to `last` under one methodology version, by day, index, revision."""
         return self._frame(
-            "SELECT * FROM fixing WHERE fixing_date = ? AND methodology_version = ? ORDER BY index_code, revision",
-            [day, version],
+            "SELECT * FROM fixing WHERE fixing_date BETWEEN ? AND ? AND methodology_version = ? "
+            "ORDER BY fixing_date, index_code, revision",
+            [first, last, version],
         )
 
     def revisions_in_range(self, first: date, last: date) -> pl.DataFrame:
