@@ -155,8 +155,9 @@ def backfill(
 
             key = load_signing_key(home) if home is not None else None
             task = bar.add_task("publishing", total=len(days))
-            advance = lambda _: bar.advance(task)  # noqa: E731
-            publish_days(days, warehouse, publish_root, m.version, key=key, home=home, on_day=advance)
+            publish_days(
+                days, warehouse, publish_root, m.version, key=key, home=home, on_day=lambda _: bar.advance(task)
+            )
     return report
 
 

@@ -27,6 +27,7 @@ from typing import Any
 from pipeline.domain.fixing import Constituent, Estimate, ProviderValue
 from pipeline.index.estimator import cap_weights, feed_counts, input_flags, median, percentile, robust_cv, trimmed_mean
 from pipeline.index.influence import influence
+from pipeline.index.remember import Remembered
 from pipeline.methodology.params import CentralBandParams
 
 CONTEXT_PRECISION = 50
@@ -97,20 +98,17 @@ def estimate(values: list[ProviderValue], p: CentralBandParams) -> Estimate:
     """The estimate of one set of firm values. Pure, so a run over many days of a quiet market (where the same
     votes recur day after day) computes each distinct set once: the answer is remembered for the set."""
     ordered = tuple(sorted(values, key=lambda v: (v.value, v.provider)))
-    _, remembered = _REMEMBERED.setdefault(id(p), (p, {}))  # p is held, so its id is never reused
-    found = remembered.get(ordered)
-    if found is None:
-        if len(remembered) >= REMEMBER_AT_MOST:
-            remembered.clear()
-        with localcontext() as ctx:
-            ctx.prec = CONTEXT_PRECISION
-            found = remembered[ordered] = _estimate(list(ordered), p)
-    return found
+    return _REMEMBERED.get(p, ordered, lambda: _estimate_exactly(list(ordered), p))
 
 
-# Estimates remembered per parameter set, by their sorted firm values (an Estimate is never changed once made).
-_REMEMBERED: dict[int, tuple[CentralBandParams, dict[tuple[ProviderValue, ...], Estimate]]] = {}
-REMEMBER_AT_MOST = 20_000
+def _estimate_exactly(values: list[ProviderValue], p: CentralBandParams) -> Estimate:
+    with localcontext() as ctx:
+        ctx.prec = CONTEXT_PRECISION
+        return _estimate(values, p)
+
+
+# Estimates by their sorted firm values (an Estimate is never changed once made).
+_REMEMBERED: Remembered[Estimate] = Remembered(at_most=20_000)
 
 
 def _estimate(values: list[ProviderValue], p: CentralBandParams) -> Estimate:

@@ -24,6 +24,7 @@ from typing import Any
 import numpy as np
 
 from pipeline.domain.fixing import ProviderValue
+from pipeline.index.remember import Remembered
 from pipeline.methodology.params import CentralBandParams
 
 GRID_PER_DECADE = 100
@@ -35,16 +36,11 @@ def influence(values: list[ProviderValue], p: CentralBandParams) -> dict[str, An
 
     A pure function of the firms, their values and tiers: remembered, because day after day the same firms
     quote the same prices (rate cards), and a backfill or `verify` would otherwise rerun the same test."""
-    key = (repr(p), tuple((v.provider, v.value, v.tier) for v in values))
-    if key not in _REMEMBERED:
-        if len(_REMEMBERED) >= _REMEMBER_AT_MOST:
-            _REMEMBERED.pop(next(iter(_REMEMBERED)))
-        _REMEMBERED[key] = _influence(values, p)
-    return copy.deepcopy(_REMEMBERED[key])
+    key = tuple((v.provider, v.value, v.tier) for v in values)
+    return copy.deepcopy(_REMEMBERED.get(p, key, lambda: _influence(values, p)))
 
 
-_REMEMBERED: dict[tuple[str, tuple[tuple[str, Any, str], ...]], dict[str, Any]] = {}
-_REMEMBER_AT_MOST = 4096
+_REMEMBERED: Remembered[dict[str, Any]] = Remembered(at_most=4096)
 
 
 def _influence(values: list[ProviderValue], p: CentralBandParams) -> dict[str, Any]:
@@ -181,7 +177,7 @@ def _row_nanmedian(masked: np.ndarray, counts: np.ndarray) -> np.ndarray:
     ordered = np.sort(masked, axis=1)  # NaN last
     every = np.arange(masked.shape[0])
     low = ordered[every, np.maximum(counts - 1, 0) // 2]
-    high = ordered[every, counts // 2 if masked.shape[1] else 0]
+    high = ordered[every, counts // 2]
     median: np.ndarray = np.where(counts > 0, (low + high) / 2, np.nan)
     return median
 

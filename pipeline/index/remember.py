@@ -1,0 +1,28 @@
+"""Answers of the estimators' pure functions, remembered within a process: a backfill or `verify` over a quiet
+market asks the same question day after day (the same firms at the same prices), and the answer cannot differ."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Hashable
+from typing import Generic, TypeVar
+
+V = TypeVar("V")
+
+
+class Remembered(Generic[V]):
+    """Answers by (parameter set, key), at most `at_most` of them: the oldest is forgotten first."""
+
+    def __init__(self, at_most: int) -> None:
+        self.at_most = at_most
+        self._answers: dict[tuple[int, Hashable], V] = {}
+        self._params: dict[int, object] = {}  # held, so a parameter set's id is never reused by another
+
+    def get(self, params: object, key: Hashable, compute: Callable[[], V]) -> V:
+        """The answer for `key` under `params`, computed by `compute` the first time it is asked."""
+        self._params.setdefault(id(params), params)
+        entry = (id(params), key)
+        if entry not in self._answers:
+            if len(self._answers) >= self.at_most:
+                self._answers.pop(next(iter(self._answers)))
+            self._answers[entry] = compute()
+        return self._answers[entry]
