@@ -21,17 +21,21 @@ the screen and in the influence test.
 from __future__ import annotations
 
 import math
+from collections.abc import Generator
 from decimal import ROUND_HALF_EVEN, Decimal, localcontext
 from typing import Any
 
 from pipeline.domain.fixing import Constituent, Estimate, ProviderValue
 from pipeline.index.estimator import cap_weights, feed_counts, input_flags, median, percentile, robust_cv, trimmed_mean
-from pipeline.index.influence import influence
+from pipeline.index.influence import influences
 from pipeline.index.remember import Remembered
 from pipeline.methodology.params import CentralBandParams
 
 CONTEXT_PRECISION = 50
 SETTLE_DECIMALS = 28
+
+# An estimate in steps (`_estimate`): it hands out the firms to test for influence and takes the test back.
+Steps = Generator[list[ProviderValue], dict[str, Any], Estimate]
 
 
 def loo_screen(values: list[ProviderValue], p: CentralBandParams) -> dict[str, str]:
@@ -95,23 +99,51 @@ def multimodal(kept: list[ProviderValue], weights: dict[str, Decimal], p: Centra
 
 
 def estimate(values: list[ProviderValue], p: CentralBandParams) -> Estimate:
-    """The estimate of one set of firm values. Pure, so a run over many days of a quiet market (where the same
-    votes recur day after day) computes each distinct set once: the answer is remembered for the set."""
-    ordered = tuple(sorted(values, key=lambda v: (v.value, v.provider)))
-    return _REMEMBERED.get(p, ordered, lambda: _estimate_exactly(list(ordered), p))
+    """The estimate of one set of firm values."""
+    return estimate_many([values], p)[0]
 
 
-def _estimate_exactly(values: list[ProviderValue], p: CentralBandParams) -> Estimate:
+def estimate_many(markets: list[list[ProviderValue]], p: CentralBandParams) -> list[Estimate]:
+    """The estimate of each set of firm values (a market: one index at one time). Pure, so a run over many days of
+    a quiet market (where the same votes recur day after day) computes each distinct set once: the answer is
+    remembered for the set. The influence tests of the sets that need one are run together (`influences`)."""
+    keys = [tuple(sorted(values, key=lambda v: (v.value, v.provider))) for values in markets]
+    answers = {key: answer for key in keys if (answer := _REMEMBERED.known(p, key)) is not None}
+    paused: dict[tuple[ProviderValue, ...], tuple[Steps, list[ProviderValue]]] = {}
+    for key in dict.fromkeys(k for k in keys if k not in answers):
+        steps = _estimate(list(key), p)
+        outcome = _resume(steps, None)
+        if isinstance(outcome, Estimate):
+            answers[key] = _REMEMBERED.remember(p, key, outcome)
+        else:
+            paused[key] = (steps, outcome)
+    tests = influences([asked for _, asked in paused.values()], p)
+    for (key, (steps, _)), test in zip(paused.items(), tests, strict=True):
+        outcome = _resume(steps, test)
+        assert isinstance(outcome, Estimate)
+        answers[key] = _REMEMBERED.remember(p, key, outcome)
+    return [answers[key] for key in keys]
+
+
+def _resume(steps: Steps, test: dict[str, Any] | None) -> Estimate | list[ProviderValue]:
+    """Run an estimate's steps on to its influence test (the firms it asks about) or to its end (the Estimate),
+    in exact decimal arithmetic of CONTEXT_PRECISION digits, restoring the caller's context in between."""
     with localcontext() as ctx:
         ctx.prec = CONTEXT_PRECISION
-        return _estimate(values, p)
+        try:
+            return next(steps) if test is None else steps.send(test)
+        except StopIteration as done:
+            estimate: Estimate = done.value
+            return estimate
 
 
 # Estimates by their sorted firm values (an Estimate is never changed once made).
 _REMEMBERED: Remembered[Estimate] = Remembered(at_most=20_000)
 
 
-def _estimate(values: list[ProviderValue], p: CentralBandParams) -> Estimate:
+def _estimate(values: list[ProviderValue], p: CentralBandParams) -> Steps:
+    """The estimate, as steps: it pauses at the influence test, handing out the firms and taking the test's result
+    back, so that many estimates can have their tests run together."""
     n = len(values)
     excluded = loo_screen(values, p)
     kept = [v for v in values if v.provider not in excluded]
@@ -149,7 +181,7 @@ def _estimate(values: list[ProviderValue], p: CentralBandParams) -> Estimate:
         if split is not None:
             indicative.append("multimodal")
         if len(kept) >= p.settlement_min_providers and split is None:
-            gates["influence"] = influence(values, p)
+            gates["influence"] = yield values
             if not gates["influence"]["holds"]:
                 indicative.append("influence")
     gates["failed"] = withheld
@@ -203,4 +235,4 @@ def venue_concentration(kept: list[ProviderValue]) -> dict[str, Any] | None:
     }
 
 
-__all__ = ["estimate", "loo_screen", "multimodal", "venue_concentration", "weights_of"]
+__all__ = ["estimate", "estimate_many", "loo_screen", "multimodal", "venue_concentration", "weights_of"]

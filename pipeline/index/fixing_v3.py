@@ -62,13 +62,14 @@ def _singles(
         )
         .iter_rows(named=True)
     }
+    markets = [votes.get(at, ([], []))[0] for at in ats]
+    if definition.basket:
+        estimates = [basket.estimate(values, len(definition.goods), _params(m)) for values in markets]
+    else:
+        estimates = central_band.estimate_many(markets, _params(m))
     out: dict[datetime, Fixing] = {}
-    for at in ats:
-        values, keys = votes.get(at, ([], []))
-        if definition.basket:
-            est = basket.estimate(values, len(definition.goods), _params(m))
-        else:
-            est = central_band.estimate(values, _params(m))
+    for at, est in zip(ats, estimates, strict=True):
+        keys = votes.get(at, ([], []))[1]
         flags: list[str] = []
         if flagged.get(at, {}).get("unregistered"):
             flags.append("unregistered_provider")

@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import copy
 import math
+from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
@@ -32,27 +33,86 @@ NUDGE = 1e-9
 
 
 def influence(values: list[ProviderValue], p: CentralBandParams) -> dict[str, Any]:
-    """How far one firm could move the fixing (the largest relative reach), which firm, and whether the bound holds.
+    """How far one firm could move the fixing (the largest relative reach), which firm, and whether the bound holds."""
+    return influences([values], p)[0]
 
-    A pure function of the firms, their values and tiers: remembered, because day after day the same firms
-    quote the same prices (rate cards), and a backfill or `verify` would otherwise rerun the same test."""
-    key = tuple((v.provider, v.value, v.tier) for v in values)
-    return copy.deepcopy(_REMEMBERED.get(p, key, lambda: _influence(values, p)))
+
+def influences(markets: list[list[ProviderValue]], p: CentralBandParams) -> list[dict[str, Any]]:
+    """`influence` of many markets (sets of firm values). A pure function of the firms, their values and tiers:
+    remembered, because day after day the same firms quote the same prices (rate cards), and a backfill or `verify`
+    would otherwise rerun the same test. The markets not remembered have their scenarios estimated together, since
+    for one small market the fixed cost of an `estimate_rows` call is most of the work."""
+    keys = [tuple((v.provider, v.value, v.tier) for v in values) for values in markets]
+    answers = {key: answer for key in keys if (answer := _REMEMBERED.known(p, key)) is not None}
+    missing = {key: values for key, values in zip(keys, markets, strict=True) if key not in answers}
+    for key, answer in zip(missing, _influences(list(missing.values()), p), strict=True):
+        answers[key] = _REMEMBERED.remember(p, key, answer)
+    return [copy.deepcopy(answers[key]) for key in keys]
 
 
 _REMEMBERED: Remembered[dict[str, Any]] = Remembered(at_most=4096)
 
+# Scenarios estimated per `estimate_rows` call: blocks of scenarios go in one call while (rows x firms^2) stays
+# below this.
+BATCH_CELLS = 4_000_000
 
-def _influence(values: list[ProviderValue], p: CentralBandParams) -> dict[str, Any]:
-    prices = np.array([float(v.value) for v in values])
-    tiers = np.array([float(p.tier_weights[v.tier]) for v in values])
-    actual = estimate_rows(prices[None, :], tiers, p)[0]
+
+def _influences(
+    markets: list[list[ProviderValue]], p: CentralBandParams, batch_cells: int = BATCH_CELLS
+) -> list[dict[str, Any]]:
+    """The influence test of each market. A block of rows is one market's actual prices (firm None) or one firm's
+    scenarios (its price replaced by each candidate); blocks of markets of the same size are estimated together.
+    Every row is estimated on its own, so batching changes no result, only the overhead."""
+    prices = [np.array([float(v.value) for v in values]) for values in markets]
+    tiers = [np.array([float(p.tier_weights[v.tier]) for v in values]) for values in markets]
+    by_size: dict[int, list[tuple[int, int | None, np.ndarray]]] = {}
+    for s, row in enumerate(prices):
+        blocks = by_size.setdefault(len(row), [])
+        blocks.append((s, None, row[:1]))
+        blocks += [(s, i, _candidates(row, i, p)) for i in range(len(row))]
+    fixings: dict[tuple[int, int | None], np.ndarray] = {}
+    for n, blocks in by_size.items():
+        for batch in _batches(blocks, n * n, batch_cells):
+            rows = np.concatenate([np.repeat(prices[s][None, :], len(c), axis=0) for s, _, c in batch])
+            weights = np.concatenate([np.repeat(tiers[s][None, :], len(c), axis=0) for s, _, c in batch])
+            at = 0
+            for _, i, candidates in batch:
+                if i is not None:
+                    rows[at : at + len(candidates), i] = candidates
+                at += len(candidates)
+            parts = np.split(estimate_rows(rows, weights, p), np.cumsum([len(c) for _, _, c in batch])[:-1])
+            fixings.update({(s, i): part for (s, i, _), part in zip(batch, parts, strict=True)})
+    return [
+        _verdict(values, fixings[s, None][0], [fixings[s, i] for i in range(len(values))], p)
+        for s, values in enumerate(markets)
+    ]
+
+
+def _batches(blocks: list[tuple[int, int | None, np.ndarray]], cells_per_row: int, limit: int) -> Iterator[list[Any]]:
+    """The blocks in order, grouped while (rows x cells_per_row) stays within `limit` (at least one block each)."""
+    batch: list[Any] = []
+    cells = 0
+    for block in blocks:
+        size = len(block[2]) * cells_per_row
+        if batch and cells + size > limit:
+            yield batch
+            batch, cells = [], 0
+        batch.append(block)
+        cells += size
+    if batch:
+        yield batch
+
+
+def _verdict(
+    values: list[ProviderValue], actual: float, per_firm: list[np.ndarray], p: CentralBandParams
+) -> dict[str, Any]:
+    """From each firm's scenario fixings: the lowest and highest fixing it alone could produce, and whether every
+    firm stays within the bound."""
     tick = 0.5 * 10.0 ** (-p.decimals)
     bound = float(p.influence_bound)
     worst: dict[str, Any] = {"provider": None, "relative_reach": 0.0, "low": None, "high": None}
     holds = True
-    scenarios = [_candidates(prices, i, p) for i in range(len(values))]
-    for v, fixings in zip(values, _per_firm(prices, scenarios, tiers, p), strict=True):
+    for v, fixings in zip(values, per_firm, strict=True):
         seen = fixings[~np.isnan(fixings)]
         if not math.isnan(actual):
             seen = np.append(seen, actual)
@@ -74,34 +134,6 @@ def _influence(values: list[ProviderValue], p: CentralBandParams) -> dict[str, A
         "worst_relative_reach": round(float(worst["relative_reach"]), 6),
         "worst_fixing_range": None if worst["low"] is None else [round(worst["low"], 6), round(worst["high"], 6)],
     }
-
-
-# Scenarios estimated per call: every firm's scenarios in one call while (scenarios x firms^2) stays below this.
-BATCH_CELLS = 4_000_000
-
-
-def _per_firm(
-    prices: np.ndarray, scenarios: list[np.ndarray], tiers: np.ndarray, p: CentralBandParams
-) -> list[np.ndarray]:
-    """The fixing of each firm's scenarios (its price replaced by each candidate), many firms per
-    `estimate_rows` call: every row is estimated on its own, so batching changes no result, only the overhead."""
-    n = len(prices)
-    out: list[np.ndarray] = []
-    start = 0
-    while start < n:
-        stop, cells = start, 0
-        while stop < n and (stop == start or cells + len(scenarios[stop]) * n * n <= BATCH_CELLS):
-            cells += len(scenarios[stop]) * n * n
-            stop += 1
-        rows = np.repeat(prices[None, :], sum(len(scenarios[i]) for i in range(start, stop)), axis=0)
-        at = 0
-        for i in range(start, stop):
-            rows[at : at + len(scenarios[i]), i] = scenarios[i]
-            at += len(scenarios[i])
-        fixings = estimate_rows(rows, tiers, p)
-        out += np.split(fixings, np.cumsum([len(scenarios[i]) for i in range(start, stop)])[:-1])
-        start = stop
-    return out
 
 
 def _candidates(prices: np.ndarray, i: int, p: CentralBandParams) -> np.ndarray:
@@ -137,8 +169,9 @@ def _beyond_once(candidates: np.ndarray, near: np.ndarray, span: float) -> np.nd
 
 
 def estimate_rows(rows: np.ndarray, tiers: np.ndarray, p: CentralBandParams) -> np.ndarray:
-    """The central-band estimator on many scenarios at once (rows of firm prices): the fixing, or NaN when
-    a withholding gate fails. Mirrors `central_band.estimate` in floats."""
+    """The central-band estimator on many scenarios at once (rows of firm prices; `tiers` the firms' tier weights,
+    one row for all scenarios or one per scenario): the fixing, or NaN when a withholding gate fails. Mirrors
+    `central_band.estimate` in floats."""
     m, n = rows.shape
     logs = np.log(rows)
     screened = np.zeros((m, n), dtype=bool)
@@ -227,7 +260,7 @@ def _loo_centres_and_mads(logs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
 def _weights(kept: np.ndarray, tiers: np.ndarray, cap: float) -> np.ndarray:
     """Capped tier weights per scenario (iterative cap), equal weights where the cap is infeasible."""
     n_kept = kept.sum(axis=1, keepdims=True)
-    raw = np.where(kept, tiers[None, :], 0.0)
+    raw = np.where(kept, np.broadcast_to(tiers, kept.shape), 0.0)
     with np.errstate(all="ignore"):
         weights = raw / raw.sum(axis=1, keepdims=True)
         capped = np.zeros_like(kept)

@@ -17,12 +17,20 @@ class Remembered(Generic[V]):
         self._answers: dict[tuple[int, Hashable], V] = {}
         self._params: dict[int, object] = {}  # held, so a parameter set's id is never reused by another
 
-    def get(self, params: object, key: Hashable, compute: Callable[[], V]) -> V:
-        """The answer for `key` under `params`, computed by `compute` the first time it is asked."""
+    def known(self, params: object, key: Hashable) -> V | None:
+        """The answer for `key` under `params` if it is remembered."""
+        return self._answers.get((id(params), key))
+
+    def remember(self, params: object, key: Hashable, answer: V) -> V:
+        """Keep `answer` for `key` under `params` (forgetting the oldest when full), and give it back."""
         self._params.setdefault(id(params), params)
         entry = (id(params), key)
-        if entry not in self._answers:
-            if len(self._answers) >= self.at_most:
-                self._answers.pop(next(iter(self._answers)))
-            self._answers[entry] = compute()
-        return self._answers[entry]
+        if entry not in self._answers and len(self._answers) >= self.at_most:
+            self._answers.pop(next(iter(self._answers)))
+        self._answers[entry] = answer
+        return answer
+
+    def get(self, params: object, key: Hashable, compute: Callable[[], V]) -> V:
+        """The answer for `key` under `params`, computed by `compute` the first time it is asked."""
+        answer = self.known(params, key)
+        return answer if answer is not None else self.remember(params, key, compute())

@@ -113,7 +113,7 @@ def _market(n: int, centre: float, spread: float, seed: int, ties: bool, tiers: 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(markets)
 def test_the_fast_influence_test_reports_the_very_numbers_of_the_plain_one(values: list[ProviderValue]) -> None:
-    fast: dict[str, Any] = influence._influence(values, P)
+    fast: dict[str, Any] = influence._influences([values], P)[0]
     prices = np.array([[float(v.value) for v in values]])
     actual = float(plain_estimate_rows(prices, np.array([float(P.tier_weights[v.tier]) for v in values]), P)[0])
     tick, holds = 0.5 * 10.0 ** (-P.decimals), True
@@ -148,3 +148,14 @@ def test_of_the_far_prices_only_the_nearest_on_each_side_is_estimated() -> None:
     limit = max(float(P.mad_k * P.mad_scale) * float(np.median(np.abs(logs - centre))), math.log(float(P.ratio_band)))
     low_edge, high_edge = math.exp(centre - limit), math.exp(centre + limit)
     assert candidates[0] < low_edge and candidates[-1] > high_edge  # a screened-out price on each side is tried
+
+
+@settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(st.lists(markets, min_size=2, max_size=6), st.sampled_from([20_000, influence.BATCH_CELLS]))
+def test_markets_tested_together_get_the_very_answers_each_gets_alone(
+    group: list[list[ProviderValue]], batch_cells: int
+) -> None:
+    """A backfill tests many markets in one batch (markets of one size share `estimate_rows` calls, split where a
+    batch would grow too large): each answer must be the one its market gets tested on its own."""
+    alone = [influence._influences([values], P)[0] for values in group]
+    assert influence._influences(group, P, batch_cells) == alone
