@@ -12,7 +12,7 @@ import os
 from collections.abc import Mapping
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
-from datetime import date, datetime, timedelta
+from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
 
@@ -21,10 +21,9 @@ import polars as pl
 from pipeline import sources
 from pipeline.capture import CaptureIntegrityError, CaptureStore
 from pipeline.domain.records import PRICE_DTYPE, QUOTE_SCHEMA, RawCapture, empty, plain
-from pipeline.flow.ingest import parse_capture
+from pipeline.flow.ingest import RatesByDay, parse_capture
 from pipeline.flow.parse_cache import ParseCache
 from pipeline.methodology import Bounds, load
-from pipeline.normalize.fx import MAX_AGE_DAYS, rates_for
 from pipeline.normalize.identity import RULES_VERSION
 from pipeline.store import Warehouse
 
@@ -111,7 +110,7 @@ def rederive_all(
     """Each loaded capture's quotes, re-derived with the parser version that made them (from the cache or parsed
     again); the stored quotes where that code has changed since (a code change, not a problem)."""
     bounds = load().bounds
-    rates = _RatesByDay(warehouse)
+    rates = RatesByDay(warehouse)
     stored = _by_capture(warehouse.all_quotes())
     derived: dict[Key, pl.DataFrame] = {}
     rules_of: dict[Key, str] = {}
@@ -163,20 +162,6 @@ def rederive_all(
         else:
             report.problems += [f"quote {names[key]} {d}" for d in differences]
     return derived
-
-
-class _RatesByDay:
-    """The stored reference rates that convert a price observed on a day (`ingest.fx_rates_on`), from one read."""
-
-    def __init__(self, warehouse: Warehouse) -> None:
-        self.all = warehouse.fx_rates_between(date.min, date.max)
-        self.days: dict[date, dict[str, Decimal]] = {}
-
-    def on(self, day: date) -> dict[str, Decimal]:
-        if day not in self.days:
-            first = day - timedelta(days=MAX_AGE_DAYS)
-            self.days[day] = rates_for([r for r in self.all if first <= r.day <= day], day)
-        return self.days[day]
 
 
 def _by_capture(quotes: pl.DataFrame) -> dict[Key, pl.DataFrame]:

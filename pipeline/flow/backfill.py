@@ -24,7 +24,7 @@ from pipeline.capture import CaptureStore
 from pipeline.domain.fixing import Fixing
 from pipeline.domain.records import RawCapture
 from pipeline.flow.daily import record_fixings
-from pipeline.flow.ingest import SourceOutcome, ingest
+from pipeline.flow.ingest import SourceOutcome, ingest_all
 from pipeline.flow.parse_cache import ParseCache
 from pipeline.index.fixing import CHUNK_DAYS, history_in_chunks
 from pipeline.methodology import Methodology
@@ -100,15 +100,18 @@ def load_archives(
     wanted = set(only) if only else None
     report = report if report is not None else BackfillReport()
     now = datetime.now(UTC)
+    outcomes: dict[str, SourceOutcome] = {}
     for archive in [a for a in archives() if wanted is None or a.name in wanted]:
         captures = archive_captures(archive, root)
-        outcome = SourceOutcome(source=archive.source, captures=captures)
         warehouse.record_captures([(c, store.put(c)) for c in captures], f"backfill:{archive.name}")
-        ingest(outcome, warehouse, m, ingested_at=now, cache=cache)
-        report.captures += len(captures)
+        outcomes[archive.name] = SourceOutcome(source=archive.source, captures=captures)
+    # all archives in one ingest: reference rates first, one quality gate over every batch, one load
+    ingest_all(outcomes.values(), warehouse, m, ingested_at=now, cache=cache)
+    for name, outcome in outcomes.items():
+        report.captures += len(outcome.captures)
         report.loaded_quotes += outcome.loaded_quotes
         if outcome.error is not None:
-            report.errors.append(f"{archive.name}: {outcome.error.reason}")
+            report.errors.append(f"{name}: {outcome.error.reason}")
         if on_archive is not None:
             on_archive()
     first, last = (None if t is None else t.astimezone(UTC).date() for t in warehouse.quote_span())

@@ -10,6 +10,7 @@ Each step is safe to repeat: captures are content-addressed, loads skip rows alr
 from __future__ import annotations
 
 import logging
+from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
@@ -155,6 +156,22 @@ def fx_rates_on(warehouse: Warehouse, day: date) -> dict[str, Decimal]:
     return rates_for(warehouse.fx_rates_between(day - timedelta(days=MAX_AGE_DAYS), day), day)
 
 
+class RatesByDay:
+    """`fx_rates_on` for the many days of a run over many captures (a backfill, a verify), from one read of the
+    stored rates instead of one query per capture."""
+
+    def __init__(self, warehouse: Warehouse) -> None:
+        self.rates = warehouse.fx_rates_between(date.min, date.max)  # in order of day
+        self.days = [r.day for r in self.rates]
+        self.known: dict[date, dict[str, Decimal]] = {}
+
+    def on(self, day: date) -> dict[str, Decimal]:
+        if day not in self.known:
+            first = bisect_left(self.days, day - timedelta(days=MAX_AGE_DAYS))
+            self.known[day] = rates_for(self.rates[first : bisect_right(self.days, day)], day)
+        return self.known[day]
+
+
 def ingest(
     outcome: SourceOutcome, warehouse: Warehouse, m: Methodology, *, ingested_at: datetime, gate: bool = True,
     cache: ParseCache | None = None,
@@ -201,20 +218,21 @@ def ingest_all(
     """Reference rates first (the day's prices are converted with them), then every price capture parsed (via `cache`
     if given), one quality gate over all the run's batches, the passing ones loaded; `on_loaded` hears of each."""
     ordered = sorted(outcomes, key=lambda o: not source_registry.get(o.source).is_reference)
+    references = [o for o in ordered if source_registry.get(o.source).is_reference]
+    prices = [o for o in ordered if not source_registry.get(o.source).is_reference]
+    for o in references:
+        _ingest_rates(source_registry.get(o.source), o, warehouse, ingested_at)
+        if on_loaded is not None:
+            on_loaded(o)
+    rates = RatesByDay(warehouse)
     batches: list[Batch] = []
     owner: list[SourceOutcome] = []
-    for o in ordered:
-        source = source_registry.get(o.source)
-        if source.is_reference:
-            _ingest_rates(source, o, warehouse, ingested_at)
-            if on_loaded is not None:
-                on_loaded(o)
-            continue
+    for o in prices:
         for c in o.captures:
             if c.http_status >= 400:
                 continue  # an error reply is kept as a capture, but it is not a price document
             try:
-                quotes, rejections = parse_cached(c, m.bounds, fx_rates_on(warehouse, c.fetched_at.date()), None, cache)
+                quotes, rejections = parse_cached(c, m.bounds, rates.on(c.fetched_at.date()), None, cache)
             except Exception as exc:  # one unreadable body is that capture's recorded rejection, never the run's end
                 _unreadable(o, c, exc, warehouse, ingested_at)
                 continue
@@ -230,11 +248,10 @@ def ingest_all(
         else:
             o.loaded_quotes += quotes.height
             o.rejections += rejections.height
-    for o in ordered:
-        if not source_registry.get(o.source).is_reference:
-            _record_unreadable(o, warehouse, ingested_at)
-            if on_loaded is not None:
-                on_loaded(o)
+    for o in prices:
+        _record_unreadable(o, warehouse, ingested_at)
+        if on_loaded is not None:
+            on_loaded(o)
     return ordered
 
 
@@ -254,10 +271,12 @@ def gate_and_load_all(
     families = [source_registry.get(c.source).product for c, _, _ in batches]
     results = check_batches([(f, q) for f, (_, q, _) in zip(families, batches, strict=True)], m.bounds) if gate else []
     failed, passed = [], []
+    if gate:
+        checks = [(c, r.suite, r.success, r.n_rows, r.failures) for (c, _, _), r in zip(batches, results, strict=True)]
+        warehouse.record_checks(checks, ingested_at)
     for i, (c, quotes, rejections) in enumerate(batches):
         if gate:
             r = results[i]
-            warehouse.record_check(c, r.suite, r.success, r.n_rows, r.failures, ingested_at)
             if not r.success:
                 reasons = "; ".join(f["expectation"] for f in r.failures)
                 warehouse.record_source_run(

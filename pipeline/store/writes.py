@@ -19,7 +19,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import duckdb
 import polars as pl
 
-from pipeline.domain.records import QUOTE_SCHEMA, REJECTION_SCHEMA, RawCapture
+from pipeline.domain.records import QUOTE_SCHEMA, REJECTION_SCHEMA, UTC_DATETIME, RawCapture
 from pipeline.store import locks
 from pipeline.store.lake import lost_race
 
@@ -31,6 +31,19 @@ CONFLICT_RETRIES = 30
 FIXING_DECIMALS = {"value": 18, "robust_cv": 18, "p25": 18, "p75": 18}
 CONSTITUENT_DECIMALS = {"value": 18, "weight_raw": 18, "weight_capped": 18, "trim_weight": 18}
 ROW_KEY = ["source", "capture_id", "fetched_at", "row_no"]
+CHECK_KEY = ["source", "capture_id", "fetched_at", "suite"]
+CHECK_SCHEMA: dict[str, pl.DataType] = {
+    "source": pl.String(),
+    "capture_id": pl.String(),
+    "fetched_at": UTC_DATETIME,
+    "suite": pl.String(),
+    "success": pl.Boolean(),
+    "n_rows": pl.Int64(),
+    "failures": pl.String(),
+    "checked_at": UTC_DATETIME,
+}
+# A quality-gate result: the batch's capture, the suite, passed or not, rows checked, the failed expectations.
+Check = tuple[RawCapture, str, bool, int, list[dict[str, Any]]]
 
 
 class Writes:
@@ -126,23 +139,46 @@ class Writes:
         failures: list[dict[str, Any]],
         checked_at: datetime,
     ) -> None:
-        """Record a gate result. A batch that already passed keeps its first pass: that is when its quotes
-        became known, which `verify` relies on to recompute each fixing from what was known then."""
-        key = [capture.source, capture.capture_id, capture.fetched_at, suite]
-        where = "source = ? AND capture_id = ? AND fetched_at = ? AND suite = ?"
+        """Record one gate result (`record_checks`)."""
+        self.record_checks([(capture, suite, success, n_rows, failures)], checked_at)
+
+    def record_checks(self, checks: Sequence[Check], checked_at: datetime) -> None:
+        """Record gate results (capture, suite, success, rows checked, failures) in one transaction. A batch that
+        already passed keeps its first pass: that is when its quotes became known, which `verify` relies on to
+        recompute each fixing from what was known then; an earlier failure is replaced by the new result."""
+        incoming: dict[tuple[str, str, datetime, str], dict[str, Any]] = {}
+        for capture, suite, success, n_rows, failures in checks:
+            key = (capture.source, capture.capture_id, capture.fetched_at, suite)
+            if key in incoming and incoming[key]["success"]:
+                continue  # within one call too, the first pass stands
+            incoming[key] = dict(zip(CHECK_KEY, key, strict=True)) | {
+                "success": success,
+                "n_rows": n_rows,
+                "failures": json.dumps(failures, sort_keys=True, default=str),
+                "checked_at": checked_at,
+            }
+        if not incoming:
+            return
+        frame = pl.DataFrame(list(incoming.values()), schema=CHECK_SCHEMA).to_arrow()
+        same = " AND ".join(f"b.{c} = n.{c}" for c in CHECK_KEY)
+        passed = " AND ".join(f"p.{c} = b.{c}" for c in CHECK_KEY)
 
         def body(con: duckdb.DuckDBPyConnection) -> None:
-            passed = con.execute(f"SELECT bool_or(success) FROM batch_check WHERE {where}", key).fetchone()  # noqa: S608
-            if passed is not None and passed[0]:
-                return
-            if passed is not None and passed[0] is not None:
-                con.execute(f"DELETE FROM batch_check WHERE {where}", key)  # noqa: S608
-            con.execute(
-                "INSERT INTO batch_check VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
-                [*key, success, n_rows, json.dumps(failures, sort_keys=True, default=str), checked_at],
-            )
+            con.register("incoming_checks", frame)
+            try:  # the statements are this module's constants, never input
+                # an earlier failure gives way to the new result; where the batch passed, nothing changes
+                con.execute(
+                    f"DELETE FROM batch_check AS b WHERE EXISTS (SELECT 1 FROM incoming_checks AS n WHERE {same}) "  # noqa: S608
+                    f"AND NOT EXISTS (SELECT 1 FROM batch_check AS p WHERE p.success AND {passed})"
+                )
+                con.execute(
+                    "INSERT INTO batch_check BY NAME SELECT * FROM incoming_checks AS n "  # noqa: S608
+                    f"WHERE NOT EXISTS (SELECT 1 FROM batch_check AS b WHERE b.success AND {same})"
+                )
+            finally:
+                con.unregister("incoming_checks")
 
-        self.write(body, keys=[locks.batch_key(capture.source, capture.capture_id, capture.fetched_at)])
+        self.write(body, keys=sorted({locks.batch_key(*key[:3]) for key in incoming}))
 
     def record_source_run(
         self, source: str, started_at: datetime, status: str, error_kind: str | None, error: str | None, n_captures: int

@@ -172,6 +172,42 @@ def test_a_failing_batch_is_recorded_and_not_loaded_while_others_load(cix_home: 
         )
 
 
+def test_a_gate_result_replaces_an_earlier_failure_and_never_a_pass(tmp_path: Path) -> None:
+    """`verify` recomputes each fixing from the quotes known then, and a batch's quotes became known at its first
+    passing check: so a later result (a re-run, a retried load) never replaces a pass, and does replace a failure."""
+    from datetime import UTC, datetime, timedelta
+
+    from pipeline.domain.records import RawCapture
+
+    def capture(n: int) -> RawCapture:
+        return RawCapture(
+            "runpod", f"https://api.runpod.io/graphql?{n}", datetime(2026, 8, 3, 15, 30, tzinfo=UTC), b"[%d]" % n
+        )
+
+    failed, passed, fresh = capture(1), capture(2), capture(3)
+    first, later = (
+        datetime(2026, 8, 3, 15, 31, tzinfo=UTC),
+        datetime(2026, 8, 3, 15, 31, tzinfo=UTC) + timedelta(hours=1),
+    )
+    broken = [{"expectation": "expect_compound_columns_to_be_unique"}]
+    with Warehouse(tmp_path / "lake.sqlite") as w:
+        w.record_checks([(failed, "s", False, 3, broken), (passed, "s", True, 2, [])], first)
+        w.record_checks(
+            [
+                (failed, "s", True, 3, []),
+                (passed, "s", False, 2, broken),
+                (fresh, "s", True, 1, []),
+                (fresh, "s", False, 1, broken),
+            ],
+            later,
+        )
+        rows = w.query("SELECT capture_id, success, failures, checked_at FROM batch_check ORDER BY capture_id").rows()
+    assert [(c, ok, at) for c, ok, _, at in rows] == sorted(
+        [(failed.capture_id, True, later), (passed.capture_id, True, first), (fresh.capture_id, True, later)]
+    )
+    assert all(json.loads(f) == [] for _, _, f, _ in rows)
+
+
 HOLDER = """
 import sys, time
 from datetime import UTC, datetime
