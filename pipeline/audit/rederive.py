@@ -21,8 +21,9 @@ import polars as pl
 from pipeline import sources
 from pipeline.capture import CaptureIntegrityError, CaptureStore
 from pipeline.domain.records import PRICE_DTYPE, QUOTE_SCHEMA, RawCapture, empty, plain
-from pipeline.flow.ingest import RatesByDay, parse_capture
+from pipeline.flow.ingest import parse_capture
 from pipeline.flow.parse_cache import ParseCache
+from pipeline.flow.rates import RatesByDay
 from pipeline.methodology import Bounds, load
 from pipeline.normalize.identity import RULES_VERSION
 from pipeline.store import Warehouse

@@ -17,7 +17,7 @@ from pipeline import sources
 from pipeline.capture import CaptureSet, CaptureStore, ObjectStore
 from pipeline.config import paths
 from pipeline.domain.records import RawCapture
-from pipeline.flow import daily, ingest, operate
+from pipeline.flow import daily, ingest, operate, rates
 from pipeline.flow.dag_args import Run
 from pipeline.flow.parse_cache import ParseCache, parse_cached
 from pipeline.methodology import load
@@ -92,7 +92,7 @@ def capture_source(name: str, run: Run) -> Ref:
         m = load()
         for c in outcome.captures:
             try:
-                fx = ingest.fx_rates_on(warehouse, c.fetched_at.date())
+                fx = rates.fx_rates_on(warehouse, c.fetched_at.date())
                 quotes, rejections = parse_cached(c, m.bounds, fx, None, ParseCache(paths().parse_cache))
             except sources.SourceError as exc:
                 warehouse.record_source_run(name, datetime.now(UTC), "error", exc.kind, exc.reason, 1)

@@ -10,11 +10,10 @@ Each step is safe to repeat: captures are content-addressed, loads skip rows alr
 from __future__ import annotations
 
 import logging
-from bisect import bisect_left, bisect_right
 from collections.abc import Callable, Iterable, Mapping
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
-from datetime import UTC, date, datetime, timedelta
+from datetime import UTC, datetime
 from decimal import Decimal
 
 import polars as pl
@@ -23,9 +22,9 @@ from pipeline import sources as source_registry
 from pipeline.capture import CaptureSet, CaptureStore, replay_server
 from pipeline.domain.records import QUOTE_SCHEMA, REJECTION_SCHEMA, RawCapture, empty
 from pipeline.flow.parse_cache import ParseCache, parse_cached
+from pipeline.flow.rates import RatesByDay
 from pipeline.methodology import Bounds, Methodology
 from pipeline.normalize import normalise
-from pipeline.normalize.fx import MAX_AGE_DAYS, rates_for
 from pipeline.sources import Request, Source, SourceError
 from pipeline.sources.fetch import Fetcher
 from pipeline.sources.fetch import client as http_client
@@ -149,27 +148,6 @@ def parse_capture(
         raise SourceError(
             source.name, f"cannot normalise: {type(exc).__name__}: {str(exc)[:300]}", "parse_error"
         ) from exc
-
-
-def fx_rates_on(warehouse: Warehouse, day: date) -> dict[str, Decimal]:
-    """The stored reference rates that convert a price observed on `day`."""
-    return rates_for(warehouse.fx_rates_between(day - timedelta(days=MAX_AGE_DAYS), day), day)
-
-
-class RatesByDay:
-    """`fx_rates_on` for the many days of a run over many captures (a backfill, a verify), from one read of the
-    stored rates instead of one query per capture."""
-
-    def __init__(self, warehouse: Warehouse) -> None:
-        self.rates = warehouse.fx_rates_between(date.min, date.max)  # in order of day
-        self.days = [r.day for r in self.rates]
-        self.known: dict[date, dict[str, Decimal]] = {}
-
-    def on(self, day: date) -> dict[str, Decimal]:
-        if day not in self.known:
-            first = bisect_left(self.days, day - timedelta(days=MAX_AGE_DAYS))
-            self.known[day] = rates_for(self.rates[first : bisect_right(self.days, day)], day)
-        return self.known[day]
 
 
 def ingest(

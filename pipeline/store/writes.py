@@ -13,7 +13,6 @@ import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager, suppress
 from datetime import datetime
-from decimal import ROUND_HALF_EVEN, Decimal
 from typing import TYPE_CHECKING, Any, TypeVar
 
 import duckdb
@@ -21,6 +20,7 @@ import polars as pl
 
 from pipeline.domain.records import QUOTE_SCHEMA, REJECTION_SCHEMA, UTC_DATETIME, RawCapture
 from pipeline.store import locks
+from pipeline.store.inserts import decimal_casts, exact_text, insert_new
 from pipeline.store.lake import lost_race
 
 if TYPE_CHECKING:
@@ -124,8 +124,8 @@ class Writes:
         r = pl.concat([b[1].select(list(REJECTION_SCHEMA)).cast(REJECTION_SCHEMA) for b in batches]).with_columns(stamp)  # type: ignore[arg-type]
 
         def body(con: duckdb.DuckDBPyConnection) -> None:
-            _insert_new(con, "quote", q, ROW_KEY)
-            _insert_new(con, "rejection", r, ROW_KEY)
+            insert_new(con, "quote", q, ROW_KEY)
+            insert_new(con, "rejection", r, ROW_KEY)
 
         batches_in = pl.concat([q.select(ROW_KEY[:3]), r.select(ROW_KEY[:3])]).unique()
         self.write(body, keys=[locks.batch_key(*row) for row in batches_in.iter_rows()])
@@ -216,7 +216,7 @@ class Writes:
         )
         casts = {"usd_per_unit": 18, "ecb_rate": 18}
         keys = {f"fx_rate|{r.source}|{r.day.isoformat()}" for r in rates}
-        self.write(lambda con: _insert_new(con, "fx_rate", rows, ["day", "currency", "source"], casts), keys=keys)
+        self.write(lambda con: insert_new(con, "fx_rate", rows, ["day", "currency", "source"], casts), keys=keys)
         return rows.height
 
     # -- fixings and settlements -----------------------------------------------
@@ -237,10 +237,10 @@ class Writes:
             ):
                 if not rows:
                     continue
-                exact = [{k: (_exact(v) if k in decimals else v) for k, v in row.items()} for row in rows]
+                exact = [{k: (exact_text(v) if k in decimals else v) for k, v in row.items()} for row in rows]
                 con.register("incoming_rows", pl.DataFrame(exact, infer_schema_length=None).to_arrow())
                 # table and casts come from the constants above, never from input
-                con.execute(f"INSERT INTO {table} BY NAME SELECT {_casts(decimals)} FROM incoming_rows")  # noqa: S608
+                con.execute(f"INSERT INTO {table} BY NAME SELECT {decimal_casts(decimals)} FROM incoming_rows")  # noqa: S608
                 con.unregister("incoming_rows")
 
         self.write(body)
@@ -296,40 +296,3 @@ class Writes:
             ),
             keys=[f"governance_event|{event['event_id']}"],
         )
-
-
-def _insert_new(
-    con: duckdb.DuckDBPyConnection,
-    table: str,
-    frame: pl.DataFrame,
-    key: list[str],
-    decimals: dict[str, int] | None = None,
-) -> None:
-    """Insert the rows of `frame` whose key is not in `table` yet (the first of duplicate keys in the frame)."""
-    if frame.is_empty():
-        return
-    con.register("incoming_rows", frame.unique(subset=key, keep="first", maintain_order=True).to_arrow())
-    try:
-        match = " AND ".join(f"t.{c} = n.{c}" for c in key)
-        # table, key and casts come from this module's constants, never from input
-        con.execute(
-            f"INSERT INTO {table} BY NAME SELECT {_casts(decimals or {})} FROM incoming_rows AS n "  # noqa: S608
-            f"WHERE NOT EXISTS (SELECT 1 FROM {table} AS t WHERE {match})"
-        )
-    finally:
-        con.unregister("incoming_rows")
-
-
-def _casts(decimals: dict[str, int]) -> str:
-    """Select list turning exact decimal text into DECIMAL columns (text -> DECIMAL is exact in DuckDB)."""
-    if not decimals:
-        return "*"
-    casts = ", ".join(f"CAST({c} AS DECIMAL(38,{scale})) AS {c}" for c, scale in decimals.items())
-    return f"* REPLACE ({casts})"
-
-
-def _exact(value: Any, places: int = 18) -> str | None:
-    """Decimal as text rounded half-even to the column's scale; DuckDB casts text to DECIMAL exactly."""
-    if value is None:
-        return None
-    return format(Decimal(value).quantize(Decimal(1).scaleb(-places), rounding=ROUND_HALF_EVEN), "f")
