@@ -202,7 +202,7 @@ def ingest_all(
         _ingest_rates(source_registry.get(o.source), o, warehouse, ingested_at)
         if on_loaded is not None:
             on_loaded(o)
-    rates = RatesByDay(warehouse)
+    rates = RatesByDay(warehouse, [c.fetched_at.date() for o in prices for c in o.captures])
     batches: list[Batch] = []
     owner: list[SourceOutcome] = []
     for o in prices:

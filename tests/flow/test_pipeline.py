@@ -208,6 +208,41 @@ def test_a_gate_result_replaces_an_earlier_failure_and_never_a_pass(tmp_path: Pa
     assert all(json.loads(f) == [] for _, _, f, _ in rows)
 
 
+def test_prices_in_euros_are_converted_with_the_rates_in_force_on_their_own_day(tmp_path: Path) -> None:
+    """One ingest over many captures stores the reference rates first, then converts each price with the rates in
+    force on the day it was observed (read once for the run): the ECB's Friday rates serve Monday's page; a page
+    observed more than MAX_AGE_DAYS after them has no rate, and its prices are rejected, never converted."""
+    from datetime import UTC, datetime
+    from decimal import Decimal
+
+    from pipeline.domain.records import RawCapture
+    from pipeline.flow.ingest import SourceOutcome, ingest_all
+
+    ecb = RawCapture(
+        "ecb-fx",
+        "https://www.ecb.europa.eu/stats/eurofxref/eurofxref-daily.xml",
+        datetime(2026, 8, 3, 15, 30, tzinfo=UTC),
+        (DEFAULT_SAMPLE_SET / "ecb-eurofxref-daily.xml").read_bytes(),
+        content_type="text/xml",
+    )
+    euros = (DEFAULT_SAMPLE_SET / "crusoe-page.html").read_bytes().replace(b"$", "\u20ac".encode())
+    url = "https://www.crusoe.ai/cloud/pricing"
+    monday, next_week = (
+        RawCapture("crusoe-page", url, datetime(2026, 8, d, 15, 30, tzinfo=UTC), euros) for d in (3, 10)
+    )
+    with Warehouse(tmp_path / "lake.sqlite") as w:
+        outcomes = [SourceOutcome("crusoe-page", [monday, next_week]), SourceOutcome("ecb-fx", [ecb])]
+        ingest_all(outcomes, w, load(), ingested_at=datetime(2026, 8, 10, 16, tzinfo=UTC))
+        quotes = w.query("SELECT good, currency, price_native, fx_rate, price_usd, fetched_at FROM quote").rows()
+        no_rate = w.query(
+            "SELECT count(*) FROM rejection WHERE rule = 'no_fx_rate' AND fetched_at = ?", [next_week.fetched_at]
+        )
+    assert quotes and {q[5] for q in quotes} == {monday.fetched_at}, "only Monday's prices have a rate"
+    h200 = next(q for q in quotes if q[0] == "H200-SXM-141GB")
+    assert h200[1:5] == ("EUR", Decimal("4.29"), Decimal("1.1702"), Decimal("4.29") * Decimal("1.1702"))
+    assert no_rate.item() == len(quotes)
+
+
 HOLDER = """
 import sys, time
 from datetime import UTC, datetime
