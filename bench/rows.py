@@ -66,7 +66,7 @@ def naive_offers(bodies: list[bytes]) -> int:
 
 def row_ingest(root: Path, scale: float) -> dict[str, Any]:
     from pipeline.domain.records import RawCapture
-    from pipeline.flow.ingest import parse_capture
+    from pipeline.flow.parse import parse_capture
     from pipeline.methodology import load
 
     offers = max(1000, int(1_000_000 * scale))

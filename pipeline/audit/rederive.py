@@ -21,7 +21,7 @@ import polars as pl
 from pipeline import sources
 from pipeline.capture import CaptureIntegrityError, CaptureStore
 from pipeline.domain.records import PRICE_DTYPE, QUOTE_SCHEMA, RawCapture, empty, plain
-from pipeline.flow.ingest import parse_capture
+from pipeline.flow.parse import parse_capture
 from pipeline.flow.parse_cache import ParseCache
 from pipeline.flow.rates import RatesByDay
 from pipeline.methodology import Bounds, load

@@ -1,6 +1,6 @@
 """Getting prices in: capture (network or replay) -> parse -> normalise -> quality gate -> load.
 
-One ingest path, used by `cix run`, the Airflow tasks, backfills and `verify`: `parse_capture`
+One ingest path, used by `cix run`, the Airflow tasks, backfills and `verify`: `parse.parse_capture`
 is the pure part (a capture and its parameters in, quotes and rejections out), `ingest` the
 whole step for one source's captures. Reference sources (FX) are read into dated rates instead
 of quotes, and `ingest_all` takes them first, because the day's prices are converted with them.
@@ -10,11 +10,10 @@ Each step is safe to repeat: captures are content-addressed, loads skip rows alr
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
-from decimal import Decimal
 
 import polars as pl
 
@@ -23,8 +22,7 @@ from pipeline.capture import CaptureSet, CaptureStore, replay_server
 from pipeline.domain.records import QUOTE_SCHEMA, REJECTION_SCHEMA, RawCapture, empty
 from pipeline.flow.parse_cache import ParseCache, parse_cached
 from pipeline.flow.rates import RatesByDay
-from pipeline.methodology import Bounds, Methodology
-from pipeline.normalize import normalise
+from pipeline.methodology import Methodology
 from pipeline.sources import Request, Source, SourceError
 from pipeline.sources.fetch import Fetcher
 from pipeline.sources.fetch import client as http_client
@@ -129,27 +127,6 @@ def _record(
 
 
 # -- parse, normalise, gate, load ----------------------------------------------------------------
-def parse_capture(
-    capture: RawCapture,
-    bounds: Mapping[str, Bounds],
-    fx_rates: Mapping[str, Decimal] | None = None,
-    parser_version: str | None = None,
-) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """Quotes and rejections of one price capture, by the source's current parser or a named version. Pure: the same
-    capture and parameters, the same rows; every row records its parser version (`parse_cached` caches it)."""
-    source = source_registry.get(capture.source)
-    if len(capture.body) > source.max_bytes:
-        raise SourceError(source.name, f"body of {len(capture.body)} bytes exceeds cap {source.max_bytes}", "oversize")
-    version = parser_version or source.parser_version
-    parsed = source.parser(version)(capture).with_columns(pl.lit(version, dtype=pl.String).alias("parser_version"))
-    try:
-        return normalise(parsed, capture, bounds, fx_rates=fx_rates)
-    except Exception as exc:  # rows normalisation cannot handle make the capture unreadable, never a crash
-        raise SourceError(
-            source.name, f"cannot normalise: {type(exc).__name__}: {str(exc)[:300]}", "parse_error"
-        ) from exc
-
-
 def ingest(
     outcome: SourceOutcome, warehouse: Warehouse, m: Methodology, *, ingested_at: datetime, gate: bool = True,
     cache: ParseCache | None = None,

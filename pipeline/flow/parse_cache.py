@@ -9,7 +9,7 @@ depends on:
   (source, url, method, status, content type, fetch time, in force until);
 - the parser: the source's name and the parser version asked for;
 - the code: a fingerprint (sha256) over the source files of every module that parses and normalises (`sources/`,
-  `normalize/`, `domain/`, `methodology/`, `flow/ingest.py`) and the versions of Python and the libraries that
+  `normalize/`, `domain/`, `methodology/`, `flow/parse.py`) and the versions of Python and the libraries that
   decode and compute (polars, numpy, selectolax, msgspec), computed once per process. Any edit there is a cache miss, so
   the capture is re-parsed by the code as it is now and compared with the stored quotes;
 - the inputs: the plausibility bounds and the FX rates the capture is normalised with.
@@ -44,13 +44,14 @@ import polars as pl
 from pipeline import sources
 from pipeline.capture.objects import ObjectStore
 from pipeline.domain.records import RawCapture
+from pipeline.flow.parse import parse_capture
 from pipeline.methodology import Bounds
 
 FORMAT = "cix-parse-cache/1"
 PACKAGE = Path(__file__).resolve().parent.parent  # pipeline/
 # The code a capture's quotes depend on: the parsers, normalisation, the record schemas, the parameters'
 # types and `parse_capture` itself. Over-inclusion only costs a re-parse; under-inclusion would hide a change.
-FINGERPRINTED = ("sources", "normalize", "domain", "methodology", "flow/ingest.py")
+FINGERPRINTED = ("sources", "normalize", "domain", "methodology", "flow/parse.py")
 LIBRARIES = ("polars", "numpy", "selectolax", "msgspec")
 
 
@@ -227,9 +228,8 @@ def parse_cached(
     parser_version: str | None,
     cache: ParseCache | None,
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
-    """`ingest.parse_capture`, through the cache when one is given: a hit returns the entry, a miss parses and
+    """`parse.parse_capture`, through the cache when one is given: a hit returns the entry, a miss parses and
     stores. A capture that cannot be parsed raises as before and leaves no entry."""
-    from pipeline.flow.ingest import parse_capture  # ingest uses this module: imported when called, not at load
 
     if cache is None:
         return parse_capture(capture, bounds, fx_rates, parser_version)

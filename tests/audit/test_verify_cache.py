@@ -21,7 +21,7 @@ from pipeline.audit.verify import VerifyReport, _split
 from pipeline.capture import CaptureStore
 from pipeline.config import paths
 from pipeline.flow.daily import run
-from pipeline.flow.ingest import parse_capture
+from pipeline.flow.parse import parse_capture
 from pipeline.flow.parse_cache import PACKAGE, ParseCache, code_fingerprint, fingerprint_of, parse_cached
 from pipeline.methodology import load
 from pipeline.store import Warehouse
@@ -140,6 +140,13 @@ def test_other_parsing_code_is_a_cache_miss(ran: Path, tmp_path: Path) -> None:
     face = copy / "face" / "words.py"
     face.write_text(face.read_text() + "\n# the web pages' words are not parsing code\n")
     assert fingerprint_of(copy) == code_fingerprint()
+    loading = copy / "flow" / "ingest.py"
+    loading.write_text(loading.read_text() + "\n# nor are loading and gating\n")
+    assert fingerprint_of(copy) == code_fingerprint()
+    parse = copy / "flow" / "parse.py"
+    parse.write_text(parse.read_text() + "\n# but parse_capture is\n")
+    assert fingerprint_of(copy) != code_fingerprint()
+    parse.write_text(parse.read_text().removesuffix("\n# but parse_capture is\n"))
     rule = copy / "normalize" / "normalise.py"
     rule.write_text(rule.read_text() + "\n# one changed line in normalisation\n")
     changed = fingerprint_of(copy)

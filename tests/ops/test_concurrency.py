@@ -22,7 +22,7 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from pipeline.config import SAMPLES_DIR
 from pipeline.domain.records import RawCapture
-from pipeline.flow.ingest import parse_capture
+from pipeline.flow.parse import parse_capture
 from pipeline.methodology import load
 from pipeline.store import Warehouse
 

@@ -24,7 +24,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 from pipeline.config import SAMPLES_DIR
 from pipeline.domain.records import RawCapture
-from pipeline.flow.ingest import parse_capture
+from pipeline.flow.parse import parse_capture
 from pipeline.methodology import load
 from pipeline.store import Lake, Warehouse
 

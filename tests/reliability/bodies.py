@@ -17,7 +17,7 @@ from typing import Any
 from pipeline import sources
 from pipeline.config import SAMPLES_DIR, realdata_dir
 from pipeline.domain.records import RawCapture
-from pipeline.flow.ingest import parse_capture
+from pipeline.flow.parse import parse_capture
 from pipeline.methodology import load
 from pipeline.sources import SourceError
 

@@ -147,7 +147,7 @@ def parse(
     from pipeline import sources
     from pipeline.domain.records import RawCapture, plain
     from pipeline.domain.serialise import iso
-    from pipeline.flow.ingest import parse_capture
+    from pipeline.flow.parse import parse_capture
     from pipeline.methodology import load
 
     try:
