@@ -17,7 +17,8 @@ from pipeline.audit import verify
 from pipeline.capture import CaptureStore
 from pipeline.domain.records import RawCapture
 from pipeline.flow.daily import fix
-from pipeline.flow.ingest import SourceOutcome, gate_and_load_all, ingest, parse_capture
+from pipeline.flow.ingest import SourceOutcome, gate_and_load_all, ingest
+from pipeline.flow.parse import parse_capture
 from pipeline.methodology import load
 from pipeline.sources import REGISTRY, SchemaDrift, SourceError
 from tests.helpers import BOUNDS, FETCHED, RealCapture, normalise
