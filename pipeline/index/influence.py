@@ -240,9 +240,10 @@ def _loo_medians(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray
 
 def _pick(three: np.ndarray, which: np.ndarray) -> np.ndarray:
     """three[r, which[r, j]] (or three[r, which[r, j], j] when `three` holds a value per column)."""
-    a, b, c = (three[:, k, None] if three.ndim == 2 else three[:, k, :] for k in range(3))
-    picked: np.ndarray = np.where(which == 0, a, np.where(which == 1, b, c))
-    return picked
+    if three.ndim == 2:
+        picked: np.ndarray = np.take_along_axis(three, which, axis=1)
+        return picked
+    return np.take_along_axis(three, which[:, None, :], axis=1)[:, 0, :]
 
 
 def _loo_centres_and_mads(logs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
