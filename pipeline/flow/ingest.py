@@ -172,9 +172,9 @@ def ingest_all(
 ) -> list[SourceOutcome]:
     """Reference rates first (the day's prices are converted with them), then every price capture parsed (via `cache`
     if given), one quality gate over all the run's batches, the passing ones loaded; `on_loaded` hears of each."""
-    ordered = sorted(outcomes, key=lambda o: not source_registry.get(o.source).is_reference)
-    references = [o for o in ordered if source_registry.get(o.source).is_reference]
-    prices = [o for o in ordered if not source_registry.get(o.source).is_reference]
+    given = list(outcomes)
+    references = [o for o in given if source_registry.get(o.source).is_reference]
+    prices = [o for o in given if not source_registry.get(o.source).is_reference]
     for o in references:
         _ingest_rates(source_registry.get(o.source), o, warehouse, ingested_at)
         if on_loaded is not None:
@@ -207,7 +207,7 @@ def ingest_all(
         _record_unreadable(o, warehouse, ingested_at)
         if on_loaded is not None:
             on_loaded(o)
-    return ordered
+    return [*references, *prices]
 
 
 Batch = tuple[RawCapture, pl.DataFrame, pl.DataFrame]

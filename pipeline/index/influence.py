@@ -218,7 +218,7 @@ def _row_nanmedian(masked: np.ndarray, counts: np.ndarray) -> np.ndarray:
 def _loo_medians(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For each row and each column j, the median of the row without column j. Removing one element leaves one of
     at most three middles (j above the middle, at it, below it), so: those three per row (m x 3), which one is each
-    column's (m x n), and the medians themselves (m x n). From one sort per row, no per-element gather."""
+    column's (m x n), and the medians themselves (m x n). From one sort per row."""
     m, n = values.shape
     order = np.argsort(values, axis=1, kind="stable")
     ordered = np.sort(values, axis=1)

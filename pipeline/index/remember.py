@@ -3,7 +3,7 @@ market asks the same question day after day (the same firms at the same prices),
 
 from __future__ import annotations
 
-from collections.abc import Callable, Hashable
+from collections.abc import Hashable
 from typing import Generic, TypeVar
 
 V = TypeVar("V")
@@ -29,8 +29,3 @@ class Remembered(Generic[V]):
             self._answers.pop(next(iter(self._answers)))
         self._answers[entry] = answer
         return answer
-
-    def get(self, params: object, key: Hashable, compute: Callable[[], V]) -> V:
-        """The answer for `key` under `params`, computed by `compute` the first time it is asked."""
-        answer = self.known(params, key)
-        return answer if answer is not None else self.remember(params, key, compute())
