@@ -11,36 +11,27 @@ from __future__ import annotations
 import argparse
 import hashlib
 import time
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, timedelta
 from pathlib import Path
 
 from pipeline.capture import CaptureStore
 from pipeline.config import realdata_dir
-from pipeline.flow.backfill import archive_captures, archives
-from pipeline.flow.ingest import SourceOutcome, ingest
+from pipeline.flow.backfill import load_archives as backfill_load
 from pipeline.index.fixing import compute_history, fixing_time, lookback
 from pipeline.methodology import load
 from pipeline.store import Warehouse
 
 
 def load_archives(home: Path, only: list[str] | None) -> None:
-    m = load()
-    store = CaptureStore(home / "captures")
-    with Warehouse(home / "cix.duckdb") as w:
-        for entry in archives():
-            if only and entry.name not in only:
-                continue
-            captures = archive_captures(entry, realdata_dir())
-            for c in captures:
-                w.record_capture(c, store.put(c), f"backfill:{entry.name}")
-            outcome = SourceOutcome(source=entry.source, captures=captures)
-            ingest(outcome, w, m, ingested_at=datetime(2026, 12, 1, tzinfo=UTC), group_gate=True)
-            print(entry.name, len(captures), outcome.loaded_quotes, flush=True)
+    """The backfill's own loader (one ingest over every selected archive) into a lake under `home`."""
+    with Warehouse(home / "lake.sqlite") as w:
+        days = backfill_load(w, CaptureStore(home / "captures"), realdata_dir(), load(), only=only)
+        print(f"{len(days)} days, {w.count('quote')} quotes", flush=True)
 
 
 def dump(home: Path, version: str, out: Path, last_days: int | None) -> None:
     m = load(version)
-    with Warehouse(home / "cix.duckdb", read_only=True) as w:
+    with Warehouse(home / "lake.sqlite", read_only=True) as w:
         first, last = (t.astimezone(UTC).date() for t in w.quote_span())  # type: ignore[union-attr]
         if last_days:
             first = max(first, last - timedelta(days=last_days - 1))

@@ -1,4 +1,4 @@
-"""cix_capture: every 15 minutes, FX, then every price source, one gate, one load (docs: cix_capture.md)."""
+"""cix_capture: every 15 minutes, FX, every price source, one gate, one load, GX's record (docs: cix_capture.md)."""
 
 from __future__ import annotations
 
@@ -44,9 +44,14 @@ def cix_capture() -> None:
     def gate_and_load(captured: list[dict[str, Any]]) -> dict[str, Any]:
         return steps.gate_and_load(list(captured))
 
+    @task(trigger_rule="all_done", execution_timeout=timedelta(minutes=15))
+    def gx_record(captured: list[dict[str, Any]]) -> dict[str, Any]:
+        return steps.gx_record(list(captured))
+
     names = price_sources()
     fx() >> names
-    gate_and_load(capture.expand(source=names))
+    captured = capture.expand(source=names)
+    gate_and_load(captured) >> gx_record(captured)
 
 
 cix_capture()

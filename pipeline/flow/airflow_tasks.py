@@ -34,6 +34,10 @@ class QualityGateFailed(RuntimeError):
     """A batch failed the quality gate: it is recorded (batch_check, source_run) and not loaded."""
 
 
+class GateDisagreement(RuntimeError):
+    """Great Expectations and the run's gate (the same suite, evaluated in polars) judged a loaded batch apart."""
+
+
 class FixingUnfit(RuntimeError):
     """The day's fixing is not fit to publish as normal (sources down, quorum not met); its rows are recorded."""
 
@@ -164,6 +168,20 @@ def gate_and_load(captured: list[Ref | None]) -> dict[str, Any]:
         names = ", ".join(f"{c.source} {c.capture_id[:12]}" for c in failed)
         raise QualityGateFailed(f"{len(failed)} of {len(batches)} batches failed the quality gate: {names}")
     return {"batches": len(batches), "quotes": sum(q.height for _, q, _ in batches)}
+
+
+def gx_record(captured: list[Ref | None]) -> dict[str, Any]:
+    """Great Expectations' own validation of the batches this run loaded (after the load, off the path to the
+    fixing) and its Data Docs; fails when GX and the run's gate disagree on a batch."""
+    from pipeline.flow.gx_record import record_with_gx
+
+    refs = [r for result in captured if result and result.get("staged") for r in result.get("captures", [])]
+    keys = [(r["source"], r["capture_id"], datetime.fromisoformat(r["fetched_at"])) for r in refs]
+    with Warehouse(default_lake(), read_only=True) as warehouse:
+        record = record_with_gx(warehouse, load(), only=keys)
+    if not record.ok:
+        raise GateDisagreement("; ".join(record.disagreements))
+    return {"batches": record.batches, "quotes": record.rows, "data_docs": str(record.data_docs or "")}
 
 
 def window_missing(day: str, offline: bool, capture_set: str | None) -> list[str]:

@@ -1,19 +1,19 @@
-"""Quality gate: a persisted Great Expectations suite and checkpoint per source family over the normalised batches.
+"""Quality gate: the suite of each source family (`quality.suite`) over the normalised batches of a run.
 
 Row-level problems are rejections made earlier, in normalisation; this gate catches what must never reach the
 warehouse at all (a broken parser, schema drift, a unit bug): a failed batch is recorded and not loaded.
 
-The GX project lives under `$CIX_HOME/gx` (suites, validation definitions, checkpoints, results) and every run
-updates its Data Docs (`$CIX_HOME/gx/uncommitted/data_docs/local_site/index.html`). The gate runs once per run
-and family over all batches together; only when that fails is each batch of the family checked on its own, so a
-bad batch still fails alone. GX is imported inside the functions (seconds): DAG files and the CLI's other
-commands never pay for it, and its INFO logging is turned down to warnings.
+A run decides with the polars evaluator (milliseconds); Great Expectations validates the same suite off the hot
+path: at once for a failed batch, afterwards for loaded ones (`cix quality`, the capture DAG's `gx_record`). The GX
+project lives under `$CIX_HOME/gx` (suites, validation definitions, checkpoints, results) and each GX validation
+updates its Data Docs (`$CIX_HOME/gx/uncommitted/data_docs/local_site/index.html`). GX is imported inside the
+functions (seconds): a run that passes, the DAG files and the CLI's other commands never pay for it, and its INFO
+logging is turned down to warnings.
 """
 
 from __future__ import annotations
 
 import fcntl
-import hashlib
 import logging
 import os
 from collections.abc import Iterator, Sequence
@@ -25,31 +25,9 @@ from typing import Any
 
 import polars as pl
 
-from pipeline.domain.records import QUOTE_SCHEMA, UNITS
 from pipeline.methodology.params import Bounds
-
-SUITE_NAME = "quote_batch"
-SUITE_VERSION = "2"
-FAMILIES: dict[str, tuple[str, ...]] = {"gpu_hour": ("gpu_hour",), "tokens": tuple(u for u in UNITS if u != "gpu_hour")}
-KEY_COLUMNS = ["source", "capture_id", "fetched_at", "row_no"]
-NUMERIC = ["price_native", "fx_rate", "price_usd"]  # exact decimals, checked as floats (what is loaded stays exact)
-NOT_NULL = [
-    "capture_id",
-    "fetched_at",
-    "source",
-    "provider",
-    "provider_class",
-    "input_tier",
-    "sku",
-    "product",
-    "pricing_type",
-    "unit",
-    "price_native",
-    "currency",
-    "fx_rate",
-    "price_usd",
-    "observed_at",
-]
+from pipeline.quality.evaluate import evaluate
+from pipeline.quality.suite import FAMILIES, NUMERIC, expectations, suite_name
 
 
 @dataclass(frozen=True)
@@ -58,12 +36,6 @@ class GateResult:
     success: bool
     n_rows: int
     failures: list[dict[str, Any]]
-
-
-def suite_name(family: str, bounds: dict[str, tuple[str, str]] | None = None) -> str:
-    """quote_batch_<family>_v<version>_<digest of the bounds the suite checks>."""
-    digest = hashlib.sha256(repr(sorted((bounds or {}).items())).encode()).hexdigest()[:8]
-    return f"{SUITE_NAME}_{family}_v{SUITE_VERSION}_{digest}"
 
 
 def gx_root() -> Path:
@@ -119,7 +91,7 @@ def _checkpoint(context: Any, family: str, bounds: dict[str, tuple[str, str]]) -
     asset = next((a for a in source.assets if a.name == family), None) or source.add_dataframe_asset(family)
     batch = next((b for b in asset.batch_definitions if b.name == "run"), None)
     batch = batch or asset.add_batch_definition_whole_dataframe("run")
-    suite = context.suites.add_or_update(_suite(gx, name, FAMILIES[family], bounds))
+    suite = context.suites.add_or_update(_suite(gx, name, family, bounds))
     validation = context.validation_definitions.add_or_update(
         gx.ValidationDefinition(name=name, data=batch, suite=suite)
     )
@@ -133,38 +105,17 @@ def _checkpoint(context: Any, family: str, bounds: dict[str, tuple[str, str]]) -
     )
 
 
-def _suite(gx: Any, name: str, units: tuple[str, ...], bounds: dict[str, tuple[str, str]]) -> Any:
-    e = gx.expectations
-    family = name.split("_v")[0].removeprefix(f"{SUITE_NAME}_")
+def _suite(gx: Any, name: str, family: str, bounds: dict[str, tuple[str, str]]) -> Any:
     suite = gx.ExpectationSuite(name=name)
-    suite.add_expectation(e.ExpectTableColumnsToMatchSet(column_set=list(QUOTE_SCHEMA), exact_match=True))
-    for column in NOT_NULL:
-        suite.add_expectation(e.ExpectColumnValuesToNotBeNull(column=column))
-    suite.add_expectation(e.ExpectColumnValuesToBeInSet(column="unit", value_set=list(units)))
-    suite.add_expectation(e.ExpectColumnValuesToBeInSet(column="product", value_set=[family]))
-    suite.add_expectation(e.ExpectColumnValuesToMatchRegex(column="currency", regex=r"^[A-Z]{3}$"))
-    suite.add_expectation(
-        e.ExpectColumnValuesToMatchRegex(column="pricing_type", regex=r"^(?:on_demand|spot|batch|reserved_[a-z0-9_]+)$")
-    )
-    suite.add_expectation(e.ExpectColumnValuesToBeBetween(column="price_usd", min_value=0, strict_min=True))
-    for unit in units:
-        if unit in bounds:
-            low, high = bounds[unit]
-            suite.add_expectation(
-                e.ExpectColumnValuesToBeBetween(
-                    column="price_usd",
-                    min_value=float(low),
-                    max_value=float(high),
-                    row_condition=f'unit=="{unit}"',
-                    condition_parser="pandas",
-                )
-            )
-    suite.add_expectation(e.ExpectCompoundColumnsToBeUnique(column_list=KEY_COLUMNS))
+    for e in expectations(family, bounds):
+        kwargs = {k: float(v) if k in {"min_value", "max_value"} else v for k, v in e.kwargs.items()}
+        suite.add_expectation(getattr(gx.expectations, e.class_name)(**kwargs))
     return suite
 
 
-def _run(family: str, quotes: pl.DataFrame, bounds: dict[str, Bounds]) -> GateResult:
-    checked = {u: (str(b.low), str(b.high)) for u, b in bounds.items() if u in FAMILIES[family]}
+def gx_validate(family: str, quotes: pl.DataFrame, bounds: dict[str, Bounds]) -> GateResult:
+    """Great Expectations' verdict on one frame of a family (a checkpoint run: its result stored, Data Docs updated)."""
+    checked = _checked(family, bounds)
     frame = quotes.with_columns(*(pl.col(c).cast(pl.Float64) for c in NUMERIC if c in quotes.columns)).to_pandas()
     context = _context(gx_root())
     with _project_lock(gx_root()):  # the checkpoint stores its result and rebuilds the Data Docs
@@ -191,24 +142,56 @@ def check_batch(quotes: pl.DataFrame, bounds: dict[str, Bounds], family: str | N
 
 
 def check_batches(batches: Sequence[tuple[str, pl.DataFrame]], bounds: dict[str, Bounds]) -> list[GateResult]:
-    """One result per batch: one checkpoint run per family over all its batches; when that fails, each batch of
+    """One result per batch, decided by the polars evaluator: one pass per family over all its batches, each
+    batch on its own only when that fails. A failed batch is validated by Great Expectations at once (a failure
+    is rare and worth GX's own record, which is what is stored); should GX pass a batch the evaluator failed, the
+    batch still fails (the stricter verdict stands) and its record says `gx_passed`."""
+    results: list[GateResult | None] = [None] * len(batches)
+    for family, mine in _by_family(batches):
+        checked = _checked(family, bounds)
+        suite, name = expectations(family, checked), suite_name(family, checked)
+        together = evaluate(pl.concat([batches[i][1] for i in mine], how="diagonal_relaxed"), suite)
+        for i in mine:
+            quotes = batches[i][1]
+            passed = all(o.success for o in together)
+            own = [] if passed else [o.failure() for o in evaluate(quotes, suite) if not o.success]
+            if not own:
+                results[i] = GateResult(name, True, quotes.height, [])
+                continue
+            gx = gx_validate(family, quotes, bounds)
+            results[i] = gx if not gx.success else GateResult(name, False, quotes.height, [*own, GX_PASSED])
+    return [r for r in results if r is not None]
+
+
+GX_PASSED = {"expectation": "gx_passed", "kwargs": {}, "observed": {"note": "Great Expectations passed this batch"}}
+
+
+def validate_with_gx(batches: Sequence[tuple[str, pl.DataFrame]], bounds: dict[str, Bounds]) -> list[GateResult]:
+    """Great Expectations' own verdict per batch (off the hot path: for the record, the Data Docs and the check
+    that both evaluators agree): one checkpoint run per family over all its batches; when that fails, each batch of
     the family again on its own (so only the bad one fails)."""
     results: list[GateResult | None] = [None] * len(batches)
-    for family in FAMILIES:
-        mine = [i for i, (f, _) in enumerate(batches) if f == family]
-        if not mine:
-            continue
-        together = _run(family, pl.concat([batches[i][1] for i in mine], how="diagonal_relaxed"), bounds)
+    for family, mine in _by_family(batches):
+        together = gx_validate(family, pl.concat([batches[i][1] for i in mine], how="diagonal_relaxed"), bounds)
         for i in mine:
             results[i] = (
                 GateResult(together.suite, True, batches[i][1].height, [])
                 if together.success
-                else _run(family, batches[i][1], bounds)
+                else gx_validate(family, batches[i][1], bounds)
             )
-    unknown = [batches[i][0] for i, r in enumerate(results) if r is None]
+    return [r for r in results if r is not None]
+
+
+def _by_family(batches: Sequence[tuple[str, pl.DataFrame]]) -> list[tuple[str, list[int]]]:
+    unknown = [f for f, _ in batches if f not in FAMILIES]
     if unknown:
         raise ValueError(f"no quality suite for source family {unknown[0]!r}; known: {', '.join(FAMILIES)}")
-    return [r for r in results if r is not None]
+    groups = [(family, [i for i, (f, _) in enumerate(batches) if f == family]) for family in FAMILIES]
+    return [(family, mine) for family, mine in groups if mine]
+
+
+def _checked(family: str, bounds: dict[str, Bounds]) -> dict[str, tuple[str, str]]:
+    return {u: (str(b.low), str(b.high)) for u, b in bounds.items() if u in FAMILIES[family]}
 
 
 def _family_of(quotes: pl.DataFrame) -> str:

@@ -73,15 +73,16 @@ class Queries:
             "SELECT * FROM quote WHERE capture_id IN (SELECT unnest(?::VARCHAR[]))", [sorted(set(capture_ids))]
         )
 
-    def stored_quotes_of(self, source: str, capture_id: str, fetched_at: datetime) -> pl.DataFrame:
+    def batch_checks(self, since: datetime | None = None) -> pl.DataFrame:
+        """The gate's results checked at or after `since` (default: those of the latest run)."""
         return self._frame(
-            "SELECT * EXCLUDE (ingested_at) FROM quote WHERE source = ? AND capture_id = ? AND fetched_at = ? "
-            "ORDER BY row_no, unit",
-            [source, capture_id, fetched_at],
+            "SELECT * FROM batch_check WHERE checked_at >= coalesce(?, (SELECT max(checked_at) FROM batch_check)) "
+            "ORDER BY source, fetched_at, capture_id",
+            [since],
         )
 
     def all_quotes(self) -> pl.DataFrame:
-        """Every stored quote (one read, for `verify`), ordered as `stored_quotes_of` orders one capture's."""
+        """Every stored quote (one read, for `verify`), each capture's in row order."""
         return self._frame(
             "SELECT * EXCLUDE (ingested_at) FROM quote ORDER BY source, capture_id, fetched_at, row_no, unit"
         )

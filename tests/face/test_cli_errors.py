@@ -95,6 +95,11 @@ BAD_INPUTS: list[tuple[list[str], int, str]] = [
     # verify
     (["verify", "--format", "xml"], 2, "Invalid value for '--format'"),
     (["verify", "--db", "/nonexistent/cix.duckdb"], 1, "no warehouse at /nonexistent/cix.duckdb"),
+    # quality
+    (["quality", "--since", "yesterday"], 2, "--since 'yesterday' is not an ISO 8601 time"),
+    (["quality", "--methodology", "9"], 2, "unknown methodology version '9'"),
+    (["quality", "--format", "xml"], 2, "Invalid value for '--format'"),
+    (["quality", "--db", "/nonexistent/cix.duckdb"], 1, "no warehouse at /nonexistent/cix.duckdb"),
     # as-of
     (["as-of", "CIX-NOPE", DAY, "2026-08-04T00:00:00Z"], 2, "unknown index 'CIX-NOPE'"),
     (["as-of", CODE, "2026-02-30", "2026-08-04T00:00:00Z"], 2, "date '2026-02-30' is not a date"),

@@ -118,6 +118,9 @@ def test_capture_runs_in_the_window_then_the_fixing_equal_the_cli(migrated: dict
     states = run_day(migrated, {"offline": True})
     for name, (state, tasks) in states.items():
         assert state == "success" and set(tasks.values()) == {"success"}, (name, tasks)
+    # After each load, Great Expectations' own validation of the loaded batches agreed with the gate (else failed).
+    assert "gx_record-1" in states["capture-15"][1]
+    assert (Path(migrated["CIX_HOME"]) / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html").is_file()
     db = Path(migrated["CIX_HOME"]) / "lake.sqlite"
     con = lake_sql(db, read_only=True)
     sources = {r[0] for r in con.execute("SELECT DISTINCT source FROM quote").fetchall()}

@@ -287,17 +287,23 @@ def test_a_writer_never_waits_for_another_process_writing(tmp_path: Path) -> Non
 
 
 def test_the_quality_gate_is_a_persisted_gx_project_with_data_docs(first_run) -> None:  # type: ignore[no-untyped-def]
+    """The run decided in polars; Great Expectations' record of the same suites over what was stored, afterwards."""
     import logging
 
+    from pipeline.flow.gx_record import record_with_gx
     from pipeline.quality import data_docs_index
 
     home, _ = first_run
+    with Warehouse(home / "home" / "lake.sqlite", read_only=True) as w:
+        record = record_with_gx(w, load())
+        checks = w.query("SELECT suite, bool_and(success) AS ok, sum(n_rows) AS n FROM batch_check GROUP BY 1")
+        batches = w.count("batch_check")
+    assert record.ok and record.batches == batches and record.failed_at_run == 0
     gx = home / "home" / "gx"
     suites = sorted(p.stem for p in (gx / "expectations").glob("*.json"))
     assert [s.split("_v")[0] for s in suites] == ["quote_batch_gpu_hour", "quote_batch_tokens"]
     assert sorted(p.stem for p in (gx / "checkpoints").glob("*.json")) == [f"{s}_gate" for s in suites]
-    assert data_docs_index().is_file() and "quote_batch" in data_docs_index().read_text()
-    with Warehouse(home / "home" / "lake.sqlite", read_only=True) as w:
-        checks = w.query("SELECT suite, bool_and(success) AS ok, count(*) AS n FROM batch_check GROUP BY 1")
-    assert set(checks["suite"]) == set(suites) and all(checks["ok"])  # GX's own verdict on good batches is a pass
+    assert record.data_docs == data_docs_index() and data_docs_index().read_text().count("quote_batch") >= 2
+    assert set(checks["suite"]) == set(suites) and all(checks["ok"])  # the gate's suites are GX's suites
+    assert record.rows == checks["n"].sum() and record.disagreements == []  # GX's own verdict on them is a pass
     assert logging.getLogger("great_expectations").getEffectiveLevel() >= logging.WARNING  # its INFO noise is off

@@ -260,7 +260,7 @@ def test_quotes_stored_under_v2_are_rederived_by_v2_and_verify(real_capture: Rea
         failed, refused = gate_and_load_all([(capture, quotes, rejections)], w, m, ingested_at=FETCHED)
         assert failed == [] and refused == {}
         fix(FETCHED.date(), w, m, recorded_at=datetime(2026, 8, 3, 16, 5, tzinfo=UTC))
-        stored = w.stored_quotes_of("vast", capture.capture_id, capture.fetched_at)
+        stored = w.quotes_of_captures([capture.capture_id]).sort("row_no", "unit")
         assert set(stored["parser_version"]) == {"2"}
         assert stored["attributes"].to_list() == V2(capture)["attributes"].to_list()
         assert stored["attributes"].to_list() != V3(capture)["attributes"].to_list()

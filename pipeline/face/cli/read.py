@@ -1,4 +1,5 @@
-"""`cix fixings`, `explain`, `as-of`, `revisions`, `verify`, `verify-publication`, `report`: reading what was fixed.
+"""`cix fixings`, `explain`, `as-of`, `revisions`, `verify`, `quality`, `verify-publication`, `report`: reading
+what was fixed and checking how.
 
 Every one takes `--format json` for scripts."""
 
@@ -6,6 +7,7 @@ from __future__ import annotations
 
 import json
 import sys
+from dataclasses import asdict
 from pathlib import Path
 from typing import Annotated
 
@@ -144,6 +146,38 @@ def verify(
             + (f"; {report.cache_pruned} unused parse-cache entries deleted" if prune_cache else "")
         )
     if not report.ok:
+        raise typer.Exit(1)
+
+
+@app.command()
+def quality(
+    since: Annotated[str | None, typer.Option(help="Batches checked from this ISO time (default: last run).")] = None,
+    version: Annotated[str | None, typer.Option("--methodology", help="Methodology of the run's bounds.")] = None,
+    fmt: OutputOption = Output.table,
+    db: DbOption = None,
+) -> None:
+    """Validate the loaded batches with Great Expectations and update its Data Docs; non-zero exit where GX and the
+    run's gate disagree. A run's gate decides in polars from the same suite; this is GX's record of it."""
+    from pipeline.flow.gx_record import record_with_gx
+
+    m, after = methodology(version), parse_time(since, "--since")
+    with open_warehouse(db) as w:
+        record = record_with_gx(w, m, after)
+    if fmt is Output.json:
+        write_json({"ok": record.ok, **asdict(record), "data_docs": str(record.data_docs or "")})
+    else:
+        for problem in record.disagreements:
+            err.print(f"DISAGREE {problem}", markup=False, highlight=False)
+        console.print(
+            f"Great Expectations validated {record.batches} loaded batches ({record.rows} quotes): "
+            + ("the same verdict as the gate" if record.ok else f"{len(record.disagreements)} disagreement(s)")
+            + (f"; {record.failed_at_run} failed batches were validated as they failed" if record.failed_at_run else "")
+            + (f"\nData Docs: {record.data_docs}" if record.data_docs else ""),
+            markup=False,
+            highlight=False,
+            soft_wrap=True,
+        )
+    if not record.ok:
         raise typer.Exit(1)
 
 

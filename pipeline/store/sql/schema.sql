@@ -143,14 +143,14 @@ CREATE TABLE IF NOT EXISTS batch_check (
     checked_at  TIMESTAMPTZ NOT NULL
     -- key: (source, capture_id, fetched_at, suite), kept unique by the writers (anti-join / merge)
 );
-COMMENT ON TABLE batch_check IS 'Quality-gate (Great Expectations) result per normalised batch; a failed batch is not loaded.';
+COMMENT ON TABLE batch_check IS 'Quality-gate result per normalised batch (its family''s expectation suite, decided in polars; a failed batch also validated by Great Expectations, whose failures are recorded); a failed batch is not loaded.';
 COMMENT ON COLUMN batch_check.source IS 'Feed of the batch.';
 COMMENT ON COLUMN batch_check.capture_id IS 'Raw capture of the batch.';
 COMMENT ON COLUMN batch_check.fetched_at IS 'Fetch time of the capture (UTC).';
 COMMENT ON COLUMN batch_check.suite IS 'Expectation suite name and version.';
 COMMENT ON COLUMN batch_check.success IS 'True when every expectation held.';
 COMMENT ON COLUMN batch_check.n_rows IS 'Quotes in the batch.';
-COMMENT ON COLUMN batch_check.failures IS 'JSON list of failed expectations with their observed values.';
+COMMENT ON COLUMN batch_check.failures IS 'JSON list of failed expectations with their observed values (an entry gx_passed: Great Expectations passed what the gate failed; the stricter verdict stands).';
 COMMENT ON COLUMN batch_check.checked_at IS 'When the check ran (UTC).';
 
 CREATE TABLE IF NOT EXISTS source_run (

@@ -1,0 +1,170 @@
+"""The gate's one suite, two evaluators: polars decides a run in milliseconds, Great Expectations validates the same
+suite off the hot path. They must agree on every expectation, or the stricter verdict stands and says so."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from decimal import Decimal
+from pathlib import Path
+from typing import Any
+
+import polars as pl
+import pytest
+from hypothesis import HealthCheck, Phase, given, settings
+from hypothesis import strategies as st
+
+from pipeline.domain.records import RawCapture
+from pipeline.flow.parse import parse_capture
+from pipeline.methodology import load
+from pipeline.quality import check_batch
+from pipeline.quality.evaluate import evaluate
+from pipeline.quality.gate import _checked, gx_validate
+from pipeline.quality.suite import NOT_NULL, expectations
+from tests.helpers import REPO, lake_sql
+
+BOUNDS = load().bounds
+REAL = {
+    "gpu_hour": ("vast", "vast/getcomputable_h100_sxm_asc.json"),
+    "tokens": ("openrouter", "openrouter/openrouter_models.json"),
+}
+
+
+@pytest.fixture(scope="module")
+def real_batches(realdata: Path, tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, pl.DataFrame]]:
+    """A slice of a real normalised batch per family, and a GX project of this module's own."""
+    mp = pytest.MonkeyPatch()
+    mp.setenv("CIX_HOME", str(tmp_path_factory.mktemp("gx") / "home"))
+    batches = {}
+    for family, (source, relative) in REAL.items():
+        body = (realdata / relative).read_bytes()
+        capture = RawCapture(source, f"file://{relative}", datetime(2026, 8, 3, 15, 30, tzinfo=UTC), body)
+        quotes, _ = parse_capture(capture, BOUNDS, {})
+        assert quotes.height >= 5, (family, quotes.height)
+        batches[family] = quotes.head(12)
+    yield batches
+    mp.undo()
+
+
+def verdicts(failures: list[dict[str, Any]]) -> dict[tuple[Any, ...], int | None]:
+    """Failed expectations by (type, column(s), row condition) -> how many rows failed it (None: not countable)."""
+    out = {}
+    for f in failures:
+        kw = f["kwargs"]
+        condition = kw.get("row_condition")  # GX gives it back as {"pass_through_filter": text, ...}
+        condition = condition.get("pass_through_filter") if isinstance(condition, dict) else condition
+        key = (f["expectation"], kw.get("column"), tuple(kw.get("column_list", ())), condition)
+        out[key] = f["observed"].get("unexpected_count")
+    return out
+
+
+NUMERIC_VALUES = st.sampled_from(["-1", "0", "0.000001", "0.05", "1.5", "4.99", "9999", "1000000"])
+CHANGES = st.one_of(
+    st.tuples(st.just("null"), st.sampled_from(NOT_NULL)),
+    st.tuples(st.just("unit"), st.sampled_from(["gpu_hour", "mtok_input", "mtok_output", "tokens", "GPU_HOUR"])),
+    st.tuples(st.just("product"), st.sampled_from(["gpu_hour", "tokens", "storage"])),
+    st.tuples(st.just("currency"), st.sampled_from(["USD", "EUR", "usd", "US", "EURO", "U$D"])),
+    st.tuples(st.just("pricing_type"), st.sampled_from(["on_demand", "spot", "reserved_1y", "reserved_", "Spot"])),
+    st.tuples(st.just("price_usd"), NUMERIC_VALUES),
+    st.tuples(st.just("duplicate"), st.just("")),
+    st.tuples(st.just("drop"), st.sampled_from(["label", "region", "currency"])),
+    st.tuples(st.just("extra"), st.just("")),
+)
+
+
+def corrupt(frame: pl.DataFrame, changes: list[tuple[tuple[str, str], list[int]]]) -> pl.DataFrame:
+    for (kind, arg), drawn in changes:
+        rows = [r % frame.height for r in drawn]
+        at = pl.int_range(pl.len()).is_in(rows)
+        if kind == "duplicate":
+            frame = pl.concat([frame, frame[rows]])
+        elif kind == "drop" and arg in frame.columns:
+            frame = frame.drop(arg)
+        elif kind == "extra":
+            frame = frame.with_columns(extra=pl.lit(1))
+        elif kind == "null" and arg in frame.columns:
+            frame = frame.with_columns(pl.when(at).then(None).otherwise(pl.col(arg)).alias(arg))
+        elif kind == "price_usd":
+            value = pl.lit(Decimal(arg)).cast(frame.schema["price_usd"])
+            frame = frame.with_columns(pl.when(at).then(value).otherwise(pl.col("price_usd")).alias("price_usd"))
+        elif kind in frame.columns:
+            frame = frame.with_columns(pl.when(at).then(pl.lit(arg)).otherwise(pl.col(kind)).alias(kind))
+    return frame
+
+
+# No shrinking: each example is a GX checkpoint run (~0.3 s); a failure prints its example as drawn.
+@settings(
+    max_examples=30,
+    deadline=None,
+    phases=[Phase.explicit, Phase.reuse, Phase.generate],
+    suppress_health_check=[HealthCheck.function_scoped_fixture],
+)
+@given(
+    family=st.sampled_from(sorted(REAL)),
+    changes=st.lists(st.tuples(CHANGES, st.lists(st.integers(0, 11), min_size=1, max_size=4)), max_size=4),
+)
+def test_polars_and_great_expectations_judge_every_expectation_alike(
+    real_batches: dict[str, pl.DataFrame], family: str, changes: list[tuple[tuple[str, str], list[int]]]
+) -> None:
+    frame = corrupt(real_batches[family], changes)
+    suite = expectations(family, _checked(family, BOUNDS))
+    ours = [o.failure() for o in evaluate(frame, suite) if not o.success]
+    theirs = gx_validate(family, frame, BOUNDS)
+    assert verdicts(ours) == verdicts(theirs.failures)
+    assert theirs.success == (not ours)
+
+
+def test_the_real_batches_pass_both(real_batches: dict[str, pl.DataFrame]) -> None:
+    for family, frame in real_batches.items():
+        assert all(o.success for o in evaluate(frame, expectations(family, _checked(family, BOUNDS))))
+        assert check_batch(frame, BOUNDS, family).success
+
+
+def test_where_the_evaluators_differ_the_stricter_verdict_stands_and_says_so(
+    real_batches: dict[str, pl.DataFrame],
+) -> None:
+    """A currency of "USD" and a newline: Python's `$` (GX's regex) matches before a final newline, polars' does
+    not. The batch fails, GX's pass is on the record, and nothing is loaded on a maybe."""
+    frame = real_batches["gpu_hour"].with_columns(currency=pl.lit("USD\n"))
+    assert gx_validate("gpu_hour", frame, BOUNDS).success
+    result = check_batch(frame, BOUNDS, "gpu_hour")
+    assert not result.success
+    assert [f["expectation"] for f in result.failures] == ["expect_column_values_to_match_regex", "gx_passed"]
+
+
+def test_a_run_whose_batches_pass_never_imports_great_expectations(tmp_path: Path) -> None:
+    """The deliverable: GX (seconds to import) is off the run's path; the run's checks are still recorded."""
+    code = (
+        "import sys\nfrom pipeline.flow.daily import run\nrun()\n"
+        "print('GX', any(m.startswith('great_expectations') for m in sys.modules))"
+    )
+    env = {**os.environ, "CIX_HOME": str(tmp_path / "home"), "CIX_PUBLISH_DIR": str(tmp_path / "publish")}
+    out = subprocess.run([sys.executable, "-c", code], env=env, cwd=REPO, capture_output=True, text=True, check=True)
+    assert out.stdout.strip().splitlines()[-1] == "GX False"
+    con = lake_sql(tmp_path / "home" / "lake.sqlite", read_only=True)
+    checks = con.execute("SELECT count(*), bool_and(success) FROM batch_check").fetchone()
+    con.close()
+    assert checks is not None and checks[0] >= 10 and checks[1]
+
+
+def test_cix_quality_finds_a_batch_whose_stored_rows_are_not_those_it_checked(tmp_path: Path) -> None:
+    """GX validates what was stored, so a load that lost rows after the gate is found, and the command fails."""
+    env = {**os.environ, "CIX_HOME": str(tmp_path / "home"), "CIX_PUBLISH_DIR": str(tmp_path / "publish")}
+    cix = str(Path(sys.executable).parent / "cix")
+    subprocess.run([cix, "run"], env=env, capture_output=True, check=True)
+    good = subprocess.run([cix, "quality", "--format", "json"], env=env, capture_output=True, text=True, check=True)
+    record = json.loads(good.stdout)
+    assert record["ok"] and record["batches"] >= 10 and record["disagreements"] == []
+    assert Path(record["data_docs"]).is_file() and "quote_batch" in Path(record["data_docs"]).read_text()
+    con = lake_sql(tmp_path / "home" / "lake.sqlite")
+    con.execute(
+        "DELETE FROM quote WHERE row_no = 0 AND capture_id = (SELECT min(capture_id) FROM quote WHERE source = 'aws')"
+    )
+    con.close()
+    bad = subprocess.run([cix, "quality"], env=env, capture_output=True, text=True)
+    assert bad.returncode == 1
+    assert "DISAGREE aws" in bad.stderr and "rows stored" in bad.stderr and "1 disagreement" in bad.stdout
