@@ -105,6 +105,8 @@ def load_archives(
         captures = archive_captures(archive, root)
         warehouse.record_captures([(c, store.put(c)) for c in captures], f"backfill:{archive.name}")
         outcomes[archive.name] = SourceOutcome(source=archive.source, captures=captures)
+        if on_archive is not None:
+            on_archive()
     # all archives in one ingest: reference rates first, one quality gate over every batch, one load
     ingest_all(outcomes.values(), warehouse, m, ingested_at=now, cache=cache)
     for name, outcome in outcomes.items():
@@ -112,8 +114,6 @@ def load_archives(
         report.loaded_quotes += outcome.loaded_quotes
         if outcome.error is not None:
             report.errors.append(f"{name}: {outcome.error.reason}")
-        if on_archive is not None:
-            on_archive()
     first, last = (None if t is None else t.astimezone(UTC).date() for t in warehouse.quote_span())
     if first is None or last is None:
         return []
@@ -136,7 +136,7 @@ def backfill(
     selected = [a for a in archives() if wanted is None or a.name in wanted]
     report = BackfillReport()
     with Progress(disable=not progress, transient=False) as bar:
-        task = bar.add_task("loading archives", total=len(selected))
+        task = bar.add_task("reading archives", total=len(selected))  # then one ingest of them all
         days = load_archives(
             warehouse, store, root, m, only=only, report=report, on_archive=lambda: bar.advance(task), cache=cache
         )

@@ -80,7 +80,7 @@ def _record_fixings(
 ) -> list[StoredFixing]:
     days = sorted({f.fixing_date for f in fixings})
     in_force: dict[tuple[str, date, str], tuple[dict[str, Any] | None, int]] = {}
-    for r in warehouse.revisions_in_range(days[0], days[-1]).iter_rows(named=True):
+    for r in warehouse.revision_outcomes_between(days[0], days[-1]).iter_rows(named=True):
         key = (r["index_code"], r["fixing_date"], r["methodology_version"])
         current, _ = in_force.get(key, (None, 0))
         in_force[key] = (r if r["status"] in DETERMINATIONS else current, int(r["revision"]))

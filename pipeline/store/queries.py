@@ -214,8 +214,9 @@ class Queries:
             [first, last, version],
         )
 
-    def revisions_in_range(self, first: date, last: date) -> pl.DataFrame:
-        """Identity, status and value of every revision in a date range (for the corrections policy)."""
+    def revision_outcomes_between(self, first: date, last: date) -> pl.DataFrame:
+        """Identity, status and value of every revision of every version in a date range (for the corrections
+        policy; `revisions_between` gives every column of one version's, for publication)."""
         return self._frame(
             "SELECT index_code, fixing_date, methodology_version, revision, status, value, inputs_digest, flags "
             "FROM fixing WHERE fixing_date BETWEEN ? AND ? ORDER BY revision",
