@@ -168,3 +168,25 @@ def test_cix_quality_finds_a_batch_whose_stored_rows_are_not_those_it_checked(tm
     bad = subprocess.run([cix, "quality"], env=env, capture_output=True, text=True)
     assert bad.returncode == 1
     assert "DISAGREE aws" in bad.stderr and "rows stored" in bad.stderr and "1 disagreement" in bad.stdout
+
+
+def test_gx_keeps_its_newest_results_and_their_pages_only(
+    real_batches: dict[str, pl.DataFrame], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Each checkpoint run rebuilds the Data Docs from every stored result (its time grows with them), so they are
+    pruned to the newest few, pages too, and the index links only pages that exist."""
+    import re
+
+    from pipeline.quality import data_docs_index, gate
+
+    monkeypatch.setattr(gate, "KEEP_RESULTS", 3)
+    for _ in range(4):
+        gx_validate("gpu_hour", real_batches["gpu_hour"], BOUNDS)
+    root = gate.gx_root() / "uncommitted"
+    results = sorted(p.relative_to(root / "validations").with_suffix("") for p in root.glob("validations/*/*/*/*.json"))
+    docs = root / "data_docs" / "local_site"
+    pages = sorted(p.relative_to(docs / "validations").with_suffix("") for p in docs.glob("validations/*/*/*/*.html"))
+    assert len(results) == 3 and pages == results
+    linked = set(re.findall(r"validations/[^'\"]+?\.html", data_docs_index().read_text()))
+    assert len(linked) == 3 and all((docs / link).is_file() for link in linked)
+    assert gate.prune_results(gate.gx_root(), 1) == 2 and len(list(root.glob("validations/*/*/*/*.json"))) == 1
