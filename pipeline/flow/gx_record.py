@@ -22,6 +22,7 @@ from pipeline.quality import data_docs_index, validate_with_gx
 from pipeline.store import Warehouse
 
 BatchKey = tuple[str, str, datetime]  # source, capture_id, fetched_at
+KEY = ["source", "capture_id", "fetched_at"]
 FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
 
 
@@ -45,7 +46,7 @@ def record_with_gx(
     (whenever they were checked: never before they were fetched)."""
     checks = warehouse.batch_checks(since if only is None else min((k[2] for k in only), default=FUTURE))
     if only is not None:
-        keys = pl.DataFrame(list(only), schema=["source", "capture_id", "fetched_at"], orient="row")
+        keys = pl.DataFrame(list(only), schema=KEY, orient="row")
         checks = checks.join(keys.cast({"fetched_at": checks.schema["fetched_at"]}), on=list(keys.columns))
     passed = checks.filter(pl.col("success"))
     failed_at_run = checks.height - passed.height
@@ -53,22 +54,26 @@ def record_with_gx(
         return GxRecord(0, 0, failed_at_run)
     stored = warehouse.quotes_of_captures(passed["capture_id"].to_list())
     stored = stored.select(list(QUOTE_SCHEMA)).cast(QUOTE_SCHEMA)  # type: ignore[arg-type]
-    by_batch = stored.partition_by(["source", "capture_id", "fetched_at"], as_dict=True, maintain_order=True)
+    by_batch = stored.partition_by(KEY, as_dict=True, maintain_order=True)
     empty = stored.clear()
-    batches, names = [], []
-    for source, capture_id, fetched_at in passed.select("source", "capture_id", "fetched_at").iter_rows():
-        frame = by_batch.get((source, capture_id, fetched_at), empty)
-        batches.append((source_registry.get(source).product, frame))
-        names.append(f"{source} {capture_id[:12]} {fetched_at:%Y-%m-%d %H:%M}")
-    disagreements = []
+    batches, names, checked, disagreements = [], [], [], []
+    for source, capture_id, fetched_at, n_rows in passed.select(*KEY, "n_rows").iter_rows():
+        name = f"{source} {capture_id[:12]} {fetched_at:%Y-%m-%d %H:%M}"
+        if source not in source_registry.REGISTRY:
+            disagreements.append(f"{name}: not validated, source {source!r} is not registered (no suite family)")
+            continue
+        batches.append((source_registry.get(source).product, by_batch.get((source, capture_id, fetched_at), empty)))
+        names.append(name)
+        checked.append(n_rows)
     for name, n_checked, (_, frame), gx in zip(
-        names, passed["n_rows"], batches, validate_with_gx(batches, m.bounds), strict=True
+        names, checked, batches, validate_with_gx(batches, m.bounds) if batches else [], strict=True
     ):
         if not gx.success:
             disagreements.append(f"{name}: GX fails what the gate passed ({', '.join(_failed(gx.failures))})")
         if frame.height != n_checked:
             disagreements.append(f"{name}: {frame.height} rows stored, {n_checked} checked")
-    return GxRecord(len(batches), stored.height, failed_at_run, disagreements, data_docs_index())
+    docs = data_docs_index() if batches else None
+    return GxRecord(len(batches), sum(f.height for _, f in batches), failed_at_run, disagreements, docs)
 
 
 def _failed(failures: list[dict[str, object]]) -> list[str]:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import subprocess
 import sys
 from collections.abc import Iterator
@@ -164,10 +165,14 @@ def test_cix_quality_finds_a_batch_whose_stored_rows_are_not_those_it_checked(tm
     con.execute(
         "DELETE FROM quote WHERE row_no = 0 AND capture_id = (SELECT min(capture_id) FROM quote WHERE source = 'aws')"
     )
+    con.execute("UPDATE batch_check SET source = 'retired-feed' WHERE source = 'gcp'")  # a feed since removed
     con.close()
     bad = subprocess.run([cix, "quality"], env=env, capture_output=True, text=True)
     assert bad.returncode == 1
-    assert "DISAGREE aws" in bad.stderr and "rows stored" in bad.stderr and "1 disagreement" in bad.stdout
+    lost = re.search(r"DISAGREE aws \w+ [\d: -]+: (\d+) rows stored, (\d+) checked", bad.stderr)
+    assert lost is not None and int(lost[1]) == int(lost[2]) - 1, bad.stderr
+    assert "DISAGREE retired-feed" in bad.stderr and "'retired-feed' is not registered" in bad.stderr
+    assert "2 disagreement(s)" in bad.stdout
 
 
 def test_gx_keeps_its_newest_results_and_their_pages_only(
@@ -175,8 +180,6 @@ def test_gx_keeps_its_newest_results_and_their_pages_only(
 ) -> None:
     """Each checkpoint run rebuilds the Data Docs from every stored result (its time grows with them), so they are
     pruned to the newest few, pages too, and the index links only pages that exist."""
-    import re
-
     from pipeline.quality import data_docs_index, gate
 
     monkeypatch.setattr(gate, "KEEP_RESULTS", 3)
