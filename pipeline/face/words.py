@@ -38,6 +38,7 @@ FLAGS: dict[str, str] = {
     "multimodal": "provider values form separate clusters; the average may sit between them",
 }
 
+NO_PROVIDER = "no provider quoted it: no eligible quote in the window or the look-back"
 GATES: dict[str, str] = {
     "min_providers": "too few providers after the outlier screen",
     "dispersion": "provider values too far apart (robust CV above the limit)",
@@ -79,10 +80,11 @@ def flag(name: str) -> str:
     return FLAGS.get(name, _humane(name))
 
 
-def gate(name: str) -> str:
-    """A gate's words; a blend's `leg_withheld:CODE` names its leg."""
+def gate(name: str, providers: int | None = None) -> str:
+    """A gate's words; a blend's `leg_withheld:CODE` names its leg. With `providers` (those counted), a market no
+    provider quoted at all says so rather than blaming the screen."""
     kind, _, leg = name.partition(":")
-    words = GATES.get(kind, _humane(kind))
+    words = NO_PROVIDER if kind == "min_providers" and providers == 0 else GATES.get(kind, _humane(kind))
     return f"{words} ({leg})" if leg else words
 
 

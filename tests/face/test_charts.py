@@ -70,6 +70,8 @@ def test_words_explain_known_flags_and_fall_back_to_the_name() -> None:
     assert words.flag("low_contribution") == "fewer than 5 providers contributed a value"
     assert words.flag("brand_new_flag") == "brand new flag"
     assert words.gate("min_providers").startswith("too few providers")
+    assert words.gate("min_providers", 2).startswith("too few providers")
+    assert words.gate("min_providers", 0).startswith("no provider quoted it")  # nothing to screen, nothing quoted
     assert words.per_unit("USD", "gpu_hour") == "USD per GPU-hour"
     names, colours = words.status_domain(["withheld", "zeta", "published"])
     assert names[:3] == ["published", "indicative", "withheld"] and names[-1] == "zeta" and len(colours) == 4

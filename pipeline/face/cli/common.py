@@ -219,7 +219,8 @@ def print_fixings(records: list[dict[str, Any]], fmt: Format, title: str = "Fixi
     counts: dict[str, int] = {}
     for r in records:
         failed = r.get("failed_gates") or r.get("indicative_gates") or []
-        note = "; ".join(words.gate(g) for g in failed) or "; ".join(words.flag(f) for f in r.get("flags") or [])
+        gates = "; ".join(words.gate(g, r.get("n_providers")) for g in failed)
+        note = gates or "; ".join(words.flag(f) for f in r.get("flags") or [])
         colour = words.status(r["status"]).colour
         counts[r["status"]] = counts.get(r["status"], 0) + 1
         table.add_row(

@@ -28,8 +28,8 @@ def flags_view(flags: list[str]) -> list[dict[str, str]]:
     return [{"name": f, "words": words.flag(f)} for f in flags]
 
 
-def gates_view(gates: list[str]) -> list[dict[str, str]]:
-    return [{"name": g, "words": words.gate(g)} for g in gates]
+def gates_view(gates: list[str], providers: int | None = None) -> list[dict[str, str]]:
+    return [{"name": g, "words": words.gate(g, providers)} for g in gates]
 
 
 def change(latest: Any, previous: Any) -> dict[str, str] | None:
@@ -79,7 +79,7 @@ def index_list(w: Warehouse) -> dict[str, Any]:
                 if last_pub is None
                 else {"value": value_text(last_pub["value"]), "day": last_pub["fixing_date"].isoformat()},
                 "change": change(record["value"], prior[-1]["value"]) if record and record["value"] and prior else None,
-                "failed_gates": gates_view(record["failed_gates"]) if record else [],
+                "failed_gates": gates_view(record["failed_gates"], record.get("n_providers")) if record else [],
                 "flags": flags_view(record["flags"]) if record else [],
                 "n_providers": record["n_providers"] if record else None,
                 "sparkline": charts.sparkline(recent) if recent else "",
@@ -137,7 +137,7 @@ def index_page(w: Warehouse, code: str, day: date | None = None) -> dict[str, An
         "record": record,
         "status": status_view(record["status"]),
         "flags": flags_view(record["flags"]),
-        "failed_gates": gates_view(record["failed_gates"]),
+        "failed_gates": gates_view(record["failed_gates"], record.get("n_providers")),
         "gates": doc["gates"],
         "dispersion": doc["dispersion"],
         "arithmetic": doc["arithmetic"],
