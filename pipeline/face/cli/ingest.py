@@ -124,9 +124,10 @@ def run(
             }
         )
         return
+    width = max((len(o.source) for o in report.outcomes), default=0)
     for o in outcomes:
         err.print(
-            f"{o['source']:<14} {o['status']:<5} captures={o['captures']} quotes={o['quotes']} "
+            f"{o['source']:<{width}} {o['status']:<5} captures={o['captures']} quotes={o['quotes']} "
             f"rejections={o['rejections']} {o['error'] or ''}",
             style="dim",
             markup=False,
