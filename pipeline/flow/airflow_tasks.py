@@ -170,15 +170,19 @@ def gate_and_load(captured: list[Ref | None]) -> dict[str, Any]:
     return {"batches": len(batches), "quotes": sum(q.height for _, q, _ in batches)}
 
 
-def gx_record(captured: list[Ref | None]) -> dict[str, Any]:
-    """Great Expectations' own validation of the batches this run loaded (after the load, off the path to the
-    fixing) and its Data Docs; fails when GX and the run's gate disagree on a batch."""
+def gx_record(captured: list[Ref | None] | None = None, since: str | None = None) -> dict[str, Any]:
+    """Great Expectations' own validation of the batches a run loaded (after the load, off the path to the fixing)
+    and its Data Docs: a capture run's batches (`captured`), or those checked from `since` on (a backfill's); fails
+    when GX and the run's gate disagree on a batch."""
     from pipeline.flow.gx_record import record_with_gx
 
-    refs = [r for result in captured if result and result.get("staged") for r in result.get("captures", [])]
+    refs = [r for result in captured or [] if result and result.get("staged") for r in result.get("captures", [])]
     keys = [(r["source"], r["capture_id"], datetime.fromisoformat(r["fetched_at"])) for r in refs]
     with Warehouse(default_lake(), read_only=True) as warehouse:
-        record = record_with_gx(warehouse, load(), only=keys)
+        if since is not None:
+            record = record_with_gx(warehouse, load(), since=datetime.fromisoformat(since))
+        else:
+            record = record_with_gx(warehouse, load(), only=keys)
     if not record.ok:
         raise GateDisagreement("; ".join(record.disagreements))
     return {"batches": record.batches, "quotes": record.rows, "data_docs": str(record.data_docs or "")}

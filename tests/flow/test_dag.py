@@ -71,7 +71,9 @@ def test_dagbag_has_the_four_dags_as_an_airflow_user_expects(migrated: dict[str,
         "  'fixing_schedule': f.timetable.expression, 'deadline': [type(d.reference).__name__ + ' ' + str(d.interval)\n"
         "  + ' ' + d.callback.path for d in f.deadline],\n"
         "  'settlement': [bag.dags['cix_settlement'].timetable.timetable.expression,\n"
-        "  repr(bag.dags['cix_settlement'].timetable.asset_condition)]}))\n"
+        "  repr(bag.dags['cix_settlement'].timetable.asset_condition)],\n"
+        "  'gx': [(d.get_task('gx_record').trigger_rule, sorted(d.get_task('gx_record').upstream_task_ids))\n"
+        "  for d in (c, bag.dags['cix_backfill'])]}))\n"
     )
     env = {k: v for k, v in migrated.items() if k not in {"CIX_FIXING_DEADLINE_MINUTES", "CIX_CAPTURE_RETRIES"}}
     out = subprocess.run([sys.executable, "-c", code], env=env, check=True, capture_output=True, text=True)
@@ -84,6 +86,8 @@ def test_dagbag_has_the_four_dags_as_an_airflow_user_expects(migrated: dict[str,
     assert r["capture_schedule"] == "*/15 * * * *" and r["fixing_schedule"] == "0 16 * * *"
     assert r["deadline"] == ["DagRunLogicalDateDeadline 0:30:00 pipeline.flow.alerts.deadline_missed"]
     assert r["settlement"][0] == "0 18 1 * *" and "cix_fixings" in r["settlement"][1]
+    # GX's record of what was loaded comes last, whatever became of the load (it validates what was stored).
+    assert r["gx"] == [["all_done", ["capture", "gate_and_load"]], ["all_done", ["load_archives"]]]
 
 
 RUNS = """

@@ -152,8 +152,13 @@ def test_a_run_whose_batches_pass_never_imports_great_expectations(tmp_path: Pat
     assert checks is not None and checks[0] >= 10 and checks[1]
 
 
-def test_cix_quality_finds_a_batch_whose_stored_rows_are_not_those_it_checked(tmp_path: Path) -> None:
-    """GX validates what was stored, so a load that lost rows after the gate is found, and the command fails."""
+def test_cix_quality_finds_a_batch_whose_stored_rows_are_not_those_it_checked(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """GX validates what was stored, so a load that lost rows after the gate is found, and the command fails; so
+    does the DAGs' `gx_record` step (here as the backfill DAG calls it: the batches checked since its run began)."""
+    from pipeline.flow import airflow_tasks
+
     env = {**os.environ, "CIX_HOME": str(tmp_path / "home"), "CIX_PUBLISH_DIR": str(tmp_path / "publish")}
     cix = str(Path(sys.executable).parent / "cix")
     subprocess.run([cix, "run"], env=env, capture_output=True, check=True)
@@ -161,6 +166,9 @@ def test_cix_quality_finds_a_batch_whose_stored_rows_are_not_those_it_checked(tm
     record = json.loads(good.stdout)
     assert record["ok"] and record["batches"] >= 10 and record["disagreements"] == []
     assert Path(record["data_docs"]).is_file() and "quote_batch" in Path(record["data_docs"]).read_text()
+    monkeypatch.setenv("CIX_HOME", env["CIX_HOME"])
+    since = "2000-01-01T00:00:00+00:00"
+    assert airflow_tasks.gx_record(since=since)["batches"] == record["batches"]
     con = lake_sql(tmp_path / "home" / "lake.sqlite")
     con.execute(
         "DELETE FROM quote WHERE row_no = 0 AND capture_id = (SELECT min(capture_id) FROM quote WHERE source = 'aws')"
@@ -173,6 +181,8 @@ def test_cix_quality_finds_a_batch_whose_stored_rows_are_not_those_it_checked(tm
     assert lost is not None and int(lost[1]) == int(lost[2]) - 1, bad.stderr
     assert "DISAGREE retired-feed" in bad.stderr and "'retired-feed' is not registered" in bad.stderr
     assert "2 disagreement(s)" in bad.stdout
+    with pytest.raises(airflow_tasks.GateDisagreement, match="rows stored"):
+        airflow_tasks.gx_record(since=since)
 
 
 def test_gx_keeps_its_newest_results_and_their_pages_only(
