@@ -37,7 +37,8 @@ def cix_backfill() -> None:
 
     @task(trigger_rule="all_done", execution_timeout=timedelta(hours=1))
     def gx_record() -> dict[str, object]:
-        return steps.gx_record(since=get_current_context()["dag_run"].start_date.isoformat())
+        run = get_current_context()["dag_run"]
+        return steps.gx_record(since=(run.start_date or run.run_after).isoformat())
 
     days = load_archives()
     fix_day.expand(day=days)

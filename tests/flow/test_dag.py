@@ -186,3 +186,31 @@ def test_all_sources_down_fails_the_fixing_loudly_and_records_the_withheld_rows(
     errors = con.execute("SELECT count(DISTINCT source) FROM source_run WHERE status = 'error'").fetchone()
     con.close()
     assert withheld == (34,) and errors is not None and errors[0] >= 9
+
+
+BACKFILL = """
+import sys, json
+from airflow.dag_processing.dagbag import DagBag
+run = DagBag(dag_folder=sys.argv[1]).dags['cix_backfill'].test(run_conf={'archives': ['llm-prices']})
+states = {ti.task_id + str(ti.map_index): ti.state for ti in run.get_task_instances()}
+print('STATES', json.dumps([run.state, states], default=str))
+"""
+
+
+def test_the_backfill_dag_loads_an_archive_fixes_its_days_and_gx_records_them(
+    migrated: dict[str, str], tmp_path: Path
+) -> None:
+    env = {**migrated, "CIX_HOME": str(tmp_path / "home"), "CIX_PUBLISH_DIR": str(tmp_path / "publish")}
+    out = subprocess.run([sys.executable, "-c", BACKFILL, str(DAGS)], env=env, capture_output=True, text=True)
+    line = next((x for x in out.stdout.splitlines() if x.startswith("STATES ")), None)
+    assert line, out.stdout[-3000:] + out.stderr[-3000:]
+    state, tasks = json.loads(line.removeprefix("STATES "))
+    assert state == "success" and set(tasks.values()) == {"success"}, tasks
+    assert "load_archives-1" in tasks and "gx_record-1" in tasks and any(t.startswith("fix_day") for t in tasks)
+    con = lake_sql(tmp_path / "home" / "lake.sqlite", read_only=True)
+    checks = con.execute("SELECT count(*), bool_and(success) FROM batch_check").fetchone()
+    fixings = con.execute("SELECT count(*) FROM fixing").fetchone()
+    con.close()
+    assert checks is not None and checks[0] > 0 and checks[1] and fixings is not None and fixings[0] > 0
+    docs = tmp_path / "home" / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
+    assert docs.is_file() and "quote_batch_tokens" in docs.read_text(), "GX validated what the backfill loaded"
