@@ -17,7 +17,7 @@ from pipeline import sources
 from pipeline.capture import CaptureSet, CaptureStore, ObjectStore
 from pipeline.config import paths
 from pipeline.domain.records import RawCapture
-from pipeline.flow import daily, ingest, operate, rates
+from pipeline.flow import alerts, daily, ingest, operate, rates
 from pipeline.flow.dag_args import Run
 from pipeline.flow.parse_cache import ParseCache, parse_cached
 from pipeline.methodology import load
@@ -183,7 +183,9 @@ def gx_record(captured: list[Ref | None] | None = None, since: str | None = None
             record = record_with_gx(warehouse, load(), since=datetime.fromisoformat(since))
         else:
             record = record_with_gx(warehouse, load(), only=keys)
-    if not record.ok:
+    if not record.ok:  # the gate may have loaded what it should have stopped: operators hear it, not only the log
+        problems = record.disagreements
+        alerts.raise_alert("gate_disagreement", f"{len(problems)} batches", {"batches": problems})
         raise GateDisagreement("; ".join(record.disagreements))
     return {"batches": record.batches, "quotes": record.rows, "data_docs": str(record.data_docs or "")}
 

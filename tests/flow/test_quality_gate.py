@@ -158,6 +158,7 @@ def test_cix_quality_finds_a_batch_whose_stored_rows_are_not_those_it_checked(
     """GX validates what was stored, so a load that lost rows after the gate is found, and the command fails; so
     does the DAGs' `gx_record` step (here as the backfill DAG calls it: the batches checked since its run began)."""
     from pipeline.flow import airflow_tasks
+    from pipeline.flow.alerts import read_alerts
 
     env = {**os.environ, "CIX_HOME": str(tmp_path / "home"), "CIX_PUBLISH_DIR": str(tmp_path / "publish")}
     cix = str(Path(sys.executable).parent / "cix")
@@ -183,6 +184,8 @@ def test_cix_quality_finds_a_batch_whose_stored_rows_are_not_those_it_checked(
     assert "2 disagreement(s)" in bad.stdout
     with pytest.raises(airflow_tasks.GateDisagreement, match="rows stored"):
         airflow_tasks.gx_record(since=since)
+    alert = read_alerts()[-1]
+    assert alert["kind"] == "gate_disagreement" and len(alert["detail"]["batches"]) == 2
 
 
 def test_gx_keeps_its_newest_results_and_their_pages_only(
