@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from collections.abc import Collection
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import polars as pl
@@ -23,7 +23,6 @@ from pipeline.store import Warehouse
 
 BatchKey = tuple[str, str, datetime]  # source, capture_id, fetched_at
 KEY = ["source", "capture_id", "fetched_at"]
-FUTURE = datetime(9999, 1, 1, tzinfo=UTC)
 
 
 @dataclass(frozen=True)
@@ -44,10 +43,16 @@ def record_with_gx(
 ) -> GxRecord:
     """GX over the stored quotes of the batches checked since `since` (default: the latest run's), or of `only`
     (whenever they were checked: never before they were fetched)."""
-    checks = warehouse.batch_checks(since if only is None else min((k[2] for k in only), default=FUTURE))
+    if only is not None and not only:
+        return GxRecord(0, 0, 0)  # a run that loaded nothing (every source down)
+    checks = warehouse.batch_checks(since if only is None else min(k[2] for k in only))
     if only is not None:
-        keys = pl.DataFrame(list(only), schema=KEY, orient="row")
-        checks = checks.join(keys.cast({"fetched_at": checks.schema["fetched_at"]}), on=list(keys.columns))
+        schema: dict[str, pl.DataType] = {
+            "source": pl.String(),
+            "capture_id": pl.String(),
+            "fetched_at": checks.schema["fetched_at"],
+        }
+        checks = checks.join(pl.DataFrame(list(only), schema=schema, orient="row"), on=KEY)
     passed = checks.filter(pl.col("success"))
     failed_at_run = checks.height - passed.height
     if passed.is_empty():

@@ -175,6 +175,7 @@ def test_all_sources_down_fails_the_fixing_loudly_and_records_the_withheld_rows(
     assert {k: v for k, v in capture_tasks.items() if k.startswith("capture")} and all(
         v == "failed" for k, v in capture_tasks.items() if k.startswith("capture")
     ), capture_tasks
+    assert capture_tasks["gx_record-1"] == "success", "nothing loaded, nothing for GX to disagree with"
     state, tasks = states["fixing"]
     assert state == "failed" and tasks["fix"] == "success" and tasks["assess"] == "failed", tasks
     assert tasks["publish"] in {"upstream_failed", None}, tasks
