@@ -186,7 +186,7 @@ def gx_record(captured: list[Ref | None] | None = None, since: str | None = None
     if not record.ok:  # the gate may have loaded what it should have stopped: operators hear it, not only the log
         problems = record.disagreements
         alerts.raise_alert("gate_disagreement", f"{len(problems)} batches", {"batches": problems})
-        raise GateDisagreement("; ".join(record.disagreements))
+        raise GateDisagreement("; ".join(problems))
     return {"batches": record.batches, "quotes": record.rows, "data_docs": str(record.data_docs or "")}
 
 

@@ -16,7 +16,6 @@ from pathlib import Path
 import polars as pl
 
 from pipeline import sources as source_registry
-from pipeline.domain.records import QUOTE_SCHEMA
 from pipeline.methodology import Methodology
 from pipeline.quality import data_docs_index, validate_with_gx
 from pipeline.store import Warehouse
@@ -58,7 +57,6 @@ def record_with_gx(
     if passed.is_empty():
         return GxRecord(0, 0, failed_at_run)
     stored = warehouse.quotes_of_captures(passed["capture_id"].to_list())
-    stored = stored.select(list(QUOTE_SCHEMA)).cast(QUOTE_SCHEMA)  # type: ignore[arg-type]
     by_batch = stored.partition_by(KEY, as_dict=True, maintain_order=True)
     empty = stored.clear()
     batches, names, checked, disagreements = [], [], [], []

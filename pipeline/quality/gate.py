@@ -176,9 +176,9 @@ def check_batches(batches: Sequence[tuple[str, pl.DataFrame]], bounds: dict[str,
         checked = _checked(family, bounds)
         suite, name = expectations(family, checked), suite_name(family, checked)
         together = evaluate(pl.concat([batches[i][1] for i in mine], how="diagonal_relaxed"), suite)
+        passed = all(o.success for o in together)
         for i in mine:
             quotes = batches[i][1]
-            passed = all(o.success for o in together)
             own = [] if passed else [o.failure() for o in evaluate(quotes, suite) if not o.success]
             if not own:
                 results[i] = GateResult(name, True, quotes.height, [])

@@ -62,16 +62,16 @@ class Queries:
             raise QueryFailed(str(exc).splitlines()[0]) from None
 
     # -- quotes, captures, rejections --------------------------------------------------------------
-    def quotes_between(self, start: datetime, end: datetime) -> pl.DataFrame:
-        frame = self._frame(
-            "SELECT * EXCLUDE (ingested_at) FROM quote WHERE observed_at > ? AND observed_at <= ?", [start, end]
-        )
+    def _quotes(self, where: str, params: Sequence[Any]) -> pl.DataFrame:
+        """Stored quotes as the pipeline made them: the columns and types of QUOTE_SCHEMA."""
+        frame = self._frame(f"SELECT * EXCLUDE (ingested_at) FROM quote WHERE {where}", params)  # noqa: S608
         return frame.cast({k: v for k, v in QUOTE_SCHEMA.items() if k in frame.columns})  # type: ignore[arg-type]
 
+    def quotes_between(self, start: datetime, end: datetime) -> pl.DataFrame:
+        return self._quotes("observed_at > ? AND observed_at <= ?", [start, end])
+
     def quotes_of_captures(self, capture_ids: Sequence[str]) -> pl.DataFrame:
-        return self._frame(
-            "SELECT * FROM quote WHERE capture_id IN (SELECT unnest(?::VARCHAR[]))", [sorted(set(capture_ids))]
-        )
+        return self._quotes("capture_id IN (SELECT unnest(?::VARCHAR[]))", [sorted(set(capture_ids))])
 
     def batch_checks(self, since: datetime | None = None) -> pl.DataFrame:
         """The gate's results checked at or after `since` (default: those of the latest run)."""
