@@ -19,6 +19,26 @@ os.environ.setdefault("AIRFLOW__CORE__DAGS_FOLDER", str(REPO / "dags"))
 os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 
+# The files that take longest, longest first (measured with `--durations`, seconds on one worker): `make test` runs
+# them first (`--dist loadfile --no-loadscope-reorder`), so the two workers end together instead of one running the
+# Celery topology alone at the end while the other idles (xdist's default order is by number of tests per file). A
+# file missing from the list only runs later; a stale list costs minutes, never a result.
+LONGEST_FIRST = (
+    "tests/ops/test_topology.py",  # ~195: a Celery deployment, two DAG runs, a killed worker
+    "tests/flow/test_dag.py",  # ~100: dag.test of every DAG
+    "tests/flow/test_quality_gate.py",  # ~45: Great Expectations checkpoints
+    "tests/reliability/test_kill.py",  # ~40: processes killed mid-write
+    "tests/flow/test_backfill_settle.py",  # ~35: backfills of the real archives
+    "tests/ops/test_same_batch.py",  # ~25: concurrent writers on two catalogs
+    "tests/reliability/test_chaos.py",  # ~16
+    "tests/ops/test_concurrency.py",  # ~16
+)
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    rank = {path: i for i, path in enumerate(LONGEST_FIRST)}
+    items.sort(key=lambda item: rank.get(item.nodeid.split("::", 1)[0], len(rank)))  # stable: file order kept
+
 
 @pytest.fixture(scope="session")
 def realdata() -> Path:

@@ -179,7 +179,7 @@ def s3_server() -> Iterator[S3Server]:
         moto.wait(timeout=30)
 
 
-@pytest.fixture(scope="session")
+@pytest.fixture(scope="module")
 def topology(request: pytest.FixtureRequest) -> Iterator[Topology]:
     import boto3
     from cryptography.fernet import Fernet
