@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import copy
 import json
+import resource
 import statistics
 import threading
 import time
@@ -23,9 +24,15 @@ REALDATA_VAST = "vast/getcomputable_h100_sxm_asc.json"
 
 
 def timed(fn: Callable[[], Any]) -> tuple[float, float, Any]:
-    start, cpu = time.perf_counter(), time.process_time()
+    """Wall seconds, CPU seconds (this process and the helper processes it waited for) and `fn`'s answer."""
+
+    def cpu() -> float:
+        children = resource.getrusage(resource.RUSAGE_CHILDREN)
+        return time.process_time() + children.ru_utime + children.ru_stime
+
+    start, cpu_start = time.perf_counter(), cpu()
     out = fn()
-    return time.perf_counter() - start, time.process_time() - cpu, out
+    return time.perf_counter() - start, cpu() - cpu_start, out
 
 
 # -- 1. parse + normalise marketplace offers -----------------------------------------------------------------
@@ -345,8 +352,8 @@ def row_history(root: Path, scale: float, work: Path) -> dict[str, Any]:
     import generate
     import polars as pl
 
-    from pipeline.flow.backfill import chunk_days
-    from pipeline.index.fixing import history_in_chunks
+    from pipeline.flow.backfill import chunk_days, fixings_in_chunks
+    from pipeline.flow.helpers import Helpers
     from pipeline.methodology import load
 
     m = load()
@@ -364,9 +371,10 @@ def row_history(root: Path, scale: float, work: Path) -> dict[str, Any]:
 
     def project() -> dict[str, int]:
         statuses: dict[str, int] = {}
-        for chunk in history_in_chunks(read, days, m, chunk_days(quotes, len(days))):
-            for f in chunk:
-                statuses[f.status] = statuses.get(f.status, 0) + 1
+        with Helpers(None) as helpers:  # as `cix backfill`: the chunks on every core
+            for chunk in fixings_in_chunks(read, days, m, chunk_days(quotes, len(days)), helpers):
+                for f in chunk:
+                    statuses[f.status] = statuses.get(f.status, 0) + 1
         return statuses
 
     p_wall, p_cpu, statuses = timed(project)

@@ -7,10 +7,7 @@ rules changed, is a *code change*: its stored quotes stand. Any other difference
 
 from __future__ import annotations
 
-import multiprocessing
-import os
 from collections.abc import Mapping
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, replace
 from datetime import datetime
 from decimal import Decimal
@@ -21,6 +18,7 @@ import polars as pl
 from pipeline import sources
 from pipeline.capture import CaptureIntegrityError, CaptureStore
 from pipeline.domain.records import PRICE_DTYPE, QUOTE_SCHEMA, RawCapture, empty, plain
+from pipeline.flow.helpers import Helpers, balanced
 from pipeline.flow.parse import parse_capture
 from pipeline.flow.parse_cache import ParseCache
 from pipeline.flow.rates import RatesByDay
@@ -33,46 +31,6 @@ if TYPE_CHECKING:
 
 Key = tuple[str, str, datetime]
 KEY_COLUMNS = ["source", "capture_id", "fetched_at"]
-
-
-class Helpers:
-    """Up to `workers - 1` helper processes beside this one (None: one per core), started on first use and shared
-    by the re-parse and the recompute, each of which keeps a share of its work here. Spawned, not forked (polars
-    and DuckDB threads do not survive a fork), so a script that asks for helpers must guard its main."""
-
-    def __init__(self, workers: int | None) -> None:
-        self.n = max(1, workers if workers is not None else (os.cpu_count() or 1))
-        self.explicit = workers is not None
-        self._pool: ProcessPoolExecutor | None = None
-
-    def parts_for(self, amount: int, worth_it: int) -> int:
-        """How many parts to split `amount` of work into: all processes when asked for, or when it is worth it."""
-        return self.n if self.n > 1 and (self.explicit or amount >= worth_it) else 1
-
-    def pool(self) -> ProcessPoolExecutor:
-        if self._pool is None:
-            self._pool = ProcessPoolExecutor(self.n - 1, mp_context=multiprocessing.get_context("spawn"))
-            self._pool.submit(_warm_up)  # its imports overlap whatever this process does next
-        return self._pool
-
-    def close(self) -> None:
-        if self._pool is not None:
-            self._pool.shutdown()
-
-
-def _warm_up() -> None:
-    import pipeline.index.fixing_v3  # noqa: F401
-
-
-def balanced(sizes: list[int], parts: int) -> list[list[int]]:
-    """Indices of `sizes` in `parts` bins of about equal total, largest first (bin 0 is this process's)."""
-    bins: list[list[int]] = [[] for _ in range(max(1, parts))]
-    totals = [0] * len(bins)
-    for i in sorted(range(len(sizes)), key=lambda i: -sizes[i]):
-        k = totals.index(min(totals))
-        bins[k].append(i)
-        totals[k] += sizes[i]
-    return bins
 
 
 def capture_of(row: dict[str, Any], body: bytes) -> RawCapture:

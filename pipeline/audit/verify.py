@@ -33,10 +33,11 @@ from typing import Any, NamedTuple
 import polars as pl
 
 from pipeline import sources
-from pipeline.audit.rederive import Helpers, capture_of, rederive_all
+from pipeline.audit.rederive import capture_of, rederive_all
 from pipeline.capture import CaptureIntegrityError, CaptureStore
 from pipeline.domain.fixing import Fixing
 from pipeline.domain.records import QUOTE_SCHEMA, empty, plain
+from pipeline.flow.helpers import Helpers
 from pipeline.flow.parse_cache import ParseCache
 from pipeline.index.fixing import compute_many
 from pipeline.methodology import IndexDefinition, load

@@ -12,11 +12,12 @@ Then the fixings of every day the archives cover are computed and recorded.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
+import polars as pl
 from rich.progress import Progress
 
 from pipeline import sources
@@ -24,9 +25,10 @@ from pipeline.capture import CaptureStore
 from pipeline.domain.fixing import Fixing
 from pipeline.domain.records import RawCapture
 from pipeline.flow.daily import record_fixings
+from pipeline.flow.helpers import Helpers
 from pipeline.flow.ingest import SourceOutcome, ingest_all
 from pipeline.flow.parse_cache import ParseCache
-from pipeline.index.fixing import CHUNK_DAYS, history_in_chunks
+from pipeline.index.fixing import CHUNK_DAYS, chunk_fixings, chunks
 from pipeline.methodology import Methodology
 from pipeline.sources.base import Archive
 from pipeline.store import Warehouse
@@ -131,7 +133,10 @@ def backfill(
     publish_root: Path | None = None,
     home: Path | None = None,
     cache: ParseCache | None = None,
+    workers: int | None = None,
 ) -> BackfillReport:
+    """Load the archives, then compute and record the fixings of every day they cover (on `workers` processes;
+    None: one per core when there is more than one chunk of days), then publish them when asked."""
     wanted = set(only) if only else None
     selected = [a for a in archives() if wanted is None or a.name in wanted]
     report = BackfillReport()
@@ -149,9 +154,10 @@ def backfill(
         recorded_at = datetime.now(UTC)
         chunk = chunk_days(warehouse.count("quote"), (last - first).days + 1)
         task = bar.add_task("computing fixings", total=-(-len(days) // chunk))
-        for batch in history_in_chunks(warehouse.quotes_between, days, m, chunk):
-            _store(warehouse, batch, m, report, recorded_at)
-            bar.advance(task)
+        with Helpers(workers) as helpers:
+            for batch in fixings_in_chunks(warehouse.quotes_between, days, m, chunk, helpers):
+                _store(warehouse, batch, m, report, recorded_at)
+                bar.advance(task)
         if publish_root is not None:
             from pipeline.flow.daily import publish_days
             from pipeline.publish.signing import load_signing_key
@@ -174,6 +180,26 @@ def chunk_days(quotes: int, span_days: int) -> int:
     """Days per chunk for `quotes` spread over `span_days`: sparse archives in one chunk, dense ones a month."""
     per_day = max(quotes, 1) / max(span_days, 1)
     return max(CHUNK_DAYS, int(QUOTES_PER_CHUNK / per_day))
+
+
+def fixings_in_chunks(
+    read: Callable[[datetime, datetime], pl.DataFrame],
+    days: list[date],
+    m: Methodology,
+    chunk_days: int,
+    helpers: Helpers,
+) -> Iterator[list[Fixing]]:
+    """`index.fixing.history_in_chunks` on every core: of each group of chunks (one per process), this process reads
+    every chunk's quotes, hands all but the first to the helpers, computes the first itself, then yields them in
+    order. The same fixings in the same order; memory is one chunk per process."""
+    plan = chunks(days, m, chunk_days)
+    parts = helpers.parts_for(len(plan), 2)
+    for i in range(0, len(plan), parts):
+        here, *elsewhere = plan[i : i + parts]
+        remote = [helpers.pool().submit(chunk_fixings, read(c.start, c.end), c, m) for c in elsewhere]
+        yield chunk_fixings(read(here.start, here.end), here, m)
+        for future in remote:
+            yield future.result()
 
 
 def _store(

@@ -6,6 +6,7 @@ import hashlib
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from typing import NamedTuple
 
 import numpy as np
 import polars as pl
@@ -148,20 +149,41 @@ def compute_history(quotes: pl.DataFrame, days: list[date], m: Methodology) -> l
 CHUNK_DAYS = 31  # days of fixings computed together by `history_in_chunks`
 
 
+class Chunk(NamedTuple):
+    """Days of a long history computed together, from only the quotes observed in (`start`, `end`]. A v3 chunk also
+    computes the day before its first (which that day is referred against) and drops it."""
+
+    days: list[date]
+    first: date  # the first day kept
+    start: datetime
+    end: datetime
+
+
+def chunks(days: list[date], m: Methodology, chunk_days: int = CHUNK_DAYS) -> list[Chunk]:
+    """`days` (ascending) in chunks of `chunk_days`, each with the span of quotes it may read."""
+    lead = 1 if m.method == CENTRAL_BAND else 0
+    out = []
+    for i in range(0, len(days), chunk_days):
+        computed = days[max(0, i - lead) : i + chunk_days]
+        out.append(Chunk(computed, days[i], fixing_time(computed[0], m) - lookback(m), fixing_time(computed[-1], m)))
+    return out
+
+
+def chunk_fixings(quotes: pl.DataFrame, chunk: Chunk, m: Methodology) -> list[Fixing]:
+    """The fixings of a chunk's days from its quotes (those observed in its span)."""
+    return [f for f in compute_history(quotes, chunk.days, m) if f.fixing_date >= chunk.first]
+
+
 def history_in_chunks(
     read: Callable[[datetime, datetime], pl.DataFrame], days: list[date], m: Methodology, chunk_days: int = CHUNK_DAYS
 ) -> Iterator[list[Fixing]]:
     """`compute_history` of `days` (ascending), `chunk_days` at a time, each chunk from only the quotes it may look
     at: `read(start, end)` gives those observed in (start, end] (as `Warehouse.quotes_between`). Memory stays one
     chunk's plus the look-back whatever the history's length, and the fixings are exactly those of one
-    `compute_history` over everything (each chunk's in its order): a v3 chunk also computes the day before it (its
-    first day is referred against that day) and drops it."""
-    lead = 1 if m.method == CENTRAL_BAND else 0
-    for i in range(0, len(days), chunk_days):
-        first = max(0, i - lead)
-        chunk = days[first : i + chunk_days]
-        quotes = read(fixing_time(chunk[0], m) - lookback(m), fixing_time(chunk[-1], m))
-        yield [f for f in compute_history(quotes, chunk, m) if f.fixing_date >= days[i]]
+    `compute_history` over everything (each chunk's in its order). `flow.history` computes the chunks on every
+    core."""
+    for chunk in chunks(days, m, chunk_days):
+        yield chunk_fixings(read(chunk.start, chunk.end), chunk, m)
 
 
 def _history_v1(

@@ -16,11 +16,11 @@ import polars as pl
 import pytest
 
 from pipeline.audit import verify
-from pipeline.audit.rederive import balanced
 from pipeline.audit.verify import VerifyReport, _split
 from pipeline.capture import CaptureStore
 from pipeline.config import paths
 from pipeline.flow.daily import run
+from pipeline.flow.helpers import balanced
 from pipeline.flow.parse import parse_capture
 from pipeline.flow.parse_cache import PACKAGE, ParseCache, code_fingerprint, fingerprint_of, parse_cached
 from pipeline.methodology import load

@@ -1,5 +1,6 @@
-"""Fixings a chunk of days at a time (bounded memory over years of history) are exactly those of one pass over
-everything, including the first day of each chunk, which a v3 fixing refers against the day before."""
+"""Fixings a chunk of days at a time (bounded memory over years of history), in one process or two, are exactly
+those of one pass over everything, including the first day of each chunk, which a v3 fixing refers against the day
+before."""
 
 from __future__ import annotations
 
@@ -11,7 +12,8 @@ import pytest
 
 from bench.generate import months, plan, quotes_of_month
 from pipeline.domain.fixing import Fixing
-from pipeline.flow.backfill import archive_captures, archives
+from pipeline.flow.backfill import archive_captures, archives, fixings_in_chunks
+from pipeline.flow.helpers import Helpers
 from pipeline.index.fixing import compute_history, history_in_chunks
 from pipeline.methodology import load
 from tests.helpers import run
@@ -44,6 +46,10 @@ def test_history_in_chunks_is_one_pass_over_everything(realdata: Path, version: 
         (f.status, f.value, f.inputs_digest) for f in whole
     ]
     assert chunked == whole  # flags, gates (the referral), exclusions and stale providers too
+    with Helpers(2) as helpers:  # as `cix backfill` computes them: a helper process takes every other chunk
+        assert [f for chunk in fixings_in_chunks(read, days, m, 5, helpers) for f in chunk] == [
+            f for chunk in history_in_chunks(read, days, m, chunk_days=5) for f in chunk
+        ]
     if m.referral_thresholds:  # v3: a later chunk's first day is referred against the day before, its lead day
         assert any("referral" in f.gates for f in chunked if f.fixing_date == days[5])
     assert sum(f.status == "published" for f in whole) > 10

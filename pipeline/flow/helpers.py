@@ -1,0 +1,55 @@
+"""Helper processes beside this one, for the work that is CPU-bound and splits: re-parsing captures and recomputing
+fixings (`verify`), computing a long history chunk by chunk (`backfill`)."""
+
+from __future__ import annotations
+
+import multiprocessing
+import os
+from concurrent.futures import ProcessPoolExecutor
+
+
+class Helpers:
+    """Up to `workers - 1` helper processes beside this one (None: one per core), started on first use and shared
+    by the steps of one job (verify's re-parse and recompute), each of which keeps a share of its work here.
+    Spawned, not forked (polars and DuckDB threads do not survive a fork), so a script that asks for helpers must
+    guard its main."""
+
+    def __init__(self, workers: int | None) -> None:
+        self.n = max(1, workers if workers is not None else (os.cpu_count() or 1))
+        self.explicit = workers is not None
+        self._pool: ProcessPoolExecutor | None = None
+
+    def parts_for(self, amount: int, worth_it: int) -> int:
+        """How many parts to split `amount` of work into: all processes when asked for, or when it is worth it."""
+        return self.n if self.n > 1 and (self.explicit or amount >= worth_it) else 1
+
+    def pool(self) -> ProcessPoolExecutor:
+        if self._pool is None:
+            self._pool = ProcessPoolExecutor(self.n - 1, mp_context=multiprocessing.get_context("spawn"))
+            self._pool.submit(_warm_up)  # its imports overlap whatever this process does next
+        return self._pool
+
+    def close(self) -> None:
+        if self._pool is not None:
+            self._pool.shutdown()
+
+    def __enter__(self) -> Helpers:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+
+def _warm_up() -> None:
+    import pipeline.index.fixing_v3  # noqa: F401
+
+
+def balanced(sizes: list[int], parts: int) -> list[list[int]]:
+    """Indices of `sizes` in `parts` bins of about equal total, largest first (bin 0 is this process's)."""
+    bins: list[list[int]] = [[] for _ in range(max(1, parts))]
+    totals = [0] * len(bins)
+    for i in sorted(range(len(sizes)), key=lambda i: -sizes[i]):
+        k = totals.index(min(totals))
+        bins[k].append(i)
+        totals[k] += sizes[i]
+    return bins
