@@ -6,6 +6,7 @@ distances measured one by one, numpy's own nanmedian, every grid point estimated
 from __future__ import annotations
 
 import math
+import warnings
 from decimal import Decimal
 from typing import Any
 
@@ -47,7 +48,8 @@ def plain_estimate_rows(rows: np.ndarray, tiers: np.ndarray, p: CentralBandParam
     n_kept = kept.sum(axis=1)
     withheld = (screened.sum(axis=1) > float(p.max_screened_share) * n) | (n_kept < p.min_providers)
     masked = np.where(kept, rows, np.nan)
-    with np.errstate(all="ignore"):
+    with np.errstate(all="ignore"), warnings.catch_warnings():
+        warnings.simplefilter("ignore", RuntimeWarning)  # a scenario that screens out every firm: NaN, as meant
         med = np.nanmedian(masked, axis=1)
         cv = float(p.mad_scale) * np.nanmedian(np.abs(masked - med[:, None]), axis=1) / med
     withheld |= cv > float(p.max_robust_cv)
