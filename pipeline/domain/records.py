@@ -122,6 +122,21 @@ QUOTE_SCHEMA: dict[str, pl.DataType] = {
     "rules_version": pl.String(),
 }
 
+# One fetch as `raw_capture` records it (the body itself is in the capture store, named by its sha256).
+CAPTURE_SCHEMA: dict[str, pl.DataType] = {
+    "capture_id": pl.String(),
+    "source": pl.String(),
+    "url": pl.String(),
+    "method": pl.String(),
+    "fetched_at": UTC_DATETIME,
+    "http_status": pl.Int32(),
+    "content_type": pl.String(),
+    "byte_size": pl.Int64(),
+    "stored_path": pl.String(),
+    "replayed_from": pl.String(),
+    "in_force_until": UTC_DATETIME,
+}
+
 REJECTION_SCHEMA: dict[str, pl.DataType] = {
     "capture_id": pl.String(),
     "fetched_at": UTC_DATETIME,

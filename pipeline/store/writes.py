@@ -18,7 +18,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 import duckdb
 import polars as pl
 
-from pipeline.domain.records import QUOTE_SCHEMA, REJECTION_SCHEMA, UTC_DATETIME, RawCapture
+from pipeline.domain.records import CAPTURE_SCHEMA, QUOTE_SCHEMA, REJECTION_SCHEMA, UTC_DATETIME, RawCapture
 from pipeline.store import locks
 from pipeline.store.inserts import decimal_casts, exact_text, insert_new
 from pipeline.store.lake import lost_race
@@ -91,25 +91,22 @@ class Writes:
 
     # -- captures and quotes -------------------------------------------------
     def record_captures(self, captures: Sequence[tuple[RawCapture, str]], replayed_from: str | None) -> None:
-        """Record many fetches (capture, stored path) in one transaction; ones already recorded are left as they
-        are (the anti-join stands in for the key a lake cannot declare)."""
+        """Record many fetches (capture, stored path) in one transaction and one statement; ones already recorded
+        are left as they are (the anti-join stands in for the key a lake cannot declare)."""
+        if not captures:
+            return
         rows = [
-            [
-                *(c.capture_id, c.source, c.url, c.method, c.fetched_at, c.http_status, c.content_type),
-                *(len(c.body), path, replayed_from, c.in_force_until),
-                *(c.source, c.capture_id, c.fetched_at),
-            ]
+            (
+                *(c.capture_id, c.source, c.url, c.method, c.fetched_at, c.http_status, c.content_type, len(c.body)),
+                *(path, replayed_from, c.in_force_until),
+            )
             for c, path in captures
         ]
-        if rows:
-            self.write(
-                lambda con: con.executemany(
-                    "INSERT INTO raw_capture SELECT ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ? WHERE NOT EXISTS "
-                    "(SELECT 1 FROM raw_capture WHERE source = ? AND capture_id = ? AND fetched_at = ?)",
-                    rows,
-                ),
-                keys=[locks.batch_key(c.source, c.capture_id, c.fetched_at) for c, _ in captures],
-            )
+        frame = pl.DataFrame(rows, schema=CAPTURE_SCHEMA, orient="row")
+        self.write(
+            lambda con: insert_new(con, "raw_capture", frame, ["source", "capture_id", "fetched_at"]),
+            keys=[locks.batch_key(c.source, c.capture_id, c.fetched_at) for c, _ in captures],
+        )
 
     def load_batch(self, quotes: pl.DataFrame, rejections: pl.DataFrame, ingested_at: datetime) -> None:
         """Insert a normalised batch in one transaction; rows already present are left as they are."""
