@@ -18,8 +18,8 @@ import polars as pl
 from pipeline import sources
 from pipeline.capture import CaptureIntegrityError, CaptureStore
 from pipeline.domain.records import PRICE_DTYPE, QUOTE_SCHEMA, RawCapture, empty, plain
-from pipeline.flow.helpers import Helpers, balanced
-from pipeline.flow.parse import parse_capture
+from pipeline.flow.helpers import Helpers
+from pipeline.flow.parse import POOL_MIN_BYTES, ParseTask, Unreadable, parse_many
 from pipeline.flow.parse_cache import ParseCache
 from pipeline.flow.rates import RatesByDay
 from pipeline.methodology import Bounds, load
@@ -127,50 +127,27 @@ def _by_capture(quotes: pl.DataFrame) -> dict[Key, pl.DataFrame]:
     return {(s, c, f): q for (s, c, f), q in quotes.partition_by(KEY_COLUMNS, as_dict=True).items()}
 
 
-# How many bytes of captures to re-parse before helper processes pay for their start (~0.5-1 s of imports each).
-POOL_MIN_BYTES = 4 * 1024 * 1024
-
-
 def _parse_all(
     store: CaptureStore, jobs: list[_ToParse], bounds: Mapping[str, Bounds], helpers: Helpers
 ) -> list[tuple[pl.DataFrame, pl.DataFrame] | str]:
     """Parse the captures, split by size across this process and the helpers when there is enough; each result
     is the quotes and rejections, or why the capture could not be parsed."""
-    tasks = []
-    for job in jobs:
+    tasks: list[ParseTask] = []
+    failed: dict[int, str] = {}
+    for i, job in enumerate(jobs):
         try:
             body = store.get(job.key[1])
         except CaptureIntegrityError as exc:
-            body, error = b"", str(exc)
-        else:
-            error = ""
-        tasks.append((replace(job.capture, body=body), bounds, job.fx_rates, job.version, error))
-    sizes = [len(t[0].body) for t in tasks]
-    here, *elsewhere = balanced(sizes, helpers.parts_for(sum(sizes), POOL_MIN_BYTES))
-    remote = [(part, helpers.pool().submit(_parse_many, [tasks[i] for i in part])) for part in elsewhere if part]
-    results = dict(zip(here, [_parse_one(tasks[i]) for i in here], strict=True))
-    for part, future in remote:
-        results |= dict(zip(part, future.result(), strict=True))
-    return [results[i] for i in range(len(tasks))]
-
-
-def _parse_many(
-    tasks: list[tuple[RawCapture, Mapping[str, Bounds], dict[str, Decimal], str, str]],
-) -> list[tuple[pl.DataFrame, pl.DataFrame] | str]:
-    return [_parse_one(t) for t in tasks]
-
-
-def _parse_one(
-    task: tuple[RawCapture, Mapping[str, Bounds], dict[str, Decimal], str, str],
-) -> tuple[pl.DataFrame, pl.DataFrame] | str:
-    """One capture parsed (in a worker process or here); an error as text, since not every exception pickles."""
-    capture, bounds, fx, version, error = task
-    if error:
-        return error
-    try:
-        return parse_capture(capture, bounds, fx, version)
-    except Exception as exc:
-        return str(exc)
+            body, failed[i] = b"", str(exc)
+        tasks.append((replace(job.capture, body=body), bounds, job.fx_rates, job.version))
+    wanted = [i for i in range(len(jobs)) if i not in failed]
+    parsed = helpers.spread(
+        parse_many, [tasks[i] for i in wanted], [len(tasks[i][0].body) for i in wanted], POOL_MIN_BYTES
+    )
+    results: dict[int, tuple[pl.DataFrame, pl.DataFrame] | str] = dict(failed)
+    for i, result in zip(wanted, parsed, strict=True):
+        results[i] = result.text if isinstance(result, Unreadable) else result
+    return [results[i] for i in range(len(jobs))]
 
 
 def _with_differences(derived: dict[Key, pl.DataFrame], stored: dict[Key, pl.DataFrame]) -> list[Key]:

@@ -27,6 +27,7 @@ from pipeline.domain.records import RawCapture
 from pipeline.flow.daily import record_fixings
 from pipeline.flow.helpers import Helpers
 from pipeline.flow.ingest import SourceOutcome, ingest_all
+from pipeline.flow.parse import POOL_MIN_BYTES
 from pipeline.flow.parse_cache import ParseCache
 from pipeline.index.fixing import CHUNK_DAYS, chunk_fixings, chunks
 from pipeline.methodology import Methodology
@@ -95,6 +96,7 @@ def load_archives(
     report: BackfillReport | None = None,
     on_archive: Callable[[], None] | None = None,
     cache: ParseCache | None = None,
+    helpers: Helpers | None = None,
 ) -> list[date]:
     """Load the selected archives (idempotent: captures are keyed, loads skip rows present) and return the days
     their quotes cover (the days a backfill fixes). Every capture is parsed once here: through `cache` when given,
@@ -110,7 +112,7 @@ def load_archives(
         if on_archive is not None:
             on_archive()
     # all archives in one ingest: reference rates first, one quality gate over every batch, one load
-    ingest_all(outcomes.values(), warehouse, m, ingested_at=now, cache=cache)
+    ingest_all(outcomes.values(), warehouse, m, ingested_at=now, cache=cache, helpers=helpers)
     for name, outcome in outcomes.items():
         report.captures += len(outcome.captures)
         report.loaded_quotes += outcome.loaded_quotes
@@ -135,16 +137,21 @@ def backfill(
     cache: ParseCache | None = None,
     workers: int | None = None,
 ) -> BackfillReport:
-    """Load the archives, then compute and record the fixings of every day they cover (on `workers` processes;
-    None: one per core when there is more than one chunk of days), then publish them when asked."""
+    """Load the archives, then compute and record the fixings of every day they cover, then publish them when asked.
+    Parsing and computing use `workers` processes (None: one per core when there is enough to parse, or more than
+    one chunk of days to compute)."""
     wanted = set(only) if only else None
     selected = [a for a in archives() if wanted is None or a.name in wanted]
     report = BackfillReport()
-    with Progress(disable=not progress, transient=False) as bar:
+    with Progress(disable=not progress, transient=False) as bar, Helpers(workers) as helpers:
+        size = sum(p.stat().st_size for a in selected for p in root.glob(a.archive.pattern))
+        if helpers.parts_for(size, POOL_MIN_BYTES) > 1:
+            helpers.pool()  # started now, so the helpers' imports overlap the reading of the archives
         task = bar.add_task("reading archives", total=len(selected))  # then one ingest of them all
         days = load_archives(
-            warehouse, store, root, m, only=only, report=report, on_archive=lambda: bar.advance(task), cache=cache
-        )
+            warehouse, store, root, m, only=only, report=report, on_archive=lambda: bar.advance(task), cache=cache,
+            helpers=helpers,
+        )  # fmt: skip
         if not days:
             return report
         first, last = days[0], days[-1]
@@ -154,10 +161,9 @@ def backfill(
         recorded_at = datetime.now(UTC)
         chunk = chunk_days(warehouse.count("quote"), (last - first).days + 1)
         task = bar.add_task("computing fixings", total=-(-len(days) // chunk))
-        with Helpers(workers) as helpers:
-            for batch in fixings_in_chunks(warehouse.quotes_between, days, m, chunk, helpers):
-                _store(warehouse, batch, m, report, recorded_at)
-                bar.advance(task)
+        for batch in fixings_in_chunks(warehouse.quotes_between, days, m, chunk, helpers):
+            _store(warehouse, batch, m, report, recorded_at)
+            bar.advance(task)
         if publish_root is not None:
             from pipeline.flow.daily import publish_days
             from pipeline.publish.signing import load_signing_key

@@ -5,7 +5,12 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+from collections.abc import Callable
 from concurrent.futures import ProcessPoolExecutor
+from typing import TypeVar
+
+T = TypeVar("T")
+R = TypeVar("R")
 
 
 class Helpers:
@@ -28,6 +33,16 @@ class Helpers:
             self._pool = ProcessPoolExecutor(self.n - 1, mp_context=multiprocessing.get_context("spawn"))
             self._pool.submit(_warm_up)  # its imports overlap whatever this process does next
         return self._pool
+
+    def spread(self, work: Callable[[list[T]], list[R]], tasks: list[T], sizes: list[int], worth_it: int) -> list[R]:
+        """`work(tasks)` (a list in, a list in the same order out), the tasks split by `sizes` across this process and
+        the helpers when their total reaches `worth_it`; the answers in the tasks' order."""
+        here, *elsewhere = balanced(sizes, self.parts_for(sum(sizes), worth_it))
+        remote = [(part, self.pool().submit(work, [tasks[i] for i in part])) for part in elsewhere if part]
+        answers = dict(zip(here, work([tasks[i] for i in here]), strict=True))
+        for part, future in remote:
+            answers |= dict(zip(part, future.result(), strict=True))
+        return [answers[i] for i in range(len(tasks))]
 
     def close(self) -> None:
         if self._pool is not None:

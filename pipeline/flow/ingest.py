@@ -20,7 +20,9 @@ import polars as pl
 from pipeline import sources as source_registry
 from pipeline.capture import CaptureSet, CaptureStore, replay_server
 from pipeline.domain.records import QUOTE_SCHEMA, REJECTION_SCHEMA, RawCapture, empty
-from pipeline.flow.parse_cache import ParseCache, parse_cached
+from pipeline.flow.helpers import Helpers
+from pipeline.flow.parse import Unreadable, unreadable
+from pipeline.flow.parse_cache import ParseCache, parse_all_cached
 from pipeline.flow.rates import RatesByDay
 from pipeline.methodology import Methodology
 from pipeline.sources import Request, Source, SourceError
@@ -135,10 +137,9 @@ def ingest(
     return ingest_all([outcome], warehouse, m, ingested_at=ingested_at, gate=gate, cache=cache)[0]
 
 
-def _unreadable(outcome: SourceOutcome, c: RawCapture, exc: Exception, warehouse: Warehouse, at: datetime) -> None:
+def _unreadable(outcome: SourceOutcome, c: RawCapture, failure: Unreadable, warehouse: Warehouse, at: datetime) -> None:
     """Record a capture that could not be read as one rejection row (rule: its kind); its body stays stored."""
-    kind = exc.kind if isinstance(exc, SourceError) else "parse_error"
-    why = exc.reason if isinstance(exc, SourceError) else f"{type(exc).__name__}: {str(exc)[:300]}"
+    kind, why, _ = failure
     log.warning("source %s: capture %s unreadable: %s", c.source, c.capture_id[:12], why)
     outcome.unreadable.append(f"{kind} in capture {c.capture_id[:12]}: {why}")
     row = {"capture_id": c.capture_id, "fetched_at": c.fetched_at, "row_no": -1, "source": c.source}
@@ -169,9 +170,11 @@ def ingest_all(
     on_loaded: Callable[[SourceOutcome], None] | None = None,
     gate: bool = True,
     cache: ParseCache | None = None,
+    helpers: Helpers | None = None,
 ) -> list[SourceOutcome]:
     """Reference rates first (the day's prices are converted with them), then every price capture parsed (via `cache`
-    if given), one quality gate over all the run's batches, the passing ones loaded; `on_loaded` hears of each."""
+    if given; on `helpers` too when given and there is enough to parse), one quality gate over all the run's
+    batches, the passing ones loaded; `on_loaded` hears of each."""
     given = list(outcomes)
     references = [o for o in given if source_registry.get(o.source).is_reference]
     prices = [o for o in given if not source_registry.get(o.source).is_reference]
@@ -180,24 +183,22 @@ def ingest_all(
         if on_loaded is not None:
             on_loaded(o)
     rates = RatesByDay(warehouse, [c.fetched_at.date() for o in prices for c in o.captures])
+    # an error reply is kept as a capture, but it is not a price document
+    documents = [(o, c) for o in prices for c in o.captures if c.http_status < 400]
     batches: list[Batch] = []
     owner: list[SourceOutcome] = []
-    for o in prices:
-        for c in o.captures:
-            if c.http_status >= 400:
-                continue  # an error reply is kept as a capture, but it is not a price document
-            try:
-                quotes, rejections = parse_cached(c, m.bounds, rates.on(c.fetched_at.date()), None, cache)
-            except Exception as exc:  # one unreadable body is that capture's recorded rejection, never the run's end
-                _unreadable(o, c, exc, warehouse, ingested_at)
-                continue
-            batches.append((c, quotes, rejections))
-            owner.append(o)
+    parsed = parse_all_cached([(c, m.bounds, rates.on(c.fetched_at.date())) for _, c in documents], cache, helpers)
+    for (o, c), result in zip(documents, parsed, strict=True):
+        if isinstance(result, Unreadable):  # one unreadable body is that capture's recorded rejection, never the end
+            _unreadable(o, c, result, warehouse, ingested_at)
+            continue
+        batches.append((c, *result))
+        owner.append(o)
     failed, unloadable = gate_and_load_all(batches, warehouse, m, ingested_at=ingested_at, gate=gate)
     failed_ids = {id(c) for c in failed}
     for (c, quotes, rejections), o in zip(batches, owner, strict=True):
         if id(c) in unloadable:
-            _unreadable(o, c, unloadable[id(c)], warehouse, ingested_at)
+            _unreadable(o, c, unreadable(unloadable[id(c)]), warehouse, ingested_at)
         elif id(c) in failed_ids:
             o.gate_failures.append(c.capture_id)
         else:
@@ -266,6 +267,6 @@ def _ingest_rates(source: Source, outcome: SourceOutcome, warehouse: Warehouse, 
         try:
             outcome.loaded_quotes += warehouse.record_fx_rates(source.read_rates(c), c.capture_id)
         except Exception as exc:
-            _unreadable(outcome, c, exc, warehouse, ingested_at)
+            _unreadable(outcome, c, unreadable(exc), warehouse, ingested_at)
     _record_unreadable(outcome, warehouse, ingested_at)
     return outcome

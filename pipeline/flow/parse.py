@@ -6,6 +6,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from decimal import Decimal
+from typing import NamedTuple
 
 import polars as pl
 
@@ -35,3 +36,36 @@ def parse_capture(
         raise SourceError(
             source.name, f"cannot normalise: {type(exc).__name__}: {str(exc)[:300]}", "parse_error"
         ) from exc
+
+
+class Unreadable(NamedTuple):
+    """Why a capture could not be parsed, in values that cross a process boundary (not every exception pickles):
+    the kind recorded (`schema_drift`, `oversize`, `parse_error` ...), the reason, and the error's own text."""
+
+    kind: str
+    reason: str
+    text: str
+
+
+def unreadable(exc: Exception) -> Unreadable:
+    if isinstance(exc, SourceError):
+        return Unreadable(exc.kind, exc.reason, str(exc))
+    return Unreadable("parse_error", f"{type(exc).__name__}: {str(exc)[:300]}", str(exc))
+
+
+# How many bytes of captures to parse before helper processes pay for their start (~0.5-1 s of imports each).
+POOL_MIN_BYTES = 4 * 1024 * 1024
+
+# A capture to parse: the capture, the bounds, the FX rates of its day and the parser version (None: current).
+ParseTask = tuple[RawCapture, Mapping[str, Bounds], Mapping[str, Decimal] | None, str | None]
+
+
+def parse_many(tasks: list[ParseTask]) -> list[tuple[pl.DataFrame, pl.DataFrame] | Unreadable]:
+    """`parse_capture` of each task (here or in a helper process), a failure as its `Unreadable`."""
+    out: list[tuple[pl.DataFrame, pl.DataFrame] | Unreadable] = []
+    for task in tasks:
+        try:
+            out.append(parse_capture(*task))
+        except Exception as exc:
+            out.append(unreadable(exc))
+    return out

@@ -44,7 +44,8 @@ import polars as pl
 from pipeline import sources
 from pipeline.capture.objects import ObjectStore
 from pipeline.domain.records import RawCapture
-from pipeline.flow.parse import parse_capture
+from pipeline.flow.helpers import Helpers
+from pipeline.flow.parse import POOL_MIN_BYTES, ParseTask, Unreadable, parse_capture, parse_many
 from pipeline.methodology import Bounds
 
 FORMAT = "cix-parse-cache/1"
@@ -241,3 +242,37 @@ def parse_cached(
     quotes, rejections = parse_capture(capture, bounds, fx_rates, version)
     cache.put(key, quotes, rejections)
     return quotes, rejections
+
+
+def parse_all_cached(
+    jobs: list[tuple[RawCapture, Mapping[str, Bounds], Mapping[str, Decimal]]],
+    cache: ParseCache | None,
+    helpers: Helpers | None = None,
+) -> list[tuple[pl.DataFrame, pl.DataFrame] | Unreadable]:
+    """`parse_cached` of many (capture, bounds, FX rates) jobs by the current parsers: each capture's quotes and
+    rejections, or why it is unreadable, from the cache when it holds them, else parsed (split across `helpers` too
+    when given and there is enough to parse) and then cached."""
+    keys = [_cache_key(cache, *job) for job in jobs]
+    results: dict[int, tuple[pl.DataFrame, pl.DataFrame] | Unreadable] = {
+        i: hit for i, key in enumerate(keys) if cache is not None and key and (hit := cache.get(key))
+    }
+    missing = [i for i in range(len(jobs)) if i not in results]
+    tasks: list[ParseTask] = [(*jobs[i], None) for i in missing]
+    sizes = [len(task[0].body) for task in tasks]
+    parsed = (helpers or Helpers(1)).spread(parse_many, tasks, sizes, POOL_MIN_BYTES)
+    for i, result in zip(missing, parsed, strict=True):
+        key = keys[i]
+        if cache is not None and key and not isinstance(result, Unreadable):
+            cache.put(key, *result)
+        results[i] = result
+    return [results[i] for i in range(len(jobs))]
+
+
+def _cache_key(
+    cache: ParseCache | None, capture: RawCapture, bounds: Mapping[str, Bounds], fx: Mapping[str, Decimal]
+) -> str | None:
+    """The capture's parse cache key (None without a cache, or for a source that is not registered: its parse
+    fails and is recorded)."""
+    if cache is None or capture.source not in sources.REGISTRY:
+        return None
+    return cache.key(capture, capture.capture_id, sources.get(capture.source).parser_version, bounds, fx)
