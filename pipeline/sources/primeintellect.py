@@ -18,201 +18,259 @@ aggregator never votes):
 Every row is observed at the line's own timestamp (`time_basis` content). Parser v1 (one
 row per line: the pooled median as an executable marketplace offer) stays in
 `legacy_parsers` for quotes stored with it.
+
+Parser v3 reads v2's rows in v2's order (the same row numbers) column-wise: msgspec decodes every line's
+fields at once as raw JSON tokens, polars derives the columns (no `Decimal` per number, no dict per row).
+Differences: attributes hold the line's own JSON text of each field, compactly joined; a value in a rejection
+reason is its JSON text (`"n/a"`, not `'n/a'`); a `socket_type` that is not a string is ignored; lines split at
+line feeds only; a number too long or large to be a price rejects its row, not the whole file.
 """
 
 from __future__ import annotations
 
 import json
 import os
-import re
-from datetime import UTC, datetime
-from decimal import Decimal
-from typing import Any
 
+import msgspec
 import polars as pl
 
-from pipeline.domain.records import RawCapture, decimal_text, parsed_frame
+from pipeline.domain.records import RawCapture, parsed_columns
 from pipeline.sources.archive import last_record_time
-from pipeline.sources.base import Archive, Request, Source
-from pipeline.sources.read import loads_bounded, plain_json, require, to_decimal
+from pipeline.sources.base import Archive, Request, SchemaDrift, Source
+from pipeline.sources.primeintellect_legacy import (
+    AGGREGATOR,
+    MEMORY,
+    UNNAMED_HOST,
+    parse_primeintellect_v1,
+    parse_primeintellect_v2,
+    timestamp_of,
+)
+from pipeline.sources.read import (
+    NULL,
+    decimal_text_of,
+    json_object,
+    json_text,
+    plain_number,
+    require,
+    token_frame,
+)
 
 HOSTS = ("api.primeintellect.ai",)
 URL_BASE = "https://api.primeintellect.ai/api/v1/availability/"
 GPU_TYPES = ("H100_80GB", "H200_141GB", "B200_180GB", "GH200_96GB", "A100_80GB")
-AGGREGATOR = "primeintellect"
-NAMED_HOSTS = (
-    "crusoecloud",
-    "datacrunch",
-    "hyperstack",
-    "lambdalabs",
-    "latitude",
-    "massedcompute",
-    "nebius",
-    "oblivus",
-    "runpod",
-    "vultr",
-)
-_MEMORY = re.compile(r"(\d+)\s*GB", re.IGNORECASE)
-# Hosts Prime Intellect lists without naming the firm: partner datacentres (`dc_<codename>`) and its own compute.
-_UNNAMED_HOST = re.compile(r"^(dc_[a-z0-9_]+|primecompute)$")
+NAMED_HOSTS = ("crusoecloud", "datacrunch", "hyperstack", "lambdalabs", "latitude", "massedcompute", "nebius",
+               "oblivus", "runpod", "vultr")  # fmt: skip
 
 
-def _timestamp(value: Any) -> datetime | None:
-    """The snapshot time, only if it names its zone (a naive time cannot be placed in UTC)."""
-    if not isinstance(value, str):
-        return None
+# -- parser v3: columnar ------------------------------------------------------------------------------------
+class _Line(msgspec.Struct, gc=False):
+    """A line's fields as raw JSON tokens; the first three must be there (v2: `lacks gpu_type/timestamp/...`)."""
+
+    gpu_type: msgspec.Raw
+    timestamp: msgspec.Raw
+    price_stats: msgspec.Raw
+    socket_type: msgspec.Raw = NULL
+    availability: msgspec.Raw = NULL
+    by_provider: msgspec.Raw = NULL
+    by_config: msgspec.Raw = NULL
+
+
+class _Figures(msgspec.Struct, gc=False):
+    """The figures of `price_stats` (its median) or of one host in `by_provider` (count, min, avg)."""
+
+    median: msgspec.Raw = NULL
+    count: msgspec.Raw = NULL
+    min: msgspec.Raw = NULL
+    avg: msgspec.Raw = NULL
+
+
+_LINES = msgspec.json.Decoder(list[_Line])
+_LINE = msgspec.json.Decoder(_Line)
+_FIGURES = msgspec.json.Decoder(list[_Figures])
+_HOSTS = msgspec.json.Decoder(list[dict[str, msgspec.Raw]])
+_NO_VALUE = ("", "null")
+_NO_TIME = pl.format("timestamp {} is missing or has no time zone", pl.col("timestamp"))
+_ISO = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?[+-]\d{2}:\d{2}$"  # read in polars; others as v2 does
+
+
+def _decode_lines(capture: RawCapture) -> tuple[list[int], list[_Line]]:
+    """The non-blank lines (their numbers, from 1) decoded at once; when that fails, the first line that does
+    not decode is named."""
     try:
-        when = datetime.fromisoformat(value.strip().replace("Z", "+00:00"))
-    except ValueError:
-        return None
-    return when.astimezone(UTC) if when.tzinfo is not None else None
-
-
-def _lines(capture: RawCapture) -> list[tuple[int, dict[str, Any]]]:
-    try:
-        text = capture.body.decode("utf-8")
+        lines = capture.body.decode("utf-8").split("\n")
     except UnicodeDecodeError:
-        text = ""
-    records: list[tuple[int, dict[str, Any]]] = []
-    for line_no, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        record = loads_bounded(line, capture.source, f"line {line_no}")
-        require(
-            isinstance(record, dict) and "gpu_type" in record and "timestamp" in record and "price_stats" in record,
-            capture,
-            f"line {line_no} lacks gpu_type/timestamp/price_stats",
-        )
-        records.append((line_no, record))
-    return records
+        lines = []
+    numbered = [(n, line) for n, line in enumerate(lines, start=1) if line.strip()]
+    try:
+        return [n for n, _ in numbered], _LINES.decode("[" + ",".join(line for _, line in numbered) + "]")
+    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
+        pass
+    for n, line in numbered:
+        try:
+            _LINE.decode(line)
+        except msgspec.ValidationError:
+            require(False, capture, f"line {n} lacks gpu_type/timestamp/price_stats")
+        except (msgspec.DecodeError, RecursionError) as exc:
+            raise SchemaDrift(capture.source, f"line {n} is not JSON ({exc}); starts {line[:60].strip()!r}") from exc
+    raise SchemaDrift(capture.source, "lines that decode alone but not together")  # not reached: each line decodes
 
 
-def _good(record: dict[str, Any]) -> dict[str, Any]:
-    """What every row of a line shares: the GPU type, its memory and the line's time."""
-    gpu_type = str(record["gpu_type"])
-    socket = record.get("socket_type")
-    memory = _MEMORY.search(gpu_type)
-    return {
-        "sku": f"{gpu_type}_{socket}" if socket else gpu_type,
-        "label": " ".join(part for part in (gpu_type.replace("_", " "), socket) if part),
-        "product": "gpu_hour",
-        "pricing_type": "on_demand",
-        "gpu_count": 1,
-        "gpu_memory_gb": float(memory.group(1)) if memory else None,
-        "unit": "gpu_hour",
-        "price_per": "gpu_hour",
-        "currency": "USD",
-    }
+def _figures(tokens: list[str]) -> list[_Figures]:
+    """The figures of each token that is a JSON object (all decoded at once); none for any other token."""
+    objects = [t for t in tokens if t.startswith("{")]
+    decoded = iter(_FIGURES.decode("[" + ",".join(objects) + "]")) if objects else iter(())
+    return [next(decoded) if t.startswith("{") else _Figures() for t in tokens]
 
 
-def _price_text(value: Decimal | None, raw: Any) -> str | None:
-    return decimal_text(value) if value is not None else (None if raw is None else str(raw))
-
-
-def _row(capture: RawCapture, record: dict[str, Any], line_no: int) -> dict[str, Any]:
-    """Parser v1: the line's pooled median as one executable marketplace quote."""
-    stats = record.get("price_stats")
-    raw_median = stats.get("median") if isinstance(stats, dict) else None
-    median = to_decimal(raw_median)
-    observed = _timestamp(record.get("timestamp"))
-    reason = None
-    if not isinstance(stats, dict) or raw_median is None:
-        reason = "median price missing (snapshot without priced offers)"
-    elif median is None:
-        reason = f"median {raw_median!r} is not a number"
-    elif observed is None:
-        reason = f"timestamp {record.get('timestamp')!r} is missing or has no time zone"
-    attributes = {
-        "line": line_no,
-        "statistic": "median of offers (USD per GPU-hour), spot and on-demand offers together",
-        "timestamp": record.get("timestamp"),
-        "price_stats": stats,
-        "availability": record.get("availability"),
-        "by_provider": record.get("by_provider"),
-        "by_config": record.get("by_config"),
-    }
-    return {
-        **_good(record),
-        "source": capture.source,
-        "provider": AGGREGATOR,
-        "provider_class": "marketplace",
-        "input_tier": "executable",
-        "price_native": _price_text(median, raw_median),
-        "observed_at": observed,
-        "reject_reason": reason,
-        "attributes": json.dumps(plain_json(attributes)),
-    }
-
-
-def _host_row(
-    capture: RawCapture, record: dict[str, Any], line_no: int, host: str, figures: Any, observed: datetime | None
-) -> dict[str, Any]:
-    """One host's figures in a line: the mean of its offers, for the firm it names (or Prime Intellect's own)."""
-    stats = figures if isinstance(figures, dict) else {}
-    raw_avg = stats.get("avg")
-    avg = to_decimal(raw_avg)
-    unnamed = _UNNAMED_HOST.match(host) is not None
-    reason = None
-    if raw_avg is None:
-        reason = f"host {host!r} without a mean price"
-    elif avg is None or avg <= 0:
-        reason = f"host {host!r} mean price {raw_avg!r} is not a positive number"
-    elif observed is None:
-        reason = f"timestamp {record.get('timestamp')!r} is missing or has no time zone"
-    what = "Prime Intellect's own offers (a host it does not name)" if unnamed else f"{host}'s offers"
-    attributes = {
-        "line": line_no,
-        "host": host,
-        "statistic": f"mean of {what} listed through Prime Intellect (USD per GPU-hour), "
-        "spot and on-demand, every configuration",
-        "offers": stats.get("count"),
-        "min": stats.get("min"),
-        "avg": raw_avg,
-    }
-    return {
-        **_good(record),
-        "source": capture.source,
-        "provider": AGGREGATOR if unnamed else host,
-        "provider_class": "aggregator" if unnamed else "neocloud",
-        "input_tier": "statistic",
-        "price_native": _price_text(avg, raw_avg),
-        "observed_at": observed,
-        "reject_reason": reason,
-        "attributes": json.dumps(plain_json(attributes)),
-        "via": None if unnamed else AGGREGATOR,
-        "time_basis": "content",
-    }
-
-
-def _snapshot_rows(capture: RawCapture, record: dict[str, Any], line_no: int) -> list[dict[str, Any]]:
-    """Parser v2: Prime Intellect's pooled median (its own figure), then one row per host."""
-    pooled = _row(capture, record, line_no)
-    pooled.update(provider_class="aggregator", input_tier="statistic", time_basis="content")
-    observed = pooled["observed_at"]
-    hosts = record.get("by_provider")
-    hosts = hosts if isinstance(hosts, dict) else {}
-    return [pooled] + [_host_row(capture, record, line_no, str(h), f, observed) for h, f in hosts.items()]
+def _text(tokens: pl.Expr) -> pl.Expr:
+    """Exact decimal text of number tokens (or strings holding one), as v2's `to_decimal`: plain numbers in polars,
+    the rare other token one by one."""
+    odd = pl.when(plain_number(tokens).is_null()).then(tokens)
+    return pl.coalesce(plain_number(tokens), odd.map_elements(decimal_text_of, return_dtype=pl.String, skip_nulls=True))
 
 
 def parse_primeintellect(capture: RawCapture) -> pl.DataFrame:
-    rows = [r for line_no, record in _lines(capture) for r in _snapshot_rows(capture, record, line_no)]
-    require(
-        any(r["reject_reason"] is None for r in rows),
-        capture,
-        "no snapshot with a priced offer (expected JSON Lines of price statistics)",
-    )
-    return parsed_frame(rows)
+    """Parser v3: v2's rows, in v2's order, from whole columns of raw JSON tokens."""
+    numbers, lines = _decode_lines(capture)
+    require(bool(lines), capture, _NOTHING)
+    raw = token_frame(lines).collect(engine="in-memory")
+    line = raw.with_columns(
+        pl.int_range(pl.len(), dtype=pl.Int64).alias("_i"),
+        pl.Series("line", numbers, dtype=pl.Int64),
+        pl.Series("median", [bytes(f.median).decode() for f in _figures(raw["price_stats"].to_list())], pl.String),
+        _observed(pl.col("timestamp")),
+    ).with_columns(_good())
+    pooled = line.select(*_pooled(capture.source), "_i", pl.lit(0, dtype=pl.Int64).alias("_k"))
+    by_host = _hosts(raw["by_provider"].to_list()).join(line, on="_i", how="left")
+    rows = pl.concat([pooled, by_host.select(*_per_host(capture.source), "_i", "_k")], how="diagonal_relaxed")
+    rows = rows.sort("_i", "_k")
+    require(rows["reject_reason"].is_null().any(), capture, _NOTHING)
+    return rows.select(parsed_columns({c: pl.col(c) for c in rows.columns if not c.startswith("_")}))
 
 
-def parse_primeintellect_v1(capture: RawCapture) -> pl.DataFrame:
-    """Parser v1: the pooled median of each line as Prime Intellect's executable marketplace quote."""
-    rows = [_row(capture, record, line_no) for line_no, record in _lines(capture)]
-    require(
-        any(r["reject_reason"] is None for r in rows),
-        capture,
-        "no snapshot with a median price (expected JSON Lines of price statistics)",
+_NOTHING = "no snapshot with a priced offer (expected JSON Lines of price statistics)"
+
+
+def _hosts(tokens: list[str]) -> pl.DataFrame:
+    """One row per host of each line's `by_provider` object, in its order: the line (`_i`), the host's place in
+    it (`_k`, from 1), its name as JSON text and as v2 quoted it, and its figures' tokens."""
+    owners = [i for i, t in enumerate(tokens) if t.startswith("{")]
+    objects = _HOSTS.decode("[" + ",".join(tokens[i] for i in owners) + "]") if owners else []
+    rows = [
+        (i, k, host, json.dumps(host), repr(host), bytes(figure).decode())
+        for i, hosts in zip(owners, objects, strict=True)
+        for k, (host, figure) in enumerate(hosts.items(), start=1)
+    ]
+    names = ("_i", "_k", "host", "host_json", "host_repr", "figure")
+    frame = pl.DataFrame(rows, schema={n: pl.Int64 if n in ("_i", "_k") else pl.String for n in names}, orient="row")
+    figures = _figures(frame["figure"].to_list())
+    return frame.drop("figure").with_columns(
+        pl.Series(f, [bytes(getattr(x, f)).decode() for x in figures], pl.String) for f in ("count", "min", "avg")
     )
-    return parsed_frame(rows)
+
+
+def _observed(token: pl.Expr) -> pl.Expr:
+    """The line's time when it names its zone (v2's rule); the usual ISO form in polars, any other as v2 reads it."""
+    text = json_text(token).str.strip_chars().str.replace(r"Z$", "+00:00")
+    usual = text.str.contains(_ISO).fill_null(False)
+    fast = pl.when(usual).then(text).str.to_datetime("%Y-%m-%dT%H:%M:%S%.f%:z", time_unit="us", strict=False)
+    slow = (
+        pl.when(~usual & token.str.starts_with('"'))
+        .then(json_text(token))
+        .map_elements(timestamp_of, return_dtype=pl.Datetime("us", "UTC"), skip_nulls=True)
+    )
+    return pl.coalesce(fast.dt.convert_time_zone("UTC"), slow).alias("observed_at")
+
+
+def _good() -> list[pl.Expr]:
+    """What every row of a line shares: the GPU type, its socket, memory and the line's time."""
+    gpu_type = pl.coalesce(json_text(pl.col("gpu_type")), pl.col("gpu_type"))
+    socket = json_text(pl.col("socket_type")).replace("", None)
+    return [
+        pl.when(socket.is_not_null()).then(pl.format("{}_{}", gpu_type, socket)).otherwise(gpu_type).alias("sku"),
+        pl.concat_str(
+            gpu_type.str.replace_all("_", " ").replace("", None), socket, separator=" ", ignore_nulls=True
+        ).alias("label"),
+        gpu_type.str.extract(f"(?i){MEMORY.pattern}", 1).cast(pl.Float64).alias("gpu_memory_gb"),  # v2's pattern
+    ]
+
+
+def _common(source: str) -> dict[str, pl.Expr]:
+    return {
+        "source": pl.lit(source),
+        "sku": pl.col("sku"),
+        "label": pl.col("label"),
+        "product": pl.lit("gpu_hour"),
+        "pricing_type": pl.lit("on_demand"),
+        "gpu_count": pl.lit(1, dtype=pl.Int64),
+        "gpu_memory_gb": pl.col("gpu_memory_gb"),
+        "unit": pl.lit("gpu_hour"),
+        "price_per": pl.lit("gpu_hour"),
+        "currency": pl.lit("USD"),
+        "input_tier": pl.lit("statistic"),
+        "observed_at": pl.col("observed_at"),
+        "time_basis": pl.lit("content"),
+    }
+
+
+def _pooled(source: str) -> list[pl.Expr]:
+    """Prime Intellect's pooled median of a line: its own figure (a statistic), never another firm's."""
+    median = pl.col("median")
+    price = _text(median.replace(list(_NO_VALUE), None))
+    reason = (
+        pl.when(median.is_in(_NO_VALUE))
+        .then(pl.lit("median price missing (snapshot without priced offers)"))
+        .when(price.is_null())
+        .then(pl.format("median {} is not a number", median))
+        .when(pl.col("observed_at").is_null())
+        .then(_NO_TIME)
+    )
+    members = [("line", pl.col("line").cast(pl.String))]
+    members += [("statistic", pl.lit(json.dumps("median of offers (USD per GPU-hour), spot and on-demand offers "
+                                                 "together")))]  # fmt: skip
+    members += [(k, pl.col(k)) for k in ("timestamp", "price_stats", "availability", "by_provider", "by_config")]
+    columns = {
+        **_common(source),
+        "provider": pl.lit(AGGREGATOR),
+        "provider_class": pl.lit("aggregator"),
+        "price_native": pl.coalesce(price, pl.when(~median.is_in(_NO_VALUE)).then(median)),
+        "reject_reason": reason,
+        "attributes": json_object(members),
+    }
+    return [e.alias(name) for name, e in columns.items()]
+
+
+def _per_host(source: str) -> list[pl.Expr]:
+    """One host's mean offer price in a line, for the firm it names (or Prime Intellect's own, unnamed)."""
+    host, avg, quoted = pl.col("host"), pl.col("avg"), pl.col("host_repr")
+    price = _text(avg.replace(list(_NO_VALUE), None))
+    unnamed = host.str.contains(UNNAMED_HOST.pattern)
+    reason = (
+        pl.when(avg.is_in(_NO_VALUE))
+        .then(pl.format("host {} without a mean price", quoted))
+        .when(price.is_null() | price.str.starts_with("-") | ~price.str.contains("[1-9]"))
+        .then(pl.format("host {} mean price {} is not a positive number", quoted, avg))
+        .when(pl.col("observed_at").is_null())
+        .then(_NO_TIME)
+    )
+    escaped = pl.col("host_json").str.slice(1, pl.col("host_json").str.len_chars() - 2)  # inside its quotes
+    what = pl.when(unnamed).then(pl.lit("Prime Intellect's own offers (a host it does not name)"))
+    statistic = pl.format(
+        '"mean of {} listed through Prime Intellect (USD per GPU-hour), spot and on-demand, every configuration"',
+        what.otherwise(pl.format("{}'s offers", escaped)),
+    )
+    members = [("line", pl.col("line").cast(pl.String)), ("host", pl.col("host_json")), ("statistic", statistic)]
+    members += [("offers", pl.col("count")), ("min", pl.col("min")), ("avg", avg)]
+    columns = {
+        **_common(source),
+        "provider": pl.when(unnamed).then(pl.lit(AGGREGATOR)).otherwise(host),
+        "provider_class": pl.when(unnamed).then(pl.lit("aggregator")).otherwise(pl.lit("neocloud")),
+        "price_native": pl.coalesce(price, pl.when(~avg.is_in(_NO_VALUE)).then(avg)),
+        "reject_reason": reason,
+        "attributes": json_object(members),
+        "via": pl.when(unnamed).then(None).otherwise(pl.lit(AGGREGATOR)),
+    }
+    return [e.alias(name) for name, e in columns.items()]
 
 
 def _headers() -> tuple[tuple[str, str], ...]:
@@ -236,6 +294,6 @@ SOURCE = Source(
         Archive("gpu-price-tracker", "gpu-price-tracker/*.jsonl", last_record_time, snapshots=False),
         Archive("primeintellect", "primeintellect/*.jsonl", last_record_time, snapshots=False),
     ),
-    parser_version="2",
-    legacy_parsers={"1": parse_primeintellect_v1},
+    parser_version="3",
+    legacy_parsers={"1": parse_primeintellect_v1, "2": parse_primeintellect_v2},
 )

@@ -145,6 +145,14 @@ def token_frame(structs: Sequence[msgspec.Struct]) -> pl.LazyFrame:
     return pl.LazyFrame({"tokens": [joined.decode("utf-8")]}).select(split.arr.to_struct(fields)).unnest("tokens")
 
 
+def json_object(members: list[tuple[str, pl.Expr]]) -> pl.Expr:
+    """A JSON object of the given members, each value a JSON text: one concatenation over whole columns."""
+    parts: list[pl.Expr] = []
+    for i, (name, value) in enumerate(members):
+        parts += [pl.lit(("{" if i == 0 else ",") + json.dumps(name) + ":"), value]
+    return pl.concat_str([*parts, pl.lit("}")])
+
+
 def json_text(token: pl.Expr) -> pl.Expr:
     """The text of JSON string tokens (escapes decoded); null for any other token."""
     return pl.when(token.str.starts_with('"')).then(token).otherwise(None).str.json_decode(pl.String)

@@ -45,6 +45,7 @@ from pipeline.sources.read import (
     NULL,
     decimal_text_of,
     decode_typed,
+    json_object,
     json_text,
     plain_number,
     require,
@@ -163,14 +164,6 @@ def _search_price(token: str) -> str:
         return ""
 
 
-def _attributes(members: list[tuple[str, pl.Expr]]) -> pl.Expr:
-    """A JSON object of the given members, each value a JSON text: one concatenation over whole columns."""
-    parts: list[pl.Expr] = []
-    for i, (name, value) in enumerate(members):
-        parts += [pl.lit(("{" if i == 0 else ",") + json.dumps(name) + ":"), value]
-    return pl.concat_str([*parts, pl.lit("}")])
-
-
 @functools.cache
 def _columns(full: bool) -> list[pl.Expr]:
     """The parsed rows as expressions over the token columns (built once: the same for every capture)."""
@@ -235,7 +228,7 @@ def _columns(full: bool) -> list[pl.Expr]:
             "currency": pl.lit("USD"),
             "observed_at": pl.col("_observed_at"),
             "reject_reason": reason,
-            "attributes": _attributes(members),
+            "attributes": json_object(members),
             "segment": pl.when(pl.col("hosting_type#number").str.contains(r"^1(?:\.0*)?$"))
             .then(pl.lit("standard"))
             .otherwise(pl.lit("community")),
