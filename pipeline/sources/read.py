@@ -25,7 +25,7 @@ MAX_JSON_DEPTH = 64  # the deepest real reply (AWS, genai-prices) nests about 10
 MAX_NUMBER_CHARS = 64  # the longest real number literal has about 25 characters
 MAX_EXPONENT = 40  # |decimal exponent| of any price, count or memory size a provider can mean
 
-_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_STRING = re.compile(rb'"[^"\\]*(?:\\.[^"\\]*)*"', re.DOTALL)  # a JSON string, unrolled (3x faster than an alternation)
 _NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
 _OPENS = np.frombuffer(b"[{", dtype=np.uint8)
 
