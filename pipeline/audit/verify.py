@@ -199,7 +199,7 @@ def _recompute(
             remote.append((str(version), recorded_at, future))
         out |= {(version, recorded_at, *key): f for key, f in _recomputed(compute_many(known_then, here, m)).items()}
     for version, recorded_at, future in remote:
-        out |= {(version, recorded_at, *key): f for key, f in future.result().items()}
+        out |= {(version, recorded_at, *key): f for key, f in helpers.result(future).items()}
     return out
 
 

@@ -205,7 +205,7 @@ def fixings_in_chunks(
         remote = [helpers.pool().submit(chunk_fixings, read(c.start, c.end), c, m) for c in elsewhere]
         yield chunk_fixings(read(here.start, here.end), here, m)
         for future in remote:
-            yield future.result()
+            yield helpers.result(future)
 
 
 def _store(

@@ -6,11 +6,17 @@ from __future__ import annotations
 import multiprocessing
 import os
 from collections.abc import Callable
-from concurrent.futures import ProcessPoolExecutor
+from concurrent.futures import Future, ProcessPoolExecutor
+from concurrent.futures.process import BrokenProcessPool
 from typing import TypeVar
 
 T = TypeVar("T")
 R = TypeVar("R")
+A = TypeVar("A")
+
+
+class HelperStopped(RuntimeError):
+    """A helper process ended before it answered (killed, or out of memory)."""
 
 
 class Helpers:
@@ -41,8 +47,21 @@ class Helpers:
         remote = [(part, self.pool().submit(work, [tasks[i] for i in part])) for part in elsewhere if part]
         answers = dict(zip(here, work([tasks[i] for i in here]), strict=True))
         for part, future in remote:
-            answers |= dict(zip(part, future.result(), strict=True))
+            answered: list[R] = self.result(future)
+            answers |= dict(zip(part, answered, strict=True))
         return [answers[i] for i in range(len(tasks))]
+
+    @staticmethod
+    def result(future: Future[A]) -> A:
+        """The helper's answer; a helper that died is said so, with what it means (helpers only compute: what this
+        process recorded before stands, and the command can simply be run again)."""
+        try:
+            return future.result()
+        except BrokenProcessPool as exc:
+            raise HelperStopped(
+                "a helper process stopped before it answered (killed, or out of memory); nothing it computed was "
+                "recorded, what was recorded before stands, and the command can be run again"
+            ) from exc
 
     def close(self) -> None:
         if self._pool is not None:

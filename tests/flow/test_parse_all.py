@@ -3,13 +3,16 @@ the same quotes, rejections and failures, in the captures' order."""
 
 from __future__ import annotations
 
+import multiprocessing
+import os
 from dataclasses import replace
 from pathlib import Path
 
 import polars as pl
+import pytest
 from polars.testing import assert_frame_equal
 
-from pipeline.flow.helpers import Helpers
+from pipeline.flow.helpers import Helpers, HelperStopped
 from pipeline.flow.parse import Unreadable
 from pipeline.flow.parse_cache import ParseCache, parse_all_cached
 from pipeline.methodology import load
@@ -54,3 +57,14 @@ def test_two_processes_and_the_cache_give_what_one_process_gives(real_capture: R
     for a, b in zip(alone, parse_all_cached(jobs, again), strict=True):
         same(a, b)
     assert len(again.used) == 3, "read from the cache this time"
+
+
+def _dies_in_a_helper(tasks: list[int]) -> list[int]:
+    if multiprocessing.parent_process() is not None:
+        os._exit(9)  # as a helper killed by the kernel: no answer, no exception
+    return tasks
+
+
+def test_a_helper_that_dies_is_named_as_such() -> None:
+    with Helpers(2) as helpers, pytest.raises(HelperStopped, match="can be run again"):
+        helpers.spread(_dies_in_a_helper, [1, 2, 3, 4], [1, 1, 1, 1], 0)
