@@ -21,7 +21,7 @@ from pipeline.domain.records import RawCapture, parsed_frame
 from pipeline.sources.base import Request, Source
 from pipeline.sources.pages.document import classes, dom, node_text
 from pipeline.sources.pages.money import is_no_price, money
-from pipeline.sources.pages.reader import layout_or_meaning
+from pipeline.sources.pages.reader import page_parsers
 from pipeline.sources.pages.rows import page_row
 from pipeline.sources.pages.wording import TEASER_REASON, hgx_label, is_teaser, leading_int
 from pipeline.sources.read import require
@@ -126,9 +126,7 @@ SOURCE = Source(
     product="gpu_hour",
     hosts=HOSTS,
     requests=(Request(url=URL),),
-    parse=layout_or_meaning(parse_coreweave_page, "coreweave", "neocloud", ("coreweave",)),
-    parser_version="2",
-    legacy_parsers={"1": parse_coreweave_page},
+    **page_parsers(parse_coreweave_page, "coreweave", "neocloud", ("coreweave",)),
     description="CoreWeave pricing page (per instance-hour on-demand and spot, North America and Europe)",
     providers=("coreweave",),
     no_sample_reason=(

@@ -26,7 +26,7 @@ from pipeline.sources.base import Archive, Request, Source
 from pipeline.sources.pages.document import dom, node_text
 from pipeline.sources.pages.gpu import memory_gb
 from pipeline.sources.pages.money import money
-from pipeline.sources.pages.reader import layout_or_meaning
+from pipeline.sources.pages.reader import page_parsers
 from pipeline.sources.pages.rows import page_row
 from pipeline.sources.pages.wording import NO_TERM_REASON, per_instance, pricing_type_of, teaser_reason
 from pipeline.sources.read import require
@@ -122,9 +122,7 @@ SOURCE = Source(
     product="gpu_hour",
     hosts=HOSTS,
     requests=(Request(url=URL),),
-    parse=layout_or_meaning(parse_crusoe_page, "crusoe", "neocloud", ("crusoe",)),
-    parser_version="2",
-    legacy_parsers={"1": parse_crusoe_page},
+    **page_parsers(parse_crusoe_page, "crusoe", "neocloud", ("crusoe",)),
     description="Crusoe Cloud pricing page (USD per GPU-hour: on-demand, spot and reserved terms)",
     providers=(PROVIDER,),
     archives=(Archive("pricing-pages-crusoe", "pricing-pages/crusoe_*.html", archived_page_time, snapshots=False),),

@@ -23,7 +23,7 @@ from pipeline.sources.base import PAGE_NOT_SAMPLED, Archive, Request, Source
 from pipeline.sources.pages.document import cell_texts, table_dom
 from pipeline.sources.pages.gpu import memory_gb
 from pipeline.sources.pages.money import money
-from pipeline.sources.pages.reader import layout_or_meaning
+from pipeline.sources.pages.reader import page_parsers
 from pipeline.sources.pages.rows import page_row
 from pipeline.sources.pages.wording import per_gpu, pricing_type_of, teaser_reason
 from pipeline.sources.read import require
@@ -109,9 +109,7 @@ SOURCE = Source(
     product="gpu_hour",
     hosts=HOSTS,
     requests=(Request(url=URL),),
-    parse=layout_or_meaning(parse_datacrunch_page, "datacrunch", "neocloud", ("datacrunch", "verda")),
-    parser_version="2",
-    legacy_parsers={"1": parse_datacrunch_page},
+    **page_parsers(parse_datacrunch_page, "datacrunch", "neocloud", ("datacrunch", "verda")),
     description="DataCrunch products page (per instance-hour: on-demand, spot; dynamic kept as rejected)",
     providers=(PROVIDER,),
     archives=(

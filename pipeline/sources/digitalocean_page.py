@@ -25,7 +25,7 @@ from pipeline.sources.base import PAGE_NOT_SAMPLED, Archive, Request, Source
 from pipeline.sources.pages.document import dom, node_text, walk
 from pipeline.sources.pages.gpu import per_gpu_memory
 from pipeline.sources.pages.money import money
-from pipeline.sources.pages.reader import layout_or_meaning
+from pipeline.sources.pages.reader import page_parsers
 from pipeline.sources.pages.rows import page_row
 from pipeline.sources.pages.wording import TEASER_REASON, commitment, is_teaser, leading_int
 from pipeline.sources.read import require
@@ -145,9 +145,7 @@ SOURCE = Source(
     product="gpu_hour",
     hosts=HOSTS,
     requests=(Request(url=URL),),
-    parse=layout_or_meaning(parse_digitalocean_page, "digitalocean", "neocloud", ("digitalocean",)),
-    parser_version="2",
-    legacy_parsers={"1": parse_digitalocean_page},
+    **page_parsers(parse_digitalocean_page, "digitalocean", "neocloud", ("digitalocean",)),
     description="DigitalOcean GPU Droplet pricing page (per GPU-hour on-demand; reserved 'as low as' floors)",
     providers=("digitalocean",),
     archives=(

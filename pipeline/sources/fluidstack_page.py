@@ -20,7 +20,7 @@ from pipeline.sources.archive import archived_page_time
 from pipeline.sources.base import PAGE_NOT_SAMPLED, Archive, Request, SchemaDrift, Source
 from pipeline.sources.pages.document import dom, node_text
 from pipeline.sources.pages.money import is_no_price, money
-from pipeline.sources.pages.reader import layout_or_meaning
+from pipeline.sources.pages.reader import page_parsers
 from pipeline.sources.pages.rows import page_row
 from pipeline.sources.pages.wording import TEASER_REASON, commitment, hgx_label, is_teaser
 from pipeline.sources.read import require
@@ -117,9 +117,7 @@ SOURCE = Source(
     product="gpu_hour",
     hosts=HOSTS,
     requests=(Request(url=URL),),
-    parse=layout_or_meaning(parse_fluidstack_page, "fluidstack", "neocloud", ("fluidstack",)),
-    parser_version="2",
-    legacy_parsers={"1": parse_fluidstack_page},
+    **page_parsers(parse_fluidstack_page, "fluidstack", "neocloud", ("fluidstack",)),
     description="Fluidstack pricing page (per GPU-hour: on-demand and commitment-term columns)",
     providers=("fluidstack",),
     archives=(

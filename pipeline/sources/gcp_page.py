@@ -29,7 +29,7 @@ from pipeline.sources.base import Request, Source
 from pipeline.sources.pages.document import dom, node_text, squash
 from pipeline.sources.pages.machines import FAMILIES
 from pipeline.sources.pages.money import is_no_price, money
-from pipeline.sources.pages.reader import layout_or_meaning
+from pipeline.sources.pages.reader import page_parsers
 from pipeline.sources.pages.rows import page_row
 from pipeline.sources.pages.wording import TEASER_REASON, is_teaser
 from pipeline.sources.read import require
@@ -139,9 +139,7 @@ SOURCE = Source(
     product="gpu_hour",
     hosts=HOSTS,
     requests=(Request(url=URL),),
-    parse=layout_or_meaning(parse_gcp_page, "gcp", "hyperscaler", ("cloud.google.com", "google cloud")),
-    parser_version="2",
-    legacy_parsers={"1": parse_gcp_page},
+    **page_parsers(parse_gcp_page, "gcp", "hyperscaler", ("cloud.google.com", "google cloud")),
     description="Google Cloud GPU pricing page tables (per VM-hour: on-demand, spot, resource and flexible CUDs)",
     providers=("gcp",),
     no_sample_reason=(

@@ -29,7 +29,7 @@ from pipeline.sources.base import Archive, Request, Source
 from pipeline.sources.pages.document import dom, has_class, node_text
 from pipeline.sources.pages.gpu import memory_gb
 from pipeline.sources.pages.money import money
-from pipeline.sources.pages.reader import layout_or_meaning
+from pipeline.sources.pages.reader import page_parsers
 from pipeline.sources.pages.rows import page_row
 from pipeline.sources.pages.wording import NO_TERM_REASON, TEASER_REASON, is_teaser, pricing_type_of
 from pipeline.sources.read import require
@@ -129,9 +129,7 @@ SOURCE = Source(
     product="gpu_hour",
     hosts=HOSTS,
     requests=(Request(url=URL),),
-    parse=layout_or_meaning(parse_hyperstack_page, "hyperstack", "neocloud", ("hyperstack",)),
-    parser_version="2",
-    legacy_parsers={"1": parse_hyperstack_page},
+    **page_parsers(parse_hyperstack_page, "hyperstack", "neocloud", ("hyperstack",)),
     description="Hyperstack GPU pricing page (USD per GPU-hour: on-demand, spot; 'starting from' reservations)",
     providers=(PROVIDER,),
     archives=(

@@ -26,7 +26,7 @@ from pipeline.sources.base import PAGE_NOT_SAMPLED, Archive, Request, Source
 from pipeline.sources.pages.document import cell_texts, table_dom
 from pipeline.sources.pages.gpu import memory_gb
 from pipeline.sources.pages.money import money
-from pipeline.sources.pages.reader import layout_or_meaning
+from pipeline.sources.pages.reader import page_parsers
 from pipeline.sources.pages.rows import page_row
 from pipeline.sources.pages.wording import (
     NO_TERM_REASON,
@@ -131,11 +131,7 @@ SOURCE = Source(
     product="gpu_hour",
     hosts=HOSTS,
     requests=(Request(url=URL),),
-    parse=layout_or_meaning(
-        parse_lambda_page, "lambda", "neocloud", ("lambdalabs", "lambda.ai", "lambda labs", "lambda cloud")
-    ),
-    parser_version="2",
-    legacy_parsers={"1": parse_lambda_page},
+    **page_parsers(parse_lambda_page, "lambda", "neocloud", ("lambdalabs", "lambda.ai", "lambda labs", "lambda cloud")),
     description="Lambda GPU cloud pricing page (HTML table; USD per machine-hour or per GPU-hour as the page says)",
     providers=(PROVIDER,),
     archives=(Archive("pricing-pages-lambda", "pricing-pages/lambda_*.html", archived_page_time, snapshots=False),),

@@ -32,7 +32,7 @@ from pipeline.sources.archive import archived_page_time
 from pipeline.sources.base import PAGE_NOT_SAMPLED, Archive, Request, Source
 from pipeline.sources.pages.document import dom, has_class, node_text, walk
 from pipeline.sources.pages.money import money
-from pipeline.sources.pages.reader import layout_or_meaning
+from pipeline.sources.pages.reader import page_parsers
 from pipeline.sources.pages.rows import page_row
 from pipeline.sources.pages.when import page_time
 from pipeline.sources.pages.wording import (
@@ -213,9 +213,7 @@ SOURCE = Source(
     product="gpu_hour",
     hosts=HOSTS,
     requests=(Request(url=URL),),
-    parse=layout_or_meaning(parse_nebius_page, "nebius", "neocloud", ("nebius",)),
-    parser_version="2",
-    legacy_parsers={"1": parse_nebius_page},
+    **page_parsers(parse_nebius_page, "nebius", "neocloud", ("nebius",)),
     description="Nebius AI Cloud price list (USD; per GPU-hour or per machine-hour as the table says)",
     providers=(PROVIDER,),
     archives=(Archive("pricing-pages-nebius", "pricing-pages/nebius_*.html", archived_page_time, snapshots=False),),

@@ -23,7 +23,7 @@ from pipeline.sources.base import PAGE_NOT_SAMPLED, Archive, Request, Source
 from pipeline.sources.pages.document import classes, dom, node_text
 from pipeline.sources.pages.gpu import memory_gb
 from pipeline.sources.pages.money import money
-from pipeline.sources.pages.reader import layout_or_meaning
+from pipeline.sources.pages.reader import page_parsers
 from pipeline.sources.pages.rows import page_row
 from pipeline.sources.pages.wording import TEASER_REASON, commitment, hgx_label, is_teaser
 from pipeline.sources.read import require
@@ -151,9 +151,7 @@ SOURCE = Source(
     product="gpu_hour",
     hosts=HOSTS,
     requests=(Request(url=URL),),
-    parse=layout_or_meaning(parse_paperspace_page, "paperspace", "neocloud", ("paperspace",)),
-    parser_version="2",
-    legacy_parsers={"1": parse_paperspace_page},
+    **page_parsers(parse_paperspace_page, "paperspace", "neocloud", ("paperspace",)),
     description="Paperspace pricing page (per GPU-hour single-GPU machines; starred prices are commitments)",
     providers=("paperspace",),
     archives=(

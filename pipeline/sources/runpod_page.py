@@ -24,7 +24,7 @@ from pipeline.sources.archive import archived_page_time
 from pipeline.sources.base import Archive, Request, Source
 from pipeline.sources.pages.document import classes, dom, node_text, walk
 from pipeline.sources.pages.money import money
-from pipeline.sources.pages.reader import layout_or_meaning
+from pipeline.sources.pages.reader import page_parsers
 from pipeline.sources.pages.rows import page_row
 from pipeline.sources.pages.wording import TEASER_REASON
 from pipeline.sources.read import require, to_decimal
@@ -242,9 +242,7 @@ SOURCE = Source(
     product="gpu_hour",
     hosts=HOSTS,
     requests=(Request(url=URL),),
-    parse=layout_or_meaning(parse_runpod_page, "runpod", "neocloud", ("runpod",)),
-    parser_version="2",
-    legacy_parsers={"1": parse_runpod_page},
+    **page_parsers(parse_runpod_page, "runpod", "neocloud", ("runpod",)),
     description="RunPod pricing page (per GPU-hour, secure and community cloud; three historical page shapes)",
     providers=("runpod",),
     archives=(Archive("pricing-pages-runpod", "pricing-pages/runpod_*.html", archived_page_time, snapshots=False),),

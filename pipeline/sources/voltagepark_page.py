@@ -21,7 +21,7 @@ from pipeline.sources.archive import archived_page_time
 from pipeline.sources.base import PAGE_NOT_SAMPLED, Archive, Request, Source
 from pipeline.sources.pages.document import classes, dom, node_text, walk
 from pipeline.sources.pages.money import money
-from pipeline.sources.pages.reader import layout_or_meaning
+from pipeline.sources.pages.reader import page_parsers
 from pipeline.sources.pages.rows import page_row
 from pipeline.sources.pages.wording import TEASER_REASON, commitment, hgx_label, is_teaser
 from pipeline.sources.read import require
@@ -122,9 +122,7 @@ SOURCE = Source(
     product="gpu_hour",
     hosts=HOSTS,
     requests=(Request(url=URL),),
-    parse=layout_or_meaning(parse_voltagepark_page, "voltagepark", "neocloud", ("voltagepark", "voltage park")),
-    parser_version="2",
-    legacy_parsers={"1": parse_voltagepark_page},
+    **page_parsers(parse_voltagepark_page, "voltagepark", "neocloud", ("voltagepark", "voltage park")),
     description="Voltage Park pricing page (HGX H100 per GPU-hour, Ethernet and InfiniBand on-demand plans)",
     providers=("voltagepark",),
     archives=(

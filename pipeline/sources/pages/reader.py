@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from typing import Any
 
 import polars as pl
 
@@ -84,25 +85,52 @@ def read_by_meaning(
     return parsed_frame(rows)
 
 
-def layout_or_meaning(layout: Parser, provider: str, provider_class: str, marks: tuple[str, ...]) -> Parser:
+def layout_or_meaning(
+    layout: Parser, provider: str, provider_class: str, marks: tuple[str, ...], *, unpriced_too: bool = False
+) -> Parser:
     """A parser that reads a known layout as before, and any other page of the provider by meaning.
 
     Reading by meaning would read any firm's page, so it is used only on a page that says whose
     it is: one of `marks` (the provider's name or host, lower case) in its address or its text.
+    `unpriced_too` (page parsers v3): a page the layout reader reads without a single priced GPU (a redesign
+    that kept a class name the reader looks for, say) is read by meaning too, whose reading is taken if it
+    finds a priced GPU; otherwise the layout reader's refusals stand.
     """
 
     def parse(capture: RawCapture) -> pl.DataFrame:
         bounded_html(capture)  # size and depth are refused before any reader walks the page
         try:
-            return layout(capture)
+            rows = layout(capture)
         except SchemaDrift as unknown:
-            where = (capture.url + " " + capture.body.decode("utf-8", "replace")).lower()
-            if not any(mark in where for mark in marks):
+            if not _names(capture, marks):
                 raise SchemaDrift(capture.source, f"{unknown.reason}; the page does not name {provider}") from None
             try:
                 return read_by_meaning(capture, provider, provider_class)
             except SchemaDrift as missing:
                 raise SchemaDrift(capture.source, f"{unknown.reason}; read by meaning: {missing.reason}") from None
+        if unpriced_too and rows["reject_reason"].is_not_null().all() and _names(capture, marks):
+            try:
+                meaning = read_by_meaning(capture, provider, provider_class)
+            except SchemaDrift:
+                return rows
+            return meaning if meaning["reject_reason"].is_null().any() else rows
+        return rows
 
     parse.__doc__ = f"{layout.__doc__ or ''} A page of another layout is read by meaning."
     return parse
+
+
+def _names(capture: RawCapture, marks: tuple[str, ...]) -> bool:
+    where = (capture.url + " " + capture.body.decode("utf-8", "replace")).lower()
+    return any(mark in where for mark in marks)
+
+
+def page_parsers(layout: Parser, provider: str, provider_class: str, marks: tuple[str, ...]) -> dict[str, Any]:
+    """A page source's parser versions (`Source` arguments): v3, the layout reader, else the meaning reader when
+    the layout reader refuses the page or reads it without a priced GPU; kept for the quotes stored with them, v2
+    (meaning only when the layout reader refuses) and v1 (the layout reader alone)."""
+    return {
+        "parse": layout_or_meaning(layout, provider, provider_class, marks, unpriced_too=True),
+        "parser_version": "3",
+        "legacy_parsers": {"1": layout, "2": layout_or_meaning(layout, provider, provider_class, marks)},
+    }

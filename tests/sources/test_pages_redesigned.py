@@ -1,0 +1,72 @@
+"""Every real pricing page, redesigned: its tables turned into nested blocks, its class names changed, or both. Its
+parser must read the same quotes from it (good, pricing type, GPUs, price per GPU-hour): pages of other dates are
+likely to hold a provider's redesign. (A page read by neither reader is refused as schema drift with its reason:
+`test_pages_meaning.py`.)"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable
+from pathlib import Path
+
+import pytest
+
+from pipeline.domain.records import RawCapture
+from pipeline.sources import REGISTRY
+from tests.helpers import FETCHED, normalise
+from tests.sources.test_page_captures import CAPTURES
+
+PAGES = [(source, relative) for source, relative in CAPTURES if source.endswith("-page") and relative.endswith(".html")]
+TABLE_TAGS = ("table", "thead", "tbody", "tr", "td", "th")
+
+
+def blocks(html: str) -> str:
+    """Tables as nested divs: rows and cells keep their order and text, no longer their table semantics."""
+    for tag in TABLE_TAGS:
+        html = re.sub(rf"<{tag}(\s|>)", r"<div\1", html, flags=re.IGNORECASE)
+        html = re.sub(rf"</{tag}>", "</div>", html, flags=re.IGNORECASE)
+    return html
+
+
+def renamed(html: str) -> str:
+    """Every class name changed (a new design system): a reader keyed to class names finds none of its own."""
+    return html.replace('class="', 'class="x-')
+
+
+REDESIGNS: dict[str, Callable[[str], str]] = {
+    "blocks": blocks,
+    "renamed": renamed,
+    "both": lambda html: renamed(blocks(html)),
+}
+
+
+def quotes(capture: RawCapture) -> set[tuple[object, ...]]:
+    found, _ = normalise(REGISTRY[capture.source].parse(capture), capture)
+    return {
+        (r["good"], r["pricing_type"], r["gpu_count"], f"{r['price_usd'].normalize():f}")
+        for r in found.iter_rows(named=True)
+    }
+
+
+@pytest.mark.parametrize("redesign", sorted(REDESIGNS))
+@pytest.mark.parametrize(("source", "relative"), PAGES)
+def test_a_redesigned_page_gives_the_same_quotes_or_is_refused(
+    realdata: Path, source: str, relative: str, redesign: str
+) -> None:
+    path = realdata / relative
+    url = REGISTRY[source].requests[0].url  # as fetched: the page's own address
+    original = RawCapture(source, url, FETCHED, path.read_bytes())
+    changed = RawCapture(source, url, FETCHED, REDESIGNS[redesign](path.read_text(errors="replace")).encode())
+    expected = quotes(original)
+    assert expected, "the page as captured gives quotes"
+    assert quotes(changed) == expected
+
+
+def test_a_layout_reader_that_finds_no_priced_gpu_gives_way_to_the_meaning_reader(realdata: Path) -> None:
+    """Nebius' 2024 page with its class names changed: the layout reader still finds its headline cards (teasers,
+    refused) but not the price table; parser v3 then reads the page by meaning, v2 kept the refusals."""
+    path = realdata / "pricing-pages/nebius_20241115043809.html"
+    capture = RawCapture("nebius-page", f"file://{path}", FETCHED, renamed(path.read_text()).encode())
+    v2 = REGISTRY["nebius-page"].parser("2")(capture)
+    assert v2.height > 0 and v2["reject_reason"].is_not_null().all()
+    assert ("H100-SXM-80GB", "on_demand", 8, "2.95") in quotes(capture)
