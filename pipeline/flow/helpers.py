@@ -1,5 +1,5 @@
 """Helper processes beside this one, for the work that is CPU-bound and splits: re-parsing captures and recomputing
-fixings (`verify`), computing a long history chunk by chunk (`backfill`)."""
+fixings (`verify`), parsing archives and computing a long history chunk by chunk (`backfill`)."""
 
 from __future__ import annotations
 
@@ -21,7 +21,8 @@ class HelperStopped(RuntimeError):
 
 class Helpers:
     """Up to `workers - 1` helper processes beside this one (None: one per core), started on first use and shared
-    by the steps of one job (verify's re-parse and recompute), each of which keeps a share of its work here.
+    by the steps of one job (verify's re-parse and recompute; a backfill's parse and chunks of days), each of which
+    keeps a share of its work here.
     Spawned, not forked (polars and DuckDB threads do not survive a fork), so a script that asks for helpers must
     guard its main."""
 

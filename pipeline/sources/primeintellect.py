@@ -48,6 +48,7 @@ from pipeline.sources.primeintellect_legacy import (
 from pipeline.sources.read import (
     NULL,
     decimal_text_of,
+    decode_objects,
     json_object,
     json_text,
     plain_number,
@@ -116,10 +117,9 @@ def _decode_lines(capture: RawCapture) -> tuple[list[int], list[_Line]]:
 
 
 def _figures(tokens: list[str]) -> list[_Figures]:
-    """The figures of each token that is a JSON object (all decoded at once); none for any other token."""
-    objects = [t for t in tokens if t.startswith("{")]
-    decoded = iter(_FIGURES.decode("[" + ",".join(objects) + "]")) if objects else iter(())
-    return [next(decoded) if t.startswith("{") else _Figures() for t in tokens]
+    """The figures of each token that is a JSON object; none for any other token."""
+    found = decode_objects(_FIGURES, tokens)
+    return [found.get(i, _Figures()) for i in range(len(tokens))]
 
 
 def _text(tokens: pl.Expr) -> pl.Expr:
@@ -154,11 +154,9 @@ _NOTHING = "no snapshot with a priced offer (expected JSON Lines of price statis
 def _hosts(tokens: list[str]) -> pl.DataFrame:
     """One row per host of each line's `by_provider` object, in its order: the line (`_i`), the host's place in
     it (`_k`, from 1), its name as JSON text and as v2 quoted it, and its figures' tokens."""
-    owners = [i for i, t in enumerate(tokens) if t.startswith("{")]
-    objects = _HOSTS.decode("[" + ",".join(tokens[i] for i in owners) + "]") if owners else []
     rows = [
         (i, k, host, json.dumps(host), repr(host), bytes(figure).decode())
-        for i, hosts in zip(owners, objects, strict=True)
+        for i, hosts in decode_objects(_HOSTS, tokens).items()
         for k, (host, figure) in enumerate(hosts.items(), start=1)
     ]
     names = ("_i", "_k", "host", "host_json", "host_repr", "figure")

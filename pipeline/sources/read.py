@@ -12,7 +12,7 @@ import re
 from collections.abc import Sequence
 from decimal import Decimal
 from itertools import chain
-from typing import Any
+from typing import Any, TypeVar
 
 import msgspec
 import numpy as np
@@ -20,6 +20,8 @@ import polars as pl
 
 from pipeline.domain.records import RawCapture
 from pipeline.sources.base import SchemaDrift
+
+T = TypeVar("T")
 
 MAX_JSON_DEPTH = 64  # the deepest real reply (AWS, genai-prices) nests about 10 levels
 MAX_NUMBER_CHARS = 64  # the longest real number literal has about 25 characters
@@ -143,6 +145,13 @@ def token_frame(structs: Sequence[msgspec.Struct]) -> pl.LazyFrame:
     joined = _SEPARATOR.encode().join(chain.from_iterable(map(msgspec.structs.astuple, structs)))
     split = pl.col("tokens").str.split(_SEPARATOR).explode().reshape((len(structs), len(fields)))
     return pl.LazyFrame({"tokens": [joined.decode("utf-8")]}).select(split.arr.to_struct(fields)).unnest("tokens")
+
+
+def decode_objects(decoder: msgspec.json.Decoder[list[T]], tokens: list[str]) -> dict[int, T]:
+    """The raw tokens that are JSON objects, decoded by one call, by their place in `tokens` (other tokens left out)."""
+    places = [i for i, t in enumerate(tokens) if t.startswith("{")]
+    decoded = decoder.decode("[" + ",".join(tokens[i] for i in places) + "]") if places else []
+    return dict(zip(places, decoded, strict=True))
 
 
 def json_object(members: list[tuple[str, pl.Expr]]) -> pl.Expr:
