@@ -124,8 +124,8 @@ def main() -> None:
     if args.row:
         print(json.dumps(one_row(args.row, args.scale, args.work), default=str))
         return
-    print(f"scale {args.scale:g} (1 = the sizes stated in issue 13)")
-    print(f"{'row':<48}{'project s':>11}{'other s':>10}{'ratio':>9}  {'goal':<18}{'peak MB':>9}  ok")
+    print(f"scale {args.scale:g} (1 = the sizes stated in issue 13)", flush=True)
+    print(f"{'row':<48}{'project s':>11}{'other s':>10}{'ratio':>9}  {'goal':<18}{'peak MB':>9}  ok", flush=True)
     failed = 0
     with tempfile.TemporaryDirectory(prefix="cix-bench-") as tmp:
         for name in args.only.split(","):
@@ -134,7 +134,7 @@ def main() -> None:
             done = subprocess.run(cmd, capture_output=True, text=True)
             if done.returncode != 0:
                 failed += 1
-                print(f"{what:<48}{'error':>11}  {done.stderr.strip().splitlines()[-1:]}")
+                print(f"{what:<48}{'error':>11}  {done.stderr.strip().splitlines()[-1:]}", flush=True)
                 continue
             r = json.loads(done.stdout.strip().splitlines()[-1])
             ratio = ratio_of(r)
@@ -144,7 +144,7 @@ def main() -> None:
                 f"{what:<48}{r['project_s']:>11.3f}{r['other_s']:>10.3f}{ratio:>8.2f}x  {goal:<18}"
                 f"{r['peak_mb']:>9.0f}  {'yes' if ok else 'NO'}"
             )
-            print(f"{'':<4}{r['detail']}")
+            print(f"{'':<4}{r['detail']}", flush=True)  # row by row, also through a pipe
     print(f"{len(args.only.split(',')) - failed} of {len(args.only.split(','))} rows meet their goal")
 
 
