@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import math
 from decimal import Decimal
+from fractions import Fraction
 
 import numpy as np
 from hypothesis import HealthCheck, given, settings
@@ -212,3 +213,50 @@ def test_an_exact_half_rounds_half_even_despite_inexact_weights() -> None:
     values = [Decimal(v) for v, k in counts.items() for _ in range(k)]
     est = estimate(market(values), P)
     assert est.unrounded == Decimal("0.65625") and est.value == Decimal("0.6562")
+
+
+def _exact_value(est, values: list[ProviderValue]) -> Decimal:  # type: ignore[no-untyped-def]
+    """The oracle: the band mean in exact rationals (weights 1/n or capped tier weights, the central band of
+    cumulative weight), rounded half-even to the published decimals. Nothing inexact anywhere."""
+    screened = {c.provider for c in est.constituents if c.screen_reason}
+    kept = [v for v in values if v.provider not in screened]
+    cap = Fraction(P.cap)
+    if cap * len(kept) < 1:
+        weights = {v.provider: Fraction(1, len(kept)) for v in kept}
+    else:
+        raw = {v.provider: Fraction(P.tier_weights[v.tier]) for v in kept}
+        weights = {k: w / sum(raw.values()) for k, w in raw.items()}
+        capped: set[str] = set()
+        while over := {k for k, w in weights.items() if w > cap and k not in capped}:
+            capped |= over
+            free = sum(w for k, w in raw.items() if k not in capped)
+            weights = {k: cap if k in capped else (1 - cap * len(capped)) * raw[k] / free for k in raw}
+    low, high, cum = Fraction(P.trim_low), Fraction(P.trim_high), Fraction(0)
+    inside: dict[str, Fraction] = {}
+    for v in sorted(kept, key=lambda v: (v.value, v.provider)):
+        start, cum = cum, cum + weights[v.provider]
+        inside[v.provider] = max(min(cum, high) - max(start, low), Fraction(0))
+    mean = sum(inside[v.provider] * Fraction(v.value) for v in kept) / sum(inside.values())
+    ticks = mean * 10**P.decimals
+    whole, rest = divmod(ticks.numerator, ticks.denominator)
+    if 2 * rest > ticks.denominator or (2 * rest == ticks.denominator and whole % 2):
+        whole += 1
+    return Decimal(whole).scaleb(-P.decimals)
+
+
+# Markets made for ties: few distinct prices on a coarse grid, repeated, so band means land on exact halves often.
+tie_markets = st.builds(
+    lambda cents, tiers: market([Decimal(c) / 400 for c in cents], tiers[: len(cents)]),
+    st.lists(st.integers(min_value=240, max_value=280), min_size=3, max_size=40),
+    st.lists(st.sampled_from(TIERS), min_size=40, max_size=40),
+)
+
+
+@settings(max_examples=300, deadline=None, derandomize=True, suppress_health_check=list(HealthCheck))
+@given(st.one_of(tie_markets, honest_markets))
+def test_every_value_is_the_exact_band_mean_rounded_half_even(values: list[ProviderValue]) -> None:
+    """Weights such as 1/38 are not exact in any number of decimals; the published value must still be what
+    exact arithmetic gives, half ties included (a tie rounded the wrong way would move a settlement by a tick)."""
+    est = estimate(values, P)
+    if est.value is not None:
+        assert est.value == _exact_value(est, values)
