@@ -14,8 +14,10 @@ from dataclasses import dataclass
 
 # The version of the identity and segment rules, recorded on every quote so `verify` can tell a
 # rule change from tampering. 1: identity rules as of methodology v1; 2: adds segments
-# (`normalize.segments`), identities unchanged. Bump it with every change to either file.
-RULES_VERSION = "2"
+# (`normalize.segments`), identities unchanged; 3: a GPU-hour listing that names no GPU model
+# (`GPU_MODEL`) is an identity rejection, no longer a quote without a good. Bump it with every
+# change to either file.
+RULES_VERSION = "3"
 
 
 @dataclass(frozen=True)
@@ -58,6 +60,18 @@ GPU_RULES: tuple[Rule, ...] = (
     Rule((r"\b(?:RTX ?)?A6000\b",), "RTXA6000-48GB", 48),
     Rule((r"\bRTX ?6000 ?ADA\b",), "RTX6000ADA-48GB", 48),
 )
+
+# Any GPU model a provider rents, indexed or not, on the same upper-cased key: NVIDIA data-centre (H100, GH200,
+# B200, A100, A10G, L40S, T4, V100, P100, K80 ...), workstation and consumer (RTX 4090, RTX A5000, RTX PRO 6000,
+# Quadro, M4000, P5000, GeForce, Titan), AMD (MI300X, Radeon, Instinct), Intel (Gaudi, Data Center GPU Max). A
+# GPU-hour listing whose key names none is not a GPU anyone could identify ("Widget SXM 80GB", a generation name
+# such as Oracle's "E4" or "Standard - X7"): an identity rejection with its reason, never a quote. Broad on
+# purpose: a listing of a real GPU that no index covers (an RTX 3090) stays a quote without a good.
+GPU_MODEL = (
+    r"\b(?:G[HB]\d{3}|[HBL]\d{2,3}[A-Z]*|A\d{1,4}[A-Z]?|T4[A-Z]?|V100[A-Z]*|P\d{1,4}|K\d{2}|M\d{2,4}|MI\d{3}[A-Z]?"
+    r"|RTX ?(?:PRO ?)?[A-Z]?\d{4}[A-Z]*|GTX ?\d{3,4}|TITAN|QUADRO|GEFORCE|TESLA|RADEON|INSTINCT|GAUDI ?\d?|GPU MAX)\b"
+)
+NO_GPU_MODEL = "names no GPU model (H100, A100, RTX 4090, MI300X ...): which GPU is priced cannot be known"
 
 # Token goods. Patterns run on the lower-cased model name (the sku), e.g.
 # "together_ai/meta-llama/llama-3.3-70b-instruct-turbo" or "us.anthropic.claude-sonnet-4-20250514-v1:0".

@@ -17,7 +17,15 @@ import polars as pl
 
 from pipeline.domain.records import PRICE_DTYPE, QUOTE_SCHEMA, REJECTION_SCHEMA, RawCapture
 from pipeline.methodology.params import Bounds
-from pipeline.normalize.identity import GPU_RULES, RULES_VERSION, TOKEN_RULES, TOKEN_VARIANT_PATTERN, Rule
+from pipeline.normalize.identity import (
+    GPU_MODEL,
+    GPU_RULES,
+    NO_GPU_MODEL,
+    RULES_VERSION,
+    TOKEN_RULES,
+    TOKEN_VARIANT_PATTERN,
+    Rule,
+)
 from pipeline.normalize.segments import SEGMENT_RULES, STANDARD
 
 MILLION = 1_000_000
@@ -45,6 +53,7 @@ def _compiled(product: str) -> tuple[_Compiled, ...]:
 
 
 _VARIANT = re.compile(TOKEN_VARIANT_PATTERN)
+_GPU_MODEL = re.compile(GPU_MODEL)
 
 
 @lru_cache(maxsize=1 << 16)
@@ -60,6 +69,8 @@ def identity_of(product: str | None, key: str | None) -> tuple[str | None, float
     for c in _compiled("gpu_hour" if gpu else "tokens"):
         if all(p.search(key) for p in c.all_of) and not any(p.search(key) for p in c.none_of):
             return c.rule.good, (c.rule.memory_gb if gpu else None), c.rule.reason, variant
+    if gpu and not _GPU_MODEL.search(key):
+        return None, None, NO_GPU_MODEL, variant
     return None, None, None, variant
 
 

@@ -21,9 +21,9 @@ from selectolax.parser import HTMLParser, Node
 
 from pipeline.domain.records import RawCapture, decimal_text, parsed_frame
 from pipeline.sources.archive import archived_page_time
-from pipeline.sources.base import Archive, Request, Source
-from pipeline.sources.pages.document import classes, dom, node_text, walk
-from pipeline.sources.pages.money import money
+from pipeline.sources.base import Archive, Request, SchemaDrift, Source
+from pipeline.sources.pages.document import classes, dom, node_text, squash, walk
+from pipeline.sources.pages.money import amounts, money
 from pipeline.sources.pages.reader import page_parsers
 from pipeline.sources.pages.rows import page_row
 from pipeline.sources.pages.wording import TEASER_REASON
@@ -219,6 +219,24 @@ def _teasers(capture: RawCapture, description: str) -> list[dict[str, Any]]:
     return rows
 
 
+def _shown_currencies(tree: HTMLParser) -> set[str]:
+    """The currencies of the amounts the page shows as text (scripts and styles left out)."""
+    shown = HTMLParser(tree.html or "")
+    shown.strip_tags(["script", "style", "noscript"])
+    return {currency for _, _, currency in amounts(squash(shown.body.text(separator=" ") if shown.body else ""))}
+
+
+def _bare_figures_are_usd(capture: RawCapture, tree: HTMLParser) -> None:
+    """The 2023 and 2025 shapes hold bare numbers, USD by RunPod's own page; a page that shows its prices in
+    another currency and none in USD (a localised page) cannot be read as USD: schema drift, not a price."""
+    shown = _shown_currencies(tree)
+    if shown and "USD" not in shown:
+        raise SchemaDrift(
+            capture.source, f"the page shows prices in {', '.join(sorted(shown))}, none in USD: its bare figures "
+            "cannot be read as USD",
+        )  # fmt: skip
+
+
 def parse_runpod_page(capture: RawCapture) -> pl.DataFrame:
     tree = dom(capture)
     rows: list[dict[str, Any]] = []
@@ -226,6 +244,8 @@ def parse_runpod_page(capture: RawCapture) -> pl.DataFrame:
         rows.extend(_from_next_data(capture, doc))
     if not rows and tree.root is not None:
         rows.extend(_from_data_attributes(capture, tree.root))
+    if rows:
+        _bare_figures_are_usd(capture, tree)
     if not rows:
         for doc in _scripts(tree, 'script[type="application/ld+json"]'):
             rows.extend(_from_json_ld(capture, doc))

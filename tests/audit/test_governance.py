@@ -165,3 +165,41 @@ def test_every_current_parser_rules_and_register_version_is_in_the_judgement_log
     for e in log["entries"]:
         assert e["proposed_by"] and e["approved_by"] and e["proposed_by"] != e["approved_by"] and e["reason"]
         assert date.fromisoformat(e["date"]) <= datetime.now(UTC).date(), f"{e['subject']} is dated ahead"
+
+
+def test_quotes_stored_under_identity_rules_v2_stand_when_rules_v3_reads_them_differently(
+    real_capture: Any, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Oracle's generation-named parts (E3, E4, Standard - X7) were quotes without a good under rules v2 and are
+    identity rejections under v3: a warehouse loaded under v2 verifies, the change reported, its quotes standing."""
+    import importlib
+    import re
+
+    from pipeline.flow.ingest import gate_and_load_all
+    from pipeline.flow.parse import parse_capture
+    from pipeline.normalize.identity import RULES_VERSION
+
+    normalise_module = importlib.import_module("pipeline.normalize.normalise")  # the module, not its function
+
+    m = load()
+    capture = real_capture("oracle", "provider-pages-2026/oracle.json")
+    store = CaptureStore(tmp_path / "captures")
+    caches = (normalise_module.identity_of, normalise_module._plan)  # both hold what the rules decided
+    try:
+        with monkeypatch.context() as as_v2:  # rules v2: every label a GPU model, recorded as rules version 2
+            as_v2.setattr(normalise_module, "_GPU_MODEL", re.compile(""))
+            as_v2.setattr(normalise_module, "RULES_VERSION", "2")
+            for cached in caches:
+                cached.cache_clear()
+            quotes, rejections = parse_capture(capture, m.bounds, {})
+    finally:
+        for cached in caches:
+            cached.cache_clear()
+    assert {"E3", "E4", "Standard - X7"} <= set(quotes["label"]) and set(quotes["rules_version"]) == {"2"}
+    with Warehouse(tmp_path / "lake.sqlite") as w:
+        w.record_captures([(capture, store.put(capture))], None)
+        assert gate_and_load_all([(capture, quotes, rejections)], w, m, ingested_at=datetime.now(UTC))[0] == []
+        report = verify(w, store)
+        assert report.ok, report.problems
+        assert any(f"identity rules changed (2 -> {RULES_VERSION})" in note for note in report.code_changes)
+        assert {"E3", "E4"} <= set(w.quotes_of_captures([capture.capture_id])["label"])  # the stored quotes stand

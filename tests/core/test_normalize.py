@@ -56,6 +56,34 @@ def test_gpu_listings_that_contradict_or_do_not_identify_the_good_are_rejected(
     assert rejections["reason"][0]
 
 
+# Labels of GPUs no index covers, as real pages and catalogs print them: each stays a quote, without a good.
+UNINDEXED_GPUS = [
+    "NVIDIA RTX 4000 Ada Generation", "NVIDIA RTX A4000 16GB", "NVIDIA Quadro RTX 6000 24GB", "NVIDIA Tesla V100 16GB",
+    "NVIDIA A10 24GB", "M4000 (8 GB GPU)", "P5000 (16 GB GPU)", "RTX4000 (NVIDIA RTX4000 GPU)", "A30 (NVIDIA A30)",
+    "RTX 3080 Ti (NVIDIA GeForce RTX 3080 Ti)", "V100 FHHL (Tesla V100-FHHL-16GB)", "NVIDIA RTX PRO 6000", "H100T",
+    "Tesla T4", "A10G", "K80", "MI250X", "Gaudi2", "Intel Data Center GPU Max 1550", "Radeon Pro V520",
+]  # fmt: skip
+
+
+@pytest.mark.parametrize("label", UNINDEXED_GPUS)
+def test_a_gpu_no_index_covers_stays_a_quote_without_a_good(label: str) -> None:
+    quotes, rejections = normalise(parsed_frame([gpu_row(label, "0.5")]), CAPTURE)
+    assert rejections.height == 0 and quotes["good"].to_list() == [None]
+
+
+@pytest.mark.parametrize(
+    "label",
+    ["Widget SXM 80GB", "NVIDIA HGX 8x", "GPU instance", "E4", "Standard - X7", "Bare Metal GPU Standard - V2"],
+)
+def test_a_gpu_hour_listing_that_names_no_gpu_model_is_rejected_with_its_reason(label: str) -> None:
+    """Oracle's generation names (E4, X7) and a page whose GPU names are gone: which GPU is priced is unknown."""
+    from pipeline.normalize.identity import NO_GPU_MODEL
+
+    quotes, rejections = normalise(parsed_frame([gpu_row(label, "2.5", memory=80)]), CAPTURE)
+    assert quotes.height == 0
+    assert rejections["rule"].to_list() == ["identity_ambiguous"] and rejections["reason"].to_list() == [NO_GPU_MODEL]
+
+
 def test_instance_price_is_divided_by_gpu_count_exactly() -> None:
     quotes, _ = normalise(parsed_frame([gpu_row("H100 SXM", "98.32", count=8)]), CAPTURE)
     assert quotes["price_usd"].to_list() == [Decimal("12.29")]
