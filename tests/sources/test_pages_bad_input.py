@@ -14,7 +14,7 @@ import pytest
 from pipeline.domain.records import RawCapture
 from pipeline.flow.parse import parse_capture
 from pipeline.methodology import load
-from pipeline.sources import SourceError
+from pipeline.sources import SchemaDrift, SourceError
 from tests.conftest import realdata_dir
 from tests.helpers import FETCHED
 from tests.sources.test_page_captures import CAPTURES
@@ -22,6 +22,11 @@ from tests.sources.test_page_captures import CAPTURES
 PAGES = [(source, relative) for source, relative in CAPTURES if relative.endswith(".html")]
 # Pages that print dollar amounts (RunPod's 2023 page holds bare numbers only: nothing on it to localise).
 DOLLAR_PAGES = [(s, r) for s, r in PAGES if "$" in (realdata_dir() / r).read_bytes().decode("utf-8", "replace")]
+# Pages that print an amount as "$" then digits in one text (some split the sign and figure across elements).
+AMOUNT = re.compile(r"\$\s*\d+\.(?=\d)|\$\s*\d")
+AMOUNT_PAGES = [
+    (s, r) for s, r in DOLLAR_PAGES if AMOUNT.search((realdata_dir() / r).read_bytes().decode("utf-8", "replace"))
+]
 BOUNDS = load().bounds
 USD_PER_EUR = {"EUR": Decimal("1.1")}  # any rate: a euro figure must arrive as euros
 
@@ -76,3 +81,18 @@ def test_a_page_in_euros_never_gives_a_dollar_figure(realdata: Path, source: str
     text = page(realdata, relative)
     quotes = outcome(source, text.replace("US$", "€").replace("$", "€").replace("USD", "EUR"))
     assert quotes is None or set(quotes["currency"]) <= {"EUR"}, quotes.group_by("currency").len().rows()
+
+
+def test_most_pages_print_their_amounts_whole() -> None:
+    assert len(AMOUNT_PAGES) >= len(PAGES) - 4
+
+
+@pytest.mark.parametrize(("source", "relative"), AMOUNT_PAGES)
+def test_a_page_cut_inside_a_price_is_schema_drift(realdata: Path, source: str, relative: str) -> None:
+    """Cut after the "$2." of its last "$2.49" (or the "$2" of a whole-dollar amount): read, the figure would be 2,
+    a price the page never showed."""
+    text = page(realdata, relative)
+    last = list(AMOUNT.finditer(text))[-1]
+    capture = RawCapture(source, "https://example.test/pricing", FETCHED, text[: last.end()].encode())
+    with pytest.raises(SchemaDrift, match="cut off, not a whole page"):
+        parse_capture(capture, BOUNDS, USD_PER_EUR)

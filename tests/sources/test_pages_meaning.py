@@ -257,11 +257,14 @@ def test_prices_without_a_recognisable_gpu_are_schema_drift_naming_it() -> None:
         read_by_meaning(page("<table><tr><td>Large</td><td>$1</td></tr><tr><td>$2</td><td>$3</td></tr></table>"), "x")
 
 
-def test_a_truncated_page_keeps_only_what_it_shows() -> None:
-    whole = "<table><tr><th>GPU</th><th>Price/hr</th></tr><tr><td>H100 SXM</td><td>$2.99</td></tr><tr><td>H200"
-    assert {price for *_, price, _ in offers(whole)} == {"2.99"}
-    with pytest.raises(SchemaDrift, match="GPU names on the page but no hourly price"):
-        read_by_meaning(page("<table><tr><th>GPU</th><th>Price/hr</th></tr><tr><td>H100 SXM</td><td>$"), "x")
+def test_a_page_cut_off_inside_text_is_refused_naming_the_cut() -> None:
+    """Its last figure may be cut too: "$2." of "$2.49" would read as 2, a price the page never showed."""
+    head = "<table><tr><th>GPU</th><th>Price/hr</th></tr><tr><td>H100 SXM</td><td>$2.99</td></tr><tr><td>H200"
+    for cut in (head, head + " SXM</td><td>$3.", head + " SXM</td><td>$"):
+        with pytest.raises(SchemaDrift, match="cut off, not a whole page"):
+            read_by_meaning(page(cut), "x")
+    # Cut just after a tag, every text it holds is whole: it keeps what it shows.
+    assert {price for *_, price, _ in offers(head + " SXM</td><td>")} == {"2.99"}
 
 
 def test_a_page_in_another_currency_keeps_its_currency() -> None:

@@ -109,6 +109,10 @@ def page_text(capture: RawCapture) -> str:
     except UnicodeDecodeError:
         text = capture.body.decode("latin-1")
     require("<" in text, capture, "body is not HTML")
+    # A whole page (or a whole excerpt of one) ends with a tag. One that ends inside text was cut off there, and its
+    # last figure may be cut too ("$2." of "$2.49"): refused, never read as a shorter price.
+    end = text.rstrip()
+    require(end.endswith(">"), capture, f"the page ends inside text ({end[-24:]!r}): cut off, not a whole page")
     return text
 
 
