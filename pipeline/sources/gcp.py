@@ -43,7 +43,14 @@ HOST_TABLE = pl.DataFrame(
 
 
 def read_catalog(capture: RawCapture, required: tuple[str, ...]) -> pl.DataFrame:
-    """Read a SkyPilot-format CSV with every column as text (prices stay exact)."""
+    """Read a SkyPilot-format CSV with every column as text (prices stay exact). A catalog whose last line has no
+    line end was cut off there (every real one ends with one), and its last price may be cut too ("9.46" of
+    "9.46006"): refused as schema drift, never read as a shorter price."""
+    if not capture.body.endswith(b"\n"):
+        tail = capture.body[-24:].decode("utf-8", "replace")
+        raise SchemaDrift(
+            capture.source, f"the catalog's last line has no line end ({tail!r}): cut off, not a whole file"
+        )
     try:
         frame = pl.read_csv(io.BytesIO(capture.body), infer_schema=False)
     except Exception as exc:  # polars raises several error types for malformed CSV

@@ -1,6 +1,6 @@
-"""Every real pricing page made bad three ways: its GPU names gone, cut off halfway, its prices shown in euros. What
-comes out is a recorded rejection with its reason or schema drift, never an invented price: no quote without a GPU
-model, no quote a truncated page did not have in full, no euro figure read as dollars."""
+"""Every real pricing page made bad three ways (its GPU names gone, cut off, its prices shown in euros) and every
+real catalog cut off: what comes out is a recorded rejection with its reason or schema drift, never an invented price.
+No quote without a GPU model, no quote a cut page did not show whole, no euro figure read as dollars."""
 
 from __future__ import annotations
 
@@ -14,7 +14,7 @@ import pytest
 from pipeline.domain.records import RawCapture
 from pipeline.flow.parse import parse_capture
 from pipeline.methodology import load
-from pipeline.sources import SchemaDrift, SourceError
+from pipeline.sources import REGISTRY, SchemaDrift, SourceError
 from tests.conftest import realdata_dir
 from tests.helpers import FETCHED
 from tests.sources.test_page_captures import CAPTURES
@@ -96,3 +96,23 @@ def test_a_page_cut_inside_a_price_is_schema_drift(realdata: Path, source: str, 
     capture = RawCapture(source, "https://example.test/pricing", FETCHED, text[: last.end()].encode())
     with pytest.raises(SchemaDrift, match="cut off, not a whole page"):
         parse_capture(capture, BOUNDS, USD_PER_EUR)
+
+
+def catalogs() -> list[tuple[str, str]]:
+    """One real catalog CSV per source that reads them: the newest of each archive, and SkyPilot's GCP and Vast."""
+    root = realdata_dir()
+    found = [("gcp", "skypilot-format/gcp/vms.csv"), ("vast-catalog", "skypilot-format/vast/vms.csv")]
+    for name in ("azure-catalog", "aws-history", "lambda-catalog", "vast-catalog"):
+        for archive in REGISTRY[name].archives:
+            found.append((name, str(sorted(root.glob(archive.pattern))[-1].relative_to(root))))
+    return found
+
+
+@pytest.mark.parametrize(("source", "relative"), catalogs())
+def test_a_catalog_cut_inside_its_last_figure_is_schema_drift(realdata: Path, source: str, relative: str) -> None:
+    body = (realdata / relative).read_bytes()
+    whole = REGISTRY[source].parse(RawCapture(source, "https://example.test/c.csv", FETCHED, body))
+    assert whole.height > 0
+    cut = body[: body.rstrip().rfind(b".") + 2]  # "9.4" of the last "9.46006"
+    with pytest.raises(SchemaDrift, match="cut off, not a whole file"):
+        REGISTRY[source].parse(RawCapture(source, "https://example.test/c.csv", FETCHED, cut))
