@@ -38,6 +38,7 @@ from pipeline.sources.read import (
     plain_number,
     require,
     to_decimal,
+    token_column,
 )
 
 HOSTS = ("raw.githubusercontent.com",)
@@ -137,7 +138,6 @@ def parse_litellm_v1(capture: RawCapture) -> pl.DataFrame:
 # -- parser v2: columnar ------------------------------------------------------------------------------------
 _MAP = msgspec.json.Decoder(dict[str, msgspec.Raw])
 _ENTRIES = msgspec.json.Decoder(list[dict[str, msgspec.Raw]])
-_SEPARATOR = "\x1f"  # never inside a valid JSON token (msgspec refuses it unescaped)
 _ZERO = r"^-?0(?:\.0+)?$"
 _OPEN_BRACE = ord("{")  # the first byte of an entry that is an object (msgspec strips whitespace)
 
@@ -150,12 +150,11 @@ def parse_litellm_prices(capture: RawCapture) -> pl.DataFrame:
     entries = _ENTRIES.decode(b"[" + b",".join(doc[k] for k in keys) + b"]")
     names = list(chain.from_iterable(entries))
     require(len(names) > 0, capture, "no per-token prices found")
-    joined = _SEPARATOR.encode().join(chain.from_iterable(e.values() for e in entries)).decode("utf-8")
     fields = pl.LazyFrame(
         {
             "_entry": np.repeat(np.arange(len(entries)), [len(e) for e in entries]),
             "_field": names,
-            "_token": pl.Series([joined]).str.split(_SEPARATOR).explode(),
+            "_token": token_column("_token", chain.from_iterable(e.values() for e in entries)),
         }
     )
     priced = [name for name in set(names) if _priced(name)]

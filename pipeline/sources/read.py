@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import re
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from decimal import Decimal
 from itertools import chain
 from typing import Any, TypeVar
@@ -145,6 +145,12 @@ def token_frame(structs: Sequence[msgspec.Struct]) -> pl.LazyFrame:
     joined = _SEPARATOR.encode().join(chain.from_iterable(map(msgspec.structs.astuple, structs)))
     split = pl.col("tokens").str.split(_SEPARATOR).explode().reshape((len(structs), len(fields)))
     return pl.LazyFrame({"tokens": [joined.decode("utf-8")]}).select(split.arr.to_struct(fields)).unnest("tokens")
+
+
+def token_column(name: str, tokens: Iterable[msgspec.Raw]) -> pl.Series:
+    """Raw JSON tokens (at least one) as one String column: one join and one split, no Python string per token."""
+    joined = _SEPARATOR.encode().join(tokens).decode("utf-8")
+    return pl.Series(name, [joined]).str.split(_SEPARATOR).explode()
 
 
 def decode_objects(decoder: msgspec.json.Decoder[list[T]], tokens: list[str]) -> dict[int, T]:
