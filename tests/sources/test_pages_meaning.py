@@ -267,6 +267,18 @@ def test_a_page_cut_off_inside_text_is_refused_naming_the_cut() -> None:
     assert {price for *_, price, _ in offers(head + " SXM</td><td>")} == {"2.99"}
 
 
+@pytest.mark.parametrize(
+    "shown", ["$2.49 - $3.29/hr", "$2.49-3.29/hr", "$2.49 to $3.29 per hour", "2,49 € – 3,29 € / GPU / Stunde"]
+)
+def test_a_price_range_is_refused_both_ends(shown: str) -> None:
+    """Neither end of "$2.49 - $3.29/hr" is the price of one good (it varies by region or term): reading the
+    later figure as the list price would publish a number the page never gave for anything definite."""
+    found = rows(f"<div><h3>NVIDIA H100 SXM 80GB</h3><p>{shown}</p></div>")
+    assert found and all(r["reject_reason"] and r["reject_reason"].startswith("a price range") for r in found)
+    two = rows("<div><h3>NVIDIA H100 SXM 80GB</h3><p>$6.74 /GPU/hour $3.39 /GPU/hour*</p></div>")
+    assert not any((r["reject_reason"] or "").startswith("a price range") for r in two)  # side by side: no range
+
+
 def test_a_page_in_another_currency_keeps_its_currency() -> None:
     frame = read_by_meaning(page("<div><h3>NVIDIA H100 SXM</h3><p>2,49 € / GPU / Stunde</p></div>"), "x")
     assert (frame["price_native"][0], frame["currency"][0]) == ("2.49", "EUR")

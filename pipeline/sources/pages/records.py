@@ -145,14 +145,25 @@ def _footnotes(page: Page) -> dict[str, str]:
     return notes
 
 
+RANGE_REASON = "a price range ({text}): not one price of a defined good"
+_FIGURE = re.compile(r"^\D{0,4}?\d[\d,.]*\s*(?:US\$|USD|EUR|GBP|[$€£¥₹])?")  # an amount as `amounts` found it
+# What follows the first figure of a range: "$2.49 - $3.29", "$2.49–3.29", "$2.49 to $3.29".
+_RANGE_REST = re.compile(r"^\s*(?:[-–—~]|to\b)\s*(?:US\$|USD|EUR|GBP|[$€£¥₹])?\s*\d", re.IGNORECASE)
+
+
 def _split(cell: int, text: str, column: str, struck: bool) -> list[Price]:
-    """The prices of one cell: two figures side by side ("$6.74 /GPU/hour $3.39 /GPU/hour*") are two prices."""
+    """The prices of one cell: two figures side by side ("$6.74 /GPU/hour $3.39 /GPU/hour*") are two prices; a
+    range ("$2.49 - $3.29/hr", "$2.49-3.29/hr") is refused, both its ends, since neither is the price of one good."""
     found = amounts(text)
     out = []
     for n, (start, amount, currency) in enumerate(found):
         end = found[n + 1][0] if n + 1 < len(found) else len(text)
         words = text[start:end].strip() if len(found) > 1 else text
         out.append(Price(cell, words, amount, currency, column, struck=struck))
+    for n, (start, _, _) in enumerate(found):
+        if _RANGE_REST.match(_FIGURE.sub("", text[start:], count=1)):
+            for price in out[n : n + 2]:
+                price.refused = price.refused or RANGE_REASON.format(text=text[start:].strip())
     return out
 
 
