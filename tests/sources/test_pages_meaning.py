@@ -279,6 +279,15 @@ def test_a_price_range_is_refused_both_ends(shown: str) -> None:
     assert not any((r["reject_reason"] or "").startswith("a price range") for r in two)  # side by side: no range
 
 
+def test_a_price_that_says_it_is_hourly_is_read_whatever_its_billing_words() -> None:
+    assert [
+        r["price_native"] for r in rows("<div><h3>NVIDIA H100 SXM 80GB</h3><p>$2.49/hr, billed per second</p></div>")
+    ] == ["2.49"]
+    for other in ("$2,150 / month", "$0.05 per minute", "$0.0008/sec"):  # another unit: not a GPU-hour price
+        with pytest.raises(SchemaDrift):
+            rows(f"<div><h3>NVIDIA H100 SXM 80GB</h3><p>{other}</p></div>")
+
+
 def test_a_page_in_another_currency_keeps_its_currency() -> None:
     frame = read_by_meaning(page("<div><h3>NVIDIA H100 SXM</h3><p>2,49 € / GPU / Stunde</p></div>"), "x")
     assert (frame["price_native"][0], frame["currency"][0]) == ("2.49", "EUR")

@@ -49,6 +49,8 @@ _NOT_HOURLY = re.compile(
     r"second|day|gb|tb|vcpu|cpu|million|1m|token)|\bmonthly\b|\bannual(?:ly)?\b|\btokens?\b|\bvcpu",
     re.IGNORECASE,
 )
+# A price whose own text says it is hourly ("$2.49/hr - billed per second") is hourly, whatever else its words say.
+_HOURLY = re.compile(r"/\s*(?:gpu\s*/\s*)?h(?:ou)?r\b|\bper\s+(?:gpu\s+)?hour\b|\bhourly\b", re.IGNORECASE)
 _COUNT_HEADER = re.compile(r"^(?:#\s*)?(?:number of\s+)?gpus?(?:\s*(?:count|per\s+\w+|/\s*\w+))?\*?$|gpu count", re.I)
 _COUNT_LABEL = re.compile(r"^(?:#\s*)?(?:number of\s+)?gpus?(?:\s+(?:count|per\s+\w+))?\s*:?\s*(\d{1,3})?$", re.I)
 _MEMORY_HEADER = re.compile(r"vram|gpu\s*memory|memory\s*\(gb\)|^memory", re.IGNORECASE)
@@ -99,7 +101,7 @@ def offers_of(record: Record, as_of: date | None = None) -> list[Offer]:
     for price in [*record.prices, *noted_prices(record, model)]:
         note = footnote(record, price.text)
         words = [price.text, note, price.column, price.label, " ".join(record.context), record.heading, record.loose]
-        if _NOT_HOURLY.search(" ".join([price.text, price.column, price.label])):
+        if _NOT_HOURLY.search(" ".join([price.text, price.column, price.label])) and not _HOURLY.search(price.text):
             continue  # a price per month, per GB, per vCPU or per token: another product
         pricing_type, type_from = _pricing_type(record, words)
         per, per_from = _per(words, count)
