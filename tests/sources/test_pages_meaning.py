@@ -288,6 +288,25 @@ def test_a_price_that_says_it_is_hourly_is_read_whatever_its_billing_words() -> 
             rows(f"<div><h3>NVIDIA H100 SXM 80GB</h3><p>{other}</p></div>")
 
 
+def test_a_definition_list_gives_each_term_its_own_description() -> None:
+    """<dt>GPU</dt><dd>price</dd> pairs side by side: the price after a term is that term's (it went to the next)."""
+    found = offers(
+        "<dl><dt>NVIDIA H100 SXM 80GB</dt><dd>$2.99 per GPU per hour</dd>"
+        "<dt>NVIDIA H200 SXM 141GB</dt><dd>$3.79 per GPU per hour</dd></dl>"
+    )
+    assert {(label, price) for label, _, _, _, price, _ in found} == {
+        ("NVIDIA H100 SXM 80GB", "2.99"),
+        ("NVIDIA H200 SXM 141GB", "3.79"),
+    }
+
+
+def test_unlabelled_figures_in_different_cells_are_all_refused() -> None:
+    """A row of on-demand, spot and term prices whose header is gone: keeping the last as the list price would
+    publish a 3-year price as on-demand. Side by side in one cell, the later figure replaces the earlier."""
+    found = rows("<div><h3>NVIDIA A100 SXM 40GB</h3><p>$3.67/hr</p><p>$1.29/hr</p><p>$2.31/hr</p></div>")
+    assert len(found) == 3 and all((r["reject_reason"] or "").startswith("one of several figures") for r in found)
+
+
 def test_a_page_in_another_currency_keeps_its_currency() -> None:
     frame = read_by_meaning(page("<div><h3>NVIDIA H100 SXM</h3><p>2,49 € / GPU / Stunde</p></div>"), "x")
     assert (frame["price_native"][0], frame["currency"][0]) == ("2.49", "EUR")

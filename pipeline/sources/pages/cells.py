@@ -180,7 +180,7 @@ def read_page(tree: HTMLParser) -> Page:
         me = len(page.elements)
         depth = page.elements[parent].depth + 1 if parent >= 0 else 0
         attrs = dict(node.attributes)
-        page.elements.append(Element(tag, attrs, parent, depth, node=node))
+        page.elements.append(Element(tag, attrs, parent, depth, node=None if isinstance(node, _Term) else node))
         if attrs.get("id"):
             page.ids.setdefault(str(attrs["id"]), me)
         inner_block = me if tag not in _INLINE or block < 0 else block
@@ -196,6 +196,8 @@ def read_page(tree: HTMLParser) -> Page:
                 _extend(page, me, len(page.cells) - 1)
             continue
         children = list(node.iter(include_text=True))
+        if tag == "dl":
+            children = _terms(children)
         if inner_block == me:  # a block starts a new cell, and so does the text after it ends
             open_cell = None
             stack.append((_END, parent, block, struck))
@@ -248,6 +250,35 @@ def _data_prices(attrs: dict[str, str | None]) -> list[str]:
     for name, value in attrs.items():
         if name.startswith("data-") and "price" in name and value and _FIGURE.fullmatch(value.strip()):
             out.append(f"{value.strip()} {name[5:].replace('-', ' ')}")
+    return out
+
+
+class _Term:
+    """A <dt> with the <dd>s after it, as one element: a description list's term owns its descriptions, as a
+    table row owns its cells (HTML lets a <div> wrap them; most pages leave them side by side)."""
+
+    tag = "div"
+    attributes: dict[str, str | None] = {}  # noqa: RUF012 - read only
+
+    def __init__(self, nodes: list[Node]) -> None:
+        self.nodes = nodes
+
+    def iter(self, include_text: bool = True) -> list[Node]:
+        return self.nodes
+
+
+def _terms(children: list[Node]) -> list[Node]:
+    """The children of a <dl>, each <dt> grouped with the <dd>s that follow it."""
+    out: list[Node] = []
+    for child in children:
+        if child.tag == "dt" or (child.tag == "dd" and out and isinstance(out[-1], _Term)):
+            if child.tag == "dt":
+                out.append(_Term([]))  # type: ignore[arg-type]
+            out[-1].nodes.append(child)  # type: ignore[attr-defined]
+        elif child.tag == "-text" and out and isinstance(out[-1], _Term):
+            out[-1].nodes.append(child)  # type: ignore[attr-defined]  # whitespace between them
+        else:
+            out.append(child)
     return out
 
 

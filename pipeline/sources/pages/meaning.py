@@ -43,6 +43,10 @@ _SCHEDULER = re.compile(r"\bDWS\b|dynamic workload scheduler|\bflex[\s-]?start\b
 _FRACTION = re.compile(r"\bgpus?\s*:?\s*(\d+\s*/\s*\d+)", re.IGNORECASE)
 SHARED_REASON = "the row names {gpus} for one price: which GPU it is for is not stated"
 SUPERSEDED_REASON = "an earlier figure for the same GPU and pricing type, replaced by the one after it (a list price)"
+UNTOLD_REASON = (
+    "one of several figures for the same GPU and pricing type in different places, with nothing on the page saying "
+    "which is which"
+)
 STRUCK_REASON = "a crossed-out figure"
 _NOT_HOURLY = re.compile(
     r"/\s*(?:mo|month|yr|year|min|minute|sec|second|day|gb|tb|vcpu|cpu|token|m\b|1m)|\bper\s+(?:month|year|minute|"
@@ -74,6 +78,7 @@ class Offer:
     reject_reason: str | None
     attributes: dict[str, Any] = field(default_factory=dict)
     region: str | None = None  # the region or cloud the page prices it in, when it names one
+    cell: int = -1  # the page cell the figure is printed in
 
 
 def offers_of(record: Record, as_of: date | None = None) -> list[Offer]:
@@ -144,7 +149,18 @@ def offers_of(record: Record, as_of: date | None = None) -> list[Offer]:
         region = next((r for r in map(region_of, [price.text, price.label, price.column, record.heading]) if r), None)
         out.append(
             Offer(
-                label, model, gpus, memory, price.amount, price.currency, pricing_type, per, reason, attributes, region
+                label,
+                model,
+                gpus,
+                memory,
+                price.amount,
+                price.currency,
+                pricing_type,
+                per,
+                reason,
+                attributes,
+                region,
+                price.cell,
             )
         )
     return _supersede(out)
@@ -259,7 +275,10 @@ def _per(words: list[str], count: int | None) -> tuple[str, str]:
 
 
 def _supersede(offers: list[Offer]) -> list[Offer]:
-    """Drop repeated identical offers; of two figures for the same GPU and type, the later one is in force."""
+    """Drop repeated identical offers. Two different figures for the same GPU and type: side by side in one cell
+    ("$6.74 /GPU/hour $3.39 /GPU/hour*") the later one is in force, the earlier the list price it replaces; in
+    different cells (an unlabelled row of on-demand, spot and term prices) nothing tells them apart, so all are
+    refused: the last of them was as likely a 3-year term as the list price."""
     seen: dict[tuple[Any, ...], Offer] = {}
     out: list[Offer] = []
     for offer in offers:
@@ -270,12 +289,17 @@ def _supersede(offers: list[Offer]) -> list[Offer]:
             continue
         seen[key] = offer
         out.append(offer)
-    live: dict[tuple[Any, ...], Offer] = {}
+    live: dict[tuple[Any, ...], list[Offer]] = {}
     for offer in out:
         if offer.reject_reason is not None:
             continue
         good = (offer.label, offer.region, offer.pricing_type, offer.price_per, offer.count)
-        if good in live:
-            live[good].reject_reason = SUPERSEDED_REASON
-        live[good] = offer
+        live.setdefault(good, []).append(offer)
+    for alike in live.values():
+        if len({offer.cell for offer in alike}) > 1:
+            for offer in alike:
+                offer.reject_reason = UNTOLD_REASON
+        else:
+            for offer in alike[:-1]:
+                offer.reject_reason = SUPERSEDED_REASON
     return out
