@@ -147,22 +147,11 @@ def offers_of(record: Record, as_of: date | None = None) -> list[Offer]:
         }
         gpus = count if per == "instance_hour" else 1
         region = next((r for r in map(region_of, [price.text, price.label, price.column, record.heading]) if r), None)
-        out.append(
-            Offer(
-                label,
-                model,
-                gpus,
-                memory,
-                price.amount,
-                price.currency,
-                pricing_type,
-                per,
-                reason,
-                attributes,
-                region,
-                price.cell,
-            )
+        offer = Offer(
+            label, model, gpus, memory, price.amount, price.currency, pricing_type, per, reason, attributes, region
         )
+        offer.cell = price.cell
+        out.append(offer)
     return _supersede(out)
 
 
