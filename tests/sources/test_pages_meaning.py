@@ -307,6 +307,22 @@ def test_unlabelled_figures_in_different_cells_are_all_refused() -> None:
     assert len(found) == 3 and all((r["reject_reason"] or "").startswith("one of several figures") for r in found)
 
 
+@pytest.mark.parametrize(
+    "table",
+    [
+        "<table><tr><th>Instance</th><th>GPUs</th><th>On-demand</th></tr>{row}</table>",
+        "<table><thead><tr><th>Instance</th><th>GPUs</th><th>On-demand</th></tr></thead><tbody>{row}</tbody></table>",
+        "<p>GPU cloud</p><table><tr><th>Instance</th><th>GPUs</th><th>On-demand</th></tr>{row}</table>",
+    ],
+)
+def test_a_table_of_one_gpu_row_reads_its_count_from_the_header(table: str) -> None:
+    """With one GPU on the page its record is the whole table; the header row still titles the row's columns, so
+    $23.92 for 8 GPUs is an instance price (it was read as $23.92 per GPU)."""
+    row = "<tr><td>NVIDIA HGX B200</td><td>8</td><td>$23.92/hr</td></tr>"
+    (found,) = rows(table.format(row=row))
+    assert (found["gpu_count"], found["price_per"], found["price_native"]) == (8, "instance_hour", "23.92")
+
+
 def test_a_page_in_another_currency_keeps_its_currency() -> None:
     frame = read_by_meaning(page("<div><h3>NVIDIA H100 SXM</h3><p>2,49 € / GPU / Stunde</p></div>"), "x")
     assert (frame["price_native"][0], frame["currency"][0]) == ("2.49", "EUR")

@@ -98,6 +98,13 @@ class Page:
             at = self.elements[child].last
         return out
 
+    def columns(self, element: int) -> list[int]:
+        """An element's columns: its children that hold text, looking through wrappers with a single child."""
+        children = self.children(element)
+        while len(children) == 1:
+            children = self.children(children[0])
+        return children
+
     def common_depth(self, a: int, b: int) -> int:
         """How deep the innermost element holding both cells lies (deeper: the closer they belong)."""
         x, y = self.cells[a].block, self.cells[b].block

@@ -18,6 +18,7 @@ from itertools import accumulate
 from pipeline.sources.pages.cells import Page
 from pipeline.sources.pages.money import amounts, is_no_price, money
 from pipeline.sources.pages.names import is_name, is_shared_name, models
+from pipeline.sources.pages.tables import one_row_header
 from pipeline.sources.pages.wording import is_teaser, per_gpu, per_instance, pricing_type_of
 
 _HEADING = re.compile(r"^h[1-6]$")
@@ -104,7 +105,9 @@ def find_records(page: Page) -> list[Record]:
         record.names = [cells[i].text for i in group]
         heading = heading_at[first]
         record.heading = cells[heading].text if heading >= 0 else ""
-        header = _header_row(page, element, name_count)
+        header, row = _header_row(page, element, name_count), element
+        if not header:  # a table of one GPU row: the record holds its own header row
+            header, row = one_row_header(page, element, group[0], name_count, price_count)
         titles = set(header)  # a header row's titles say what each column is, not what the section is
         above = cells[max(previous_end, first - _INTRO_CELLS) : first]
         record.intro = " ".join(c.text for c in above if c.text not in titles)
@@ -116,7 +119,7 @@ def find_records(page: Page) -> list[Record]:
             if not record.loose and previous is not None and previous.heading == record.heading:
                 record.loose = previous.loose
         record.context = _labelled_by(page, element)
-        own_columns = _columns(page, element)
+        own_columns = page.columns(row)
         for i in range(first, el.last):
             if i in group or not cells[i].text:
                 continue
@@ -213,14 +216,6 @@ def _headings(page: Page) -> list[int]:
     return out
 
 
-def _columns(page: Page, element: int) -> list[int]:
-    """An element's columns: its children that hold text, looking through wrappers with a single child."""
-    children = page.children(element)
-    while len(children) == 1:
-        children = page.children(children[0])
-    return children
-
-
 def _header_row(page: Page, element: int, name_count: list[int]) -> list[str]:
     """The header cells of the row-like record `element`: a nearby earlier sibling with column titles."""
     node = element
@@ -238,7 +233,7 @@ def _header_row(page: Page, element: int, name_count: list[int]) -> list[str]:
                 if run:
                     break
                 continue  # another record's row
-            titles = [page.text(c) for c in _columns(page, sibling)] or [page.text(sibling)]
+            titles = [page.text(c) for c in page.columns(sibling)] or [page.text(sibling)]
             titles = [t for t in titles if not is_no_price(t)] or titles  # a group's label row ("G4 | - | -")
             if any(bare_price(t) and len(t) < 20 for t in titles):
                 break
