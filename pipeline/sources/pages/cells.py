@@ -243,15 +243,14 @@ class _Term:
 
 
 def _terms(children: list[Node]) -> list[Node]:
-    """The children of a <dl>, each <dt> grouped with the <dd>s that follow it."""
+    """The children of a <dl>, each <dt> grouped with the <dd>s (and the whitespace) that follow it."""
     out: list[Node] = []
     for child in children:
-        if child.tag == "dt" or (child.tag == "dd" and out and isinstance(out[-1], _Term)):
-            if child.tag == "dt":
-                out.append(_Term([]))  # type: ignore[arg-type]
-            out[-1].nodes.append(child)  # type: ignore[attr-defined]
-        elif child.tag == "-text" and out and isinstance(out[-1], _Term):
-            out[-1].nodes.append(child)  # type: ignore[attr-defined]  # whitespace between them
+        term = out[-1] if out and isinstance(out[-1], _Term) else None
+        if child.tag == "dt":
+            out.append(_Term([child]))  # type: ignore[arg-type]
+        elif term is not None and child.tag in ("dd", "-text"):
+            term.nodes.append(child)
         else:
             out.append(child)
     return out

@@ -64,6 +64,16 @@ def amounts(text: str) -> list[tuple[int, str, str]]:
     return out
 
 
+# What follows the first figure of a range: "$2.49 - $3.29", "$2.49–3.29", "$2.49 to $3.29", "2,49 € – 3,29 €".
+_RANGE_JOIN = re.compile(rf"\s*(?:[-–—~]|to\b)\s*(?:{_MARK})?\s*\d", re.IGNORECASE)
+
+
+def starts_range(text: str, start: int) -> bool:
+    """True when the amount `amounts` found at `start` is the first end of a price range."""
+    match = _MONEY.match(text, start)
+    return match is not None and _RANGE_JOIN.match(text, match.end()) is not None
+
+
 def _decimal_text(raw: str) -> str | None:
     digits = raw
     if "," in digits and "." in digits:

@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from itertools import accumulate
 
 from pipeline.sources.pages.cells import Page
-from pipeline.sources.pages.money import amounts, is_no_price, money
+from pipeline.sources.pages.money import amounts, is_no_price, money, starts_range
 from pipeline.sources.pages.names import is_name, is_shared_name, models
 from pipeline.sources.pages.tables import one_row_header
 from pipeline.sources.pages.wording import is_teaser, per_gpu, per_instance, pricing_type_of
@@ -149,9 +149,6 @@ def _footnotes(page: Page) -> dict[str, str]:
 
 
 RANGE_REASON = "a price range ({text}): not one price of a defined good"
-_FIGURE = re.compile(r"^\D{0,4}?\d[\d,.]*\s*(?:US\$|USD|EUR|GBP|[$€£¥₹])?")  # an amount as `amounts` found it
-# What follows the first figure of a range: "$2.49 - $3.29", "$2.49–3.29", "$2.49 to $3.29".
-_RANGE_REST = re.compile(r"^\s*(?:[-–—~]|to\b)\s*(?:US\$|USD|EUR|GBP|[$€£¥₹])?\s*\d", re.IGNORECASE)
 
 
 def _split(cell: int, text: str, column: str, struck: bool) -> list[Price]:
@@ -164,7 +161,7 @@ def _split(cell: int, text: str, column: str, struck: bool) -> list[Price]:
         words = text[start:end].strip() if len(found) > 1 else text
         out.append(Price(cell, words, amount, currency, column, struck=struck))
     for n, (start, _, _) in enumerate(found):
-        if _RANGE_REST.match(_FIGURE.sub("", text[start:], count=1)):
+        if starts_range(text, start):
             for price in out[n : n + 2]:
                 price.refused = price.refused or RANGE_REASON.format(text=text[start:].strip())
     return out
