@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from selectolax.parser import HTMLParser, Node
 
 from pipeline.sources.pages.document import squash
+from pipeline.sources.pages.tabs import controlled
 
 _INLINE = frozenset([
     "a", "abbr", "b", "bdi", "bdo", "br", "cite", "code", "data", "del", "dfn", "em",
@@ -67,6 +68,7 @@ class Page:
     cells: list[Cell] = field(default_factory=list)
     elements: list[Element] = field(default_factory=list)
     ids: dict[str, int] = field(default_factory=dict)  # HTML id attribute -> element
+    controls: dict[str, int] = field(default_factory=dict)  # a tab panel's id -> the tab that shows it
 
     def chain(self, element: int) -> list[int]:
         """The element and its ancestors, innermost first."""
@@ -158,6 +160,8 @@ def read_page(tree: HTMLParser) -> Page:
         page.elements.append(Element(tag, attrs, parent, depth, node=None if isinstance(node, _Term) else node))
         if attrs.get("id"):
             page.ids.setdefault(str(attrs["id"]), me)
+        if panel := controlled(attrs):
+            page.controls.setdefault(panel, me)
         inner_block = me if tag not in _INLINE or block < 0 else block
         inner_struck = (
             struck[0] or tag in _STRUCK or "line-through" in (attrs.get("style") or ""),

@@ -17,6 +17,7 @@ from pipeline.sources.pages.machines import machine_in
 from pipeline.sources.pages.names import count_in, gpu_phrase, memory_in, models, per_gpu_memory
 from pipeline.sources.pages.notes import floor_sentence, footnote, noted_prices
 from pipeline.sources.pages.records import Record
+from pipeline.sources.pages.tabs import by_tab
 from pipeline.sources.pages.wording import (
     NO_TERM_REASON,
     TEASER_REASON,
@@ -105,7 +106,7 @@ def offers_of(record: Record, as_of: date | None = None) -> list[Offer]:
     out: list[Offer] = []
     for price in [*record.prices, *noted_prices(record, model)]:
         note = footnote(record, price.text)
-        words = [price.text, note, price.column, price.label, " ".join(record.context), record.heading, record.loose]
+        words = [price.text, note, price.column, price.label, " ".join(price.panel), record.heading, record.loose]
         if _NOT_HOURLY.search(" ".join([price.text, price.column, price.label])) and not _HOURLY.search(price.text):
             continue  # a price per month, per GB, per vCPU or per token: another product
         pricing_type, type_from = _pricing_type(record, words)
@@ -113,6 +114,8 @@ def offers_of(record: Record, as_of: date | None = None) -> list[Offer]:
         reason = price.refused
         if reason is not None:
             pass
+        elif type_from == "tabs":
+            reason = by_tab(record.tabs)[2]
         elif shared is not None:
             reason = SHARED_REASON.format(gpus=" and ".join(shared))
         elif any(is_teaser(w) for w in words[:4]) or floor_sentence(record, price):
@@ -250,7 +253,7 @@ def _pricing_type(record: Record, words: list[str]) -> tuple[str, str]:
                 if term:
                     return term, place
         return found, place
-    return "on_demand", "default"
+    return by_tab(record.tabs)[:2]
 
 
 def _per(words: list[str], count: int | None) -> tuple[str, str]:

@@ -19,6 +19,7 @@ from pipeline.sources.pages.cells import Page
 from pipeline.sources.pages.money import amounts, is_no_price, money, starts_range
 from pipeline.sources.pages.names import is_name, is_shared_name, models
 from pipeline.sources.pages.tables import one_row_header
+from pipeline.sources.pages.tabs import is_tab_bar, panel_names, tabs_in
 from pipeline.sources.pages.wording import is_teaser, per_gpu, per_instance, pricing_type_of
 
 _HEADING = re.compile(r"^h[1-6]$")
@@ -41,6 +42,7 @@ class Price:
     label: str = ""  # the nearest label in the record
     struck: bool = False
     refused: str | None = None  # why the page's own data says it is no offer ("communityCloud": false)
+    panel: list[str] = field(default_factory=list)  # the names of the tabs whose panels hold it
 
 
 @dataclass
@@ -58,6 +60,7 @@ class Record:
     loose: str = ""  # loose text between that heading and the record, when no header row speaks for it
     intro: str = ""  # that loose text, header row or not: what the section is about
     context: list[str] = field(default_factory=list)  # texts of labelling elements around it (tab names)
+    tabs: list[tuple[str, bool]] = field(default_factory=list)  # pricing-type tabs around it: (name, selected)
     names: list[str] = field(default_factory=list)  # each cell that names the GPU (a row may name it twice)
     notes: dict[str, str] = field(default_factory=dict)  # the page's footnotes by their mark ("*", "**")
 
@@ -118,7 +121,10 @@ def find_records(page: Page) -> list[Record]:
             record.loose = " ".join(c.text for c in cells[max(loose_from, first - _LOOSE_CELLS) : first])
             if not record.loose and previous is not None and previous.heading == record.heading:
                 record.loose = previous.loose
-        record.context = _labelled_by(page, element)
+        record.context = panel_names(page, element)
+        record.tabs = tabs_in(page, max(previous_end, first - _LOOSE_CELLS), el.last)
+        if not record.tabs and previous is not None and previous.heading == record.heading:
+            record.tabs = previous.tabs  # a later row of the same panel: the tabs above its first row still apply
         own_columns = page.columns(row)
         for i in range(first, el.last):
             if i in group or not cells[i].text:
@@ -131,7 +137,9 @@ def find_records(page: Page) -> list[Record]:
                 if column:
                     record.columns.setdefault(column, text)
                 continue
-            record.prices += _split(i, text, column, cells[i].struck)
+            for price in _split(i, text, column, cells[i].struck):
+                price.panel = panel_names(page, cells[i].block)
+                record.prices.append(price)
         _label_prices(page, record)
         records.append(record)
         previous_end, previous = el.last, record
@@ -230,6 +238,8 @@ def _header_row(page: Page, element: int, name_count: list[int]) -> list[str]:
                 if run:
                     break
                 continue  # another record's row
+            if is_tab_bar(page, sibling):
+                break  # tab buttons name panels, not the columns of a row
             titles = [page.text(c) for c in page.columns(sibling)] or [page.text(sibling)]
             titles = [t for t in titles if not is_no_price(t)] or titles  # a group's label row ("G4 | - | -")
             if any(bare_price(t) and len(t) < 20 for t in titles):
@@ -267,13 +277,3 @@ def _label_prices(page: Page, record: Record) -> None:
             return
         best = max(labels, key=lambda i: (page.common_depth(i, price.cell), -abs(i - price.cell), i < price.cell))
         price.label = page.cells[best].text
-
-
-def _labelled_by(page: Page, element: int) -> list[str]:
-    """Texts of the elements that name a record's panels (a tab's "8x" via aria-labelledby)."""
-    out = []
-    for outer in page.chain(element):
-        ref = page.elements[outer].attrs.get("aria-labelledby")
-        if ref and ref in page.ids:
-            out.append(page.text(page.ids[ref]))
-    return out
