@@ -22,6 +22,7 @@ from pipeline.sources.pages.copies import read_without_copies
 from pipeline.sources.pages.embedded import json_records
 from pipeline.sources.pages.meaning import Offer, offers_of
 from pipeline.sources.pages.records import bare_price, find_records
+from pipeline.sources.pages.rivals import refuse_rivals
 from pipeline.sources.pages.rows import page_row
 from pipeline.sources.pages.when import page_time
 from pipeline.sources.pages.wording import hgx_label
@@ -29,11 +30,12 @@ from pipeline.sources.pages.wording import hgx_label
 Parser = Callable[[RawCapture], pl.DataFrame]
 
 
-def page_offers(capture: RawCapture, currency: str | None = None) -> list[Offer]:
+def page_offers(capture: RawCapture, currency: str | None = None, provider: str | None = None) -> list[Offer]:
     """Every offer the page states; schema drift naming what is missing when there is none.
 
     `currency` is the source's: the currency of figures the page keeps as bare numbers in its data
-    (JSON, data attributes) when none of its visible prices says one.
+    (JSON, data attributes) when none of its visible prices says one. `provider`, the page's: a price
+    beside another firm's name is refused as that firm's (a comparison).
     """
     text = page_text(capture)
     tree = bounded_html(capture, text)
@@ -42,6 +44,8 @@ def page_offers(capture: RawCapture, currency: str | None = None) -> list[Offer]
     page = read_without_copies(tree)
     shown = {found[1] for cell in page.cells if (found := bare_price(cell.text))}
     records = find_records(page) + json_records(tree, shown.pop() if len(shown) == 1 else currency)
+    if provider is not None:
+        refuse_rivals(records, provider)
     as_of = page_time(capture).date()
     offers = [offer for record in records for offer in offers_of(record, as_of)]
     if not offers:
@@ -61,7 +65,7 @@ def read_by_meaning(
 ) -> pl.DataFrame:
     """The page's offers as parsed rows (rejected offers kept, with their reason)."""
     rows = []
-    for offer in page_offers(capture, currency):
+    for offer in page_offers(capture, currency, provider):
         size = offer.count if offer.price_per == "instance_hour" else offer.attributes.get("machine_gpus")
         machine = f"{size}x " if size else ""
         rows.append(

@@ -157,6 +157,7 @@ def _footnotes(page: Page) -> dict[str, str]:
 
 
 RANGE_REASON = "a price range ({text}): not one price of a defined good"
+OTHER_CURRENCY_REASON = "the same price again in another currency, beside the page's {first} figure"
 
 
 def _split(cell: int, text: str, column: str, struck: bool) -> list[Price]:
@@ -168,6 +169,9 @@ def _split(cell: int, text: str, column: str, struck: bool) -> list[Price]:
         end = found[n + 1][0] if n + 1 < len(found) else len(text)
         words = text[start:end].strip() if len(found) > 1 else text
         out.append(Price(cell, words, amount, currency, column, struck=struck))
+    for price in out[1:]:
+        if price.currency != out[0].currency:  # "$2.99/hr (€2.75/hr)": one price, shown again converted
+            price.refused = OTHER_CURRENCY_REASON.format(first=out[0].currency)
     for n, (start, _, _) in enumerate(found):
         if starts_range(text, start):
             for price in out[n : n + 2]:

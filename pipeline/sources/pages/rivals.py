@@ -1,0 +1,81 @@
+"""Other firms' prices on a provider's page: the comparison tables marketing pages carry ("AWS | H100 | $12.29").
+
+A price whose row, column or label names another cloud is that cloud's price as the page reports
+it, not an offer of the page's provider: it is refused with the firm's name, so a comparison can
+never publish a competitor's figure under the provider's name. The names are parser data, kept
+with the reader that uses them (a new name changes what a page parses to, so it is a parser change).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from typing import TYPE_CHECKING
+
+if TYPE_CHECKING:
+    from pipeline.sources.pages.records import Record
+
+RIVAL_REASON = "another firm's price ({firm}) shown on the page, a comparison: not an offer of this provider"
+_SHORT = 40  # a cell that starts with a firm's name and says little more is that firm's label
+
+# Firm -> the names pages print for it. Keys are the register's firm ids where the firm is registered.
+FIRM_NAMES: dict[str, tuple[str, ...]] = {
+    "aws": ("AWS", "Amazon Web Services", "Amazon EC2", "Amazon", "EC2"),
+    "google": ("Google Cloud", "Google", "GCP"),
+    "microsoft": ("Microsoft Azure", "Azure", "Microsoft"),
+    "oracle": ("Oracle Cloud", "Oracle", "OCI"),
+    "coreweave": ("CoreWeave",),
+    "crusoe": ("Crusoe Cloud", "Crusoe"),
+    "datacrunch": ("DataCrunch", "Verda"),
+    "digitalocean": ("DigitalOcean", "Paperspace"),
+    "fluidstack": ("Fluidstack",),
+    "gmi": ("GMI Cloud",),
+    "hyperstack": ("Hyperstack",),
+    "lambda": ("Lambda Labs", "Lambda Cloud", "Lambda"),
+    "latitude": ("Latitude.sh",),
+    "massedcompute": ("Massed Compute",),
+    "nebius": ("Nebius",),
+    "nscale": ("Nscale",),
+    "oblivus": ("Oblivus",),
+    "ovhcloud": ("OVHcloud", "OVH"),
+    "primeintellect": ("Prime Intellect",),
+    "runpod": ("RunPod",),
+    "scaleway": ("Scaleway",),
+    "vast": ("Vast.ai",),
+    "voltagepark": ("Voltage Park",),
+    "vultr": ("Vultr",),
+    "together": ("Together AI", "Together.ai"),
+    "modal": ("Modal",),
+    "tensordock": ("TensorDock",),
+    "jarvislabs": ("Jarvislabs", "JarvisLabs.ai"),
+    "cudo": ("Cudo Compute",),
+    "ibm": ("IBM Cloud",),
+    "alibaba": ("Alibaba Cloud",),
+    "linode": ("Linode", "Akamai"),
+}
+# A page source's provider name (a register alias) -> the firm whose names are its own.
+_OWN = {"gcp": "google", "azure": "microsoft", "paperspace": "digitalocean", "crusoecloud": "crusoe"}
+
+
+def refuse_rivals(records: list[Record], provider: str) -> None:
+    """Mark each price whose row, column or label names another firm as that firm's, refused."""
+    pattern = _rivals(_OWN.get(provider, provider))
+    for record in records:
+        titles = {price.column for price in record.prices}  # a one-row table's header cells are in its record
+        row = [text for text in (*record.names, *record.cells) if text not in titles]
+        in_row = next((found for text in row if (found := _named(pattern, text))), None)
+        for price in record.prices:
+            firm = in_row or _named(pattern, price.column) or _named(pattern, price.label)
+            if firm is not None and price.refused is None:
+                price.refused = RIVAL_REASON.format(firm=firm)
+
+
+def _named(pattern: re.Pattern[str], text: str) -> str | None:
+    found = pattern.match(text) if len(text) <= _SHORT else None
+    return found.group(1) if found else None
+
+
+@cache
+def _rivals(own: str) -> re.Pattern[str]:
+    names = sorted((n for firm, ns in FIRM_NAMES.items() if firm != own for n in ns), key=len, reverse=True)
+    return re.compile(r"\s*(" + "|".join(map(re.escape, names)) + r")(?![\w.])", re.IGNORECASE)

@@ -1,0 +1,62 @@
+"""Figures a provider's page shows that are not its own offers: other firms' prices in a comparison, and the
+same price shown again in another currency. Each is refused with its reason, never published as the provider's."""
+
+from __future__ import annotations
+
+import pytest
+
+from pipeline.sources.pages.records import OTHER_CURRENCY_REASON
+from pipeline.sources.pages.rivals import FIRM_NAMES, RIVAL_REASON
+from tests.sources.test_pages_meaning import offers
+
+
+def _kept_and_refused(html: str) -> tuple[set[str], dict[str, str]]:
+    found = offers(f"<h1>Lambda GPU cloud pricing</h1>{html}")
+    kept = {price for *_, price, reason in found if reason is None}
+    return kept, {price: reason for *_, price, reason in found if reason is not None}
+
+
+def test_a_comparison_table_row_of_another_cloud_is_that_clouds_price() -> None:
+    kept, refused = _kept_and_refused(
+        "<table><tr><th>GPU</th><th>Price/hr</th></tr><tr><td>NVIDIA H100 SXM</td><td>$2.49</td></tr></table>"
+        "<h2>Compare</h2><table><tr><th>Provider</th><th>GPU</th><th>Price per GPU/hr</th></tr>"
+        "<tr><td>Lambda</td><td>H100 SXM</td><td>$2.49</td></tr><tr><td>AWS</td><td>H100 SXM</td><td>$12.29</td></tr>"
+        "<tr><td>Google Cloud (A3)</td><td>H100 SXM</td><td>$11.06</td></tr></table>"
+    )
+    assert kept == {"2.49"}  # the page's own price, in its table and in its own comparison row
+    assert refused == {"12.29": RIVAL_REASON.format(firm="AWS"), "11.06": RIVAL_REASON.format(firm="Google Cloud")}
+
+
+def test_a_comparison_column_of_another_cloud_is_that_clouds_price() -> None:
+    kept, refused = _kept_and_refused(
+        "<table><tr><th>GPU</th><th>Lambda</th><th>AWS</th><th>Azure</th></tr>"
+        "<tr><td>NVIDIA H100 SXM</td><td>$2.49</td><td>$12.29</td><td>$12.84</td></tr></table>"
+    )
+    assert kept == {"2.49"}  # before: all three refused as untold figures, or AWS's read as the list price
+    assert refused == {"12.29": RIVAL_REASON.format(firm="AWS"), "12.84": RIVAL_REASON.format(firm="Azure")}
+
+
+@pytest.mark.parametrize("words", ["75% less than AWS", "Cheaper than Google Cloud and Azure"])
+def test_a_firm_named_in_a_sentence_is_no_comparison_row(words: str) -> None:
+    kept, refused = _kept_and_refused(
+        f"<div class='card'><h3>NVIDIA H100 SXM</h3><p>$2.49/GPU/hr</p><p>{words}</p></div>"
+    )
+    assert (kept, refused) == ({"2.49"}, {})
+
+
+def test_the_page_providers_own_names_are_no_rival() -> None:
+    assert "Lambda" in FIRM_NAMES["lambda"]
+    kept, _ = _kept_and_refused(
+        "<table><tr><th>Cloud</th><th>GPU</th><th>Price/hr</th></tr>"
+        "<tr><td>Lambda Cloud</td><td>NVIDIA H100 SXM</td><td>$2.49</td></tr></table>"
+    )
+    assert kept == {"2.49"}
+
+
+def test_the_same_price_in_another_currency_is_not_a_second_price() -> None:
+    kept, refused = _kept_and_refused(
+        "<table><tr><th>GPU</th><th>Price</th></tr>"
+        "<tr><td>NVIDIA H100 SXM</td><td>$2.99/hr (€2.75/hr)</td></tr></table>"
+    )
+    assert kept == {"2.99"}  # before: the euro figure replaced the dollar one as the "later" list price
+    assert refused == {"2.75": OTHER_CURRENCY_REASON.format(first="USD")}
