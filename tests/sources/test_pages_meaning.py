@@ -341,3 +341,23 @@ def test_another_firms_page_is_not_read_as_this_providers() -> None:
     crusoe = "<div><h3>NVIDIA H100</h3><p>$3.90/GPU-hr</p></div>"
     with pytest.raises(SchemaDrift, match="does not name lambda"):
         REGISTRY["lambda-page"].parse(page(crusoe, url="https://example.invalid/"))
+
+
+def test_a_spec_label_per_gpu_does_not_make_a_machine_price_per_gpu() -> None:
+    """A card of label/value fields (Lambda 2023's table as cards): "VRAM per GPU" speaks of memory, so the
+    machine's "$20.72 / hr" stays the price of its 8 GPUs (it was read as 20.72 per GPU, 8x the price)."""
+    field = "<div class='field'><span>{}</span><div>{}</div></div>"
+    card = "".join(
+        field.format(k, v)
+        for k, v in [
+            ("GPUs", "8x NVIDIA H100 SXM"),
+            ("VRAM per GPU", "80 GB"),
+            ("vCPUs", "220"),
+            ("Price", "$20.72 / hr"),
+        ]
+    )
+    assert offers(f"<div class='card'>{card}</div>") == {
+        ("NVIDIA H100 SXM 80GB", "on_demand", "instance_hour", 8, "20.72", None)
+    }
+    priced = card.replace("<span>Price</span>", "<span>Price per GPU (incl. storage)</span>")
+    assert {per for _, _, per, *_ in offers(f"<div class='card'>{priced}</div>")} == {"gpu_hour"}

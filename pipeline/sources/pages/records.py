@@ -26,6 +26,8 @@ _HEADING = re.compile(r"^h[1-6]$")
 _HEADING_CLASS = re.compile(r"heading|title|eyebrow", re.IGNORECASE)
 _IDENTIFIER = re.compile(r"(?=\S*\d)[\w.]+(?:-[\w.]+){3,}")
 _LOOSE_CELLS = 12  # how many cells of loose text above a record still speak for it
+_SPEC = re.compile(r"^\W*(?:gpu\s+|system\s+|host\s+)?(?:v?ram|memory|v?cpus?|cores?|storage|disk|ssd|nvme)\b", re.I)
+_DYNAMIC = re.compile(r"\bdynamic\b", re.IGNORECASE)  # "Dynamic price": re-set from demand, said of a price
 _INTRO_CELLS = 4  # a section's title, its sentence and its column titles: what the rows below are
 _RECORD_CELLS = 80  # a record longer than this is a page section (FAQ, other products), not a GPU's row or card
 
@@ -75,9 +77,11 @@ def bare_price(text: str) -> tuple[str, str] | None:
 
 def is_label(text: str) -> bool:
     """True for a short text that says what a price is (a pricing type, per GPU or per machine, a teaser)."""
-    if len(text) > 48 or money(text) or _IDENTIFIER.fullmatch(text):
-        return False  # an amount, or an identifier ("g2-standard-24-spot"), says nothing of what a price is
-    return bool(pricing_type_of(text) or per_gpu(text) or per_instance(text) or is_teaser(text))
+    if len(text) > 48 or money(text) or _IDENTIFIER.fullmatch(text) or _SPEC.search(text):
+        return False  # an amount, an identifier ("g2-standard-24-spot") or a spec ("VRAM per GPU") prices nothing
+    return bool(
+        pricing_type_of(text) or per_gpu(text) or per_instance(text) or is_teaser(text) or _DYNAMIC.search(text)
+    )
 
 
 def find_records(page: Page) -> list[Record]:
@@ -276,8 +280,20 @@ def _label_prices(page: Page, record: Record) -> None:
     labels = [
         i for i in range(record.first, record.last) if cells[i].text and not cells[i].link and is_label(cells[i].text)
     ]
+    fields = {i: _field(page, i) for i in labels}
     for price in record.prices:
-        if not labels:
-            return
-        best = max(labels, key=lambda i: (page.common_depth(i, price.cell), -abs(i - price.cell), i < price.cell))
-        price.label = page.cells[best].text
+        # A label that titles a field ("Spot price" | "$0.80", "Spot pricing" | "-") speaks for that field's value only.
+        near = [i for i in labels if fields[i][0] <= price.cell < fields[i][1] or fields[i][0] < i]
+        if near:
+            best = max(near, key=lambda i: (page.common_depth(i, price.cell), -abs(i - price.cell), i < price.cell))
+            price.label = page.cells[best].text
+
+
+def _field(page: Page, cell: int) -> tuple[int, int]:
+    """The cells [first, last) of the smallest element holding `cell` and another cell: a label's field ("Spot
+    pricing (USD)" titling its value, or "Term" | "3-months" describing the record)."""
+    for outer in page.chain(page.cells[cell].block):
+        el = page.elements[outer]
+        if el.last - el.first >= 2:
+            return el.first, el.last
+    return cell, cell + 1
