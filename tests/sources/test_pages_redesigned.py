@@ -1,7 +1,7 @@
-"""Every real pricing page, redesigned: its tables turned into nested blocks or into cards of labelled fields, its
-class names changed, or both. Its parser must read the same quotes from it (good, pricing type, GPUs, price per
-GPU-hour): pages of other dates are likely to hold a provider's redesign. (A page read by neither reader is refused
-as schema drift with its reason: `test_pages_meaning.py`.)"""
+"""Every real pricing page, redesigned: its tables turned into nested blocks, cards of labelled fields or definition
+lists, its class names changed, or both. Its parser must read the same quotes from it (good, pricing type, GPUs,
+price per GPU-hour): pages of other dates are likely to hold a provider's redesign. (A page read by neither reader
+is refused as schema drift with its reason: `test_pages_meaning.py`.)"""
 
 from __future__ import annotations
 
@@ -29,33 +29,34 @@ def blocks(html: str) -> str:
     return html
 
 
-def cards(html: str) -> str:
-    """Each table row as a card of fields, every value beside its column's title ("Spot price" | "$0.80/h"): the
-    responsive redesign of a price table. A first row holding prices is a row, not titles (an excerpt cut below
-    its header row)."""
-    tree = HTMLParser(html)
-    if tree.css_first("tr") is None and "<td" in html.lower():  # an excerpt cut inside a table
-        tree = HTMLParser(f"<table>{html}</table>")
-    for table in reversed(tree.css("table")):
-        rows = table.css("tr")
-        first = rows[0].css("th,td") if rows else []
-        titled = bool(first) and (all(c.tag == "th" for c in first) or "$" not in rows[0].text())
-        titles = [c.text(separator=" ").strip() for c in first] if titled else []
-        made = []
-        for row in rows[1:] if titled else rows:
-            inner = ["".join(part.html or "" for part in c.iter(include_text=True)) for c in row.css("th,td")]
-            named = titles if len(titles) == len(inner) else [""] * len(inner)
-            made.append(
-                "".join(
-                    f"<div class='field'><span>{t}</span><div>{v}</div></div>"
-                    for t, v in zip(named, inner, strict=True)
-                )
-            )
-        made_cards = HTMLParser(
-            "<div class='cards'>" + "".join(f"<div class='card'>{m}</div>" for m in made) + "</div>"
-        )
-        table.replace_with(made_cards.css_first("div.cards"))  # type: ignore[arg-type]
-    return tree.html or ""
+def rows_as(field: str, row: str) -> Callable[[str], str]:
+    """A redesign that writes each table row as `row` of `field`s, every value beside its column's title (a card of
+    labelled fields, a definition list). A first row holding prices is a row, not titles (an excerpt cut below its
+    header row)."""
+
+    def redesign(html: str) -> str:
+        tree = HTMLParser(html)
+        if tree.css_first("tr") is None and "<td" in html.lower():  # an excerpt cut inside a table
+            tree = HTMLParser(f"<table>{html}</table>")
+        for table in reversed(tree.css("table")):
+            rows = table.css("tr")
+            first = rows[0].css("th,td") if rows else []
+            titled = bool(first) and (all(c.tag == "th" for c in first) or "$" not in rows[0].text())
+            titles = [c.text(separator=" ").strip() for c in first] if titled else []
+            made = []
+            for tr in rows[1:] if titled else rows:
+                values = ["".join(part.html or "" for part in c.iter(include_text=True)) for c in tr.css("th,td")]
+                named = titles if len(titles) == len(values) else [""] * len(values)
+                made.append(row.format("".join(field.format(t, v) for t, v in zip(named, values, strict=True))))
+            replacement = HTMLParser("<div class='made'>" + "".join(made) + "</div>").css_first("div.made")
+            table.replace_with(replacement)  # type: ignore[arg-type]
+        return tree.html or ""
+
+    return redesign
+
+
+cards = rows_as("<div class='field'><span>{}</span><div>{}</div></div>", "<div class='card'>{}</div>")
+definitions = rows_as("<dt>{}</dt><dd>{}</dd>", "<dl>{}</dl>")
 
 
 def renamed(html: str) -> str:
@@ -67,6 +68,7 @@ REDESIGNS: dict[str, Callable[[str], str]] = {
     "blocks": blocks,
     "cards": cards,
     "cards_renamed": lambda html: renamed(cards(html)),
+    "definitions": definitions,
     "renamed": renamed,
     "both": lambda html: renamed(blocks(html)),
 }
