@@ -95,3 +95,11 @@ def _decimal_text(raw: str) -> str | None:
 def is_no_price(text: str) -> bool:
     """True for an empty, "N/A", "-" or "Contact sales" cell: a listing without a figure."""
     return _NO_PRICE.match(squash(text)) is not None
+
+
+def bare_price(text: str) -> tuple[str, str] | None:
+    """(amount, currency) for a cell that is a price ("$3.90 /hr", "from $0.90"), not a sentence quoting one."""
+    found = money(text)
+    if found is None or len(text) > 60:
+        return None
+    return found

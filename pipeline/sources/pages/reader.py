@@ -21,7 +21,8 @@ from pipeline.sources.pages.bounded import bounded_html, page_text
 from pipeline.sources.pages.copies import read_without_copies
 from pipeline.sources.pages.embedded import json_records
 from pipeline.sources.pages.meaning import Offer, offers_of
-from pipeline.sources.pages.records import bare_price, find_records
+from pipeline.sources.pages.money import bare_price
+from pipeline.sources.pages.records import find_records
 from pipeline.sources.pages.rivals import refuse_rivals
 from pipeline.sources.pages.rows import page_row
 from pipeline.sources.pages.when import page_time

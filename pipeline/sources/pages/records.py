@@ -16,10 +16,10 @@ from dataclasses import dataclass, field
 from itertools import accumulate
 
 from pipeline.sources.pages.cells import Page
-from pipeline.sources.pages.money import amounts, is_no_price, money, starts_range
+from pipeline.sources.pages.money import amounts, bare_price, money, starts_range
 from pipeline.sources.pages.names import is_name, is_shared_name, models
-from pipeline.sources.pages.tables import one_row_header
-from pipeline.sources.pages.tabs import is_tab_bar, panel_names, tabs_in
+from pipeline.sources.pages.tables import column_of, header_row, one_row_header
+from pipeline.sources.pages.tabs import panel_names, tabs_in
 from pipeline.sources.pages.wording import is_teaser, per_gpu, per_instance, pricing_type_of
 
 _HEADING = re.compile(r"^h[1-6]$")
@@ -67,14 +67,6 @@ class Record:
     notes: dict[str, str] = field(default_factory=dict)  # the page's footnotes by their mark ("*", "**")
 
 
-def bare_price(text: str) -> tuple[str, str] | None:
-    """(amount, currency) for a cell that is a price ("$3.90 /hr", "from $0.90"), not a sentence quoting one."""
-    found = money(text)
-    if found is None or len(text) > 60:
-        return None
-    return found
-
-
 def is_label(text: str) -> bool:
     """True for a short text that says what a price is (a pricing type, per GPU or per machine, a teaser)."""
     if len(text) > 48 or money(text) or _IDENTIFIER.fullmatch(text) or _SPEC.search(text):
@@ -112,7 +104,7 @@ def find_records(page: Page) -> list[Record]:
         record.names = [cells[i].text for i in group]
         heading = heading_at[first]
         record.heading = cells[heading].text if heading >= 0 else ""
-        header, row = _header_row(page, element, name_count), element
+        header, row = header_row(page, element, name_count), element
         if not header:  # a table of one GPU row: the record holds its own header row
             header, row = one_row_header(page, element, group[0], name_count, price_count)
         titles = set(header)  # a header row's titles say what each column is, not what the section is
@@ -135,7 +127,7 @@ def find_records(page: Page) -> list[Record]:
                 continue
             text = cells[i].text
             found = bare_price(text)
-            column = _column_of(page, own_columns, header, i)
+            column = column_of(page, own_columns, header, i)
             if found is None:
                 record.cells.append(text)
                 if column:
@@ -227,51 +219,6 @@ def _headings(page: Page) -> list[int]:
         if heading and not is_name(cell.text) and bare_price(cell.text) is None:
             last = i
     return out
-
-
-def _header_row(page: Page, element: int, name_count: list[int]) -> list[str]:
-    """The header cells of the row-like record `element`: a nearby earlier sibling with column titles."""
-    node = element
-    for _ in range(3):
-        parent = page.elements[node].parent
-        if parent < 0:
-            return []
-        siblings = page.children(parent)
-        if node not in siblings:
-            return []
-        run: list[str] = []  # a header cut loose from its row: one title per sibling
-        for sibling in reversed(siblings[: siblings.index(node)]):
-            s = page.elements[sibling]
-            if name_count[s.last] - name_count[s.first] > 0:
-                if run:
-                    break
-                continue  # another record's row
-            if is_tab_bar(page, sibling):
-                break  # tab buttons name panels, not the columns of a row
-            titles = [page.text(c) for c in page.columns(sibling)] or [page.text(sibling)]
-            titles = [t for t in titles if not is_no_price(t)] or titles  # a group's label row ("G4 | - | -")
-            if any(bare_price(t) and len(t) < 20 for t in titles):
-                break
-            if len(titles) >= 2 and not run:
-                return titles
-            if len(titles) != 1:
-                break
-            run.insert(0, titles[0])
-        if len(run) >= 2:
-            return run
-        node = parent
-    return []
-
-
-def _column_of(page: Page, columns: list[int], header: list[str], cell: int) -> str:
-    """The header title above a cell of the record (columns aligned from the right when counts differ)."""
-    if not header or not columns:
-        return ""
-    at = next((n for n, c in enumerate(columns) if page.elements[c].first <= cell < page.elements[c].last), None)
-    if at is None:
-        return ""
-    index = at if len(header) == len(columns) else at - (len(columns) - len(header))
-    return header[index] if 0 <= index < len(header) else ""
 
 
 def _label_prices(page: Page, record: Record) -> None:

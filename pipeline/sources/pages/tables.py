@@ -1,9 +1,11 @@
-"""Tables the meaning reader has to see as tables: where a record's column titles are when the record is a whole
-table (a page, or a section, that prices one GPU in one row under a header row)."""
+"""Tables the meaning reader has to see as tables: where a record's column titles are (the header row beside its
+row, or its own first row when the record is a whole table pricing one GPU), and which title is above a cell."""
 
 from __future__ import annotations
 
 from pipeline.sources.pages.cells import Page
+from pipeline.sources.pages.money import bare_price, is_no_price
+from pipeline.sources.pages.tabs import is_tab_bar
 
 _SECTIONS = frozenset(("thead", "tbody", "tfoot"))
 
@@ -13,7 +15,7 @@ def one_row_header(
 ) -> tuple[list[str], int]:
     """For a record holding a whole table of one GPU row: the titles of its first row (no name, no price) and the
     row that names the GPU (cell `name`), whose columns they title. Otherwise no titles, and the record itself.
-    (A table of several GPU rows makes a record of each row, whose header `records._header_row` finds.)"""
+    (A table of several GPU rows makes a record of each row, whose header `header_row` finds.)"""
     chain = page.chain(page.cells[name].block)
     table = next((e for e in chain[: chain.index(element) + 1] if page.elements[e].tag == "table"), None)
     if table is None:
@@ -29,3 +31,48 @@ def one_row_header(
         return [], element
     titles = [page.text(c) for c in page.columns(rows[0])]
     return (titles, rows[1]) if len(titles) == len(page.columns(rows[1])) else ([], element)
+
+
+def header_row(page: Page, element: int, name_count: list[int]) -> list[str]:
+    """The header cells of the row-like record `element`: a nearby earlier sibling with column titles."""
+    node = element
+    for _ in range(3):
+        parent = page.elements[node].parent
+        if parent < 0:
+            return []
+        siblings = page.children(parent)
+        if node not in siblings:
+            return []
+        run: list[str] = []  # a header cut loose from its row: one title per sibling
+        for sibling in reversed(siblings[: siblings.index(node)]):
+            s = page.elements[sibling]
+            if name_count[s.last] - name_count[s.first] > 0:
+                if run:
+                    break
+                continue  # another record's row
+            if is_tab_bar(page, sibling):
+                break  # tab buttons name panels, not the columns of a row
+            titles = [page.text(c) for c in page.columns(sibling)] or [page.text(sibling)]
+            titles = [t for t in titles if not is_no_price(t)] or titles  # a group's label row ("G4 | - | -")
+            if any(bare_price(t) and len(t) < 20 for t in titles):
+                break
+            if len(titles) >= 2 and not run:
+                return titles
+            if len(titles) != 1:
+                break
+            run.insert(0, titles[0])
+        if len(run) >= 2:
+            return run
+        node = parent
+    return []
+
+
+def column_of(page: Page, columns: list[int], header: list[str], cell: int) -> str:
+    """The header title above a cell of the record (columns aligned from the right when counts differ)."""
+    if not header or not columns:
+        return ""
+    at = next((n for n, c in enumerate(columns) if page.elements[c].first <= cell < page.elements[c].last), None)
+    if at is None:
+        return ""
+    index = at if len(header) == len(columns) else at - (len(columns) - len(header))
+    return header[index] if 0 <= index < len(header) else ""
