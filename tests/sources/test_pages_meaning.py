@@ -361,3 +361,33 @@ def test_a_spec_label_per_gpu_does_not_make_a_machine_price_per_gpu() -> None:
     }
     priced = card.replace("<span>Price</span>", "<span>Price per GPU (incl. storage)</span>")
     assert {per for _, _, per, *_ in offers(f"<div class='card'>{priced}</div>")} == {"gpu_hour"}
+
+
+def test_gpus_heading_the_columns_own_their_columns() -> None:
+    """A spec-comparison table: each GPU's figures are the cells below it, titled by their row's first cell."""
+    html = (
+        "<table><tr><td></td><th>NVIDIA H100 SXM</th><th>NVIDIA H200</th></tr>"
+        "<tr><td>VRAM</td><td>80 GB</td><td>141 GB</td></tr>"
+        "<tr><td>On-demand</td><td>$2.99/hr</td><td>$3.49/hr</td></tr>"
+        "<tr><td>Spot</td><td>$1.49/hr</td><td>-</td></tr>"
+        "<tr><td>Reserved</td><td colspan='2'>Contact sales</td></tr></table>"
+    )
+    assert offers(html) == {
+        ("NVIDIA H100 SXM 80GB", "on_demand", "gpu_hour", 1, "2.99", None),
+        ("NVIDIA H100 SXM 80GB", "spot", "gpu_hour", 1, "1.49", None),
+        ("NVIDIA H200 141GB", "on_demand", "gpu_hour", 1, "3.49", None),
+    }
+
+
+def test_one_gpu_heading_two_columns_is_two_columns_not_a_copy() -> None:
+    """The same GPU over an on-demand and a reserved column: neither column is a responsive copy of the other, and
+    each price takes its own column's pricing type."""
+    html = (
+        "<table><tr><td></td><td>On-demand</td><td>1-year reserved</td></tr>"
+        "<tr><td>GPU</td><td>NVIDIA H100 SXM</td><td>NVIDIA H100 SXM</td></tr>"
+        "<tr><td>Price</td><td>$2.99/GPU/hr</td><td>$2.19/GPU/hr</td></tr></table>"
+    )
+    assert offers(html) == {
+        ("NVIDIA H100 SXM", "on_demand", "gpu_hour", 1, "2.99", None),
+        ("NVIDIA H100 SXM", "reserved_1y", "gpu_hour", 1, "2.19", None),
+    }

@@ -57,8 +57,8 @@ def _copies(page: Page) -> list[int]:
         if row < 0:
             continue
         el = page.elements[row]
-        if row in done or el.last - el.first > _ROW_CELLS:
-            continue
+        if row in done or el.last - el.first > _ROW_CELLS or el.tag == "tr":
+            continue  # a table row's cells are its columns (a GPU heading two of them), never a copy
         done.add(row)
         if any(page.cells[i].text.lower() != page.cells[a].text.lower() for i in names if el.first <= i < el.last):
             continue  # the element holds another GPU too: a list of rows, not one row and its copy

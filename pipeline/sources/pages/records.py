@@ -16,6 +16,7 @@ from dataclasses import dataclass, field
 from itertools import accumulate
 
 from pipeline.sources.pages.cells import Page
+from pipeline.sources.pages.columns import column_below, name_row, shared
 from pipeline.sources.pages.money import amounts, bare_price, money, starts_range
 from pipeline.sources.pages.names import is_name, is_shared_name, models
 from pipeline.sources.pages.tables import column_of, header_row, one_row_header
@@ -94,7 +95,8 @@ def find_records(page: Page) -> list[Record]:
         element = _widest(page, group[0], before, after)
         el = page.elements[element]
         first = el.first
-        if price_count[el.last] - price_count[el.first] == 0:
+        heads = name_row(page, element, name_count, price_count)
+        if heads is None and price_count[el.last] - price_count[el.first] == 0:
             # No price inside: a card that names its GPU below its price ("$1.99/hr ... 1-1016 HGX H100
             # GPUs") owns the few cells just before it, never a whole section.
             start = max(previous_end, before + 1)
@@ -122,13 +124,15 @@ def find_records(page: Page) -> list[Record]:
         if not record.tabs and previous is not None and previous.heading == record.heading:
             record.tabs = previous.tabs  # a later row of the same panel: the tabs above its first row still apply
         own_columns = page.columns(row)
-        for i in range(first, el.last):
-            if i in group or not cells[i].text:
-                continue
+        below = column_below(page, *heads) if heads is not None else []  # a GPU heading its column owns it
+        for i, column in [
+            *((i, column_of(page, own_columns, header, i)) for i in range(first, el.last) if i not in group),
+            *((i, title) for title, span in below for i in span),
+        ]:
             text = cells[i].text
-            found = bare_price(text)
-            column = column_of(page, own_columns, header, i)
-            if found is None:
+            if not text:
+                continue
+            if bare_price(text) is None:
                 record.cells.append(text)
                 if column:
                     record.columns.setdefault(column, text)
@@ -136,9 +140,9 @@ def find_records(page: Page) -> list[Record]:
             for price in _split(i, text, column, cells[i].struck):
                 price.panel = panel_names(page, cells[i].block)
                 record.prices.append(price)
-        _label_prices(page, record)
+        _label_prices(page, record, [i for _, span in below for i in span])
         records.append(record)
-        previous_end, previous = el.last, record
+        previous_end, previous = max([el.last, *(span.stop for _, span in below)]), record
     return records
 
 
@@ -202,7 +206,8 @@ def _name_groups(page: Page, names: list[int], price_count: list[int]) -> list[l
         same = last is not None and models(page.cells[last[0]].text) == models(page.cells[at].text)
         if last is not None and same and not priced and last[-1] == before:
             prev = page.elements[_widest(page, before, names[k - 2] if k > 1 else -1, at)]
-            if price_count[prev.last] - price_count[prev.first] == 0:
+            both = page.elements[shared(page, before, at)]  # no price around both: a row of names heading columns
+            if price_count[prev.last] - price_count[prev.first] == 0 < price_count[both.last] - price_count[both.first]:
                 last.append(at)
                 continue
         groups.append([at])
@@ -221,16 +226,16 @@ def _headings(page: Page) -> list[int]:
     return out
 
 
-def _label_prices(page: Page, record: Record) -> None:
-    """Give each price the record's label that belongs with it most closely (innermost shared element)."""
+def _label_prices(page: Page, record: Record, column: list[int]) -> None:
+    """Give each price the record's label that belongs with it most closely (innermost shared element); in a
+    column record, the labels of its column ("Reserved", "3-years") count too."""
     cells = page.cells
-    labels = [
-        i for i in range(record.first, record.last) if cells[i].text and not cells[i].link and is_label(cells[i].text)
-    ]
+    labels = [i for i in [*range(record.first, record.last), *column] if cells[i].text and not cells[i].link]
+    labels = [i for i in labels if is_label(cells[i].text)]
     fields = {i: _field(page, i) for i in labels}
     for price in record.prices:
         # A label that titles a field ("Spot price" | "$0.80", "Spot pricing" | "-") speaks for that field's value only.
-        near = [i for i in labels if fields[i][0] <= price.cell < fields[i][1] or fields[i][0] < i]
+        near = [i for i in labels if fields[i][0] <= price.cell < fields[i][1] or fields[i][0] < i or i in column]
         if near:
             best = max(near, key=lambda i: (page.common_depth(i, price.cell), -abs(i - price.cell), i < price.cell))
             price.label = page.cells[best].text
