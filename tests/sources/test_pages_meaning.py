@@ -391,3 +391,22 @@ def test_one_gpu_heading_two_columns_is_two_columns_not_a_copy() -> None:
         ("NVIDIA H100 SXM", "on_demand", "gpu_hour", 1, "2.99", None),
         ("NVIDIA H100 SXM", "reserved_1y", "gpu_hour", 1, "2.19", None),
     }
+
+
+def test_a_promotion_beside_a_price_does_not_type_it() -> None:
+    """ "Save 30% with a 1-year commitment" under a card's on-demand price speaks of another offer: the price stays
+    on-demand (it was published as a 1-year reservation, and the card gave no on-demand quote)."""
+    card = "<div class='card'><h3>NVIDIA H100 SXM</h3><p>$2.49/hr</p><p>{}</p></div>"
+    for promo in ("Save 30% with a 1-year commitment", "Get up to 40% off when you reserve"):
+        assert offers(card.format(promo)) == {("NVIDIA H100 SXM", "on_demand", "gpu_hour", 1, "2.49", None)}
+    assert offers(card.format("1-year commitment")) == {("NVIDIA H100 SXM", "reserved_1y", "gpu_hour", 1, "2.49", None)}
+
+
+def test_a_one_row_tables_header_cells_title_columns_not_prices() -> None:
+    """The header of a table of one GPU row is in its record: "Per GPU / month" is a column's title, not the label
+    of the hourly price beside it (the hourly price was skipped as monthly, and the page was drift)."""
+    html = (
+        "<table><tr><th>GPU</th><th>Per GPU / hour</th><th>Per GPU / month</th></tr>"
+        "<tr><td>8x NVIDIA H100 SXM</td><td>$2.49</td><td>$1,817.70</td></tr></table>"
+    )
+    assert offers(html) == {("NVIDIA H100 SXM", "on_demand", "gpu_hour", 1, "2.49", None)}

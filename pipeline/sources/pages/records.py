@@ -29,6 +29,7 @@ _IDENTIFIER = re.compile(r"(?=\S*\d)[\w.]+(?:-[\w.]+){3,}")
 _LOOSE_CELLS = 12  # how many cells of loose text above a record still speak for it
 _SPEC = re.compile(r"^\W*(?:gpu\s+|system\s+|host\s+)?(?:v?ram|memory|v?cpus?|cores?|storage|disk|ssd|nvme)\b", re.I)
 _DYNAMIC = re.compile(r"\bdynamic\b", re.IGNORECASE)  # "Dynamic price": re-set from demand, said of a price
+_PROMO = re.compile(r"\W*(?:save|get|enjoy|lock in|switch|up to)\b", re.IGNORECASE)
 _INTRO_CELLS = 4  # a section's title, its sentence and its column titles: what the rows below are
 _RECORD_CELLS = 80  # a record longer than this is a page section (FAQ, other products), not a GPU's row or card
 
@@ -70,8 +71,9 @@ class Record:
 
 def is_label(text: str) -> bool:
     """True for a short text that says what a price is (a pricing type, per GPU or per machine, a teaser)."""
-    if len(text) > 48 or money(text) or _IDENTIFIER.fullmatch(text) or _SPEC.search(text):
-        return False  # an amount, an identifier ("g2-standard-24-spot") or a spec ("VRAM per GPU") prices nothing
+    if len(text) > 48 or money(text) or _IDENTIFIER.fullmatch(text) or _SPEC.search(text) or _PROMO.match(text):
+        return False  # an amount, an identifier ("g2-standard-24-spot"), a spec ("VRAM per GPU") or a promotion of
+        # another offer ("Save 30% with a 1-year commitment") says nothing of what the price beside it is
     return bool(
         pricing_type_of(text) or per_gpu(text) or per_instance(text) or is_teaser(text) or _DYNAMIC.search(text)
     )
@@ -230,8 +232,9 @@ def _label_prices(page: Page, record: Record, column: list[int]) -> None:
     """Give each price the record's label that belongs with it most closely (innermost shared element); in a
     column record, the labels of its column ("Reserved", "3-years") count too."""
     cells = page.cells
+    titles = {price.column for price in record.prices}  # a one-row table's header cells title columns, not prices
     labels = [i for i in [*range(record.first, record.last), *column] if cells[i].text and not cells[i].link]
-    labels = [i for i in labels if is_label(cells[i].text)]
+    labels = [i for i in labels if cells[i].text not in titles and is_label(cells[i].text)]
     fields = {i: _field(page, i) for i in labels}
     for price in record.prices:
         # A label that titles a field ("Spot price" | "$0.80", "Spot pricing" | "-") speaks for that field's value only.
