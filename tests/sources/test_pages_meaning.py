@@ -410,3 +410,13 @@ def test_a_one_row_tables_header_cells_title_columns_not_prices() -> None:
         "<tr><td>8x NVIDIA H100 SXM</td><td>$2.49</td><td>$1,817.70</td></tr></table>"
     )
     assert offers(html) == {("NVIDIA H100 SXM", "on_demand", "gpu_hour", 1, "2.49", None)}
+
+
+def test_a_price_an_element_shows_is_read_as_shown_whatever_its_data_attributes() -> None:
+    """RunPod keeps its figures in data attributes over a placeholder ("0"), and those are read; an element that
+    shows its price ("$2.99") while its attributes hold other currencies or units is read as shown (it was drift)."""
+    row = "<table><tr><th>GPU</th><th>Price</th></tr><tr><td>NVIDIA H100 SXM</td><td>{}</td></tr></table>"
+    shown = "<span data-price-eur='2.75' data-price-usd='2.99' data-monthly-price='2183'>$2.99/hr</span>"
+    assert offers(row.format(shown)) == {("NVIDIA H100 SXM", "on_demand", "gpu_hour", 1, "2.99", None)}
+    placeholder = "<div>$</div><div data-secure-cloud-price='2.99' data-community-cloud-price='2.49'>0</div>"
+    assert {price for *_, price, _ in offers(row.format(placeholder))} == {"2.99", "2.49"}

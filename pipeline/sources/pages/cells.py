@@ -15,6 +15,7 @@ from dataclasses import dataclass, field
 from selectolax.parser import HTMLParser, Node
 
 from pipeline.sources.pages.document import squash
+from pipeline.sources.pages.money import money
 from pipeline.sources.pages.tabs import controlled
 
 _INLINE = frozenset([
@@ -168,7 +169,9 @@ def read_page(tree: HTMLParser) -> Page:
             struck[1] or tag in _LINK,
         )
         figures = _data_prices(attrs)
-        if figures:  # the figures are the attributes; the element's text is a placeholder script fills in
+        if figures and money(node.text(deep=True) or "") is None:
+            # The figures are the attributes; the element's text is a placeholder script fills in ("0"). A price
+            # the element shows itself ("$2.99") is read as shown: its attributes may hold other currencies.
             open_cell = None
             for text in figures:
                 page.cells.append(Cell(text, me, data=True))
