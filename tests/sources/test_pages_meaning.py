@@ -420,3 +420,16 @@ def test_a_price_an_element_shows_is_read_as_shown_whatever_its_data_attributes(
     assert offers(row.format(shown)) == {("NVIDIA H100 SXM", "on_demand", "gpu_hour", 1, "2.99", None)}
     placeholder = "<div>$</div><div data-secure-cloud-price='2.99' data-community-cloud-price='2.49'>0</div>"
     assert {price for *_, price, _ in offers(row.format(placeholder))} == {"2.99", "2.49"}
+
+
+def test_a_flat_run_of_cells_never_gives_one_gpus_price_to_the_next() -> None:
+    """Cells side by side in one container with no row around them ("H100 | $2.99 | A100 80GB SXM | $1.79"): the
+    price before a GPU name follows the GPU before it as likely as it precedes this one, so no name claims it (A100
+    was given H100's $2.99). A card that names its GPU below its price still owns the price above."""
+    with pytest.raises(SchemaDrift):
+        offers(
+            "<div class='grid'><p>GPU</p><p>Price</p><p>NVIDIA H100 SXM</p><p>$2.99/hr</p><p>NVIDIA A100 80GB SXM</p>"
+            "<p>$1.79/hr</p></div>"
+        )
+    card = "<div class='card'><p>$1.99/hr</p><p>1-1016 HGX H100 GPUs</p></div>"
+    assert {price for *_, price, _ in offers(card + card.replace("1.99", "2.49"))} == {"1.99", "2.49"}

@@ -102,8 +102,9 @@ def find_records(page: Page) -> list[Record]:
             # No price inside: a card that names its GPU below its price ("$1.99/hr ... 1-1016 HGX H100
             # GPUs") owns the few cells just before it, never a whole section.
             start = max(previous_end, before + 1)
-            if el.first - start <= _LOOSE_CELLS and 0 < price_count[el.first] - price_count[start] <= 3:
-                first = start
+            flat = previous is not None and page.elements[previous.element].parent == el.parent
+            if el.first - start <= _LOOSE_CELLS and 0 < price_count[el.first] - price_count[start] <= 3 and not flat:
+                first = start  # (not in a flat run of cells, where the prices as likely follow the GPU before)
         record = Record(" ".join(cells[i].text for i in group), element, first, el.last, notes=notes)
         record.names = [cells[i].text for i in group]
         heading = heading_at[first]
