@@ -423,13 +423,17 @@ def test_a_price_an_element_shows_is_read_as_shown_whatever_its_data_attributes(
 
 
 def test_a_flat_run_of_cells_never_gives_one_gpus_price_to_the_next() -> None:
-    """Cells side by side in one container with no row around them ("H100 | $2.99 | A100 80GB SXM | $1.79"): the
-    price before a GPU name follows the GPU before it as likely as it precedes this one, so no name claims it (A100
-    was given H100's $2.99). A card that names its GPU below its price still owns the price above."""
-    with pytest.raises(SchemaDrift):
-        offers(
-            "<div class='grid'><p>GPU</p><p>Price</p><p>NVIDIA H100 SXM</p><p>$2.99/hr</p><p>NVIDIA A100 80GB SXM</p>"
-            "<p>$1.79/hr</p></div>"
-        )
+    """Cells side by side in one container with no row around them: a regular grid (the names one row's width
+    apart, a title run above) is read by its rows; an irregular run is drift. The price before a GPU name follows
+    the GPU before it as likely as it precedes this one, so no name claims it (A100 was given H100's $2.99). A card
+    that names its GPU below its price still owns the price above."""
+    cells = ["GPU", "VRAM", "Price", "NVIDIA H100 SXM", "80 GB", "$2.99/hr", "NVIDIA A100 SXM", "80 GB", "$1.79/hr"]
+    grid = "<div class='grid'>" + "".join(f"<p>{c}</p>" for c in cells) + "</div>"
+    assert offers(grid) == {
+        ("NVIDIA H100 SXM 80GB", "on_demand", "gpu_hour", 1, "2.99", None),
+        ("NVIDIA A100 SXM 80GB", "on_demand", "gpu_hour", 1, "1.79", None),
+    }
+    with pytest.raises(SchemaDrift):  # the A100 row lost a cell: no one width, no rows, no price taken
+        offers(grid.replace("<p>80 GB</p><p>$1.79/hr</p>", "<p>$1.79/hr</p>"))
     card = "<div class='card'><p>$1.99/hr</p><p>1-1016 HGX H100 GPUs</p></div>"
     assert {price for *_, price, _ in offers(card + card.replace("1.99", "2.49"))} == {"1.99", "2.49"}

@@ -17,6 +17,7 @@ from itertools import accumulate
 
 from pipeline.sources.pages.cells import Page
 from pipeline.sources.pages.columns import column_below, name_row, shared
+from pipeline.sources.pages.grids import grid_row
 from pipeline.sources.pages.money import amounts, bare_price, money, starts_range
 from pipeline.sources.pages.names import is_name, is_shared_name, models
 from pipeline.sources.pages.tables import column_of, header_row, one_row_header
@@ -98,7 +99,9 @@ def find_records(page: Page) -> list[Record]:
         el = page.elements[element]
         first = el.first
         heads = name_row(page, element, name_count, price_count)
-        if heads is None and price_count[el.last] - price_count[el.first] == 0:
+        priceless = price_count[el.last] == price_count[el.first]
+        grid = grid_row(page, element, name_count, price_count) if heads is None and priceless else []
+        if heads is None and not grid and priceless:
             # No price inside: a card that names its GPU below its price ("$1.99/hr ... 1-1016 HGX H100
             # GPUs") owns the few cells just before it, never a whole section.
             start = max(previous_end, before + 1)
@@ -127,7 +130,7 @@ def find_records(page: Page) -> list[Record]:
         if not record.tabs and previous is not None and previous.heading == record.heading:
             record.tabs = previous.tabs  # a later row of the same panel: the tabs above its first row still apply
         own_columns = page.columns(row)
-        below = column_below(page, *heads) if heads is not None else []  # a GPU heading its column owns it
+        below = column_below(page, *heads) if heads is not None else grid  # its column, or its row of a grid
         for i, column in [
             *((i, column_of(page, own_columns, header, i)) for i in range(first, el.last) if i not in group),
             *((i, title) for title, span in below for i in span),
