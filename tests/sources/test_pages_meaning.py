@@ -52,6 +52,53 @@ def test_deep_nesting_is_refused_before_parsing_in_bounded_time(tag: str) -> Non
     assert time.monotonic() - started < 1.0
 
 
+_MODELS = ["NVIDIA H100 SXM", "NVIDIA A100 80GB SXM", "NVIDIA L40S", "NVIDIA H200", "NVIDIA B200", "AMD MI300X"]
+LONG_PAGES = {
+    "table rows": lambda n: (
+        "<table><tr><th>GPU</th><th>Price</th></tr>"
+        + "".join(f"<tr><td>{_MODELS[i % 6]}</td><td>${1 + i / 1000:.3f}</td></tr>" for i in range(n))
+        + "</table>"
+    ),
+    "flat grid": lambda n: (
+        "<div><p>GPU</p><p>VRAM</p><p>Price</p>"
+        + "".join(f"<p>{_MODELS[i % 6]}</p><p>80 GB</p><p>${1 + i / 1000:.3f}/hr</p>" for i in range(n))
+        + "</div>"
+    ),
+    "gpus heading columns": lambda n: (
+        "<table><tr><td></td>"
+        + "".join(f"<td>{_MODELS[i % 6]}</td>" for i in range(n))
+        + "</tr><tr><td>On-demand</td>"
+        + "".join(f"<td>${1 + i / 1000:.3f}</td>" for i in range(n))
+        + "</tr></table>"
+    ),
+    "tab panels": lambda n: (
+        "<div role='tablist'>"
+        + "".join(f"<button role='tab' aria-controls='p{i}'>On-demand {i}</button>" for i in range(n))
+        + "</div>"
+        + "".join(f"<div id='p{i}'><p>{_MODELS[i % 6]}</p><p>${1 + i / 1000:.3f}</p></div>" for i in range(n))
+    ),
+}
+
+
+@pytest.mark.parametrize("shape", LONG_PAGES)
+def test_reading_a_page_grows_linearly_with_its_rows(shape: str) -> None:
+    """8x the rows costs about 8x the time, never the square (a header search, a grid or a column read once per
+    GPU name over the whole page made a 2,000-row page take seconds and an 8 MB one hours). Compared as a ratio
+    of the best of two runs each, so the machine's speed cancels out."""
+
+    def best(n: int) -> float:
+        html = LONG_PAGES[shape](n)
+        times = []
+        for _ in range(2):
+            started = time.perf_counter()
+            read_by_meaning(page(html), "lambda")
+            times.append(time.perf_counter() - started)
+        return min(times)
+
+    small, large = best(250), best(2000)
+    assert large < 20 * small, f"{shape}: {small:.3f}s for 250 rows, {large:.3f}s for 2,000"
+
+
 def test_depth_scan_is_linear_on_hostile_tag_soup() -> None:
     for body in ("<a" * 300_000 + ">", "<!--" * 300_000, "<script>" * 300_000, "<" * 500_000):
         started = time.monotonic()

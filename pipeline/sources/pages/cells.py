@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass, field
+from typing import Any
 
 from selectolax.parser import HTMLParser, Node
 
@@ -70,6 +71,7 @@ class Page:
     elements: list[Element] = field(default_factory=list)
     ids: dict[str, int] = field(default_factory=dict)  # HTML id attribute -> element
     controls: dict[str, int] = field(default_factory=dict)  # a tab panel's id -> the tab that shows it
+    memo: dict[tuple[str, int], Any] = field(default_factory=dict)  # readers' per-element answers, computed once
 
     def chain(self, element: int) -> list[int]:
         """The element and its ancestors, innermost first."""

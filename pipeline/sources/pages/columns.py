@@ -18,19 +18,36 @@ def name_row(page: Page, element: int, name_count: list[int], price_count: list[
     if row < 0 or price_count[page.elements[row].last] != price_count[page.elements[row].first]:
         return None
     cells = _cells(page, row)
-    if element not in cells:
+    if ("named", row) not in page.memo:
+        page.memo[("named", row)] = sum(
+            1 for c in cells if name_count[page.elements[c].last] > name_count[page.elements[c].first]
+        )
+    if page.memo[("named", row)] < 2:
         return None
-    named = sum(1 for c in cells if name_count[page.elements[c].last] - name_count[page.elements[c].first] > 0)
-    return (row, cells.index(element)) if named >= 2 else None
+    if ("place", row) not in page.memo:
+        page.memo[("place", row)] = {c: n for n, c in enumerate(cells)}
+    at = page.memo[("place", row)].get(element)
+    return None if at is None else (row, at)
 
 
 def column_below(page: Page, row: int, at: int) -> list[tuple[str, range]]:
     """(title, cells) of position `at` in each other row of its table that lines up with `row`."""
+    out = []
+    for title, cells in _rows_beside(page, row):
+        value = page.elements[cells[at]]
+        if value.first >= 0:
+            out.append((title, range(value.first, value.last)))
+    return out
+
+
+def _rows_beside(page: Page, row: int) -> list[tuple[str, list[int]]]:
+    """(title, cells) of each other row of `row`'s table with as many cells; found once per name row."""
+    if ("rows", row) in page.memo:
+        return page.memo[("rows", row)]  # type: ignore[no-any-return]
     top = page.elements[row]
     table = next((e for e in page.chain(row) if page.elements[e].tag == "table"), top.parent)
-    width, start, end = len(_cells(page, row)), page.elements[table].first, page.elements[table].last
+    width, at_cell, end = len(_cells(page, row)), page.elements[table].first, page.elements[table].last
     out = []
-    at_cell = start
     while 0 <= at_cell < end:
         other = page.cells[at_cell].block
         while other >= 0 and page.elements[other].depth > top.depth:
@@ -39,10 +56,10 @@ def column_below(page: Page, row: int, at: int) -> list[tuple[str, range]]:
             at_cell = max(at_cell + 1, page.elements[other].last if other == row else 0)
             continue
         cells = _cells(page, other)
-        if len(cells) == width and page.elements[cells[at]].first >= 0:
-            value = page.elements[cells[at]]
-            out.append((page.text(cells[0]), range(value.first, value.last)))
+        if len(cells) == width:
+            out.append((page.text(cells[0]), cells))
         at_cell = max(page.elements[other].last, at_cell + 1)
+    page.memo[("rows", row)] = out
     return out
 
 
@@ -54,6 +71,8 @@ def shared(page: Page, a: int, b: int) -> int:
 
 def _cells(page: Page, row: int) -> list[int]:
     """The row's child elements, empty ones included (a column is a position, so blanks count)."""
+    if ("cells", row) in page.memo:
+        return page.memo[("cells", row)]  # type: ignore[no-any-return]
     depth, out = page.elements[row].depth, []
     for n in range(row + 1, len(page.elements)):
         element = page.elements[n]
@@ -61,4 +80,5 @@ def _cells(page: Page, row: int) -> list[int]:
             break
         if element.parent == row:
             out.append(n)
+    page.memo[("cells", row)] = out
     return out

@@ -18,9 +18,28 @@ from pipeline.sources.pages.cells import Page
 def grid_row(page: Page, element: int, name_count: list[int], price_count: list[int]) -> list[tuple[str, range]]:
     """(column title, cells) of each other cell in the grid row of the GPU named in `element`; [] if not a grid."""
     parent = page.elements[element].parent
-    children = page.children(parent) if parent >= 0 else []
-    if element not in children:
+    if parent < 0:
         return []
+    if ("grid", parent) not in page.memo:
+        page.memo[("grid", parent)] = _grid(page, parent, name_count, price_count)
+    children, place, width, off, titles = page.memo[("grid", parent)]
+    at = place.get(element, -1)
+    if at < 0 or not width:
+        return []
+    row = children[at - off : at - off + width]
+    return [
+        (titles[p] if titles else "", range(page.elements[c].first, page.elements[c].last))
+        for p, c in enumerate(row)
+        if c != element
+    ]
+
+
+def _grid(
+    page: Page, parent: int, name_count: list[int], price_count: list[int]
+) -> tuple[list[int], dict[int, int], int, int, list[str]]:
+    """(children, their places, row width, the name's place in its row, column titles) of `parent` read as a grid;
+    width 0 if it is none."""
+    children = page.children(parent)
 
     def count(counts: list[int], child: int) -> int:
         el = page.elements[child]
@@ -29,7 +48,7 @@ def grid_row(page: Page, element: int, name_count: list[int], price_count: list[
     named = [n for n, child in enumerate(children) if count(name_count, child)]
     steps = {b - a for a, b in pairwise(named)}
     if len(named) < 2 or len(steps) != 1 or (width := steps.pop()) < 2:
-        return []
+        return children, {}, 0, 0, []
 
     def header(start: int) -> list[str]:
         """The titles of the run before the first row, when it names no GPU and states no price."""
@@ -46,12 +65,6 @@ def grid_row(page: Page, element: int, name_count: list[int], price_count: list[
     ]
     titled = [off for off in fits if header(named[0] - off)]
     if len(fits) != 1 and len(titled) != 1:
-        return []
-    off, at = (fits if len(fits) == 1 else titled)[0], children.index(element)
-    titles = header(named[0] - off)
-    row = children[at - off : at - off + width]
-    return [
-        (titles[p] if titles else "", range(page.elements[c].first, page.elements[c].last))
-        for p, c in enumerate(row)
-        if c != element
-    ]
+        return children, {}, 0, 0, []
+    off = (fits if len(fits) == 1 else titled)[0]
+    return children, {child: n for n, child in enumerate(children)}, width, off, header(named[0] - off)

@@ -40,16 +40,16 @@ def header_row(page: Page, element: int, name_count: list[int]) -> list[str]:
         parent = page.elements[node].parent
         if parent < 0:
             return []
-        siblings = page.children(parent)
-        if node not in siblings:
+        siblings, place, unnamed_before = _siblings(page, parent, name_count)
+        if node not in place:
             return []
         run: list[str] = []  # a header cut loose from its row: one title per sibling
-        for sibling in reversed(siblings[: siblings.index(node)]):
+        # Other records' rows are skipped in one step (the nearest earlier sibling naming no GPU), not one by one.
+        for at in range(unnamed_before[place[node]], -1, -1):
+            sibling = siblings[at]
             s = page.elements[sibling]
             if name_count[s.last] - name_count[s.first] > 0:
-                if run:
-                    break
-                continue  # another record's row
+                break
             if is_tab_bar(page, sibling):
                 break  # tab buttons name panels, not the columns of a row
             titles = [page.text(c) for c in page.columns(sibling)] or [page.text(sibling)]
@@ -65,6 +65,19 @@ def header_row(page: Page, element: int, name_count: list[int]) -> list[str]:
             return run
         node = parent
     return []
+
+
+def _siblings(page: Page, parent: int, name_count: list[int]) -> tuple[list[int], dict[int, int], list[int]]:
+    """The children of `parent`, each one's place, and for each place the last earlier one naming no GPU (-1)."""
+    if ("siblings", parent) not in page.memo:
+        siblings = page.children(parent)
+        unnamed_before, last = [], -1
+        for n, child in enumerate(siblings):
+            unnamed_before.append(last)
+            if name_count[page.elements[child].last] == name_count[page.elements[child].first]:
+                last = n
+        page.memo[("siblings", parent)] = (siblings, {c: n for n, c in enumerate(siblings)}, unnamed_before)
+    return page.memo[("siblings", parent)]  # type: ignore[no-any-return]
 
 
 def column_of(page: Page, columns: list[int], header: list[str], cell: int) -> str:
