@@ -484,3 +484,21 @@ def test_a_flat_run_of_cells_never_gives_one_gpus_price_to_the_next() -> None:
         offers(grid.replace("<p>80 GB</p><p>$1.79/hr</p>", "<p>$1.79/hr</p>"))
     card = "<div class='card'><p>$1.99/hr</p><p>1-1016 HGX H100 GPUs</p></div>"
     assert {price for *_, price, _ in offers(card + card.replace("1.99", "2.49"))} == {"1.99", "2.49"}
+
+
+def test_tags_side_by_side_and_a_machines_memory_name_the_variant() -> None:
+    """Inline tags read as one text ("80GB PCIe") still name the memory and form factor (the A100s were refused as
+    naming neither); a machine's total GPU memory ("640 GB" for 8x A100) is named per GPU."""
+    card = (
+        "<div class='card'><h3>NVIDIA A100</h3><span class='tag'>{}</span><span class='tag'>PCIe</span><p>{}</p></div>"
+    )
+    found = offers(card.format("80GB", "$1.49/GPU/hr") + card.format("40GB", "$1.19/GPU/hr"))
+    assert {(label, price) for label, *_, price, _ in found} == {
+        ("NVIDIA A100 80GB PCIe", "1.49"),
+        ("NVIDIA A100 40GB PCIe", "1.19"),
+    }
+    machine = (
+        "<table><tr><th>Instance</th><th>GPU memory</th><th>Price/hr</th></tr>"
+        "<tr><td>8x NVIDIA A100 SXM</td><td>640 GB</td><td>$14.32</td></tr></table>"
+    )
+    assert offers(machine) == {("NVIDIA A100 SXM 80GB", "on_demand", "instance_hour", 8, "14.32", None)}

@@ -204,10 +204,10 @@ def _memory(record: Record) -> float | None:
 
 def _label(phrase: str, record: Record, memory: float | None) -> str:
     """The GPU phrase plus the record's variant tags ("80GB", "SXM") and its memory when the name lacks it."""
-    words = [phrase]
-    for text in record.cells:
-        if _MEMORY_TAG.match(text) and memory_in(" ".join(words)) is None:
-            words.append(f"{memory_in(text):g}GB")
+    words, tag = [phrase], lambda t: _MEMORY_TAG.match(t) or _VARIANT_TAG.match(t)
+    for text in [t for c in record.cells for t in (c.split() if all(map(tag, c.split())) else [c])]:  # "80GB PCIe"
+        if _MEMORY_TAG.match(text) and memory_in(" ".join(words)) is None:  # a machine's total memory, per GPU
+            words.append(f"{memory if memory is not None else memory_in(text):g}GB")
         elif _VARIANT_TAG.match(text) and text.lower() not in " ".join(words).lower():
             words.append(text)
     label = " ".join(words)
