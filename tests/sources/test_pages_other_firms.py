@@ -3,11 +3,19 @@ same price shown again in another currency. Each is refused with its reason, nev
 
 from __future__ import annotations
 
-import pytest
+from pathlib import Path
 
+import pytest
+from selectolax.parser import HTMLParser
+
+from pipeline.config import realdata_dir
+from pipeline.domain.records import RawCapture
+from pipeline.sources import REGISTRY
 from pipeline.sources.pages.records import OTHER_CURRENCY_REASON
 from pipeline.sources.pages.rivals import FIRM_NAMES, RIVAL_REASON
+from tests.helpers import FETCHED
 from tests.sources.test_pages_meaning import offers
+from tests.sources.test_pages_redesigned import PAGES, quotes
 
 
 def _kept_and_refused(html: str) -> tuple[set[str], dict[str, str]]:
@@ -60,3 +68,39 @@ def test_the_same_price_in_another_currency_is_not_a_second_price() -> None:
     )
     assert kept == {"2.99"}  # before: the euro figure replaced the dollar one as the "later" list price
     assert refused == {"2.75": OTHER_CURRENCY_REASON.format(first="USD")}
+
+
+COMPARISONS = {
+    "rows": "<h2>Compare with other clouds</h2><table><tr><th>Provider</th><th>GPU</th><th>Price per GPU/hr</th></tr>"
+    "<tr><td>AWS</td><td>8x NVIDIA H100 SXM</td><td>$12.29</td></tr>"
+    "<tr><td>Google Cloud</td><td>NVIDIA A100 80GB SXM</td><td>$5.07</td></tr></table>",
+    "columns": "<table><tr><th>GPU</th><th>AWS</th><th>Azure</th></tr>"
+    "<tr><td>NVIDIA H100 SXM</td><td>$12.29/hr</td><td>$12.84/hr</td></tr></table>",
+}
+# Whole pages (an excerpt cut inside a table would take the appended table for its own).
+WHOLE = [
+    (source, relative)
+    for source, relative in PAGES
+    if "<td" not in (text := (realdata_dir() / relative).read_text(errors="replace")).lower()
+    or HTMLParser(text).css_first("tr") is not None
+]
+
+
+@pytest.mark.parametrize("comparison", COMPARISONS)
+@pytest.mark.parametrize(("source", "relative"), WHOLE)
+def test_a_real_page_with_a_comparison_table_gives_only_its_own_quotes(
+    realdata: Path, source: str, relative: str, comparison: str
+) -> None:
+    """Every real page with another cloud's prices added in a comparison table: its parser (layout reader first)
+    gives the page's own quotes and none of the other clouds' (Lambda's and Crusoe's layout readers took AWS's
+    $12.29 as their own H100 price)."""
+    path = realdata / relative
+    url = REGISTRY[source].requests[0].url
+    text = path.read_text(errors="replace")
+    added = (
+        text.replace("</body>", COMPARISONS[comparison] + "</body>")
+        if "</body>" in text
+        else text + COMPARISONS[comparison]
+    )
+    expected = quotes(RawCapture(source, url, FETCHED, path.read_bytes()))
+    assert quotes(RawCapture(source, url, FETCHED, added.encode())) == expected

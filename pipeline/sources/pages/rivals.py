@@ -12,6 +12,8 @@ import re
 from functools import cache
 from typing import TYPE_CHECKING
 
+from selectolax.parser import HTMLParser
+
 if TYPE_CHECKING:
     from pipeline.sources.pages.records import Record
 
@@ -68,6 +70,25 @@ def refuse_rivals(records: list[Record], provider: str) -> None:
             firm = in_row or _named(pattern, price.column) or _named(pattern, price.label)
             if firm is not None and price.refused is None:
                 price.refused = RIVAL_REASON.format(firm=firm)
+
+
+def strip_comparisons(tree: HTMLParser, source: str) -> HTMLParser:
+    """The page without the table rows and columns that another firm's name heads, for the layout readers (which
+    would take any row of their layout for the provider's own). The meaning reader records them instead."""
+    own = source.removesuffix("-page")
+    pattern = _rivals(_OWN.get(own, own))
+    for table in tree.css("table"):
+        rows = table.css("tr")
+        head = [" ".join(c.text(deep=True).split()) for c in rows[0].css("th,td")] if rows else []
+        theirs = {n for n, title in enumerate(head) if _named(pattern, title)}
+        for row in rows:
+            cells = row.css("th,td")
+            if any(_named(pattern, " ".join(c.text(deep=True).split())) for c in cells if row is not rows[0]):
+                row.decompose()
+            elif len(cells) == len(head):
+                for n in theirs:
+                    cells[n].decompose()
+    return tree
 
 
 def _named(pattern: re.Pattern[str], text: str) -> str | None:
