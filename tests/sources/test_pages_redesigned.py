@@ -10,7 +10,7 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-from selectolax.parser import HTMLParser
+from selectolax.parser import HTMLParser, Node
 
 from pipeline.domain.records import RawCapture
 from pipeline.sources import REGISTRY
@@ -30,15 +30,24 @@ def blocks(html: str) -> str:
     return html
 
 
+def parsed(html: str) -> HTMLParser:
+    """The page's tree; an excerpt cut inside a table is parsed inside a <table>, as the readers parse it."""
+    tree = HTMLParser(html)
+    return HTMLParser(f"<table>{html}</table>") if tree.css_first("tr") is None and "<td" in html.lower() else tree
+
+
+def inner(cell: Node) -> str:
+    """A table cell's inner HTML."""
+    return "".join(part.html or "" for part in cell.iter(include_text=True))
+
+
 def rows_as(field: str, row: str) -> Callable[[str], str]:
     """A redesign that writes each table row as `row` of `field`s, every value beside its column's title (a card of
     labelled fields, a definition list). A first row holding prices is a row, not titles (an excerpt cut below its
     header row)."""
 
     def redesign(html: str) -> str:
-        tree = HTMLParser(html)
-        if tree.css_first("tr") is None and "<td" in html.lower():  # an excerpt cut inside a table
-            tree = HTMLParser(f"<table>{html}</table>")
+        tree = parsed(html)
         for table in reversed(tree.css("table")):
             rows = table.css("tr")
             first = rows[0].css("th,td") if rows else []
@@ -46,7 +55,7 @@ def rows_as(field: str, row: str) -> Callable[[str], str]:
             titles = [c.text(separator=" ").strip() for c in first] if titled else []
             made = []
             for tr in rows[1:] if titled else rows:
-                values = ["".join(part.html or "" for part in c.iter(include_text=True)) for c in tr.css("th,td")]
+                values = [inner(c) for c in tr.css("th,td")]
                 named = titles if len(titles) == len(values) else [""] * len(values)
                 made.append(row.format("".join(field.format(t, v) for t, v in zip(named, values, strict=True))))
             replacement = HTMLParser("<div class='made'>" + "".join(made) + "</div>").css_first("div.made")
@@ -63,14 +72,9 @@ definitions = rows_as("<dt>{}</dt><dd>{}</dd>", "<dl>{}</dl>")
 def transposed(html: str) -> str:
     """Every table turned on its side: its rows become columns, so the GPUs head the columns ("GPU | H100 | H200"
     over "On-demand | $2.99 | $3.49"), as spec-comparison tables print them."""
-    tree = HTMLParser(html)
-    if tree.css_first("tr") is None and "<td" in html.lower():  # an excerpt cut inside a table
-        tree = HTMLParser(f"<table>{html}</table>")
+    tree = parsed(html)
     for table in reversed(tree.css("table")):
-        grid = [
-            ["".join(part.html or "" for part in c.iter(include_text=True)) for c in tr.css("th,td")]
-            for tr in table.css("tr")
-        ]
+        grid = [[inner(c) for c in tr.css("th,td")] for tr in table.css("tr")]
         width = max((len(row) for row in grid), default=0)
         grid = [row + [""] * (width - len(row)) for row in grid]
         rows = ("".join(f"<td>{row[c]}</td>" for row in grid) for c in range(width))
@@ -118,11 +122,9 @@ def test_a_redesigned_page_gives_the_same_quotes_or_is_refused(
 
 def flattened(html: str) -> str:
     """Every table as one run of cells side by side in one container, no element per row (a CSS grid)."""
-    tree = HTMLParser(html)
-    if tree.css_first("tr") is None and "<td" in html.lower():  # an excerpt cut inside a table
-        tree = HTMLParser(f"<table>{html}</table>")
+    tree = parsed(html)
     for table in reversed(tree.css("table")):
-        cells = ("".join(part.html or "" for part in c.iter(include_text=True)) for c in table.css("th,td"))
+        cells = (inner(c) for c in table.css("th,td"))
         made = HTMLParser("<div class='made'>" + "".join(f"<p>{c}</p>" for c in cells) + "</div>")
         table.replace_with(made.css_first("div.made"))  # type: ignore[arg-type]
     return tree.html or ""
