@@ -76,6 +76,11 @@ COMPARISONS = {
     "<tr><td>Google Cloud</td><td>NVIDIA A100 80GB SXM</td><td>$5.07</td></tr></table>",
     "columns": "<table><tr><th>GPU</th><th>AWS</th><th>Azure</th></tr>"
     "<tr><td>NVIDIA H100 SXM</td><td>$12.29/hr</td><td>$12.84/hr</td></tr></table>",
+    # Not another firm's, but not what the page shows either: a reserved tab's panel behind the on-demand tab.
+    "hidden reserved tab": "<div role='tablist'><button role='tab' aria-controls='od' aria-selected='true'>On-demand"
+    "</button><button role='tab' aria-controls='rs'>1-year reserved</button></div><div id='rs' role='tabpanel' hidden>"
+    "<table><tr><th>Instance</th><th>GPU</th><th>Price</th></tr><tr><td>8x NVIDIA H100 SXM</td><td>H100 SXM</td>"
+    "<td>$1.85/GPU/hr</td></tr><tr><td>NVIDIA H200</td><td>H200 SXM</td><td>$2.10/GPU/hr</td></tr></table></div>",
 }
 # Whole pages (an excerpt cut inside a table would take the appended table for its own).
 WHOLE = [
@@ -91,9 +96,9 @@ WHOLE = [
 def test_a_real_page_with_a_comparison_table_gives_only_its_own_quotes(
     realdata: Path, source: str, relative: str, comparison: str
 ) -> None:
-    """Every real page with another cloud's prices added in a comparison table: its parser (layout reader first)
-    gives the page's own quotes and none of the other clouds' (Lambda's and Crusoe's layout readers took AWS's
-    $12.29 as their own H100 price)."""
+    """Every real page with another cloud's prices added in a comparison table, or a hidden reserved tab: its parser
+    (layout reader first) gives the page's own shown quotes and nothing else (Lambda's and Crusoe's layout readers
+    took AWS's $12.29 as their own H100 price, and the hidden reserved panel's $1.85 as on-demand or spot)."""
     path = realdata / relative
     url = REGISTRY[source].requests[0].url
     text = path.read_text(errors="replace")

@@ -10,6 +10,7 @@ from selectolax.parser import HTMLParser, Node
 from pipeline.domain.records import RawCapture
 from pipeline.sources.pages.bounded import bounded_html
 from pipeline.sources.pages.rivals import strip_comparisons
+from pipeline.sources.pages.shown import drop_hidden_panels
 
 _ORPHAN_CELL = re.compile(r"<t[dhr][\s>]", re.IGNORECASE)
 
@@ -21,9 +22,9 @@ def squash(text: str) -> str:
 
 def dom(capture: RawCapture) -> HTMLParser:
     """Parse a capture's body as HTML, within the size and depth bounds; a body that is not HTML is schema drift.
-    Another firm's rows and columns (a comparison table) are left out: a layout reader would read them as the
-    provider's own."""
-    return strip_comparisons(bounded_html(capture), capture.source)
+    Another firm's rows and columns (a comparison table) and the tab panels the page hides are left out: a layout
+    reader would read them as the provider's own shown prices."""
+    return drop_hidden_panels(strip_comparisons(bounded_html(capture), capture.source))
 
 
 def table_dom(capture: RawCapture) -> HTMLParser:
@@ -39,7 +40,7 @@ def table_dom(capture: RawCapture) -> HTMLParser:
     raw = capture.body.decode("utf-8", "replace")
     if not _ORPHAN_CELL.search(raw):
         return tree
-    wrapped = strip_comparisons(bounded_html(capture, f"<table>{raw}</table>"), capture.source)
+    wrapped = drop_hidden_panels(strip_comparisons(bounded_html(capture, f"<table>{raw}</table>"), capture.source))
     return wrapped if wrapped.css_first("tr") is not None else tree
 
 
