@@ -15,7 +15,7 @@ from pipeline.sources.pages.records import OTHER_CURRENCY_REASON
 from pipeline.sources.pages.rivals import FIRM_NAMES, RIVAL_REASON
 from tests.helpers import FETCHED
 from tests.sources.test_pages_meaning import offers
-from tests.sources.test_pages_redesigned import PAGES, quotes
+from tests.sources.test_pages_redesigned import PAGES, as_captured, quotes
 
 
 def _kept_and_refused(html: str) -> tuple[set[str], dict[str, str]]:
@@ -107,5 +107,5 @@ def test_a_real_page_with_a_comparison_table_gives_only_its_own_quotes(
         if "</body>" in text
         else text + COMPARISONS[comparison]
     )
-    expected = quotes(RawCapture(source, url, FETCHED, path.read_bytes()))
+    expected = as_captured(source, path)
     assert quotes(RawCapture(source, url, FETCHED, added.encode())) == expected

@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -98,6 +99,12 @@ REDESIGNS: dict[str, Callable[[str], str]] = {
 }
 
 
+@cache
+def as_captured(source: str, path: Path) -> set[tuple[object, ...]]:
+    """The quotes of a real page as captured (read once per test process: every redesign compares with them)."""
+    return quotes(RawCapture(source, REGISTRY[source].requests[0].url, FETCHED, path.read_bytes()))
+
+
 def quotes(capture: RawCapture) -> set[tuple[object, ...]]:
     found, _ = normalise(REGISTRY[capture.source].parse(capture), capture)
     return {
@@ -113,9 +120,8 @@ def test_a_redesigned_page_gives_the_same_quotes_or_is_refused(
 ) -> None:
     path = realdata / relative
     url = REGISTRY[source].requests[0].url  # as fetched: the page's own address
-    original = RawCapture(source, url, FETCHED, path.read_bytes())
     changed = RawCapture(source, url, FETCHED, REDESIGNS[redesign](path.read_text(errors="replace")).encode())
-    expected = quotes(original)
+    expected = as_captured(source, path)
     assert expected, "the page as captured gives quotes"
     assert quotes(changed) == expected
 
@@ -137,7 +143,7 @@ def test_a_page_flattened_to_one_run_of_cells_invents_nothing(realdata: Path, so
     before it)."""
     path = realdata / relative
     url = REGISTRY[source].requests[0].url
-    expected = quotes(RawCapture(source, url, FETCHED, path.read_bytes()))
+    expected = as_captured(source, path)
     changed = RawCapture(source, url, FETCHED, flattened(path.read_text(errors="replace")).encode())
     try:
         found = quotes(changed)
@@ -156,7 +162,7 @@ def test_a_page_turned_on_its_side_reads_by_column(realdata: Path, source: str, 
     """Each GPU heading a column owns the column; nothing is read from a neighbouring column."""
     path = realdata / relative
     url = REGISTRY[source].requests[0].url
-    expected = quotes(RawCapture(source, url, FETCHED, path.read_bytes()))
+    expected = as_captured(source, path)
     changed = RawCapture(source, url, FETCHED, transposed(path.read_text(errors="replace")).encode())
     assert quotes(changed) == expected - TRANSPOSED_LOSSES.get(relative, set())
 
