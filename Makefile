@@ -22,8 +22,11 @@ install: $(STAMP)
 $(STAMP): pyproject.toml
 	@$(PYTHON) -c "import sys; assert sys.version_info >= (3, 11), 'Python >= 3.11 required'"
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check --no-compile -e '.[test,celery]'
-	@# pip compiles the packages' bytecode one file at a time (~35 s); compileall does it on every core. A file that
+	@# uv installs the ~900 MB of packages in ~20 s, downloading in parallel (pip takes ~2 min); pip is the fallback.
+	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv \
+	  && $(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[test,celery]' \
+	  || $(BIN)/python -m pip install --quiet --disable-pip-version-check --no-compile -e '.[test,celery]'
+	@# The packages' bytecode is compiled on every core (pip would do it one file at a time, ~35 s). A file that
 	@# does not compile is skipped, as pip skips it (Python then compiles it if it is ever imported).
 	$(BIN)/python -m compileall -q -j 0 $(VENV)/lib >/dev/null || true
 	rm -f $(VENV)/.installed-*
