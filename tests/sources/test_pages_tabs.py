@@ -114,3 +114,14 @@ def test_the_selected_mark_of_one_tab_is_not_read_as_its_neighbours() -> None:
         f"<div class='tab-content'>{RESERVED}</div>"
     )
     assert offers(html) == {(H100, "reserved_1y", "gpu_hour", 1, "2.19", None)}
+
+
+def test_a_call_to_action_inside_a_panel_is_no_tab() -> None:
+    """A "Reserve now" button inside a tab panel (.tab-pane, Webflow's w-tab-pane) is a call to action: it does not
+    make the panel's price one of several tabbed pricing types (which would refuse it as untold)."""
+    for pane in (
+        "<div class='tab-content'><div class='tab-pane active'>{}</div></div>",
+        "<div class='w-tab-pane' data-w-tab='GPUs'>{}</div>",
+    ):
+        html = pane.format("<div><button>Reserve now</button><button>Launch on-demand</button></div>" + ON_DEMAND)
+        assert offers(html) == {(H100, "on_demand", "gpu_hour", 1, "2.99", None)}

@@ -20,7 +20,8 @@ if TYPE_CHECKING:
     from pipeline.sources.pages.cells import Page
 
 TABS_REASON = "the page's tabs name several pricing types ({tabs}) and nothing says which one this price is"
-_TAB_CLASS = re.compile(r"(?:^|[\s_-])(?:w-)?tabs?(?:$|[\s_-])", re.IGNORECASE)
+# A class naming a tab control ("tab", "w-tab-link", "nav-tabs", "tabs__item"), not a panel or its container.
+_TAB_CLASS = re.compile(r"^(?!.*(?:content|pane|panel|body))(?:.*[_-])?tabs?(?:[_-].*)?$", re.IGNORECASE)
 _SELECTED_CLASSES = frozenset(("active", "w--current", "is-active", "selected", "is-selected", "current"))
 _UP = 3  # a tab's text may sit a few elements inside the element that carries its markup
 
@@ -96,9 +97,11 @@ def _text(page: Page, element: int) -> str:
 def _tab(page: Page, element: int) -> bool:
     for outer in _near(page, element):
         attrs = page.elements[outer].attrs
-        if attrs.get("role") in ("tab", "tablist") or "aria-selected" in attrs or "data-w-tab" in attrs:
+        if attrs.get("role") in ("tab", "tablist") or "aria-selected" in attrs or controlled(attrs):
             return True
-        if controlled(attrs) or _TAB_CLASS.search(page.elements[outer].classes):
+        if "data-w-tab" in attrs and page.elements[outer].tag in ("a", "button"):  # a Webflow tab link, not its pane
+            return True
+        if any(_TAB_CLASS.match(token) for token in page.elements[outer].classes.split()):
             return True
     return False
 
