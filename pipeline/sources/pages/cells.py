@@ -10,8 +10,9 @@ size times the (capped) nesting depth.
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from selectolax.parser import HTMLParser, Node
 
@@ -24,6 +25,7 @@ _INLINE = frozenset([
     "font", "i", "ins", "kbd", "label", "mark", "nobr", "q", "s", "samp", "small", "span",
     "strike", "strong", "sub", "sup", "time", "tt", "u", "var", "wbr",
 ])  # fmt: skip
+T = TypeVar("T")
 _SKIP = frozenset(
     ["script", "style", "noscript", "template", "svg", "head", "title", "iframe", "object", "select", "option"]
 )
@@ -110,17 +112,26 @@ class Page:
             children = self.children(children[0])
         return children
 
-    def common_depth(self, a: int, b: int) -> int:
-        """How deep the innermost element holding both cells lies (deeper: the closer they belong)."""
+    def common(self, a: int, b: int) -> int:
+        """The innermost element holding both cells (-1 for none)."""
         x, y = self.cells[a].block, self.cells[b].block
-        while x != y:
+        while x != y and x >= 0 and y >= 0:
             if self.elements[x].depth >= self.elements[y].depth:
                 x = self.elements[x].parent
             else:
                 y = self.elements[y].parent
-            if x < 0 or y < 0:
-                return -1
-        return self.elements[x].depth
+        return x if x == y else -1
+
+    def common_depth(self, a: int, b: int) -> int:
+        """How deep the innermost element holding both cells lies (deeper: the closer they belong)."""
+        both = self.common(a, b)
+        return self.elements[both].depth if both >= 0 else -1
+
+    def remember(self, what: str, element: int, compute: Callable[[], T]) -> T:
+        """A reader's answer about an element, computed once per page (a container's rows, grid, siblings)."""
+        if (what, element) not in self.memo:
+            self.memo[(what, element)] = compute()
+        return self.memo[(what, element)]  # type: ignore[no-any-return]
 
 
 def read_page(tree: HTMLParser) -> Page:

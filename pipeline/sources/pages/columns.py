@@ -18,15 +18,14 @@ def name_row(page: Page, element: int, name_count: list[int], price_count: list[
     if row < 0 or price_count[page.elements[row].last] != price_count[page.elements[row].first]:
         return None
     cells = _cells(page, row)
-    if ("named", row) not in page.memo:
-        page.memo[("named", row)] = sum(
-            1 for c in cells if name_count[page.elements[c].last] > name_count[page.elements[c].first]
-        )
-    if page.memo[("named", row)] < 2:
+    named = page.remember(
+        "named",
+        row,
+        lambda: sum(1 for c in cells if name_count[page.elements[c].last] > name_count[page.elements[c].first]),
+    )
+    if named < 2:
         return None
-    if ("place", row) not in page.memo:
-        page.memo[("place", row)] = {c: n for n, c in enumerate(cells)}
-    at = page.memo[("place", row)].get(element)
+    at = page.remember("place", row, lambda: {c: n for n, c in enumerate(cells)}).get(element)
     return None if at is None else (row, at)
 
 
@@ -42,8 +41,10 @@ def column_below(page: Page, row: int, at: int) -> list[tuple[str, range]]:
 
 def _rows_beside(page: Page, row: int) -> list[tuple[str, list[int]]]:
     """(title, cells) of each other row of `row`'s table with as many cells; found once per name row."""
-    if ("rows", row) in page.memo:
-        return page.memo[("rows", row)]  # type: ignore[no-any-return]
+    return page.remember("rows", row, lambda: _rows_of_table(page, row))
+
+
+def _rows_of_table(page: Page, row: int) -> list[tuple[str, list[int]]]:
     top = page.elements[row]
     table = next((e for e in page.chain(row) if page.elements[e].tag == "table"), top.parent)
     width, at_cell, end = len(_cells(page, row)), page.elements[table].first, page.elements[table].last
@@ -59,20 +60,15 @@ def _rows_beside(page: Page, row: int) -> list[tuple[str, list[int]]]:
         if len(cells) == width:
             out.append((page.text(cells[0]), cells))
         at_cell = max(page.elements[other].last, at_cell + 1)
-    page.memo[("rows", row)] = out
     return out
-
-
-def shared(page: Page, a: int, b: int) -> int:
-    """The innermost element holding cells `a` and `b`."""
-    outer = set(page.chain(page.cells[a].block))
-    return next(e for e in page.chain(page.cells[b].block) if e in outer)
 
 
 def _cells(page: Page, row: int) -> list[int]:
     """The row's child elements, empty ones included (a column is a position, so blanks count)."""
-    if ("cells", row) in page.memo:
-        return page.memo[("cells", row)]  # type: ignore[no-any-return]
+    return page.remember("cells", row, lambda: _children_of(page, row))
+
+
+def _children_of(page: Page, row: int) -> list[int]:
     depth, out = page.elements[row].depth, []
     for n in range(row + 1, len(page.elements)):
         element = page.elements[n]
@@ -80,5 +76,4 @@ def _cells(page: Page, row: int) -> list[int]:
             break
         if element.parent == row:
             out.append(n)
-    page.memo[("cells", row)] = out
     return out

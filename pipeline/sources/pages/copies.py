@@ -53,7 +53,7 @@ def _copies(page: Page) -> list[int]:
     for a, b in pairwise(names):
         if page.cells[a].text.lower() != page.cells[b].text.lower():
             continue
-        row = _common(page, a, b)
+        row = page.common(a, b)
         if row < 0:
             continue
         el = page.elements[row]
@@ -72,14 +72,3 @@ def _copies(page: Page) -> list[int]:
                 out.append(column)
                 total = rest
     return out
-
-
-def _common(page: Page, a: int, b: int) -> int:
-    """The innermost element holding both cells."""
-    x, y = page.cells[a].block, page.cells[b].block
-    while x != y and x >= 0 and y >= 0:
-        if page.elements[x].depth >= page.elements[y].depth:
-            x = page.elements[x].parent
-        else:
-            y = page.elements[y].parent
-    return x

@@ -24,7 +24,7 @@ def dom(capture: RawCapture) -> HTMLParser:
     """Parse a capture's body as HTML, within the size and depth bounds; a body that is not HTML is schema drift.
     Another firm's rows and columns (a comparison table) and the tab panels the page hides are left out: a layout
     reader would read them as the provider's own shown prices."""
-    return drop_hidden_panels(strip_comparisons(bounded_html(capture), capture.source))
+    return _as_shown(bounded_html(capture), capture)
 
 
 def table_dom(capture: RawCapture) -> HTMLParser:
@@ -40,8 +40,12 @@ def table_dom(capture: RawCapture) -> HTMLParser:
     raw = capture.body.decode("utf-8", "replace")
     if not _ORPHAN_CELL.search(raw):
         return tree
-    wrapped = drop_hidden_panels(strip_comparisons(bounded_html(capture, f"<table>{raw}</table>"), capture.source))
+    wrapped = _as_shown(bounded_html(capture, f"<table>{raw}</table>"), capture)
     return wrapped if wrapped.css_first("tr") is not None else tree
+
+
+def _as_shown(tree: HTMLParser, capture: RawCapture) -> HTMLParser:
+    return drop_hidden_panels(strip_comparisons(tree, capture.source))
 
 
 def node_text(node: Node | None) -> str:

@@ -20,9 +20,9 @@ def grid_row(page: Page, element: int, name_count: list[int], price_count: list[
     parent = page.elements[element].parent
     if parent < 0:
         return []
-    if ("grid", parent) not in page.memo:
-        page.memo[("grid", parent)] = _grid(page, parent, name_count, price_count)
-    children, place, width, off, titles = page.memo[("grid", parent)]
+    children, place, width, off, titles = page.remember(
+        "grid", parent, lambda: _grid(page, parent, name_count, price_count)
+    )
     at = place.get(element, -1)
     if at < 0 or not width:
         return []

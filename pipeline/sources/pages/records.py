@@ -16,7 +16,7 @@ from dataclasses import dataclass, field
 from itertools import accumulate
 
 from pipeline.sources.pages.cells import Page
-from pipeline.sources.pages.columns import column_below, name_row, shared
+from pipeline.sources.pages.columns import column_below, name_row
 from pipeline.sources.pages.grids import grid_row
 from pipeline.sources.pages.money import amounts, bare_price, money, starts_range
 from pipeline.sources.pages.names import is_name, is_shared_name, models
@@ -212,7 +212,7 @@ def _name_groups(page: Page, names: list[int], price_count: list[int]) -> list[l
         same = last is not None and models(page.cells[last[0]].text) == models(page.cells[at].text)
         if last is not None and same and not priced and last[-1] == before:
             prev = page.elements[_widest(page, before, names[k - 2] if k > 1 else -1, at)]
-            both = page.elements[shared(page, before, at)]  # no price around both: a row of names heading columns
+            both = page.elements[page.common(before, at)]  # no price around both: a row of names heading columns
             if price_count[prev.last] - price_count[prev.first] == 0 < price_count[both.last] - price_count[both.first]:
                 last.append(at)
                 continue

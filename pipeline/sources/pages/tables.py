@@ -69,15 +69,17 @@ def header_row(page: Page, element: int, name_count: list[int]) -> list[str]:
 
 def _siblings(page: Page, parent: int, name_count: list[int]) -> tuple[list[int], dict[int, int], list[int]]:
     """The children of `parent`, each one's place, and for each place the last earlier one naming no GPU (-1)."""
-    if ("siblings", parent) not in page.memo:
+
+    def compute() -> tuple[list[int], dict[int, int], list[int]]:
         siblings = page.children(parent)
         unnamed_before, last = [], -1
         for n, child in enumerate(siblings):
             unnamed_before.append(last)
             if name_count[page.elements[child].last] == name_count[page.elements[child].first]:
                 last = n
-        page.memo[("siblings", parent)] = (siblings, {c: n for n, c in enumerate(siblings)}, unnamed_before)
-    return page.memo[("siblings", parent)]  # type: ignore[no-any-return]
+        return siblings, {c: n for n, c in enumerate(siblings)}, unnamed_before
+
+    return page.remember("siblings", parent, compute)
 
 
 def column_of(page: Page, columns: list[int], header: list[str], cell: int) -> str:

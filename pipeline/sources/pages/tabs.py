@@ -53,12 +53,13 @@ def controlled(attrs: dict[str, str | None]) -> str | None:
 
 def is_tab_bar(page: Page, element: int) -> bool:
     """True for a row of tab buttons: every cell a link or button, and the markup says they are tabs."""
-    if ("tab bar", element) not in page.memo:
-        el = page.elements[element]
+    el = page.elements[element]
+
+    def tabs() -> bool:
         cells = [i for i in range(el.first, el.last) if page.cells[i].text] if el.first >= 0 else []
-        tabs = bool(cells) and all(page.cells[i].link and _tab(page, page.cells[i].block) for i in cells)
-        page.memo[("tab bar", element)] = tabs
-    return bool(page.memo[("tab bar", element)])
+        return bool(cells) and all(page.cells[i].link and _tab(page, page.cells[i].block) for i in cells)
+
+    return page.remember("tab bar", element, tabs)
 
 
 def tabs_in(page: Page, first: int, last: int) -> list[tuple[str, bool]]:
