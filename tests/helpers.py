@@ -3,7 +3,8 @@
 from __future__ import annotations
 
 import json
-from collections.abc import Mapping, Sequence
+import shutil
+from collections.abc import Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -23,6 +24,21 @@ BOUNDS = load().bounds
 FETCHED = datetime(2026, 8, 3, 15, 30, tzinfo=UTC)  # when the `real_capture` fixture says a capture was fetched
 SAMPLE_FX = SAMPLES_DIR / "default" / "ecb-eurofxref-daily.xml"  # the offline set's ECB document (no real one exists)
 HISTORY = "gpu-catalog-history"  # SkyPilot-format catalogs, one file per cloud per commit day, under the real-data root
+
+
+def sample_set(folder: Path, sources: Iterable[str] | None = None, **changes: Mapping[str, object]) -> Path:
+    """A copy of the bundled capture set in `folder`: cut to `sources` (and its FX reference) when given, and the
+    manifest entries of each source named in `changes` given those fields (`status`, `delay_seconds` ...).
+    Each source is a task of its own in an Airflow run: a smaller set is a quicker run of the same code."""
+    shutil.copytree(SAMPLES_DIR / "default", folder)
+    manifest = json.loads((folder / "manifest.json").read_text())
+    if sources is not None:
+        kept = {*sources, "ecb-fx"}
+        manifest["captures"] = [e for e in manifest["captures"] if e["source"] in kept]
+    for entry in manifest["captures"]:
+        entry.update(changes.get(entry["source"], {}))
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    return folder
 
 
 class RealCapture(Protocol):

@@ -8,7 +8,6 @@ from __future__ import annotations
 import hashlib
 import json
 import os
-import shutil
 import signal
 import subprocess
 from contextlib import closing
@@ -18,10 +17,13 @@ from typing import Any
 import psutil
 import pytest
 
-from pipeline.flow.daily import DEFAULT_SAMPLE_SET
+from tests.helpers import sample_set
 from tests.ops.conftest import BIN, Topology, wait_until
 
 KEY = "source, capture_id, fetched_at, row_no"
+# The sources the topology captures: enough for H100-OD to publish with five firms, a source of two captures (aws)
+# and a token feed. Every task costs a worker seconds of process start; the whole bundled set is `make run`'s.
+SOURCES = ("aws", "crusoe-page", "hyperstack-page", "litellm", "primeintellect", "runpod")
 
 
 def lake(topology: Topology, sql: str) -> list[tuple[Any, ...]]:
@@ -60,26 +62,34 @@ def bucket_objects(topology: Topology) -> dict[str, bytes]:
 
 
 @pytest.fixture(scope="module")
-def cli_fixings(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Any]:
+def sample(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    return sample_set(tmp_path_factory.mktemp("sample") / "set", SOURCES)
+
+
+@pytest.fixture(scope="module")
+def cli_fixings(tmp_path_factory: pytest.TempPathFactory, sample: Path) -> dict[str, Any]:
     """`cix run --offline` on an embedded lake: the reference the DAG runs must equal."""
     tmp = tmp_path_factory.mktemp("cli")
     env = {k: v for k, v in os.environ.items() if not k.startswith("CIX_")}
     env.update(CIX_HOME=str(tmp / "home"), CIX_PUBLISH_DIR=str(tmp / "publish"), GX_ANALYTICS_ENABLED="False")
-    subprocess.run([str(BIN / "cix"), "run", "--offline"], env=env, check=True, capture_output=True)
+    run = [str(BIN / "cix"), "run", "--offline", "--capture-set", str(sample)]
+    subprocess.run(run, env=env, check=True, capture_output=True)
     doc = json.loads((tmp / "publish" / "2026-08-03" / "fixings.json").read_text())
     return {f["index_code"]: (f["status"], f["value"]) for f in doc["fixings"]}
 
 
 def test_capture_runs_and_the_fixing_under_celery_equal_the_cli(
-    topology: Topology, cli_fixings: dict[str, Any]
+    topology: Topology, cli_fixings: dict[str, Any], sample: Path
 ) -> None:
-    runs = [topology.trigger("cix_capture", f"2026-08-03T15:{m}:00+00:00", {"offline": True}) for m in (15, 30, 45)]
+    assert cli_fixings["CIX-H100-OD"][0] == "published", "the reference publishes (the comparison means something)"
+    conf = {"offline": True, "capture_set": str(sample)}
+    runs = [topology.trigger("cix_capture", f"2026-08-03T15:{m}:00+00:00", conf) for m in (15, 30, 45)]
     for run_id in runs:  # three runs at once: two workers, four slots, every task writing the same lake
         assert topology.wait_run("cix_capture", run_id) == "success", topology.report("cix_capture", run_id)
         states = topology.task_states("cix_capture", run_id)
         assert {s for s, _ in states.values()} == {"success"}, states
-        assert "capture[aws]" in states and "capture[litellm]" in states, "mapped tasks are named by source"
-    fixing = topology.trigger("cix_fixing", "2026-08-03T16:00:00+00:00", {"offline": True, "window_wait_minutes": 2})
+        assert {f"capture[{s}]" for s in SOURCES} <= set(states), "one mapped task per source, named by it"
+    fixing = topology.trigger("cix_fixing", "2026-08-03T16:00:00+00:00", {**conf, "window_wait_minutes": 2})
     assert topology.wait_run("cix_fixing", fixing) == "success", topology.report("cix_fixing", fixing)
     assert {s for s, _ in topology.task_states("cix_fixing", fixing).values()} == {"success"}
 
@@ -89,7 +99,7 @@ def test_capture_runs_and_the_fixing_under_celery_equal_the_cli(
     per_run = lake(topology, "SELECT fetched_at, count(DISTINCT source) FROM quote GROUP BY 1 ORDER BY 1")
     assert len(per_run) == 3 and len({n for _, n in per_run}) == 1, per_run
     per_source = lake(topology, "SELECT source, count(*) FROM quote GROUP BY 1 HAVING count(DISTINCT fetched_at) = 3")
-    assert len(per_source) == per_run[0][1]
+    assert len(per_source) == per_run[0][1] == len(SOURCES)
     assert lake(topology, f"SELECT {KEY}, count(*) FROM quote GROUP BY ALL HAVING count(*) > 1") == []
     # The lake's Parquet files are in the object store, its catalog in Postgres.
     files = lake(topology, "SELECT count(*) FROM glob('s3://cix-lake/lake/**/*.parquet')")
@@ -109,13 +119,7 @@ def test_capture_runs_and_the_fixing_under_celery_equal_the_cli(
 
 
 def test_a_worker_killed_mid_task_has_its_task_retried_without_duplicates(topology: Topology, tmp_path: Path) -> None:
-    slow = tmp_path / "slow"
-    shutil.copytree(DEFAULT_SAMPLE_SET, slow)
-    manifest = json.loads((slow / "manifest.json").read_text())
-    for entry in manifest["captures"]:
-        if entry["source"] == "runpod":
-            entry["delay_seconds"] = 15
-    (slow / "manifest.json").write_text(json.dumps(manifest))
+    slow = sample_set(tmp_path / "slow", ("runpod", "litellm"), runpod={"delay_seconds": 15})
     run_id = topology.trigger("cix_capture", "2026-08-04T15:15:00+00:00", {"offline": True, "capture_set": str(slow)})
 
     def running_pid() -> int | None:
