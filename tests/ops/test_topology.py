@@ -119,7 +119,7 @@ def test_capture_runs_and_the_fixing_under_celery_equal_the_cli(
 
 
 def test_a_worker_killed_mid_task_has_its_task_retried_without_duplicates(topology: Topology, tmp_path: Path) -> None:
-    slow = sample_set(tmp_path / "slow", ("runpod", "litellm"), runpod={"delay_seconds": 15})
+    slow = sample_set(tmp_path / "slow", ("runpod",), runpod={"delay_seconds": 10})  # killed mid-fetch
     run_id = topology.trigger("cix_capture", "2026-08-04T15:15:00+00:00", {"offline": True, "capture_set": str(slow)})
 
     def running_pid() -> int | None:
