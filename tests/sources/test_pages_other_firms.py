@@ -81,6 +81,19 @@ COMPARISONS = {
     "</button><button role='tab' aria-controls='rs'>1-year reserved</button></div><div id='rs' role='tabpanel' hidden>"
     "<table><tr><th>Instance</th><th>GPU</th><th>Price</th></tr><tr><td>8x NVIDIA H100 SXM</td><td>H100 SXM</td>"
     "<td>$1.85/GPU/hr</td></tr><tr><td>NVIDIA H200</td><td>H200 SXM</td><td>$2.10/GPU/hr</td></tr></table></div>",
+    # The same, hidden as Bootstrap and Webflow hide a tab that is not selected: by the stylesheet alone (a pane
+    # without `active` / `w--tab-active`), with no attribute or inline style saying so.
+    "Bootstrap reserved pane": "<ul class='nav nav-tabs'><li><a class='nav-link active' data-bs-toggle='tab' "
+    "href='#od'>On-demand</a></li><li><a class='nav-link' data-bs-toggle='tab' href='#rs'>1-year reserved</a></li></ul>"
+    "<div class='tab-content'><div class='tab-pane fade show active' id='od'></div><div class='tab-pane fade' id='rs'>"
+    "<table><tr><th>Instance</th><th>GPU</th><th>Price</th></tr><tr><td>8x NVIDIA H100 SXM</td><td>H100 SXM</td>"
+    "<td>$1.85/GPU/hr</td></tr><tr><td>NVIDIA H200</td><td>H200 SXM</td><td>$2.10/GPU/hr</td></tr></table></div></div>",
+    "Webflow reserved pane": "<div class='w-tabs'><div class='w-tab-menu'><a data-w-tab='Tab 1' class='w-tab-link "
+    "w--current'>On-demand</a><a data-w-tab='Tab 2' class='w-tab-link'>1-year reserved</a></div><div class="
+    "'w-tab-content'><div data-w-tab='Tab 1' class='w-tab-pane w--tab-active'></div><div data-w-tab='Tab 2' "
+    "class='w-tab-pane'><table><tr><th>Instance</th><th>GPU</th><th>Price</th></tr><tr><td>8x NVIDIA H100 SXM</td>"
+    "<td>H100 SXM</td><td>$1.85/GPU/hr</td></tr><tr><td>NVIDIA H200</td><td>H200 SXM</td><td>$2.10/GPU/hr</td></tr>"
+    "</table></div></div></div>",
 }
 # Whole pages (an excerpt cut inside a table would take the appended table for its own).
 WHOLE = [

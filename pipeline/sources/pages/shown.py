@@ -1,19 +1,44 @@
 """What a page shows: its hidden tab panels left out before a layout reader reads it.
 
 A panel the page does not show (the reserved tab's table behind an on-demand tab) holds rows of a layout
-reader's shape that are not the prices the page shows; read so, they were published as on-demand. The
-meaning reader leaves out every hidden element itself and types the shown panels by their tabs (`tabs`).
+reader's shape that are not the prices the page shows; read so, they were published as on-demand. A panel is
+hidden by its markup (hidden, display:none, aria-hidden) or, as Bootstrap and Webflow hide the tabs not selected,
+by the stylesheet alone: a pane without its framework's active class beside a sibling pane that has it. The
+meaning reader leaves out every hidden element itself and types the panels by their tabs (`tabs`).
 """
 
 from __future__ import annotations
 
-from selectolax.parser import HTMLParser
+from selectolax.parser import HTMLParser, Node
+
+# A framework's pane class, and the classes that show one of its panes (Bootstrap 3-5, Webflow).
+_SHOWN_BY = {"tab-pane": {"active"}, "w-tab-pane": {"w--tab-active"}}
 
 
 def drop_hidden_panels(tree: HTMLParser) -> HTMLParser:
-    """The tree without its hidden tab panels (hidden, display:none or aria-hidden)."""
-    for panel in tree.css("[role=tabpanel], .w-tab-pane, .tab-pane"):
-        style = (panel.attributes.get("style") or "").replace(" ", "").lower()
-        if "hidden" in panel.attributes or "display:none" in style or panel.attributes.get("aria-hidden") == "true":
-            panel.decompose()
+    """The tree without its hidden tab panels (by markup, or a framework's pane not shown beside one shown)."""
+    hidden = [p for p in tree.css("[role=tabpanel], .w-tab-pane, .tab-pane") if _marked_hidden(p) or _not_selected(p)]
+    for panel in hidden:
+        panel.decompose()
     return tree
+
+
+def _marked_hidden(panel: Node) -> bool:
+    style = (panel.attributes.get("style") or "").replace(" ", "").lower()
+    return "hidden" in panel.attributes or "display:none" in style or panel.attributes.get("aria-hidden") == "true"
+
+
+def _not_selected(panel: Node) -> bool:
+    """A framework's pane without its active class while a sibling pane has it: the stylesheet hides it. When no
+    pane is marked active the page's script has not chosen one yet, and nothing is dropped."""
+    classes = _classes(panel)
+    for pane, shown in _SHOWN_BY.items():
+        if pane in classes and shown.isdisjoint(classes) and panel.parent is not None:
+            siblings = (c for c in panel.parent.iter() if pane in _classes(c))
+            if any(not shown.isdisjoint(_classes(c)) for c in siblings):
+                return True
+    return False
+
+
+def _classes(node: Node) -> set[str]:
+    return set((node.attributes.get("class") or "").split())
