@@ -1,8 +1,10 @@
-"""Figures a provider's page shows that are not its own offers: other firms' prices in a comparison, and the
-same price shown again in another currency. Each is refused with its reason, never published as the provider's."""
+"""Figures a provider's page shows that are not its own offers: other firms' prices in a comparison, the same
+price shown again in another currency, a former price. Each is refused with its reason (or passed over), never
+published as the provider's price now."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
@@ -11,6 +13,7 @@ from selectolax.parser import HTMLParser
 from pipeline.config import realdata_dir
 from pipeline.domain.records import RawCapture
 from pipeline.sources import REGISTRY
+from pipeline.sources.pages.money import FORMER_REASON
 from pipeline.sources.pages.records import OTHER_CURRENCY_REASON
 from pipeline.sources.pages.rivals import FIRM_NAMES, RIVAL_REASON
 from tests.helpers import FETCHED
@@ -122,3 +125,35 @@ def test_a_real_page_with_a_comparison_table_gives_only_its_own_quotes(
     )
     expected = as_captured(source, path)
     assert quotes(RawCapture(source, url, FETCHED, added.encode())) == expected
+
+
+@pytest.mark.parametrize(
+    "shown",
+    [
+        "<table><tr><th>GPU</th><th>Price/hr</th></tr><tr><td>NVIDIA H100 SXM</td>"
+        "<td>$2.99 (was $3.50)</td></tr></table>",
+        "<div class='card'><h3>NVIDIA H100 SXM</h3><span>Was $3.50/hr</span><span>$2.99/hr</span></div>",
+        "<table><tr><th>GPU</th><th>Price</th></tr><tr><td>NVIDIA H100 SXM</td>"
+        "<td>Previously $3.50/hr, now $2.99/hr</td></tr></table>",
+    ],
+)
+def test_a_former_price_is_not_the_price_now(shown: str) -> None:
+    kept, refused = _kept_and_refused(shown)
+    assert (kept, refused) == ({"2.99"}, {"3.50": FORMER_REASON})  # before: 3.50 kept as the list price, 2.99 refused
+
+
+# Every price a real page prints as ">$2.99" becomes ">Was $99.87 Now $2.99" (a sale shown on the page).
+_PRINTED = re.compile(r">(\s*)\$(\d+\.\d+)")
+ON_SALE = [(s, r) for s, r in WHOLE if _PRINTED.search((realdata_dir() / r).read_text(errors="replace"))]
+
+
+@pytest.mark.parametrize(("source", "relative"), ON_SALE)
+def test_a_real_page_with_former_prices_beside_its_prices_gives_its_prices_now(
+    realdata: Path, source: str, relative: str
+) -> None:
+    """Crusoe's and DataCrunch's layout readers took the first figure of a cell: "Was $99.87 Now $2.99" was
+    published as $99.87 on demand. `money` passes over a figure the page names as former."""
+    path = realdata / relative
+    on_sale = _PRINTED.sub(r">\1Was $99.87 Now $\2", path.read_text(errors="replace"))
+    capture = RawCapture(source, REGISTRY[source].requests[0].url, FETCHED, on_sale.encode())
+    assert quotes(capture) == as_captured(source, path)

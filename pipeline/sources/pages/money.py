@@ -32,6 +32,12 @@ _MONEY = re.compile(
     rf"(?P<pre>{_MARK})\s*(?P<a>{_NUMBER})|(?P<b>{_NUMBER})\s*(?P<post>{_MARK})(?![A-Za-z])",
 )
 _CODES = dict(_CURRENCY_MARKS)
+# "(was $3.50)", "Previously: $3.50", "Regular price $3.50": the words right before a figure that say it is gone.
+_FORMER = re.compile(
+    r"\b(?:was|previously|originally|formerly|regular(?:ly)?(?:\s+price)?|reg\.|normally)\s*:?\s*[(\[]?\s*$",
+    re.IGNORECASE,
+)
+FORMER_REASON = "a former price the page names as such ('was $X'), not the price now"
 # Cell texts that say "no price here" (not offered, ask sales): no row, because nothing is priced.
 _NO_PRICE = re.compile(r"^(?:n/?a|-|–|—|none|not available|contact(?: sales| us)?|coming soon|sold out)?$", re.I)
 
@@ -39,12 +45,14 @@ _NO_PRICE = re.compile(r"^(?:n/?a|-|–|—|none|not available|contact(?: sales|
 def money(text: str) -> tuple[str, str] | None:
     """The first amount in text as (exact decimal text, ISO currency), e.g. "2,49 €" -> ("2.49", "EUR").
 
-    Only amounts with a currency mark count, so "8x" or "80GB" are never read as prices.
+    Only amounts with a currency mark count, so "8x" or "80GB" are never read as prices, and a former price
+    ("Was $3.50 Now $2.99") is passed over.
     Separators: when both ',' and '.' appear the last one is the decimal point; a lone ','
     is a thousands separator only before exactly three digits of a number >= 1 ("$1,234"),
     otherwise a decimal comma ("2,49 €", "0,035 €").
     """
-    match = _MONEY.search(squash(text))
+    text = squash(text)
+    match = next((m for m in _MONEY.finditer(text) if not names_former_price(text[: m.start()])), None)
     if match is None:
         return None
     mark = match.group("pre") or match.group("post")
@@ -52,6 +60,11 @@ def money(text: str) -> tuple[str, str] | None:
     if number is None:
         return None
     return number, _CODES[mark]
+
+
+def names_former_price(before: str) -> bool:
+    """True when the words just before a figure say it is a former price ("was", "previously", "regular price")."""
+    return _FORMER.search(before[-40:]) is not None
 
 
 def amounts(text: str) -> list[tuple[int, str, str]]:

@@ -18,7 +18,7 @@ from itertools import accumulate
 from pipeline.sources.pages.cells import Page
 from pipeline.sources.pages.columns import column_below, name_row
 from pipeline.sources.pages.grids import grid_row
-from pipeline.sources.pages.money import amounts, bare_price, money, starts_range
+from pipeline.sources.pages.money import FORMER_REASON, amounts, bare_price, money, names_former_price, starts_range
 from pipeline.sources.pages.names import is_name, is_shared_name, models
 from pipeline.sources.pages.tables import column_of, header_row, one_row_header
 from pipeline.sources.pages.tabs import panel_names, tabs_in
@@ -175,6 +175,9 @@ def _split(cell: int, text: str, column: str, struck: bool) -> list[Price]:
         end = found[n + 1][0] if n + 1 < len(found) else len(text)
         words = text[start:end].strip() if len(found) > 1 else text
         out.append(Price(cell, words, amount, currency, column, struck=struck))
+    for price, (start, _, _) in zip(out, found, strict=True):
+        if names_former_price(text[:start]):  # "$2.99 (was $3.50)": the page says the figure is gone
+            price.refused = FORMER_REASON
     for price in out[1:]:
         if price.currency != out[0].currency:  # "$2.99/hr (€2.75/hr)": one price, shown again converted
             price.refused = OTHER_CURRENCY_REASON.format(first=out[0].currency)
