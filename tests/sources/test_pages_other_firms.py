@@ -142,18 +142,26 @@ def test_a_former_price_is_not_the_price_now(shown: str) -> None:
     assert (kept, refused) == ({"2.99"}, {"3.50": FORMER_REASON})  # before: 3.50 kept as the list price, 2.99 refused
 
 
-# Every price a real page prints as ">$2.99" becomes ">Was $99.87 Now $2.99" (a sale shown on the page).
+# Every price a real page prints as ">$2.99" shown on sale: beside a former price in words or crossed out.
 _PRINTED = re.compile(r">(\s*)\$(\d+\.\d+)")
 ON_SALE = [(s, r) for s, r in WHOLE if _PRINTED.search((realdata_dir() / r).read_text(errors="replace"))]
+SALES = {
+    "was": "Was $99.87 Now ",
+    "del": "<del>$99.87</del> ",
+    "style": "<span style='text-decoration: line-through'>$99.87</span> ",
+    "class": "<span class='line-through text-gray-400'>$99.87</span> ",
+}
 
 
+@pytest.mark.parametrize("sale", SALES)
 @pytest.mark.parametrize(("source", "relative"), ON_SALE)
 def test_a_real_page_with_former_prices_beside_its_prices_gives_its_prices_now(
-    realdata: Path, source: str, relative: str
+    realdata: Path, source: str, relative: str, sale: str
 ) -> None:
-    """Crusoe's and DataCrunch's layout readers took the first figure of a cell: "Was $99.87 Now $2.99" was
-    published as $99.87 on demand. `money` passes over a figure the page names as former."""
+    """Layout readers took a cell's first figure: "Was $99.87 Now $2.99" (Crusoe, DataCrunch) and a crossed-out
+    $99.87 before the price (13 of 20 pages) were published as $99.87. `money` passes over a figure the page names
+    as former, and a layout reader's tree has no crossed-out elements (`pages.shown.drop_struck`)."""
     path = realdata / relative
-    on_sale = _PRINTED.sub(r">\1Was $99.87 Now $\2", path.read_text(errors="replace"))
+    on_sale = _PRINTED.sub(lambda m: f">{m[1]}{SALES[sale]}${m[2]}", path.read_text(errors="replace"))
     capture = RawCapture(source, REGISTRY[source].requests[0].url, FETCHED, on_sale.encode())
     assert quotes(capture) == as_captured(source, path)

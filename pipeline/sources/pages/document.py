@@ -10,7 +10,7 @@ from selectolax.parser import HTMLParser, Node
 from pipeline.domain.records import RawCapture
 from pipeline.sources.pages.bounded import bounded_html
 from pipeline.sources.pages.rivals import strip_comparisons
-from pipeline.sources.pages.shown import drop_hidden_panels
+from pipeline.sources.pages.shown import drop_hidden_panels, drop_struck
 
 _ORPHAN_CELL = re.compile(r"<t[dhr][\s>]", re.IGNORECASE)
 
@@ -22,8 +22,8 @@ def squash(text: str) -> str:
 
 def dom(capture: RawCapture) -> HTMLParser:
     """Parse a capture's body as HTML, within the size and depth bounds; a body that is not HTML is schema drift.
-    Another firm's rows and columns (a comparison table) and the tab panels the page hides are left out: a layout
-    reader would read them as the provider's own shown prices."""
+    Another firm's rows and columns (a comparison table), the tab panels the page hides and crossed-out figures are
+    left out: a layout reader would read them as the provider's own prices now."""
     return _as_shown(bounded_html(capture), capture)
 
 
@@ -45,7 +45,7 @@ def table_dom(capture: RawCapture) -> HTMLParser:
 
 
 def _as_shown(tree: HTMLParser, capture: RawCapture) -> HTMLParser:
-    return drop_hidden_panels(strip_comparisons(tree, capture.source))
+    return drop_struck(drop_hidden_panels(strip_comparisons(tree, capture.source)))
 
 
 def node_text(node: Node | None) -> str:

@@ -5,6 +5,9 @@ reader's shape that are not the prices the page shows; read so, they were publis
 hidden by its markup (hidden, display:none, aria-hidden) or, as Bootstrap and Webflow hide the tabs not selected,
 by the stylesheet alone: a pane without its framework's active class beside a sibling pane that has it. The
 meaning reader leaves out every hidden element itself and types the panels by their tabs (`tabs`).
+
+A crossed-out figure (`<del>$3.50</del> $2.99`) is shown, but as the price no more: a layout reader reading a
+cell's first figure took it for the price. Struck elements are left out too; the meaning reader refuses them.
 """
 
 from __future__ import annotations
@@ -21,6 +24,19 @@ def drop_hidden_panels(tree: HTMLParser) -> HTMLParser:
     for panel in hidden:
         panel.decompose()
     return tree
+
+
+def drop_struck(tree: HTMLParser) -> HTMLParser:
+    """The tree without its crossed-out elements (<del>, <s>, <strike>, a line-through style or class)."""
+    struck = [n for n in tree.css("del, s, strike, [style], [class]") if _crossed_out(n)]
+    for node in struck:
+        node.decompose()
+    return tree
+
+
+def _crossed_out(node: Node) -> bool:
+    style = (node.attributes.get("style") or "").replace(" ", "").lower()
+    return node.tag in ("del", "s", "strike") or "line-through" in style or "line-through" in _classes(node)
 
 
 def _marked_hidden(panel: Node) -> bool:
