@@ -73,6 +73,10 @@ def test_the_same_price_in_another_currency_is_not_a_second_price() -> None:
     assert refused == {"2.75": OTHER_CURRENCY_REASON.format(first="USD")}
 
 
+_RESERVED = (
+    "<table><tr><th>Instance</th><th>GPU</th><th>Price</th></tr><tr><td>8x NVIDIA H100 SXM</td><td>H100 SXM</td>"
+    "<td>$1.85/GPU/hr</td></tr><tr><td>NVIDIA H200</td><td>H200 SXM</td><td>$2.10/GPU/hr</td></tr></table>"
+)
 COMPARISONS = {
     "rows": "<h2>Compare with other clouds</h2><table><tr><th>Provider</th><th>GPU</th><th>Price per GPU/hr</th></tr>"
     "<tr><td>AWS</td><td>8x NVIDIA H100 SXM</td><td>$12.29</td></tr>"
@@ -91,6 +95,10 @@ COMPARISONS = {
     "<div class='tab-content'><div class='tab-pane fade show active' id='od'></div><div class='tab-pane fade' id='rs'>"
     "<table><tr><th>Instance</th><th>GPU</th><th>Price</th></tr><tr><td>8x NVIDIA H100 SXM</td><td>H100 SXM</td>"
     "<td>$1.85/GPU/hr</td></tr><tr><td>NVIDIA H200</td><td>H200 SXM</td><td>$2.10/GPU/hr</td></tr></table></div></div>",
+    # A table of the readers' shape that the page does not show at all: not a tab, hidden or never rendered.
+    "hidden table": f"<div style='display: none'>{_RESERVED}</div>",
+    "table hidden by class": f"<div class='hidden'>{_RESERVED}</div>",
+    "template": f"<template>{_RESERVED}</template>",
     "Webflow reserved pane": "<div class='w-tabs'><div class='w-tab-menu'><a data-w-tab='Tab 1' class='w-tab-link "
     "w--current'>On-demand</a><a data-w-tab='Tab 2' class='w-tab-link'>1-year reserved</a></div><div class="
     "'w-tab-content'><div data-w-tab='Tab 1' class='w-tab-pane w--tab-active'></div><div data-w-tab='Tab 2' "

@@ -18,6 +18,7 @@ from selectolax.parser import HTMLParser, Node
 
 from pipeline.sources.pages.document import squash
 from pipeline.sources.pages.money import money
+from pipeline.sources.pages.shown import hidden
 from pipeline.sources.pages.tabs import controlled
 
 _INLINE = frozenset([
@@ -31,7 +32,6 @@ _SKIP = frozenset(
 )
 _LINK = frozenset(("a", "button"))
 _STRUCK = frozenset(("s", "del", "strike"))
-_HIDDEN_CLASSES = frozenset(("hide", "hidden", "d-none", "is-hidden", "w-condition-invisible", "visually-hidden"))
 _MARK_ONLY = re.compile(r"(?:^|\s)(?:US\$|\$|€|£|USD|EUR|GBP)$")
 _FIGURE = re.compile(r"\d{1,6}(?:\.\d{1,8})?")
 _NUMBER_FIRST = re.compile(r"^\d[\d,.]*\**(?:\s|$)")
@@ -166,7 +166,7 @@ def read_page(tree: HTMLParser) -> Page:
             continue
         if tag.startswith("-") or tag in _SKIP:
             continue
-        if _hidden(node):
+        if hidden(node):
             continue
         me = len(page.elements)
         depth = page.elements[parent].depth + 1 if parent >= 0 else 0
@@ -199,21 +199,6 @@ def read_page(tree: HTMLParser) -> Page:
         stack.extend((child, me, inner_block, inner_struck) for child in reversed(children))
     _join_split_prices(page)
     return page
-
-
-def _hidden(node: Node) -> bool:
-    """True for an element the page does not show (hidden attribute, display:none, a hiding class)."""
-    attrs = node.attributes
-    if "hidden" in attrs:
-        return True
-    style = (attrs.get("style") or "").replace(" ", "").lower()
-    if "display:none" in style or "visibility:hidden" in style:
-        return True
-    classes = (attrs.get("class") or "").split()
-    if _HIDDEN_CLASSES.isdisjoint(classes):
-        return False
-    # "hidden md:table" / "d-none d-md-block": hidden on small screens only, shown on a desktop
-    return not any(":" in c or (c.startswith("d-") and c != "d-none") for c in classes)
 
 
 def _join_split_prices(page: Page) -> None:
