@@ -150,6 +150,23 @@ def test_a_former_price_is_not_the_price_now(shown: str) -> None:
     assert (kept, refused) == ({"2.99"}, {"3.50": FORMER_REASON})  # before: 3.50 kept as the list price, 2.99 refused
 
 
+@pytest.mark.parametrize("header", ["Regular price", "Original price", "Was", "Previous price"])
+def test_a_column_of_former_prices_is_not_the_price_now(header: str) -> None:
+    kept, refused = _kept_and_refused(
+        f"<table><tr><th>GPU</th><th>{header}</th><th>Now</th></tr>"
+        "<tr><td>NVIDIA H100 SXM</td><td>$3.50</td><td>$2.99</td></tr></table>"
+    )
+    assert (kept, refused) == ({"2.99"}, {"3.50": FORMER_REASON})  # before: both refused as two unexplained figures
+
+
+def test_two_price_columns_the_page_does_not_tell_apart_are_both_refused() -> None:
+    kept, refused = _kept_and_refused(
+        "<table><tr><th>GPU</th><th>List price</th><th>Now</th></tr>"
+        "<tr><td>NVIDIA H100 SXM</td><td>$3.50</td><td>$2.99</td></tr></table>"
+    )
+    assert kept == set() and set(refused) == {"3.50", "2.99"}  # a list price is no former price
+
+
 # Every price a real page prints as ">$2.99" shown on sale: beside a former price in words or crossed out.
 _PRINTED = re.compile(r">(\s*)\$(\d+\.\d+)")
 ON_SALE = [(s, r) for s, r in WHOLE if _PRINTED.search((realdata_dir() / r).read_text(errors="replace"))]

@@ -32,9 +32,10 @@ _MONEY = re.compile(
     rf"(?P<pre>{_MARK})\s*(?P<a>{_NUMBER})|(?P<b>{_NUMBER})\s*(?P<post>{_MARK})(?![A-Za-z])",
 )
 _CODES = dict(_CURRENCY_MARKS)
-# "(was $3.50)", "Previously: $3.50", "Regular price $3.50": the words right before a figure that say it is gone.
+# "(was $3.50)", "Previously: $3.50", "Regular price $3.50": the words right before a figure that say it is gone
+# (or a column's header: "Regular price", "Was").
 _FORMER = re.compile(
-    r"\b(?:was|previously|originally|formerly|regular(?:ly)?(?:\s+price)?|reg\.|normally)\s*:?\s*[(\[]?\s*$",
+    r"\b(?:was|previous(?:ly)?|original(?:ly)?|formerly|regular(?:ly)?|reg\.|normally)(?:\s+price)?\s*:?\s*[(\[]?\s*$",
     re.IGNORECASE,
 )
 FORMER_REASON = "a former price the page names as such ('was $X'), not the price now"

@@ -176,7 +176,7 @@ def _split(cell: int, text: str, column: str, struck: bool) -> list[Price]:
         words = text[start:end].strip() if len(found) > 1 else text
         out.append(Price(cell, words, amount, currency, column, struck=struck))
     for price, (start, _, _) in zip(out, found, strict=True):
-        if names_former_price(text[:start]):  # "$2.99 (was $3.50)": the page says the figure is gone
+        if names_former_price(text[:start]) or names_former_price(column):  # "(was $3.50)", a "Was" column
             price.refused = FORMER_REASON
     for price in out[1:]:
         if price.currency != out[0].currency:  # "$2.99/hr (€2.75/hr)": one price, shown again converted
