@@ -185,7 +185,7 @@ def test_a_real_page_with_former_prices_beside_its_prices_gives_its_prices_now(
 ) -> None:
     """Layout readers took a cell's first figure: "Was $99.87 Now $2.99" (Crusoe, DataCrunch) and a crossed-out
     $99.87 before the price (13 of 20 pages) were published as $99.87. `money` passes over a figure the page names
-    as former, and a layout reader's tree has no crossed-out elements (`pages.shown.drop_struck`)."""
+    as former, and a layout reader's tree has no crossed-out elements (`pages.shown.drop_not_shown`)."""
     path = realdata / relative
     on_sale = _PRINTED.sub(lambda m: f">{m[1]}{SALES[sale]}${m[2]}", path.read_text(errors="replace"))
     capture = RawCapture(source, REGISTRY[source].requests[0].url, FETCHED, on_sale.encode())

@@ -18,7 +18,7 @@ from selectolax.parser import HTMLParser, Node
 
 from pipeline.sources.pages.document import squash
 from pipeline.sources.pages.money import money
-from pipeline.sources.pages.shown import hidden
+from pipeline.sources.pages.shown import crossed_out, hidden
 from pipeline.sources.pages.tabs import controlled
 
 _INLINE = frozenset([
@@ -31,7 +31,6 @@ _SKIP = frozenset(
     ["script", "style", "noscript", "template", "svg", "head", "title", "iframe", "object", "select", "option"]
 )
 _LINK = frozenset(("a", "button"))
-_STRUCK = frozenset(("s", "del", "strike"))
 _MARK_ONLY = re.compile(r"(?:^|\s)(?:US\$|\$|€|£|USD|EUR|GBP)$")
 _FIGURE = re.compile(r"\d{1,6}(?:\.\d{1,8})?")
 _NUMBER_FIRST = re.compile(r"^\d[\d,.]*\**(?:\s|$)")
@@ -178,7 +177,7 @@ def read_page(tree: HTMLParser) -> Page:
             page.controls.setdefault(panel, me)
         inner_block = me if tag not in _INLINE or block < 0 else block
         inner_struck = (
-            struck[0] or tag in _STRUCK or "line-through" in (attrs.get("style") or ""),
+            struck[0] or crossed_out(node),
             struck[1] or tag in _LINK,
         )
         figures = _data_prices(attrs)

@@ -10,7 +10,7 @@ from selectolax.parser import HTMLParser, Node
 from pipeline.domain.records import RawCapture
 from pipeline.sources.pages.bounded import bounded_html
 from pipeline.sources.pages.rivals import strip_comparisons
-from pipeline.sources.pages.shown import drop_hidden, drop_struck
+from pipeline.sources.pages.shown import drop_not_shown
 
 _ORPHAN_CELL = re.compile(r"<t[dhr][\s>]", re.IGNORECASE)
 
@@ -45,7 +45,7 @@ def table_dom(capture: RawCapture) -> HTMLParser:
 
 
 def _as_shown(tree: HTMLParser, capture: RawCapture) -> HTMLParser:
-    return drop_struck(drop_hidden(strip_comparisons(tree, capture.source)))
+    return drop_not_shown(strip_comparisons(tree, capture.source))
 
 
 def node_text(node: Node | None) -> str:

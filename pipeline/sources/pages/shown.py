@@ -17,38 +17,44 @@ from selectolax.parser import HTMLParser, Node
 
 _HIDDEN_CLASSES = frozenset(("hide", "hidden", "d-none", "is-hidden", "w-condition-invisible", "visually-hidden"))
 _NEVER_SHOWN = ("template", "noscript")  # a template's content is never rendered; noscript's not beside a script
+_STRUCK_TAGS = ("del", "s", "strike")
 # A framework's pane class, and the classes that show one of its panes (Bootstrap 3-5, Webflow).
 _SHOWN_BY = {"tab-pane": {"active"}, "w-tab-pane": {"w--tab-active"}}
+_PANELS = "[role=tabpanel], .w-tab-pane, .tab-pane"
 
 
-def drop_hidden(tree: HTMLParser) -> HTMLParser:
-    """The tree without what the page does not show: hidden elements (as the meaning reader leaves them out), and
-    hidden tab panels (also by aria-hidden, or a framework's pane not shown beside one shown)."""
-    panels = [p for p in tree.css("[role=tabpanel], .w-tab-pane, .tab-pane") if _marked_hidden(p) or _not_selected(p)]
-    marked = [n for n in tree.css("[hidden], [style], [class]") if hidden(n)]
-    _drop_outermost([*panels, *marked, *tree.css(", ".join(_NEVER_SHOWN))])
+def drop_not_shown(tree: HTMLParser) -> HTMLParser:
+    """The tree without what a layout reader must not read as a price now: hidden elements (`hidden`), tab panels
+    hidden by aria-hidden or by their framework's stylesheet, what is never rendered, crossed-out elements."""
+    candidates = tree.css(f"[hidden], [style], [class], [aria-hidden], {', '.join((*_STRUCK_TAGS, *_NEVER_SHOWN))}")
+    _drop_outermost([n for n in candidates if _not_shown(n)])
     return tree
 
 
 def hidden(node: Node) -> bool:
     """True for an element the page does not show (hidden attribute, display:none, a hiding class)."""
-    attrs = node.attributes
-    if "hidden" in attrs:
+    if "hidden" in node.attributes:
         return True
-    style = (attrs.get("style") or "").replace(" ", "").lower()
+    style = _style(node)
     if "display:none" in style or "visibility:hidden" in style:
         return True
-    classes = (attrs.get("class") or "").split()
+    classes = _classes(node)
     if _HIDDEN_CLASSES.isdisjoint(classes):
         return False
     # "hidden md:table" / "d-none d-md-block": hidden on small screens only, shown on a desktop
     return not any(":" in c or (c.startswith("d-") and c != "d-none") for c in classes)
 
 
-def drop_struck(tree: HTMLParser) -> HTMLParser:
-    """The tree without its crossed-out elements (<del>, <s>, <strike>, a line-through style or class)."""
-    _drop_outermost([n for n in tree.css("del, s, strike, [style], [class]") if _crossed_out(n)])
-    return tree
+def crossed_out(node: Node) -> bool:
+    """True for a crossed-out element: <del>, <s>, <strike>, a line-through style or (Tailwind) class."""
+    return node.tag in _STRUCK_TAGS or "line-through" in _style(node) or "line-through" in _classes(node)
+
+
+def _not_shown(node: Node) -> bool:
+    if node.tag in _NEVER_SHOWN or hidden(node) or crossed_out(node):
+        return True
+    panel = node.attributes.get("role") == "tabpanel" or not _classes(node).isdisjoint(_SHOWN_BY)
+    return panel and (node.attributes.get("aria-hidden") == "true" or _not_selected(node))
 
 
 def _drop_outermost(nodes: list[Node]) -> None:
@@ -63,16 +69,6 @@ def _drop_outermost(nodes: list[Node]) -> None:
             node.decompose()
 
 
-def _crossed_out(node: Node) -> bool:
-    style = (node.attributes.get("style") or "").replace(" ", "").lower()
-    return node.tag in ("del", "s", "strike") or "line-through" in style or "line-through" in _classes(node)
-
-
-def _marked_hidden(panel: Node) -> bool:
-    style = (panel.attributes.get("style") or "").replace(" ", "").lower()
-    return "hidden" in panel.attributes or "display:none" in style or panel.attributes.get("aria-hidden") == "true"
-
-
 def _not_selected(panel: Node) -> bool:
     """A framework's pane without its active class while a sibling pane has it: the stylesheet hides it. When no
     pane is marked active the page's script has not chosen one yet, and nothing is dropped."""
@@ -83,6 +79,10 @@ def _not_selected(panel: Node) -> bool:
             if any(not shown.isdisjoint(_classes(c)) for c in siblings):
                 return True
     return False
+
+
+def _style(node: Node) -> str:
+    return (node.attributes.get("style") or "").replace(" ", "").lower()
 
 
 def _classes(node: Node) -> set[str]:
