@@ -26,18 +26,18 @@ KEY = "source, capture_id, fetched_at, row_no"
 SOURCES = ("aws", "crusoe-page", "hyperstack-page", "litellm", "primeintellect", "runpod")
 
 
-def lake(topology: Topology, sql: str) -> list[tuple[Any, ...]]:
-    """A read of the topology's lake (Postgres catalog, S3 files) from a fresh process, as an analyst would."""
+def lake(topology: Topology, *sql: str) -> list[list[tuple[Any, ...]]]:
+    """Reads of the topology's lake (Postgres catalog, S3 files) from a fresh process, as an analyst would: the rows
+    of each query, in order (one process for them all: each costs seconds of imports)."""
     code = (
         "import json, sys\n"
-        "from pathlib import Path\n"
         "from pipeline.store import Warehouse, default_lake\n"
         "with Warehouse(default_lake(), read_only=True) as w:\n"
-        "    print(json.dumps([list(r) for r in w.query(sys.argv[1]).rows()], default=str))\n"
+        "    print(json.dumps([[list(r) for r in w.query(q).rows()] for q in sys.argv[1:]], default=str))\n"
     )
-    out = subprocess.run([str(BIN / "python"), "-c", code, sql], env=topology.env, capture_output=True, text=True)
+    out = subprocess.run([str(BIN / "python"), "-c", code, *sql], env=topology.env, capture_output=True, text=True)
     assert out.returncode == 0, out.stderr[-3000:]
-    return [tuple(r) for r in json.loads(out.stdout.strip().splitlines()[-1])]
+    return [[tuple(r) for r in rows] for rows in json.loads(out.stdout.strip().splitlines()[-1])]
 
 
 def bucket_objects(topology: Topology) -> dict[str, bytes]:
@@ -95,20 +95,25 @@ def test_capture_runs_and_the_fixing_under_celery_equal_the_cli(
 
     doc = json.loads((topology.root / "publish" / "2026-08-03" / "fixings.json").read_text())
     assert {f["index_code"]: (f["status"], f["value"]) for f in doc["fixings"]} == cli_fixings
+    per_run, per_source, duplicates, files, capture_ids = lake(
+        topology,
+        "SELECT fetched_at, count(DISTINCT source) FROM quote GROUP BY 1 ORDER BY 1",
+        "SELECT source, count(*) FROM quote GROUP BY 1 HAVING count(DISTINCT fetched_at) = 3",
+        f"SELECT {KEY}, count(*) FROM quote GROUP BY ALL HAVING count(*) > 1",
+        "SELECT count(*) FROM glob('s3://cix-lake/lake/**/*.parquet')",
+        "SELECT DISTINCT capture_id FROM raw_capture",
+    )
     # Nothing lost: every price source has one ok attempt and its quotes for each of the three snapshots.
-    per_run = lake(topology, "SELECT fetched_at, count(DISTINCT source) FROM quote GROUP BY 1 ORDER BY 1")
     assert len(per_run) == 3 and len({n for _, n in per_run}) == 1, per_run
-    per_source = lake(topology, "SELECT source, count(*) FROM quote GROUP BY 1 HAVING count(DISTINCT fetched_at) = 3")
     assert len(per_source) == per_run[0][1] == len(SOURCES)
-    assert lake(topology, f"SELECT {KEY}, count(*) FROM quote GROUP BY ALL HAVING count(*) > 1") == []
+    assert duplicates == []
     # The lake's Parquet files are in the object store, its catalog in Postgres.
-    files = lake(topology, "SELECT count(*) FROM glob('s3://cix-lake/lake/**/*.parquet')")
     assert files[0][0] > 0
     # So are the raw captures (byte for byte: each object hashes to its name) and, while they wait for the gate,
     # the staged frames (all loaded, so none is left); nothing went to a worker's local disk.
     objects = bucket_objects(topology)
     captures = {k.rsplit("/", 1)[-1]: v for k, v in objects.items() if k.startswith("captures/")}
-    assert set(captures) == {r[0] for r in lake(topology, "SELECT DISTINCT capture_id FROM raw_capture")}
+    assert set(captures) == {r[0] for r in capture_ids}
     assert all(hashlib.sha256(body).hexdigest() == capture_id for capture_id, body in captures.items())
     # No staged frame is left ("staging/" itself is pyarrow's folder marker, written when a folder empties).
     assert [k for k in objects if k.startswith("staging/") and k != "staging/"] == []
@@ -150,9 +155,11 @@ def test_a_worker_killed_mid_task_has_its_task_retried_without_duplicates(topolo
     assert topology.wait_run("cix_capture", run_id, timeout=900) == "success", topology.report("cix_capture", run_id)
     state, tries = topology.task_states("cix_capture", run_id)["capture[runpod]"]
     assert state == "success" and tries >= 2, "the killed attempt failed and a retry on the other worker succeeded"
-    assert lake(topology, f"SELECT {KEY}, count(*) FROM quote GROUP BY ALL HAVING count(*) > 1") == []
-    day = lake(topology, "SELECT count(*) FROM quote WHERE source = 'runpod' AND fetched_at::DATE = DATE '2026-08-04'")
-    first = lake(
-        topology, "SELECT count(*) FROM quote WHERE source = 'runpod' AND fetched_at = '2026-08-03 15:15:00+00'"
+    duplicates, day, first = lake(
+        topology,
+        f"SELECT {KEY}, count(*) FROM quote GROUP BY ALL HAVING count(*) > 1",
+        "SELECT count(*) FROM quote WHERE source = 'runpod' AND fetched_at::DATE = DATE '2026-08-04'",
+        "SELECT count(*) FROM quote WHERE source = 'runpod' AND fetched_at = '2026-08-03 15:15:00+00'",
     )
+    assert duplicates == []
     assert day == first and day[0][0] > 0, "the retried batch is there once"
