@@ -3,6 +3,9 @@
 from __future__ import annotations
 
 import os
+import shutil
+import subprocess
+import sys
 from collections.abc import Iterator
 from datetime import datetime
 from pathlib import Path
@@ -11,7 +14,7 @@ import pytest
 
 from pipeline.config import realdata_dir
 from pipeline.domain.records import RawCapture
-from tests.helpers import FETCHED, REPO, RealCapture
+from tests.helpers import FETCHED, REPO, BundledRun, RealCapture
 
 # Airflow reads its configuration at import: point it at a project-local home before any test imports it.
 os.environ.setdefault("AIRFLOW_HOME", str(REPO / "airflow_home"))
@@ -65,3 +68,28 @@ def cix_home(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Iterator[Path]:
     monkeypatch.setenv("CIX_HOME", str(tmp_path / "home"))
     monkeypatch.setenv("CIX_PUBLISH_DIR", str(tmp_path / "publish"))
     yield tmp_path
+
+
+@pytest.fixture(scope="session")
+def bundled_run(tmp_path_factory: pytest.TempPathFactory) -> BundledRun:
+    """`bundled_run(into, version)`: the installation `cix run` leaves from the bundled capture set under a methodology
+    version (None: the current one), copied to `into/home` and `into/publish` (where `cix_home` points). The run is
+    made once per test process and version, in a process of its own; each test gets its own copy to change (an
+    embedded installation is relocatable: its lake's files, captures and publication links are relative)."""
+    made: dict[str | None, Path] = {}
+
+    def copy(into: Path, version: str | None = None) -> Path:
+        if version not in made:
+            root = tmp_path_factory.mktemp(f"bundled-run-v{version or 'current'}")
+            env = {k: v for k, v in os.environ.items() if not k.startswith("CIX_")}
+            env.update(CIX_HOME=str(root / "home"), CIX_PUBLISH_DIR=str(root / "publish"))
+            cix = [str(Path(sys.executable).parent / "cix"), "run", "--offline"]
+            subprocess.run(
+                [*cix, *(["--methodology", version] if version else [])], env=env, check=True, capture_output=True
+            )
+            made[version] = root
+        for part in ("home", "publish"):
+            shutil.copytree(made[version] / part, into / part, symlinks=True)
+        return into
+
+    return copy

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import json
 import shutil
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from datetime import UTC, datetime
 from decimal import Decimal
 from pathlib import Path
@@ -39,6 +39,9 @@ def sample_set(folder: Path, sources: Iterable[str] | None = None, **changes: Ma
         entry.update(changes.get(entry["source"], {}))
     (folder / "manifest.json").write_text(json.dumps(manifest))
     return folder
+
+
+BundledRun = Callable[[Path, str | None], Path]  # the `bundled_run` fixture: (into, methodology version) -> into
 
 
 class RealCapture(Protocol):

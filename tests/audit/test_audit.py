@@ -20,7 +20,7 @@ from pipeline.flow.daily import DEFAULT_SAMPLE_SET, fix, run
 from pipeline.index.fixing import fixing_time
 from pipeline.methodology import load
 from pipeline.store import Warehouse
-from tests.helpers import lake_sql, one
+from tests.helpers import BundledRun, lake_sql, one
 
 DAY = date(2026, 8, 3)
 BIN = Path(sys.executable).parent
@@ -34,9 +34,8 @@ V1 = load("1")  # these tests pin the audit trail of the frozen v1 on the bundle
 
 
 @pytest.fixture
-def ran(cix_home: Path) -> Path:
-    run(methodology_version="1")
-    return cix_home
+def ran(cix_home: Path, bundled_run: BundledRun) -> Path:
+    return bundled_run(cix_home, "1")
 
 
 def test_explain_reconciles_for_every_published_index_of_the_day(ran: Path) -> None:

@@ -18,10 +18,9 @@ from pipeline.audit import quotes_from_jsonl, simulate, verify
 from pipeline.capture import CaptureStore
 from pipeline.config import paths
 from pipeline.flow.administer import GovernanceError, approve_restatement, propose_restatement
-from pipeline.flow.daily import run
 from pipeline.methodology import available, document, load
 from pipeline.store import Warehouse
-from tests.helpers import lake_sql
+from tests.helpers import BundledRun, lake_sql
 
 DAY = datetime(2026, 8, 3, tzinfo=UTC).date()
 BIN = Path(sys.executable).parent
@@ -32,9 +31,8 @@ def cix(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture
-def ran(cix_home: Path) -> Path:
-    run()
-    return cix_home
+def ran(cix_home: Path, bundled_run: BundledRun) -> Path:
+    return bundled_run(cix_home, None)
 
 
 def test_a_restatement_needs_a_second_identity_and_records_both(ran: Path) -> None:

@@ -19,13 +19,12 @@ from pipeline.audit import verify
 from pipeline.audit.verify import VerifyReport, _split
 from pipeline.capture import CaptureStore
 from pipeline.config import paths
-from pipeline.flow.daily import run
 from pipeline.flow.helpers import balanced
 from pipeline.flow.parse import parse_capture
 from pipeline.flow.parse_cache import PACKAGE, ParseCache, code_fingerprint, fingerprint_of, parse_cached
 from pipeline.methodology import load
 from pipeline.store import Warehouse
-from tests.helpers import RealCapture
+from tests.helpers import BundledRun, RealCapture
 
 BIN = Path(sys.executable).parent
 
@@ -35,9 +34,8 @@ def cix(*args: str) -> subprocess.CompletedProcess[str]:
 
 
 @pytest.fixture
-def ran(cix_home: Path) -> Path:
-    run()  # the daily run parses every capture once and fills $CIX_HOME/parse-cache
-    return cix_home
+def ran(cix_home: Path, bundled_run: BundledRun) -> Path:
+    return bundled_run(cix_home, None)  # the daily run parsed every capture once and filled $CIX_HOME/parse-cache
 
 
 def _verify(

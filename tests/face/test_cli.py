@@ -9,6 +9,8 @@ import sys
 from decimal import Decimal
 from pathlib import Path
 
+from tests.helpers import BundledRun
+
 BIN = Path(sys.executable).parent
 
 
@@ -74,10 +76,12 @@ def test_sources_json_lists_hosts(tmp_path: Path) -> None:
     assert doc["coverage"] == []  # no run yet: no coverage to show
 
 
-def test_sources_shows_each_index_firms_with_class_segment_and_tier_after_a_run(tmp_path: Path) -> None:
+def test_sources_shows_each_index_firms_with_class_segment_and_tier_after_a_run(
+    tmp_path: Path, bundled_run: BundledRun
+) -> None:
     """A coverage gap is visible before it withholds a fixing: per index, the independent firms of the last run."""
     env = {**os.environ, "CIX_HOME": str(tmp_path / "home"), "CIX_PUBLISH_DIR": str(tmp_path / "publish")}
-    assert cix("run", "--offline", env=env).returncode == 0
+    bundled_run(tmp_path, None)  # `cix run --offline`'s installation
     doc = json.loads(cix("sources", "--format", "json", env=env).stdout)
     by_code = {c["index_code"]: c for c in doc["coverage"]}
     fixings = {

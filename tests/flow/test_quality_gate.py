@@ -26,7 +26,7 @@ from pipeline.quality import check_batch
 from pipeline.quality.evaluate import evaluate
 from pipeline.quality.gate import _checked, gx_validate
 from pipeline.quality.suite import NOT_NULL, expectations
-from tests.helpers import REPO, lake_sql
+from tests.helpers import REPO, BundledRun, lake_sql
 
 BOUNDS = load().bounds
 REAL = {
@@ -153,7 +153,7 @@ def test_a_run_whose_batches_pass_never_imports_great_expectations(tmp_path: Pat
 
 
 def test_cix_quality_finds_a_batch_whose_stored_rows_are_not_those_it_checked(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, bundled_run: BundledRun
 ) -> None:
     """GX validates what was stored, so a load that lost rows after the gate is found, and the command fails; so
     does the DAGs' `gx_record` step (here as the backfill DAG calls it: the batches checked since its run began)."""
@@ -162,7 +162,7 @@ def test_cix_quality_finds_a_batch_whose_stored_rows_are_not_those_it_checked(
 
     env = {**os.environ, "CIX_HOME": str(tmp_path / "home"), "CIX_PUBLISH_DIR": str(tmp_path / "publish")}
     cix = str(Path(sys.executable).parent / "cix")
-    subprocess.run([cix, "run"], env=env, capture_output=True, check=True)
+    bundled_run(tmp_path, None)  # `cix run`'s installation
     good = subprocess.run([cix, "quality", "--format", "json"], env=env, capture_output=True, text=True, check=True)
     record = json.loads(good.stdout)
     assert record["ok"] and record["batches"] >= 10 and record["disagreements"] == []
