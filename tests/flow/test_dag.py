@@ -98,7 +98,7 @@ conf = json.loads(sys.argv[2])
 states = {}
 def at(hour, minute):
     return datetime(2026, 8, 3, hour, minute, tzinfo=UTC)
-for minute in (15, 45):
+for minute in json.loads(sys.argv[3]):
     run = bag.dags['cix_capture'].test(logical_date=at(15, minute), run_conf=conf)
     tis = run.get_task_instances()
     states[f'capture-{minute}'] = [run.state, {ti.task_id + str(ti.map_index): ti.state for ti in tis}]
@@ -108,10 +108,12 @@ print('STATES', json.dumps(states, default=str))
 """
 
 
-def run_day(env: dict[str, str], conf: dict[str, object]) -> dict[str, list[object]]:
-    out = subprocess.run(
-        [sys.executable, "-c", RUNS, str(DAGS), json.dumps(conf)], env=env, capture_output=True, text=True
-    )
+def run_day(
+    env: dict[str, str], conf: dict[str, object], minutes: tuple[int, ...] = (15, 45)
+) -> dict[str, list[object]]:
+    """`dag.test()` of a capture run at each of `minutes` past 15:00 on 2026-08-03, then of that day's fixing."""
+    args = [str(DAGS), json.dumps(conf), json.dumps(minutes)]
+    out = subprocess.run([sys.executable, "-c", RUNS, *args], env=env, capture_output=True, text=True)
     line = next((x for x in out.stdout.splitlines() if x.startswith("STATES ")), None)
     assert line, out.stdout[-3000:] + out.stderr[-3000:]
     return json.loads(line.removeprefix("STATES "))  # type: ignore[no-any-return]
@@ -162,7 +164,7 @@ def test_all_sources_down_fails_the_fixing_loudly_and_records_the_withheld_rows(
     sources = ("aws", "litellm", "primeintellect", "runpod")  # every source of the run, each a task of its own
     down = sample_set(tmp_path / "down", sources, **{s: {"status": 503} for s in sources})
     env = {**migrated, "CIX_HOME": str(tmp_path / "home"), "CIX_PUBLISH_DIR": str(tmp_path / "publish")}
-    states = run_day(env, {"offline": True, "capture_set": str(down)})
+    states = run_day(env, {"offline": True, "capture_set": str(down)}, minutes=(15,))
     _, capture_tasks = states["capture-15"]
     assert {k: v for k, v in capture_tasks.items() if k.startswith("capture")} and all(
         v == "failed" for k, v in capture_tasks.items() if k.startswith("capture")
