@@ -66,10 +66,11 @@ class Archive:
     snapshots: bool
 
 
-# The offline capture set holds machine-readable replies (APIs, catalogs, feeds), no HTML page.
+# The offline capture set's pages are the real 2026 captures of Crusoe's and Hyperstack's (the sample day's year); a
+# page known only from captures of earlier years is replayed by backfill at their times, not moved to the sample day.
 PAGE_NOT_SAMPLED = (
-    "a pricing page: the offline capture set holds API, catalog and feed replies only; "
-    "the page's archived captures are replayed by backfill at their own times"
+    "a pricing page whose real captures are from 2023-2025 only: backfill replays them at their own times; "
+    "the offline set's pages are 2026 captures (Crusoe's and Hyperstack's), of the sample day's year"
 )
 
 

@@ -130,7 +130,8 @@ SOURCE = Source(
     description="CoreWeave pricing page (per instance-hour on-demand and spot, North America and Europe)",
     providers=("coreweave",),
     no_sample_reason=(
-        "a pricing page: the offline capture set holds API, catalog and feed replies only; "
-        "the one real capture of this page is a current page, with no archive to replay"
+        "CoreWeave's one real capture, a 2026 page with no archive to replay, is left out of the offline set: its "
+        "8-GPU list prices (H100 6.155, H200 6.305, B200 8.60 per GPU-hour) beside the set's make H100-OD "
+        "indicative under the influence test (measured), leaving the set no settlement-grade GPU fixing to show"
     ),
 )

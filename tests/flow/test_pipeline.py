@@ -14,8 +14,9 @@ from pipeline.capture import CaptureSet, CaptureStore
 from pipeline.config import paths
 from pipeline.flow.daily import DEFAULT_SAMPLE_SET, run
 from pipeline.methodology import load
+from pipeline.sources import REGISTRY
 from pipeline.store import Warehouse
-from tests.helpers import lake_sql, one
+from tests.helpers import lake_sql, one, sample_set
 
 TABLES = ("raw_capture", "quote", "rejection", "fixing", "fixing_constituent")
 
@@ -75,6 +76,30 @@ def test_v1_still_runs_and_publishes_beside_the_current_methodology(cix_home: Pa
     assert {f["methodology_version"] for f in doc["fixings"]} == {"1"}
     with Warehouse(paths().db, read_only=True) as w:
         assert verify(w, CaptureStore(paths().captures)).ok
+
+
+# Real 2026 pages of sources the bundled set leaves out, for the reason their `no_sample_reason` gives.
+LEFT_OUT = {"nebius-page": "provider-pages-2026/nebius.html", "coreweave-page": "provider-pages-2026/coreweave.html"}
+
+
+@pytest.mark.parametrize("source", LEFT_OUT)
+def test_a_2026_page_left_out_of_the_bundled_set_would_leave_it_no_settled_gpu_fixing(
+    source: str, cix_home: Path, tmp_path: Path, realdata: Path
+) -> None:
+    """The reason given for leaving the page out, checked: with it, its firm's list prices join H100-OD's and the
+    fixing turns indicative under the influence test (B200-OD gains a firm and is indicative all the same)."""
+    reason = str(REGISTRY[source].no_sample_reason)
+    assert "H100-OD" in reason and "indicative under the influence test" in reason
+    folder = sample_set(tmp_path / "set")
+    shutil.copyfile(realdata / LEFT_OUT[source], folder / f"{source}.html")
+    manifest = json.loads((folder / "manifest.json").read_text())
+    entry = {"source": source, "url": REGISTRY[source].requests[0].url, "file": f"{source}.html"}
+    manifest["captures"].append({**entry, "content_type": "text/html"})
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+    fixings = {f.index_code: f for f in run(capture_set_dir=folder).fixings}
+    h100, b200 = fixings["CIX-H100-OD"], fixings["CIX-B200-OD"]
+    assert (h100.status, h100.n_providers) == ("indicative", 5 if source == "coreweave-page" else 6)
+    assert "influence" in h100.gates and (b200.status, b200.n_providers) == ("indicative", 5)
 
 
 def test_every_source_loaded_and_every_row_accounted_for(first_run) -> None:  # type: ignore[no-untyped-def]
