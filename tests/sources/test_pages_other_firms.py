@@ -13,7 +13,7 @@ from selectolax.parser import HTMLParser
 from pipeline.config import realdata_dir
 from pipeline.domain.records import RawCapture
 from pipeline.sources import REGISTRY
-from pipeline.sources.pages.money import FORMER_REASON
+from pipeline.sources.pages.money import FORMER_REASON, SUM_REASON
 from pipeline.sources.pages.records import OTHER_CURRENCY_REASON
 from pipeline.sources.pages.rivals import FIRM_NAMES, RIVAL_REASON
 from tests.helpers import FETCHED
@@ -189,4 +189,39 @@ def test_a_real_page_with_former_prices_beside_its_prices_gives_its_prices_now(
     path = realdata / relative
     on_sale = _PRINTED.sub(lambda m: f">{m[1]}{SALES[sale]}${m[2]}", path.read_text(errors="replace"))
     capture = RawCapture(source, REGISTRY[source].requests[0].url, FETCHED, on_sale.encode())
+    assert quotes(capture) == as_captured(source, path)
+
+
+@pytest.mark.parametrize(
+    "shown",
+    [
+        "<div class='card'><h3>NVIDIA H100 SXM</h3><span>$2.99/GPU/hr</span><p>Minimum spend $5,000</p></div>",
+        "<div class='card'><h3>NVIDIA H100 SXM</h3><span>$2.99</span><span>per GPU/hour</span>"
+        "<p>$500 free credits for new users</p></div>",
+        "<table><tr><th>GPU</th><th>Price</th><th>Minimum spend</th></tr>"
+        "<tr><td>NVIDIA H100 SXM</td><td>$2.99/hr</td><td>$5,000</td></tr></table>",
+        "<div class='card'><h3>NVIDIA H100 SXM</h3><span>$2.99</span><p>Minimum deposit: $100</p></div>",
+        "<div class='card'><h3>NVIDIA H100 SXM</h3><span>$2.99 (minimum spend $5,000)</span></div>",
+        "<div class='card'><h3>NVIDIA H100 SXM</h3><span>$2.99/hr · $300 in credits to start</span></div>",
+    ],
+)
+def test_a_sum_to_spend_or_be_credited_is_no_price(shown: str) -> None:
+    """Before, the sum and the price were both refused as two figures the page did not tell apart (the price lost)."""
+    kept, refused = _kept_and_refused(shown)
+    assert kept == {"2.99"} and set(refused.values()) <= {SUM_REASON}
+
+
+SUMS = {"before": "Minimum spend $5,000 · ", "credits": "$500 in credits, then "}
+
+
+@pytest.mark.parametrize("words", SUMS)
+@pytest.mark.parametrize(("source", "relative"), ON_SALE)
+def test_a_real_page_with_a_sum_beside_its_prices_gives_its_prices(
+    realdata: Path, source: str, relative: str, words: str
+) -> None:
+    """A minimum spend or a credit before every printed price: layout readers take a cell's first figure, and
+    `money` passes over a figure the words beside it name as a sum."""
+    path = realdata / relative
+    text = _PRINTED.sub(lambda m: f">{m[1]}{SUMS[words]}${m[2]}", path.read_text(errors="replace"))
+    capture = RawCapture(source, REGISTRY[source].requests[0].url, FETCHED, text.encode())
     assert quotes(capture) == as_captured(source, path)

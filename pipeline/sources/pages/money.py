@@ -39,6 +39,15 @@ _FORMER = re.compile(
     re.IGNORECASE,
 )
 FORMER_REASON = "a former price the page names as such ('was $X'), not the price now"
+# "Minimum spend $5,000", "Deposit: $100", "$500 in free credits": the words beside a figure that make it a sum to
+# spend, hold or be given, no price of use (or a column's header: "Minimum spend", "Credits").
+_SUM_BEFORE = re.compile(
+    r"\b(?:(?:minimum|min\.?)\s+(?:spend|commitment|order|deposit|purchase|top[- ]?up|balance)|deposit|top[- ]?up"
+    r"|credits?|spend)\s*(?:of\s*)?:?\s*[(\[]?\s*$",
+    re.IGNORECASE,
+)
+_SUM_AFTER = re.compile(r"^\s*(?:(?:in|of|worth\s+of)\s+)?(?:free\s+)?(?:credits?|deposit)\b", re.IGNORECASE)
+SUM_REASON = "a sum to spend or be credited ('Minimum spend $X', '$X in credits'), not a price of use"
 # Cell texts that say "no price here" (not offered, ask sales): no row, because nothing is priced.
 _NO_PRICE = re.compile(r"^(?:n/?a|-|–|—|none|not available|contact(?: sales| us)?|coming soon|sold out)?$", re.I)
 
@@ -47,13 +56,13 @@ def money(text: str) -> tuple[str, str] | None:
     """The first amount in text as (exact decimal text, ISO currency), e.g. "2,49 €" -> ("2.49", "EUR").
 
     Only amounts with a currency mark count, so "8x" or "80GB" are never read as prices, and a former price
-    ("Was $3.50 Now $2.99") is passed over.
+    ("Was $3.50 Now $2.99") or a sum ("Minimum spend $5,000") is passed over.
     Separators: when both ',' and '.' appear the last one is the decimal point; a lone ','
     is a thousands separator only before exactly three digits of a number >= 1 ("$1,234"),
     otherwise a decimal comma ("2,49 €", "0,035 €").
     """
     text = squash(text)
-    match = next((m for m in _MONEY.finditer(text) if not names_former_price(text[: m.start()])), None)
+    match = next((m for m in _MONEY.finditer(text) if not _passed_over(text, m)), None)
     if match is None:
         return None
     mark = match.group("pre") or match.group("post")
@@ -61,6 +70,16 @@ def money(text: str) -> tuple[str, str] | None:
     if number is None:
         return None
     return number, _CODES[mark]
+
+
+def _passed_over(text: str, match: re.Match[str]) -> bool:
+    return names_former_price(text[: match.start()]) or names_a_sum(text[: match.start()], text[match.end() :])
+
+
+def names_a_sum(before: str, after: str = "") -> bool:
+    """True when the words beside a figure say it is a sum to spend or be credited ("Minimum spend $5,000",
+    "$500 in credits"), not a price of use."""
+    return _SUM_BEFORE.search(before[-40:]) is not None or _SUM_AFTER.match(after[:30]) is not None
 
 
 def names_former_price(before: str) -> bool:
@@ -80,6 +99,12 @@ def amounts(text: str) -> list[tuple[int, str, str]]:
 
 # What follows the first figure of a range: "$2.49 - $3.29", "$2.49–3.29", "$2.49 to $3.29", "2,49 € – 3,29 €".
 _RANGE_JOIN = re.compile(rf"\s*(?:[-–—~]|to\b)\s*(?:{_MARK})?\s*\d", re.IGNORECASE)
+
+
+def figure_at(text: str, start: int) -> int:
+    """Where the amount `amounts` found at `start` ends."""
+    match = _MONEY.match(text, start)
+    return match.end() if match is not None else start
 
 
 def starts_range(text: str, start: int) -> bool:

@@ -18,7 +18,17 @@ from itertools import accumulate
 from pipeline.sources.pages.cells import Page
 from pipeline.sources.pages.columns import column_below, name_row
 from pipeline.sources.pages.grids import grid_row
-from pipeline.sources.pages.money import FORMER_REASON, amounts, bare_price, money, names_former_price, starts_range
+from pipeline.sources.pages.money import (
+    FORMER_REASON,
+    SUM_REASON,
+    amounts,
+    bare_price,
+    figure_at,
+    money,
+    names_a_sum,
+    names_former_price,
+    starts_range,
+)
 from pipeline.sources.pages.names import is_name, is_shared_name, models
 from pipeline.sources.pages.tables import column_of, header_row, one_row_header
 from pipeline.sources.pages.tabs import panel_names, tabs_in
@@ -178,6 +188,8 @@ def _split(cell: int, text: str, column: str, struck: bool) -> list[Price]:
     for price, (start, _, _) in zip(out, found, strict=True):
         if names_former_price(text[:start]) or names_former_price(column):  # "(was $3.50)", a "Was" column
             price.refused = FORMER_REASON
+        elif names_a_sum(text[:start], text[figure_at(text, start) :]) or names_a_sum(column):
+            price.refused = SUM_REASON  # "Minimum spend $5,000", "$500 in credits", a "Minimum spend" column
     for price in out[1:]:
         if price.currency != out[0].currency:  # "$2.99/hr (€2.75/hr)": one price, shown again converted
             price.refused = OTHER_CURRENCY_REASON.format(first=out[0].currency)
