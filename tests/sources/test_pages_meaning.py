@@ -502,3 +502,32 @@ def test_tags_side_by_side_and_a_machines_memory_name_the_variant() -> None:
         "<tr><td>8x NVIDIA A100 SXM</td><td>640 GB</td><td>$14.32</td></tr></table>"
     )
     assert offers(machine) == {("NVIDIA A100 SXM 80GB", "on_demand", "instance_hour", 8, "14.32", None)}
+
+
+PER_GPU = ("NVIDIA H100 SXM", "on_demand", "gpu_hour", 1, "2.99", None)
+PER_NODE = ("NVIDIA H100 SXM", "on_demand", "instance_hour", 8, "23.92", None)
+
+
+@pytest.mark.parametrize(
+    ("shown", "expected"),
+    [
+        (
+            "<div><h3>NVIDIA H100 SXM</h3><span>$2.99/GPU/hr</span><p>8x cluster $23.92/hr</p></div>",
+            {PER_GPU, PER_NODE},
+        ),
+        (
+            "<table><tr><th>GPU</th><th>Per GPU</th><th>8x node</th></tr>"
+            "<tr><td>NVIDIA H100 SXM</td><td>$2.99/hr</td><td>$23.92/hr</td></tr></table>",
+            {PER_GPU, PER_NODE},
+        ),
+        (
+            "<div><h3>NVIDIA H100 SXM</h3><span>$2.99/hr per GPU</span><span>$23.92/hr per node (8 GPUs)</span></div>",
+            {PER_GPU, PER_NODE},
+        ),
+        ("<div><h3>NVIDIA H100 SXM</h3><span>$23.92/hr for an 8-GPU instance</span></div>", {PER_NODE}),
+    ],
+)
+def test_a_figure_whose_own_words_name_its_machine_prices_that_machine(shown: str, expected: set[object]) -> None:
+    """Before, the node's price was read per GPU: beside the per-GPU one, both were refused as two figures the page
+    did not tell apart (the price lost); alone, $23.92 was one H100's hourly price."""
+    assert offers(f"<h1>Lambda GPU cloud pricing</h1>{shown}") == expected

@@ -25,6 +25,7 @@ from pipeline.sources.pages.wording import (
     effective_date,
     is_teaser,
     leading_int,
+    own_machine,
     per_gpu,
     per_instance,
     pricing_type_of,
@@ -110,7 +111,9 @@ def offers_of(record: Record, as_of: date | None = None) -> list[Offer]:
         if _NOT_HOURLY.search(" ".join([price.text, price.column, price.label])) and not _HOURLY.search(price.text):
             continue  # a price per month, per GB, per vCPU or per token: another product
         pricing_type, type_from = _pricing_type(record, words)
-        per, per_from = _per(words, count)
+        (per, per_from), (sized, sized_from) = own_machine(
+            " ".join([price.text, price.column, price.label]), _per(words, count), (count, count_from)
+        )
         reason = price.refused
         if reason is not None:
             pass
@@ -133,7 +136,7 @@ def offers_of(record: Record, as_of: date | None = None) -> list[Offer]:
             reason = NO_TERM_REASON
         elif fraction is not None:
             reason = f"machine has {fraction} of a GPU: no whole-GPU price"
-        elif per == "instance_hour" and not count:
+        elif per == "instance_hour" and not sized:
             reason = NO_COUNT_REASON
         elif price.struck:
             reason = STRUCK_REASON
@@ -143,12 +146,12 @@ def offers_of(record: Record, as_of: date | None = None) -> list[Offer]:
             "column": price.column or None,
             "label": price.label or None,
             "heading": record.heading or None,
-            "machine_gpus": count,
-            "gpu_count_from": count_from,
+            "machine_gpus": sized,
+            "gpu_count_from": sized_from,
             "pricing_type_from": type_from,
             "price_per_from": per_from,
         }
-        gpus = count if per == "instance_hour" else 1
+        gpus = sized if per == "instance_hour" else 1
         region = next((r for r in map(region_of, [price.text, price.label, price.column, record.heading]) if r), None)
         offer = Offer(
             label, model, gpus, memory, price.amount, price.currency, pricing_type, per, reason, attributes, region

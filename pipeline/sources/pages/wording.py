@@ -141,3 +141,25 @@ def effective_date(text: str) -> date | None:
         return date(int(match.group(3)), _MONTHS.index(match.group(1).lower()) + 1, int(match.group(2)))
     except ValueError:
         return None
+
+
+# "8x node", "8 x GPU cluster", "8-GPU instance", "node (8 GPUs)": the machine a figure's own words price.
+_MACHINE = re.compile(
+    r"\b(\d{1,3})\s*[x×]\s*(?:gpus?\s*)?(?:node|cluster|instance|machine|server|vm)s?\b"
+    r"|\b(\d{1,3})[\s-]*gpus?\s+(?:node|cluster|instance|machine|server|vm)s?\b"
+    r"|\b(?:node|cluster|instance|machine|server|vm)\s*\(\s*(\d{1,3})\s*[x×]?\s*gpus?\s*\)",
+    re.IGNORECASE,
+)
+_OWN = ("price", "column", "label")  # the places of a figure's own words (`meaning._PLACES`)
+
+
+def own_machine(
+    own: str, per: tuple[str, str], count: tuple[int | None, str | None]
+) -> tuple[tuple[str, str], tuple[int | None, str | None]]:
+    """A figure's (per, where said) and (machine GPUs, where said), given the machine its own words name ("$23.92/hr
+    for an 8x node" beside "$2.99/GPU/hr"): that machine, priced whole, unless its own words say per GPU."""
+    match = _MACHINE.search(squash(own))
+    size = int(next(g for g in match.groups() if g)) if match else None
+    if size is None or not 0 < size <= 128 or (per[0] == "gpu_hour" and per[1] in _OWN):
+        return per, count
+    return ("instance_hour" if size > 1 else "gpu_hour", per[1] if per[1] in _OWN else "price"), (size, "price")
