@@ -531,3 +531,19 @@ def test_a_figure_whose_own_words_name_its_machine_prices_that_machine(shown: st
     """Before, the node's price was read per GPU: beside the per-GPU one, both were refused as two figures the page
     did not tell apart (the price lost); alone, $23.92 was one H100's hourly price."""
     assert offers(f"<h1>Lambda GPU cloud pricing</h1>{shown}") == expected
+
+
+@pytest.mark.parametrize(
+    "shown",
+    [
+        "<span>On-demand $2.99/hr</span><span>1-year reserved $2.19/hr</span>",  # inline: one text on the page
+        "<span>On-demand: $2.99/hr · 1-year reserved: $2.19/hr</span>",
+        "<span>$2.99/hr on-demand</span> <span>$2.19/hr 1-year reserved</span>",
+    ],
+)
+def test_each_of_several_figures_in_one_text_has_its_own_label(shown: str) -> None:
+    """Before, a label before each figure was read as the previous figure's: on-demand $2.19, reserved $2.99."""
+    assert offers(f"<h1>Lambda GPU cloud pricing</h1><div><h3>NVIDIA H100 SXM</h3>{shown}</div>") == {
+        ("NVIDIA H100 SXM", "on_demand", "gpu_hour", 1, "2.99", None),
+        ("NVIDIA H100 SXM", "reserved_1y", "gpu_hour", 1, "2.19", None),
+    }

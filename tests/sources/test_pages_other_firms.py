@@ -13,7 +13,7 @@ from selectolax.parser import HTMLParser
 from pipeline.config import realdata_dir
 from pipeline.domain.records import RawCapture
 from pipeline.sources import REGISTRY
-from pipeline.sources.pages.money import FORMER_REASON, SUM_REASON
+from pipeline.sources.pages.money import ADDON_REASON, FORMER_REASON, SUM_REASON
 from pipeline.sources.pages.records import OTHER_CURRENCY_REASON
 from pipeline.sources.pages.rivals import FIRM_NAMES, RIVAL_REASON
 from tests.helpers import FETCHED
@@ -223,5 +223,34 @@ def test_a_real_page_with_a_sum_beside_its_prices_gives_its_prices(
     `money` passes over a figure the words beside it name as a sum."""
     path = realdata / relative
     text = _PRINTED.sub(lambda m: f">{m[1]}{SUMS[words]}${m[2]}", path.read_text(errors="replace"))
+    capture = RawCapture(source, REGISTRY[source].requests[0].url, FETCHED, text.encode())
+    assert quotes(capture) == as_captured(source, path)
+
+
+@pytest.mark.parametrize(
+    "shown",
+    [
+        "<div><h3>NVIDIA H100 SXM</h3><span>$2.99/hr</span><small>+ $0.10/hr for storage</small></div>",
+        "<div><h3>NVIDIA H100 SXM</h3><span>$2.99/hr + $0.10/hr for the boot disk</span></div>",
+        "<table><tr><th>GPU</th><th>Price</th><th>Storage</th></tr>"
+        "<tr><td>NVIDIA H100 SXM</td><td>$2.99/hr</td><td>$0.10/hr</td></tr></table>",
+    ],
+)
+def test_an_add_ons_price_is_not_the_gpus(shown: str) -> None:
+    """Before, '+ $0.10/hr for storage' after the price was taken for the GPU's list price in force (the $2.99
+    refused as the earlier figure it replaced), or both were refused (the price lost)."""
+    kept, refused = _kept_and_refused(shown)
+    assert kept == {"2.99"} and set(refused.values()) <= {ADDON_REASON}
+
+
+ADD_ON = "+ $0.10/hr for storage · "
+
+
+@pytest.mark.parametrize(("source", "relative"), ON_SALE)
+def test_a_real_page_with_an_add_on_beside_its_prices_gives_its_prices(
+    realdata: Path, source: str, relative: str
+) -> None:
+    path = realdata / relative
+    text = _PRINTED.sub(lambda m: f">{m[1]}{ADD_ON}${m[2]}", path.read_text(errors="replace"))
     capture = RawCapture(source, REGISTRY[source].requests[0].url, FETCHED, text.encode())
     assert quotes(capture) == as_captured(source, path)

@@ -47,6 +47,13 @@ _SUM_BEFORE = re.compile(
     re.IGNORECASE,
 )
 _SUM_AFTER = re.compile(r"^\s*(?:(?:in|of|worth\s+of)\s+)?(?:free\s+)?(?:credits?|deposit)\b", re.IGNORECASE)
+# "+ $0.10/hr", "$0.10/hr for storage", "Storage: $0.10/hr": an add-on's price beside the GPU's, not the GPU's.
+_ADDON_BEFORE = re.compile(r"(?:\+|\b(?:storage|disks?|volumes?|egress|bandwidth|snapshots?|backups?)\s*:?)\s*$", re.I)
+_ADDON_AFTER = re.compile(
+    r"^\s*(?:/\s*[\w.-]+\s*)*(?:for|of)\s+(?:\w+\s+){0,2}(?:storage|disks?|volumes?|egress|bandwidth|snapshots?|backups?)\b",
+    re.IGNORECASE,
+)
+ADDON_REASON = "an add-on's price ('+ $X/hr for storage'), not the GPU's"
 SUM_REASON = "a sum to spend or be credited ('Minimum spend $X', '$X in credits'), not a price of use"
 # Cell texts that say "no price here" (not offered, ask sales): no row, because nothing is priced.
 _NO_PRICE = re.compile(r"^(?:n/?a|-|–|—|none|not available|contact(?: sales| us)?|coming soon|sold out)?$", re.I)
@@ -73,7 +80,13 @@ def money(text: str) -> tuple[str, str] | None:
 
 
 def _passed_over(text: str, match: re.Match[str]) -> bool:
-    return names_former_price(text[: match.start()]) or names_a_sum(text[: match.start()], text[match.end() :])
+    before, after = text[: match.start()], text[match.end() :]
+    return names_former_price(before) or names_a_sum(before, after) or names_an_addon(before, after)
+
+
+def names_an_addon(before: str, after: str = "") -> bool:
+    """True when the words beside a figure say it is an add-on's price ("+ $0.10/hr", "$0.10/hr for storage")."""
+    return _ADDON_BEFORE.search(before[-20:]) is not None or _ADDON_AFTER.match(after[:40]) is not None
 
 
 def names_a_sum(before: str, after: str = "") -> bool:
@@ -99,6 +112,22 @@ def amounts(text: str) -> list[tuple[int, str, str]]:
 
 # What follows the first figure of a range: "$2.49 - $3.29", "$2.49–3.29", "$2.49 to $3.29", "2,49 € – 3,29 €".
 _RANGE_JOIN = re.compile(rf"\s*(?:[-–—~]|to\b)\s*(?:{_MARK})?\s*\d", re.IGNORECASE)
+
+
+# The unit right after a figure: "/hr", "/GPU/hour", " / GPU-hr*", " per hour".
+_UNIT_AFTER = re.compile(r"\s*(?:/\s*[\w.-]+(?:\s*/\s*[\w.-]+)*|per\s+(?:gpu[\s-]*)?h(?:ou)?r\b)\*{0,3}", re.I)
+_LETTER = re.compile(r"[^\W\d_]")
+
+
+def figure_words(text: str, starts: list[int]) -> list[str]:
+    """The words of each of several figures in one text. Words before the first figure are its label ("On-demand
+    $2.99/hr 1-year reserved $2.19/hr"): each figure has the words before it, and its unit. Otherwise notes follow
+    their figure ("$6.74 /GPU/hour $3.39 /GPU/hour*"): each has the words from it to the next."""
+    if not _LETTER.search(text[: starts[0]]):
+        return [text[s:e].strip() for s, e in zip(starts, [*starts[1:], len(text)], strict=True)]
+    ends = [figure_at(text, s) for s in starts]
+    ends = [e + len(m.group(0)) if (m := _UNIT_AFTER.match(text, e)) else e for e in ends[:-1]] + [len(text)]
+    return [text[b:e].strip() for b, e in zip([0, *ends[:-1]], ends, strict=True)]
 
 
 def figure_at(text: str, start: int) -> int:

@@ -19,13 +19,16 @@ from pipeline.sources.pages.cells import Page
 from pipeline.sources.pages.columns import column_below, name_row
 from pipeline.sources.pages.grids import grid_row
 from pipeline.sources.pages.money import (
+    ADDON_REASON,
     FORMER_REASON,
     SUM_REASON,
     amounts,
     bare_price,
     figure_at,
+    figure_words,
     money,
     names_a_sum,
+    names_an_addon,
     names_former_price,
     starts_range,
 )
@@ -180,16 +183,18 @@ def _split(cell: int, text: str, column: str, struck: bool) -> list[Price]:
     """The prices of one cell: two figures side by side ("$6.74 /GPU/hour $3.39 /GPU/hour*") are two prices; a
     range ("$2.49 - $3.29/hr", "$2.49-3.29/hr") is refused, both its ends, since neither is the price of one good."""
     found = amounts(text)
-    out = []
-    for n, (start, amount, currency) in enumerate(found):
-        end = found[n + 1][0] if n + 1 < len(found) else len(text)
-        words = text[start:end].strip() if len(found) > 1 else text
-        out.append(Price(cell, words, amount, currency, column, struck=struck))
+    said = figure_words(text, [start for start, _, _ in found]) if len(found) > 1 else [text]
+    out = [
+        Price(cell, words, amount, currency, column, struck=struck)
+        for words, (_, amount, currency) in zip(said, found, strict=True)
+    ]
     for price, (start, _, _) in zip(out, found, strict=True):
         if names_former_price(text[:start]) or names_former_price(column):  # "(was $3.50)", a "Was" column
             price.refused = FORMER_REASON
         elif names_a_sum(text[:start], text[figure_at(text, start) :]) or names_a_sum(column):
             price.refused = SUM_REASON  # "Minimum spend $5,000", "$500 in credits", a "Minimum spend" column
+        elif names_an_addon(text[:start], text[figure_at(text, start) :]) or names_an_addon(column):
+            price.refused = ADDON_REASON  # "+ $0.10/hr for storage"
     for price in out[1:]:
         if price.currency != out[0].currency:  # "$2.99/hr (€2.75/hr)": one price, shown again converted
             price.refused = OTHER_CURRENCY_REASON.format(first=out[0].currency)
