@@ -21,6 +21,7 @@ from pipeline.sources.pages.embedded import RANGE_REASON, ZERO_REASON
 from pipeline.sources.pages.meaning import SHARED_REASON
 from pipeline.sources.pages.names import count_in, gpu_phrase, is_name, memory_in, models, per_gpu_memory
 from pipeline.sources.pages.reader import read_by_meaning
+from pipeline.sources.pages.wording import TEASER_REASON
 from tests.helpers import FETCHED
 
 
@@ -547,3 +548,30 @@ def test_each_of_several_figures_in_one_text_has_its_own_label(shown: str) -> No
         ("NVIDIA H100 SXM", "on_demand", "gpu_hour", 1, "2.99", None),
         ("NVIDIA H100 SXM", "reserved_1y", "gpu_hour", 1, "2.19", None),
     }
+
+
+@pytest.mark.parametrize(
+    ("shown", "expected"),
+    [
+        (
+            "<ul><li><strong>H100 SXM</strong> — $2.99/hr</li><li><strong>A100 80GB</strong> — $1.29/hr</li></ul>",
+            {
+                ("H100 SXM", "on_demand", "gpu_hour", 1, "2.99", None),
+                ("A100 80GB", "on_demand", "gpu_hour", 1, "1.29", None),
+            },
+        ),
+        (
+            "<div><p>NVIDIA H100 SXM: $2.99/GPU/hr</p><p>NVIDIA H200: $3.49/GPU/hr</p></div>",
+            {
+                ("NVIDIA H100 SXM", "on_demand", "gpu_hour", 1, "2.99", None),
+                ("NVIDIA H200", "on_demand", "gpu_hour", 1, "3.49", None),
+            },
+        ),
+        ("<ul><li>8x H100 SXM — $23.92/hr</li></ul>", {("H100 SXM", "on_demand", "instance_hour", 8, "23.92", None)}),
+        ("<p>H100 SXM from $1.99/hr</p>", {("H100 SXM", "on_demand", "gpu_hour", 1, "1.99", TEASER_REASON)}),
+    ],
+)
+def test_a_gpus_name_and_price_in_one_line_are_an_offer(shown: str, expected: set[object]) -> None:
+    """A list item or a card's line giving both ("H100 SXM — $2.99/hr"): before, the page was refused as drift
+    ("prices on the page but no GPU model named next to any of them")."""
+    assert offers(f"<h1>Lambda GPU cloud pricing</h1>{shown}") == expected

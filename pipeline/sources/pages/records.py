@@ -96,7 +96,11 @@ def is_label(text: str) -> bool:
 def find_records(page: Page) -> list[Record]:
     """Every GPU named on the page with its record, in reading order."""
     cells = page.cells
-    flags = [(is_name(c.text) or is_shared_name(c.text)) and bare_price(c.text) is None for c in cells]
+    named = {i: name for i, c in enumerate(cells) if (name := name_before_price(c.text))}  # "H100 — $2.99/hr"
+    flags = [
+        ((is_name(c.text) or is_shared_name(c.text)) and bare_price(c.text) is None) or i in named
+        for i, c in enumerate(cells)
+    ]
     name_count = [0, *accumulate(1 if flag else 0 for flag in flags)]
     price_count = [0, *accumulate(1 if bare_price(c.text) else 0 for c in cells)]
     groups = _name_groups(page, [i for i, flag in enumerate(flags) if flag], price_count)
@@ -121,8 +125,9 @@ def find_records(page: Page) -> list[Record]:
             flat = previous is not None and page.elements[previous.element].parent == el.parent
             if el.first - start <= _LOOSE_CELLS and 0 < price_count[el.first] - price_count[start] <= 3 and not flat:
                 first = start  # (not in a flat run of cells, where the prices as likely follow the GPU before)
-        record = Record(" ".join(cells[i].text for i in group), element, first, el.last, notes=notes)
-        record.names = [cells[i].text for i in group]
+        names = [named.get(i, cells[i].text) for i in group]
+        record = Record(" ".join(names), element, first, el.last, notes=notes)
+        record.names = names
         heading = heading_at[first]
         record.heading = cells[heading].text if heading >= 0 else ""
         header, row = header_row(page, element, name_count), element
@@ -145,10 +150,14 @@ def find_records(page: Page) -> list[Record]:
         own_columns = page.columns(row)
         below = column_below(page, *heads) if heads is not None else grid  # its column, or its row of a grid
         for i, column in [
-            *((i, column_of(page, own_columns, header, i)) for i in range(first, el.last) if i not in group),
+            *(
+                (i, column_of(page, own_columns, header, i))
+                for i in range(first, el.last)
+                if i not in group or i in named
+            ),
             *((i, title) for title, span in below for i in span),
         ]:
-            text = cells[i].text
+            text = cells[i].text  # a named price's words are all its cell's ("H100 SXM from $1.99/hr": a teaser)
             if not text:
                 continue
             if bare_price(text) is None:
@@ -163,6 +172,19 @@ def find_records(page: Page) -> list[Record]:
         records.append(record)
         previous_end, previous = max([el.last, *(span.stop for _, span in below)]), record
     return records
+
+
+_NAME_END = re.compile(r"[\s—–:|·,-]+$")
+
+
+def name_before_price(text: str) -> str | None:
+    """The GPU name of a text that is one GPU's name then its price ("H100 SXM — $2.99/hr", "NVIDIA A100: $1.29/hr"),
+    as a list item or a line of a card gives both at once; None for any other text."""
+    found = amounts(text) if len(text) <= 100 else []
+    if not found:
+        return None
+    name = _NAME_END.sub("", text[: found[0][0]])
+    return name if name and is_name(name) and bare_price(text[found[0][0] :]) is not None else None
 
 
 def _footnotes(page: Page) -> dict[str, str]:
