@@ -186,7 +186,8 @@ def test_all_sources_down_fails_the_fixing_loudly_and_records_the_withheld_rows(
 BACKFILL = """
 import sys, json
 from airflow.dag_processing.dagbag import DagBag
-run = DagBag(dag_folder=sys.argv[1]).dags['cix_backfill'].test(run_conf={'archives': ['llm-prices']})
+conf = {'archives': ['llm-prices'], 'first': '2026-08-06', 'last': '2026-08-08'}  # 3 of its 27 days: a task each
+run = DagBag(dag_folder=sys.argv[1]).dags['cix_backfill'].test(run_conf=conf)
 states = {ti.task_id + str(ti.map_index): ti.state for ti in run.get_task_instances()}
 print('STATES', json.dumps([run.state, states], default=str))
 """
@@ -201,11 +202,15 @@ def test_the_backfill_dag_loads_an_archive_fixes_its_days_and_gx_records_them(
     assert line, out.stdout[-3000:] + out.stderr[-3000:]
     state, tasks = json.loads(line.removeprefix("STATES "))
     assert state == "success" and set(tasks.values()) == {"success"}, tasks
-    assert "load_archives-1" in tasks and "gx_record-1" in tasks and any(t.startswith("fix_day") for t in tasks)
+    assert "load_archives-1" in tasks and "gx_record-1" in tasks
+    assert sorted(t for t in tasks if t.startswith("fix_day")) == ["fix_day0", "fix_day1", "fix_day2"], "one per day"
     con = lake_sql(tmp_path / "home" / "lake.sqlite", read_only=True)
     checks = con.execute("SELECT count(*), bool_and(success) FROM batch_check").fetchone()
-    fixings = con.execute("SELECT count(*) FROM fixing").fetchone()
+    days = "fixing_date BETWEEN DATE '2026-08-06' AND DATE '2026-08-08'"
+    fixings = con.execute(f"SELECT count(*) FROM fixing WHERE {days}").fetchone()
+    outside = con.execute(f"SELECT count(*) FROM fixing WHERE NOT ({days})").fetchone()
     con.close()
     assert checks is not None and checks[0] > 0 and checks[1] and fixings is not None and fixings[0] > 0
+    assert outside == (0,), "the run's [first, last] bounds the days fixed"
     docs = tmp_path / "home" / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
     assert docs.is_file() and "quote_batch_tokens" in docs.read_text(), "GX validated what the backfill loaded"
