@@ -63,7 +63,8 @@ def money(text: str) -> tuple[str, str] | None:
     """The first amount in text as (exact decimal text, ISO currency), e.g. "2,49 €" -> ("2.49", "EUR").
 
     Only amounts with a currency mark count, so "8x" or "80GB" are never read as prices, and a former price
-    ("Was $3.50 Now $2.99") or a sum ("Minimum spend $5,000") is passed over.
+    ("Was $3.50 Now $2.99"), a sum ("Minimum spend $5,000") or an add-on's price ("+ $0.10/hr for storage") is
+    passed over.
     Separators: when both ',' and '.' appear the last one is the decimal point; a lone ','
     is a thousands separator only before exactly three digits of a number >= 1 ("$1,234"),
     otherwise a decimal comma ("2,49 €", "0,035 €").
