@@ -13,7 +13,7 @@ from selectolax.parser import HTMLParser
 from pipeline.config import realdata_dir
 from pipeline.domain.records import RawCapture
 from pipeline.sources import REGISTRY
-from pipeline.sources.pages.money import ADDON_REASON, FORMER_REASON, SUM_REASON
+from pipeline.sources.pages.money import ADDON_REASON, FORMER_REASON, SUM_REASON, money
 from pipeline.sources.pages.records import OTHER_CURRENCY_REASON
 from pipeline.sources.pages.rivals import FIRM_NAMES, RIVAL_REASON
 from tests.helpers import FETCHED
@@ -254,3 +254,9 @@ def test_a_real_page_with_an_add_on_beside_its_prices_gives_its_prices(
     text = _PRINTED.sub(lambda m: f">{m[1]}{ADD_ON}${m[2]}", path.read_text(errors="replace"))
     capture = RawCapture(source, REGISTRY[source].requests[0].url, FETCHED, text.encode())
     assert quotes(capture) == as_captured(source, path)
+
+
+def test_a_price_paid_in_credits_is_still_a_price() -> None:
+    """'credits' or 'spend' name a sum only as its label ('Credits: $500', 'credit of $300'), not in a sentence."""
+    assert money("Pay with credits $2.99/hr") == ("2.99", "USD")
+    assert money("Credits: $500 then $2.99/hr") == money("credit of $300 · $2.99/hr") == ("2.99", "USD")

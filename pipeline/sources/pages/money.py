@@ -42,8 +42,8 @@ FORMER_REASON = "a former price the page names as such ('was $X'), not the price
 # "Minimum spend $5,000", "Deposit: $100", "$500 in free credits": the words beside a figure that make it a sum to
 # spend, hold or be given, no price of use (or a column's header: "Minimum spend", "Credits").
 _SUM_BEFORE = re.compile(
-    r"\b(?:(?:minimum|min\.?)\s+(?:spend|commitment|order|deposit|purchase|top[- ]?up|balance)|deposit|top[- ]?up"
-    r"|credits?|spend)\s*(?:of\s*)?:?\s*[(\[]?\s*$",
+    r"(?:\b(?:(?:minimum|min\.?)\s+(?:spend|commitment|order|deposit|purchase|top[- ]?up|balance)|deposit|top[- ]?up)"
+    r"\s*(?:of\s*)?:?|\b(?:credits?|spend)\s*(?:of|:))\s*[(\[]?\s*$",  # "credits $2.99/hr" alone: paid in credits
     re.IGNORECASE,
 )
 _SUM_AFTER = re.compile(r"^\s*(?:(?:in|of|worth\s+of)\s+)?(?:free\s+)?(?:credits?|deposit)\b", re.IGNORECASE)
