@@ -175,6 +175,10 @@ SALES = {
     "del": "<del>$99.87</del> ",
     "style": "<span style='text-decoration: line-through'>$99.87</span> ",
     "class": "<span class='line-through text-gray-400'>$99.87</span> ",
+    # Not former prices but no price of the GPU either: a sum to spend or be credited, an add-on's price.
+    "minimum-spend": "Minimum spend $5,000 · ",
+    "credits": "$500 in credits, then ",
+    "add-on": "+ $0.10/hr for storage · ",
 }
 
 
@@ -184,8 +188,9 @@ def test_a_real_page_with_former_prices_beside_its_prices_gives_its_prices_now(
     realdata: Path, source: str, relative: str, sale: str
 ) -> None:
     """Layout readers took a cell's first figure: "Was $99.87 Now $2.99" (Crusoe, DataCrunch) and a crossed-out
-    $99.87 before the price (13 of 20 pages) were published as $99.87. `money` passes over a figure the page names
-    as former, and a layout reader's tree has no crossed-out elements (`pages.shown.drop_not_shown`)."""
+    $99.87 before the price (13 of 20 pages) were published as $99.87; a minimum spend, a credit or an add-on before
+    it was read in its place. `money` passes over a figure the page names as former, a sum or an add-on, and a
+    layout reader's tree has no crossed-out elements (`pages.shown.drop_not_shown`)."""
     path = realdata / relative
     on_sale = _PRINTED.sub(lambda m: f">{m[1]}{SALES[sale]}${m[2]}", path.read_text(errors="replace"))
     capture = RawCapture(source, REGISTRY[source].requests[0].url, FETCHED, on_sale.encode())
@@ -211,22 +216,6 @@ def test_a_sum_to_spend_or_be_credited_is_no_price(shown: str) -> None:
     assert kept == {"2.99"} and set(refused.values()) <= {SUM_REASON}
 
 
-SUMS = {"before": "Minimum spend $5,000 · ", "credits": "$500 in credits, then "}
-
-
-@pytest.mark.parametrize("words", SUMS)
-@pytest.mark.parametrize(("source", "relative"), ON_SALE)
-def test_a_real_page_with_a_sum_beside_its_prices_gives_its_prices(
-    realdata: Path, source: str, relative: str, words: str
-) -> None:
-    """A minimum spend or a credit before every printed price: layout readers take a cell's first figure, and
-    `money` passes over a figure the words beside it name as a sum."""
-    path = realdata / relative
-    text = _PRINTED.sub(lambda m: f">{m[1]}{SUMS[words]}${m[2]}", path.read_text(errors="replace"))
-    capture = RawCapture(source, REGISTRY[source].requests[0].url, FETCHED, text.encode())
-    assert quotes(capture) == as_captured(source, path)
-
-
 @pytest.mark.parametrize(
     "shown",
     [
@@ -241,19 +230,6 @@ def test_an_add_ons_price_is_not_the_gpus(shown: str) -> None:
     refused as the earlier figure it replaced), or both were refused (the price lost)."""
     kept, refused = _kept_and_refused(shown)
     assert kept == {"2.99"} and set(refused.values()) <= {ADDON_REASON}
-
-
-ADD_ON = "+ $0.10/hr for storage · "
-
-
-@pytest.mark.parametrize(("source", "relative"), ON_SALE)
-def test_a_real_page_with_an_add_on_beside_its_prices_gives_its_prices(
-    realdata: Path, source: str, relative: str
-) -> None:
-    path = realdata / relative
-    text = _PRINTED.sub(lambda m: f">{m[1]}{ADD_ON}${m[2]}", path.read_text(errors="replace"))
-    capture = RawCapture(source, REGISTRY[source].requests[0].url, FETCHED, text.encode())
-    assert quotes(capture) == as_captured(source, path)
 
 
 def test_a_price_paid_in_credits_is_still_a_price() -> None:
