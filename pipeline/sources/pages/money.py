@@ -55,6 +55,12 @@ _ADDON_AFTER = re.compile(
 )
 ADDON_REASON = "an add-on's price ('+ $X/hr for storage'), not the GPU's"
 SUM_REASON = "a sum to spend or be credited ('Minimum spend $X', '$X in credits'), not a price of use"
+# (reason, the words before the figure or its column's header that say so, the words after it that say so)
+_NOT_THE_PRICE: tuple[tuple[str, re.Pattern[str], re.Pattern[str] | None], ...] = (
+    (FORMER_REASON, _FORMER, None),
+    (SUM_REASON, _SUM_BEFORE, _SUM_AFTER),
+    (ADDON_REASON, _ADDON_BEFORE, _ADDON_AFTER),
+)
 # Cell texts that say "no price here" (not offered, ask sales): no row, because nothing is priced.
 _NO_PRICE = re.compile(r"^(?:n/?a|-|–|—|none|not available|contact(?: sales| us)?|coming soon|sold out)?$", re.I)
 
@@ -70,7 +76,7 @@ def money(text: str) -> tuple[str, str] | None:
     otherwise a decimal comma ("2,49 €", "0,035 €").
     """
     text = squash(text)
-    match = next((m for m in _MONEY.finditer(text) if not _passed_over(text, m)), None)
+    match = next((m for m in _MONEY.finditer(text) if not_the_price(text[: m.start()], text[m.end() :]) is None), None)
     if match is None:
         return None
     mark = match.group("pre") or match.group("post")
@@ -80,25 +86,16 @@ def money(text: str) -> tuple[str, str] | None:
     return number, _CODES[mark]
 
 
-def _passed_over(text: str, match: re.Match[str]) -> bool:
-    before, after = text[: match.start()], text[match.end() :]
-    return names_former_price(before) or names_a_sum(before, after) or names_an_addon(before, after)
-
-
-def names_an_addon(before: str, after: str = "") -> bool:
-    """True when the words beside a figure say it is an add-on's price ("+ $0.10/hr", "$0.10/hr for storage")."""
-    return _ADDON_BEFORE.search(before[-20:]) is not None or _ADDON_AFTER.match(after[:40]) is not None
-
-
-def names_a_sum(before: str, after: str = "") -> bool:
-    """True when the words beside a figure say it is a sum to spend or be credited ("Minimum spend $5,000",
-    "$500 in credits"), not a price of use."""
-    return _SUM_BEFORE.search(before[-40:]) is not None or _SUM_AFTER.match(after[:30]) is not None
-
-
-def names_former_price(before: str) -> bool:
-    """True when the words just before a figure say it is a former price ("was", "previously", "regular price")."""
-    return _FORMER.search(before[-40:]) is not None
+def not_the_price(before: str, after: str = "", column: str = "") -> str | None:
+    """Why a figure is not the price of use now, when the words beside it (or its column's header) say so: a former
+    price ("was $3.50", a "Regular price" column), a sum to spend or be credited ("Minimum spend $5,000", "$500 in
+    credits"), an add-on's price ("+ $0.10/hr for storage"); None otherwise."""
+    for reason, said_before, said_after in _NOT_THE_PRICE:
+        if said_before.search(before[-40:]) or said_before.search(column[-40:]):
+            return reason
+        if said_after is not None and said_after.match(after[:40]):
+            return reason
+    return None
 
 
 def amounts(text: str) -> list[tuple[int, str, str]]:

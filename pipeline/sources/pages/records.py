@@ -19,17 +19,12 @@ from pipeline.sources.pages.cells import Page
 from pipeline.sources.pages.columns import column_below, name_row
 from pipeline.sources.pages.grids import grid_row
 from pipeline.sources.pages.money import (
-    ADDON_REASON,
-    FORMER_REASON,
-    SUM_REASON,
     amounts,
     bare_price,
     figure_at,
     figure_words,
     money,
-    names_a_sum,
-    names_an_addon,
-    names_former_price,
+    not_the_price,
     starts_range,
 )
 from pipeline.sources.pages.names import is_name, is_shared_name, models
@@ -210,13 +205,8 @@ def _split(cell: int, text: str, column: str, struck: bool) -> list[Price]:
         Price(cell, words, amount, currency, column, struck=struck)
         for words, (_, amount, currency) in zip(said, found, strict=True)
     ]
-    for price, (start, _, _) in zip(out, found, strict=True):
-        if names_former_price(text[:start]) or names_former_price(column):  # "(was $3.50)", a "Was" column
-            price.refused = FORMER_REASON
-        elif names_a_sum(text[:start], text[figure_at(text, start) :]) or names_a_sum(column):
-            price.refused = SUM_REASON  # "Minimum spend $5,000", "$500 in credits", a "Minimum spend" column
-        elif names_an_addon(text[:start], text[figure_at(text, start) :]) or names_an_addon(column):
-            price.refused = ADDON_REASON  # "+ $0.10/hr for storage"
+    for price, (start, _, _) in zip(out, found, strict=True):  # "(was $3.50)", "Minimum spend $5,000", a "Was" column
+        price.refused = not_the_price(text[:start], text[figure_at(text, start) :], column)
     for price in out[1:]:
         if price.currency != out[0].currency:  # "$2.99/hr (€2.75/hr)": one price, shown again converted
             price.refused = OTHER_CURRENCY_REASON.format(first=out[0].currency)
