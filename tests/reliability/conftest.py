@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 import shutil
-from collections.abc import Iterator
 from dataclasses import dataclass
 from datetime import date
 from pathlib import Path
 
 import pytest
 
-from pipeline.flow.daily import run
+from pipeline.capture import CaptureSet
+from pipeline.flow.daily import DEFAULT_SAMPLE_SET
+from tests.helpers import BundledRun
 
 
 @dataclass(frozen=True)
@@ -39,10 +40,6 @@ class Site:
 
 
 @pytest.fixture(scope="session")
-def offline_site(tmp_path_factory: pytest.TempPathFactory) -> Iterator[Site]:
-    root = tmp_path_factory.mktemp("offline-site")
-    with pytest.MonkeyPatch.context() as mp:
-        mp.setenv("CIX_HOME", str(root / "home"))
-        mp.setenv("CIX_PUBLISH_DIR", str(root / "publish"))
-        report = run()
-    yield Site(root, report.fixing_date)
+def offline_site(tmp_path_factory: pytest.TempPathFactory, bundled_run: BundledRun) -> Site:
+    root = bundled_run(tmp_path_factory.mktemp("offline-site"), None)  # the run the audit tests copy too
+    return Site(root, CaptureSet.load(DEFAULT_SAMPLE_SET).fetched_at.date())
