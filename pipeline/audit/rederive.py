@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING, Any
 import polars as pl
 
 from pipeline import sources
+from pipeline.audit.recompute import frame_digest
 from pipeline.capture import CaptureIntegrityError, CaptureStore
 from pipeline.domain.records import PRICE_DTYPE, QUOTE_SCHEMA, RawCapture, empty, plain
 from pipeline.flow.helpers import Helpers
@@ -65,9 +66,11 @@ def rederive_all(
     cache: ParseCache | None,
     reparse: bool,
     helpers: Helpers,
-) -> dict[Key, pl.DataFrame]:
+) -> tuple[dict[Key, pl.DataFrame], dict[Key, str]]:
     """Each loaded capture's quotes, re-derived with the parser version that made them (from the cache or parsed
-    again); the stored quotes where that code has changed since (a code change, not a problem)."""
+    again); the stored quotes where that code has changed since (a code change, not a problem). With a cache, also
+    the sha256 of each capture's re-derived content (the cache entry's payload, or the stored quotes' that stand):
+    what the recomputation is keyed on (`audit.recompute`)."""
     bounds = load().bounds
     rates = RatesByDay(warehouse)
     stored = _by_capture(warehouse.all_quotes())
@@ -75,6 +78,7 @@ def rederive_all(
     rules_of: dict[Key, str] = {}
     names: dict[Key, str] = {}
     pending: dict[Key, _ToParse] = {}
+    entries: dict[Key, str] = {}  # the parse cache entry each capture's quotes come from ("": none)
     discarded_before = len(cache.discarded) if cache is not None else 0
     for row in loaded.iter_rows(named=True):
         report.checked_captures += 1
@@ -89,11 +93,13 @@ def rederive_all(
         except KeyError:
             report.code_changes.append(f"capture {name}: parser version {version} is retired; its stored quotes stand")
             derived[key] = _as_quotes(stored.get(key, empty(QUOTE_SCHEMA)))
+            entries[key] = ""
             continue
         capture = capture_of(row, b"")
         fx = rates.on(capture.fetched_at.date())
         entry = cache.key(capture, row["capture_id"], version, bounds, fx) if cache is not None else ""
         hit = cache.get(entry) if cache is not None and not reparse else None
+        entries[key] = entry
         if hit is not None:
             report.from_cache += 1
             derived[key] = hit[0]
@@ -118,9 +124,13 @@ def rederive_all(
                 f"{len(differences)} quote(s) read differently now; the stored quotes stand"
             )
             derived[key] = _as_quotes(stored.get(key, empty(QUOTE_SCHEMA)))
+            entries[key] = ""
         else:
             report.problems += [f"quote {names[key]} {d}" for d in differences]
-    return derived
+    if cache is None:
+        return derived, {}
+    digests = {key: cache.digests.get(entries[key]) or frame_digest(quotes) for key, quotes in derived.items()}
+    return derived, digests
 
 
 def _by_capture(quotes: pl.DataFrame) -> dict[Key, pl.DataFrame]:

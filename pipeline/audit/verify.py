@@ -19,28 +19,29 @@ compared with its stored quotes, which is what `verify` is for. A cache entry is
 sha256 on read; one that fails is discarded, named in the report and its capture re-parsed. `reparse=True`
 (`cix verify --reparse`) ignores the cache, re-parses everything on every core and also catches a parser that is
 not deterministic. The report counts the captures taken from the cache and those re-parsed.
+
+Likewise each group of fixings is recomputed once by the same code from the same inputs (`audit.recompute`: keyed
+by the recomputing code, the methodology version, the fixings and the content of every capture known then), so a
+daily `verify` recomputes the new day only. Every stored revision is still compared with its recomputation, as one
+join: only the rows that may differ are examined one by one.
 """
 
 from __future__ import annotations
 
 import time
-from concurrent.futures import Future
 from dataclasses import dataclass, field
-from datetime import datetime
 from decimal import Decimal
-from typing import Any, NamedTuple
+from typing import Any
 
 import polars as pl
 
 from pipeline import sources
+from pipeline.audit.recompute import GROUP, RECOMPUTE_POOL_MIN, WANTED, RecomputeCache, Recomputed, known_by, recompute
 from pipeline.audit.rederive import capture_of, rederive_all
 from pipeline.capture import CaptureIntegrityError, CaptureStore
-from pipeline.domain.fixing import Fixing
 from pipeline.domain.records import QUOTE_SCHEMA, empty, plain
 from pipeline.flow.helpers import Helpers
 from pipeline.flow.parse_cache import ParseCache
-from pipeline.index.fixing import compute_many
-from pipeline.methodology import IndexDefinition, load
 from pipeline.store import Warehouse
 
 
@@ -52,6 +53,8 @@ class VerifyReport:
     code_changes: list[str] = field(default_factory=list)
     from_cache: int = 0  # price captures whose re-derivation came from the parse cache
     reparsed: int = 0  # price captures parsed again from their raw bytes
+    recomputed_from_cache: int = 0  # fixing recomputations taken from the recompute cache (`audit.recompute`)
+    recomputed: int = 0  # fixings recomputed now
     cache_discarded: list[str] = field(default_factory=list)  # cache entries that failed their own check
     cache_pruned: int = 0  # unused cache entries deleted (`prune_cache`)
 
@@ -79,19 +82,21 @@ def verify(
     report = VerifyReport()
     revisions = warehouse.all_revisions()
     helpers = Helpers(workers)
+    memo = RecomputeCache(cache.root / "recomputed") if cache is not None else None
     try:
-        if helpers.parts_for(revisions.height, RECOMPUTE_POOL_MIN) > 1:
-            helpers.pool()  # started now, so the helpers' imports overlap the capture checks
-        again = _rederive_and_recompute(warehouse, store, revisions, report, cache, reparse, helpers)
+        if (memo is None or reparse) and helpers.parts_for(revisions.height, RECOMPUTE_POOL_MIN) > 1:
+            helpers.pool()  # everything is recomputed: started now, so the helpers' imports overlap the capture checks
+        again = _rederive_and_recompute(warehouse, store, revisions, report, cache, memo, reparse, helpers)
     finally:
         helpers.close()
-    if prune_cache and cache is not None:
-        report.cache_pruned = cache.prune(started)
-    for f in revisions.iter_rows(named=True):
-        report.checked_fixings += 1
-        report.problems += _compare(
-            f, again.get((f["methodology_version"], f["recorded_at"], f["index_code"], f["fixing_time"]))
-        )
+    if memo is not None:
+        report.cache_discarded += [f"recompute cache entry {d}: discarded and recomputed" for d in memo.discarded]
+    if prune_cache and cache is not None and memo is not None:
+        report.cache_pruned = cache.prune(started) + memo.prune(started)
+    report.checked_fixings = revisions.height
+    joined = revisions.join(again, on=GROUP + WANTED, how="left", suffix="_again", maintain_order="left")
+    for f in joined.filter(~_agrees()).iter_rows(named=True):  # the rows that may differ, named one by one
+        report.problems += _compare(f, _again(f))
     return report
 
 
@@ -101,12 +106,13 @@ def _rederive_and_recompute(
     revisions: pl.DataFrame,
     report: VerifyReport,
     cache: ParseCache | None,
+    memo: RecomputeCache | None,
     reparse: bool,
     helpers: Helpers,
-) -> dict[tuple[Any, ...], Recomputed]:
+) -> pl.DataFrame:
     altered = _check_bodies(warehouse, store, report)
     loaded = warehouse.loaded_captures()
-    derived = rederive_all(warehouse, store, loaded, altered, report, cache, reparse, helpers)
+    derived, digests = rederive_all(warehouse, store, loaded, altered, report, cache, reparse, helpers)
     all_quotes = pl.concat(list(derived.values()), how="vertical_relaxed") if derived else empty(QUOTE_SCHEMA)
     known = loaded.select(
         pl.col("source").cast(pl.String),
@@ -115,7 +121,15 @@ def _rederive_and_recompute(
         pl.col("checked_at").cast(pl.Datetime("us", "UTC")),
     )
     all_quotes = all_quotes.join(known, on=["source", "capture_id", "fetched_at"], how="left")
-    return _recompute(all_quotes, revisions, helpers)
+    inputs = known_by(
+        (
+            (t, f"{s} {c} {f.isoformat()}", digests[(s, c, f)])
+            for s, c, f, t in known.iter_rows()
+            if (s, c, f) in digests
+        ),
+        revisions["recorded_at"],
+    )
+    return recompute(all_quotes, revisions, helpers, report, memo if digests else None, inputs, reparse)
 
 
 def _check_bodies(warehouse: Warehouse, store: CaptureStore, report: VerifyReport) -> set[str]:
@@ -152,84 +166,29 @@ def _check_bodies(warehouse: Warehouse, store: CaptureStore, report: VerifyRepor
     return altered
 
 
-# How many stored fixings make a second process worth its start (~0.5 s of imports, overlapped with other work).
-RECOMPUTE_POOL_MIN = 5000
+def _agrees() -> pl.Expr:
+    """True where a stored revision surely equals its recomputation (joined as `<column>_again`); anything else,
+    null included, is left to `_compare`, which names the difference (and finds none where this was unsure)."""
+    status, again = pl.col("status"), pl.col("status_again")
+    stored_status = pl.when((status == "not_republished") & (again != "withheld")).then(again).otherwise(status)
+    value, value_again = pl.col("value"), pl.col("value_again")
+    same_value = (value.is_null() & value_again.is_null()) | (_plain(value.cast(pl.String)) == _plain(value_again))
+    same = [stored_status == again, same_value] + [
+        pl.col(c) == pl.col(f"{c}_again") for c in ("inputs_digest", "n_providers")
+    ]
+    return pl.all_horizontal(same).fill_null(False)
 
 
-class Recomputed(NamedTuple):
-    """What a recomputed fixing is compared on: small, so a helper process hands back little."""
-
-    status: str
-    value: Decimal | None
-    inputs_digest: str
-    n_providers: int
+def _plain(text: pl.Expr) -> pl.Expr:
+    """A decimal's text without trailing zeros after its point ("3.240000" and "3.24" alike; "100" stays)."""
+    return text.str.replace(r"^(-?[0-9]+)\.([0-9]*?)0*$", "${1}.${2}").str.strip_suffix(".")
 
 
-def _recomputed(fixings: dict[tuple[str, datetime], Fixing]) -> dict[tuple[str, datetime], Recomputed]:
-    return {k: Recomputed(f.status, f.value, f.inputs_digest, f.n_providers) for k, f in fixings.items()}
-
-
-def _recompute(
-    all_quotes: pl.DataFrame, revisions: pl.DataFrame, helpers: Helpers
-) -> dict[tuple[Any, ...], Recomputed]:
-    """Every stored revision recomputed under its methodology version from the quotes known when it was
-    recorded: one vectorised pass per (version, recording time) and index, not one per fixing. With helpers, the
-    indices are split (a blend with its legs, so each index is computed exactly as in one pass): the first part
-    here, the others in the helpers at the same time."""
-    parts = helpers.parts_for(revisions.height, RECOMPUTE_POOL_MIN)
-    out: dict[tuple[Any, ...], Recomputed] = {}
-    remote: list[tuple[str, datetime, Future[dict[tuple[str, datetime], Recomputed]]]] = []
-    groups = revisions.select("methodology_version", "recorded_at", "index_code", "fixing_time").unique()
-    for (version, recorded_at), group in groups.group_by("methodology_version", "recorded_at"):
-        try:
-            m = load(str(version))
-        except KeyError:
-            continue
-        wanted = []
-        for code, at in group.select("index_code", "fixing_time").iter_rows():
-            try:
-                wanted.append((m.index(code), at))
-            except KeyError:
-                continue
-        known_then = all_quotes.filter(pl.col("checked_at") <= recorded_at).drop("checked_at")
-        here, *elsewhere = _split(wanted, parts)
-        for part in [p for p in elsewhere if p]:
-            named = [(d.code, at) for d, at in part]
-            future = helpers.pool().submit(_compute_part, known_then, named, str(version))
-            remote.append((str(version), recorded_at, future))
-        out |= {(version, recorded_at, *key): f for key, f in _recomputed(compute_many(known_then, here, m)).items()}
-    for version, recorded_at, future in remote:
-        out |= {(version, recorded_at, *key): f for key, f in helpers.result(future).items()}
-    return out
-
-
-def _split(wanted: list[tuple[IndexDefinition, datetime]], parts: int) -> list[list[tuple[IndexDefinition, datetime]]]:
-    """`wanted` in `parts` of about equal size that share no index: a blend and its legs stay together."""
-    group_of: dict[str, str] = {}
-
-    def root(code: str) -> str:
-        while group_of.setdefault(code, code) != code:
-            code = group_of[code]
-        return code
-
-    for d, _ in wanted:
-        for leg, _ in d.blend_of:
-            group_of[root(leg)] = root(d.code)
-    groups: dict[str, list[tuple[IndexDefinition, datetime]]] = {}
-    for d, at in wanted:
-        groups.setdefault(root(d.code), []).append((d, at))
-    out: list[list[tuple[IndexDefinition, datetime]]] = [[] for _ in range(max(1, parts))]
-    for _, members in sorted(groups.items(), key=lambda kv: (-len(kv[1]), kv[0])):
-        min(out, key=len).extend(members)
-    return out
-
-
-def _compute_part(
-    quotes: pl.DataFrame, wanted: list[tuple[str, datetime]], version: str
-) -> dict[tuple[str, datetime], Recomputed]:
-    """`compute_many` in a helper process (indices by code: the process loads the methodology itself)."""
-    m = load(version)
-    return _recomputed(compute_many(quotes, [(m.index(code), at) for code, at in wanted], m))
+def _again(f: dict[str, Any]) -> Recomputed | None:
+    if f["status_again"] is None:
+        return None
+    value = None if f["value_again"] is None else Decimal(f["value_again"])
+    return Recomputed(f["status_again"], value, f["inputs_digest_again"], f["n_providers_again"])
 
 
 def _compare(f: dict[str, Any], again: Recomputed | None) -> list[str]:

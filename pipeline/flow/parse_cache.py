@@ -14,12 +14,11 @@ depends on:
   the capture is re-parsed by the code as it is now and compared with the stored quotes;
 - the inputs: the plausibility bounds and the FX rates the capture is normalised with.
 
-The cache is itself verified: each entry stores the sha256 of its own payload and its key, checked on every read;
-an entry that fails (corrupted, edited, truncated, moved to another key's name) is discarded, counted, reported
-and the capture re-parsed. The self-digest catches accidents and careless edits, not a forger who recomputes it:
-`verify --reparse` ignores the cache and re-parses everything, and is the check to run when the cache's
-directory is not trusted. Entries are written atomically (a temporary file, then a rename), so a reader never
-sees half an entry and concurrent writers of the same entry both write the same bytes.
+The cache is itself verified (`flow.sealed`): each entry stores the sha256 of its own payload and its key, checked
+on every read; an entry that fails (corrupted, edited, truncated, moved to another key's name) is discarded, counted,
+reported and the capture re-parsed. The self-digest catches accidents and careless edits, not a forger who
+recomputes it: `verify --reparse` ignores the cache and re-parses everything, and is the check to run when the
+cache's directory is not trusted. Entries are written atomically.
 
 Entry format: one line of JSON (format, key, payload sha256, byte sizes), then the quotes and the rejections
 as two Parquet blobs.
@@ -38,14 +37,15 @@ from decimal import Decimal
 from functools import cache
 from importlib import metadata
 from pathlib import Path
+from typing import ClassVar
 
 import polars as pl
 
 from pipeline import sources
-from pipeline.capture.objects import ObjectStore
 from pipeline.domain.records import RawCapture
 from pipeline.flow.helpers import Helpers
 from pipeline.flow.parse import POOL_MIN_BYTES, ParseTask, Unreadable, parse_capture, parse_many
+from pipeline.flow.sealed import SealedCache
 from pipeline.methodology import Bounds
 
 FORMAT = "cix-parse-cache/1"
@@ -62,11 +62,14 @@ def code_fingerprint() -> str:
     return fingerprint_of(PACKAGE)
 
 
-def fingerprint_of(package: Path) -> str:
-    """sha256 over the parsing and normalising source files (path and bytes) of a `pipeline/` folder and the
-    library versions: any change to them makes every cache entry a miss."""
+def fingerprint_of(
+    package: Path, parts: tuple[str, ...] = FINGERPRINTED, libraries: tuple[str, ...] = LIBRARIES
+) -> str:
+    """sha256 over the source files (path and bytes) of `parts` of a `pipeline/` folder (by default the parsing and
+    normalising ones), Python's version and the `libraries`' versions: any change to them makes every entry keyed
+    by it a miss."""
     h = hashlib.sha256()
-    for rel in FINGERPRINTED:
+    for rel in parts:
         root = package / rel
         files = sorted(p for p in root.rglob("*") if p.is_file()) if root.is_dir() else [root]
         for path in files:
@@ -74,7 +77,7 @@ def fingerprint_of(package: Path) -> str:
                 continue
             h.update(path.relative_to(package).as_posix().encode() + b"\0" + path.read_bytes() + b"\0")
     h.update(sys.version.encode())
-    for lib in LIBRARIES:
+    for lib in libraries:
         try:
             h.update(f"{lib}={metadata.version(lib)}".encode())
         except metadata.PackageNotFoundError:
@@ -123,17 +126,16 @@ def _parquet(frame: pl.DataFrame) -> bytes:
 
 
 @dataclass
-class ParseCache:
-    """Parsed captures under `root` (by default `$CIX_HOME/parse-cache`), one file per key. `fingerprint` is the
-    code's (`code_fingerprint()` unless given: a test names another code's)."""
+class ParseCache(SealedCache):
+    """Parsed captures under `root` (by default `$CIX_HOME/parse-cache`), one file per key: the quotes and the
+    rejections as two Parquet blobs. `fingerprint` is the code's (`code_fingerprint()` unless given: a test names
+    another code's)."""
 
-    root: Path
+    FORMAT: ClassVar[str] = FORMAT
+    SUFFIX: ClassVar[str] = "parquet-pair"
+    BLOBS: ClassVar[tuple[str, ...]] = ("quotes", "rejections")
+
     fingerprint: str = field(default_factory=code_fingerprint)
-    hits: int = 0
-    misses: int = 0
-    discarded: list[str] = field(default_factory=list)  # "<key>: <why>" of entries that failed their check
-    unwritable: list[str] = field(default_factory=list)  # "<key>: <why>" of entries that could not be written
-    used: set[str] = field(default_factory=set)  # keys read or written through this object
 
     def key(
         self,
@@ -145,81 +147,16 @@ class ParseCache:
     ) -> str:
         return cache_key(capture, capture_id, parser_version, bounds, fx_rates, self.fingerprint)
 
-    def __post_init__(self) -> None:
-        self._objects = ObjectStore(self.root)
-
-    @staticmethod
-    def _object(key: str) -> str:
-        return f"{key[:2]}/{key}.parquet-pair"
-
-    def path(self, key: str) -> Path:
-        return self.root / self._object(key)
-
     def get(self, key: str) -> tuple[pl.DataFrame, pl.DataFrame] | None:
         """The entry's quotes and rejections, or None when absent or when it fails its check (then it is
         removed and named in `discarded`)."""
-        try:
-            raw = self._objects.get(self._object(key))
-        except OSError:  # absent (or unreadable: then the capture is parsed, as without a cache)
-            self.misses += 1
-            return None
-        try:
-            frames = self._decode(key, raw)
-        except Exception as exc:  # any unreadable or mismatching entry is discarded, never trusted
-            self.discarded.append(f"{key[:16]}…: {exc}")
-            self.misses += 1
-            self.path(key).unlink(missing_ok=True)
-            return None
-        self.hits += 1
-        self.used.add(key)
-        return frames
-
-    @staticmethod
-    def _decode(key: str, raw: bytes) -> tuple[pl.DataFrame, pl.DataFrame]:
-        newline = raw.index(b"\n")
-        header = json.loads(raw[:newline])
-        payload = raw[newline + 1 :]
-        if header.get("format") != FORMAT or header.get("key") != key:
-            raise ValueError("entry is not this key's")
-        if hashlib.sha256(payload).hexdigest() != header.get("sha256"):
-            raise ValueError("entry content does not hash to its recorded sha256")
-        n = int(header["quotes_bytes"])
-        if n + int(header["rejections_bytes"]) != len(payload):
-            raise ValueError("entry sizes do not add up")
-        return pl.read_parquet(io.BytesIO(payload[:n])), pl.read_parquet(io.BytesIO(payload[n:]))
+        return self.read(
+            key, lambda blobs: (pl.read_parquet(io.BytesIO(blobs[0])), pl.read_parquet(io.BytesIO(blobs[1])))
+        )
 
     def put(self, key: str, quotes: pl.DataFrame, rejections: pl.DataFrame) -> None:
-        """Write the entry atomically (through the object store). A cache that cannot be written (a read-only home,
-        a full disk) only makes the next run parse again: noted in `unwritable`."""
-        q, r = _parquet(quotes), _parquet(rejections)
-        payload = q + r
-        header = {
-            "format": FORMAT,
-            "key": key,
-            "sha256": hashlib.sha256(payload).hexdigest(),
-            "quotes_bytes": len(q),
-            "rejections_bytes": len(r),
-        }
-        try:  # whole or not at all (the object store writes a temporary name, fsyncs, renames)
-            self._objects.put(self._object(key), json.dumps(header, sort_keys=True).encode() + b"\n" + payload)
-        except OSError as exc:
-            self.unwritable.append(f"{key[:16]}…: {exc}")
-        else:
-            self.used.add(key)
-
-    def prune(self, before: float) -> int:
-        """Delete the entries this object neither read nor wrote that were last written before `before` (a
-        POSIX time): after a full `verify`, those are keyed by code, inputs or captures no longer in use. An entry
-        written since (by a run loading new captures meanwhile) is kept. Returns how many were deleted."""
-        pruned = 0
-        for path in self.root.glob("??/*.parquet-pair"):
-            try:
-                if path.name.removesuffix(".parquet-pair") not in self.used and path.stat().st_mtime < before:
-                    path.unlink()
-                    pruned += 1
-            except FileNotFoundError:  # removed meanwhile by another pruner
-                continue
-        return pruned
+        """Write the entry atomically; one that cannot be written is noted in `unwritable`."""
+        self.write(key, [_parquet(quotes), _parquet(rejections)])
 
 
 def parse_cached(

@@ -16,7 +16,8 @@ import polars as pl
 import pytest
 
 from pipeline.audit import verify
-from pipeline.audit.verify import VerifyReport, _split
+from pipeline.audit.recompute import _split
+from pipeline.audit.verify import VerifyReport
 from pipeline.capture import CaptureStore
 from pipeline.config import paths
 from pipeline.flow.helpers import balanced

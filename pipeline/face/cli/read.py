@@ -97,17 +97,21 @@ def verify(
     fmt: OutputOption = Output.table,
     db: DbOption = None,
     reparse: Annotated[
-        bool, typer.Option("--reparse", help="Ignore the parse cache: re-parse every capture from its raw bytes.")
+        bool,
+        typer.Option(
+            "--reparse", help="Ignore the caches: re-parse every capture from its raw bytes and recompute every fixing."
+        ),
     ] = False,
     prune_cache: Annotated[
         bool,
-        typer.Option("--prune-cache", help="Then delete parse-cache entries no stored capture used (older code)."),
+        typer.Option("--prune-cache", help="Then delete cache entries this check did not use (older code or inputs)."),
     ] = False,
 ) -> None:
     """Recompute every stored fixing from the raw captures under its methodology; non-zero exit on any mismatch.
 
     Captures already parsed by this code (same sha256, parser version, code fingerprint and inputs) come from the
-    parse cache under $CIX_HOME; --reparse parses them all again."""
+    parse cache under $CIX_HOME, and fixings already recomputed by this code from the same inputs from the recompute
+    cache beside it (each stored fixing is still compared); --reparse parses and recomputes them all again."""
     from pipeline.audit import verify as verify_all
     from pipeline.capture import CaptureStore
     from pipeline.config import paths
@@ -126,6 +130,8 @@ def verify(
                 "checked_fixings": report.checked_fixings,
                 "from_cache": report.from_cache,
                 "reparsed": report.reparsed,
+                "recomputed_from_cache": report.recomputed_from_cache,
+                "recomputed": report.recomputed,
                 "cache_discarded": report.cache_discarded,
                 "cache_pruned": report.cache_pruned,
                 "problems": report.problems,
@@ -141,9 +147,10 @@ def verify(
             err.print(f"MISMATCH {problem}", markup=False, highlight=False)
         console.print(
             f"checked {report.checked_captures} captures ({report.from_cache} parsed ones from the cache, "
-            f"{report.reparsed} re-parsed) and {report.checked_fixings} fixing revisions: "
+            f"{report.reparsed} re-parsed) and {report.checked_fixings} fixing revisions "
+            f"({report.recomputed_from_cache} recomputations from the cache, {report.recomputed} recomputed): "
             + ("all reproduce" if report.ok else f"{len(report.problems)} problem(s)")
-            + (f"; {report.cache_pruned} unused parse-cache entries deleted" if prune_cache else "")
+            + (f"; {report.cache_pruned} unused cache entries deleted" if prune_cache else "")
         )
     if not report.ok:
         raise typer.Exit(1)
