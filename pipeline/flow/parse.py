@@ -13,7 +13,7 @@ import polars as pl
 from pipeline import sources as source_registry
 from pipeline.domain.records import RawCapture
 from pipeline.methodology import Bounds
-from pipeline.normalize import normalise
+from pipeline.normalize.normalise import normalise_many
 from pipeline.sources import SourceError
 
 
@@ -25,17 +25,27 @@ def parse_capture(
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Quotes and rejections of one price capture, by the source's current parser or a named version. Pure: the same
     capture and parameters, the same rows; every row records its parser version (`parse_cached` caches it)."""
+    return _normalised([(_parsed(capture, parser_version), capture)], bounds, fx_rates)[0]
+
+
+def _parsed(capture: RawCapture, parser_version: str | None) -> pl.DataFrame:
+    """The source's parser's rows, each with the parser version."""
     source = source_registry.get(capture.source)
     if len(capture.body) > source.max_bytes:
         raise SourceError(source.name, f"body of {len(capture.body)} bytes exceeds cap {source.max_bytes}", "oversize")
     version = parser_version or source.parser_version
-    parsed = source.parser(version)(capture).with_columns(pl.lit(version, dtype=pl.String).alias("parser_version"))
+    return source.parser(version)(capture).with_columns(pl.lit(version, dtype=pl.String).alias("parser_version"))
+
+
+def _normalised(
+    batch: list[tuple[pl.DataFrame, RawCapture]], bounds: Mapping[str, Bounds], fx_rates: Mapping[str, Decimal] | None
+) -> list[tuple[pl.DataFrame, pl.DataFrame]]:
+    """`normalise_many`; rows normalisation cannot handle make the capture unreadable, never a crash."""
     try:
-        return normalise(parsed, capture, bounds, fx_rates=fx_rates)
-    except Exception as exc:  # rows normalisation cannot handle make the capture unreadable, never a crash
-        raise SourceError(
-            source.name, f"cannot normalise: {type(exc).__name__}: {str(exc)[:300]}", "parse_error"
-        ) from exc
+        return normalise_many(batch, bounds, fx_rates=fx_rates)
+    except Exception as exc:
+        source = batch[0][1].source if len(batch) == 1 else "several sources"
+        raise SourceError(source, f"cannot normalise: {type(exc).__name__}: {str(exc)[:300]}", "parse_error") from exc
 
 
 class Unreadable(NamedTuple):
@@ -60,12 +70,54 @@ POOL_MIN_BYTES = 4 * 1024 * 1024
 ParseTask = tuple[RawCapture, Mapping[str, Bounds], Mapping[str, Decimal] | None, str | None]
 
 
+# Rows normalised in one plan by `parse_many` (bounding the memory a batch of many large captures takes at once).
+BATCH_ROWS = 250_000
+
+
 def parse_many(tasks: list[ParseTask]) -> list[tuple[pl.DataFrame, pl.DataFrame] | Unreadable]:
-    """`parse_capture` of each task (here or in a helper process), a failure as its `Unreadable`."""
-    out: list[tuple[pl.DataFrame, pl.DataFrame] | Unreadable] = []
-    for task in tasks:
+    """`parse_capture` of each task (here or in a helper process), a failure as its `Unreadable`. Each capture is
+    parsed on its own; captures of the same bounds, FX rates and row schema are normalised together (the same rows
+    as one by one, without a polars query's fixed cost per capture); a batch that fails is normalised capture by
+    capture, so a failure is the failing capture's alone."""
+    out: dict[int, tuple[pl.DataFrame, pl.DataFrame] | Unreadable] = {}
+    batches: dict[tuple[object, ...], list[tuple[int, pl.DataFrame]]] = {}
+    for i, (capture, bounds, fx, version) in enumerate(tasks):
         try:
-            out.append(parse_capture(*task))
+            parsed = _parsed(capture, version)
         except Exception as exc:
-            out.append(unreadable(exc))
-    return out
+            out[i] = unreadable(exc)
+            continue
+        same = (_items(bounds), _items(fx or {}), tuple(parsed.schema.items()))
+        batches.setdefault(same, []).append((i, parsed))
+    for members in batches.values():
+        bounds, fx = tasks[members[0][0]][1], tasks[members[0][0]][2]
+        for chunk in _chunks(members):
+            try:
+                results = _normalised([(parsed, tasks[i][0]) for i, parsed in chunk], bounds, fx)
+            except SourceError:
+                results = []
+            if len(results) == len(chunk):
+                out |= {i: result for (i, _), result in zip(chunk, results, strict=True)}
+                continue
+            for i, parsed in chunk:  # which capture it was: each on its own
+                try:
+                    out[i] = _normalised([(parsed, tasks[i][0])], bounds, fx)[0]
+                except Exception as exc:
+                    out[i] = unreadable(exc)
+    return [out[i] for i in range(len(tasks))]
+
+
+def _items(mapping: Mapping[str, object]) -> tuple[tuple[str, object], ...]:
+    return tuple(sorted(mapping.items()))
+
+
+def _chunks(members: list[tuple[int, pl.DataFrame]]) -> list[list[tuple[int, pl.DataFrame]]]:
+    chunks: list[list[tuple[int, pl.DataFrame]]] = [[]]
+    rows = 0
+    for member in members:
+        if chunks[-1] and rows + member[1].height > BATCH_ROWS:
+            chunks.append([])
+            rows = 0
+        chunks[-1].append(member)
+        rows += member[1].height
+    return chunks

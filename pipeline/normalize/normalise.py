@@ -7,7 +7,7 @@ in Python once per distinct label and are cached for the process, compiled once.
 from __future__ import annotations
 
 import re
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from decimal import Decimal
 from functools import cache, lru_cache
@@ -93,19 +93,37 @@ def normalise(
 ) -> tuple[pl.DataFrame, pl.DataFrame]:
     """Split a parser's rows into quotes and rejections. Pure: same inputs, same outputs.
 
-    One lazy plan per capture after the identity rules have judged its distinct keys; the expressions
+    One lazy plan per batch after the identity rules have judged its distinct keys; the expressions
     depend only on the bounds and are built once per bounds."""
+    return normalise_many([(parsed, capture)], bounds, fx_rates)[0]
+
+
+def normalise_many(
+    batch: Sequence[tuple[pl.DataFrame, RawCapture]],
+    bounds: Mapping[str, Bounds],
+    fx_rates: Mapping[str, Decimal] | None = None,
+) -> list[tuple[pl.DataFrame, pl.DataFrame]]:
+    """`normalise` of many captures' rows under the same bounds and FX rates, in one plan: a polars query's fixed
+    cost is most of a small capture's work. Each capture's quotes and rejections are exactly those of `normalise`
+    on its own rows (no rule looks beyond its row). All frames must have one schema (the parsers' own)."""
+    if not batch:
+        return []
     rates = {"USD": Decimal(1), **(fx_rates or {})}
-    keyed = parsed.lazy().with_columns(_identity_key()).collect(engine=IN_MEMORY)
-    plan = _plan(tuple((unit, b.low, b.high) for unit, b in bounds.items()))
-    frame = (
-        keyed.lazy()
-        .with_columns(
+    parts = [
+        parsed.with_columns(
+            pl.lit(i, dtype=pl.UInt32).alias("_part"),
             pl.lit(capture.capture_id).alias("capture_id"),
             pl.lit(capture.fetched_at).alias("fetched_at"),
             pl.lit(capture.in_force_until, dtype=pl.Datetime("us", "UTC")).alias("_in_force_until"),
-            plan.price,
         )
+        for i, (parsed, capture) in enumerate(batch)
+    ]
+    together = parts[0] if len(parts) == 1 else pl.concat(parts, how="vertical")
+    keyed = together.lazy().with_columns(_identity_key()).collect(engine=IN_MEMORY)
+    plan = _plan(tuple((unit, b.low, b.high) for unit, b in bounds.items()))
+    frame = (
+        keyed.lazy()
+        .with_columns(plan.price)
         .join(_identities(keyed).lazy(), on=["product", "_identity_key"], how="left")
         .join(_rate_table(tuple(rates.items())).lazy(), on="currency", how="left")
         .with_columns(plan.per_unit)
@@ -113,12 +131,24 @@ def normalise(
         .with_columns(plan.columns)
     )
     done = frame.collect(engine=IN_MEMORY)
+    part = pl.col("_part")
     if done["rule"].null_count() == done.height:  # nothing rejected (the usual batch): no filtering, no copies
-        quoted = done.lazy().select(plan.quote_columns).cast(_QUOTES).collect(engine=IN_MEMORY)
-        return quoted, pl.DataFrame(schema=_REJECTIONS)
-    quotes = done.lazy().filter(pl.col("rule").is_null()).select(plan.quote_columns).cast(_QUOTES)
-    rejections = done.lazy().filter(pl.col("rule").is_not_null()).select(list(REJECTION_SCHEMA)).cast(_REJECTIONS)
-    return quotes.collect(engine=IN_MEMORY), rejections.collect(engine=IN_MEMORY)
+        quoted = done.lazy().select(*plan.quote_columns, part).cast(_QUOTES).collect(engine=IN_MEMORY)
+        rejected = pl.DataFrame(schema={**_REJECTIONS, "_part": pl.UInt32})
+    else:
+        quotes = done.lazy().filter(pl.col("rule").is_null()).select(*plan.quote_columns, part).cast(_QUOTES)
+        rejections = done.lazy().filter(pl.col("rule").is_not_null()).select(*REJECTION_SCHEMA, part)
+        quoted, rejected = pl.collect_all([quotes, rejections.cast(_REJECTIONS)], engine=IN_MEMORY)
+    if len(batch) == 1:
+        return [(quoted.drop("_part"), rejected.drop("_part"))]
+    return list(zip(_by_part(quoted, len(batch)), _by_part(rejected, len(batch)), strict=True))
+
+
+def _by_part(frame: pl.DataFrame, n: int) -> list[pl.DataFrame]:
+    """The rows of each of `n` parts, in their order (an empty frame for a part without any)."""
+    found = frame.partition_by("_part", as_dict=True, include_key=False, maintain_order=True)
+    none = frame.clear().drop("_part")
+    return [found.get((i,), none) for i in range(n)]
 
 
 @lru_cache(maxsize=256)

@@ -6,19 +6,25 @@ from __future__ import annotations
 import multiprocessing
 import os
 from dataclasses import replace
+from datetime import timedelta
+from decimal import Decimal
 from pathlib import Path
+from typing import Any
 
 import polars as pl
 import pytest
 from polars.testing import assert_frame_equal
 
+from pipeline.flow import parse
 from pipeline.flow.helpers import Helpers, HelperStopped
-from pipeline.flow.parse import Unreadable
+from pipeline.flow.parse import ParseTask, Unreadable, parse_capture, parse_many
 from pipeline.flow.parse_cache import ParseCache, parse_all_cached
 from pipeline.methodology import load
+from pipeline.normalize.normalise import normalise_many
 from tests.helpers import RealCapture
 
 BOUNDS = load().bounds
+_DAY = timedelta(days=1)
 
 
 def same(a: tuple[pl.DataFrame, pl.DataFrame] | Unreadable, b: tuple[pl.DataFrame, pl.DataFrame] | Unreadable) -> None:
@@ -68,3 +74,65 @@ def _dies_in_a_helper(tasks: list[int]) -> list[int]:
 def test_a_helper_that_dies_is_named_as_such() -> None:
     with Helpers(2) as helpers, pytest.raises(HelperStopped, match="can be run again"):
         helpers.spread(_dies_in_a_helper, [1, 2, 3, 4], [1, 1, 1, 1], 0)
+
+
+def _tasks(real_capture: RealCapture) -> list[ParseTask]:
+    vast = real_capture("vast", "vast/getcomputable_h100_sxm_asc.json")
+    gcp = real_capture("gcp", "skypilot-format/gcp/vms.csv")
+    captures = [
+        vast,
+        real_capture("litellm", "litellm/model_prices_and_context_window.json"),  # rejections among its rows
+        gcp,
+        real_capture("coreweave-page", "provider-pages-2026/coreweave.html"),
+        replace(vast, fetched_at=vast.fetched_at + timedelta(hours=1), in_force_until=vast.fetched_at + _DAY),
+    ]
+    fx = {"EUR": Decimal("1.08")}
+    return [(c, BOUNDS, fx, None) for c in captures] + [(gcp, BOUNDS, {}, None), (vast, BOUNDS, fx, "2")]
+
+
+def test_captures_normalised_together_give_each_the_rows_it_gives_alone(
+    real_capture: RealCapture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    tasks = _tasks(real_capture)
+    batches: list[int] = []
+
+    def counted(batch: Any, *args: Any, **kwargs: Any) -> Any:  # the real one, counted
+        batches.append(len(batch))
+        return normalise_many(batch, *args, **kwargs)
+
+    monkeypatch.setattr(parse, "normalise_many", counted)
+    together = parse_many(tasks)
+    assert max(batches) >= 4, batches  # the captures of one set of bounds, rates and row schema in one plan
+    batches.clear()
+    for task, result in zip(tasks, together, strict=True):
+        same(result, parse_capture(*task))
+    assert batches == [1] * len(tasks)
+    litellm, later = together[1], together[4]
+    assert not isinstance(litellm, Unreadable) and not isinstance(later, Unreadable)
+    assert litellm[0].height > 100 and litellm[1].height > 0
+    assert later[0]["fetched_at"].unique().to_list() == [tasks[4][0].fetched_at]
+
+
+def test_a_capture_normalisation_cannot_handle_fails_alone(
+    real_capture: RealCapture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """A failure of normalisation cannot be made with real rows of a parser's own schema, so one is injected: the
+    batch holding the poisoned capture fails, and each of its captures is then normalised on its own."""
+    tasks = _tasks(real_capture)
+    poisoned = replace(tasks[1][0], url=tasks[1][0].url + "?poison")
+    tasks[1] = (poisoned, *tasks[1][1:])
+
+    def fails_on_poison(batch: Any, *args: Any, **kwargs: Any) -> Any:
+        if any("poison" in capture.url for _, capture in batch):
+            raise ValueError("rows it cannot handle")
+        return normalise_many(batch, *args, **kwargs)
+
+    monkeypatch.setattr(parse, "normalise_many", fails_on_poison)
+    results = parse_many(tasks)
+    failed = results[1]
+    assert isinstance(failed, Unreadable) and failed.kind == "parse_error"
+    assert failed.reason == "cannot normalise: ValueError: rows it cannot handle" and failed.text.startswith("litellm")
+    monkeypatch.undo()
+    for i, (task, result) in enumerate(zip(tasks, results, strict=True)):
+        if i != 1:
+            same(result, parse_capture(*task))
