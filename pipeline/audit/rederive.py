@@ -18,7 +18,7 @@ import polars as pl
 from pipeline import sources
 from pipeline.audit.recompute import frame_digest
 from pipeline.capture import CaptureIntegrityError, CaptureStore
-from pipeline.domain.records import PRICE_DTYPE, QUOTE_SCHEMA, RawCapture, empty, plain
+from pipeline.domain.records import QUOTE_SCHEMA, RawCapture, plain
 from pipeline.flow.helpers import Helpers
 from pipeline.flow.parse import POOL_MIN_BYTES, ParseTask, Unreadable, parse_many
 from pipeline.flow.parse_cache import ParseCache
@@ -73,7 +73,7 @@ def rederive_all(
     what the recomputation is keyed on (`audit.recompute`)."""
     bounds = load().bounds
     rates = RatesByDay(warehouse)
-    stored = _by_capture(warehouse.all_quotes())
+    stored = warehouse.all_quotes(COMPARED).cast(_COMPARED_TYPES)  # what is compared; the whole rows only if they stand
     derived: dict[Key, pl.DataFrame] = {}
     rules_of: dict[Key, str] = {}
     names: dict[Key, str] = {}
@@ -92,7 +92,7 @@ def rederive_all(
             sources.get(row["source"]).parser(version)
         except KeyError:
             report.code_changes.append(f"capture {name}: parser version {version} is retired; its stored quotes stand")
-            derived[key] = _as_quotes(stored.get(key, empty(QUOTE_SCHEMA)))
+            derived[key] = _standing(warehouse, key)
             entries[key] = ""
             continue
         capture = capture_of(row, b"")
@@ -117,13 +117,13 @@ def rederive_all(
         discarded = cache.discarded[discarded_before:]
         report.cache_discarded += [f"parse cache entry {d}: discarded and re-parsed" for d in discarded]
     for key in _with_differences(derived, stored):
-        differences = _differences(stored.get(key, empty(QUOTE_SCHEMA)), derived[key])
+        differences = _differences(_of(stored, key), derived[key])
         if differences and rules_of[key] != RULES_VERSION:
             report.code_changes.append(
                 f"capture {names[key]}: identity rules changed ({rules_of[key]} -> {RULES_VERSION}); "
                 f"{len(differences)} quote(s) read differently now; the stored quotes stand"
             )
-            derived[key] = _as_quotes(stored.get(key, empty(QUOTE_SCHEMA)))
+            derived[key] = _standing(warehouse, key)
             entries[key] = ""
         else:
             report.problems += [f"quote {names[key]} {d}" for d in differences]
@@ -133,8 +133,16 @@ def rederive_all(
     return derived, digests
 
 
-def _by_capture(quotes: pl.DataFrame) -> dict[Key, pl.DataFrame]:
-    return {(s, c, f): q for (s, c, f), q in quotes.partition_by(KEY_COLUMNS, as_dict=True).items()}
+def _of(quotes: pl.DataFrame, key: Key) -> pl.DataFrame:
+    """The rows of one capture."""
+    return quotes.filter(pl.all_horizontal(pl.col(c) == v for c, v in zip(KEY_COLUMNS, key, strict=True)))
+
+
+def _standing(warehouse: Warehouse, key: Key) -> pl.DataFrame:
+    """A capture's stored quotes, whole, as the inputs that stand for it (its code has changed since)."""
+    return _as_quotes(
+        _of(warehouse.quotes_of_captures([key[1]]).cast({"fetched_at": _COMPARED_TYPES["fetched_at"]}), key)
+    )
 
 
 def _parse_all(
@@ -160,24 +168,28 @@ def _parse_all(
     return [results[i] for i in range(len(jobs))]
 
 
-def _with_differences(derived: dict[Key, pl.DataFrame], stored: dict[Key, pl.DataFrame]) -> list[Key]:
-    """The captures whose re-derived quotes may differ from the stored ones, found in one join over all of them;
-    `_differences` then names each difference of just these."""
-    compared = [*KEY_COLUMNS, "row_no", "unit", "price_usd", "good", "provider"]
-    types = {"fetched_at": pl.Datetime("us", "UTC"), "price_usd": PRICE_DTYPE}
+# What a re-derived quote is compared on, and its type.
+COMPARED = [*KEY_COLUMNS, "row_no", "unit", "price_usd", "good", "provider"]
+_COMPARED_TYPES = pl.Schema({c: pl.Datetime("us", "UTC") if c == "fetched_at" else QUOTE_SCHEMA[c] for c in COMPARED})
 
-    def side(frames: list[pl.DataFrame]) -> pl.DataFrame:
-        if not frames:
-            return empty({c: QUOTE_SCHEMA[c] for c in compared})
-        return pl.concat([f.select(pl.col(c).cast(types.get(c, QUOTE_SCHEMA[c])) for c in compared) for f in frames])
 
-    new = side(list(derived.values()))
-    old = side([stored[k] for k in derived if k in stored])
+def _with_differences(derived: dict[Key, pl.DataFrame], stored: pl.DataFrame) -> list[Key]:
+    """The captures whose re-derived quotes may differ from the stored ones (`COMPARED` columns), found in one join
+    over all of them; `_differences` then names each difference of just these."""
+    if not derived:
+        return []
+    new = pl.concat([f.select(pl.col(c).cast(t) for c, t in _COMPARED_TYPES.items()) for f in derived.values()])
+    keys = pl.DataFrame(list(derived), schema={c: _COMPARED_TYPES[c] for c in KEY_COLUMNS}, orient="row")
+    old = stored.join(keys, on=KEY_COLUMNS, how="semi")
     joined = new.join(old, on=[*KEY_COLUMNS, "row_no", "unit"], how="full", coalesce=True, suffix="_stored")
     same = pl.all_horizontal(pl.col(c).eq_missing(pl.col(f"{c}_stored")) for c in ("price_usd", "good", "provider"))
     differ = {tuple(r) for r in joined.filter(~same).select(KEY_COLUMNS).unique().iter_rows()}
-    counts = {k for k, q in derived.items() if q.height != (stored[k].height if k in stored else 0)}
-    return [k for k in derived if k in differ or k in counts]
+    counts = [s.group_by(KEY_COLUMNS).len() for s in (new, old)]  # a row twice on one side: the join cannot tell
+    both = counts[0].join(counts[1], on=KEY_COLUMNS, how="full", coalesce=True)
+    differ |= {
+        tuple(r) for r in both.filter(~pl.col("len").eq_missing(pl.col("len_right"))).select(KEY_COLUMNS).iter_rows()
+    }
+    return [k for k in derived if k in differ]
 
 
 def _as_quotes(stored: pl.DataFrame) -> pl.DataFrame:

@@ -81,10 +81,15 @@ class Queries:
             [since],
         )
 
-    def all_quotes(self) -> pl.DataFrame:
-        """Every stored quote (one read, for `verify`), each capture's in row order."""
+    def all_quotes(self, columns: Sequence[str] | None = None) -> pl.DataFrame:
+        """Every stored quote (one read, for `verify`), each capture's in row order; only `columns` (of QUOTE_SCHEMA)
+        when given."""
+        unknown = set(columns or ()) - set(QUOTE_SCHEMA)
+        if unknown:
+            raise ValueError(f"not quote columns: {sorted(unknown)}")
+        chosen = ", ".join(f'"{c}"' for c in columns) if columns else "* EXCLUDE (ingested_at)"
         return self._frame(
-            "SELECT * EXCLUDE (ingested_at) FROM quote ORDER BY source, capture_id, fetched_at, row_no, unit"
+            f"SELECT {chosen} FROM quote ORDER BY source, capture_id, fetched_at, row_no, unit"  # noqa: S608
         )
 
     def captures(self, capture_ids: Sequence[str]) -> pl.DataFrame:
