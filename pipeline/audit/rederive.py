@@ -98,11 +98,11 @@ def rederive_all(
         capture = capture_of(row, b"")
         fx = rates.on(capture.fetched_at.date())
         entry = cache.key(capture, row["capture_id"], version, bounds, fx) if cache is not None else ""
-        hit = cache.get(entry) if cache is not None and not reparse else None
+        hit = cache.quotes(entry) if cache is not None and not reparse else None
         entries[key] = entry
         if hit is not None:
             report.from_cache += 1
-            derived[key] = hit[0]
+            derived[key] = hit
         else:
             pending[key] = _ToParse(key, name, capture, version, fx, entry)
     for job, result in zip(pending.values(), _parse_all(store, list(pending.values()), bounds, helpers), strict=True):

@@ -80,7 +80,7 @@ def verify(
     inputs), except those written while this ran."""
     started = time.time()
     report = VerifyReport()
-    revisions = warehouse.all_revisions()
+    revisions = warehouse.all_revisions(COMPARED)
     helpers = Helpers(workers)
     memo = RecomputeCache(cache.root / "recomputed") if cache is not None else None
     try:
@@ -164,6 +164,10 @@ def _check_bodies(warehouse: Warehouse, store: CaptureStore, report: VerifyRepor
         elif set(stored) - set(rates):
             report.problems.append(f"fx capture {row['source']} {row['capture_id'][:16]}…: stored rates not in it")
     return altered
+
+
+# What a stored revision is found (group and fixing), named (date, revision) and compared on.
+COMPARED = [*GROUP, *WANTED, "fixing_date", "revision", "status", "value", "inputs_digest", "n_providers"]
 
 
 def _agrees() -> pl.Expr:

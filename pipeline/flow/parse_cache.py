@@ -154,6 +154,10 @@ class ParseCache(SealedCache):
             key, lambda blobs: (pl.read_parquet(io.BytesIO(blobs[0])), pl.read_parquet(io.BytesIO(blobs[1])))
         )
 
+    def quotes(self, key: str) -> pl.DataFrame | None:
+        """`get`'s quotes alone (the whole entry is still checked; its rejections are not decoded)."""
+        return self.read(key, lambda blobs: pl.read_parquet(io.BytesIO(blobs[0])))
+
     def put(self, key: str, quotes: pl.DataFrame, rejections: pl.DataFrame) -> None:
         """Write the entry atomically; one that cannot be written is noted in `unwritable`."""
         self.write(key, [_parquet(quotes), _parquet(rejections)])

@@ -17,6 +17,7 @@ import duckdb
 import polars as pl
 
 from pipeline.domain.records import QUOTE_SCHEMA, FxRate
+from pipeline.store.reads import Reads
 
 
 class QueryFailed(ValueError):
@@ -28,18 +29,7 @@ IN_FORCE = "status IN ('published', 'indicative', 'withheld')"
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
 
-class Queries:
-    con: duckdb.DuckDBPyConnection
-
-    # -- plumbing ----------------------------------------------------------------------------------
-    def _frame(self, sql: str, params: Sequence[Any] = ()) -> pl.DataFrame:
-        frame: pl.DataFrame = self.con.sql(sql, params=list(params)).pl()
-        return frame
-
-    def _one(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
-        rows = self.con.execute(sql, list(params)).fetchall()
-        return rows[0] if rows else None
-
+class Queries(Reads):
     def data_version(self) -> str:
         """A short text that changes whenever committed data changes: the key of the API's answer cache and ETags.
 
@@ -81,44 +71,11 @@ class Queries:
             [since],
         )
 
-    def all_quotes(self, columns: Sequence[str] | None = None) -> pl.DataFrame:
-        """Every stored quote (one read, for `verify`), each capture's in row order; only `columns` (of QUOTE_SCHEMA)
-        when given."""
-        unknown = set(columns or ()) - set(QUOTE_SCHEMA)
-        if unknown:
-            raise ValueError(f"not quote columns: {sorted(unknown)}")
-        chosen = ", ".join(f'"{c}"' for c in columns) if columns else "* EXCLUDE (ingested_at)"
-        return self._frame(
-            f"SELECT {chosen} FROM quote ORDER BY source, capture_id, fetched_at, row_no, unit"  # noqa: S608
-        )
-
     def captures(self, capture_ids: Sequence[str]) -> pl.DataFrame:
         return self._frame(
             "SELECT capture_id, source, url, fetched_at, byte_size, http_status FROM raw_capture "
             "WHERE capture_id IN (SELECT unnest(?::VARCHAR[])) ORDER BY source, fetched_at",
             [sorted(set(capture_ids))],
-        )
-
-    def loaded_captures(self) -> pl.DataFrame:
-        """Every capture whose batch passed the gate, with when it passed (when its quotes became known) and the
-        parser and rules versions its rows were made with."""
-        return self._frame(
-            "WITH versions AS (SELECT source, capture_id, fetched_at, max(parser_version) AS parser_version, "
-            "max(rules_version) AS rules_version FROM (SELECT source, capture_id, fetched_at, parser_version, "
-            "rules_version FROM quote UNION ALL SELECT source, capture_id, fetched_at, parser_version, rules_version "
-            "FROM rejection) GROUP BY ALL) "
-            "SELECT r.capture_id, r.source, r.url, r.method, r.fetched_at, r.http_status, r.content_type, "
-            "r.in_force_until, b.checked_at, v.parser_version, v.rules_version "
-            "FROM raw_capture r JOIN batch_check b USING (source, capture_id, fetched_at) "
-            "LEFT JOIN versions v USING (source, capture_id, fetched_at) WHERE b.success "
-            "ORDER BY r.fetched_at, r.source, r.capture_id"
-        )
-
-    def all_captures(self) -> pl.DataFrame:
-        """Every recorded fetch, whatever became of it."""
-        return self._frame(
-            "SELECT capture_id, source, url, method, fetched_at, http_status, content_type, in_force_until "
-            "FROM raw_capture ORDER BY fetched_at, source, capture_id"
         )
 
     def rejections_of_good(self, good: str, start: datetime, end: datetime) -> pl.DataFrame:
@@ -227,9 +184,6 @@ class Queries:
             "FROM fixing WHERE fixing_date BETWEEN ? AND ? ORDER BY revision",
             [first, last],
         )
-
-    def all_revisions(self) -> pl.DataFrame:
-        return self._frame("SELECT * FROM fixing ORDER BY fixing_date, index_code, revision")
 
     def constituents(self, code: str, day: date, version: str, revision: int) -> pl.DataFrame:
         return self._frame(

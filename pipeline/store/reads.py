@@ -1,0 +1,63 @@
+"""Reads under every named query: a statement to a polars frame, and `verify`'s reads of the whole lake (every
+quote, capture and fixing revision), each of only the columns asked for where the rows are many."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any
+
+import duckdb
+import polars as pl
+
+
+def _columns(names: Sequence[str]) -> str:
+    """Column names for a SELECT list: identifiers only (the code's own lists, never a user's text), quoted."""
+    if not all(n.isidentifier() and n.islower() for n in names):
+        raise ValueError(f"not column names: {list(names)}")
+    return ", ".join(f'"{n}"' for n in names)
+
+
+class Reads:
+    con: duckdb.DuckDBPyConnection
+
+    # -- plumbing ----------------------------------------------------------------------------------
+    def _frame(self, sql: str, params: Sequence[Any] = ()) -> pl.DataFrame:
+        frame: pl.DataFrame = self.con.sql(sql, params=list(params)).pl()
+        return frame
+
+    def _one(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
+        rows = self.con.execute(sql, list(params)).fetchall()
+        return rows[0] if rows else None
+
+    # -- the whole lake, for `verify` ----------------------------------------------------------------
+    def all_quotes(self, columns: Sequence[str] | None = None) -> pl.DataFrame:
+        """Every stored quote (one read, for `verify`), each capture's in row order; only `columns` when given."""
+        chosen = _columns(columns) if columns else "* EXCLUDE (ingested_at)"  # names checked: no text of a user's
+        return self._frame(f"SELECT {chosen} FROM quote ORDER BY source, capture_id, fetched_at, row_no, unit")  # noqa: S608
+
+    def loaded_captures(self) -> pl.DataFrame:
+        """Every capture whose batch passed the gate, with when it passed (when its quotes became known) and the
+        parser and rules versions its rows were made with."""
+        return self._frame(
+            "WITH versions AS (SELECT source, capture_id, fetched_at, max(parser_version) AS parser_version, "
+            "max(rules_version) AS rules_version FROM (SELECT source, capture_id, fetched_at, parser_version, "
+            "rules_version FROM quote UNION ALL SELECT source, capture_id, fetched_at, parser_version, rules_version "
+            "FROM rejection) GROUP BY ALL) "
+            "SELECT r.capture_id, r.source, r.url, r.method, r.fetched_at, r.http_status, r.content_type, "
+            "r.in_force_until, b.checked_at, v.parser_version, v.rules_version "
+            "FROM raw_capture r JOIN batch_check b USING (source, capture_id, fetched_at) "
+            "LEFT JOIN versions v USING (source, capture_id, fetched_at) WHERE b.success "
+            "ORDER BY r.fetched_at, r.source, r.capture_id"
+        )
+
+    def all_captures(self) -> pl.DataFrame:
+        """Every recorded fetch, whatever became of it."""
+        return self._frame(
+            "SELECT capture_id, source, url, method, fetched_at, http_status, content_type, in_force_until "
+            "FROM raw_capture ORDER BY fetched_at, source, capture_id"
+        )
+
+    def all_revisions(self, columns: Sequence[str] | None = None) -> pl.DataFrame:
+        """Every stored fixing revision; only `columns` when given (`verify` leaves out the long input keys)."""
+        chosen = _columns(columns) if columns else "*"  # names checked: no text of a user's
+        return self._frame(f"SELECT {chosen} FROM fixing ORDER BY fixing_date, index_code, revision")  # noqa: S608
