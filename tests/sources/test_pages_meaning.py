@@ -18,10 +18,10 @@ from pipeline.sources.base import SchemaDrift
 from pipeline.sources.pages.bounded import MAX_HTML_DEPTH, bounded_html, html_depth
 from pipeline.sources.pages.cells import read_page
 from pipeline.sources.pages.embedded import RANGE_REASON, ZERO_REASON
-from pipeline.sources.pages.meaning import SHARED_REASON
+from pipeline.sources.pages.meaning import SHARED_REASON, SUPERSEDED_REASON
 from pipeline.sources.pages.names import count_in, gpu_phrase, is_name, memory_in, models, per_gpu_memory
 from pipeline.sources.pages.reader import read_by_meaning
-from pipeline.sources.pages.wording import TEASER_REASON
+from pipeline.sources.pages.wording import MACHINE_REASON, TEASER_REASON
 from tests.helpers import FETCHED
 
 
@@ -532,6 +532,20 @@ def test_a_figure_whose_own_words_name_its_machine_prices_that_machine(shown: st
     """Before, the node's price was read per GPU: beside the per-GPU one, both were refused as two figures the page
     did not tell apart (the price lost); alone, $23.92 was one H100's hourly price."""
     assert offers(f"<h1>Lambda GPU cloud pricing</h1>{shown}") == expected
+
+
+def test_a_machines_price_before_its_per_gpu_price_is_refused_as_the_machines() -> None:
+    """A card whose GPU count is a loose word ("8x GPUs") and whose figures are "$23.92/hr ($2.99/GPU/hr)": the per-GPU
+    price is read; $23.92, which the page does not tie to the 8 GPUs, is refused as the machine's price (before: as
+    a list price the second figure replaced). Two figures without per-GPU words stay a replaced list price."""
+    card = "<div><h3>NVIDIA H100 SXM</h3><span>8x GPUs</span><p>$23.92/hr ($2.99/GPU/hr)</p></div>"
+    machine = MACHINE_REASON.format(n=8)
+    assert offers(f"<h1>Lambda GPU cloud pricing</h1>{card}") == {PER_GPU, (*PER_GPU[:4], "23.92", machine)}
+    not_per_gpu = "<div><h3>NVIDIA H100 SXM</h3><p>$23.92/hr ($2.99/hr)</p></div>"
+    read = offers(f"<h1>Lambda GPU cloud pricing</h1>{not_per_gpu}")
+    assert read == {PER_GPU, (*PER_GPU[:4], "23.92", SUPERSEDED_REASON)}
+    odd = "<div><h3>NVIDIA H100 SXM</h3><p>$7.50/hr ($2.99/GPU/hr)</p></div>"  # not a whole multiple
+    assert (*PER_GPU[:4], "7.50", SUPERSEDED_REASON) in offers(f"<h1>Lambda GPU cloud pricing</h1>{odd}")
 
 
 @pytest.mark.parametrize(

@@ -30,6 +30,7 @@ from pipeline.sources.pages.wording import (
     per_instance,
     pricing_type_of,
     region_of,
+    whole_machine,
 )
 
 NO_COUNT_REASON = "price is per machine but the page gives no GPU count"
@@ -291,10 +292,8 @@ def _supersede(offers: list[Offer]) -> list[Offer]:
         good = (offer.label, offer.region, offer.pricing_type, offer.price_per, offer.count)
         live.setdefault(good, []).append(offer)
     for alike in live.values():
-        if len({offer.cell for offer in alike}) > 1:
-            for offer in alike:
-                offer.reject_reason = UNTOLD_REASON
-        else:
-            for offer in alike[:-1]:
-                offer.reject_reason = SUPERSEDED_REASON
+        apart, last = len({offer.cell for offer in alike}) > 1, alike[-1]
+        for offer in alike if apart else alike[:-1]:
+            replaced = whole_machine(offer.amount, last.amount, last.attributes) or SUPERSEDED_REASON
+            offer.reject_reason = UNTOLD_REASON if apart else replaced
     return out

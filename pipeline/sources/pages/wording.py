@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from datetime import date
+from decimal import Decimal
+from typing import Any
 
 from pipeline.sources.pages.document import squash
 
@@ -163,3 +166,16 @@ def own_machine(
     if size is None or not 0 < size <= 128 or (per[0] == "gpu_hour" and per[1] in _OWN):
         return per, count
     return ("instance_hour" if size > 1 else "gpu_hour", per[1] if per[1] in _OWN else "price"), (size, "price")
+
+
+MACHINE_REASON = "the whole machine's price ({n} x the per-GPU figure after it), not a second per-GPU price"
+
+
+def whole_machine(earlier: str, later: str, later_attributes: Mapping[str, Any]) -> str | None:
+    """Why an earlier figure is refused beside a later one for the same GPU, when the later's own words say per GPU
+    ("$23.92/hr ($2.99/GPU/hr)") and the earlier is a whole multiple of it (2-16, a machine's GPUs): it is the
+    machine's price, whose GPU count the page does not tie to it. None otherwise (a replaced list price)."""
+    n = Decimal(earlier) / Decimal(later) if Decimal(later) > 0 else Decimal(0)
+    if later_attributes.get("price_per_from") not in _OWN or n != n.to_integral_value() or not 2 <= n <= 16:
+        return None
+    return MACHINE_REASON.format(n=int(n))
