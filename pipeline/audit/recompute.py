@@ -196,7 +196,7 @@ def recompute(
         here, *elsewhere = _split(wanted, parts)
         for part in [p for p in elsewhere if p]:
             named = [(d.code, at) for d, at in part]
-            remote.append((len(done), helpers.pool().submit(_compute_part, known_then, named, version)))
+            remote.append((len(done), helpers.submit(_compute_part, known_then, named, version)))
         done.append((version, recorded_at, key, _recomputed(compute_many(known_then, here, load(version)))))
     for i, future in remote:
         answered: dict[tuple[str, datetime], Recomputed] = helpers.result(future)

@@ -202,7 +202,7 @@ def fixings_in_chunks(
     parts = helpers.parts_for(len(plan), 2)
     for i in range(0, len(plan), parts):
         here, *elsewhere = plan[i : i + parts]
-        remote = [helpers.pool().submit(chunk_fixings, read(c.start, c.end), c, m) for c in elsewhere]
+        remote = [helpers.submit(chunk_fixings, read(c.start, c.end), c, m) for c in elsewhere]
         yield chunk_fixings(read(here.start, here.end), here, m)
         for future in remote:
             yield helpers.result(future)

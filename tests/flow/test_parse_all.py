@@ -16,6 +16,7 @@ import pytest
 from polars.testing import assert_frame_equal
 
 from pipeline.flow import parse
+from pipeline.flow import spill as spill_module
 from pipeline.flow.helpers import Helpers, HelperStopped
 from pipeline.flow.parse import ParseTask, Unreadable, parse_capture, parse_many
 from pipeline.flow.parse_cache import ParseCache, parse_all_cached
@@ -136,3 +137,39 @@ def test_a_capture_normalisation_cannot_handle_fails_alone(
     for i, (task, result) in enumerate(zip(tasks, results, strict=True)):
         if i != 1:
             same(result, parse_capture(*task))
+
+
+def _sizes(tasks: list[bytes]) -> list[int]:
+    return [len(t) for t in tasks]
+
+
+@pytest.mark.parametrize("room", ["folder", "none", "not a folder"])
+def test_work_and_answers_travel_by_files_that_are_gone_after(
+    tmp_path: Path, room: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Megabytes of work go to a helper by a file in shared memory (`flow.spill`), not the pipe; no file is left,
+    and where there is no such folder the pipe carries them as before."""
+    written: list[str | None] = []
+    dump = spill_module._dump
+    monkeypatch.setattr(spill_module, "_dump", lambda value, where: written.append(dump(value, where)) or written[-1])
+    spill = {"folder": tmp_path / "shm", "none": None, "not a folder": tmp_path / "file"}[room]
+    if room == "folder":
+        spill.mkdir()  # type: ignore[union-attr]
+    elif room == "not a folder":
+        spill.write_text("a file where the folder should be")  # type: ignore[union-attr]
+    tasks = [os.urandom(1 << 20) + bytes([i]) for i in range(6)]
+    with Helpers(2, spill=spill) as helpers:
+        assert helpers.spread(_sizes, tasks, [1] * 6, 0) == _sizes(tasks)
+        answered = helpers.result(helpers.submit(_sizes, tasks))
+    assert answered == _sizes(tasks)
+    if room == "folder":
+        assert len(written) == 2 and all(str(spill) in str(w) for w in written)  # the work went by file
+        assert list(spill.iterdir()) == []  # type: ignore[union-attr]
+    else:
+        assert all(w is None for w in written)
+
+
+def test_a_helper_that_dies_leaves_no_file(tmp_path: Path) -> None:
+    with Helpers(2, spill=tmp_path) as helpers, pytest.raises(HelperStopped):
+        helpers.spread(_dies_in_a_helper, [1, 2, 3, 4], [1, 1, 1, 1], 0)
+    assert list(tmp_path.iterdir()) == []
