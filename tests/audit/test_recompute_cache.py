@@ -4,7 +4,10 @@ recomputing code or other inputs are a miss."""
 
 from __future__ import annotations
 
+import os
 import shutil
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
@@ -43,6 +46,22 @@ def test_a_second_verify_recomputes_nothing_and_reaches_the_same_verdict(ran: Pa
     assert cold.recomputed == cold.checked_fixings > 30 and cold.recomputed_from_cache == 0
     assert warm.recomputed == 0 and warm.recomputed_from_cache == warm.checked_fixings == cold.checked_fixings
     assert _entries()
+
+
+def test_after_another_days_run_verify_recomputes_that_day_only(ran: Path) -> None:
+    first = _verify()
+    day = subprocess.run(
+        [str(Path(sys.executable).parent / "cix"), "run", "--offline", "--at", "2026-08-04T16:30:00Z"],
+        capture_output=True,
+        text=True,
+        env=dict(os.environ),
+        check=False,
+    )
+    assert day.returncode == 0, day.stderr[-2000:]
+    second = _verify()
+    assert second.ok, second.problems
+    assert second.checked_fixings == 2 * first.checked_fixings  # the bundled day and the next
+    assert second.recomputed_from_cache == first.checked_fixings and second.recomputed == first.checked_fixings
 
 
 @pytest.mark.parametrize(
