@@ -4,7 +4,8 @@ A process pool pickles a task's arguments into a pipe, which carries ~400 MB/s h
 or of quotes took as long to send as to parse or compute, so a helper gained nothing. Pickled into a file in
 `/dev/shm` (memory, not disk) they move at memory speed. The file is private to this user (mkstemp's 0600),
 removed by whoever reads it, and by this process once the answer is in, whatever became of the helper. Where there
-is no shared memory, or no room in it, the pipe is used as before.
+is no shared memory, or no room in it, the pipe is used as before. Only a process killed while its helper works can
+leave a file behind (`/dev/shm/cix-helper-*`, gone at the next boot, safe to delete when no cix job runs).
 """
 
 from __future__ import annotations
