@@ -20,7 +20,8 @@ from pipeline.sources.pages.cells import read_page
 from pipeline.sources.pages.embedded import RANGE_REASON, ZERO_REASON
 from pipeline.sources.pages.meaning import SHARED_REASON, SUPERSEDED_REASON
 from pipeline.sources.pages.names import count_in, gpu_phrase, is_name, memory_in, models, per_gpu_memory
-from pipeline.sources.pages.reader import read_by_meaning
+from pipeline.sources.pages.reader import MANY_CURRENCIES_REASON, read_by_meaning
+from pipeline.sources.pages.records import OTHER_CURRENCY_REASON
 from pipeline.sources.pages.wording import MACHINE_REASON, TEASER_REASON
 from tests.helpers import FETCHED
 
@@ -532,6 +533,20 @@ def test_a_figure_whose_own_words_name_its_machine_prices_that_machine(shown: st
     """Before, the node's price was read per GPU: beside the per-GPU one, both were refused as two figures the page
     did not tell apart (the price lost); alone, $23.92 was one H100's hourly price."""
     assert offers(f"<h1>Lambda GPU cloud pricing</h1>{shown}") == expected
+
+
+def test_one_price_shown_in_two_currencies_is_read_in_the_sources() -> None:
+    """A USD and a EUR column of the same row: the USD figure is read, the EUR one refused as the same price again
+    (before: both refused as two figures nothing told apart, the price lost). Neither in the source's currency: both
+    refused, with that reason."""
+    head = "<h1>Lambda GPU cloud pricing</h1><table><tr><th>GPU</th><th>{a}</th><th>{b}</th></tr>"
+    row = "<tr><td>NVIDIA H100 SXM 80GB</td><td>{x}/hr</td><td>{y}/hr</td></tr></table>"
+    gpu = ("NVIDIA H100 SXM 80GB", "on_demand", "gpu_hour", 1)
+    usd_eur = head.format(a="USD", b="EUR") + row.format(x="$2.49", y="€2.29")
+    assert offers(usd_eur) == {(*gpu, "2.49", None), (*gpu, "2.29", OTHER_CURRENCY_REASON.format(first="USD"))}
+    eur_gbp = head.format(a="EUR", b="GBP") + row.format(x="€2.29", y="£1.99")
+    refused = MANY_CURRENCIES_REASON.format(shown="EUR, GBP", currency="USD")
+    assert offers(eur_gbp) == {(*gpu, "2.29", refused), (*gpu, "1.99", refused)}
 
 
 def test_a_machines_price_before_its_per_gpu_price_is_refused_as_the_machines() -> None:

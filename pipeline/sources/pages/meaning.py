@@ -289,7 +289,7 @@ def _supersede(offers: list[Offer]) -> list[Offer]:
     for offer in out:
         if offer.reject_reason is not None:
             continue
-        good = (offer.label, offer.region, offer.pricing_type, offer.price_per, offer.count)
+        good = (offer.label, offer.region, offer.pricing_type, offer.price_per, offer.count, offer.currency)
         live.setdefault(good, []).append(offer)
     for alike in live.values():
         apart, last = len({offer.cell for offer in alike}) > 1, alike[-1]

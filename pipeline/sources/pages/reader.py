@@ -22,7 +22,7 @@ from pipeline.sources.pages.copies import read_without_copies
 from pipeline.sources.pages.embedded import json_records
 from pipeline.sources.pages.meaning import Offer, offers_of
 from pipeline.sources.pages.money import bare_price
-from pipeline.sources.pages.records import find_records
+from pipeline.sources.pages.records import OTHER_CURRENCY_REASON, find_records
 from pipeline.sources.pages.rivals import refuse_rivals
 from pipeline.sources.pages.rows import page_row
 from pipeline.sources.pages.when import page_time
@@ -48,7 +48,7 @@ def page_offers(capture: RawCapture, currency: str | None = None, provider: str 
     if provider is not None:
         refuse_rivals(records, provider)
     as_of = page_time(capture).date()
-    offers = [offer for record in records for offer in offers_of(record, as_of)]
+    offers = in_one_currency([offer for record in records for offer in offers_of(record, as_of)], currency)
     if not offers:
         prices = sum(1 for cell in page.cells if bare_price(cell.text))
         if not records and prices:
@@ -58,6 +58,26 @@ def page_offers(capture: RawCapture, currency: str | None = None, provider: str 
         else:
             what = "no GPU model and no price on the page"
         raise SchemaDrift(capture.source, f"unexpected structure: {what}")
+    return offers
+
+
+MANY_CURRENCIES_REASON = "the same price shown in several currencies ({shown}), none of them the source's ({currency})"
+
+
+def in_one_currency(offers: list[Offer], currency: str | None) -> list[Offer]:
+    """A good the page prices in several currencies (a USD and a EUR column) is one price shown twice: the figure in
+    the source's currency is read, the others refused (read both, the firm's vote would be a median of its price and
+    its price through an FX rate); with none in the source's currency, all are refused."""
+    currencies: dict[tuple[object, ...], set[str]] = {}
+    for o in offers:
+        if o.reject_reason is None:
+            currencies.setdefault((o.label, o.region, o.pricing_type, o.price_per, o.count), set()).add(o.currency)
+    for o in offers:
+        shown = currencies.get((o.label, o.region, o.pricing_type, o.price_per, o.count), set())
+        if o.reject_reason is not None or len(shown) < 2 or o.currency == currency:
+            continue
+        many = MANY_CURRENCIES_REASON.format(shown=", ".join(sorted(shown)), currency=currency)
+        o.reject_reason = OTHER_CURRENCY_REASON.format(first=currency) if currency in shown else many
     return offers
 
 
