@@ -43,4 +43,6 @@ def test_pricing_type_words() -> None:
     assert pricing_type_of("6-month reserved") == "reserved_6m"
     assert pricing_type_of("1-year reserved") == commitment("12 months") == "reserved_1y"
     assert pricing_type_of("Reserve") == "reserved_unspecified"
+    assert pricing_type_of("Savings plan") == "reserved_unspecified"  # a commitment, whose term the words leave out
+    assert pricing_type_of("3-year savings plan") == "reserved_3y"
     assert pricing_type_of("Pricing Per Hour") is None

@@ -22,7 +22,7 @@ from pipeline.sources.pages.meaning import SHARED_REASON, SUPERSEDED_REASON
 from pipeline.sources.pages.names import count_in, gpu_phrase, is_name, memory_in, models, per_gpu_memory
 from pipeline.sources.pages.reader import MANY_CURRENCIES_REASON, read_by_meaning
 from pipeline.sources.pages.records import OTHER_CURRENCY_REASON
-from pipeline.sources.pages.wording import MACHINE_REASON, TEASER_REASON
+from pipeline.sources.pages.wording import MACHINE_REASON, NO_TERM_REASON, TEASER_REASON
 from tests.helpers import FETCHED
 
 
@@ -190,6 +190,13 @@ def test_table_columns_give_pricing_type_and_unit() -> None:
         ("NVIDIA A100 SXM 80GB", "spot", "gpu_hour", 1, "0.90", None),
         ("NVIDIA A100 SXM 80GB", "reserved_1y", "gpu_hour", 1, "1.20", None),
         ("NVIDIA A100 SXM 40GB", "on_demand", "gpu_hour", 1, "1.29", None),  # variants stay apart
+    }
+    savings = "<table><tr><th>GPU</th><th>VRAM</th><th>Price</th><th>Savings plan</th></tr>"
+    row = "<tr><td>NVIDIA A100 SXM</td><td>80 GB</td><td>$1.79/hr</td><td>$1.25/hr</td></tr></table>"
+    read = offers(savings + row)  # before: both refused as figures nothing told apart
+    assert read == {
+        ("NVIDIA A100 SXM 80GB", "on_demand", "gpu_hour", 1, "1.79", None),
+        ("NVIDIA A100 SXM 80GB", "reserved_unspecified", "gpu_hour", 1, "1.25", NO_TERM_REASON),
     }
 
 

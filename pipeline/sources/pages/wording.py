@@ -90,7 +90,9 @@ def pricing_type_of(text: str) -> str | None:
     words = squash(text).lower()
     if re.search(r"\b(spot|preemptible|interruptible)\b", words):
         return "spot"
-    if re.search(r"\b(reserved?|reservation|commit(ted|ment)?|contract)\b|\bsprint\b", words) or _TERM.search(words):
+    if re.search(
+        r"\b(reserved?|reservation|commit(ted|ment)?|contract|savings\s+plans?)\b|\bsprint\b", words
+    ) or _TERM.search(words):
         return commitment(words) or "reserved_unspecified"
     if re.search(r"\bon[\s-]?demand\b|\bpay[\s-]as[\s-]you[\s-]go\b", words):
         return "on_demand"
