@@ -9,10 +9,13 @@ from __future__ import annotations
 
 import time
 
+import polars as pl
 import pytest
 from selectolax.parser import HTMLParser
 
 from pipeline.domain.records import RawCapture
+from pipeline.methodology import load
+from pipeline.normalize import normalise
 from pipeline.sources import REGISTRY
 from pipeline.sources.base import SchemaDrift
 from pipeline.sources.pages.bounded import MAX_HTML_DEPTH, bounded_html, html_depth
@@ -540,6 +543,18 @@ def test_a_figure_whose_own_words_name_its_machine_prices_that_machine(shown: st
     """Before, the node's price was read per GPU: beside the per-GPU one, both were refused as two figures the page
     did not tell apart (the price lost); alone, $23.92 was one H100's hourly price."""
     assert offers(f"<h1>Lambda GPU cloud pricing</h1>{shown}") == expected
+
+
+def test_hbm3_names_the_h100s_sxm_part() -> None:
+    """RunPod's id "NVIDIA H100 80GB HBM3" alone: the memory's kind is a word of the variant (HBM3 at 80 GB is only
+    the SXM5 part; PCIe carries HBM2e, NVL 94 GB), so the identity rules read it as H100 SXM (before: the phrase
+    dropped "HBM3" and the listing was refused as not saying SXM, PCIe or NVL)."""
+    html = "<table><tr><th>GPU</th><th>Price</th></tr><tr><td>NVIDIA H100 80GB HBM3</td><td>$2.49/hr</td></tr></table>"
+    assert gpu_phrase("NVIDIA H100 80GB HBM3") == "NVIDIA H100 80GB HBM3"
+    frame = read_by_meaning(page(f"<h1>Lambda GPU cloud pricing</h1>{html}"), "lambda")
+    capture = page(html)
+    quotes, _ = normalise(frame.with_columns(pl.lit("3").alias("parser_version")), capture, load().bounds)
+    assert quotes["good"].to_list() == ["H100-SXM-80GB"]
 
 
 def test_one_price_shown_in_two_currencies_is_read_in_the_sources() -> None:

@@ -3,7 +3,8 @@
 A GPU name is recognised by its model designation, not by where it sits: "H100", "A100", "MI300X",
 "GB200", "L40S", "RTX A6000", "RTX PRO 6000", "Quadro RTX 6000", "RTX 4000 Ada" (a letter prefix
 and digits, or an RTX-family name). Around it, the words that tell variants apart are kept
-(vendor, HGX/DGX, SXM/PCIe/NVL/NVLink/OAM, memory, "Ada Generation"), and nothing else, so
+(vendor, HGX/DGX, SXM/PCIe/NVL/NVLink/OAM, memory and its kind (HBM3: H100's SXM part), "Ada Generation"), and
+nothing else, so
 "1-1016 HGX H100 GPUs for your bursts" names "HGX H100".
 """
 
@@ -22,7 +23,7 @@ _MODEL = re.compile(
 )
 _VENDOR = frozenset(("nvidia", "nvidia®", "amd", "instinct", "instinct™", "hgx", "dgx", "tesla", "geforce", "radeon"))
 _VARIANT = re.compile(
-    r"^\(?(?:sxm\d?|pcie|nvl\d*|nvlink|hgx|oam|\d+(?:\.\d+)?\s?gb|\d+g|gb|ada|generation|tensor|core|"
+    r"^\(?(?:sxm\d?|pcie|nvl\d*|nvlink|hgx|oam|hbm\d?e?|\d+(?:\.\d+)?\s?gb|\d+g|gb|ada|generation|tensor|core|"
     r"se|bse|server|edition|blackwell|superchip|high|standard|memory|with|intel|amd|cpu|ti|super|"
     r"\d+(?:\.\d+)?)\)?,?$",
     re.IGNORECASE,
