@@ -7,6 +7,7 @@ test file.
 
 from __future__ import annotations
 
+import json
 import time
 
 import polars as pl
@@ -284,6 +285,28 @@ def test_prices_kept_in_data_attributes_and_json_are_read_by_meaning() -> None:
         ("on_demand", "2.1", "not offered (communityCloud is false)"),
         ("on_demand", "1.0", RANGE_REASON),
         ("reserved_unspecified", "0", ZERO_REASON),
+    }
+
+
+def test_json_prices_held_under_a_pricing_object_are_read_by_their_keys() -> None:
+    """A GPU object whose prices sit in a "pricing" object keyed by pricing type (before: nothing read, the page's
+    data a drift): the keys' words give the type; a number there whose key names no pricing type or hourly rate (a
+    GPU count, a monthly sum) is no price."""
+    doc = {
+        "gpus": [
+            {
+                "name": "NVIDIA H100 SXM 80GB",
+                "pricing": {"onDemand": 2.49, "spot": 1.25, "gpuCount": 8, "monthly": 1817.7},
+            },
+            {"name": "NVIDIA A100 PCIe 40GB", "rates": {"hourly": "1.29", "reserved1Year": 0.99, "vcpus": 12}},
+        ]
+    }
+    found = offers(f'<h1>Lambda GPU cloud pricing</h1><script type="application/json">{json.dumps(doc)}</script>')
+    assert found == {
+        ("NVIDIA H100 SXM 80GB", "on_demand", "gpu_hour", 1, "2.49", None),
+        ("NVIDIA H100 SXM 80GB", "spot", "gpu_hour", 1, "1.25", None),
+        ("NVIDIA A100 PCIe 40GB", "on_demand", "gpu_hour", 1, "1.29", None),
+        ("NVIDIA A100 PCIe 40GB", "reserved_1y", "gpu_hour", 1, "0.99", None),
     }
 
 

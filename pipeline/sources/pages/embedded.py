@@ -20,6 +20,7 @@ from selectolax.parser import HTMLParser
 
 from pipeline.sources.pages.names import gpu_phrase, models
 from pipeline.sources.pages.records import Price, Record
+from pipeline.sources.pages.wording import pricing_type_of
 
 MAX_JSON_DEPTH = 64
 MAX_JSON_NODES = 200_000
@@ -30,6 +31,8 @@ _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _RANGE = re.compile(r"^(?:low|high|min|max|lowest|minimum|maximum)", re.IGNORECASE)
 _NUMBER_WORDS = {"one": "1", "two": "2", "three": "3", "six": "6", "twelve": "12", "eighteen": "18", "24": "24"}
 _CURRENCIES = {"USD": "USD", "EUR": "EUR", "GBP": "GBP"}
+_HOLDS_PRICES = re.compile(r"^(?:pric(?:e|es|ing)|rates?|hourly rates?|costs?)$")
+_HOURLY = re.compile(r"\b(?:hourly|hour|hr|per hour)\b")
 
 
 def json_records(tree: HTMLParser, currency: str | None) -> list[Record]:
@@ -108,13 +111,27 @@ def _currency(node: dict[str, Any]) -> str | None:
 
 
 def _words(key: str) -> str:
-    """ "communitySpotPrice" -> "community spot price"; "oneMonthPrice" -> "1 month price"."""
-    words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|[_-]+", " ", key).lower().split()
+    """ "communitySpotPrice" -> "community spot price"; "oneMonthPrice" -> "1 month price"; "reserved1Year" ->
+    "reserved 1 year"."""
+    words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[a-z])(?=[0-9])|[_-]+", " ", key).lower().split()
     return " ".join(_NUMBER_WORDS.get(w, w) for w in words)
 
 
-def _prices(node: dict[str, Any], money: str | None, context: str, budget: list[int]) -> list[Price]:
-    """The prices in an object and in its nested objects that name no GPU, each with the words that say what it is."""
+def _priced(key: str, value: object, within: bool) -> bool:
+    """A figure is a price when its key says so ("securePrice", "price_per_hour"), or, inside an object whose key says
+    it holds prices ("pricing": {"onDemand": 2.49, "spot": 1.25}), when its key names a pricing type or an hourly
+    rate (so a "gpuCount" there is no price)."""
+    if not isinstance(value, str) or not _NUMBER.fullmatch(value):
+        return False
+    words = _words(key)
+    return "price" in words or (within and (pricing_type_of(words) is not None or _HOURLY.search(words) is not None))
+
+
+def _prices(
+    node: dict[str, Any], money: str | None, context: str, budget: list[int], within: bool = False
+) -> list[Price]:
+    """The prices in an object and in its nested objects that name no GPU, each with the words that say what it is
+    (`within`: the object is held under a key that says prices, `_priced`)."""
     money = _currency(node) or money
     own = " ".join(str(node[k]) for k in ("name", "description") if isinstance(node.get(k), str) and not _names(node))
     context = f"{context} {own}".strip()
@@ -125,12 +142,13 @@ def _prices(node: dict[str, Any], money: str | None, context: str, budget: list[
         if budget[0] <= 0:
             break
         if isinstance(value, dict) and not _names(value):
-            out += _prices(value, money, f"{context} {_words(key)}".strip(), budget)
+            holds = _HOLDS_PRICES.search(_words(key)) is not None
+            out += _prices(value, money, f"{context} {_words(key)}".strip(), budget, within or holds)
         elif isinstance(value, list):
             for item in value:
                 if isinstance(item, dict) and not _names(item):
                     out += _prices(item, money, context, budget)
-        elif "price" in key.lower() and isinstance(value, str) and _NUMBER.fullmatch(value) and money:
+        elif money and _priced(key, value, within):
             words = _words(key)
             flag = flags.get(words.split()[0])
             label = " ".join(p for p in (words, _words(flag[0]) if flag else "", context) if p)
