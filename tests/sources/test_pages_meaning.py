@@ -310,6 +310,34 @@ def test_json_prices_held_under_a_pricing_object_are_read_by_their_keys() -> Non
     }
 
 
+MONTHLY = {"type": "on-demand", "amount": 1800, "per": "month"}
+
+
+@pytest.mark.parametrize(
+    "gpu",
+    [
+        {
+            "name": "NVIDIA H100 SXM 80GB",
+            "prices": [{"type": "on-demand", "amount": 2.49}, {"type": "spot", "amount": 1.25}, MONTHLY],
+        },
+        {
+            "name": "NVIDIA H100 SXM 80GB",
+            "price": {"value": 2.49, "unit": "hour"},
+            "spotPrice": 1.25,
+            "prices": [MONTHLY],
+        },
+    ],
+)
+def test_json_figures_with_their_type_beside_them_are_read(gpu: dict[str, object]) -> None:
+    """Prices as typed objects ({"type": "spot", "amount": 1.25}) or a price object ({"value": 2.49}) (before: nothing
+    read); a figure said to be per month beside them is no hourly price."""
+    found = offers(f'<h1>Lambda GPU cloud pricing</h1><script type="application/json">{json.dumps([gpu])}</script>')
+    assert found == {
+        ("NVIDIA H100 SXM 80GB", "on_demand", "gpu_hour", 1, "2.49", None),
+        ("NVIDIA H100 SXM 80GB", "spot", "gpu_hour", 1, "1.25", None),
+    }
+
+
 def test_json_nested_too_deep_is_not_parsed_in_bounded_time() -> None:
     deep = '<script type="application/json">' + '{"a":' * 100_000 + '{"name": "H100", "price": 2}' + "}" * 100_000
     started = time.monotonic()

@@ -33,6 +33,11 @@ _NUMBER_WORDS = {"one": "1", "two": "2", "three": "3", "six": "6", "twelve": "12
 _CURRENCIES = {"USD": "USD", "EUR": "EUR", "GBP": "GBP"}
 _HOLDS_PRICES = re.compile(r"^(?:pric(?:e|es|ing)|rates?|hourly rates?|costs?)$")
 _HOURLY = re.compile(r"\b(?:hourly|hour|hr|per hour)\b")
+# Inside an object that holds prices: the keys of a bare figure ({"type": "spot", "amount": 1.25}), and the keys whose
+# words say what it is.
+_AMOUNT_KEYS = frozenset(("amount", "value", "usd", "rate"))
+_SAYS_WHAT = ("type", "kind", "label", "plan", "tier", "term", "per", "unit", "interval")
+_PER = frozenset(("per", "unit", "interval"))  # {"per": "month"} says "per month": not an hourly price
 
 
 def json_records(tree: HTMLParser, currency: str | None) -> list[Record]:
@@ -124,7 +129,8 @@ def _priced(key: str, value: object, within: bool) -> bool:
     if not isinstance(value, str) or not _NUMBER.fullmatch(value):
         return False
     words = _words(key)
-    return "price" in words or (within and (pricing_type_of(words) is not None or _HOURLY.search(words) is not None))
+    said = pricing_type_of(words) is not None or _HOURLY.search(words) is not None or words in _AMOUNT_KEYS
+    return "price" in words or (within and said)
 
 
 def _prices(
@@ -133,7 +139,12 @@ def _prices(
     """The prices in an object and in its nested objects that name no GPU, each with the words that say what it is
     (`within`: the object is held under a key that says prices, `_priced`)."""
     money = _currency(node) or money
-    own = " ".join(str(node[k]) for k in ("name", "description") if isinstance(node.get(k), str) and not _names(node))
+    said = ("name", "description", *(_SAYS_WHAT if within else ()))
+    own = " ".join(
+        f"per {node[k]}" if k in _PER else str(node[k])
+        for k in said
+        if isinstance(node.get(k), str) and not _names(node)
+    )
     context = f"{context} {own}".strip()
     flags = {_words(k).split()[0]: (k, v) for k, v in node.items() if isinstance(v, bool)}
     out: list[Price] = []
@@ -145,9 +156,10 @@ def _prices(
             holds = _HOLDS_PRICES.search(_words(key)) is not None
             out += _prices(value, money, f"{context} {_words(key)}".strip(), budget, within or holds)
         elif isinstance(value, list):
+            holds = within or _HOLDS_PRICES.search(_words(key)) is not None
             for item in value:
                 if isinstance(item, dict) and not _names(item):
-                    out += _prices(item, money, context, budget)
+                    out += _prices(item, money, context, budget, holds)
         elif money and _priced(key, value, within):
             words = _words(key)
             flag = flags.get(words.split()[0])
