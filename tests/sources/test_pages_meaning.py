@@ -23,6 +23,7 @@ from pipeline.sources.pages.bounded import MAX_HTML_DEPTH, bounded_html, html_de
 from pipeline.sources.pages.cells import read_page
 from pipeline.sources.pages.embedded import RANGE_REASON, ZERO_REASON
 from pipeline.sources.pages.meaning import SHARED_REASON, SUPERSEDED_REASON
+from pipeline.sources.pages.money import ADDON_REASON
 from pipeline.sources.pages.names import count_in, gpu_phrase, is_name, memory_in, models, per_gpu_memory
 from pipeline.sources.pages.reader import MANY_CURRENCIES_REASON, read_by_meaning
 from pipeline.sources.pages.records import OTHER_CURRENCY_REASON
@@ -307,6 +308,13 @@ def test_json_prices_held_under_a_pricing_object_are_read_by_their_keys() -> Non
         ("NVIDIA H100 SXM 80GB", "spot", "gpu_hour", 1, "1.25", None),
         ("NVIDIA A100 PCIe 40GB", "on_demand", "gpu_hour", 1, "1.29", None),
         ("NVIDIA A100 PCIe 40GB", "reserved_1y", "gpu_hour", 1, "0.99", None),
+    }
+    add_ons = {"onDemand": 2.49, "storageHourly": 0.1, "egress": 0.05, "disk": {"value": 0.02}}
+    doc = {"gpus": [{"name": "NVIDIA H100 SXM 80GB", "pricing": add_ons}]}
+    found = offers(f'<h1>Lambda GPU cloud pricing</h1><script type="application/json">{json.dumps(doc)}</script>')
+    assert found == {  # an add-on's hourly price is recorded as such, never read as the GPU's
+        ("NVIDIA H100 SXM 80GB", "on_demand", "gpu_hour", 1, "2.49", None),
+        ("NVIDIA H100 SXM 80GB", "on_demand", "gpu_hour", 1, "0.1", ADDON_REASON),
     }
 
 

@@ -18,6 +18,7 @@ from typing import Any
 
 from selectolax.parser import HTMLParser
 
+from pipeline.sources.pages.money import ADDON_REASON
 from pipeline.sources.pages.names import gpu_phrase, models
 from pipeline.sources.pages.records import Price, Record
 from pipeline.sources.pages.wording import pricing_type_of
@@ -37,6 +38,7 @@ _HOURLY = re.compile(r"\b(?:hourly|hour|hr|per hour)\b")
 # words say what it is.
 _AMOUNT_KEYS = frozenset(("amount", "value", "usd", "rate"))
 _SAYS_WHAT = ("type", "kind", "label", "plan", "tier", "term", "per", "unit", "interval")
+_ADDON = re.compile(r"\b(?:storage|disks?|volumes?|egress|ingress|bandwidth|snapshots?|backups?|ipv?4?|network)\b")
 _PER = frozenset(("per", "unit", "interval"))  # {"per": "month"} says "per month": not an hourly price
 
 
@@ -153,10 +155,10 @@ def _prices(
         if budget[0] <= 0:
             break
         if isinstance(value, dict) and not _names(value):
-            holds = _HOLDS_PRICES.search(_words(key)) is not None
-            out += _prices(value, money, f"{context} {_words(key)}".strip(), budget, within or holds)
+            holds = _HOLDS_PRICES.search(_words(key)) is not None  # its own key only: {"rates": {"egress": {...}}}
+            out += _prices(value, money, f"{context} {_words(key)}".strip(), budget, holds)
         elif isinstance(value, list):
-            holds = within or _HOLDS_PRICES.search(_words(key)) is not None
+            holds = _HOLDS_PRICES.search(_words(key)) is not None
             for item in value:
                 if isinstance(item, dict) and not _names(item):
                     out += _prices(item, money, context, budget, holds)
@@ -165,7 +167,9 @@ def _prices(
             flag = flags.get(words.split()[0])
             label = " ".join(p for p in (words, _words(flag[0]) if flag else "", context) if p)
             price = Price(-1, f"{value} {words}", value, money, column=words, label=label)
-            if float(value) == 0:
+            if _ADDON.search(label) is not None:  # "storagePrice", "pricing": {"egress": ...}: not the GPU's
+                price.refused = ADDON_REASON
+            elif float(value) == 0:
                 price.refused = ZERO_REASON
             elif flag is not None and flag[1] is False:
                 price.refused = f"not offered ({flag[0]} is false)"
