@@ -316,6 +316,12 @@ def test_json_prices_held_under_a_pricing_object_are_read_by_their_keys() -> Non
         ("NVIDIA H100 SXM 80GB", "on_demand", "gpu_hour", 1, "2.49", None),
         ("NVIDIA H100 SXM 80GB", "on_demand", "gpu_hour", 1, "0.1", ADDON_REASON),
     }
+    beside = {"gpus": [{"name": "NVIDIA H100 SXM 80GB", "price": 2.49, "storagePrice": 0.1}]}
+    found = offers(f'<h1>Lambda GPU cloud pricing</h1><script type="application/json">{json.dumps(beside)}</script>')
+    assert found == {  # before: the storage's 0.1 read as the H100's price, and 2.49 refused as replaced by it
+        ("NVIDIA H100 SXM 80GB", "on_demand", "gpu_hour", 1, "2.49", None),
+        ("NVIDIA H100 SXM 80GB", "on_demand", "gpu_hour", 1, "0.1", ADDON_REASON),
+    }
 
 
 MONTHLY = {"type": "on-demand", "amount": 1800, "per": "month"}
