@@ -44,5 +44,8 @@ def test_pricing_type_words() -> None:
     assert pricing_type_of("1-year reserved") == commitment("12 months") == "reserved_1y"
     assert pricing_type_of("Reserve") == "reserved_unspecified"
     assert pricing_type_of("Savings plan") == "reserved_unspecified"  # a commitment, whose term the words leave out
+    # RunPod spells it "interruptable": its spot price; "uninterruptable" (or "non-interruptible") is on demand
+    assert pricing_type_of("interruptable price") == pricing_type_of("Interruptible") == "spot"
+    assert pricing_type_of("uninterruptable price") == pricing_type_of("Non-interruptible") == "on_demand"
     assert pricing_type_of("3-year savings plan") == "reserved_3y"
     assert pricing_type_of("Pricing Per Hour") is None

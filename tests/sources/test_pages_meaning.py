@@ -352,6 +352,23 @@ def test_json_figures_with_their_type_beside_them_are_read(gpu: dict[str, object
     }
 
 
+def test_an_interruptable_price_is_spot_not_on_demand() -> None:
+    """Before, RunPod's spelling ("interruptablePrice", an "Interruptable" column) was not read as spot: in JSON the
+    spot price was published as the on-demand one (and the on-demand price refused as replaced by it)."""
+    doc = {"gpus": [{"name": "NVIDIA H100 SXM 80GB", "uninterruptablePrice": 2.49, "interruptablePrice": 1.25}]}
+    table = (
+        "<table><tr><th>GPU</th><th>Uninterruptible</th><th>Interruptable</th></tr>"
+        "<tr><td>NVIDIA H100 SXM 80GB</td><td>$2.49/hr</td><td>$1.25/hr</td></tr></table>"
+    )
+    expected = {
+        ("NVIDIA H100 SXM 80GB", "on_demand", "gpu_hour", 1, "2.49", None),
+        ("NVIDIA H100 SXM 80GB", "spot", "gpu_hour", 1, "1.25", None),
+    }
+    script = f'<script type="application/json">{json.dumps(doc)}</script>'
+    assert offers(f"<h1>Lambda GPU cloud pricing</h1>{script}") == expected
+    assert offers(f"<h1>Lambda GPU cloud pricing</h1>{table}") == expected
+
+
 def test_json_nested_too_deep_is_not_parsed_in_bounded_time() -> None:
     deep = '<script type="application/json">' + '{"a":' * 100_000 + '{"name": "H100", "price": 2}' + "}" * 100_000
     started = time.monotonic()

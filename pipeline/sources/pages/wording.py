@@ -88,7 +88,9 @@ def pricing_type_of(text: str) -> str | None:
     mistaken for a priced commitment of a known length.
     """
     words = squash(text).lower()
-    if re.search(r"\b(spot|preemptible|interruptible)\b", words):
+    if re.search(r"\b(?:un|non[\s-]?)interrupt[ai]ble\b", words):  # RunPod's "uninterruptable": on demand
+        return "on_demand"
+    if re.search(r"\b(spot|preemptible|interrupt[ai]ble)\b", words):
         return "spot"
     if re.search(
         r"\b(reserved?|reservation|commit(ted|ment)?|contract|savings\s+plans?)\b|\bsprint\b", words
