@@ -369,6 +369,23 @@ def test_an_interruptable_price_is_spot_not_on_demand() -> None:
     assert offers(f"<h1>Lambda GPU cloud pricing</h1>{table}") == expected
 
 
+def test_json_prices_in_cents_and_of_a_sized_machine() -> None:
+    """A key that says cents gives hundredths (before: "priceCents": 249 was $249/hr); a GPU count beside the price
+    ("gpuCount": 8) makes it the machine's (before: read per GPU), unless its key says per GPU; a maximum is no
+    count."""
+    gpus = [
+        {"name": "NVIDIA H100 SXM 80GB", "price_cents_per_hour": 2392, "gpuCount": 8},
+        {"name": "NVIDIA A100 SXM 80GB", "priceCents": 179, "maxGpuCount": 8},
+        {"name": "NVIDIA H200 SXM 141GB", "pricePerGpuHour": 3.49, "numGpus": 8},
+    ]
+    script = f'<script type="application/json">{json.dumps({"gpus": gpus})}</script>'
+    assert offers(f"<h1>Lambda GPU cloud pricing</h1>{script}") == {
+        ("NVIDIA H100 SXM 80GB", "on_demand", "instance_hour", 8, "23.92", None),
+        ("NVIDIA A100 SXM 80GB", "on_demand", "gpu_hour", 1, "1.79", None),
+        ("NVIDIA H200 SXM 141GB", "on_demand", "gpu_hour", 1, "3.49", None),
+    }
+
+
 def test_json_nested_too_deep_is_not_parsed_in_bounded_time() -> None:
     deep = '<script type="application/json">' + '{"a":' * 100_000 + '{"name": "H100", "price": 2}' + "}" * 100_000
     started = time.monotonic()

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import json
 import re
+from decimal import Decimal
 from typing import Any
 
 from selectolax.parser import HTMLParser
@@ -32,6 +33,7 @@ _NUMBER = re.compile(r"\d+(?:\.\d+)?")
 _RANGE = re.compile(r"^(?:low|high|min|max|lowest|minimum|maximum)", re.IGNORECASE)
 _NUMBER_WORDS = {"one": "1", "two": "2", "three": "3", "six": "6", "twelve": "12", "eighteen": "18", "24": "24"}
 _CURRENCIES = {"USD": "USD", "EUR": "EUR", "GBP": "GBP"}
+_COUNT_KEY = re.compile(r"(?:num(?:ber of)? )?gpus?(?: count| quantity)?|gpu num|count of gpus")
 _HOLDS_PRICES = re.compile(r"^(?:pric(?:e|es|ing)|rates?|hourly rates?|costs?)$")
 _HOURLY = re.compile(r"\b(?:hourly|hour|hr|per hour)\b")
 # Inside an object that holds prices: the keys of a bare figure ({"type": "spot", "amount": 1.25}), and the keys whose
@@ -94,7 +96,7 @@ def _walk(doc: Any, currency: str | None, records: list[Record], budget: list[in
         money = _currency(node) or money
         names = _names(node)
         if names:
-            record = Record(names[0], -1, -1, -1, names=names)
+            record = Record(names[0], -1, -1, -1, names=names, columns=_counts(node))
             record.prices = _prices(node, money, "", budget)
             if record.prices:
                 records.append(record)
@@ -112,6 +114,13 @@ def _names(node: dict[str, Any]) -> list[str]:
     return out
 
 
+def _counts(node: dict[str, Any]) -> dict[str, str]:
+    """The object's GPU count ("gpuCount": 8) as a column the meaning reader sizes the machine by (a price beside it
+    is then the whole machine's, unless its words say per GPU)."""
+    found = [v for k, v in node.items() if _COUNT_KEY.fullmatch(_words(k)) and isinstance(v, str)]
+    return {"gpu count": found[0]} if found else {}
+
+
 def _currency(node: dict[str, Any]) -> str | None:
     value = node.get("priceCurrency") or node.get("currency") or node.get("currencyCode")
     return _CURRENCIES.get(value.upper()) if isinstance(value, str) else None
@@ -122,6 +131,14 @@ def _words(key: str) -> str:
     "reserved 1 year"."""
     words = re.sub(r"(?<=[a-z0-9])(?=[A-Z])|(?<=[a-z])(?=[0-9])|[_-]+", " ", key).lower().split()
     return " ".join(_NUMBER_WORDS.get(w, w) for w in words)
+
+
+def _in_units(value: str, words: str) -> str:
+    """The figure in whole currency units: a key that says cents ("priceCents", "price_cents_per_hour": 2392) gives
+    hundredths, shifted exactly ("23.92")."""
+    if "cents" in words.split() or "cent" in words.split():
+        return format(Decimal(value).scaleb(-2), "f")
+    return value
 
 
 def _priced(key: str, value: object, within: bool) -> bool:
@@ -166,7 +183,8 @@ def _prices(
             words = _words(key)
             flag = flags.get(words.split()[0])
             label = " ".join(p for p in (words, _words(flag[0]) if flag else "", context) if p)
-            price = Price(-1, f"{value} {words}", value, money, column=words, label=label)
+            amount = _in_units(value, words)
+            price = Price(-1, f"{value} {words}", amount, money, column=words, label=label)
             if _ADDON.search(label) is not None:  # "storagePrice", "pricing": {"egress": ...}: not the GPU's
                 price.refused = ADDON_REASON
             elif float(value) == 0:
