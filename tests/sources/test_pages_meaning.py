@@ -47,16 +47,16 @@ def offers(html: str) -> set[tuple[object, ...]]:
     }
 
 
-# --- bounded cost ---------------------------------------------------------------------------------
+# --- bounded cost (in this process's CPU time, which neighbours on a busy machine do not stretch) ------------------
 
 
 @pytest.mark.parametrize("tag", ["div", "b", "font", "span"])
 def test_deep_nesting_is_refused_before_parsing_in_bounded_time(tag: str) -> None:
     body = f"<{tag}>" * 50_000 + "$1.00 H100" + f"</{tag}>" * 50_000
-    started = time.monotonic()
+    started = time.process_time()
     with pytest.raises(SchemaDrift, match=f"nested more than {MAX_HTML_DEPTH}"):
         bounded_html(page(body))
-    assert time.monotonic() - started < 1.0
+    assert time.process_time() - started < 1.0
 
 
 _MODELS = ["NVIDIA H100 SXM", "NVIDIA A100 80GB SXM", "NVIDIA L40S", "NVIDIA H200", "NVIDIA B200", "AMD MI300X"]
@@ -108,9 +108,9 @@ def test_reading_a_page_grows_linearly_with_its_rows(shape: str) -> None:
 
 def test_depth_scan_is_linear_on_hostile_tag_soup() -> None:
     for body in ("<a" * 300_000 + ">", "<!--" * 300_000, "<script>" * 300_000, "<" * 500_000):
-        started = time.monotonic()
+        started = time.process_time()
         html_depth(body)
-        assert time.monotonic() - started < 1.0
+        assert time.process_time() - started < 1.0
 
 
 def test_depth_counts_real_nesting_not_unclosed_paragraphs_or_script_text() -> None:
@@ -388,10 +388,10 @@ def test_json_prices_in_cents_and_of_a_sized_machine() -> None:
 
 def test_json_nested_too_deep_is_not_parsed_in_bounded_time() -> None:
     deep = '<script type="application/json">' + '{"a":' * 100_000 + '{"name": "H100", "price": 2}' + "}" * 100_000
-    started = time.monotonic()
+    started = time.process_time()
     with pytest.raises(SchemaDrift, match="no GPU model and no price"):
         read_by_meaning(page(deep + "</script>"), "x")
-    assert time.monotonic() - started < 2.0
+    assert time.process_time() - started < 2.0
 
 
 def test_one_price_for_two_gpus_is_refused_and_a_footnote_price_is_read() -> None:
