@@ -45,8 +45,9 @@ class Helpers:
 
     def pool(self) -> ProcessPoolExecutor:
         """The helpers, started now if not yet. Each helper's polars uses its share of the cores: polars' own threads
-        in every process on top of the processes themselves made two processes slower than one (measured: 1M
-        marketplace offers, 13.6 s on two processes against 11.1 s on one; 1 thread each, 8.1 s)."""
+        in every process on top of the processes themselves made two processes slower than one (measured, 1M
+        marketplace offers: 13.6 s on two processes against 11.1 s on one; with the helper's polars on its share,
+        `make bench`'s ingest row went from 13.5 s to 9.9 s)."""
         if self._pool is None:
             threads = str(max(1, (os.cpu_count() or 1) // self.n))
             given = os.environ.get(POLARS_THREADS)
@@ -99,12 +100,8 @@ class Helpers:
         self.close()
 
 
-def _warm_up() -> int:
-    import polars as pl
-
+def _warm_up() -> None:
     import pipeline.index.fixing_v3  # noqa: F401
-
-    return pl.thread_pool_size()
 
 
 def balanced(sizes: list[int], parts: int) -> list[list[int]]:

@@ -19,7 +19,7 @@ from typing import Any
 
 from selectolax.parser import HTMLParser
 
-from pipeline.sources.pages.money import ADDON_REASON
+from pipeline.sources.pages.money import ADD_ONS, ADDON_REASON
 from pipeline.sources.pages.names import gpu_phrase, models
 from pipeline.sources.pages.records import Price, Record
 from pipeline.sources.pages.wording import pricing_type_of
@@ -40,7 +40,7 @@ _HOURLY = re.compile(r"\b(?:hourly|hour|hr|per hour)\b")
 # words say what it is.
 _AMOUNT_KEYS = frozenset(("amount", "value", "usd", "rate"))
 _SAYS_WHAT = ("type", "kind", "label", "plan", "tier", "term", "per", "unit", "interval")
-_ADDON = re.compile(r"\b(?:storage|disks?|volumes?|egress|ingress|bandwidth|snapshots?|backups?|ipv?4?|network)\b")
+_ADDON = re.compile(rf"\b(?:{ADD_ONS}|ingress|ipv?4?|network)\b")  # a key's words also name these
 _PER = frozenset(("per", "unit", "interval"))  # {"per": "month"} says "per month": not an hourly price
 
 

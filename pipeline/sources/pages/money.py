@@ -47,10 +47,12 @@ _SUM_BEFORE = re.compile(
     re.IGNORECASE,
 )
 _SUM_AFTER = re.compile(r"^\s*(?:(?:in|of|worth\s+of)\s+)?(?:free\s+)?(?:credits?|deposit)\b", re.IGNORECASE)
-# "+ $0.10/hr", "$0.10/hr for storage", "Storage: $0.10/hr": an add-on's price beside the GPU's, not the GPU's.
-_ADDON_BEFORE = re.compile(r"(?:\+|\b(?:storage|disks?|volumes?|egress|bandwidth|snapshots?|backups?)\s*:?)\s*$", re.I)
+# "+ $0.10/hr", "$0.10/hr for storage", "Storage: $0.10/hr": an add-on's price beside the GPU's, not the GPU's;
+# `ADD_ONS` are what add-ons are called (the embedded-JSON reader names them by these too).
+ADD_ONS = r"storage|disks?|volumes?|egress|bandwidth|snapshots?|backups?"
+_ADDON_BEFORE = re.compile(rf"(?:\+|\b(?:{ADD_ONS})\s*:?)\s*$", re.I)
 _ADDON_AFTER = re.compile(
-    r"^\s*(?:/\s*[\w.-]+\s*)*(?:for|of)\s+(?:\w+\s+){0,2}(?:storage|disks?|volumes?|egress|bandwidth|snapshots?|backups?)\b",
+    r"^\s*(?:/\s*[\w.-]+\s*)*(?:for|of)\s+(?:\w+\s+){0,2}(?:" + ADD_ONS + r")\b",
     re.IGNORECASE,
 )
 ADDON_REASON = "an add-on's price ('+ $X/hr for storage'), not the GPU's"

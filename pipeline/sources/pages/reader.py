@@ -68,13 +68,13 @@ def in_one_currency(offers: list[Offer], currency: str | None) -> list[Offer]:
     """A good the page prices in several currencies (a USD and a EUR column) is one price shown twice: the figure in
     the source's currency is read, the others refused (read both, the firm's vote would be a median of its price and
     its price through an FX rate); with none in the source's currency, all are refused."""
+    live = [(o, (o.label, o.region, o.pricing_type, o.price_per, o.count)) for o in offers if o.reject_reason is None]
     currencies: dict[tuple[object, ...], set[str]] = {}
-    for o in offers:
-        if o.reject_reason is None:
-            currencies.setdefault((o.label, o.region, o.pricing_type, o.price_per, o.count), set()).add(o.currency)
-    for o in offers:
-        shown = currencies.get((o.label, o.region, o.pricing_type, o.price_per, o.count), set())
-        if o.reject_reason is not None or len(shown) < 2 or o.currency == currency:
+    for o, good in live:
+        currencies.setdefault(good, set()).add(o.currency)
+    for o, good in live:
+        shown = currencies[good]
+        if len(shown) < 2 or o.currency == currency:
             continue
         many = MANY_CURRENCIES_REASON.format(shown=", ".join(sorted(shown)), currency=currency)
         o.reject_reason = OTHER_CURRENCY_REASON.format(first=currency) if currency in shown else many
