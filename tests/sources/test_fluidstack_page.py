@@ -7,24 +7,32 @@ from decimal import Decimal
 import polars as pl
 import pytest
 
+from pipeline.sources import REGISTRY
 from tests.helpers import RealCapture, absent, row, run
 from tests.sources.page_meaning import by_meaning
 
 
 def test_fluidstack_2023_grid(real_capture: RealCapture) -> None:
-    _, quotes, rejections = run(real_capture("fluidstack-page", "pricing-pages/fluidstack_20230930024119.html"))
-    # "NVIDIA HGX H100": $4.76 on-demand, $2.89 on 6 months; HGX says SXM.
-    hgx = row(quotes, sku="NVIDIA HGX H100", pricing_type="on_demand")
-    assert (hgx["good"], hgx["price_usd"]) == ("H100-SXM-80GB", Decimal("4.76"))
-    assert row(quotes, sku="NVIDIA HGX H100", pricing_type="reserved_6m")["price_usd"] == Decimal("2.89")
-    assert row(quotes, sku="NVIDIA H100 PCIe", pricing_type="on_demand")["good"] == "H100-PCIE-80GB"
-    a100 = row(quotes, sku="A100 40GB PCIe", pricing_type="on_demand")
-    assert (a100["good"], a100["price_usd"]) == ("A100-PCIE-40GB", Decimal("1.40"))
-    # "A100 80GB NVLINK" does not say SXM or PCIe: ambiguous, not guessed.
-    nvlink = rejections.filter(pl.col("sku") == "A100 80GB NVLINK")
-    assert set(nvlink["rule"]) == {"identity_ambiguous"} and nvlink.height == 2
+    capture = real_capture("fluidstack-page", "pricing-pages/fluidstack_20230930024119.html")
+    _, quotes, rejections = run(capture)
+    # The grid prices the GPU alone: "Max vCPUs per GPU ($0.01/hr)" and "Max RAM (GB) per GPU ($0.005/hr)" bill the
+    # host apart, so no figure is the price of a rentable GPU-hour (parser v4): each is refused, saying why.
+    assert quotes.is_empty()
+    assert rejections.height == 12 and set(rejections["rule"]) == {"parser"}
+    assert all("bills the host apart ('vCPUs per GPU ($0.01/hr)')" in r for r in rejections["reason"])
+    # As parser v3 read it (quotes stored with v3 re-derive so): "NVIDIA HGX H100" $4.76 on-demand, $2.89 on 6
+    # months; HGX says SXM.
+    v3 = REGISTRY["fluidstack-page"].parser("3")(capture)
+    hgx = v3.filter(pl.col("sku") == "NVIDIA HGX H100")
+    assert set(zip(hgx["pricing_type"], hgx["price_native"], strict=True)) == {
+        ("on_demand", "4.76"),
+        ("reserved_6m", "2.89"),
+    }
+    assert hgx["reject_reason"].is_null().all()
+    # "A100 80GB NVLINK" does not say SXM or PCIe: ambiguous, not guessed (v3 leaves it to the identity rules).
+    assert v3.filter(pl.col("sku") == "A100 80GB NVLINK").height == 2
     # The "Max vCPUs per GPU ($0.01/hr)" column prices CPUs: never a GPU row.
-    assert absent(quotes, price_usd=Decimal("0.01"))
+    assert "0.01" not in set(v3["price_native"])
 
 
 def test_fluidstack_2025_table(real_capture: RealCapture) -> None:

@@ -17,7 +17,7 @@ from pipeline.domain.records import RawCapture
 from pipeline.sources import REGISTRY
 from pipeline.sources.base import SchemaDrift
 from tests.helpers import FETCHED, normalise
-from tests.sources.test_page_captures import CAPTURES
+from tests.sources.test_page_captures import CAPTURES, PRICED_WITHOUT_HOST
 
 PAGES = [(source, relative) for source, relative in CAPTURES if source.endswith("-page") and relative.endswith(".html")]
 TABLE_TAGS = ("table", "thead", "tbody", "tr", "td", "th")
@@ -122,8 +122,8 @@ def test_a_redesigned_page_gives_the_same_quotes_or_is_refused(
     url = REGISTRY[source].requests[0].url  # as fetched: the page's own address
     changed = RawCapture(source, url, FETCHED, REDESIGNS[redesign](path.read_text(errors="replace")).encode())
     expected = as_captured(source, path)
-    assert expected, "the page as captured gives quotes"
-    assert quotes(changed) == expected
+    assert expected or relative in PRICED_WITHOUT_HOST, "the page as captured gives quotes"
+    assert quotes(changed) == expected  # one that prices GPUs without their host gives none, redesigned too
 
 
 def flattened(html: str) -> str:

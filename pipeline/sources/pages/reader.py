@@ -18,6 +18,7 @@ import polars as pl
 from pipeline.domain.records import RawCapture, parsed_frame
 from pipeline.sources.base import SchemaDrift
 from pipeline.sources.pages.bounded import bounded_html, page_text
+from pipeline.sources.pages.components import refuse_components
 from pipeline.sources.pages.copies import read_without_copies
 from pipeline.sources.pages.embedded import json_records
 from pipeline.sources.pages.meaning import Offer, offers_of
@@ -151,11 +152,18 @@ def _names(capture: RawCapture, marks: tuple[str, ...]) -> bool:
 
 
 def page_parsers(layout: Parser, provider: str, provider_class: str, marks: tuple[str, ...]) -> dict[str, Any]:
-    """A page source's parser versions (`Source` arguments): v3, the layout reader, else the meaning reader when
-    the layout reader refuses the page or reads it without a priced GPU; kept for the quotes stored with them, v2
-    (meaning only when the layout reader refuses) and v1 (the layout reader alone)."""
+    """A page source's parser versions (`Source` arguments): v4, v3 with a GPU priced without its host refused
+    (`components`); kept for the quotes stored with them, v3 (the layout reader, else the meaning reader when the
+    layout reader refuses the page or reads it without a priced GPU), v2 (meaning only when the layout reader
+    refuses) and v1 (the layout reader alone)."""
+    v3 = layout_or_meaning(layout, provider, provider_class, marks, unpriced_too=True)
+
+    def v4(capture: RawCapture) -> pl.DataFrame:
+        return refuse_components(v3(capture), capture)
+
+    v4.__doc__ = f"{v3.__doc__} A GPU priced without its host is refused."
     return {
-        "parse": layout_or_meaning(layout, provider, provider_class, marks, unpriced_too=True),
-        "parser_version": "3",
-        "legacy_parsers": {"1": layout, "2": layout_or_meaning(layout, provider, provider_class, marks)},
+        "parse": v4,
+        "parser_version": "4",
+        "legacy_parsers": {"1": layout, "2": layout_or_meaning(layout, provider, provider_class, marks), "3": v3},
     }

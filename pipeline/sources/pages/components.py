@@ -1,0 +1,47 @@
+"""A GPU priced as a component: the page bills the host (vCPUs, memory) apart, so its per-GPU figure is not the
+price of a rentable GPU-hour.
+
+CoreWeave's and Fluidstack's 2023 pages priced "a la carte": a "GPU Component Cost Per Hour" column, or a GPU
+column beside "Max vCPUs per GPU ($0.01/hr)" and "Max RAM (GB) per GPU ($0.005/hr)". Renting one H100 there cost
+its $4.76 plus the host it needs (up to $1.76 more at those rates), so reading $4.76 as the on-demand price of the
+standard good would put a part's price beside other firms' whole rentals. Such per-GPU figures are refused with
+the words that show it; a whole machine's price on the same page is left as read.
+"""
+
+from __future__ import annotations
+
+import re
+
+import polars as pl
+
+from pipeline.domain.records import RawCapture
+from pipeline.sources.pages.document import dom, node_text
+
+COMPONENT_REASON = "a GPU component's price: the page bills the host apart ({evidence!r}), not a rentable GPU-hour"
+
+# "GPU Component Cost Per Hour"; "Max vCPUs per GPU ($0.01/hr)", "Max RAM (GB) per GPU ($0.005/hr)".
+_COMPONENT = re.compile(r"\bgpu\s+component\b.{0,24}?\b(?:cost|price|rate)s?\b", re.IGNORECASE)
+_HOST_PRICED = re.compile(
+    r"\b(?:v?cpus?|cpu\s+cores?|ram|system\s+memory)\b[^$()]{0,24}(?:\([^()$]{0,12}\)[^$()]{0,24})?"
+    r"\(\s*(?:US)?\$\s*\d*\.?\d+\s*(?:/|per)\s*(?:hr|hour|h)\s*\)",
+    re.IGNORECASE,
+)
+
+
+def host_billed_apart(capture: RawCapture) -> str | None:
+    """The words of the page that say its GPUs are priced without their host, or None."""
+    text = node_text(dom(capture).root)
+    found = _COMPONENT.search(text) or _HOST_PRICED.search(text)
+    return found.group(0) if found else None
+
+
+def refuse_components(rows: pl.DataFrame, capture: RawCapture) -> pl.DataFrame:
+    """The parsed rows, each per-GPU price not refused already refused as a component's when the page bills the
+    host apart."""
+    evidence = host_billed_apart(capture)
+    if evidence is None or rows.is_empty():
+        return rows
+    per_gpu = pl.col("reject_reason").is_null() & (pl.col("price_per") == "gpu_hour")
+    reason = COMPONENT_REASON.format(evidence=evidence)
+    refused = pl.when(per_gpu).then(pl.lit(reason)).otherwise(pl.col("reject_reason"))
+    return rows.with_columns(refused.alias("reject_reason"))

@@ -1,0 +1,64 @@
+"""A GPU priced without its host (`pages.components`, page parsers v4): refused with the page's words, never read as
+the price of a rentable GPU-hour. The shapes are those of CoreWeave's and Fluidstack's 2023 "a la carte" pages (the
+Fluidstack one is a real capture: test_fluidstack_page.py)."""
+
+from __future__ import annotations
+
+import polars as pl
+import pytest
+
+from pipeline.domain.records import RawCapture
+from pipeline.sources import REGISTRY
+from pipeline.sources.pages.components import host_billed_apart
+from tests.helpers import FETCHED
+
+# CoreWeave's 2023 grid: GPU model, VRAM, max vCPUs and RAM per GPU, then "GPU Component Cost Per Hour".
+A_LA_CARTE = (
+    "<title>CoreWeave GPU Cloud Pricing</title><div class='table-head'><div>GPU Model</div><div>VRAM (GB)</div>"
+    "<div>Max vCPUs per GPU</div><div>Max RAM (GB) per GPU</div><div>GPU Component<br/>Cost Per Hour</div></div>"
+    "<div class='table-body'>"
+    "<div class='row'><div><a href='#'>NVIDIA HGX H100</a></div><div>80</div><div>48</div><div>256</div>"
+    "<div><strong>$4.76</strong></div></div>"
+    "<div class='row'><div><a href='#'>NVIDIA H100 PCIe</a></div><div>80</div><div>48</div><div>256</div>"
+    "<div><strong>$4.25</strong></div></div></div>"
+)
+
+
+def parse(html: str, source: str = "coreweave-page", version: str | None = None) -> pl.DataFrame:
+    capture = RawCapture(source=source, url="https://www.coreweave.com/gpu-cloud-pricing", fetched_at=FETCHED,
+                         body=html.encode())  # fmt: skip
+    return REGISTRY[source].parser(version or REGISTRY[source].parser_version)(capture)
+
+
+def test_a_gpu_component_price_is_refused_saying_why() -> None:
+    parsed = parse(A_LA_CARTE)
+    assert set(parsed["price_native"]) == {"4.76", "4.25"}
+    assert parsed["reject_reason"].str.contains("bills the host apart ('GPU Component Cost')", literal=True).all()
+    # Parser v3 read them as on-demand GPU-hours; the quotes it stored re-derive with it, unchanged.
+    assert parse(A_LA_CARTE, version="3")["reject_reason"].is_null().all()
+
+
+def test_a_whole_machine_price_on_such_a_page_is_left_as_read() -> None:
+    machine = A_LA_CARTE + "<div><h3>8x NVIDIA HGX H100 instance</h3><p>$49.24/hr</p></div>"
+    parsed = parse(machine).filter(pl.col("price_per") == "instance_hour")
+    assert (parsed["price_native"].to_list(), parsed["reject_reason"].to_list()) == (["49.24"], [None])
+
+
+@pytest.mark.parametrize(
+    ("text", "evidence"),
+    [
+        ("<div>GPU Component<br/>Cost Per Hour</div>", "GPU Component Cost"),
+        ("<th>GPU component price</th>", "GPU component price"),
+        ("<div>Max vCPUs per GPU ($0.01/hr)</div>", "vCPUs per GPU ($0.01/hr)"),
+        ("<div>Max RAM (GB) per GPU ($0.005/hr)</div>", "RAM (GB) per GPU ($0.005/hr)"),
+        ("<td>CPU cores (US$0.02 per hour)</td>", "CPU cores (US$0.02 per hour)"),
+        # A whole rental's words, a CPU-only machine's price and an H100's own memory say nothing of the kind.
+        ("<td>8x H100, 208 vCPUs, 1800 GiB RAM</td><td>$23.92/hr</td>", None),
+        ("<th>CPU Model</th><td>AMD Genoa, 96 vCPUs</td><td>$3.84/hr</td>", None),
+        ("<td>H100 SXM (80 GB memory)</td><td>$2.99/hr</td>", None),
+        ("<p>Each GPU component is tested before delivery.</p>", None),
+    ],
+)
+def test_what_says_the_host_is_billed_apart(text: str, evidence: str | None) -> None:
+    capture = RawCapture("coreweave-page", "https://www.coreweave.com/", FETCHED, f"<div>{text}</div>".encode())
+    assert host_billed_apart(capture) == evidence
