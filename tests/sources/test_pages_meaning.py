@@ -580,6 +580,20 @@ def test_a_price_an_element_shows_is_read_as_shown_whatever_its_data_attributes(
     assert {price for *_, price, _ in offers(row.format(placeholder))} == {"2.99", "2.49"}
 
 
+def test_prices_in_data_attributes_named_by_their_cloud_alone_are_read() -> None:
+    """RunPod's later rows name the attributes by the cloud alone (`data-secure`, `data-community`) over a "$0/hr"
+    placeholder: the "0" was read as a price of 0 (refused) and the real figures were lost."""
+    row = (
+        "<div class='gpu_table-row'><div class='gpu_name'>H100 SXM</div><div>80 GB VRAM</div><div><span>$</span>"
+        "<span class='gpu_price' data-secure='2.69' data-community='2.39' data-id='7'>0</span><span>/hr</span>"
+        "</div></div>"
+    )
+    found = {(r["region"], r["pricing_type"], r["price_native"], r["reject_reason"]) for r in rows(row)}
+    assert found == {("secure_cloud", "on_demand", "2.69", None), ("community_cloud", "on_demand", "2.39", None)}
+    # Another name with a figure in it (an id, a count) is no price.
+    assert "7" not in {r["price_native"] for r in rows(row)}
+
+
 def test_a_flat_run_of_cells_never_gives_one_gpus_price_to_the_next() -> None:
     """Cells side by side in one container with no row around them: a regular grid (the names one row's width
     apart, a title run above) is read by its rows; an irregular run is drift. The price before a GPU name follows

@@ -223,12 +223,22 @@ def _join_split_prices(page: Page) -> None:
                 cells[i + 2].text = ""
 
 
+# Data attributes that hold a price under the name of the cloud or pricing type alone (RunPod's rows went from
+# `data-secure-cloud-price="2.99"` to `data-secure="2.99"`), and the words that name it.
+_PRICE_NAMED = {"secure": "secure cloud price", "community": "community cloud price", "spot": "spot price"}
+
+
 def _data_prices(attrs: dict[str, str | None]) -> list[str]:
-    """ "3.79 secure cloud price" for each data-*price* attribute holding a figure, in the page's order."""
+    """ "3.79 secure cloud price" for each data-*price* attribute (or one named only by its cloud or pricing type,
+    `_PRICE_NAMED`) holding a figure, in the page's order."""
     out = []
     for name, value in attrs.items():
-        if name.startswith("data-") and "price" in name and value and _FIGURE.fullmatch(value.strip()):
+        if not (name.startswith("data-") and value and _FIGURE.fullmatch(value.strip())):
+            continue
+        if "price" in name:
             out.append(f"{value.strip()} {name[5:].replace('-', ' ')}")
+        elif name[5:] in _PRICE_NAMED:
+            out.append(f"{value.strip()} {_PRICE_NAMED[name[5:]]}")
     return out
 
 
