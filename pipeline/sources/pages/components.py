@@ -2,7 +2,8 @@
 price of a rentable GPU-hour.
 
 CoreWeave's and Fluidstack's 2023 pages priced "a la carte": a "GPU Component Cost Per Hour" column, or a GPU
-column beside "Max vCPUs per GPU ($0.01/hr)" and "Max RAM (GB) per GPU ($0.005/hr)". Renting one H100 there cost
+column beside "Max vCPUs per GPU ($0.01/hr)" and "Max RAM (GB) per GPU ($0.005/hr)"; Hyperstack's late-2023 page
+added the host in rows of its own ("vCPU | $ 0.01 per GPU/hour"). Renting one H100 there cost
 its $4.76 plus the host it needs (up to $1.76 more at those rates), so reading $4.76 as the on-demand price of the
 standard good would put a part's price beside other firms' whole rentals. Such per-GPU figures are refused with
 the words that show it; a whole machine's price on the same page is left as read.
@@ -26,12 +27,18 @@ _HOST_PRICED = re.compile(
     r"\(\s*(?:US)?\$\s*\d*\.?\d+\s*(?:/|per)\s*(?:hr|hour|h)\s*\)",
     re.IGNORECASE,
 )
+# Hyperstack's late-2023 add-on rows: "vCPU | $ 0.01 per GPU/hour". Only a figure under ten cents: "16 vCPUs |
+# $2.49/hr" is a machine's price beside its size, not the host's.
+_HOST_ADD_ON = re.compile(
+    r"\b(?:v?cpus?|ram)\b\s*[:|-]?\s*(?:US)?\$\s*0?\.0\d*\s*(?:/|per)\s*(?:[a-z]+\s*/\s*)?(?:hr|hour|h)\b",
+    re.IGNORECASE,
+)
 
 
 def host_billed_apart(capture: RawCapture) -> str | None:
     """The words of the page that say its GPUs are priced without their host, or None."""
     text = node_text(dom(capture).root)
-    found = _COMPONENT.search(text) or _HOST_PRICED.search(text)
+    found = _COMPONENT.search(text) or _HOST_PRICED.search(text) or _HOST_ADD_ON.search(text)
     return found.group(0) if found else None
 
 
