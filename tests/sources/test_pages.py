@@ -49,3 +49,9 @@ def test_pricing_type_words() -> None:
     assert pricing_type_of("uninterruptable price") == pricing_type_of("Non-interruptible") == "on_demand"
     assert pricing_type_of("3-year savings plan") == "reserved_3y"
     assert pricing_type_of("Pricing Per Hour") is None
+    # "Annual" beside an hourly price is a one-year commitment's rate (it was read as on demand, clashing with it).
+    assert pricing_type_of("Annual") == pricing_type_of("Billed yearly") == "reserved_1y"
+    # A minimum of weeks is a commitment too (it was on demand); a trial or a billing cycle is none.
+    assert pricing_type_of("1-week minimum") == pricing_type_of("Minimum of 1 week") == "reserved_1w"
+    assert pricing_type_of("2-week term") == "reserved_2w"
+    assert pricing_type_of("Start your 14-day free trial") is pricing_type_of("Try it free for 1 week") is None

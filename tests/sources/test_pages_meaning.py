@@ -739,3 +739,24 @@ def test_a_gpus_name_and_price_in_one_line_are_an_offer(shown: str, expected: se
     """A list item or a card's line giving both ("H100 SXM — $2.99/hr"): before, the page was refused as drift
     ("prices on the page but no GPU model named next to any of them")."""
     assert offers(f"<h1>Lambda GPU cloud pricing</h1>{shown}") == expected
+
+
+def test_a_price_for_a_range_of_terms_or_a_minimum_of_weeks_is_no_on_demand_price() -> None:
+    """Lambda's 1-Click Clusters are reserved "for 1 week to 12 months": that price was read as the 12-month one; a
+    "1-week minimum" was read as on demand."""
+    head = "<h1>Lambda GPU cloud pricing</h1>"
+    ranged = (
+        head
+        + "<div><h3>NVIDIA H100 SXM</h3><p>$2.69/GPU/hr</p><p>Reserve 16-512 GPUs for 1 week to 12 months</p></div>"
+    )
+    assert offers(ranged) == {("NVIDIA H100 SXM", "reserved_unspecified", "gpu_hour", 1, "2.69", NO_TERM_REASON)}
+    weekly = head + "<div><h3>NVIDIA B200 SXM6</h3><p>$3.79/GPU/hr</p><p>1-week minimum</p></div>"
+    assert offers(weekly) == {("NVIDIA B200 SXM6", "reserved_1w", "gpu_hour", 1, "3.79", None)}
+    annual = head + (
+        "<table><tr><th>GPU</th><th>On-demand</th><th>Annual</th></tr>"
+        "<tr><td>NVIDIA H100 SXM</td><td>$2.99/GPU/hr</td><td>$2.19/GPU/hr</td></tr></table>"
+    )
+    assert offers(annual) == {
+        ("NVIDIA H100 SXM", "on_demand", "gpu_hour", 1, "2.99", None),
+        ("NVIDIA H100 SXM", "reserved_1y", "gpu_hour", 1, "2.19", None),
+    }

@@ -247,8 +247,8 @@ def _pricing_type(record: Record, words: list[str]) -> tuple[str, str]:
         found = pricing_type_of(text) if text else None
         if found is None:
             continue
-        if found.startswith("reserved") and len(set(re.findall(r"\d+\s*-?\s*(?:month|year)", text, re.I))) > 1:
-            return "reserved_unspecified", place  # "from 3 months to 3 years": no one term
+        if found.startswith("reserved") and len(set(re.findall(r"\d+\s*-?\s*(?:month|year|week)", text, re.I))) > 1:
+            return "reserved_unspecified", place  # "from 3 months to 3 years", "1 week to 12 months": no one term
         if found.startswith("reserved_") and found != "reserved_unspecified" and re.search(r"\bflexible\b", text, re.I):
             return f"{found}_flexible", place  # a flexible commitment (any machine family) is its own type
         if found == "reserved_unspecified":

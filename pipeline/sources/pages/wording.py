@@ -22,7 +22,16 @@ _PER_GPU = re.compile(
 _PER_INSTANCE = re.compile(
     r"\bper\s+(instance|machine|node|server|vm)\b|/\s*(instance|machine|node|vm)\b", re.IGNORECASE
 )
-_TERM = re.compile(r"\b(\d+)[\s-]*(months?|mo|years?|yrs?)\b", re.IGNORECASE)
+# A commitment's length: "3-years", "6 month", "12 mo"; a week only where the words make it a commitment ("1-week
+# minimum", "a minimum of 2 weeks", "2-week term"), not a trial or a billing cycle ("7-day free trial").
+_TERM = re.compile(
+    r"\b(\d+)[\s-]*(months?|mo|years?|yrs?)\b"
+    r"|\b(?:minimum|at\s+least)\s+(?:of\s+)?(\d+)[\s-]*(weeks?)\b"
+    r"|\b(\d+)[\s-]*(weeks?)[\s-]+(?:minimum|min|term|commitment|reservation|contract)\b",
+    re.IGNORECASE,
+)
+# "Annual" / "yearly" beside an hourly figure: the rate of a one-year commitment.
+_ANNUAL = re.compile(r"\b(annual(ly)?|yearly)\b", re.IGNORECASE)
 # "8x NVIDIA H100 SXM", "8 × H200 SXM", "1x A100": a machine of N GPUs named by its GPU.
 _SIZED = re.compile(r"^(\d+)\s*[x×]\s+(\S.*)$", re.IGNORECASE)
 _HGX = re.compile(r"\bHGX\b", re.I)
@@ -68,16 +77,20 @@ def per_instance(text: str) -> bool:
 
 
 def commitment(text: str) -> str | None:
-    """`reserved_<term>` for a commitment named in text ("3-years" -> reserved_3y, "6-month" -> reserved_6m).
+    """`reserved_<term>` for a commitment named in text ("3-years" -> reserved_3y, "6-month" -> reserved_6m,
+    "1-week minimum" -> reserved_1w).
 
     Twelve-month multiples are years, so "12 months" and "1 year" are the same pricing type.
     """
     match = _TERM.search(squash(text))
     if match is None:
         return None
-    n = int(match.group(1))
-    if match.group(2).lower().startswith("y"):
+    number, unit = (g for g in match.groups() if g)
+    n, unit = int(number), unit.lower()
+    if unit.startswith("y"):
         return f"reserved_{n}y"
+    if unit.startswith("w"):
+        return f"reserved_{n}w"  # a commitment no index prices, kept apart from on-demand
     return f"reserved_{n // 12}y" if n % 12 == 0 else f"reserved_{n}m"
 
 
@@ -95,7 +108,9 @@ def pricing_type_of(text: str) -> str | None:
     if re.search(
         r"\b(reserved?|reservation|commit(ted|ment)?|contract|savings\s+plans?)\b|\bsprint\b", words
     ) or _TERM.search(words):
-        return commitment(words) or "reserved_unspecified"
+        return commitment(words) or ("reserved_1y" if _ANNUAL.search(words) else "reserved_unspecified")
+    if _ANNUAL.search(words):
+        return "reserved_1y"
     if re.search(r"\bon[\s-]?demand\b|\bpay[\s-]as[\s-]you[\s-]go\b", words):
         return "on_demand"
     return None
