@@ -38,10 +38,22 @@ def test_a_gpu_component_price_is_refused_saying_why() -> None:
     assert parse(A_LA_CARTE, version="3")["reject_reason"].is_null().all()
 
 
-def test_a_whole_machine_price_on_such_a_page_is_left_as_read() -> None:
-    machine = A_LA_CARTE + "<div><h3>8x NVIDIA HGX H100 instance</h3><p>$49.24/hr</p></div>"
-    parsed = parse(machine).filter(pl.col("price_per") == "instance_hour")
-    assert (parsed["price_native"].to_list(), parsed["reject_reason"].to_list()) == (["49.24"], [None])
+def test_a_machines_price_on_such_a_page_is_left_as_read() -> None:
+    """CoreWeave's later pages keep the a-la-carte card below an instance table: a machine of 8, or of 1 (GH200,
+    priced per GPU since the machine has one), is rented whole, host included."""
+    instances = (
+        "<h2>On-demand GPU instances</h2><table><tr><th>GPU Model</th><th>GPU Count</th><th>VRAM (GB)</th>"
+        "<th>vCPUs</th><th>Instance Price Per Hour</th></tr>"
+        "<tr><td>NVIDIA HGX H100</td><td>8</td><td>80</td><td>128</td><td>$49.24</td></tr>"
+        "<tr><td>NVIDIA GH200</td><td>1</td><td>96</td><td>72</td><td>$6.50</td></tr></table>"
+    )
+    parsed = parse(instances + A_LA_CARTE)
+    read = parsed.filter(pl.col("reject_reason").is_null())
+    assert sorted(zip(read["price_per"], read["price_native"], strict=True)) == [
+        ("gpu_hour", "6.50"),
+        ("instance_hour", "49.24"),
+    ]
+    assert set(parsed.filter(pl.col("reject_reason").is_not_null())["price_native"]) == {"4.76", "4.25"}
 
 
 @pytest.mark.parametrize(

@@ -6,7 +6,8 @@ column beside "Max vCPUs per GPU ($0.01/hr)" and "Max RAM (GB) per GPU ($0.005/h
 added the host in rows of its own ("vCPU | $ 0.01 per GPU/hour"). Renting one H100 there cost
 its $4.76 plus the host it needs (up to $1.76 more at those rates), so reading $4.76 as the on-demand price of the
 standard good would put a part's price beside other firms' whole rentals. Such per-GPU figures are refused with
-the words that show it; a whole machine's price on the same page is left as read.
+the words that show it; a machine's price on the same page (its size named: "8x", "1x", a GPU count) is left as read,
+as CoreWeave's later pages kept the a-la-carte card below their instance table.
 """
 
 from __future__ import annotations
@@ -48,7 +49,9 @@ def refuse_components(rows: pl.DataFrame, capture: RawCapture) -> pl.DataFrame:
     evidence = host_billed_apart(capture)
     if evidence is None or rows.is_empty():
         return rows
-    per_gpu = pl.col("reject_reason").is_null() & (pl.col("price_per") == "gpu_hour")
+    # A machine rented whole ("1x NVIDIA GH200" in an instance table beside the a-la-carte one) is no component.
+    machine = pl.col("sku").fill_null("").str.contains(r"^\d{1,3}\s*[x×]\s") | (pl.col("gpu_count").fill_null(1) > 1)
+    per_gpu = pl.col("reject_reason").is_null() & (pl.col("price_per") == "gpu_hour") & ~machine
     reason = COMPONENT_REASON.format(evidence=evidence)
     refused = pl.when(per_gpu).then(pl.lit(reason)).otherwise(pl.col("reject_reason"))
     return rows.with_columns(refused.alias("reject_reason"))
