@@ -63,11 +63,13 @@ def test_a_machines_price_on_such_a_page_is_left_as_read() -> None:
         ("<th>GPU component price</th>", "GPU component price"),
         ("<div>Max vCPUs per GPU ($0.01/hr)</div>", "vCPUs per GPU ($0.01/hr)"),
         ("<div>Max RAM (GB) per GPU ($0.005/hr)</div>", "RAM (GB) per GPU ($0.005/hr)"),
-        ("<td>CPU cores (US$0.02 per hour)</td>", "CPU cores (US$0.02 per hour)"),
+        ("<td>CPU cores per GPU (US$0.02 per hour)</td>", "CPU cores per GPU (US$0.02 per hour)"),
         ("<table><tr><td>vCPU</td><td>$ 0.01 per GPU/hour</td></tr></table>", "vCPU $ 0.01 per GPU/hour"),
-        ("<table><tr><td>RAM</td><td>$0.005/hr</td></tr></table>", "RAM $0.005/hr"),
-        ("<td>16 vCPUs</td><td>$2.49/hr</td>", None),
+        # A CPU-only machine's resources priced on the same page say nothing of the GPUs' prices (Nebius).
+        ("<table><tr><td>vCPU</td><td>$0.012/hour</td></tr><tr><td>RAM</td><td>$0.003/hr</td></tr></table>", None),
+        ("<td>CPU cores (US$0.02 per hour)</td>", None),
         # A whole rental's words, a CPU-only machine's price and an H100's own memory say nothing of the kind.
+        ("<td>16 vCPUs</td><td>$2.49/hr</td>", None),
         ("<td>8x H100, 208 vCPUs, 1800 GiB RAM</td><td>$23.92/hr</td>", None),
         ("<th>CPU Model</th><td>AMD Genoa, 96 vCPUs</td><td>$3.84/hr</td>", None),
         ("<td>H100 SXM (80 GB memory)</td><td>$2.99/hr</td>", None),
