@@ -65,6 +65,25 @@ def test_parse_unknown_shape_exits_non_zero_with_reason(realdata: Path) -> None:
     assert "schema_drift" in out.stderr
 
 
+def test_parse_reads_a_gzipped_page_as_the_page_inside(realdata: Path, tmp_path: Path) -> None:
+    """Web archives keep their pages gzipped: `cix parse` reads one as the page it holds (the same quotes), and a
+    file that unpacks beyond the source's cap is refused, as a fetched body would be."""
+    import gzip
+
+    page = realdata / "pricing-pages/lambda_20241103180910.html"
+    packed = tmp_path / "lambda.html.gz"
+    packed.write_bytes(gzip.compress(page.read_bytes()))
+    at = ("--at", "2024-11-03T18:09:10Z")
+    plain, unpacked = cix("parse", "lambda-page", str(page), *at), cix("parse", "lambda-page", str(packed), *at)
+    assert unpacked.returncode == 0, unpacked.stderr
+    rows = [json.loads(line) for line in unpacked.stdout.splitlines()]
+    assert rows and rows == [json.loads(line) for line in plain.stdout.splitlines()]  # capture_id: the page's sha256
+    bomb = tmp_path / "bomb.html.gz"
+    bomb.write_bytes(gzip.compress(b"<p>" + b" " * (64 * 1024 * 1024) + b"</p>"))
+    refused = cix("parse", "lambda-page", str(bomb))
+    assert refused.returncode == 2 and "once unpacked" in refused.stderr
+
+
 def test_sources_json_lists_hosts(tmp_path: Path) -> None:
     env = {**os.environ, "CIX_HOME": str(tmp_path)}
     out = cix("sources", "--format", "json", env=env)

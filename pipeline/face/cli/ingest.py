@@ -19,6 +19,7 @@ from pipeline.face.cli.common import (
     Output,
     UserError,
     app,
+    capture_file,
     console,
     err,
     existing_dir,
@@ -26,7 +27,6 @@ from pipeline.face.cli.common import (
     open_warehouse,
     parse_time,
     print_fixings,
-    read_file,
     write_json,
 )
 from pipeline.face.cli.common import known as known_names
@@ -152,10 +152,10 @@ def parse(
     from pipeline.methodology import load
 
     try:
-        sources.get(source)
+        max_bytes = sources.get(source).max_bytes
     except KeyError as exc:
         raise UserError(str(exc.args[0])) from None
-    body = read_file(file, "capture")
+    body = capture_file(file, max_bytes)
     observed = parse_time(at, "--at") or datetime.fromtimestamp(file.stat().st_mtime, UTC)
     capture = RawCapture(source=source, url=f"file://{file.resolve()}", fetched_at=observed, body=body)
     try:
