@@ -28,8 +28,8 @@ FLAGS: dict[str, str] = {
     "low_contribution": "fewer than 5 providers contributed a value",
     "no_executable_input": "every input is a list price or rate card; none is an executable offer",
     "venue_concentration": "one feed supplies more than half of the providers",
-    "screen_overload": "the outlier screen judged more than a quarter of providers out of line "
-    "(methodology v1 then excluded none; v3 withholds)",
+    "screen_overload": "the outlier screen judged more providers out of line than the methodology allows "
+    "(more than a quarter in v1, which then excluded none; more than 30 % in v3, which withholds)",
     "outside_window_input": "a provider had nothing in the fixing window; "
     "its latest quote from the previous 24 hours was used",
     "carried_forward_input": "an archived price list still in force was carried forward",
@@ -43,7 +43,7 @@ GATES: dict[str, str] = {
     "min_providers": "too few providers after the outlier screen",
     "dispersion": "provider values too far apart (robust CV above the limit)",
     "weight_cap_infeasible": "the weight cap cannot be met with this few providers",
-    "screen_overload": "the outlier screen judged more than a quarter of providers out of line: not one market",
+    "screen_overload": "the outlier screen judged more than 30 % of providers out of line: not one market",
     "settlement_min_providers": "fewer than 5 independent providers: too few to settle on",
     "multimodal": "provider values form separate clusters: the average would sit between them",
     "influence": "a single provider could move the value by more than 2 %",
