@@ -24,7 +24,7 @@ from __future__ import annotations
 import hashlib
 import io
 import json
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from concurrent.futures import Future
 from dataclasses import dataclass, field
 from datetime import datetime
@@ -158,7 +158,7 @@ def _recomputed(fixings: dict[tuple[str, datetime], Fixing]) -> dict[tuple[str, 
 
 
 def recompute(
-    all_quotes: pl.DataFrame,
+    all_quotes: Callable[[], pl.DataFrame],
     revisions: pl.DataFrame,
     helpers: Helpers,
     report: VerifyReport,
@@ -167,10 +167,11 @@ def recompute(
     reparse: bool,
 ) -> pl.DataFrame:
     """Every stored revision recomputed under its methodology version from the quotes known when it was
-    recorded: one vectorised pass per (version, recording time) and index, not one per fixing. A group whose code,
-    methodology, fixings and inputs are those of an entry in `memo` is taken from it (unless `reparse`); each group
-    recomputed is written to it. With helpers, the indices are split (a blend with its legs, so each index is computed
-    exactly as in one pass): the first part here, the others in the helpers at the same time."""
+    recorded (`all_quotes`, read only when some revision is recomputed): one vectorised pass per (version, recording
+    time) and index, not one per fixing. A group whose code, methodology, fixings and inputs are those of an entry in
+    `memo` is taken from it (unless `reparse`); each group recomputed is written to it. With helpers, the indices are
+    split (a blend with its legs, so each index is computed exactly as in one pass): the first part here, the others
+    in the helpers at the same time."""
     out: list[pl.DataFrame] = []
     todo: list[tuple[str, datetime, list[tuple[IndexDefinition, datetime]], str | None]] = []
     groups = revisions.select("methodology_version", "recorded_at", "index_code", "fixing_time").unique()
@@ -191,8 +192,10 @@ def recompute(
     parts = helpers.parts_for(sum(len(wanted) for *_, wanted, _ in todo), RECOMPUTE_POOL_MIN)
     done: list[tuple[str, datetime, str | None, dict[tuple[str, datetime], Recomputed]]] = []
     remote: list[tuple[int, Future[dict[tuple[str, datetime], Recomputed]]]] = []
+    quotes = all_quotes() if todo else None  # read only when something is recomputed
     for version, recorded_at, wanted, key in todo:
-        known_then = all_quotes.filter(pl.col("checked_at") <= recorded_at).drop("checked_at")
+        assert quotes is not None
+        known_then = quotes.filter(pl.col("checked_at") <= recorded_at).drop("checked_at")
         here, *elsewhere = _split(wanted, parts)
         for part in [p for p in elsewhere if p]:
             named = [(d.code, at) for d, at in part]

@@ -8,7 +8,7 @@ rules changed, is a *code change*: its stored quotes stand. Any other difference
 from __future__ import annotations
 
 from collections.abc import Mapping
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, field, replace
 from datetime import datetime
 from decimal import Decimal
 from typing import TYPE_CHECKING, Any
@@ -26,6 +26,7 @@ from pipeline.flow.rates import RatesByDay
 from pipeline.methodology import Bounds, load
 from pipeline.normalize.identity import RULES_VERSION
 from pipeline.store import Warehouse
+from pipeline.store.digests import NO_ROWS, parsed_digest
 
 if TYPE_CHECKING:
     from pipeline.audit.verify import VerifyReport
@@ -57,6 +58,45 @@ class _ToParse:
     cache_key: str
 
 
+@dataclass
+class Rederived:
+    """Each loaded capture's quotes as re-derived: decoded (`frames`), or held by the parse cache entry whose digest
+    the stored quotes carry (`agreed`: decoded only if a recomputation needs them); and the sha256 of each capture's
+    re-derived content (the cache entry's payload, or the stored quotes' that stand), which the recomputation is
+    keyed on (`audit.recompute`; empty without a cache)."""
+
+    frames: dict[Key, pl.DataFrame]
+    agreed: dict[Key, tuple[_ToParse, str]]  # the entry to decode and its quotes' digest
+    digests: dict[Key, str]
+    cache: ParseCache | None
+    store: CaptureStore
+    helpers: Helpers
+    discarded: list[str] = field(default_factory=list)  # entries found unusable when decoded
+
+    def quotes(self) -> list[pl.DataFrame]:
+        """Every capture's quotes, those held by agreeing entries decoded now and held to the digest that agreed: an
+        entry whose quotes do not give it (edited apart from its digest) or that went missing since is parsed again
+        (noted in `discarded`), and the capture's raw body must give that digest."""
+        again = []
+        for key, (job, digest) in self.agreed.items():
+            hit = self.cache.quotes(job.cache_key) if self.cache is not None else None
+            if hit is not None and parsed_digest(hit) == digest:
+                self.frames[key] = hit
+                continue
+            if hit is not None:
+                self.discarded.append(f"parse cache entry {job.cache_key[:16]}…: its quotes do not give its digest")
+            again.append((job, digest))
+        jobs = [job for job, _ in again]
+        for (job, digest), result in zip(again, _parse_all(self.store, jobs, load().bounds, self.helpers), strict=True):
+            if isinstance(result, str) or parsed_digest(result[0]) != digest:
+                raise RuntimeError(f"capture {job.name}: its parse cache entry is unusable and it parses differently")
+            if self.cache is not None:
+                self.cache.put(job.cache_key, *result)  # a sound entry in its place
+            self.frames[job.key] = result[0]
+        self.agreed = {}
+        return list(self.frames.values())
+
+
 def rederive_all(
     warehouse: Warehouse,
     store: CaptureStore,
@@ -66,24 +106,26 @@ def rederive_all(
     cache: ParseCache | None,
     reparse: bool,
     helpers: Helpers,
-) -> tuple[dict[Key, pl.DataFrame], dict[Key, str]]:
+) -> Rederived:
     """Each loaded capture's quotes, re-derived with the parser version that made them (from the cache or parsed
-    again); the stored quotes where that code has changed since (a code change, not a problem). With a cache, also
-    the sha256 of each capture's re-derived content (the cache entry's payload, or the stored quotes' that stand):
-    what the recomputation is keyed on (`audit.recompute`)."""
+    again) and compared with the stored ones; the stored quotes where that code has changed since (a code change,
+    not a problem). A cache entry whose digest (`store.digests`) the capture's stored quotes carry agrees with them
+    row for row: neither side's rows are read. Any other capture's are compared row by row, in one join."""
     bounds = load().bounds
     rates = RatesByDay(warehouse)
-    stored = warehouse.all_quotes(COMPARED).cast(_COMPARED_TYPES)  # what is compared; the whole rows only if they stand
+    stored_digests = warehouse.quote_digests() if cache is not None and not reparse else {}
     derived: dict[Key, pl.DataFrame] = {}
+    agreed: dict[Key, tuple[_ToParse, str]] = {}
     rules_of: dict[Key, str] = {}
     names: dict[Key, str] = {}
     pending: dict[Key, _ToParse] = {}
     entries: dict[Key, str] = {}  # the parse cache entry each capture's quotes come from ("": none)
+    standing: set[Key] = set()  # captures whose code changed since: their stored quotes stand, not compared
     discarded_before = len(cache.discarded) if cache is not None else 0
     for row in loaded.iter_rows(named=True):
         report.checked_captures += 1
         key = (row["source"], row["capture_id"], row["fetched_at"])
-        if row["capture_id"] in altered or key in derived or key in pending:
+        if row["capture_id"] in altered or key in derived or key in pending or key in agreed:
             continue  # an altered body is already reported by _check_bodies
         names[key] = name = f"{row['source']} {row['capture_id'][:16]}…"
         version = row["parser_version"] or "1"
@@ -94,17 +136,24 @@ def rederive_all(
             report.code_changes.append(f"capture {name}: parser version {version} is retired; its stored quotes stand")
             derived[key] = _standing(warehouse, key)
             entries[key] = ""
+            standing.add(key)
             continue
         capture = capture_of(row, b"")
         fx = rates.on(capture.fetched_at.date())
         entry = cache.key(capture, row["capture_id"], version, bounds, fx) if cache is not None else ""
-        hit = cache.quotes(entry) if cache is not None and not reparse else None
         entries[key] = entry
-        if hit is not None:
+        job = _ToParse(key, name, capture, version, fx, entry)
+        digest = cache.digest(entry) if cache is not None and not reparse else None
+        if digest is not None and stored_digests.get(key, NO_ROWS) == digest:
+            report.from_cache += 1
+            agreed[key] = (job, digest)
+            continue
+        hit = cache.quotes(entry) if digest is not None and cache is not None else None
+        if hit is not None:  # the entry and the stored quotes differ: both read, to name each difference
             report.from_cache += 1
             derived[key] = hit
         else:
-            pending[key] = _ToParse(key, name, capture, version, fx, entry)
+            pending[key] = job
     for job, result in zip(pending.values(), _parse_all(store, list(pending.values()), bounds, helpers), strict=True):
         report.reparsed += 1
         if isinstance(result, str):  # a parser that no longer reads its own capture is itself a finding
@@ -116,7 +165,13 @@ def rederive_all(
     if cache is not None:
         discarded = cache.discarded[discarded_before:]
         report.cache_discarded += [f"parse cache entry {d}: discarded and re-parsed" for d in discarded]
-    for key in _with_differences(derived, stored):
+    compared = [key for key in derived if key not in standing]
+    stored = (
+        warehouse.all_quotes(COMPARED, of_captures=[k[1] for k in compared]).cast(_COMPARED_TYPES)
+        if compared
+        else pl.DataFrame(schema=_COMPARED_TYPES)
+    )
+    for key in _with_differences({k: derived[k] for k in compared}, stored):
         differences = _differences(_of(stored, key), derived[key])
         if differences and rules_of[key] != RULES_VERSION:
             report.code_changes.append(
@@ -127,10 +182,11 @@ def rederive_all(
             entries[key] = ""
         else:
             report.problems += [f"quote {names[key]} {d}" for d in differences]
-    if cache is None:
-        return derived, {}
-    digests = {key: cache.digests.get(entries[key]) or frame_digest(quotes) for key, quotes in derived.items()}
-    return derived, digests
+    digests: dict[Key, str] = {}
+    if cache is not None:
+        for key in [*derived, *agreed]:
+            digests[key] = cache.digests.get(entries[key]) or frame_digest(derived[key])
+    return Rederived(derived, agreed, digests, cache, store, helpers)
 
 
 def _of(quotes: pl.DataFrame, key: Key) -> pl.DataFrame:

@@ -112,15 +112,20 @@ def _rederive_and_recompute(
 ) -> pl.DataFrame:
     altered = _check_bodies(warehouse, store, report)
     loaded = warehouse.loaded_captures()
-    derived, digests = rederive_all(warehouse, store, loaded, altered, report, cache, reparse, helpers)
-    all_quotes = pl.concat(list(derived.values()), how="vertical_relaxed") if derived else empty(QUOTE_SCHEMA)
+    rederived = rederive_all(warehouse, store, loaded, altered, report, cache, reparse, helpers)
     known = loaded.select(
         pl.col("source").cast(pl.String),
         pl.col("capture_id").cast(pl.String),
         pl.col("fetched_at").cast(pl.Datetime("us", "UTC")),
         pl.col("checked_at").cast(pl.Datetime("us", "UTC")),
     )
-    all_quotes = all_quotes.join(known, on=["source", "capture_id", "fetched_at"], how="left")
+
+    def all_quotes() -> pl.DataFrame:  # only when a stored revision is recomputed
+        frames = rederived.quotes()
+        quotes = pl.concat(frames, how="vertical_relaxed") if frames else empty(QUOTE_SCHEMA)
+        return quotes.join(known, on=["source", "capture_id", "fetched_at"], how="left")
+
+    digests = rederived.digests
     inputs = known_by(
         (
             (t, f"{s} {c} {f.isoformat()}", digests[(s, c, f)])
@@ -129,7 +134,9 @@ def _rederive_and_recompute(
         ),
         revisions["recorded_at"],
     )
-    return recompute(all_quotes, revisions, helpers, report, memo if digests else None, inputs, reparse)
+    again = recompute(all_quotes, revisions, helpers, report, memo if digests else None, inputs, reparse)
+    report.cache_discarded += [f"{d}: discarded and re-parsed" for d in rederived.discarded]
+    return again
 
 
 def _check_bodies(warehouse: Warehouse, store: CaptureStore, report: VerifyReport) -> set[str]:

@@ -9,9 +9,10 @@ depends on:
   (source, url, method, status, content type, fetch time, in force until);
 - the parser: the source's name and the parser version asked for;
 - the code: a fingerprint (sha256) over the source files of every module that parses and normalises (`sources/`,
-  `normalize/`, `domain/`, `methodology/`, `flow/parse.py`) and the versions of Python and the libraries that
-  decode and compute (polars, numpy, selectolax, msgspec), computed once per process. Any edit there is a cache miss, so
-  the capture is re-parsed by the code as it is now and compared with the stored quotes;
+  `normalize/`, `domain/`, `methodology/`, `flow/parse.py`) or digests (`store/digests.py`), and the versions of
+  Python and the libraries that decode and compute (polars, numpy, selectolax, msgspec), computed once per process.
+  Any edit there is a cache miss, so the capture is re-parsed by the code as it is now and compared with the stored
+  quotes;
 - the inputs: the plausibility bounds and the FX rates the capture is normalised with.
 
 The cache is itself verified (`flow.sealed`): each entry stores the sha256 of its own payload and its key, checked
@@ -21,7 +22,8 @@ recomputes it: `verify --reparse` ignores the cache and re-parses everything, an
 cache's directory is not trusted. Entries are written atomically.
 
 Entry format: one line of JSON (format, key, payload sha256, byte sizes), then the quotes and the rejections
-as two Parquet blobs.
+as two Parquet blobs and the quotes' digest (`store.digests`: what `verify` compares of them, computed as it is over
+the stored quotes), so `verify` compares a capture's stored quotes with the entry without decoding either.
 """
 
 from __future__ import annotations
@@ -47,12 +49,13 @@ from pipeline.flow.helpers import Helpers
 from pipeline.flow.parse import POOL_MIN_BYTES, ParseTask, Unreadable, parse_capture, parse_many
 from pipeline.flow.sealed import SealedCache
 from pipeline.methodology import Bounds
+from pipeline.store.digests import parsed_digest
 
-FORMAT = "cix-parse-cache/1"
+FORMAT = "cix-parse-cache/2"
 PACKAGE = Path(__file__).resolve().parent.parent  # pipeline/
 # The code a capture's quotes depend on: the parsers, normalisation, the record schemas, the parameters'
 # types and `parse_capture` itself. Over-inclusion only costs a re-parse; under-inclusion would hide a change.
-FINGERPRINTED = ("sources", "normalize", "domain", "methodology", "flow/parse.py")
+FINGERPRINTED = ("sources", "normalize", "domain", "methodology", "flow/parse.py", "store/digests.py")
 LIBRARIES = ("polars", "numpy", "selectolax", "msgspec")
 
 
@@ -128,12 +131,12 @@ def _parquet(frame: pl.DataFrame) -> bytes:
 @dataclass
 class ParseCache(SealedCache):
     """Parsed captures under `root` (by default `$CIX_HOME/parse-cache`), one file per key: the quotes and the
-    rejections as two Parquet blobs. `fingerprint` is the code's (`code_fingerprint()` unless given: a test names
-    another code's)."""
+    rejections as two Parquet blobs, and the quotes' digest. `fingerprint` is the code's (`code_fingerprint()` unless
+    given: a test names another code's)."""
 
     FORMAT: ClassVar[str] = FORMAT
     SUFFIX: ClassVar[str] = "parquet-pair"
-    BLOBS: ClassVar[tuple[str, ...]] = ("quotes", "rejections")
+    BLOBS: ClassVar[tuple[str, ...]] = ("quotes", "rejections", "digest")
 
     fingerprint: str = field(default_factory=code_fingerprint)
 
@@ -158,9 +161,13 @@ class ParseCache(SealedCache):
         """`get`'s quotes alone (the whole entry is still checked; its rejections are not decoded)."""
         return self.read(key, lambda blobs: pl.read_parquet(io.BytesIO(blobs[0])))
 
+    def digest(self, key: str) -> str | None:
+        """The digest of the entry's quotes (`store.digests`), nothing decoded (the whole entry is still checked)."""
+        return self.read(key, lambda blobs: blobs[2].decode("ascii"))
+
     def put(self, key: str, quotes: pl.DataFrame, rejections: pl.DataFrame) -> None:
         """Write the entry atomically; one that cannot be written is noted in `unwritable`."""
-        self.write(key, [_parquet(quotes), _parquet(rejections)])
+        self.write(key, [_parquet(quotes), _parquet(rejections), parsed_digest(quotes).encode("ascii")])
 
 
 def parse_cached(

@@ -4,10 +4,13 @@ quote, capture and fixing revision), each of only the columns asked for where th
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import datetime
 from typing import Any
 
 import duckdb
 import polars as pl
+
+from pipeline.store.digests import digests_sql
 
 
 def _columns(names: Sequence[str]) -> str:
@@ -30,10 +33,22 @@ class Reads:
         return rows[0] if rows else None
 
     # -- the whole lake, for `verify` ----------------------------------------------------------------
-    def all_quotes(self, columns: Sequence[str] | None = None) -> pl.DataFrame:
-        """Every stored quote (one read, for `verify`), each capture's in row order; only `columns` when given."""
+    def all_quotes(
+        self, columns: Sequence[str] | None = None, of_captures: Sequence[str] | None = None
+    ) -> pl.DataFrame:
+        """Every stored quote (one read, for `verify`), each capture's in row order; only `columns` when given, only
+        those of the captures `of_captures` names when given."""
         chosen = _columns(columns) if columns else "* EXCLUDE (ingested_at)"  # names checked: no text of a user's
-        return self._frame(f"SELECT {chosen} FROM quote ORDER BY source, capture_id, fetched_at, row_no, unit")  # noqa: S608
+        where, params = "", []
+        if of_captures is not None:
+            where, params = "WHERE capture_id IN (SELECT unnest(?::VARCHAR[]))", [sorted(set(of_captures))]
+        order = "ORDER BY source, capture_id, fetched_at, row_no, unit"
+        return self._frame(f"SELECT {chosen} FROM quote {where} {order}", params)  # noqa: S608
+
+    def quote_digests(self) -> dict[tuple[str, str, datetime], str]:
+        """Each capture's stored quotes as one digest (`store.digests`), keyed (source, capture_id, fetched_at)."""
+        rows = self.con.execute(digests_sql("quote")).fetchall()
+        return {(source, capture_id, fetched_at): digest for source, capture_id, fetched_at, digest in rows}
 
     def loaded_captures(self) -> pl.DataFrame:
         """Every capture whose batch passed the gate, with when it passed (when its quotes became known) and the

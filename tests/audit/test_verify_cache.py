@@ -22,9 +22,10 @@ from pipeline.capture import CaptureStore
 from pipeline.config import paths
 from pipeline.flow.helpers import balanced
 from pipeline.flow.parse import parse_capture
-from pipeline.flow.parse_cache import PACKAGE, ParseCache, code_fingerprint, fingerprint_of, parse_cached
+from pipeline.flow.parse_cache import PACKAGE, ParseCache, _parquet, code_fingerprint, fingerprint_of, parse_cached
 from pipeline.methodology import load
 from pipeline.store import Warehouse
+from pipeline.store.digests import NO_ROWS, parsed_digest
 from tests.helpers import BundledRun, RealCapture
 
 BIN = Path(sys.executable).parent
@@ -223,3 +224,71 @@ def test_captures_to_reparse_are_split_by_size() -> None:
     assert sorted(i for b in bins for i in b) == list(range(len(sizes)))
     assert sorted(sum(sizes[i] for i in b) for b in bins) == [5, 5]
     assert balanced(sizes, 1) == [[0, 1, 2, 3, 4, 5, 6]]
+
+
+def test_a_warm_verify_compares_stored_quotes_by_digest_without_decoding_them(ran: Path) -> None:
+    """Each entry records the digest of its quotes (`store.digests`), computed as the lake's stored quotes are: when
+    they agree, neither side's rows are read; the entries are decoded only when a revision is recomputed, and then
+    held to that digest."""
+    decoded: list[str] = []
+
+    class Counting(ParseCache):
+        def quotes(self, key: str) -> pl.DataFrame | None:
+            decoded.append(key)
+            return super().quotes(key)
+
+    assert _verify().ok  # fills the recompute cache
+    warm = _verify(Counting(paths().parse_cache))
+    assert warm.ok and warm.from_cache == len(_entries()) and warm.recomputed == 0 and decoded == []
+    cache = ParseCache(paths().parse_cache)
+    with Warehouse(paths().db, read_only=True) as w:
+        stored = w.quote_digests()
+    compared = 0
+    for path in _entries():
+        quotes = cache.quotes(path.stem)
+        assert quotes is not None and cache.digest(path.stem) == parsed_digest(quotes)
+        if quotes.height:
+            key = quotes.select("source", "capture_id", "fetched_at").row(0)
+            assert stored[key] == parsed_digest(quotes)
+            compared += 1
+    assert compared > 10
+    # An entry whose quotes were edited apart from its digest is not trusted when its quotes are needed.
+    shutil.rmtree(paths().parse_cache / "recomputed")
+    victim = next(p for p in _entries() if (q := cache.quotes(p.stem)) is not None and q.height)
+    quotes, rejections = cache.get(victim.stem)  # type: ignore[misc]
+    digest = cache.digest(victim.stem)
+    edited = _parquet(quotes.with_columns(pl.col("price_usd") * 2))
+    cache.write(victim.stem, [edited, _parquet(rejections), (digest or "").encode()])  # its own seal, the old digest
+    decoded.clear()
+    report = _verify(Counting(paths().parse_cache))
+    assert report.ok and report.recomputed > 0 and len(decoded) >= len(_entries()) - 1
+    assert any("do not give its digest" in d for d in report.cache_discarded)
+    assert cache.quotes(victim.stem).equals(quotes)  # type: ignore[union-attr]  # a sound entry in its place
+
+
+def test_a_quotes_digest_is_exact_to_the_lakes_precision_and_tells_null_from_empty() -> None:
+    at = datetime(2026, 8, 3, 15, 30, tzinfo=UTC)
+    base = pl.DataFrame(
+        {
+            "source": ["x", "x"],
+            "capture_id": ["c", "c"],
+            "fetched_at": [at, at],
+            "row_no": [0, 1],
+            "unit": ["gpu_hour", "gpu_hour"],
+            "price_usd": [Decimal("2.49"), Decimal("1.000000000000000000000001")],
+            "good": ["H100-SXM-80GB", None],
+            "provider": ["lambda", "lambda"],
+        },
+        schema_overrides={"price_usd": pl.Decimal(38, 24)},
+    )
+    digest = parsed_digest(base)
+    assert parsed_digest(base.reverse()) == digest  # row order is the rows' own
+    assert parsed_digest(base.with_columns(pl.col("price_usd").cast(pl.Decimal(38, 6)))) != digest  # 1e-24 is kept
+    changed = [
+        base.with_columns(pl.lit("").alias("good")),
+        base.with_columns(pl.Series("price_usd", [Decimal("2.4900001"), Decimal(1)], dtype=pl.Decimal(38, 24))),
+        base.with_columns(pl.lit("runpod").alias("provider")),
+        pl.concat([base, base.head(1)]),  # a row twice
+    ]
+    assert all(parsed_digest(frame) != digest for frame in changed)
+    assert parsed_digest(base.head(0)) == NO_ROWS

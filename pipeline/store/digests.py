@@ -1,0 +1,50 @@
+"""One digest of a capture's quotes as `verify` compares them, computed the same way over the lake's stored rows
+and over a parsed frame: equal digests mean the same rows, so `verify` need not read either side's rows.
+
+What a digest covers is what `verify` compares (`audit.rederive.COMPARED`): each row's number, unit, USD price
+(at the lake's DECIMAL(38,24), so 2.49 and 2.490 are one price), good and provider, written as JSON (a null stays
+null) and hashed with sha256 in row order (row, unit, then the text itself, so two rows under one key still give
+one order). Both sides run the same SQL in DuckDB: no second implementation of the text to drift from the first.
+"""
+
+from __future__ import annotations
+
+import threading
+
+import duckdb
+import polars as pl
+
+_ROW = "to_json(struct_pack(r := row_no, u := unit, p := CAST(price_usd AS DECIMAL(38,24)), g := good, v := provider))"
+
+
+def digests_sql(rows: str) -> str:
+    """Per capture: sha256 over its rows' texts in order. `rows`: the lake's quote table or the registered frame (the
+    code's own names, never a user's text)."""
+    if rows not in ("quote", "parsed"):
+        raise ValueError(f"not a table of quotes: {rows!r}")
+    ordered = f"string_agg({_ROW}, chr(10) ORDER BY row_no, unit, {_ROW})"
+    return f"SELECT source, capture_id, fetched_at, sha256({ordered}) AS digest FROM {rows} GROUP BY ALL"  # noqa: S608
+
+
+KEY = ("source", "capture_id", "fetched_at")  # a capture
+COMPARED = ("row_no", "unit", "price_usd", "good", "provider")  # what a digest covers of each of its quotes
+NO_ROWS = "no rows"  # the digest of a capture without quotes (it has no group in either side's query)
+
+_local = threading.local()
+
+
+def parsed_digest(quotes: pl.DataFrame) -> str:
+    """The digest of one capture's parsed quotes (`NO_ROWS` for none), as `Reads.quote_digests` gives the stored."""
+    if quotes.is_empty():
+        return NO_ROWS
+    con: duckdb.DuckDBPyConnection | None = getattr(_local, "con", None)
+    if con is None:  # one in-memory connection per thread, made once
+        con = _local.con = duckdb.connect()
+    con.register("parsed", quotes.select(*KEY, *COMPARED).to_arrow())
+    try:
+        rows = con.execute(digests_sql("parsed")).fetchall()
+    finally:
+        con.unregister("parsed")
+    if len(rows) != 1:
+        raise ValueError(f"a parsed capture's quotes name {len(rows)} captures, not one")
+    return str(rows[0][3])
