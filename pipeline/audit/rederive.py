@@ -106,14 +106,15 @@ def rederive_all(
     cache: ParseCache | None,
     reparse: bool,
     helpers: Helpers,
+    stored_digests: Mapping[Key, str],
 ) -> Rederived:
     """Each loaded capture's quotes, re-derived with the parser version that made them (from the cache or parsed
     again) and compared with the stored ones; the stored quotes where that code has changed since (a code change,
-    not a problem). A cache entry whose digest (`store.digests`) the capture's stored quotes carry agrees with them
-    row for row: neither side's rows are read. Any other capture's are compared row by row, in one join."""
+    not a problem). A cache entry whose digest (`store.digests`) the capture's stored quotes carry (`stored_digests`,
+    `Reads.quote_digests`) agrees with them row for row: neither side's rows are read. Any other capture's are
+    compared row by row, in one join."""
     bounds = load().bounds
     rates = RatesByDay(warehouse)
-    stored_digests = warehouse.quote_digests() if cache is not None and not reparse else {}
     derived: dict[Key, pl.DataFrame] = {}
     agreed: dict[Key, tuple[_ToParse, str]] = {}
     rules_of: dict[Key, str] = {}
