@@ -113,7 +113,8 @@ def row_verify(root: Path, scale: float, home: Path) -> dict[str, Any]:
     Measured warm, as a daily `cix verify` runs: the backfill parses every capture once and fills the parse cache
     (`$CIX_HOME/parse-cache`), and the first verify after it recomputes every fixing and fills the recompute cache
     beside it, so the verify measured re-parses and recomputes only what the code or inputs changed since (here:
-    nothing; each stored fixing is still compared with its recomputation). The first verify is shown beside it."""
+    nothing; each stored fixing is still compared with its recomputation, and each capture's stored quotes with its
+    parse-cache entry, by digest: `store.digests`). The first verify is shown beside it."""
     from pipeline.audit import verify
     from pipeline.capture import CaptureStore
     from pipeline.flow.backfill import backfill
