@@ -143,24 +143,6 @@ def existing_dir(path: Path, what: str) -> Path:
     return path
 
 
-def capture_file(path: Path, max_bytes: int) -> bytes:
-    """A captured response body from a file: a gzip file (web archives keep their pages so) is the page inside it,
-    refused beyond `max_bytes` (the source's own cap) as a fetched body would be."""
-    body = read_file(path, "capture")
-    if body[:2] != b"\x1f\x8b":
-        return body
-    import zlib
-
-    inflate = zlib.decompressobj(wbits=31)
-    try:
-        page = inflate.decompress(body, max_bytes + 1)
-    except zlib.error as exc:
-        raise UserError(f"capture {path} is a damaged gzip file: {exc}") from None
-    if len(page) > max_bytes or inflate.unconsumed_tail:
-        raise UserError(f"capture {path} holds more than {max_bytes} bytes once unpacked: refused, as a fetch is")
-    return page
-
-
 def read_file(path: Path, what: str = "file") -> bytes:
     try:
         return path.read_bytes()

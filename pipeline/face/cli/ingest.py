@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import sys
+import zlib
 from dataclasses import asdict
 from datetime import UTC, datetime
 from pathlib import Path
@@ -19,7 +20,6 @@ from pipeline.face.cli.common import (
     Output,
     UserError,
     app,
-    capture_file,
     console,
     err,
     existing_dir,
@@ -27,10 +27,27 @@ from pipeline.face.cli.common import (
     open_warehouse,
     parse_time,
     print_fixings,
+    read_file,
     write_json,
 )
 from pipeline.face.cli.common import known as known_names
 from pipeline.face.cli.lake import DevKeyOption, require_signing_key
+
+
+def capture_file(path: Path, max_bytes: int) -> bytes:
+    """A captured response body from a file: a gzip file (web archives keep their pages so) is the page inside it,
+    refused beyond `max_bytes` (the source's own cap) as a fetched body would be."""
+    body = read_file(path, "capture")
+    if body[:2] != b"\x1f\x8b":
+        return body
+    inflate = zlib.decompressobj(wbits=31)
+    try:
+        page = inflate.decompress(body, max_bytes + 1)
+    except zlib.error as exc:
+        raise UserError(f"capture {path} is a damaged gzip file: {exc}") from None
+    if len(page) > max_bytes or inflate.unconsumed_tail:
+        raise UserError(f"capture {path} holds more than {max_bytes} bytes once unpacked: refused, as a fetch is")
+    return page
 
 
 @app.command()
