@@ -29,6 +29,7 @@ join: only the rows that may differ are examined one by one.
 from __future__ import annotations
 
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -39,7 +40,7 @@ from pipeline import sources
 from pipeline.audit.recompute import GROUP, RECOMPUTE_POOL_MIN, WANTED, RecomputeCache, Recomputed, known_by, recompute
 from pipeline.audit.rederive import capture_of, rederive_all
 from pipeline.capture import CaptureIntegrityError, CaptureStore
-from pipeline.domain.records import QUOTE_SCHEMA, empty, plain
+from pipeline.domain.records import QUOTE_SCHEMA, RawCapture, empty, plain
 from pipeline.flow.helpers import Helpers
 from pipeline.flow.parse_cache import ParseCache
 from pipeline.store import Warehouse
@@ -142,38 +143,53 @@ def _rederive_and_recompute(
     return again
 
 
+# Bodies fetched and re-hashed at once: an object store answers each GET after a round trip, and sha256 releases the
+# GIL, so a few at a time cost little more than one; only a reference capture's body is kept past its check.
+FETCHERS = 8
+
+
 def _check_bodies(warehouse: Warehouse, store: CaptureStore, report: VerifyReport) -> set[str]:
     """Every stored body still hashes to its name; reference captures still give the stored rates. Returns the
     ids of the bodies that do not (missing or altered)."""
-    altered: set[str] = set()
-    for row in warehouse.all_captures().iter_rows(named=True):
+
+    def fetched(row: dict[str, Any]) -> tuple[dict[str, Any], bytes | None, str | None]:
         try:
             body = store.get(row["capture_id"])
         except CaptureIntegrityError as exc:
-            report.problems.append(f"capture {row['source']} {row['capture_id']}: {exc}")
-            altered.add(row["capture_id"])
-            continue
-        try:
-            source = sources.get(row["source"])
-        except KeyError:
-            report.problems.append(f"capture {row['source']} {row['capture_id']}: unknown source")
-            continue
-        if source.read_rates is None:
-            continue
-        report.checked_captures += 1
-        capture = capture_of(row, body)
-        try:
-            rates = {(r.day, r.currency): r.usd_per_unit for r in source.read_rates(capture)}
-        except Exception:  # a body that was recorded as unreadable left no rates
-            rates = {}
-        stored = {(r.day, r.currency): r.usd_per_unit for r in warehouse.fx_rates_of_capture(row["capture_id"])}
-        if stored and stored != {k: v for k, v in rates.items() if k in stored}:
-            report.problems.append(
-                f"fx capture {row['source']} {row['capture_id'][:16]}…: stored rates differ from the capture's"
-            )
-        elif set(stored) - set(rates):
-            report.problems.append(f"fx capture {row['source']} {row['capture_id'][:16]}…: stored rates not in it")
+            return row, None, str(exc)
+        source = sources.REGISTRY.get(row["source"])
+        return row, body if source is not None and source.read_rates is not None else None, None
+
+    altered: set[str] = set()
+    with ThreadPoolExecutor(FETCHERS) as fetchers:
+        for row, body, problem in fetchers.map(fetched, warehouse.all_captures().iter_rows(named=True)):
+            if problem is not None:
+                report.problems.append(f"capture {row['source']} {row['capture_id']}: {problem}")
+                altered.add(row["capture_id"])
+                continue
+            source = sources.REGISTRY.get(row["source"])
+            if source is None:
+                report.problems.append(f"capture {row['source']} {row['capture_id']}: unknown source")
+                continue
+            if body is None:
+                continue
+            report.checked_captures += 1
+            _check_rates(warehouse, source, capture_of(row, body), report)
     return altered
+
+
+def _check_rates(warehouse: Warehouse, source: Any, capture: RawCapture, report: VerifyReport) -> None:
+    """A reference capture still gives the rates stored from it."""
+    try:
+        rates = {(r.day, r.currency): r.usd_per_unit for r in source.read_rates(capture)}
+    except Exception:  # a body that was recorded as unreadable left no rates
+        rates = {}
+    stored = {(r.day, r.currency): r.usd_per_unit for r in warehouse.fx_rates_of_capture(capture.capture_id)}
+    name = f"fx capture {capture.source} {capture.capture_id[:16]}…"
+    if stored and stored != {k: v for k, v in rates.items() if k in stored}:
+        report.problems.append(f"{name}: stored rates differ from the capture's")
+    elif set(stored) - set(rates):
+        report.problems.append(f"{name}: stored rates not in it")
 
 
 # What a stored revision is found (group and fixing), named (date, revision) and compared on.
