@@ -72,6 +72,7 @@ class Rederived:
     store: CaptureStore
     helpers: Helpers
     discarded: list[str] = field(default_factory=list)  # entries found unusable when decoded
+    problems: list[str] = field(default_factory=list)  # captures whose agreement rested on an entry found false
 
     def quotes(self) -> list[pl.DataFrame]:
         """Every capture's quotes, those held by agreeing entries decoded now and held to the digest that agreed: an
@@ -89,7 +90,11 @@ class Rederived:
         jobs = [job for job, _ in again]
         for (job, digest), result in zip(again, _parse_all(self.store, jobs, load().bounds, self.helpers), strict=True):
             if isinstance(result, str) or parsed_digest(result[0]) != digest:
-                raise RuntimeError(f"capture {job.name}: its parse cache entry is unusable and it parses differently")
+                self.problems.append(
+                    f"capture {job.name}: its stored quotes carry the digest of a parse cache entry the raw capture "
+                    "does not give (an edited entry): the stored quotes are unverified; run `cix verify --reparse`"
+                )
+                continue
             if self.cache is not None:
                 self.cache.put(job.cache_key, *result)  # a sound entry in its place
             self.frames[job.key] = result[0]

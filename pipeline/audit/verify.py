@@ -140,6 +140,7 @@ def _rederive_and_recompute(
     )
     again = recompute(all_quotes, revisions, helpers, report, memo if digests else None, inputs, reparse)
     report.cache_discarded += [f"{d}: discarded and re-parsed" for d in rederived.discarded]
+    report.problems += rederived.problems
     return again
 
 

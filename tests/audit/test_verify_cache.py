@@ -26,7 +26,7 @@ from pipeline.flow.parse_cache import PACKAGE, ParseCache, _parquet, code_finger
 from pipeline.methodology import load
 from pipeline.store import Warehouse
 from pipeline.store.digests import NO_ROWS, parsed_digest
-from tests.helpers import BundledRun, RealCapture
+from tests.helpers import BundledRun, RealCapture, lake_sql
 
 BIN = Path(sys.executable).parent
 
@@ -292,3 +292,25 @@ def test_a_quotes_digest_is_exact_to_the_lakes_precision_and_tells_null_from_emp
     ]
     assert all(parsed_digest(frame) != digest for frame in changed)
     assert parsed_digest(base.head(0)) == NO_ROWS
+
+
+def test_stored_quotes_agreeing_with_an_edited_entry_are_caught_when_its_quotes_are_used(ran: Path) -> None:
+    """A forger who edits the stored quotes and writes the matching digest into the capture's entry (resealed) makes
+    them agree by digest; but the entry's content keys the recomputation, so its revisions are recomputed, the entry
+    is decoded, its quotes do not give that digest, the raw capture is parsed again and does not give it either: a
+    problem, not a pass."""
+    assert _verify().ok  # the recompute cache holds every group now
+    cache = ParseCache(paths().parse_cache)
+    victim = next(p for p in _entries() if (q := cache.quotes(p.stem)) is not None and q.height)
+    quotes, rejections = cache.get(victim.stem)  # type: ignore[misc]
+    source, capture_id, fetched_at = quotes.select("source", "capture_id", "fetched_at").row(0)
+    con = lake_sql(paths().db)
+    row = quotes["row_no"][0]
+    con.execute("UPDATE quote SET price_usd = price_usd * 2 WHERE capture_id = ? AND row_no = ?", [capture_id, row])
+    con.close()
+    with Warehouse(paths().db, read_only=True) as w:
+        forged = w.quote_digests()[(source, capture_id, fetched_at)]
+    cache.write(victim.stem, [_parquet(quotes), _parquet(rejections), forged.encode()])
+    report = _verify()  # the entry's content is another input: its groups are recomputed, so its quotes are decoded
+    assert not report.ok
+    assert any(capture_id[:16] in p and "does not give" in p for p in report.problems), report.problems
