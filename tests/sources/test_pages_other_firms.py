@@ -143,6 +143,8 @@ def test_a_real_page_with_a_comparison_table_gives_only_its_own_quotes(
         "<div class='card'><h3>NVIDIA H100 SXM</h3><span>Was $3.50/hr</span><span>$2.99/hr</span></div>",
         "<table><tr><th>GPU</th><th>Price</th></tr><tr><td>NVIDIA H100 SXM</td>"
         "<td>Previously $3.50/hr, now $2.99/hr</td></tr></table>",
+        # a former price alone in its element was dropped as text, accounted for nowhere
+        "<div class='card'><h3>NVIDIA H100 SXM</h3><p>Limited time: $2.99/hr</p><p>Regular price $3.50/hr</p></div>",
     ],
 )
 def test_a_former_price_is_not_the_price_now(shown: str) -> None:

@@ -155,7 +155,7 @@ def find_records(page: Page) -> list[Record]:
             text = cells[i].text  # a named price's words are all its cell's ("H100 SXM from $1.99/hr": a teaser)
             if not text:
                 continue
-            if bare_price(text) is None:
+            if bare_price(text) is None and not _only_passed_over(text):
                 record.cells.append(text)
                 if column:
                     record.columns.setdefault(column, text)
@@ -190,6 +190,12 @@ def _footnotes(page: Page) -> dict[str, str]:
         if match is not None:
             notes.setdefault(match.group(1), cell.text)
     return notes
+
+
+def _only_passed_over(text: str) -> bool:
+    """A price cell whose every figure its words say is not the price now ("Regular price $2.49/hr" under the price
+    on offer): kept as refused prices, so the figure is accounted for with its reason, not dropped as text."""
+    return len(text) <= 60 and bool(amounts(text)) and money(text) is None
 
 
 RANGE_REASON = "a price range ({text}): not one price of a defined good"
