@@ -70,6 +70,8 @@ def test_a_machines_price_on_such_a_page_is_left_as_read() -> None:
         ("<td>CPU cores (US$0.02 per hour)</td>", None),
         # A whole rental's words, a CPU-only machine's price and an H100's own memory say nothing of the kind.
         ("<td>16 vCPUs</td><td>$2.49/hr</td>", None),
+        ("<table><tr><td>180 GB RAM</td><td>$ 2.40 per GPU/hour</td></tr></table>", None),
+        ("<table><tr><td>8 vCPUs per GPU</td><td>($2.40/hr)</td></tr></table>", None),
         ("<td>8x H100, 208 vCPUs, 1800 GiB RAM</td><td>$23.92/hr</td>", None),
         ("<th>CPU Model</th><td>AMD Genoa, 96 vCPUs</td><td>$3.84/hr</td>", None),
         ("<td>H100 SXM (80 GB memory)</td><td>$2.99/hr</td>", None),

@@ -22,16 +22,17 @@ from pipeline.sources.pages.document import dom, node_text
 COMPONENT_REASON = "a GPU component's price: the page bills the host apart ({evidence!r}), not a rentable GPU-hour"
 
 # "GPU Component Cost Per Hour"; "Max vCPUs per GPU ($0.01/hr)", "Max RAM (GB) per GPU ($0.005/hr)"; "vCPU | $ 0.01 per
-# GPU/hour". A host resource priced on its own is a component's sign only where its words tie it to the GPU ("per
-# GPU"): a CPU-only machine's "vCPU $0.012/hour" on the same page (Nebius prices both) says nothing of the GPUs'.
+# GPU/hour". A host resource priced on its own (a unit's price: under ten cents) is a component's sign only where its
+# words tie it to the GPU ("per GPU"): a CPU-only machine's "vCPU $0.012/hour" on the same page (Nebius prices both)
+# says nothing of the GPUs', and "180 GB RAM | $ 2.40 per GPU/hour" is a row's last spec before its GPU's price.
 _COMPONENT = re.compile(r"\bgpu\s+component\b.{0,24}?\b(?:cost|price|rate)s?\b", re.IGNORECASE)
 _HOST_PRICED = re.compile(
     r"\b(?:v?cpus?|cpu\s+cores?|ram|system\s+memory)\b[^$]{0,24}?\bper\s+gpu\b[^$()]{0,12}"
-    r"\(\s*(?:US)?\$\s*\d*\.?\d+\s*(?:/|per)\s*(?:hr|hour|h)\s*\)",
+    r"\(\s*(?:US)?\$\s*0?\.0\d*\s*(?:/|per)\s*(?:hr|hour|h)\s*\)",
     re.IGNORECASE,
 )
 _HOST_ADD_ON = re.compile(
-    r"\b(?:v?cpus?|ram)\b\s*[:|-]?\s*(?:US)?\$\s*\d*\.?\d+\s*(?:/|per)\s*gpu\s*[/-]\s*(?:hr|hour|h)\b",
+    r"\b(?:v?cpus?|ram)\b\s*[:|-]?\s*(?:US)?\$\s*0?\.0\d*\s*(?:/|per)\s*gpu\s*[/-]\s*(?:hr|hour|h)\b",
     re.IGNORECASE,
 )
 
