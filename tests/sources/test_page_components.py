@@ -76,6 +76,12 @@ def test_a_machines_price_on_such_a_page_is_left_as_read() -> None:
         ("<th>CPU Model</th><td>AMD Genoa, 96 vCPUs</td><td>$3.84/hr</td>", None),
         ("<td>H100 SXM (80 GB memory)</td><td>$2.99/hr</td>", None),
         ("<p>Each GPU component is tested before delivery.</p>", None),
+        ("", None),  # a page of no text at all (its prices in a script's JSON)
+        (
+            "<p>Are GPU component costs included? Yes: every price on this page is the whole machine's, with its "
+            "vCPUs, memory and local storage, billed by the second.</p>",
+            None,
+        ),
     ],
 )
 def test_what_says_the_host_is_billed_apart(text: str, evidence: str | None) -> None:

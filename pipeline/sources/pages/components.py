@@ -17,7 +17,8 @@ import re
 import polars as pl
 
 from pipeline.domain.records import RawCapture
-from pipeline.sources.pages.document import dom, node_text
+from pipeline.sources.pages.cells import read_page
+from pipeline.sources.pages.document import dom
 
 COMPONENT_REASON = "a GPU component's price: the page bills the host apart ({evidence!r}), not a rentable GPU-hour"
 
@@ -25,6 +26,7 @@ COMPONENT_REASON = "a GPU component's price: the page bills the host apart ({evi
 # GPU/hour". A host resource priced on its own (a unit's price: under ten cents) is a component's sign only where its
 # words tie it to the GPU ("per GPU"): a CPU-only machine's "vCPU $0.012/hour" on the same page (Nebius prices both)
 # says nothing of the GPUs', and "180 GB RAM | $ 2.40 per GPU/hour" is a row's last spec before its GPU's price.
+_SHORT = 100  # a header or a label with its figure; a sentence is longer
 _COMPONENT = re.compile(r"\bgpu\s+component\b.{0,24}?\b(?:cost|price|rate)s?\b", re.IGNORECASE)
 _HOST_PRICED = re.compile(
     r"\b(?:v?cpus?|cpu\s+cores?|ram|system\s+memory)\b[^$]{0,24}?\bper\s+gpu\b[^$()]{0,12}"
@@ -38,10 +40,18 @@ _HOST_ADD_ON = re.compile(
 
 
 def host_billed_apart(capture: RawCapture) -> str | None:
-    """The words of the page that say its GPUs are priced without their host, or None."""
-    text = node_text(dom(capture).root)
-    found = _COMPONENT.search(text) or _HOST_PRICED.search(text) or _HOST_ADD_ON.search(text)
-    return found.group(0) if found else None
+    """The words of the page that say its GPUs are priced without their host, or None. Read as the page's short
+    texts (a header, a label and the figure beside it: two neighbouring cells at most), never inside a sentence: "are
+    GPU component costs included?" in an FAQ says nothing of the prices."""
+    cells = [cell.text for cell in read_page(dom(capture)).cells]
+    for here, after in zip(cells, [*cells[1:], ""], strict=False):  # the last cell has none after it
+        for words in (here, f"{here} {after}".strip()):
+            if len(words) > _SHORT:
+                continue
+            found = _COMPONENT.search(words) or _HOST_PRICED.search(words) or _HOST_ADD_ON.search(words)
+            if found:
+                return found.group(0)
+    return None
 
 
 def refuse_components(rows: pl.DataFrame, capture: RawCapture) -> pl.DataFrame:
