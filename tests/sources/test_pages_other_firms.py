@@ -152,6 +152,14 @@ def test_a_former_price_is_not_the_price_now(shown: str) -> None:
     assert (kept, refused) == ({"2.99"}, {"3.50": FORMER_REASON})  # before: 3.50 kept as the list price, 2.99 refused
 
 
+def test_a_former_price_equal_to_the_price_now_leaves_the_price() -> None:
+    """A promotion card whose sale has ended shows the same figure twice: the price now is read, whichever comes
+    first (the former one, read first, made the price now a repeat of a refused figure)."""
+    for cells in (("Regular price $2.99/hr", "Now $2.99/hr"), ("$2.99/hr", "Regular price $2.99/hr")):
+        card = "<div class='card'><h3>NVIDIA H100 SXM</h3>" + "".join(f"<p>{c}</p>" for c in cells) + "</div>"
+        assert _kept_and_refused(card) == ({"2.99"}, {})
+
+
 @pytest.mark.parametrize("header", ["Regular price", "Original price", "Was", "Previous price"])
 def test_a_column_of_former_prices_is_not_the_price_now(header: str) -> None:
     kept, refused = _kept_and_refused(

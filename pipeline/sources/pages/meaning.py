@@ -275,20 +275,20 @@ def _supersede(offers: list[Offer]) -> list[Offer]:
     ("$6.74 /GPU/hour $3.39 /GPU/hour*") the later one is in force, the earlier the list price it replaces; in
     different cells (an unlabelled row of on-demand, spot and term prices) nothing tells them apart, so all are
     refused: the last of them was as likely a 3-year term as the list price."""
-    seen: dict[tuple[Any, ...], Offer] = {}
+    seen: dict[tuple[Any, ...], int] = {}
     out: list[Offer] = []
     for offer in offers:
         key = (offer.label, offer.region, offer.pricing_type, offer.price_per, offer.count, offer.amount)
         if key in seen:  # the same figure said twice; if once as a floor ("as low as"), it is a floor
             if offer.reject_reason == TEASER_REASON:
-                seen[key].reject_reason = TEASER_REASON
+                out[seen[key]].reject_reason = TEASER_REASON
+            elif offer.reject_reason is None and out[seen[key]].reject_reason not in (None, TEASER_REASON):
+                out[seen[key]] = offer  # "Regular price $2.99" beside "$2.99": it is the price now too
             continue
-        seen[key] = offer
+        seen[key] = len(out)
         out.append(offer)
     live: dict[tuple[Any, ...], list[Offer]] = {}
-    for offer in out:
-        if offer.reject_reason is not None:
-            continue
+    for offer in (o for o in out if o.reject_reason is None):
         good = (offer.label, offer.region, offer.pricing_type, offer.price_per, offer.count, offer.currency)
         live.setdefault(good, []).append(offer)
     for alike in live.values():
