@@ -22,7 +22,7 @@ from pipeline.sources.base import SchemaDrift
 from pipeline.sources.pages.bounded import MAX_HTML_DEPTH, bounded_html, html_depth
 from pipeline.sources.pages.cells import read_page
 from pipeline.sources.pages.embedded import RANGE_REASON, ZERO_REASON
-from pipeline.sources.pages.meaning import SHARED_REASON, SUPERSEDED_REASON
+from pipeline.sources.pages.meaning import SERVICE_REASON, SHARED_REASON, SUPERSEDED_REASON
 from pipeline.sources.pages.money import ADDON_REASON
 from pipeline.sources.pages.names import count_in, gpu_phrase, is_name, memory_in, models, per_gpu_memory
 from pipeline.sources.pages.reader import MANY_CURRENCIES_REASON, read_by_meaning
@@ -761,3 +761,17 @@ def test_a_price_for_a_range_of_terms_or_a_minimum_of_weeks_is_no_on_demand_pric
         ("NVIDIA H100 SXM", "on_demand", "gpu_hour", 1, "2.99", None),
         ("NVIDIA H100 SXM", "reserved_1y", "gpu_hour", 1, "2.19", None),
     }
+
+
+@pytest.mark.parametrize("heading", ["Inference endpoints", "Serverless"])
+def test_a_page_of_one_gpu_takes_the_heading_above_it(heading: str) -> None:
+    """A record that spans its whole page (one GPU on it) has no heading above its first cell; the heading above its
+    name says what the price is for. A serverless worker's price was read as an on-demand GPU-hour."""
+    found = offers(
+        f"<h1>Lambda GPU cloud pricing</h1><h2>{heading}</h2><div><h3>NVIDIA H100 SXM</h3><p>$3.49/hr</p></div>"
+    )
+    assert found == {("NVIDIA H100 SXM", "on_demand", "gpu_hour", 1, "3.49", SERVICE_REASON)}
+    plain = offers(
+        "<h1>Lambda GPU cloud pricing</h1><h2>GPU instances</h2><div><h3>NVIDIA H100 SXM</h3><p>$3.49/hr</p></div>"
+    )
+    assert plain == {("NVIDIA H100 SXM", "on_demand", "gpu_hour", 1, "3.49", None)}

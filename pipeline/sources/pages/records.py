@@ -123,7 +123,7 @@ def find_records(page: Page) -> list[Record]:
         names = [named.get(i, cells[i].text) for i in group]
         record = Record(" ".join(names), element, first, el.last, notes=notes)
         record.names = names
-        heading = heading_at[first]
+        heading = heading_at[first] if heading_at[first] >= 0 else heading_at[group[0]]  # a page of one GPU: its own
         record.heading = cells[heading].text if heading >= 0 else ""
         header, row = header_row(page, element, name_count), element
         if not header:  # a table of one GPU row: the record holds its own header row
