@@ -27,7 +27,7 @@ from pipeline.sources.pages.money import ADDON_REASON
 from pipeline.sources.pages.names import count_in, gpu_phrase, is_name, memory_in, models, per_gpu_memory
 from pipeline.sources.pages.reader import MANY_CURRENCIES_REASON, read_by_meaning
 from pipeline.sources.pages.records import OTHER_CURRENCY_REASON
-from pipeline.sources.pages.wording import MACHINE_REASON, NO_TERM_REASON, TEASER_REASON
+from pipeline.sources.pages.wording import MACHINE_REASON, NO_TERM_REASON, TEASER_REASON, place_of
 from tests.helpers import FETCHED
 
 
@@ -775,3 +775,22 @@ def test_a_page_of_one_gpu_takes_the_heading_above_it(heading: str) -> None:
         "<h1>Lambda GPU cloud pricing</h1><h2>GPU instances</h2><div><h3>NVIDIA H100 SXM</h3><p>$3.49/hr</p></div>"
     )
     assert plain == {("NVIDIA H100 SXM", "on_demand", "gpu_hour", 1, "3.49", None)}
+
+
+def test_columns_headed_by_places_are_regions() -> None:
+    """A table whose price columns are headed by places alone ("US East", "EU (Finland)") prices each GPU in two
+    regions: both read, each with its region (they were refused as two figures nothing tells apart). A header that
+    says anything else is no region."""
+    table = (
+        "<table><tr><th>GPU</th><th>US East</th><th>EU (Finland)</th></tr>"
+        "<tr><td>NVIDIA H100 SXM</td><td>$2.99/hr</td><td>$3.19/hr</td></tr>"
+        "<tr><td>NVIDIA A100 SXM 80GB</td><td>$1.79/hr</td><td>$1.89/hr</td></tr></table>"
+    )
+    found = {(r["label"], r["region"], r["price_native"], r["reject_reason"]) for r in rows(table)}
+    assert found == {
+        ("NVIDIA H100 SXM", "us_east", "2.99", None),
+        ("NVIDIA H100 SXM", "eu_finland", "3.19", None),
+        ("NVIDIA A100 SXM 80GB", "us_east", "1.79", None),
+        ("NVIDIA A100 SXM 80GB", "eu_finland", "1.89", None),
+    }
+    assert place_of("US East") == "us_east" and place_of("Price (US)") is None and place_of("East price") is None

@@ -29,7 +29,7 @@ from pipeline.sources.pages.wording import (
     per_gpu,
     per_instance,
     pricing_type_of,
-    region_of,
+    region_in,
     whole_machine,
 )
 
@@ -153,7 +153,7 @@ def offers_of(record: Record, as_of: date | None = None) -> list[Offer]:
             "price_per_from": per_from,
         }
         gpus = sized if per == "instance_hour" else 1
-        region = next((r for r in map(region_of, [price.text, price.label, price.column, record.heading]) if r), None)
+        region = region_in(price.text, price.label, price.column, record.heading)
         offer = Offer(
             label, model, gpus, memory, price.amount, price.currency, pricing_type, per, reason, attributes, region
         )

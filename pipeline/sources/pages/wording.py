@@ -128,6 +128,30 @@ def region_of(text: str) -> str | None:
     return re.sub(r"\W+", "_", (match.group(1) or match.group(2)).strip().lower())
 
 
+# Words that name only a place: a column headed "US East" or "EU (Finland)" prices the GPU there.
+_PLACES = frozenset(
+    (
+        *("us", "usa", "eu", "europe", "european", "asia", "apac", "emea", "america", "north", "south", "east"),
+        *("west", "central", "canada", "uk", "japan", "india", "singapore", "australia", "iceland", "finland"),
+        *("norway", "sweden", "france", "germany", "netherlands", "texas", "virginia", "oregon", "california"),
+    )
+)
+
+
+def place_of(header: str) -> str | None:
+    """The region a column's header names when it names nothing but a place ("US East" -> "us_east"), as a slug;
+    None for any other header. Prices of one GPU under two such columns are two regions' offers, not two figures
+    nothing tells apart."""
+    words = re.findall(r"[a-z]+", squash(header).lower())
+    return "_".join(words) if words and all(w in _PLACES for w in words) else None
+
+
+def region_in(text: str, label: str, column: str, heading: str) -> str | None:
+    """The region a price is in: named by its own words, its label or its column ("REGION: ...", "Secure Cloud"), a
+    column headed by a place alone, or the section's heading; None when nothing names one."""
+    return next((r for r in [*map(region_of, [text, label, column]), place_of(column), region_of(heading)] if r), None)
+
+
 def sized_name(text: str) -> tuple[int, str] | None:
     """(GPU count, GPU name) for a machine named "8x NVIDIA H100 SXM" or "8 × H200 SXM"; None otherwise."""
     match = _SIZED.match(squash(text))
