@@ -18,6 +18,7 @@ from pipeline.sources.pages.names import count_in, gpu_phrase, memory_in, models
 from pipeline.sources.pages.notes import floor_sentence, footnote, noted_prices
 from pipeline.sources.pages.records import Record
 from pipeline.sources.pages.tabs import by_tab
+from pipeline.sources.pages.tiers import volume_tiers
 from pipeline.sources.pages.wording import (
     NO_TERM_REASON,
     TEASER_REASON,
@@ -159,7 +160,7 @@ def offers_of(record: Record, as_of: date | None = None) -> list[Offer]:
         )
         offer.cell = price.cell
         out.append(offer)
-    return _supersede(out)
+    return _supersede(volume_tiers(out))
 
 
 def _count(record: Record) -> tuple[int | None, str | None]:
