@@ -24,7 +24,7 @@ from pipeline.sources.pages.cells import read_page
 from pipeline.sources.pages.embedded import RANGE_REASON, ZERO_REASON
 from pipeline.sources.pages.meaning import SERVICE_REASON, SHARED_REASON, SUPERSEDED_REASON
 from pipeline.sources.pages.money import ADDON_REASON
-from pipeline.sources.pages.names import count_in, gpu_phrase, is_name, memory_in, models, per_gpu_memory
+from pipeline.sources.pages.names import count_in, gpu_phrase, is_name, memory_in, models, per_gpu_memory, shared_goods
 from pipeline.sources.pages.reader import MANY_CURRENCIES_REASON, read_by_meaning
 from pipeline.sources.pages.records import OTHER_CURRENCY_REASON
 from pipeline.sources.pages.wording import MACHINE_REASON, NO_TERM_REASON, TEASER_REASON, place_of
@@ -794,3 +794,16 @@ def test_columns_headed_by_places_are_regions() -> None:
         ("NVIDIA A100 SXM 80GB", "eu_finland", "1.89", None),
     }
     assert place_of("US East") == "us_east" and place_of("Price (US)") is None and place_of("East price") is None
+
+
+def test_a_row_naming_two_memory_sizes_for_its_prices_is_refused() -> None:
+    """ "NVIDIA A100 SXM (40GB / 80GB)" with "$1.29 / $1.79 per hour": the 80GB price was published as the 40GB
+    good's (the name's first size) and $1.29 refused as a list price. Which price is which size is not stated."""
+    found = offers(
+        "<table><tr><th>GPU</th><th>Price</th></tr><tr><td>NVIDIA A100 SXM (40GB / 80GB)</td>"
+        "<td>$1.29 / $1.79 per hour</td></tr><tr><td>NVIDIA H100 SXM</td><td>$2.99/hr</td></tr></table>"
+    )
+    refused = {price: reason for label, *_, price, reason in found if label.startswith("NVIDIA A100")}
+    assert refused == dict.fromkeys(("1.29", "1.79"), SHARED_REASON.format(gpus="A100 40GB and A100 80GB"))
+    assert ("NVIDIA H100 SXM", "on_demand", "gpu_hour", 1, "2.99", None) in found
+    assert shared_goods("8x NVIDIA H100 80GB (640 GB total)") is None  # one machine's memory, not a choice

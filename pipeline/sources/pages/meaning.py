@@ -14,7 +14,7 @@ from datetime import date
 from typing import Any
 
 from pipeline.sources.pages.machines import machine_in
-from pipeline.sources.pages.names import count_in, gpu_phrase, memory_in, models, per_gpu_memory
+from pipeline.sources.pages.names import count_in, gpu_phrase, memory_in, models, per_gpu_memory, shared_goods
 from pipeline.sources.pages.notes import floor_sentence, footnote, noted_prices
 from pipeline.sources.pages.records import Record
 from pipeline.sources.pages.tabs import by_tab
@@ -105,7 +105,7 @@ def offers_of(record: Record, as_of: date | None = None) -> list[Offer]:
         if machine[3] is not None:
             count, count_from = machine[3], "machine type"
     fraction = next((m.group(1) for m in map(_FRACTION.search, record.cells) if m), None)
-    shared = models(record.name) if len(models(record.name)) > 1 else None
+    shared = shared_goods(record.name)
     out: list[Offer] = []
     for price in [*record.prices, *noted_prices(record, model)]:
         note = footnote(record, price.text)
