@@ -807,3 +807,10 @@ def test_a_row_naming_two_memory_sizes_for_its_prices_is_refused() -> None:
     assert refused == dict.fromkeys(("1.29", "1.79"), SHARED_REASON.format(gpus="A100 40GB and A100 80GB"))
     assert ("NVIDIA H100 SXM", "on_demand", "gpu_hour", 1, "2.99", None) in found
     assert shared_goods("8x NVIDIA H100 80GB (640 GB total)") is None  # one machine's memory, not a choice
+    # The same for a choice of form factors: the SXM price was published as the PCIe good's.
+    forms = offers(
+        "<table><tr><th>GPU</th><th>Price</th></tr><tr><td>NVIDIA H100 (PCIe / SXM)</td>"
+        "<td>$2.49 / $2.99 per hour</td></tr><tr><td>NVIDIA A100 SXM 80GB</td><td>$1.79/hr</td></tr></table>"
+    )
+    assert {price for label, *_, price, reason in forms if reason is None} == {"1.79"}
+    assert shared_goods("NVIDIA H100 (PCIe / SXM)") == ["H100 PCIe", "H100 SXM"]

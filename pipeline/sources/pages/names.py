@@ -66,21 +66,28 @@ def models(text: str) -> list[str]:
     return seen
 
 
-# A choice of two memory sizes: "40GB / 80GB", "40/80GB", "40 or 80 GB" (not "80GB (640 GB total)": one machine).
-_MEMORY_CHOICE = re.compile(r"\b(\d{2,3})\s?(?:GB)?\s*(?:/|\bor\b)\s*(\d{2,3})\s?GB\b", re.IGNORECASE)
+# A choice of two memory sizes or form factors: "40GB / 80GB", "40 or 80 GB", "PCIe / SXM" (not "80GB (640 GB
+# total)": one machine's memory).
+_CHOICE = re.compile(
+    r"\b(\d{2,3})\s?(?:GB)?\s*(?:/|\bor\b)\s*(\d{2,3})\s?GB\b"
+    r"|\b(SXM\d?|PCIe|NVL)\s*(?:/|\bor\b)\s*(SXM\d?|PCIe|NVL)\b",
+    re.IGNORECASE,
+)
 
 
 def shared_goods(name: str) -> list[str] | None:
     """The goods a row's name names for its prices when it names more than one: two models ("RTX A6000/A40"), or one
-    model in a choice of two memory sizes ("A100 SXM (40GB / 80GB)", whose prices are not said to be which); else
-    None."""
+    model in a choice of two memory sizes or form factors ("A100 SXM (40GB / 80GB)", "H100 (PCIe / SXM)", whose prices
+    are not said to be which); else None."""
     found = models(name)
     if len(found) > 1:
         return found
-    choice = _MEMORY_CHOICE.search(name)
-    if len(found) == 1 and choice is not None and choice.group(1) != choice.group(2):
-        return [f"{found[0]} {choice.group(1)}GB", f"{found[0]} {choice.group(2)}GB"]
-    return None
+    choice = _CHOICE.search(name)
+    if len(found) != 1 or choice is None:
+        return None
+    pair = choice.group(1, 2) if choice.group(1) else choice.group(3, 4)
+    first, second = (f"{g}GB" if g.isdigit() else g for g in pair)
+    return [f"{found[0]} {first}", f"{found[0]} {second}"] if first.lower() != second.lower() else None
 
 
 def _canonical(found: str) -> str:
