@@ -9,13 +9,13 @@ refusal, never a guess at a price.
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
 from pipeline.sources.pages.machines import machine_in
 from pipeline.sources.pages.names import count_in, gpu_phrase, memory_in, models, per_gpu_memory, shared_goods
 from pipeline.sources.pages.notes import floor_sentence, footnote, noted_prices
+from pipeline.sources.pages.offers import Offer
 from pipeline.sources.pages.records import Record
 from pipeline.sources.pages.tabs import by_tab
 from pipeline.sources.pages.tiers import volume_tiers
@@ -65,24 +65,6 @@ _MEMORY_HEADER = re.compile(r"vram|gpu\s*memory|memory\s*\(gb\)|^memory", re.IGN
 _VARIANT_TAG = re.compile(r"^(?:SXM\d?|PCIe|NVL\d*|NVLink|HGX|OAM|DGX)$", re.IGNORECASE)
 _VCPUS = re.compile(r"\bv?cpus?\b", re.IGNORECASE)
 _MEMORY_TAG = re.compile(r"^\d{1,4}(?:\.\d+)?\s*GB$", re.IGNORECASE)
-
-
-@dataclass
-class Offer:
-    """A price the page states for a GPU, with what it means."""
-
-    label: str
-    model: str
-    count: int | None  # GPUs in the machine the row names (None: not stated)
-    memory: float | None
-    amount: str
-    currency: str
-    pricing_type: str
-    price_per: str  # gpu_hour | instance_hour
-    reject_reason: str | None
-    attributes: dict[str, Any] = field(default_factory=dict)
-    region: str | None = None  # the region or cloud the page prices it in, when it names one
-    cell: int = -1  # the page cell the figure is printed in
 
 
 def offers_of(record: Record, as_of: date | None = None) -> list[Offer]:
@@ -279,7 +261,7 @@ def _supersede(offers: list[Offer]) -> list[Offer]:
     seen: dict[tuple[Any, ...], int] = {}
     out: list[Offer] = []
     for offer in offers:
-        key = (offer.label, offer.region, offer.pricing_type, offer.price_per, offer.count, offer.amount)
+        key = (*offer.good(), offer.amount)
         if key in seen:  # the same figure said twice; if once as a floor ("as low as"), it is a floor
             if offer.reject_reason == TEASER_REASON:
                 out[seen[key]].reject_reason = TEASER_REASON
@@ -290,8 +272,7 @@ def _supersede(offers: list[Offer]) -> list[Offer]:
         out.append(offer)
     live: dict[tuple[Any, ...], list[Offer]] = {}
     for offer in (o for o in out if o.reject_reason is None):
-        good = (offer.label, offer.region, offer.pricing_type, offer.price_per, offer.count, offer.currency)
-        live.setdefault(good, []).append(offer)
+        live.setdefault((*offer.good(), offer.currency), []).append(offer)
     for alike in live.values():
         apart, last = len({offer.cell for offer in alike}) > 1, alike[-1]
         for offer in alike if apart else alike[:-1]:

@@ -21,8 +21,9 @@ from pipeline.sources.pages.bounded import bounded_html, page_text
 from pipeline.sources.pages.components import refuse_components
 from pipeline.sources.pages.copies import read_without_copies
 from pipeline.sources.pages.embedded import json_records
-from pipeline.sources.pages.meaning import Offer, offers_of
+from pipeline.sources.pages.meaning import offers_of
 from pipeline.sources.pages.money import bare_price
+from pipeline.sources.pages.offers import Offer
 from pipeline.sources.pages.records import OTHER_CURRENCY_REASON, find_records
 from pipeline.sources.pages.rivals import refuse_rivals
 from pipeline.sources.pages.rows import page_row
@@ -69,7 +70,7 @@ def in_one_currency(offers: list[Offer], currency: str | None) -> list[Offer]:
     """A good the page prices in several currencies (a USD and a EUR column) is one price shown twice: the figure in
     the source's currency is read, the others refused (read both, the firm's vote would be a median of its price and
     its price through an FX rate); with none in the source's currency, all are refused."""
-    live = [(o, (o.label, o.region, o.pricing_type, o.price_per, o.count)) for o in offers if o.reject_reason is None]
+    live = [(o, o.good()) for o in offers if o.reject_reason is None]
     currencies: dict[tuple[object, ...], set[str]] = {}
     for o, good in live:
         currencies.setdefault(good, set()).add(o.currency)

@@ -11,10 +11,9 @@ from __future__ import annotations
 
 import re
 from decimal import Decimal
-from typing import TYPE_CHECKING, Any
+from typing import Any
 
-if TYPE_CHECKING:
-    from pipeline.sources.pages.meaning import Offer
+from pipeline.sources.pages.offers import Offer
 
 VOLUME_REASON = "a volume tier's price (from {n} GPUs), cheaper than the price from {base}: not one GPU on demand"
 
@@ -43,8 +42,7 @@ def volume_tiers(offers: list[Offer]) -> list[Offer]:
             continue
         said = [offer.attributes.get(k) or "" for k in ("price_text", "column", "label")]
         start = tier_start(said)
-        good = (offer.label, offer.region, offer.pricing_type, offer.price_per, offer.count, offer.currency)
-        groups.setdefault(good, []).append((start or 1, offer))
+        groups.setdefault((*offer.good(), offer.currency), []).append((start or 1, offer))
     for tiers in groups.values():
         if len({start for start, _ in tiers}) < 2:
             continue
