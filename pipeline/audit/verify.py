@@ -43,6 +43,7 @@ from pipeline.capture import CaptureIntegrityError, CaptureStore
 from pipeline.domain.records import QUOTE_SCHEMA, RawCapture, empty, plain
 from pipeline.flow.helpers import Helpers
 from pipeline.flow.parse_cache import ParseCache
+from pipeline.sources.base import RateReader, Source
 from pipeline.store import Warehouse
 
 
@@ -153,36 +154,35 @@ def _check_bodies(warehouse: Warehouse, store: CaptureStore, report: VerifyRepor
     """Every stored body still hashes to its name; reference captures still give the stored rates. Returns the
     ids of the bodies that do not (missing or altered)."""
 
-    def fetched(row: dict[str, Any]) -> tuple[dict[str, Any], bytes | None, str | None]:
+    def fetched(row: dict[str, Any]) -> tuple[dict[str, Any], Source | None, bytes | None, str | None]:
         try:
             body = store.get(row["capture_id"])
         except CaptureIntegrityError as exc:
-            return row, None, str(exc)
+            return row, None, None, str(exc)
         source = sources.REGISTRY.get(row["source"])
-        return row, body if source is not None and source.read_rates is not None else None, None
+        return row, source, body if source is not None and source.read_rates is not None else None, None
 
     altered: set[str] = set()
     with ThreadPoolExecutor(FETCHERS) as fetchers:
-        for row, body, problem in fetchers.map(fetched, warehouse.all_captures().iter_rows(named=True)):
+        for row, source, body, problem in fetchers.map(fetched, warehouse.all_captures().iter_rows(named=True)):
             if problem is not None:
                 report.problems.append(f"capture {row['source']} {row['capture_id']}: {problem}")
                 altered.add(row["capture_id"])
                 continue
-            source = sources.REGISTRY.get(row["source"])
             if source is None:
                 report.problems.append(f"capture {row['source']} {row['capture_id']}: unknown source")
                 continue
-            if body is None:
+            if body is None or source.read_rates is None:  # only a reference capture's body is kept
                 continue
             report.checked_captures += 1
-            _check_rates(warehouse, source, capture_of(row, body), report)
+            _check_rates(warehouse, source.read_rates, capture_of(row, body), report)
     return altered
 
 
-def _check_rates(warehouse: Warehouse, source: Any, capture: RawCapture, report: VerifyReport) -> None:
+def _check_rates(warehouse: Warehouse, read_rates: RateReader, capture: RawCapture, report: VerifyReport) -> None:
     """A reference capture still gives the rates stored from it."""
     try:
-        rates = {(r.day, r.currency): r.usd_per_unit for r in source.read_rates(capture)}
+        rates = {(r.day, r.currency): r.usd_per_unit for r in read_rates(capture)}
     except Exception:  # a body that was recorded as unreadable left no rates
         rates = {}
     stored = {(r.day, r.currency): r.usd_per_unit for r in warehouse.fx_rates_of_capture(capture.capture_id)}
