@@ -57,12 +57,14 @@ def host_billed_apart(capture: RawCapture) -> str | None:
 def refuse_components(rows: pl.DataFrame, capture: RawCapture) -> pl.DataFrame:
     """The parsed rows, each per-GPU price not refused already refused as a component's when the page bills the
     host apart."""
-    evidence = host_billed_apart(capture)
-    if evidence is None or rows.is_empty():
-        return rows
     # A machine rented whole ("1x NVIDIA GH200" in an instance table beside the a-la-carte one) is no component.
     machine = pl.col("sku").fill_null("").str.contains(r"^\d{1,3}\s*[x×]\s") | (pl.col("gpu_count").fill_null(1) > 1)
     per_gpu = pl.col("reject_reason").is_null() & (pl.col("price_per") == "gpu_hour") & ~machine
+    if not rows.select(per_gpu.any()).item():  # nothing a component's price could be: the page is not read again
+        return rows
+    evidence = host_billed_apart(capture)
+    if evidence is None:
+        return rows
     reason = COMPONENT_REASON.format(evidence=evidence)
     refused = pl.when(per_gpu).then(pl.lit(reason)).otherwise(pl.col("reject_reason"))
     return rows.with_columns(refused.alias("reject_reason"))
