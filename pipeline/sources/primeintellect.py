@@ -19,6 +19,9 @@ Every row is observed at the line's own timestamp (`time_basis` content). Parser
 row per line: the pooled median as an executable marketplace offer) stays in
 `legacy_parsers` for quotes stored with it.
 
+Parser v4 refuses a host's mean where the line shows that host selling spot capacity (`primeintellect_spot`);
+v3 stays in `legacy_parsers` for quotes stored with it.
+
 Parser v3 reads v2's rows in v2's order (the same row numbers) column-wise: msgspec decodes every line's
 fields at once as raw JSON tokens, polars derives the columns (no `Decimal` per number, no dict per row).
 Differences: attributes hold the line's own JSON text of each field, compactly joined; a value in a rejection
@@ -31,12 +34,11 @@ from __future__ import annotations
 import json
 import os
 
-import msgspec
 import polars as pl
 
 from pipeline.domain.records import RawCapture, parsed_columns
 from pipeline.sources.archive import last_record_time
-from pipeline.sources.base import Archive, Request, SchemaDrift, Source
+from pipeline.sources.base import Archive, Request, Source
 from pipeline.sources.primeintellect_legacy import (
     AGGREGATOR,
     MEMORY,
@@ -45,8 +47,10 @@ from pipeline.sources.primeintellect_legacy import (
     parse_primeintellect_v2,
     timestamp_of,
 )
+from pipeline.sources.primeintellect_lines import HOST_FIGURES, decode_lines, figures
+from pipeline.sources.primeintellect_spot import SCHEMA as SPOT_SCHEMA
+from pipeline.sources.primeintellect_spot import spot_deals, spot_reason
 from pipeline.sources.read import (
-    NULL,
     decimal_text_of,
     decode_objects,
     json_object,
@@ -64,62 +68,9 @@ NAMED_HOSTS = ("crusoecloud", "datacrunch", "hyperstack", "lambdalabs", "latitud
 
 
 # -- parser v3: columnar ------------------------------------------------------------------------------------
-class _Line(msgspec.Struct, gc=False):
-    """A line's fields as raw JSON tokens; the first three must be there (v2: `lacks gpu_type/timestamp/...`)."""
-
-    gpu_type: msgspec.Raw
-    timestamp: msgspec.Raw
-    price_stats: msgspec.Raw
-    socket_type: msgspec.Raw = NULL
-    availability: msgspec.Raw = NULL
-    by_provider: msgspec.Raw = NULL
-    by_config: msgspec.Raw = NULL
-
-
-class _Figures(msgspec.Struct, gc=False):
-    """The figures of `price_stats` (its median) or of one host in `by_provider` (count, min, avg)."""
-
-    median: msgspec.Raw = NULL
-    count: msgspec.Raw = NULL
-    min: msgspec.Raw = NULL
-    avg: msgspec.Raw = NULL
-
-
-_LINES = msgspec.json.Decoder(list[_Line])
-_LINE = msgspec.json.Decoder(_Line)
-_FIGURES = msgspec.json.Decoder(list[_Figures])
-_HOSTS = msgspec.json.Decoder(list[dict[str, msgspec.Raw]])
 _NO_VALUE = ("", "null")
 _NO_TIME = pl.format("timestamp {} is missing or has no time zone", pl.col("timestamp"))
 _ISO = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?[+-]\d{2}:\d{2}$"  # read in polars; others as v2 does
-
-
-def _decode_lines(capture: RawCapture) -> tuple[list[int], list[_Line]]:
-    """The non-blank lines (their numbers, from 1) decoded at once; when that fails, the first line that does
-    not decode is named."""
-    try:
-        lines = capture.body.decode("utf-8").split("\n")
-    except UnicodeDecodeError:
-        lines = []
-    numbered = [(n, line) for n, line in enumerate(lines, start=1) if line.strip()]
-    try:
-        return [n for n, _ in numbered], _LINES.decode("[" + ",".join(line for _, line in numbered) + "]")
-    except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
-        pass
-    for n, line in numbered:
-        try:
-            _LINE.decode(line)
-        except msgspec.ValidationError:
-            require(False, capture, f"line {n} lacks gpu_type/timestamp/price_stats")
-        except (msgspec.DecodeError, RecursionError) as exc:
-            raise SchemaDrift(capture.source, f"line {n} is not JSON ({exc}); starts {line[:60].strip()!r}") from exc
-    raise SchemaDrift(capture.source, "lines that decode alone but not together")  # not reached: each line decodes
-
-
-def _figures(tokens: list[str]) -> list[_Figures]:
-    """The figures of each token that is a JSON object; none for any other token."""
-    found = decode_objects(_FIGURES, tokens)
-    return [found.get(i, _Figures()) for i in range(len(tokens))]
 
 
 def _text(tokens: pl.Expr) -> pl.Expr:
@@ -130,18 +81,30 @@ def _text(tokens: pl.Expr) -> pl.Expr:
 
 
 def parse_primeintellect(capture: RawCapture) -> pl.DataFrame:
+    """Parser v4: v3's rows, a host's mean refused where the line shows the host selling spot capacity
+    (`primeintellect_spot`)."""
+    return _parse(capture, spot_check=True)
+
+
+def parse_primeintellect_v3(capture: RawCapture) -> pl.DataFrame:
     """Parser v3: v2's rows, in v2's order, from whole columns of raw JSON tokens."""
-    numbers, lines = _decode_lines(capture)
+    return _parse(capture, spot_check=False)
+
+
+def _parse(capture: RawCapture, spot_check: bool) -> pl.DataFrame:
+    numbers, lines = decode_lines(capture)
     require(bool(lines), capture, _NOTHING)
     raw = token_frame(lines).collect(engine="in-memory")
     line = raw.with_columns(
         pl.int_range(pl.len(), dtype=pl.Int64).alias("_i"),
         pl.Series("line", numbers, dtype=pl.Int64),
-        pl.Series("median", [bytes(f.median).decode() for f in _figures(raw["price_stats"].to_list())], pl.String),
+        pl.Series("median", [bytes(f.median).decode() for f in figures(raw["price_stats"].to_list())], pl.String),
         _observed(pl.col("timestamp")),
     ).with_columns(_good())
     pooled = line.select(*_pooled(capture.source), "_i", pl.lit(0, dtype=pl.Int64).alias("_k"))
     by_host = _hosts(raw["by_provider"].to_list()).join(line, on="_i", how="left")
+    spot = spot_deals(raw["by_config"]) if spot_check else pl.DataFrame(schema=SPOT_SCHEMA)
+    by_host = by_host.join(spot, on=["_i", "host"], how="left")
     rows = pl.concat([pooled, by_host.select(*_per_host(capture.source), "_i", "_k")], how="diagonal_relaxed")
     rows = rows.sort("_i", "_k")
     require(rows["reject_reason"].is_null().any(), capture, _NOTHING)
@@ -156,14 +119,14 @@ def _hosts(tokens: list[str]) -> pl.DataFrame:
     it (`_k`, from 1), its name as JSON text and as v2 quoted it, and its figures' tokens."""
     rows = [
         (i, k, host, json.dumps(host), repr(host), bytes(figure).decode())
-        for i, hosts in decode_objects(_HOSTS, tokens).items()
+        for i, hosts in decode_objects(HOST_FIGURES, tokens).items()
         for k, (host, figure) in enumerate(hosts.items(), start=1)
     ]
     names = ("_i", "_k", "host", "host_json", "host_repr", "figure")
     frame = pl.DataFrame(rows, schema={n: pl.Int64 if n in ("_i", "_k") else pl.String for n in names}, orient="row")
-    figures = _figures(frame["figure"].to_list())
+    decoded = figures(frame["figure"].to_list())
     return frame.drop("figure").with_columns(
-        pl.Series(f, [bytes(getattr(x, f)).decode() for x in figures], pl.String) for f in ("count", "min", "avg")
+        pl.Series(f, [bytes(getattr(x, f)).decode() for x in decoded], pl.String) for f in ("count", "min", "avg")
     )
 
 
@@ -250,6 +213,8 @@ def _per_host(source: str) -> list[pl.Expr]:
         .then(pl.format("host {} mean price {} is not a positive number", quoted, avg))
         .when(pl.col("observed_at").is_null())
         .then(_NO_TIME)
+        .when(pl.col("spot_deals").is_not_null())
+        .then(spot_reason(quoted))
     )
     escaped = pl.col("host_json").str.slice(1, pl.col("host_json").str.len_chars() - 2)  # inside its quotes
     what = pl.when(unnamed).then(pl.lit("Prime Intellect's own offers (a host it does not name)"))
@@ -292,6 +257,6 @@ SOURCE = Source(
         Archive("gpu-price-tracker", "gpu-price-tracker/*.jsonl", last_record_time, snapshots=False),
         Archive("primeintellect", "primeintellect/*.jsonl", last_record_time, snapshots=False),
     ),
-    parser_version="3",
-    legacy_parsers={"1": parse_primeintellect_v1, "2": parse_primeintellect_v2},
+    parser_version="4",
+    legacy_parsers={"1": parse_primeintellect_v1, "2": parse_primeintellect_v2, "3": parse_primeintellect_v3},
 )

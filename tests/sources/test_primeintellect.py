@@ -4,7 +4,8 @@ Parser v2: per line, Prime Intellect's pooled median (its own figure) and one ro
 `by_provider`, attributed to the firm it names via Prime Intellect at the `statistic` tier; hosts it does
 not name (`dc_*`, `primecompute`) stay Prime Intellect's own. Parser v3 reads v2's rows column-wise (the
 same rows, numbers and order; attributes as the line's own JSON text). Parsers v1 (the pooled median as one
-executable marketplace offer) and v2 stay reachable for quotes stored with them.
+executable marketplace offer), v2 and v3 stay reachable for quotes stored with them; v4 (a host's mean refused where
+its line shows it selling spot) is tested in `test_primeintellect_spot.py`.
 """
 
 from __future__ import annotations
@@ -23,8 +24,10 @@ from polars.testing import assert_frame_equal
 from pipeline.domain.records import RawCapture
 from pipeline.methodology import load_register
 from pipeline.sources import REGISTRY, SchemaDrift
+from pipeline.sources.primeintellect import parse_primeintellect_v3
 from pipeline.sources.primeintellect_legacy import parse_primeintellect_v2
 from tests.helpers import RealCapture, normalise, row, run
+from tests.sources.test_primeintellect_spot import spot_hosts
 
 SXM5 = "primeintellect/H100_80GB_SXM5.jsonl"
 
@@ -36,20 +39,23 @@ def _lines(realdata: Path, relative: str) -> list[dict]:
 def test_each_snapshot_gives_the_pooled_median_and_one_row_per_host(real_capture: RealCapture, realdata: Path) -> None:
     parsed, quotes, rejections = run(real_capture("primeintellect", SXM5))
     lines = _lines(realdata, SXM5)
-    assert len(lines) == 957 and rejections.height == 0
-    assert quotes.height == sum(1 + len(line["by_provider"]) for line in lines)
+    spot = sum(len(spot_hosts(line)) for line in lines)  # refused by v4 (test_primeintellect_spot.py)
+    assert len(lines) == 957 and rejections.height == spot
+    assert quotes.height == sum(1 + len(line["by_provider"]) for line in lines) - spot
     assert set(quotes["good"]) == {"H100-SXM-80GB"} and set(quotes["time_basis"]) == {"content"}
     assert set(quotes["input_tier"]) == {"statistic"}  # a statistic of offers, never an executable offer
-    for n in (0, len(lines) - 1):
+    for n in (0, 1, len(lines) - 1):
         line = lines[n]
         at = datetime.fromisoformat(line["timestamp"])
         snapshot = quotes.filter(pl.col("observed_at") == at)
-        assert snapshot.height == 1 + len(line["by_provider"])
+        assert snapshot.height == 1 + len(line["by_provider"]) - len(spot_hosts(line))
         pooled = row(snapshot, row_no=snapshot["row_no"].min())  # first row of the line: the pooled median
         assert (pooled["provider"], pooled["via"], pooled["sku"]) == ("primeintellect", None, "H100_80GB_SXM5")
         assert pooled["price_usd"] == line["price_stats"]["median"]
         assert json.loads(pooled["attributes"], parse_float=Decimal)["price_stats"]["p90"] == line["price_stats"]["p90"]
         for host, figures in line["by_provider"].items():
+            if host in spot_hosts(line):
+                continue
             host_row = row(snapshot.filter(pl.col("attributes").str.contains(f'"host":"{host}"', literal=True)))
             assert host_row["price_usd"] == figures["avg"]
             if host.startswith("dc_") or host == "primecompute":  # not named: Prime Intellect's own price
@@ -87,7 +93,8 @@ def test_primeintellect_tracker_files(real_capture: RealCapture, realdata: Path,
     relative = f"gpu-price-tracker/{name}.jsonl"
     _, quotes, rejections = run(real_capture("primeintellect", relative))
     lines = _lines(realdata, relative)
-    assert quotes.height == sum(1 + len(line["by_provider"]) for line in lines) and rejections.height == 0
+    spot = sum(len(spot_hosts(line)) for line in lines)  # refused by v4 (test_primeintellect_spot.py)
+    assert quotes.height == sum(1 + len(line["by_provider"]) for line in lines) - spot and rejections.height == spot
     assert set(quotes["good"]) == {good}
     middle = lines[len(lines) // 2]
     at = datetime.fromisoformat(middle["timestamp"])
@@ -98,7 +105,7 @@ def test_primeintellect_tracker_files(real_capture: RealCapture, realdata: Path,
 def test_legacy_parser_v1_still_reads_a_line_as_one_executable_marketplace_quote(real_capture: RealCapture) -> None:
     capture = real_capture("primeintellect", SXM5)
     source = REGISTRY["primeintellect"]
-    assert source.parser_version == "3"
+    assert source.parser_version == "4"
     parsed = source.parser("1")(capture)
     quotes, rejections = normalise(parsed, capture)
     assert quotes.height == 957 and rejections.height == 0
@@ -152,7 +159,7 @@ def test_v3_reads_what_v2_reads(realdata: Path, name: str) -> None:
     text = json.dumps(record).replace("7777.25", "2.5E+0")
     body = ("\n" + text + "\n  \n" + "\n".join(lines[1:]) + "\n").encode()  # blank lines are skipped
     capture = RawCapture("primeintellect", "file://synthetic", datetime(2026, 1, 1, tzinfo=UTC), body)
-    v2, v3 = parse_primeintellect_v2(capture), REGISTRY["primeintellect"].parse(capture)
+    v2, v3 = parse_primeintellect_v2(capture), parse_primeintellect_v3(capture)
     same = [c for c in v2.columns if c not in ("attributes", "reject_reason", "price_native")]
     assert_frame_equal(v3.select(same), v2.select(same))
     assert v3["reject_reason"].is_null().to_list() == v2["reject_reason"].is_null().to_list()
@@ -166,7 +173,7 @@ def test_v3_reads_what_v2_reads(realdata: Path, name: str) -> None:
 @pytest.mark.parametrize("relative", [SXM5, *(f"gpu-price-tracker/{n}.jsonl" for n in _TRACKER)])
 def test_v3_reads_every_real_file_as_v2(real_capture: RealCapture, relative: str) -> None:
     capture = real_capture("primeintellect", relative)
-    v2, v3 = parse_primeintellect_v2(capture), REGISTRY["primeintellect"].parse(capture)
+    v2, v3 = parse_primeintellect_v2(capture), parse_primeintellect_v3(capture)
     assert_frame_equal(v3.drop("attributes"), v2.drop("attributes"))
     sample = range(0, v2.height, 97)
     assert [_plain(json.loads(v3["attributes"][i], parse_float=Decimal)) for i in sample] == [
@@ -205,4 +212,4 @@ def _plain(value: Any) -> Any:
 def test_v3_refuses_what_is_not_price_statistics(body: bytes, why: str) -> None:
     capture = RawCapture("primeintellect", "file://synthetic", datetime(2026, 1, 1, tzinfo=UTC), body)
     with pytest.raises(SchemaDrift, match=why):
-        REGISTRY["primeintellect"].parse(capture)
+        parse_primeintellect_v3(capture)

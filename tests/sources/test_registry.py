@@ -30,13 +30,19 @@ NO_REAL_CAPTURE = {"ecb-fx": "no ECB document was captured; the test reads the o
 
 
 def provider_modules() -> set[str]:
-    """Every provider module; `<provider>_legacy` beside one holds its older parser versions (no source of its own)."""
+    """Every provider module; a `<provider>_<part>` module beside one, with no source of its own, holds a part of it
+    (`primeintellect_legacy`: older parser versions; `primeintellect_spot`: one of its rules)."""
     found = {p.stem for p in PACKAGE.glob("*.py")} - HELPERS
-    found -= {stem for stem in found if stem.endswith("_legacy") and stem.removesuffix("_legacy") in found}
+    found -= {stem for stem in found if _part_of_another(stem, found)}
     for package in PACKAGE.iterdir():
         if (package / "__init__.py").is_file() and package.name not in HELPER_PACKAGES:
             found |= {f"{package.name}.{p.stem}" for p in package.glob("*.py") if p.stem != "__init__"}
     return found
+
+
+def _part_of_another(stem: str, stems: set[str]) -> bool:
+    beside = any(stem.startswith(f"{other}_") for other in stems)
+    return beside and not hasattr(import_module(f"pipeline.sources.{stem}"), "SOURCE")
 
 
 def source_of(module: str) -> Source:
