@@ -26,7 +26,7 @@ from pipeline.flow.rates import RatesByDay
 from pipeline.methodology import Bounds, load
 from pipeline.normalize.identity import RULES_VERSION
 from pipeline.store import Warehouse
-from pipeline.store.digests import NO_ROWS, parsed_digest
+from pipeline.store.digests import NO_ROWS, parsed_digest, parsed_digests
 
 if TYPE_CHECKING:
     from pipeline.audit.verify import VerifyReport
@@ -79,9 +79,14 @@ class Rederived:
         entry whose quotes do not give it (edited apart from its digest) or that went missing since is parsed again
         (noted in `discarded`), and the capture's raw body must give that digest."""
         again = []
+        found: dict[Key, pl.DataFrame] = {}
+        if self.cache is not None:
+            entries = ((key, self.cache.quotes(job.cache_key)) for key, (job, _) in self.agreed.items())
+            found = {key: hit for key, hit in entries if hit is not None}
+        digests = dict(zip(found, parsed_digests(list(found.values())), strict=True))
         for key, (job, digest) in self.agreed.items():
-            hit = self.cache.quotes(job.cache_key) if self.cache is not None else None
-            if hit is not None and parsed_digest(hit) == digest:
+            hit = found.get(key)
+            if hit is not None and digests[key] == digest:
                 self.frames[key] = hit
                 continue
             if hit is not None:

@@ -10,11 +10,13 @@ one order). Both sides run the same SQL in DuckDB: no second implementation of t
 from __future__ import annotations
 
 import threading
+from collections.abc import Sequence
 
 import duckdb
 import polars as pl
 
 _ROW = "to_json(struct_pack(r := row_no, u := unit, p := CAST(price_usd AS DECIMAL(38,24)), g := good, v := provider))"
+_DIGEST = f"sha256(string_agg({_ROW}, chr(10) ORDER BY row_no, unit, {_ROW}))"
 
 
 def digests_sql(rows: str) -> str:
@@ -22,29 +24,45 @@ def digests_sql(rows: str) -> str:
     code's own names, never a user's text)."""
     if rows not in ("quote", "parsed"):
         raise ValueError(f"not a table of quotes: {rows!r}")
-    ordered = f"string_agg({_ROW}, chr(10) ORDER BY row_no, unit, {_ROW})"
-    return f"SELECT source, capture_id, fetched_at, sha256({ordered}) AS digest FROM {rows} GROUP BY ALL"  # noqa: S608
+    return f"SELECT source, capture_id, fetched_at, {_DIGEST} AS digest FROM {rows} GROUP BY ALL"  # noqa: S608
 
 
 KEY = ("source", "capture_id", "fetched_at")  # a capture
 COMPARED = ("row_no", "unit", "price_usd", "good", "provider")  # what a digest covers of each of its quotes
 NO_ROWS = "no rows"  # the digest of a capture without quotes (it has no group in either side's query)
 
+_BY_FRAME = f"SELECT _n, count(DISTINCT ({', '.join(KEY)})), {_DIGEST} FROM parsed GROUP BY _n"  # noqa: S608 (ours)
 _local = threading.local()
 
 
 def parsed_digest(quotes: pl.DataFrame) -> str:
     """The digest of one capture's parsed quotes (`NO_ROWS` for none), as `Reads.quote_digests` gives the stored."""
-    if quotes.is_empty():
-        return NO_ROWS
+    return parsed_digests([quotes])[0]
+
+
+def parsed_digests(frames: Sequence[pl.DataFrame]) -> list[str]:
+    """`parsed_digest` of each frame (each one capture's quotes): one query per set of frames of one schema (as
+    stored, the lot), the same SQL grouped by frame; frames are never cast to another's types."""
+    columns = [f.select(*KEY, *COMPARED) for f in frames]
+    by_schema: dict[tuple[tuple[str, pl.DataType], ...], list[int]] = {}
+    for n, frame in enumerate(columns):
+        by_schema.setdefault(tuple(frame.schema.items()), []).append(n)
+    out = [NO_ROWS] * len(frames)
+    for numbers in by_schema.values():
+        numbered = pl.concat([columns[n].with_columns(pl.lit(n, dtype=pl.Int64).alias("_n")) for n in numbers])
+        for n, captures, digest in _query(numbered):
+            if captures > 1:
+                raise ValueError(f"a parsed capture's quotes name {captures} captures, not one")
+            out[n] = str(digest)
+    return out
+
+
+def _query(numbered: pl.DataFrame) -> list[tuple[int, int, str]]:
     con: duckdb.DuckDBPyConnection | None = getattr(_local, "con", None)
     if con is None:  # one in-memory connection per thread, made once
         con = _local.con = duckdb.connect()
-    con.register("parsed", quotes.select(*KEY, *COMPARED).to_arrow())
+    con.register("parsed", numbered.to_arrow())
     try:
-        rows = con.execute(digests_sql("parsed")).fetchall()
+        return con.execute(_BY_FRAME).fetchall()
     finally:
         con.unregister("parsed")
-    if len(rows) != 1:
-        raise ValueError(f"a parsed capture's quotes name {len(rows)} captures, not one")
-    return str(rows[0][3])

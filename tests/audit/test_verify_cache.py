@@ -25,7 +25,7 @@ from pipeline.flow.parse import parse_capture
 from pipeline.flow.parse_cache import PACKAGE, ParseCache, _parquet, code_fingerprint, fingerprint_of, parse_cached
 from pipeline.methodology import load
 from pipeline.store import Warehouse
-from pipeline.store.digests import NO_ROWS, parsed_digest
+from pipeline.store.digests import NO_ROWS, parsed_digest, parsed_digests
 from tests.helpers import BundledRun, RealCapture, lake_sql
 
 BIN = Path(sys.executable).parent
@@ -292,6 +292,15 @@ def test_a_quotes_digest_is_exact_to_the_lakes_precision_and_tells_null_from_emp
     ]
     assert all(parsed_digest(frame) != digest for frame in changed)
     assert parsed_digest(base.head(0)) == NO_ROWS
+    # many frames in one query (verify's decoded entries): each gives its own digest, a frame of other types too
+    others = [
+        base.with_columns(pl.lit("d").alias("capture_id")),
+        base.with_columns(pl.col("price_usd").cast(pl.Float64)),
+    ]
+    frames = [*changed, base.head(0), base, *others]
+    assert parsed_digests(frames) == [parsed_digest(frame) for frame in frames]
+    with pytest.raises(ValueError, match="name 2 captures"):
+        parsed_digests([base, pl.concat([base, others[0]])])
 
 
 def test_stored_quotes_agreeing_with_an_edited_entry_are_caught_when_its_quotes_are_used(ran: Path) -> None:
