@@ -49,7 +49,7 @@ from pipeline.flow.helpers import Helpers
 from pipeline.flow.parse import POOL_MIN_BYTES, ParseTask, Unreadable, parse_capture, parse_many
 from pipeline.flow.sealed import SealedCache
 from pipeline.methodology import Bounds
-from pipeline.store.digests import parsed_digest
+from pipeline.store.digests import parsed_digest, parsed_digests
 
 FORMAT = "cix-parse-cache/2"
 PACKAGE = Path(__file__).resolve().parent.parent  # pipeline/
@@ -165,9 +165,11 @@ class ParseCache(SealedCache):
         """The digest of the entry's quotes (`store.digests`), nothing decoded (the whole entry is still checked)."""
         return self.read(key, lambda blobs: blobs[2].decode("ascii"))
 
-    def put(self, key: str, quotes: pl.DataFrame, rejections: pl.DataFrame) -> None:
-        """Write the entry atomically; one that cannot be written is noted in `unwritable`."""
-        self.write(key, [_parquet(quotes), _parquet(rejections), parsed_digest(quotes).encode("ascii")])
+    def put(self, key: str, quotes: pl.DataFrame, rejections: pl.DataFrame, digest: str | None = None) -> None:
+        """Write the entry atomically; one that cannot be written is noted in `unwritable`. `digest`: its quotes'
+        (`parsed_digest`), when the caller has it already."""
+        digest = parsed_digest(quotes) if digest is None else digest
+        self.write(key, [_parquet(quotes), _parquet(rejections), digest.encode("ascii")])
 
 
 def parse_cached(
@@ -192,6 +194,9 @@ def parse_cached(
     return quotes, rejections
 
 
+DIGEST_BATCH = 256  # entries whose digests are taken in one query
+
+
 def parse_all_cached(
     jobs: list[tuple[RawCapture, Mapping[str, Bounds], Mapping[str, Decimal]]],
     cache: ParseCache | None,
@@ -208,11 +213,14 @@ def parse_all_cached(
     tasks: list[ParseTask] = [(*jobs[i], None) for i in missing]
     sizes = [len(task[0].body) for task in tasks]
     parsed = (helpers or Helpers(1)).spread(parse_many, tasks, sizes, POOL_MIN_BYTES)
-    for i, result in zip(missing, parsed, strict=True):
-        key = keys[i]
-        if cache is not None and key and not isinstance(result, Unreadable):
-            cache.put(key, *result)
-        results[i] = result
+    results.update(zip(missing, parsed, strict=True))
+    if cache is not None:  # the new entries' digests a batch at a time (one query each), then each entry written
+        new = [(key, r) for i in missing if (key := keys[i]) and not isinstance(r := results[i], Unreadable)]
+        for start in range(0, len(new), DIGEST_BATCH):
+            batch = new[start : start + DIGEST_BATCH]
+            digests = parsed_digests([quotes for _, (quotes, _) in batch])
+            for (key, (quotes, rejections)), digest in zip(batch, digests, strict=True):
+                cache.put(key, quotes, rejections, digest)
     return [results[i] for i in range(len(jobs))]
 
 
