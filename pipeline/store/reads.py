@@ -25,7 +25,9 @@ class Reads:
 
     # -- plumbing ----------------------------------------------------------------------------------
     def _frame(self, sql: str, params: Sequence[Any] = ()) -> pl.DataFrame:
-        frame: pl.DataFrame = self.con.sql(sql, params=list(params)).pl()
+        # `execute`, not `sql(..., params=...)`: with parameters, the relation `sql` makes is materialised before
+        # it is converted, ~10x slower for a whole-history read (1.8 s vs 0.17 s for 138k quotes, measured).
+        frame: pl.DataFrame = self.con.execute(sql, list(params)).pl()
         return frame
 
     def _one(self, sql: str, params: Sequence[Any] = ()) -> tuple[Any, ...] | None:
