@@ -149,3 +149,36 @@ def test_a_month_of_indicative_fixings_does_not_settle(history: dict[str, str]) 
     assert doc["status"] == "no_settlement" and doc["price"] is None
     assert any(flag.startswith("administrator_review") for flag in doc["flags"])
     assert any("indicative: not a settlement value" in e.get("why", "") for e in doc["evidence"])
+
+
+def test_republishing_the_history_scans_the_root_once_and_clears_what_a_crash_left(
+    history: dict[str, str], monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Publishing many days cleans the root once for the batch, not once per day (a scan of every earlier day's
+    folder per day made a backfill's publishing quadratic), and what an interrupted publication left is still
+    cleared; the days' files are the same bytes."""
+    from pipeline.flow import daily
+    from pipeline.publish import atomic
+    from pipeline.publish.signing import load_signing_key
+    from pipeline.store import Warehouse
+    from pipeline.store.lake import Lake
+
+    home, root = Path(history["CIX_HOME"]), Path(history["CIX_PUBLISH_DIR"])
+    days = sorted(date.fromisoformat(p.name) for p in root.iterdir() if p.is_symlink())
+    before = {d: (root / d.isoformat() / "fixings.json").read_bytes() for d in days}
+    (root / f"{atomic.STAGING}{days[0]}-interrupted").mkdir()
+    os.symlink("nowhere", root / f"{atomic.LINK}{days[0]}-interrupted")
+    scans: list[Path] = []
+
+    def counted(path: Path, **kwargs: float) -> list[Path]:
+        scans.append(path)
+        return clean(path, **kwargs)
+
+    clean = atomic.clean_leftovers
+    monkeypatch.setattr(atomic, "clean_leftovers", counted)
+    monkeypatch.setattr(daily, "clean_leftovers", counted)
+    with Warehouse(Lake.embedded(home / "lake.sqlite")) as w:
+        daily.publish_days(days, w, root, key=load_signing_key(home))
+    assert len(days) > 300 and scans == [root]
+    assert sorted(p.name for p in root.iterdir() if "interrupted" in p.name) == []
+    assert {d: (root / d.isoformat() / "fixings.json").read_bytes() for d in days} == before
