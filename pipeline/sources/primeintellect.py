@@ -67,7 +67,7 @@ NAMED_HOSTS = ("crusoecloud", "datacrunch", "hyperstack", "lambdalabs", "latitud
                "oblivus", "runpod", "vultr")  # fmt: skip
 
 
-# -- parser v3: columnar ------------------------------------------------------------------------------------
+# -- parsers v3 and v4: columnar ----------------------------------------------------------------------------
 _NO_VALUE = ("", "null")
 _NO_TIME = pl.format("timestamp {} is missing or has no time zone", pl.col("timestamp"))
 _ISO = r"^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(?:\.\d{1,6})?[+-]\d{2}:\d{2}$"  # read in polars; others as v2 does
