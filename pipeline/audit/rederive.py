@@ -101,7 +101,7 @@ class Rederived:
                 )
                 continue
             if self.cache is not None:
-                self.cache.put(job.cache_key, *result)  # a sound entry in its place
+                self.cache.put(job.cache_key, *result, digest)  # a sound entry in its place (its digest checked)
             self.frames[job.key] = result[0]
         self.agreed = {}
         return list(self.frames.values())

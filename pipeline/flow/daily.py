@@ -166,12 +166,12 @@ def publish_days(
     in_force = warehouse.fixings(version=version, start=first, end=last)
     history = warehouse.revisions_between(first, last, version)
     in_force_of, history_of = (f.partition_by("fixing_date", as_dict=True) for f in (in_force, history))
-    clean_leftovers(root)  # once for the batch, not once per day
+    clean_leftovers(root)  # what interrupted publications left, once for the batch
     written: list[Path] = []
     for day in days:
         folder = root / day.isoformat() if version == CURRENT else root / day.isoformat() / f"methodology-v{version}"
         fixings, revisions = in_force_of.get((day,), in_force.clear()), history_of.get((day,), history.clear())
-        written += write_publication(day, fixings, folder, revisions=revisions, key=signing, clean=False)
+        written += write_publication(day, fixings, folder, revisions=revisions, key=signing)
         if on_day is not None:
             on_day(day)
     return written

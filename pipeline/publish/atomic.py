@@ -64,15 +64,13 @@ def _split(folder: Path) -> tuple[Path, str | None]:
     return folder, None
 
 
-def publish_folder(folder: Path, files: Mapping[str, bytes], *, clean: bool = True) -> None:
+def publish_folder(folder: Path, files: Mapping[str, bytes]) -> None:
     """Make `folder` (a day, or a methodology sub-folder of a day) hold exactly `files`, atomically for the day.
-    First what interrupted publications left is removed (`clean_leftovers`), unless the caller has just done so for
-    a batch of days (a scan of the whole root per day made a backfill's publishing quadratic)."""
+    What interrupted publications left is the caller's to remove first (`clean_leftovers`), once for a batch of days:
+    a scan of the whole root per day made a backfill's publishing quadratic."""
     day, sub = _split(folder)
     root = day.parent
     root.mkdir(parents=True, exist_ok=True)
-    if clean:
-        clean_leftovers(root)
     current = _tree(day) if day.is_dir() else {}
     # The rest of the day is carried over unchanged: other methodology versions, or the top-level files.
     if sub is None:

@@ -80,10 +80,9 @@ def write_publication(
     *,
     revisions: pl.DataFrame | None = None,
     key: SigningKey | None = None,
-    clean: bool = True,
 ) -> list[Path]:
     """fixings.json, fixings.csv, restatements.json (if any), manifest.json and manifest.sig, written atomically
-    (`clean`: as `atomic.publish_folder`).
+    (`atomic.publish_folder`: the caller removes what interrupted publications left, `atomic.clean_leftovers`).
 
     Everything in the manifest derives from the stored fixings, so republishing unchanged fixings
     rewrites the same bytes (Ed25519 signatures are deterministic)."""
@@ -109,7 +108,7 @@ def write_publication(
         files["restatements.json"] = _dump({"fixing_date": day.isoformat(), **notice})
     written = [folder / name for name in files]
     if key is None:
-        publish_folder(folder, files, clean=clean)
+        publish_folder(folder, files)
         return written
     keys = sorted({k for row in fixings.iter_rows(named=True) for k in json.loads(row["input_keys"])})
     captures = sorted({k.split("@", 1)[0] for k in keys})
@@ -133,8 +132,7 @@ def write_publication(
     manifest_bytes = _dump(manifest)
     # One atomic swap of the whole day: the files, the manifest and its signature appear together, and a
     # file of an earlier publication that no longer applies (e.g. no restatement now) is simply not there.
-    signed = {**files, "manifest.json": manifest_bytes, "manifest.sig": key.sign(manifest_bytes)}
-    publish_folder(folder, signed, clean=clean)
+    publish_folder(folder, {**files, "manifest.json": manifest_bytes, "manifest.sig": key.sign(manifest_bytes)})
     return [*written, folder / "manifest.json", folder / "manifest.sig"]
 
 

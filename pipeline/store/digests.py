@@ -19,12 +19,8 @@ _ROW = "to_json(struct_pack(r := row_no, u := unit, p := CAST(price_usd AS DECIM
 _DIGEST = f"sha256(string_agg({_ROW}, chr(10) ORDER BY row_no, unit, {_ROW}))"
 
 
-def digests_sql(rows: str) -> str:
-    """Per capture: sha256 over its rows' texts in order. `rows`: the lake's quote table or the registered frame (the
-    code's own names, never a user's text)."""
-    if rows not in ("quote", "parsed"):
-        raise ValueError(f"not a table of quotes: {rows!r}")
-    return f"SELECT source, capture_id, fetched_at, {_DIGEST} AS digest FROM {rows} GROUP BY ALL"  # noqa: S608
+# Per capture of the lake (`Reads.quote_digests`); a parsed frame's is the same aggregate (`_BY_FRAME`).
+STORED_DIGESTS = f"SELECT source, capture_id, fetched_at, {_DIGEST} AS digest FROM quote GROUP BY ALL"  # noqa: S608
 
 
 KEY = ("source", "capture_id", "fetched_at")  # a capture

@@ -10,7 +10,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from pipeline.store.digests import digests_sql
+from pipeline.store.digests import STORED_DIGESTS
 
 
 def _columns(names: Sequence[str]) -> str:
@@ -49,7 +49,7 @@ class Reads:
 
     def quote_digests(self) -> dict[tuple[str, str, datetime], str]:
         """Each capture's stored quotes as one digest (`store.digests`), keyed (source, capture_id, fetched_at)."""
-        rows = self.con.execute(digests_sql("quote")).fetchall()
+        rows = self.con.execute(STORED_DIGESTS).fetchall()
         return {(source, capture_id, fetched_at): digest for source, capture_id, fetched_at, digest in rows}
 
     def loaded_captures(self) -> pl.DataFrame:
