@@ -38,7 +38,11 @@ def submit(pool: ProcessPoolExecutor, where: Path | None, fn: Callable[..., R], 
     path = _dump((fn, args), where) if where is not None else None
     if path is None:
         return pool.submit(fn, *args)
-    inner = pool.submit(_call, path)
+    try:
+        inner = pool.submit(_call, path)
+    except BaseException:  # the pool is broken or shut: no helper will read the file
+        Path(path).unlink(missing_ok=True)
+        raise
     outer: Future[R] = Future()
 
     def done(finished: Future[Any]) -> None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import time
 from dataclasses import replace
 from datetime import timedelta
 from decimal import Decimal
@@ -163,10 +164,29 @@ def test_work_and_answers_travel_by_files_that_are_gone_after(
         answered = helpers.result(helpers.submit(_sizes, tasks))
     assert answered == _sizes(tasks)
     if room == "folder":
-        assert len(written) == 2 and all(str(spill) in str(w) for w in written)  # the work went by file
+        # the work went by file: the pieces `spread` handed a helper (two at least) and the one `submit`
+        assert len(written) >= 3 and all(str(spill) in str(w) for w in written)
         assert list(spill.iterdir()) == []  # type: ignore[union-attr]
     else:
         assert all(w is None for w in written)
+
+
+def _slow_in_a_helper(tasks: list[int]) -> list[tuple[int, int]]:
+    if multiprocessing.parent_process() is not None:
+        time.sleep(0.3)  # a helper that is slow (or starts late): this process should not wait for it
+    return [(t, os.getpid()) for t in tasks]
+
+
+def test_work_goes_to_whoever_is_free_and_answers_keep_the_tasks_order() -> None:
+    """`spread` hands out pieces as processes become free, not halves at the start: with a helper that is slow,
+    this process takes the pieces the helper has not, and the answers are still in the tasks' order."""
+    tasks = list(range(32))
+    with Helpers(2) as helpers:
+        answered = helpers.spread(_slow_in_a_helper, tasks, [1] * len(tasks), 0)
+    assert [t for t, _ in answered] == tasks
+    here = sum(pid == os.getpid() for _, pid in answered)
+    assert here >= 3 * len(tasks) // 4, f"this process did only {here} of {len(tasks)} tasks beside a slow helper"
+    assert here < len(tasks), "the helper's pieces came back too"
 
 
 def test_a_helper_that_dies_leaves_no_file(tmp_path: Path) -> None:
