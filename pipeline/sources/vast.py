@@ -130,8 +130,7 @@ def parse_vast(capture: RawCapture) -> pl.DataFrame:
     require(len(offers) > 0, capture, "no offers")
     given = pl.lit(capture.source).alias("_source"), pl.lit(capture.fetched_at).alias("_observed_at")
     tokens = token_frame(offers).with_columns(*given, _price_token(full))
-    fast = tokens.with_columns(plain_number(pl.col(c)).alias(f"{c}#number") for c in _NUMBERS)
-    rows = fast.select(*_columns(full), _slow(full).any().alias("_slow")).collect(engine="in-memory")
+    rows = tokens.with_columns(_numbers()).select(_fast(full)).collect(engine="in-memory")
     if not rows.drop_in_place("_slow")[0]:
         return rows
     # The rare body: an offer without dph_base, or numbers that are not plain text. Read those one by one.
@@ -142,6 +141,19 @@ def parse_vast(capture: RawCapture) -> pl.DataFrame:
     texts = {f"{c}#number": [decimal_text_of(t) for t in frame[c]] for c in _NUMBERS}
     numbers = pl.DataFrame(texts, schema=dict.fromkeys(texts, pl.String))
     return pl.concat([frame, numbers], how="horizontal").select(_columns(full))
+
+
+@functools.cache
+def _numbers() -> list[pl.Expr]:
+    """The number tokens as plain decimal text where they are that already (built once, as `_columns`)."""
+    return [plain_number(pl.col(c)).alias(f"{c}#number") for c in _NUMBERS]
+
+
+@functools.cache
+def _fast(full: bool) -> list[pl.Expr]:
+    """The fast path's rows and whether any row needs the slow one (built once: building them took ~0.5 ms of the
+    ~10 ms a 1,000-offer body takes to read)."""
+    return [*_columns(full), _slow(full).any().alias("_slow")]
 
 
 def _price_token(full: bool) -> pl.Expr:
