@@ -215,7 +215,7 @@ def _standing(warehouse: Warehouse, key: Key) -> pl.DataFrame:
 def _parse_all(
     store: CaptureStore, jobs: list[_ToParse], bounds: Mapping[str, Bounds], helpers: Helpers
 ) -> list[tuple[pl.DataFrame, pl.DataFrame] | str]:
-    """Parse the captures, split by size across this process and the helpers when there is enough; each result
+    """Parse the captures, in pieces across this process and the helpers when there is enough; each result
     is the quotes and rejections, or why the capture could not be parsed."""
     tasks: list[ParseTask] = []
     failed: dict[int, str] = {}
