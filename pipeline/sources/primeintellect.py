@@ -47,7 +47,7 @@ from pipeline.sources.primeintellect_legacy import (
     parse_primeintellect_v2,
     timestamp_of,
 )
-from pipeline.sources.primeintellect_lines import HOST_FIGURES, decode_lines, figures
+from pipeline.sources.primeintellect_lines import OBJECTS, decode_lines, figures
 from pipeline.sources.primeintellect_spot import SCHEMA as SPOT_SCHEMA
 from pipeline.sources.primeintellect_spot import spot_deals, spot_reason
 from pipeline.sources.read import (
@@ -119,7 +119,7 @@ def _hosts(tokens: list[str]) -> pl.DataFrame:
     it (`_k`, from 1), its name as JSON text and as v2 quoted it, and its figures' tokens."""
     rows = [
         (i, k, host, json.dumps(host), repr(host), bytes(figure).decode())
-        for i, hosts in decode_objects(HOST_FIGURES, tokens).items()
+        for i, hosts in decode_objects(OBJECTS, tokens).items()
         for k, (host, figure) in enumerate(hosts.items(), start=1)
     ]
     names = ("_i", "_k", "host", "host_json", "host_repr", "figure")

@@ -34,8 +34,9 @@ class _Figures(msgspec.Struct, gc=False):
 _LINES = msgspec.json.Decoder(list[Line])
 _LINE = msgspec.json.Decoder(Line)
 _FIGURES = msgspec.json.Decoder(list[_Figures])
-# Each line's by_provider: host -> its figures (raw).
-HOST_FIGURES = msgspec.json.Decoder(list[dict[str, msgspec.Raw]])
+# JSON objects, each member's value a raw token: a line's by_provider (host -> its figures) or by_config
+# (configuration -> its fields).
+OBJECTS = msgspec.json.Decoder(list[dict[str, msgspec.Raw]])
 
 
 def decode_lines(capture: RawCapture) -> tuple[list[int], list[Line]]:

@@ -18,6 +18,7 @@ import json
 import msgspec
 import polars as pl
 
+from pipeline.sources.primeintellect_lines import OBJECTS
 from pipeline.sources.read import NULL, decode_objects
 
 
@@ -31,7 +32,6 @@ class _Deal(msgspec.Struct, gc=False):
     spot: msgspec.Raw = NULL
 
 
-_CONFIGS = msgspec.json.Decoder(list[dict[str, msgspec.Raw]])
 _CONFIG = msgspec.json.Decoder(dict[str, msgspec.Raw])
 _EACH = msgspec.json.Decoder(list[_Config])
 _DEALS = msgspec.json.Decoder(list[_Deal])
@@ -42,7 +42,7 @@ def _configs(tokens: list[str]) -> list[tuple[int, str, _Config]]:
     """Each line's configurations (the line's place, the configuration's name, its fields), those that are objects;
     a `by_config` that is not an object shows none."""
     try:
-        lines = decode_objects(_CONFIGS, tokens)
+        lines = decode_objects(OBJECTS, tokens)
     except (msgspec.DecodeError, msgspec.ValidationError, RecursionError):
         lines = {}
         for i, token in enumerate(tokens):
@@ -62,20 +62,17 @@ def spot_deals(tokens: pl.Series) -> pl.DataFrame:
     said = tokens.str.contains(r'"spot"\s*:\s*true').fill_null(False)
     lines = [token if spot else "null" for token, spot in zip(tokens.to_list(), said.to_list(), strict=True)]
     places = _configs(lines)
-    deals = _DEALS.decode("[" + ",".join(_object(bytes(c.best_deal)) for _, _, c in places) + "]") if places else []
+    deals = decode_objects(_DEALS, [bytes(c.best_deal).decode() for _, _, c in places])  # a deal not an object: none
     found: dict[tuple[int, str], list[str]] = {}
-    for (i, name, config), deal in zip(places, deals, strict=True):
+    for k, (i, name, config) in enumerate(places):
+        deal = deals.get(k)
+        if deal is None:
+            continue
         host = _string(bytes(deal.provider))
         if host is not None and bytes(deal.spot) == b"true":
             found.setdefault((i, host), []).append(f"{name} at {bytes(config.min_per_gpu).decode()}")
     rows = [(i, host, ", ".join(each)) for (i, host), each in found.items()]
     return pl.DataFrame(rows, schema=SCHEMA, orient="row")
-
-
-def _object(token: bytes) -> str:
-    """The token if it is a JSON object, else an empty one (a deal that shows nothing)."""
-    text = token.decode()
-    return text if text.startswith("{") else "{}"
 
 
 def _string(token: bytes) -> str | None:
