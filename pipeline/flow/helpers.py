@@ -91,7 +91,7 @@ class Helpers:
         in_flight: dict[Future[list[R]], list[int]] = {}
 
         def take(done: Iterable[Future[list[R]]]) -> None:
-            for future in list(done):
+            for future in done:
                 answered: list[R] = self.result(future)
                 answers.update(zip(in_flight.pop(future), answered, strict=True))
 
@@ -104,7 +104,7 @@ class Helpers:
         while queue:
             part = queue.popleft()
             answers.update(zip(part, work([tasks[i] for i in part]), strict=True))
-            take(f for f in in_flight if f.done())
+            take([f for f in in_flight if f.done()])  # a list: taking an answer drops it from `in_flight`
             hand_out()
         take(as_completed(in_flight))
         return [answers[i] for i in range(len(tasks))]
