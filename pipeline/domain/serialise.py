@@ -130,6 +130,7 @@ def exclusion_rows(f: Fixing) -> list[dict[str, Any]]:
 def public_record(row: Mapping[str, Any]) -> dict[str, Any]:
     """A fixing as published (files, API, `cix fixings`), from a stored row or `fixing_row()`."""
     day = row["fixing_date"]
+    gates = _json_dict(row["gates"])
     return {
         "index_code": row["index_code"],
         "fixing_date": day.isoformat() if isinstance(day, date) else str(day),
@@ -145,8 +146,8 @@ def public_record(row: Mapping[str, Any]) -> dict[str, Any]:
         "p25": _dispersion(row["p25"]),
         "p75": _dispersion(row["p75"]),
         "flags": _json_list(row["flags"]),
-        "failed_gates": list(_json_dict(row["gates"]).get("failed", [])),
-        "indicative_gates": list(_json_dict(row["gates"]).get("indicative", [])),
+        "failed_gates": list(gates.get("failed", [])),
+        "indicative_gates": list(gates.get("indicative", [])),
         "methodology_version": row["methodology_version"],
         "inputs_digest": row["inputs_digest"],
     }

@@ -14,6 +14,7 @@ from datetime import date
 from pathlib import Path
 from typing import Any
 
+import msgspec
 import polars as pl
 
 from pipeline.domain.serialise import iso, public_record, revision_record
@@ -48,16 +49,35 @@ def fixing_records(fixings: pl.DataFrame) -> list[dict[str, Any]]:
 
 
 def _dump(doc: Any) -> bytes:
+    """`json.dumps(doc, indent=2, sort_keys=True)` and a newline: the bytes every publication has had. msgspec writes
+    the same bytes ~10x faster (a backfill writes two documents a day) for what publications hold: text, whole
+    numbers, booleans and nulls in lists and text-keyed objects, printable ASCII once written. Anything else (a float,
+    which msgspec writes `1e21` where Python writes `1e+21`; text that json.dumps escapes as `\\u....`) goes the
+    standard library's way."""
+    if _plain(doc):
+        fast = msgspec.json.format(msgspec.json.encode(doc, order="sorted"), indent=2)
+        if fast.isascii() and b"\x7f" not in fast:
+            return fast + b"\n"
     return (json.dumps(doc, indent=2, sort_keys=True) + "\n").encode()
+
+
+def _plain(value: Any) -> bool:
+    """Whether a document holds only text, whole numbers, booleans and nulls, in lists and text-keyed objects."""
+    kind = type(value)
+    if kind is str or kind is int or kind is bool or value is None:
+        return True
+    if kind is list:
+        return all(map(_plain, value))
+    if kind is dict:
+        return all(type(k) is str and _plain(v) for k, v in value.items())
+    return False
 
 
 def restatement_notice(revisions: pl.DataFrame) -> dict[str, Any] | None:
     """Every index of the day with more than one revision: each revision, its value, when and why."""
-    if revisions.height == 0:
-        return None
+    if revisions.height == 0 or not revisions["index_code"].is_duplicated().any():
+        return None  # the usual day: one revision of each index (one vectorised test, not a group-by per day)
     restated = revisions.group_by("index_code").agg(pl.len().alias("n")).filter(pl.col("n") > 1)
-    if restated.height == 0:
-        return None
     notices = []
     for code in sorted(restated["index_code"].to_list()):
         rows = revisions.filter(pl.col("index_code") == code).sort("revision")

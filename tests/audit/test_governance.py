@@ -53,6 +53,10 @@ def test_a_restatement_needs_a_second_identity_and_records_both(ran: Path) -> No
         history = w.revisions(index, DAY, load().version)
         events = w.events()
     assert history.height == 2 and proposal["event_id"] in history["reason"][-1]
+    # approving republishes the day with a restatement notice
+    notice = json.loads((paths().publish / DAY.isoformat() / "restatements.json").read_text())
+    assert [r["index_code"] for r in notice["restatements"]] == [index], "only the restated index is listed"
+    assert [r["revision"] for r in notice["restatements"][0]["revisions"]] == history["revision"].to_list()
     assert events["kind"].to_list() == ["restatement_proposed", "restatement_approved"]
     approval = events.row(1, named=True)
     assert (approval["proposed_by"], approval["approved_by"], approval["refers_to"]) == (

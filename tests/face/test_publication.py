@@ -16,9 +16,12 @@ import httpx
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from hypothesis import example, given, settings
+from hypothesis import strategies as st
 
 from pipeline.flow.daily import run
 from pipeline.methodology import CURRENT
+from pipeline.publish.files import _dump
 from pipeline.store import Warehouse
 from tests.helpers import REPO
 
@@ -69,6 +72,37 @@ def _copy(src: Path, dst: Path) -> Path:
     for p in src.iterdir():
         (dst / p.name).write_bytes(p.read_bytes())
     return dst
+
+
+def stdlib_json(doc: object) -> bytes:
+    return (json.dumps(doc, indent=2, sort_keys=True) + "\n").encode()
+
+
+def test_published_json_is_byte_for_byte_what_json_dumps_writes(published: Path) -> None:
+    documents = sorted(published.rglob("*.json"))
+    assert documents
+    for path in documents:
+        body = path.read_bytes()
+        assert stdlib_json(json.loads(body)) == body, path
+
+
+JSON_DOCUMENTS = st.recursive(
+    st.none() | st.booleans() | st.integers() | st.floats() | st.text(),
+    lambda inner: st.lists(inner, max_size=4) | st.dictionaries(st.text(max_size=6), inner, max_size=4),
+    max_leaves=25,
+)
+
+
+@settings(max_examples=400, deadline=None)
+@given(JSON_DOCUMENTS)
+@example({"delete": "\x7f", "tab": "\t"})
+@example({"accent": "é"})
+@example({"float": 1e21, "list": [1.5]})
+@example([2**64])
+def test_any_document_is_written_as_json_dumps_writes_it(doc: object) -> None:
+    # The fast writer covers text, whole numbers, booleans and nulls; floats, huge numbers, non-ASCII text and
+    # control characters must come out as the standard library writes them too (its way, or the same bytes).
+    assert _dump(doc) == stdlib_json(doc)
 
 
 def test_one_flipped_byte_a_missing_file_or_another_key_fails(published: Path, tmp_path: Path) -> None:
