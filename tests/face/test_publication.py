@@ -4,13 +4,15 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import socket
 import subprocess
 import sys
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
+from typing import Any
 
 import httpx
 import pytest
@@ -21,6 +23,7 @@ from hypothesis import strategies as st
 
 from pipeline.flow.daily import run
 from pipeline.methodology import CURRENT
+from pipeline.publish import verify_publication
 from pipeline.publish.files import _dump
 from pipeline.store import Warehouse
 from tests.helpers import REPO
@@ -131,6 +134,54 @@ def test_one_flipped_byte_a_missing_file_or_another_key_fails(published: Path, t
     manifest = (edited / "manifest.json").read_text().replace(f'"{CURRENT}"', '"2"', 1)
     (edited / "manifest.json").write_text(manifest)
     assert cix("verify-publication", str(edited), "--public-key", str(public_key(published))).returncode == 1
+
+
+def _set_manifest(folder: Path, change: Callable[[dict[str, Any]], object]) -> None:
+    manifest = json.loads((folder / "manifest.json").read_bytes())
+    change(manifest)
+    (folder / "manifest.json").write_text(json.dumps(manifest))
+
+
+def _drop_sha256(manifest: dict[str, Any]) -> None:
+    del manifest["files"]["fixings.csv"]["sha256"]
+
+
+def _list_outside(manifest: dict[str, Any]) -> None:
+    manifest["files"]["../fixings.json"] = manifest["files"].pop("fixings.json")
+
+
+# Each: what is done to a copy of a real publication, and the words the verdict must hold.
+HOSTILE: dict[str, tuple[Callable[[Path], object], str]] = {
+    "no folder": (lambda f: shutil.rmtree(f), "no such publication folder"),
+    "no manifest": (lambda f: (f / "manifest.json").unlink(), "manifest.json or manifest.sig is missing"),
+    "no signature": (lambda f: (f / "manifest.sig").unlink(), "manifest.json or manifest.sig is missing"),
+    "signature padded": (lambda f: (f / "manifest.sig").write_bytes(b" " + (f / "manifest.sig").read_bytes()),
+                         "not one line of canonical base64"),
+    "signature not base64": (lambda f: (f / "manifest.sig").write_bytes(b"%%%\n"), "does not verify"),
+    "manifest not UTF-8": (lambda f: (f / "manifest.json").write_bytes(b"\xff\xfe{"), "not UTF-8"),
+    "manifest not JSON": (lambda f: (f / "manifest.json").write_text("{" * 100_000), "not valid JSON"),
+    "manifest a list": (lambda f: (f / "manifest.json").write_text("[]"), "no 'files' object"),
+    "files a list": (lambda f: _set_manifest(f, lambda m: m.update(files=[])), "no 'files' object"),
+    "no sha256": (lambda f: _set_manifest(f, _drop_sha256), "fixings.csv: the manifest gives no sha256"),
+    "outside": (lambda f: _set_manifest(f, _list_outside), "../fixings.json: listed in the manifest but missing"),
+    "an unlisted file": (lambda f: (f / "extra.csv").write_text("x"), "extra.csv: present but not in the manifest"),
+}  # fmt: skip
+
+
+@pytest.mark.parametrize("case", list(HOSTILE))
+def test_a_hostile_publication_is_a_list_of_reasons_never_a_crash(case: str, published: Path, tmp_path: Path) -> None:
+    copy = _copy(folder(published), tmp_path / "pub")
+    harm, words = HOSTILE[case]
+    harm(copy)
+    problems = verify_publication(copy, public_key(published).read_bytes())
+    assert any(words in p for p in problems), problems
+    assert verify_publication(folder(published), public_key(published).read_bytes()) == []
+
+
+def test_an_unusable_key_is_a_reason_too(published: Path) -> None:
+    for key in (b"", b"-----BEGIN PUBLIC KEY-----\nnot base64\n-----END PUBLIC KEY-----\n"):
+        problems = verify_publication(folder(published), key)
+        assert len(problems) == 1 and "public key cannot be used" in problems[0]
 
 
 def test_key_from_environment_is_used_and_never_written(tmp_path: Path) -> None:
