@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import shutil
@@ -17,6 +18,7 @@ from typing import Any
 import httpx
 import pytest
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import ec
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from hypothesis import example, given, settings
 from hypothesis import strategies as st
@@ -25,6 +27,7 @@ from pipeline.flow.daily import run
 from pipeline.methodology import CURRENT
 from pipeline.publish import verify_publication
 from pipeline.publish.files import _dump
+from pipeline.publish.signing import SigningKey, load_signing_key
 from pipeline.store import Warehouse
 from tests.helpers import REPO
 
@@ -204,6 +207,50 @@ def test_key_from_environment_is_used_and_never_written(tmp_path: Path) -> None:
     assert json.loads((tmp_path / "publish" / DAY / "manifest.json").read_text())["signature"]["key_origin"] == "env"
     assert not (tmp_path / "home" / "keys").exists()
     assert all(pem.splitlines()[1] not in p.read_text(errors="ignore") for p in (tmp_path / "publish" / DAY).iterdir())
+
+
+def _pkcs8(key: Ed25519PrivateKey | ec.EllipticCurvePrivateKey) -> bytes:
+    pkcs8 = serialization.PrivateFormat.PKCS8
+    return key.private_bytes(serialization.Encoding.PEM, pkcs8, serialization.NoEncryption())
+
+
+def _seed_text(key: Ed25519PrivateKey) -> str:
+    raw = key.private_bytes(serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption())
+    return base64.b64encode(raw).decode()
+
+
+def test_each_place_a_key_can_come_from_and_what_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in ("CIX_SIGNING_KEY", "CIX_SIGNING_KEY_FILE", "CIX_SIGNING_CONN_ID"):
+        monkeypatch.delenv(name, raising=False)
+    key = Ed25519PrivateKey.generate()
+    expected = SigningKey(key, "env").fingerprint
+    with pytest.raises(RuntimeError, match="no signing key"):
+        load_signing_key(tmp_path, allow_development=False)
+
+    monkeypatch.setenv("CIX_SIGNING_CONN_ID", "cix_signing")
+    with pytest.raises(RuntimeError, match="no connection lookup"):
+        load_signing_key(tmp_path)
+    asked: list[str] = []
+    found = load_signing_key(tmp_path, connection=lambda conn_id: asked.append(conn_id) or _seed_text(key))
+    assert (found.origin, found.fingerprint, asked) == ("airflow", expected, ["cix_signing"])
+
+    file = tmp_path / "signing.pem"
+    file.write_bytes(_pkcs8(key))
+    monkeypatch.setenv("CIX_SIGNING_KEY_FILE", str(file))
+    assert (load_signing_key(tmp_path).origin, load_signing_key(tmp_path).fingerprint) == ("file", expected)
+
+    monkeypatch.setenv("CIX_SIGNING_KEY", f"  {_seed_text(key)}\n")  # the 32-byte seed, in base64
+    assert (load_signing_key(tmp_path).origin, load_signing_key(tmp_path).fingerprint) == ("env", expected)
+    monkeypatch.setenv("CIX_SIGNING_KEY", base64.b64encode(b"x" * 31).decode())
+    with pytest.raises(ValueError, match="32-byte Ed25519 seed"):
+        load_signing_key(tmp_path)
+    monkeypatch.setenv("CIX_SIGNING_KEY", "not base64!")
+    with pytest.raises(ValueError):
+        load_signing_key(tmp_path)
+    monkeypatch.setenv("CIX_SIGNING_KEY", _pkcs8(ec.generate_private_key(ec.SECP256R1())).decode())
+    with pytest.raises(ValueError, match="not an Ed25519 key"):
+        load_signing_key(tmp_path)
+    assert not (tmp_path / "keys").exists(), "no development key is made while a key is configured"
 
 
 def _free_port() -> int:

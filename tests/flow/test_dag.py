@@ -7,6 +7,7 @@ between tests.
 
 from __future__ import annotations
 
+import base64
 import json
 import os
 import subprocess
@@ -14,7 +15,10 @@ import sys
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from pipeline.publish import verify_publication
+from pipeline.publish.signing import SigningKey
 from tests.helpers import REPO, lake_sql, sample_set
 
 DAGS = REPO / "dags"
@@ -120,7 +124,12 @@ def run_day(
 
 
 def test_capture_runs_in_the_window_then_the_fixing_equal_the_cli(migrated: dict[str, str], tmp_path: Path) -> None:
-    states = run_day(migrated, {"offline": True})
+    # The publication key comes from an Airflow connection (its password: the base64 Ed25519 seed), as deployed.
+    seed = os.urandom(32)
+    signing = SigningKey(Ed25519PrivateKey.from_private_bytes(seed), "airflow")
+    secret = {"conn_type": "generic", "password": base64.b64encode(seed).decode()}
+    keyed = {**migrated, "CIX_SIGNING_CONN_ID": "cix_signing", "AIRFLOW_CONN_CIX_SIGNING": json.dumps(secret)}
+    states = run_day(keyed, {"offline": True})
     for name, (state, tasks) in states.items():
         assert state == "success" and set(tasks.values()) == {"success"}, (name, tasks)
     # After each load, Great Expectations' own validation of the loaded batches agreed with the gate (else failed).
@@ -144,6 +153,9 @@ def test_capture_runs_in_the_window_then_the_fixing_equal_the_cli(migrated: dict
     assert {"CIX-H100-OD", "CIX-TOK-LLAMA33-70B-OUT", "CIX-TOK-GPTOSS-120B-OUT"} <= settled
     folder = Path(migrated["CIX_PUBLISH_DIR"]) / "2026-08-03"
     assert (folder / "manifest.json").exists() and (folder / "manifest.sig").exists(), "the DAG publishes signed"
+    signature = json.loads((folder / "manifest.json").read_text())["signature"]
+    assert (signature["key_origin"], signature["public_key_fingerprint"]) == ("airflow", signing.fingerprint)
+    assert verify_publication(folder, signing.public_pem) == []
     # The DAGs and `cix run` are the same code: the same statuses and values as the CLI's publication.
     cli = {**migrated, "CIX_HOME": str(tmp_path / "cli"), "CIX_PUBLISH_DIR": str(tmp_path / "cli-publish")}
     subprocess.run([str(BIN / "cix"), "run", "--offline"], env=cli, check=True, capture_output=True)
