@@ -178,6 +178,7 @@ def publish_days(
 
     written: list[Path] = []
     with ThreadPoolExecutor(min(PUBLISH_THREADS, len(days))) as pool:
+        # A day that fails is raised here, in day order; `map` then cancels the days no thread has begun.
         for day, paths_of_day in zip(days, pool.map(write, days), strict=True):
             written += paths_of_day
             if on_day is not None:

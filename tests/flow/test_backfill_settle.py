@@ -182,3 +182,33 @@ def test_republishing_the_history_scans_the_root_once_and_clears_what_a_crash_le
     assert len(days) > 300 and scans == [root]
     assert sorted(p.name for p in root.iterdir() if "interrupted" in p.name) == []
     assert {d: (root / d.isoformat() / "fixings.json").read_bytes() for d in days} == before
+
+
+def test_a_day_that_fails_to_publish_stops_the_days_not_yet_begun(
+    history: dict[str, str], monkeypatch: pytest.MonkeyPatch, tmp_path: Path
+) -> None:
+    """Days are published by several threads; a failing day is the caller's error, and the days after it that no
+    thread had begun are not published (as when days were written one by one)."""
+    from pipeline.flow import daily
+    from pipeline.publish.signing import load_signing_key
+    from pipeline.store import Warehouse
+    from pipeline.store.lake import Lake
+
+    home = Path(history["CIX_HOME"])
+    days = sorted(date.fromisoformat(p.name) for p in Path(history["CIX_PUBLISH_DIR"]).iterdir() if p.is_symlink())
+    failing = days[10]
+    write = daily.write_publication
+
+    def disk_full(day: date, *args: object, **kwargs: object) -> list[Path]:
+        if day == failing:
+            raise OSError(28, "No space left on device")
+        return write(day, *args, **kwargs)  # type: ignore[arg-type]
+
+    monkeypatch.setattr(daily, "write_publication", disk_full)
+    root, told = tmp_path / "publish", []
+    with Warehouse(Lake.embedded(home / "lake.sqlite"), read_only=True) as w, pytest.raises(OSError, match="space"):
+        daily.publish_days(days, w, root, key=load_signing_key(home), on_day=told.append)
+    published = {date.fromisoformat(p.name) for p in root.iterdir() if p.is_symlink()}
+    assert told == days[:10], "progress is told in day order, up to the failing day"
+    assert set(days[:10]) <= published and failing not in published
+    assert len(days) > 300 and max(published) < days[10 + 5 * daily.PUBLISH_THREADS], "the rest were cancelled"
