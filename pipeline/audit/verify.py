@@ -31,6 +31,7 @@ from __future__ import annotations
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
+from datetime import date
 from decimal import Decimal
 from typing import Any
 
@@ -187,10 +188,15 @@ def _check_rates(warehouse: Warehouse, read_rates: RateReader, capture: RawCaptu
         rates = {}
     stored = {(r.day, r.currency): r.usd_per_unit for r in warehouse.fx_rates_of_capture(capture.capture_id)}
     name = f"fx capture {capture.source} {capture.capture_id[:16]}…"
-    if stored and stored != {k: v for k, v in rates.items() if k in stored}:
-        report.problems.append(f"{name}: stored rates differ from the capture's")
-    elif set(stored) - set(rates):
-        report.problems.append(f"{name}: stored rates not in it")
+    changed = sorted(k for k in stored.keys() & rates.keys() if stored[k] != rates[k])
+    if changed:
+        report.problems.append(f"{name}: stored rates differ from the capture's ({_rate_names(changed)})")
+    if missing := sorted(stored.keys() - rates.keys()):
+        report.problems.append(f"{name}: stored rates not in it ({_rate_names(missing)})")
+
+
+def _rate_names(keys: list[tuple[date, str]]) -> str:
+    return ", ".join(f"{currency} {day}" for day, currency in keys)
 
 
 # What a stored revision is found (group and fixing), named (date, revision) and compared on.

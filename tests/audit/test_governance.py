@@ -103,6 +103,27 @@ def test_verify_checks_the_fx_capture_too(ran: Path) -> None:
     assert out.returncode == 1 and "fx capture ecb-fx" in out.stderr
 
 
+def test_verify_names_a_rate_the_capture_lacks_a_capture_of_no_known_source_and_a_fixing_of_no_methodology(
+    ran: Path,
+) -> None:
+    con = lake_sql(paths().db)
+    con.execute("INSERT INTO fx_rate SELECT * REPLACE ('XTS' AS currency) FROM fx_rate WHERE currency = 'EUR'")
+    con.execute("INSERT INTO raw_capture SELECT * REPLACE ('retired-feed' AS source) FROM raw_capture LIMIT 1")
+    con.execute("UPDATE fixing SET methodology_version = '9' WHERE index_code = 'CIX-H100-OD'")
+    con.close()
+    with Warehouse(paths().db, read_only=True) as w:
+        report = verify(w, CaptureStore(paths().captures))
+    assert not report.ok
+    wanted = [
+        ("fx capture ecb-fx", "stored rates not in it (XTS "),  # named, not told as a changed rate
+        ("capture retired-feed", "unknown source"),
+        ("fixing CIX-H100-OD 2026-08-03 v9", "methodology version or index definition not found"),
+    ]
+    for start, words in wanted:
+        assert any(p.startswith(start) and words in p for p in report.problems), (start, report.problems)
+    assert not any("differ" in p for p in report.problems), "no stored rate was changed"
+
+
 def test_every_methodology_after_v1_records_who_proposed_and_approved_it() -> None:
     for version in available():
         doc = document(version)
