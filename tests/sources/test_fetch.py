@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import threading
 from dataclasses import replace
 from datetime import UTC, datetime
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -72,6 +74,60 @@ def test_body_over_the_cap_is_refused(tmp_path: Path) -> None:
     source = replace(AZURE, requests=(Request(url=url),), max_bytes=1024)
     big = entry(tmp_path, url, b"[" + b" " * 4096 + b"]")
     with replay_server([big]) as base, httpx.Client() as client, pytest.raises(SourceError, match="exceeds cap"):
+        fetcher(base, client).fetch(source)
+
+
+class _Unsized(BaseHTTPRequestHandler):
+    """Streams a body without declaring its length (ended by closing the connection), far over any cap."""
+
+    protocol_version = "HTTP/1.0"
+
+    def do_GET(self) -> None:
+        self.send_response(200)
+        self.send_header("Content-Type", "application/json")
+        self.end_headers()
+        try:
+            for _ in range(256):
+                self.wfile.write(b" " * 4096)
+        except OSError:  # the client hung up at the cap, as it should
+            pass
+
+    def log_message(self, *args: Any) -> None:
+        pass
+
+
+def test_a_body_that_does_not_declare_its_length_is_cut_off_at_the_cap() -> None:
+    server = ThreadingHTTPServer(("127.0.0.1", 0), _Unsized)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    source = replace(AZURE, requests=(Request(url="https://prices.azure.com/endless"),), max_bytes=64 * 1024)
+    try:
+        with httpx.Client() as client, pytest.raises(SourceError, match="body exceeds cap of 65536 bytes"):
+            fetcher(f"http://127.0.0.1:{server.server_address[1]}", client).fetch(source)
+    finally:
+        server.shutdown()
+        server.server_close()
+
+
+def test_a_live_fetch_refuses_plain_http_before_any_request() -> None:
+    source = replace(AZURE, requests=(Request(url="http://prices.azure.com/api/retail/prices"),))
+    sent: list[httpx.Request] = []
+    transport = httpx.MockTransport(lambda request: sent.append(request) or httpx.Response(200))
+    with httpx.Client(transport=transport) as client, pytest.raises(SourceError, match="refusing non-https URL"):
+        Fetcher(client=client, clock=lambda: T0, sleep=lambda s: None).fetch(source)
+    assert sent == []
+
+
+def test_same_origin_redirects_are_followed_but_not_forever(tmp_path: Path) -> None:
+    moved, final = "https://prices.azure.com/old", "https://prices.azure.com/api/retail/prices"
+    hop = entry(tmp_path, moved, b"", status=301, headers=(("Location", "/api/retail/prices"),))
+    body = entry(tmp_path, final, b'{"Items": [], "NextPageLink": null}')
+    with replay_server([hop, body]) as base, httpx.Client() as client:
+        [capture] = fetcher(base, client).fetch(replace(AZURE, requests=(Request(url=moved),)))
+    assert (capture.url, capture.http_status) == (final, 200), "the capture names the document it holds"
+
+    loop = entry(tmp_path, moved, b"", status=302, headers=(("Location", moved),))
+    source = replace(AZURE, requests=(Request(url=moved),))
+    with replay_server([loop]) as base, httpx.Client() as client, pytest.raises(SourceError, match="redirects from"):
         fetcher(base, client).fetch(source)
 
 
