@@ -11,9 +11,11 @@ from datetime import date, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
 
+import httpx
 import pytest
 
 from pipeline.settle import contract
+from tests.face.conftest import start_server, stop_server
 from tests.helpers import lake_sql
 
 BIN = Path(sys.executable).parent
@@ -139,6 +141,20 @@ def test_settlement_equals_the_mean_of_the_published_files(history: dict[str, st
     # Stored and final (the month is long over), and idempotent.
     again = json.loads(cix(history, "settle", CONTRACT, period).stdout)
     assert again["revision"] == doc["revision"] == 1 and again["final"] is True and again["recorded"] == "unchanged"
+    # An exchange reads the same settlement over HTTP.
+    process, base = start_server(history)
+    try:
+        with httpx.Client(base_url=base, timeout=30) as client:
+            served = client.get(f"/contracts/{CONTRACT}/settlements/{period}")
+            cached = client.get(served.url.path, headers={"If-None-Match": served.headers["etag"]})
+            unsettled = client.get(f"/contracts/{CONTRACT}/settlements/2001-01")
+    finally:
+        stop_server(process)
+    assert served.status_code == 200 and cached.status_code == 304
+    body = served.json()
+    same = ("contract", "period", "status", "price", "unrounded", "fallbacks", "final", "revision", "evidence")
+    assert {k: body[k] for k in same} == {k: doc[k] for k in same}
+    assert unsettled.status_code == 404 and "2001-01 has not been settled" in unsettled.json()["detail"]
 
 
 def test_a_month_of_indicative_fixings_does_not_settle(history: dict[str, str]) -> None:
