@@ -228,3 +228,21 @@ def test_a_day_that_fails_to_publish_stops_the_days_not_yet_begun(
     assert told == days[:10], "progress is told in day order, up to the failing day"
     assert set(days[:10]) <= published and failing not in published
     assert len(days) > 300 and max(published) < days[10 + 5 * daily.PUBLISH_THREADS], "the rest were cancelled"
+
+
+def test_explain_reconciles_a_blend_to_its_legs(history: dict[str, str]) -> None:
+    blend = "CIX-TOK-LLAMA33-70B"
+    day, _, value = next(r for r in series(history, blend) if r[2] is not None)
+    legs = {code: next(v for d, _, v in series(history, code) if d == day) for code in (f"{blend}-IN", f"{blend}-OUT")}
+    out = cix(history, "explain", blend, day.isoformat(), "--format", "json")
+    assert out.returncode == 0, out.stderr
+    a = json.loads(out.stdout)["arithmetic"]
+    assert [(t["leg"], Decimal(t["weight"]), Decimal(t["value"])) for t in a["terms"]] == [
+        (f"{blend}-IN", 3, legs[f"{blend}-IN"]),
+        (f"{blend}-OUT", 1, legs[f"{blend}-OUT"]),
+    ]
+    expected = (3 * legs[f"{blend}-IN"] + legs[f"{blend}-OUT"]) / 4
+    assert Decimal(a["blend"]) == expected and a["reconciles"] is True
+    assert Decimal(a["published"]) == value == expected.quantize(Decimal("0.0001"), rounding=ROUND_HALF_EVEN)
+    text = cix(history, "explain", blend, day.isoformat())
+    assert text.returncode == 0 and f"{blend}-IN" in text.stdout
