@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from pipeline.face.web import models
 from pipeline.settle import contract
 from tests.face.conftest import start_server, stop_server
 from tests.helpers import lake_sql
@@ -152,6 +153,7 @@ def test_settlement_equals_the_mean_of_the_published_files(history: dict[str, st
         stop_server(process)
     assert served.status_code == 200 and cached.status_code == 304
     body = served.json()
+    models.Settlement.model_validate(body)  # as the OpenAPI document says
     same = ("contract", "period", "status", "price", "unrounded", "fallbacks", "final", "revision", "evidence")
     assert {k: body[k] for k in same} == {k: doc[k] for k in same}
     assert unsettled.status_code == 404 and "2001-01 has not been settled" in unsettled.json()["detail"]
