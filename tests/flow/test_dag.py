@@ -19,6 +19,7 @@ from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from pipeline.publish import verify_publication
 from pipeline.publish.signing import SigningKey
+from pipeline.settle import contracts
 from tests.helpers import REPO, lake_sql, sample_set
 
 DAGS = REPO / "dags"
@@ -205,6 +206,15 @@ print('STATES', json.dumps([run.state, states], default=str))
 """
 
 
+SETTLEMENT = """
+import sys, json, pendulum
+from airflow.dag_processing.dagbag import DagBag
+run = DagBag(dag_folder=sys.argv[1]).dags['cix_settlement'].test(run_after=pendulum.datetime(2026, 9, 1, 18, tz='UTC'))
+ti = run.get_task_instances()[0]
+print('STATES', json.dumps([run.state, ti.task_id, ti.state], default=str))
+"""
+
+
 def test_the_backfill_dag_loads_an_archive_fixes_its_days_and_gx_records_them(
     migrated: dict[str, str], tmp_path: Path
 ) -> None:
@@ -226,3 +236,16 @@ def test_the_backfill_dag_loads_an_archive_fixes_its_days_and_gx_records_them(
     assert outside == (0,), "the run's [first, last] bounds the days fixed"
     docs = tmp_path / "home" / "gx" / "uncommitted" / "data_docs" / "local_site" / "index.html"
     assert docs.is_file() and "quote_batch_tokens" in docs.read_text(), "GX validated what the backfill loaded"
+    # The monthly settlement DAG, run on the 1st, settles every contract for the month just ended (here: three days
+    # of fixings, too few for a price) and records each outcome; `cix settle` recomputes the same.
+    out = subprocess.run([sys.executable, "-c", SETTLEMENT, str(DAGS)], env=env, capture_output=True, text=True)
+    line = next((x for x in out.stdout.splitlines() if x.startswith("STATES ")), None)
+    assert line, out.stdout[-3000:] + out.stderr[-3000:]
+    assert json.loads(line.removeprefix("STATES ")) == ["success", "settle", "success"]
+    con = lake_sql(tmp_path / "home" / "lake.sqlite", read_only=True)
+    settled = dict(con.execute("SELECT contract, status FROM settlement WHERE period = '2026-08'").fetchall())
+    con.close()
+    assert set(settled) == set(contracts()), "every contract has its outcome recorded"
+    contract = sorted(settled)[0]
+    again = subprocess.run([str(BIN / "cix"), "settle", contract, "2026-08"], env=env, capture_output=True, text=True)
+    assert json.loads(again.stdout)["status"] == settled[contract], again.stderr
