@@ -17,7 +17,7 @@ import pytest
 from pipeline.face.web import models
 from pipeline.settle import contract
 from tests.face.conftest import start_server, stop_server
-from tests.helpers import lake_sql
+from tests.helpers import copy_lake, lake_sql
 
 BIN = Path(sys.executable).parent
 ARCHIVES = ("litellm-history", "vast-catalog-history", "aws-gpu-prices")
@@ -248,3 +248,26 @@ def test_explain_reconciles_a_blend_to_its_legs(history: dict[str, str]) -> None
     assert Decimal(a["published"]) == value == expected.quantize(Decimal("0.0001"), rounding=ROUND_HALF_EVEN)
     text = cix(history, "explain", blend, day.isoformat())
     assert text.returncode == 0 and f"{blend}-IN" in text.stdout
+
+
+def test_a_final_settlement_is_frozen_and_a_later_difference_is_a_notice(
+    history: dict[str, str], tmp_path: Path
+) -> None:
+    """Once final, a settlement price never changes: a later recomputation that differs (here a fixing of the month
+    altered behind the warehouse's back) is recorded as a notice for the administrator, and the price stands."""
+    period = next(p for p, statuses in _months(history, CODE).items() if set(statuses) == {"published"})
+    db = copy_lake(Path(history["CIX_HOME"]) / "lake.sqlite", tmp_path / "lake.sqlite")
+    first = json.loads(cix(history, "settle", CONTRACT, period, "--db", str(db)).stdout)
+    assert first["status"] == "settled" and first["final"] is True
+    year, month = (int(x) for x in period.split("-"))
+    con = lake_sql(db)
+    day = contract(CONTRACT).business_days(year, month)[0]
+    con.execute("UPDATE fixing SET value = value + 0.5 WHERE index_code = ? AND fixing_date = ?", [CODE, day])
+    con.close()
+    out = cix(history, "settle", CONTRACT, period, "--db", str(db))
+    doc = json.loads(out.stdout)
+    assert (doc["price"], doc["revision"], doc["recorded"], doc["final"]) == (first["price"], 1, "notice", True)
+    assert Decimal(doc["recomputed"]["price"]) > Decimal(first["price"]), "the notice carries the recomputation"
+    assert "is final and frozen" in out.stderr
+    events = [json.loads(line) for line in cix(history, "governance", "--db", str(db)).stdout.splitlines()]
+    assert [e["kind"] for e in events if e["kind"] == "settlement_notice"] == ["settlement_notice"]
