@@ -14,6 +14,7 @@ import shutil
 from dataclasses import replace
 from pathlib import Path
 
+import polars as pl
 import pytest
 
 from pipeline import sources
@@ -22,7 +23,8 @@ from pipeline.config import paths
 from pipeline.flow.daily import DEFAULT_SAMPLE_SET, run
 from pipeline.sources import coreweave_page, vast
 from pipeline.store import Warehouse
-from tests.helpers import one
+from tests.conftest import FETCHED
+from tests.helpers import RealCapture, one
 
 TABLES = ("raw_capture", "quote", "rejection")
 
@@ -120,3 +122,25 @@ def test_chaos_run_records_every_fault_and_loads_the_healthy_sources(
     before = counts()
     run(capture_set_dir=capture_set, timeout=1.0)
     assert counts() == before, "a retried run creates no duplicates"
+
+
+def test_a_batch_the_warehouse_refuses_stays_out_and_the_others_load(cix_home: Path, real_capture: RealCapture) -> None:
+    """Batches load in one transaction; if it is refused, each is loaded on its own, so only the refused one (a
+    parser's wrong column type, here) stays out, with its error, and nothing of it is written."""
+    from pipeline.flow.ingest import gate_and_load_all
+    from pipeline.flow.parse import parse_capture
+    from pipeline.methodology import load
+
+    m = load()
+    good, bad = (
+        real_capture("runpod", f) for f in ("runpod/runpod.json", "runpod-graphql/getcomputable_gputypes_055204a.json")
+    )
+    batches = [(c, *parse_capture(c, m.bounds)) for c in (good, bad)]
+    broken = batches[1][1].with_columns(pl.lit("many").alias("gpu_count"))  # not a number: the cast refuses it
+    batches[1] = (bad, broken, batches[1][2])
+    with Warehouse(paths().db) as w:
+        failed, refused = gate_and_load_all(batches, w, m, ingested_at=FETCHED, gate=False)
+        assert failed == [] and list(refused) == [id(bad)] and "many" in str(refused[id(bad)])
+        loaded = dict(w.con.execute("SELECT capture_id, count(*) FROM quote GROUP BY ALL").fetchall())
+        assert loaded == {good.capture_id: batches[0][1].height}, "the good batch whole, nothing of the refused one"
+        assert w.count("rejection") == batches[0][2].height
