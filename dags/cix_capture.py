@@ -48,10 +48,12 @@ def cix_capture() -> None:
     def gx_record(captured: list[dict[str, Any]]) -> dict[str, Any]:
         return steps.gx_record(list(captured))
 
-    names = price_sources()
-    fx() >> names
+    rates, names = fx(), price_sources()
+    rates >> names
     captured = capture.expand(source=names)
-    gate_and_load(captured) >> gx_record(captured)
+    loaded, recorded = gate_and_load(captured), gx_record(captured)
+    loaded >> recorded
+    [rates, names, captured, loaded, recorded] >> dag_args.watcher()  # a failed task fails the run
 
 
 cix_capture()

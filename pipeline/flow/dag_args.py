@@ -25,6 +25,7 @@ __all__ = [
     "run_of",
     "schedule",
     "steps",
+    "watcher",
 ]
 
 if TYPE_CHECKING:
@@ -97,6 +98,19 @@ def late_alert(env: str, minutes: int, callback: str) -> DeadlineAlert | None:
     return DeadlineAlert(
         reference=DeadlineReference.DAGRUN_LOGICAL_DATE, interval=after, callback=AsyncCallback(callback)
     )
+
+
+def watcher() -> Any:
+    """A last task that fails the run when any task of it failed (Airflow's watcher pattern): a run's state is its
+    leaves', so a leaf that runs whatever came before it (`trigger_rule="all_done"`, as GX's record) would show a run
+    whose sources failed, or whose batch failed the gate, as a success. Put it downstream of every task."""
+    from airflow.sdk import task
+
+    @task(trigger_rule="one_failed", retries=0)
+    def watcher() -> None:
+        raise RuntimeError("a task of this run failed: see the failed tasks (a source down, a batch refused)")
+
+    return watcher()
 
 
 class Run(NamedTuple):
