@@ -6,11 +6,8 @@ import base64
 import json
 import os
 import shutil
-import socket
 import subprocess
 import sys
-import threading
-import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
 from typing import Any
@@ -29,7 +26,7 @@ from pipeline.publish import verify_publication
 from pipeline.publish.files import _dump
 from pipeline.publish.signing import SigningKey, load_signing_key
 from pipeline.store import Warehouse
-from tests.helpers import REPO
+from tests.helpers import REPO, served
 
 BIN = Path(sys.executable).parent
 DAY = "2026-08-03"
@@ -253,37 +250,12 @@ def test_each_place_a_key_can_come_from_and_what_is_refused(tmp_path: Path, monk
     assert not (tmp_path / "keys").exists(), "no development key is made while a key is configured"
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
-
-
 @pytest.fixture(scope="module")
 def api(published: Path) -> Iterator[str]:
-    import uvicorn
-
     from pipeline.face.api import create_app
 
-    port = _free_port()
-    server = uvicorn.Server(
-        uvicorn.Config(
-            create_app(published / "home" / "lake.sqlite", published / "publish"),
-            host="127.0.0.1",
-            port=port,
-            log_level="warning",
-        )
-    )
-    thread = threading.Thread(target=server.run, daemon=True)
-    thread.start()
-    deadline = time.monotonic() + 20
-    while not server.started:
-        if time.monotonic() > deadline:
-            raise RuntimeError("API did not start")
-        time.sleep(0.05)
-    yield f"http://127.0.0.1:{port}"
-    server.should_exit = True
-    thread.join(timeout=10)
+    with served(create_app(published / "home" / "lake.sqlite", published / "publish")) as base:
+        yield base
 
 
 def test_api_serves_the_same_values_as_the_published_files(api: str, published: Path) -> None:

@@ -20,7 +20,7 @@ from pipeline.face.web.problems import Unavailable
 from pipeline.face.web.readpath import ReadPath
 from pipeline.store import Stamp, Warehouse
 from tests.face.conftest import DAY, Site, start_server, stop_server
-from tests.helpers import copy_lake
+from tests.helpers import copy_lake, served
 
 # A writer in another process (as `cix run` would be): it opens the warehouse for writing, writes a row inside
 # an open transaction, says so, and commits when it reads a line.
@@ -258,15 +258,13 @@ def test_a_stamp_vouches_only_once_its_files_are_a_tick_older_than_the_stat() ->
 
 
 def test_a_cached_answer_is_served_before_routing_exactly_as_the_route_served_it(db: Path) -> None:
-    from fastapi.testclient import TestClient
-
     from pipeline.face.api import create_app
     from pipeline.face.web.readpath import request_key
 
     app = create_app(db, db.parent / "publish")
     reads: ReadPath = app.state.reads
     url = f"/fixings/{DAY}/CIX-H100-OD-HYP"
-    with TestClient(app) as client:
+    with served(app) as base, httpx.Client(base_url=base) as client:
         assert reads.current(request_key({"path": url, "query_string": b""})) is None
         client.get(url)
         time.sleep(0.1)  # the copy's files were just written: its stamp vouches for nothing until a tick old
