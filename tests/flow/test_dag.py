@@ -13,6 +13,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
@@ -113,15 +114,20 @@ print('STATES', json.dumps(states, default=str))
 """
 
 
+def states_of(script: str, env: dict[str, str], *args: str) -> Any:
+    """Run a `dag.test()` script (given the DAG folder, then `args`) in a fresh interpreter; what it printed after
+    `STATES `, as JSON; a script that printed none fails the test with its output."""
+    out = subprocess.run([sys.executable, "-c", script, str(DAGS), *args], env=env, capture_output=True, text=True)
+    line = next((x for x in out.stdout.splitlines() if x.startswith("STATES ")), None)
+    assert line, out.stdout[-3000:] + out.stderr[-3000:]
+    return json.loads(line.removeprefix("STATES "))
+
+
 def run_day(
     env: dict[str, str], conf: dict[str, object], minutes: tuple[int, ...] = (15, 45)
 ) -> dict[str, list[object]]:
     """`dag.test()` of a capture run at each of `minutes` past 15:00 on 2026-08-03, then of that day's fixing."""
-    args = [str(DAGS), json.dumps(conf), json.dumps(minutes)]
-    out = subprocess.run([sys.executable, "-c", RUNS, *args], env=env, capture_output=True, text=True)
-    line = next((x for x in out.stdout.splitlines() if x.startswith("STATES ")), None)
-    assert line, out.stdout[-3000:] + out.stderr[-3000:]
-    return json.loads(line.removeprefix("STATES "))  # type: ignore[no-any-return]
+    return states_of(RUNS, env, json.dumps(conf), json.dumps(minutes))  # type: ignore[no-any-return]
 
 
 def test_capture_runs_in_the_window_then_the_fixing_equal_the_cli(migrated: dict[str, str], tmp_path: Path) -> None:
@@ -223,12 +229,7 @@ def test_an_unreadable_capture_and_a_batch_failing_the_gate_fail_their_tasks_and
     (captures / "maintenance.html").write_text("<html><body>Down for maintenance</body></html>")
     env = {**migrated, "CIX_HOME": str(tmp_path / "home"), "CIX_PUBLISH_DIR": str(tmp_path / "publish")}
     conf = {"offline": True, "capture_set": str(captures)}
-    out = subprocess.run(
-        [sys.executable, "-c", GATE, str(DAGS), json.dumps(conf)], env=env, capture_output=True, text=True
-    )
-    line = next((x for x in out.stdout.splitlines() if x.startswith("STATES ")), None)
-    assert line, out.stdout[-3000:] + out.stderr[-3000:]
-    state, tasks = json.loads(line.removeprefix("STATES "))
+    state, tasks = states_of(GATE, env, json.dumps(conf))
     sources = ["aws", "litellm", "runpod"]  # the mapped capture tasks, in the order the run lists its sources
     assert {f"capture{i}": tasks[f"capture{i}"] for i in range(3)} == {
         f"capture{i}": "failed" if name == "runpod" else "success" for i, name in enumerate(sources)
@@ -270,10 +271,7 @@ def test_the_backfill_dag_loads_an_archive_fixes_its_days_and_gx_records_them(
     migrated: dict[str, str], tmp_path: Path
 ) -> None:
     env = {**migrated, "CIX_HOME": str(tmp_path / "home"), "CIX_PUBLISH_DIR": str(tmp_path / "publish")}
-    out = subprocess.run([sys.executable, "-c", BACKFILL, str(DAGS)], env=env, capture_output=True, text=True)
-    line = next((x for x in out.stdout.splitlines() if x.startswith("STATES ")), None)
-    assert line, out.stdout[-3000:] + out.stderr[-3000:]
-    state, tasks = json.loads(line.removeprefix("STATES "))
+    state, tasks = states_of(BACKFILL, env)
     assert state == "success" and set(tasks.values()) == {"success"}, tasks
     assert "load_archives-1" in tasks and "gx_record-1" in tasks
     assert sorted(t for t in tasks if t.startswith("fix_day")) == ["fix_day0", "fix_day1", "fix_day2"], "one per day"
@@ -289,10 +287,7 @@ def test_the_backfill_dag_loads_an_archive_fixes_its_days_and_gx_records_them(
     assert docs.is_file() and "quote_batch_tokens" in docs.read_text(), "GX validated what the backfill loaded"
     # The monthly settlement DAG, run on the 1st, settles every contract for the month just ended (here: three days
     # of fixings, too few for a price) and records each outcome; `cix settle` recomputes the same.
-    out = subprocess.run([sys.executable, "-c", SETTLEMENT, str(DAGS)], env=env, capture_output=True, text=True)
-    line = next((x for x in out.stdout.splitlines() if x.startswith("STATES ")), None)
-    assert line, out.stdout[-3000:] + out.stderr[-3000:]
-    assert json.loads(line.removeprefix("STATES ")) == ["success", "settle", "success"]
+    assert states_of(SETTLEMENT, env) == ["success", "settle", "success"]
     con = lake_sql(tmp_path / "home" / "lake.sqlite", read_only=True)
     settled = dict(con.execute("SELECT contract, status FROM settlement WHERE period = '2026-08'").fetchall())
     con.close()
