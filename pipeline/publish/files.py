@@ -75,11 +75,11 @@ def _plain(value: Any) -> bool:
 
 def restatement_notice(revisions: pl.DataFrame) -> dict[str, Any] | None:
     """Every index of the day with more than one revision: each revision, its value, when and why."""
-    if revisions.height == 0 or not revisions["index_code"].is_duplicated().any():
-        return None  # the usual day: one revision of each index (one vectorised test, not a group-by per day)
-    restated = revisions.group_by("index_code").agg(pl.len().alias("n")).filter(pl.col("n") > 1)
+    restated = revisions.filter(pl.col("index_code").is_duplicated())["index_code"].unique().sort()
+    if restated.is_empty():
+        return None  # the usual day: one revision of each index
     notices = []
-    for code in sorted(restated["index_code"].to_list()):
+    for code in restated.to_list():
         rows = revisions.filter(pl.col("index_code") == code).sort("revision")
         notices.append(
             {
