@@ -32,6 +32,7 @@ class ReplayEntry:
     delay_seconds: float = 0.0
     truncate_at: int | None = None  # fault injection: declare the full length, send this many bytes, hang up
     drip_seconds: float = 0.0  # fault injection: send the body 16 bytes at a time, this long apart
+    unsized: bool = False  # fault injection: declare no length; the body ends when the connection closes
 
 
 @dataclass(frozen=True)
@@ -62,6 +63,7 @@ class CaptureSet:
                     delay_seconds=float(e.get("delay_seconds", 0)),
                     truncate_at=int(e["truncate_at"]) if e.get("truncate_at") is not None else None,
                     drip_seconds=float(e.get("drip_seconds", 0)),
+                    unsized=bool(e.get("unsized", False)),
                 )
             )
         return cls(name=manifest.get("name", root.name), root=root, fetched_at=default_time, entries=tuple(entries))
@@ -101,7 +103,7 @@ class _Handler(BaseHTTPRequestHandler):
         headers = dict(entry.headers)
         for key, value in headers.items():
             self.send_header(key, value)
-        if "Content-Length" not in headers:
+        if "Content-Length" not in headers and not entry.unsized:
             self.send_header("Content-Length", str(len(body)))
         self.end_headers()
         sent = body if entry.truncate_at is None else body[: entry.truncate_at]
@@ -113,7 +115,7 @@ class _Handler(BaseHTTPRequestHandler):
                     threading.Event().wait(entry.drip_seconds)
             else:
                 self.wfile.write(sent)
-        if entry.truncate_at is not None:
+        if entry.truncate_at is not None or entry.unsized:
             self.close_connection = True
 
     do_GET = _serve

@@ -2,10 +2,8 @@
 
 from __future__ import annotations
 
-import threading
 from dataclasses import replace
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -77,35 +75,13 @@ def test_body_over_the_cap_is_refused(tmp_path: Path) -> None:
         fetcher(base, client).fetch(source)
 
 
-class _Unsized(BaseHTTPRequestHandler):
-    """Streams a body without declaring its length (ended by closing the connection), far over any cap."""
-
-    protocol_version = "HTTP/1.0"
-
-    def do_GET(self) -> None:
-        self.send_response(200)
-        self.send_header("Content-Type", "application/json")
-        self.end_headers()
-        try:
-            for _ in range(256):
-                self.wfile.write(b" " * 4096)
-        except OSError:  # the client hung up at the cap, as it should
-            pass
-
-    def log_message(self, *args: Any) -> None:
-        pass
-
-
-def test_a_body_that_does_not_declare_its_length_is_cut_off_at_the_cap() -> None:
-    server = ThreadingHTTPServer(("127.0.0.1", 0), _Unsized)
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    source = replace(AZURE, requests=(Request(url="https://prices.azure.com/endless"),), max_bytes=64 * 1024)
-    try:
-        with httpx.Client() as client, pytest.raises(SourceError, match="body exceeds cap of 65536 bytes"):
-            fetcher(f"http://127.0.0.1:{server.server_address[1]}", client).fetch(source)
-    finally:
-        server.shutdown()
-        server.server_close()
+def test_a_body_that_does_not_declare_its_length_is_cut_off_at_the_cap(tmp_path: Path) -> None:
+    url = "https://prices.azure.com/endless"
+    source = replace(AZURE, requests=(Request(url=url),), max_bytes=64 * 1024)
+    endless = entry(tmp_path, url, b" " * (1024 * 1024), unsized=True)  # no Content-Length, ended by closing
+    cut = pytest.raises(SourceError, match="body exceeds cap of 65536 bytes")  # read while streaming, not declared
+    with replay_server([endless]) as base, httpx.Client() as client, cut:
+        fetcher(base, client).fetch(source)
 
 
 def test_a_live_fetch_refuses_plain_http_before_any_request() -> None:
