@@ -184,11 +184,14 @@ def test_an_unusable_key_is_a_reason_too(published: Path) -> None:
         assert len(problems) == 1 and "public key cannot be used" in problems[0]
 
 
+def _pkcs8(key: Ed25519PrivateKey | ec.EllipticCurvePrivateKey) -> bytes:
+    pkcs8 = serialization.PrivateFormat.PKCS8
+    return key.private_bytes(serialization.Encoding.PEM, pkcs8, serialization.NoEncryption())
+
+
 def test_key_from_environment_is_used_and_never_written(tmp_path: Path) -> None:
     key = Ed25519PrivateKey.generate()
-    pem = key.private_bytes(
-        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
-    ).decode()
+    pem = _pkcs8(key).decode()
     env = {
         **os.environ,
         "CIX_HOME": str(tmp_path / "home"),
@@ -197,18 +200,11 @@ def test_key_from_environment_is_used_and_never_written(tmp_path: Path) -> None:
     }
     assert cix("run", env=env).returncode == 0
     pub = tmp_path / "key.pub.pem"
-    pub.write_bytes(
-        key.public_key().public_bytes(serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo)
-    )
+    pub.write_bytes(SigningKey(key, "env").public_pem)
     assert cix("verify-publication", str(tmp_path / "publish" / DAY), "--public-key", str(pub), env=env).returncode == 0
     assert json.loads((tmp_path / "publish" / DAY / "manifest.json").read_text())["signature"]["key_origin"] == "env"
     assert not (tmp_path / "home" / "keys").exists()
     assert all(pem.splitlines()[1] not in p.read_text(errors="ignore") for p in (tmp_path / "publish" / DAY).iterdir())
-
-
-def _pkcs8(key: Ed25519PrivateKey | ec.EllipticCurvePrivateKey) -> bytes:
-    pkcs8 = serialization.PrivateFormat.PKCS8
-    return key.private_bytes(serialization.Encoding.PEM, pkcs8, serialization.NoEncryption())
 
 
 def _seed_text(key: Ed25519PrivateKey) -> str:
