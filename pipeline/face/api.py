@@ -20,7 +20,6 @@ from fastapi.responses import Response
 from fastapi.staticfiles import StaticFiles
 from starlette.concurrency import run_in_threadpool
 
-from pipeline.domain.serialise import iso
 from pipeline.face.web import docs, models, pages, problems
 from pipeline.face.web.answers import SHORT_CACHE, DayAnswers, day_answers, json_answer
 from pipeline.face.web.conditional import Answer, HeadAsGet, entity_tag, respond
@@ -199,19 +198,16 @@ def create_app(db: Path | Lake, publish_root: Path) -> FastAPI:
         period: Annotated[str, PathParam(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")],
     ) -> Response:
         """The latest settlement of a monthly contract, with its evidence."""
-        from pipeline.settle import contracts
+        from pipeline.settle import contracts, stored_document
 
         if contract not in contracts():
             raise HTTPException(404, f"unknown contract {contract}")
 
         def build(w: Warehouse, version: str) -> Answer:
-            doc = w.latest_settlement(contract, period)
-            if doc is None:
+            row = w.latest_settlement(contract, period)
+            if row is None:
                 raise HTTPException(404, f"{contract} {period} has not been settled")
-            doc["price"] = None if doc["price"] is None else format(doc["price"].normalize(), "f")
-            doc["flags"], doc["evidence"] = json.loads(doc["flags"]), json.loads(doc["evidence"])
-            doc["computed_at"] = iso(doc["computed_at"])
-            return json_answer(doc, version)
+            return json_answer(stored_document(row), version)
 
         return await served(request, build)
 

@@ -1,7 +1,7 @@
 """Contract specifications and the monthly settlement from fixings in force. Pure."""
 
 from pipeline.settle.contracts import Contract, contract, contracts, contracts_version
-from pipeline.settle.settlement import DayFixing, Settlement, day_fixings, settle, settlement_document
+from pipeline.settle.settlement import DayFixing, Settlement, day_fixings, settle, settlement_document, stored_document
 
 __all__ = [
     "Contract",
@@ -13,4 +13,5 @@ __all__ = [
     "day_fixings",
     "settle",
     "settlement_document",
+    "stored_document",
 ]

@@ -12,12 +12,14 @@ The evidence says, day by day, what was used and why.
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from datetime import date, datetime
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
+from pipeline.domain.serialise import iso
 from pipeline.settle.contracts import Contract, contracts_version
 
 
@@ -160,6 +162,28 @@ def settlement_document(s: Settlement, computed_at: datetime | None = None) -> d
         "contracts_version": s.contracts_version,
         "evidence": s.evidence,
         **({"computed_at": computed_at.isoformat()} if computed_at else {}),
+    }
+
+
+def stored_document(row: Mapping[str, Any]) -> dict[str, Any]:
+    """A stored settlement revision (a `settlement` row) as an exchange reads it: one shape for `cix settle` and
+    the HTTP API. `max_consecutive_fallbacks` is None in a revision recorded before it was stored."""
+    return {
+        "contract": row["contract"],
+        "period": row["period"],
+        "revision": row["revision"],
+        "index_code": row["index_code"],
+        "methodology_version": row["methodology_version"],
+        "contracts_version": row["contracts_version"],
+        "status": row["status"],
+        "price": _text(row["price"]),
+        "unrounded": row["unrounded"],
+        "fallbacks": row["fallbacks"],
+        "max_consecutive_fallbacks": row.get("max_consecutive_fallbacks"),
+        "flags": json.loads(row["flags"]),
+        "evidence": json.loads(row["evidence"]),
+        "computed_at": iso(row["computed_at"]),
+        "final": bool(row["final"]),
     }
 
 

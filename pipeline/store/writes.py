@@ -261,12 +261,14 @@ class Writes:
             json.dumps(doc["evidence"], sort_keys=True),
             computed_at,
             final,
+            doc["max_consecutive_fallbacks"],
         ]
         self.write(
             lambda con: con.execute(
                 "INSERT INTO settlement BY NAME SELECT ? AS contract, ? AS period, ? AS revision, ? AS index_code, "
                 "? AS methodology_version, ? AS contracts_version, ? AS status, CAST(? AS DECIMAL(38,18)) AS price, "
-                "? AS unrounded, ? AS fallbacks, ? AS flags, ? AS evidence, ? AS computed_at, ? AS final",
+                "? AS unrounded, ? AS fallbacks, ? AS flags, ? AS evidence, ? AS computed_at, ? AS final, "
+                "? AS max_consecutive_fallbacks",
                 params,
             )
         )

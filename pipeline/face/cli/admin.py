@@ -139,36 +139,24 @@ def settle(
 ) -> None:
     """Final settlement price of a monthly average-price contract, with its evidence (JSON); stored in `settlement`."""
     from pipeline.flow.administer import settle as settle_contract
-    from pipeline.settle import contract as contract_spec
-    from pipeline.settle import contracts, settlement_document
+    from pipeline.settle import contracts, settlement_document, stored_document
 
     if not re.fullmatch(r"\d{4}-(0[1-9]|1[0-2])", period):
         raise UserError(f"period {period!r} is not a contract month; expected YYYY-MM, e.g. 2026-03")
     if contract not in contracts():
         raise UserError(f"unknown contract {contract!r}; {known(list(contracts()))}")
-    spec = contract_spec(contract)
     m = methodology(version)
     with open_warehouse(db, read_only=False) as w:
         try:
-            result, revision, action = settle_contract(contract, period, m.version, w, computed_at=datetime.now(UTC))
+            result, _, action = settle_contract(contract, period, m.version, w, computed_at=datetime.now(UTC))
         except ValueError as exc:
             raise UserError(str(exc)) from None
         latest = w.latest_settlement(contract, period)
-    doc = settlement_document(result)
-    out = {**doc, "revision": revision, "index_code": spec.index, "recorded": action}
-    out["final"] = bool(latest and latest.get("final"))
-    if action == "notice" and latest is not None:
-        out = {
-            "contract": contract,
-            "period": period,
-            "status": latest["status"],
-            "price": None if latest["price"] is None else format(latest["price"].normalize(), "f"),
-            "revision": revision,
-            "index_code": spec.index,
-            "final": True,
-            "recorded": "notice",
-            "recomputed": doc,
-        }
+    assert latest is not None  # settling records a revision or finds the one in force
+    # The revision in force, as the HTTP API serves it, and what this computation did.
+    out = {**stored_document(latest), "recorded": action}
+    if action == "notice":
+        out["recomputed"] = settlement_document(result)
         err.print(
             f"{contract} {period} is final and frozen: the recomputation differs and was recorded "
             "as a notice (`cix governance --kind settlement_notice`)",
@@ -176,8 +164,8 @@ def settle(
             markup=False,
         )
     sys.stdout.write(json.dumps(out, indent=2) + "\n")
-    if result.status != "settled":
-        err.print(f"{contract} {period}: no settlement price ({', '.join(result.flags)})", style="yellow", markup=False)
+    if out["status"] != "settled":  # the revision in force: a notice never unsettles a final price
+        err.print(f"{contract} {period}: no settlement price ({', '.join(out['flags'])})", style="yellow", markup=False)
         raise typer.Exit(3)
 
 

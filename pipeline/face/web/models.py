@@ -109,9 +109,14 @@ class Settlement(BaseModel):
     price: str | None
     unrounded: str | None
     fallbacks: int
+    max_consecutive_fallbacks: int | None = Field(
+        description="the longest run of business days without a published fixing, across the month boundary; "
+        "null in revisions recorded before it was stored"
+    )
     flags: list[str]
     evidence: Any
-    computed_at: str | None
+    computed_at: str
+    final: bool
 
 
 class FileDigest(Strict):

@@ -293,9 +293,12 @@ CREATE TABLE IF NOT EXISTS settlement (
     flags               VARCHAR NOT NULL,
     evidence            VARCHAR NOT NULL,
     computed_at         TIMESTAMPTZ NOT NULL,
-    final               BOOLEAN NOT NULL
+    final               BOOLEAN NOT NULL,
+    max_consecutive_fallbacks INTEGER
     -- key: (contract, period, revision), kept unique by the writers (anti-join / merge)
 );
+-- Lakes made before the column existed gain it (NULL in their earlier revisions).
+ALTER TABLE settlement ADD COLUMN IF NOT EXISTS max_consecutive_fallbacks INTEGER;
 COMMENT ON TABLE settlement IS 'Final settlement prices of monthly average-price contracts, with their evidence. Append-only: a recomputation that differs is a new revision.';
 COMMENT ON COLUMN settlement.contract IS 'Contract code from pipeline/settle/contracts.json, e.g. CIXF-H100-OD-HYP.';
 COMMENT ON COLUMN settlement.period IS 'Contract month, YYYY-MM.';
@@ -307,6 +310,7 @@ COMMENT ON COLUMN settlement.status IS 'settled | no_settlement (referred to the
 COMMENT ON COLUMN settlement.price IS 'Final settlement price in the index unit and currency, rounded per the contract; NULL when no_settlement.';
 COMMENT ON COLUMN settlement.unrounded IS 'Arithmetic mean before rounding, exact decimal text.';
 COMMENT ON COLUMN settlement.fallbacks IS 'Business days that used the prior published value.';
+COMMENT ON COLUMN settlement.max_consecutive_fallbacks IS 'The longest run of business days without a published fixing, counted across the month boundary (compared with the contract''s max_consecutive_fallbacks); NULL in revisions recorded before it was stored.';
 COMMENT ON COLUMN settlement.flags IS 'JSON list: fallback_used, administrator_review:... .';
 COMMENT ON COLUMN settlement.evidence IS 'JSON list, one entry per business day: fixing status, value, revision, value used, fallback source.';
 COMMENT ON COLUMN settlement.computed_at IS 'When the settlement was computed (UTC).';
