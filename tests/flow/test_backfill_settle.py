@@ -271,6 +271,16 @@ def test_a_final_settlement_is_frozen_and_a_later_difference_is_a_notice(
     assert "is final and frozen" in out.stderr
     events = [json.loads(line) for line in cix(history, "governance", "--db", str(db)).stdout.splitlines()]
     assert [e["kind"] for e in events if e["kind"] == "settlement_notice"] == ["settlement_notice"]
+    # A recomputation with no price at all (every day of the month withheld since) is a notice too: the final
+    # price stands, and `cix settle` says so with success, not with "no settlement price".
+    con = lake_sql(db)
+    con.execute("UPDATE fixing SET status = 'withheld', value = NULL WHERE index_code = ?", [CODE])
+    con.close()
+    out = cix(history, "settle", CONTRACT, period, "--db", str(db))
+    doc = json.loads(out.stdout)
+    assert out.returncode == 0, out.stderr
+    assert (doc["status"], doc["price"], doc["recorded"]) == ("settled", first["price"], "notice")
+    assert doc["recomputed"]["status"] == "no_settlement"
 
 
 def test_a_lake_from_before_the_longest_run_was_stored_gains_the_column(history: dict[str, str], tmp_path: Path) -> None:
