@@ -48,12 +48,16 @@ def cix_capture() -> None:
     def gx_record(captured: list[dict[str, Any]]) -> dict[str, Any]:
         return steps.gx_record(list(captured))
 
+    @task(trigger_rule="all_done")
+    def source_health() -> list[dict[str, Any]]:  # alerts: a source down, still down, back
+        return steps.source_health(run_of(get_current_context()))
+
     rates, names = fx(), price_sources()
     rates >> names
     captured = capture.expand(source=names)
-    loaded, recorded = gate_and_load(captured), gx_record(captured)
-    loaded >> recorded
-    [rates, names, captured, loaded, recorded] >> dag_args.watcher()  # a failed task fails the run
+    loaded, recorded, health = gate_and_load(captured), gx_record(captured), source_health()
+    loaded >> [recorded, health]
+    [rates, names, captured, loaded, recorded, health] >> dag_args.watcher()  # a failed task fails the run
 
 
 cix_capture()

@@ -190,6 +190,14 @@ def gx_record(captured: list[Ref | None] | None = None, since: str | None = None
     return {"batches": record.batches, "quotes": record.rows, "data_docs": str(record.data_docs or "")}
 
 
+def source_health(run: Run) -> list[dict[str, Any]]:
+    """Alerts of sources gone down, still down or back (`flow.health`), from every capture attempt so far."""
+    from pipeline.flow.health import alert_on_sources
+
+    with Warehouse(default_lake(), read_only=True) as warehouse:
+        return alert_on_sources(warehouse, source_names(run.offline, run.capture_set, kind="all"))
+
+
 def window_missing(day: str, offline: bool, capture_set: str | None) -> list[str]:
     """Price sources with no capture attempt inside the day's fixing window yet."""
     with Warehouse(default_lake(), read_only=True) as warehouse:

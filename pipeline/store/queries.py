@@ -104,6 +104,20 @@ class Queries(Reads):
             [start, end],
         )
 
+    def source_streaks(self, names: Sequence[str]) -> list[tuple[Any, ...]]:
+        """Per source of `names` with any capture attempt: (source, latest attempt, latest success, first attempt
+        after it, attempts after it, latest error) (`flow.health.Streak`)."""
+        return self.con.execute(
+            "WITH last_ok AS (SELECT source, max(started_at) FILTER (WHERE status = 'ok') AS last_ok FROM source_run "
+            "WHERE source IN (SELECT unnest(?::VARCHAR[])) GROUP BY source) "
+            "SELECT r.source, max(r.started_at), l.last_ok, "
+            "min(r.started_at) FILTER (WHERE l.last_ok IS NULL OR r.started_at > l.last_ok), "
+            "count(*) FILTER (WHERE l.last_ok IS NULL OR r.started_at > l.last_ok), "
+            "arg_max(r.error_kind || ': ' || r.error, r.started_at) FILTER (WHERE r.status = 'error') "
+            "FROM source_run r JOIN last_ok l USING (source) GROUP BY r.source, l.last_ok ORDER BY r.source",
+            [list(names)],
+        ).fetchall()
+
     def source_health(self) -> pl.DataFrame:
         return self._frame("SELECT * FROM v_source_health ORDER BY source")
 

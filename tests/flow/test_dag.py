@@ -186,7 +186,7 @@ def test_all_sources_down_fails_the_fixing_loudly_and_records_the_withheld_rows(
     sources = ("aws", "litellm", "primeintellect", "runpod")  # every source of the run, each a task of its own
     down = sample_set(tmp_path / "down", sources, **{s: {"status": 503} for s in sources})
     env = {**migrated, "CIX_HOME": str(tmp_path / "home"), "CIX_PUBLISH_DIR": str(tmp_path / "publish")}
-    states = run_day(env, {"offline": True, "capture_set": str(down)}, minutes=(15,))
+    states = run_day(env, {"offline": True, "capture_set": str(down)}, minutes=(15, 30))
     _, capture_tasks = states["capture-15"]
     assert {k: v for k, v in capture_tasks.items() if k.startswith("capture")} and all(
         v == "failed" for k, v in capture_tasks.items() if k.startswith("capture")
@@ -199,6 +199,10 @@ def test_all_sources_down_fails_the_fixing_loudly_and_records_the_withheld_rows(
     assert not (tmp_path / "publish" / "2026-08-03").exists(), "nothing is published as if normal"
     alerts = [json.loads(x) for x in (tmp_path / "home" / "alerts.jsonl").read_text().splitlines()]
     assert any(a["kind"] == "fixing_run_failed" and "sources were down" in a["detail"]["error"] for a in alerts)
+    # Each source going down is told once, by the first capture run, not again by the next one 15 minutes later.
+    assert capture_tasks["source_health-1"] == states["capture-30"][1]["source_health-1"] == "success"
+    down_told = sorted((a["subject"], a["detail"]["down_since"][11:16]) for a in alerts if a["kind"] == "source_down")
+    assert down_told == [(s, "15:15") for s in sources], down_told
     con = lake_sql(tmp_path / "home" / "lake.sqlite", read_only=True)
     withheld = con.execute("SELECT count(*) FROM fixing WHERE status = 'withheld'").fetchone()
     errors = con.execute("SELECT count(DISTINCT source) FROM source_run WHERE status = 'error'").fetchone()
@@ -236,6 +240,12 @@ def test_an_unreadable_capture_and_a_batch_failing_the_gate_fail_their_tasks_and
     }
     assert (tasks["gate_and_load-1"], tasks["gx_record-1"], tasks["watcher-1"]) == ("failed", "success", "failed")
     assert state == "failed", "a run with a failed task is a failed run, though GX's record (its last step) passed"
+    alerts = [json.loads(x) for x in (tmp_path / "home" / "alerts.jsonl").read_text().splitlines()]
+    assert tasks["source_health-1"] == "success"
+    assert sorted((a["subject"], a["detail"]["last_error"].split(":")[0]) for a in alerts) == [
+        ("litellm", "quality_gate"),
+        ("runpod", "schema_drift"),
+    ], "the operator hears which sources are down, and why"
     con = lake_sql(tmp_path / "home" / "lake.sqlite", read_only=True)
     loaded = dict(con.execute("SELECT source, count(*) FROM quote GROUP BY ALL").fetchall())
     errors = dict(con.execute("SELECT source, error_kind FROM source_run WHERE status = 'error'").fetchall())
