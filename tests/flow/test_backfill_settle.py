@@ -283,7 +283,9 @@ def test_a_final_settlement_is_frozen_and_a_later_difference_is_a_notice(
     assert doc["recomputed"]["status"] == "no_settlement"
 
 
-def test_a_lake_from_before_the_longest_run_was_stored_gains_the_column(history: dict[str, str], tmp_path: Path) -> None:
+def test_a_lake_from_before_the_longest_run_was_stored_gains_the_column(
+    history: dict[str, str], tmp_path: Path
+) -> None:
     """A lake made before `settlement.max_consecutive_fallbacks` existed gains the column when a writer opens it;
     its earlier revisions read as null (never a made-up number), and the column alone is no reason to record a new
     revision."""
