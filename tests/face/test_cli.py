@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
@@ -93,6 +94,27 @@ def test_sources_json_lists_hosts(tmp_path: Path) -> None:
     assert rows["litellm"]["product"] == "tokens"
     assert all(r["hosts"] for r in rows.values())
     assert doc["coverage"] == []  # no run yet: no coverage to show
+
+
+def test_sources_tells_a_source_down_from_one_that_failed_once_and_came_back(tmp_path: Path) -> None:
+    from pipeline.store import Warehouse
+
+    t0 = datetime(2026, 8, 3, 15, 0, tzinfo=UTC)
+    with Warehouse(tmp_path / "lake.sqlite") as w:
+        for minutes, runpod, aws in ((0, "ok", "error"), (15, "error", "ok"), (30, "error", "ok")):
+            at = t0 + timedelta(minutes=minutes)
+            for source, status in (("runpod", runpod), ("aws", aws)):
+                w.record_source_run(source, at, status, "fetch" if status == "error" else None, "HTTP 503", 0)
+    env = {**os.environ, "CIX_HOME": str(tmp_path)}
+    rows = {r["source"]: r for r in json.loads(cix("sources", "--format", "json", env=env).stdout)["sources"]}
+    assert (rows["runpod"]["down_since"], rows["runpod"]["failed_attempts"]) == ("2026-08-03T15:15:00Z", 2)
+    assert (rows["aws"]["down_since"], rows["aws"]["failed_attempts"]) == (None, 0)
+    assert rows["aws"]["last_error_at"] == "2026-08-03T15:00:00Z", "an error it recovered from is still told, dated"
+    lines = [line.split("│") for line in cix("sources", env=env).stdout.splitlines() if line.startswith("│")]
+    start = next(i for i, cells in enumerate(lines) if cells[1].strip() == "runpod")
+    end = next(i for i in range(start + 1, len(lines)) if lines[i][1].strip())
+    state = " ".join(cells[6].strip() for cells in lines[start:end])  # the state column, its wrapped lines joined
+    assert state == "down since 2026-08-03T15:15:00Z (2 failed attempts)"
 
 
 def test_sources_shows_each_index_firms_with_class_segment_and_tier_after_a_run(

@@ -26,20 +26,24 @@ def list_sources(
     firms of the last run with each one's class, segment and input tier."""
     from pipeline.audit.coverage import IndexCoverage, coverage
     from pipeline.domain.serialise import iso
+    from pipeline.flow.health import Streak
     from pipeline.methodology import load
     from pipeline.sources import REGISTRY
     from pipeline.store import Lake, default_lake
 
     lake = Lake.embedded(db) if db else default_lake()
     health: dict[str, dict[str, Any]] = {}
+    streaks: dict[str, Streak] = {}
     covered: list[IndexCoverage] = []
     if lake.exists():
         with open_warehouse(db) as w:
             health = {r["source"]: r for r in w.source_health().iter_rows(named=True)}
+            streaks = {row[0]: Streak(*row) for row in w.source_streaks(list(REGISTRY))}
             covered = coverage(w, load())
     rows: list[dict[str, Any]] = []
     for s in REGISTRY.values():
         h = health.get(s.name, {})
+        streak = streaks.get(s.name)
         rows.append(
             {
                 "source": s.name,
@@ -48,7 +52,10 @@ def list_sources(
                 "providers": list(s.providers),
                 "description": s.description,
                 "last_capture": iso(h.get("last_capture")),
+                "down_since": iso(streak.down_since) if streak else None,  # its latest attempt failed
+                "failed_attempts": streak.failed_attempts if streak else 0,  # since its last success
                 "last_error": h.get("last_error"),
+                "last_error_at": iso(h.get("last_error_at")),
             }
         )
     if fmt is Format.json:
@@ -59,7 +66,7 @@ def list_sources(
         print_records(rows, fmt, "Sources")
         return
     table = Table(title="Sources")
-    for column in ("source", "product", "hosts", "providers", "last capture", "last error"):
+    for column in ("source", "product", "hosts", "providers", "last capture", "state", "last error"):
         table.add_column(column)
     for r in rows:
         table.add_row(
@@ -68,11 +75,19 @@ def list_sources(
             ", ".join(r["hosts"]),
             ", ".join(r["providers"]) or "(per entry)",
             r["last_capture"] or "-",
-            r["last_error"] or "-",
+            _state(r),
+            escape(f"{r['last_error_at']}: {r['last_error']}") if r["last_error"] else "-",
         )
     console.print(table)
     if covered:
         console.print(_coverage_table(covered))
+
+
+def _state(r: dict[str, Any]) -> str:
+    """`down since <time> (<n> failed attempts)` in red when its latest attempt failed; `ok` after a success."""
+    if r["down_since"]:
+        return f"[red]down since {r['down_since']} ({r['failed_attempts']} failed attempts)[/red]"
+    return "ok" if r["last_capture"] or r["last_error"] else "-"
 
 
 def _firm_text(f: Any) -> str:
