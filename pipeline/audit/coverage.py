@@ -10,12 +10,15 @@ constituents for the screen's verdict. Reads only; writes nothing.
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
+from decimal import Decimal
 from typing import Any
 
 import polars as pl
 
 from pipeline.index import eligibility
+from pipeline.index.estimator import median
 from pipeline.index.fixing import fixing_time, lookback
+from pipeline.index.votes import units_of
 from pipeline.methodology import Methodology, load_register
 from pipeline.methodology.params import CentralBandParams
 from pipeline.store.queries import Queries
@@ -30,6 +33,9 @@ class FirmCoverage:
     via: tuple[str, ...]  # aggregators its quotes were seen through (empty: its own quotes)
     sources: tuple[str, ...]
     verdict: str  # counted, or the screen that excluded it
+    # Each feed's median USD price for the firm (the index's first unit), when more than one feed quotes it.
+    feeds: dict[str, str] = field(default_factory=dict)
+    feeds_disagree: bool = False  # further apart than the screen's ratio band: one feed is likely stale or wrong
 
 
 @dataclass(frozen=True)
@@ -101,6 +107,7 @@ def _firms(
     inputs, _, _ = eligibility.select(quotes, d, at, m, register)
     firms = []
     for (firm,), rows in sorted(inputs.partition_by("firm", as_dict=True).items(), key=lambda kv: str(kv[0])):
+        feeds = _feeds(rows.filter(pl.col("unit") == units_of(d)[0]))
         firms.append(
             FirmCoverage(
                 firm=str(firm),
@@ -110,6 +117,18 @@ def _firms(
                 via=_sorted(rows["via"].to_list()),
                 sources=_sorted(rows["source"].to_list()),
                 verdict=verdicts.get(str(firm), "not recorded"),
+                feeds={source: format(value.normalize(), "f") for source, value in feeds.items()},
+                feeds_disagree=len(feeds) > 1 and max(feeds.values()) > m.estimator.ratio_band * min(feeds.values()),
             )
         )
     return tuple(firms)
+
+
+def _feeds(rows: pl.DataFrame) -> dict[str, Decimal]:
+    """The median price of each feed quoting one firm, when more than one does (a firm's vote is the median of
+    its feeds' readings: two feeds far apart put it between two prices, neither of which may be the firm's)."""
+    by_source = {
+        str(source): median(list(group["price_usd"]))
+        for (source,), group in rows.partition_by("source", as_dict=True).items()
+    }
+    return dict(sorted(by_source.items())) if len(by_source) > 1 else {}

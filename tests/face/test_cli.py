@@ -147,11 +147,17 @@ def test_sources_shows_each_index_firms_with_class_segment_and_tier_after_a_run(
     assert firms["runpod"]["via"] == [] and firms["runpod"]["tiers"] == ["rate_card"]
     tokens = by_code["CIX-TOK-LLAMA33-70B-IN"]
     assert tokens["n_firms"] >= 5 and all(f["segments"] == [] for f in tokens["firms"])
+    # A firm two feeds quote far apart (Novita: its vote falls between them) is told apart from feeds that agree.
+    feeds = {f["firm"]: (f["feeds"], f["feeds_disagree"]) for f in tokens["firms"] if f["feeds"]}
+    assert feeds["novita"] == ({"genai-prices": "0.39", "litellm": "0.135"}, True)
+    assert feeds["ovhcloud"] == ({"genai-prices": "0.74", "litellm": "0.67"}, False)
+    assert [firm for firm, (_, apart) in feeds.items() if apart] == ["novita"]
     assert by_code["CIX-TOK-LLAMA33-70B"]["blend_of"] == ["CIX-TOK-LLAMA33-70B-IN", "CIX-TOK-LLAMA33-70B-OUT"]
     table = cix("sources", env=env).stdout
     assert "Coverage of the last run (2026-08-03)" in table and "5 for settlement status" in table
     flat = " ".join(table.replace("│", " ").split())  # the table wraps long cells: compare its words
     assert "nebius (neocloud, standard," in flat and "primeintellect)" in flat
+    assert "[feeds disagree: genai-prices 0.39, litellm 0.135]" in flat
 
 
 def test_run_then_fixings_in_every_format(tmp_path: Path) -> None:

@@ -94,7 +94,11 @@ def _firm_text(f: Any) -> str:
     """`nebius (neocloud, standard, statistic via primeintellect)`, with the screen's verdict when not counted."""
     parts = [f.firm_class or "unregistered", *f.segments, "/".join(f.tiers)]
     text = f"{f.firm} ({', '.join(p for p in parts if p)}{' via ' + '/'.join(f.via) if f.via else ''})"
-    return text if f.verdict == "counted" else f"{text} [{f.verdict}]"
+    if f.verdict != "counted":
+        text += f" [{f.verdict}]"
+    if f.feeds_disagree:
+        text += f" [feeds disagree: {', '.join(f'{s} {v}' for s, v in f.feeds.items())}]"
+    return text
 
 
 def _coverage_table(covered: list[Any]) -> Table:
