@@ -35,10 +35,22 @@ def raise_alert(kind: str, subject: str, detail: Mapping[str, Any]) -> dict[str,
 
 
 def read_alerts() -> list[dict[str, Any]]:
+    """Every alert recorded; a line that is not an alert's JSON object (cut short, edited by hand) is logged and
+    left out, never a reason for the next alert not to be raised."""
     target = paths().home / "alerts.jsonl"
     if not target.exists():
         return []
-    return [json.loads(line) for line in target.read_text().splitlines() if line.strip()]
+    out = []
+    for n, line in enumerate(target.read_text(errors="replace").splitlines(), start=1):
+        try:
+            alert = json.loads(line) if line.strip() else None
+        except json.JSONDecodeError:
+            alert = None
+        if isinstance(alert, dict):
+            out.append(alert)
+        elif line.strip():
+            log.warning("%s line %d is not an alert; left out", target, n)
+    return out
 
 
 def _run_of(context: Mapping[str, Any]) -> dict[str, Any]:

@@ -80,6 +80,18 @@ def _at(alert: Mapping[str, Any], key: str) -> datetime:
     return datetime.fromisoformat(alert["detail"][key])
 
 
+def _told_of_a_source(alert: Mapping[str, Any]) -> bool:
+    """A source alert as this module writes them; anything else in the log (another kind, a line edited by hand)
+    is not the state of a source."""
+    detail: Any = alert.get("detail")
+    try:
+        return alert.get("kind") in (DOWN, RECOVERED) and all(
+            datetime.fromisoformat(detail[k]).tzinfo is not None for k in ("down_since", "as_of")
+        )
+    except (TypeError, KeyError, ValueError):
+        return False
+
+
 def alert_on_sources(warehouse: Warehouse, names: Iterable[str]) -> list[dict[str, Any]]:
     """Raise the alerts due for the sources `names` (a run's), under a lock on the alert log, so two capture runs
     finishing together tell each change once. Returns the alerts raised."""
@@ -87,6 +99,6 @@ def alert_on_sources(warehouse: Warehouse, names: Iterable[str]) -> list[dict[st
     lock.parent.mkdir(parents=True, exist_ok=True)
     with lock.open("a") as held:
         fcntl.flock(held, fcntl.LOCK_EX)
-        last = {a["subject"]: a for a in read_alerts() if a["kind"] in (DOWN, RECOVERED)}
+        last = {a["subject"]: a for a in read_alerts() if _told_of_a_source(a)}
         due = due_alerts([Streak(*row) for row in warehouse.source_streaks(sorted(set(names)))], last)
         return [raise_alert(kind, source, detail) for kind, source, detail in due]

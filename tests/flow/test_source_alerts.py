@@ -73,3 +73,21 @@ def test_over_a_lake_a_source_down_for_a_day_is_told_twice_and_back_once(
     alerts = read_alerts()
     assert [a["kind"] for a in alerts] == [DOWN, DOWN, RECOVERED]
     assert alerts[1]["detail"]["failed_attempts"] == 25 and alerts[1]["detail"]["last_error"] == "fetch: 503"
+
+
+def test_a_damaged_alert_log_never_stops_the_next_alert(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The alert log is the state of the source alerts: a line cut short, edited by hand or of another shape is left
+    out (and logged), and the alerts due are still raised."""
+    home = tmp_path / "home"
+    monkeypatch.setenv("CIX_HOME", str(home))
+    home.mkdir()
+    (home / "alerts.jsonl").write_text(
+        '{"kind": "source_down", "subject": "aws", "detail": {"down_since": "2026-08-03T1'  # cut short
+        '\n[1, 2]\n{"kind": "source_down", "subject": "aws", "detail": {"down_since": "yesterday"}}\n'
+        '{"kind": "source_down", "subject": "aws", "detail": null}\n'
+    )
+    with Warehouse(tmp_path / "lake.sqlite") as w:
+        w.record_source_run("aws", T0, "error", "fetch", "503", 0)
+        raised = alert_on_sources(w, ["aws"])
+    assert [(a["kind"], a["subject"]) for a in raised] == [(DOWN, "aws")]
+    assert [a["kind"] for a in read_alerts()] == [DOWN, DOWN, DOWN], "the malformed lines are left out"
