@@ -32,6 +32,8 @@ from pipeline.store import Lake, Warehouse, WarehouseBusy
 
 LONG_CACHE = "public, max-age=3600"
 CODE = r"^[A-Z0-9][A-Z0-9\-]{2,63}$"
+Contract = Annotated[str, PathParam(pattern=CODE)]
+Period = Annotated[str, PathParam(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")]
 DESCRIPTION = (
     "Daily fixings of AI compute price indices, contract settlements and signed publications. Read-only.\n\n"
     "**[The index pages](/)** show each index's history, constituents and how to verify a publication. "
@@ -186,30 +188,43 @@ def create_app(db: Path | Lake, publish_root: Path) -> FastAPI:
             raise HTTPException(404, f"no fixing for {code} on {day}")
         return kept(request, answers.fixings[code], version)
 
-    @app.get(
-        "/contracts/{contract}/settlements/{period}",
-        response_model=models.Settlement,
-        responses=documented(404, 422, 503),
-        tags=["settlements"],
-    )
-    async def settlement(
-        request: Request,
-        contract: Annotated[str, PathParam(pattern=CODE)],
-        period: Annotated[str, PathParam(pattern=r"^\d{4}-(0[1-9]|1[0-2])$", description="YYYY-MM")],
-    ) -> Response:
-        """The latest settlement of a monthly contract, with its evidence."""
+    async def settled(request: Request, contract: str, period: str, latest_only: bool) -> Response:
         from pipeline.settle import contracts, stored_document
 
         if contract not in contracts():
             raise HTTPException(404, f"unknown contract {contract}")
 
         def build(w: Warehouse, version: str) -> Answer:
-            row = w.latest_settlement(contract, period)
-            if row is None:
+            rows = w.settlement_revisions(contract, period)
+            if not rows:
                 raise HTTPException(404, f"{contract} {period} has not been settled")
-            return json_answer(stored_document(row), version)
+            if latest_only:
+                return json_answer(stored_document(rows[-1]), version)
+            revisions = [stored_document(r) for r in rows]
+            return json_answer({"contract": contract, "period": period, "revisions": revisions}, version)
 
         return await served(request, build)
+
+    @app.get(
+        "/contracts/{contract}/settlements/{period}",
+        response_model=models.Settlement,
+        responses=documented(404, 422, 503),
+        tags=["settlements"],
+    )
+    async def settlement(request: Request, contract: Contract, period: Period) -> Response:
+        """The settlement of a monthly contract in force (its latest revision), with its evidence."""
+        return await settled(request, contract, period, latest_only=True)
+
+    @app.get(
+        "/contracts/{contract}/settlements/{period}/revisions",
+        response_model=models.SettlementRevisions,
+        responses=documented(404, 422, 503),
+        tags=["settlements"],
+    )
+    async def settlement_revisions(request: Request, contract: Contract, period: Period) -> Response:
+        """Every revision of a monthly contract's settlement, the first first: the preliminary ones, then the final
+        one (`final`), each with its evidence and when it was computed."""
+        return await settled(request, contract, period, latest_only=False)
 
     @app.get("/publications", response_model=models.PublicationList, tags=["publications"])
     def publication_list() -> Response:

@@ -263,6 +263,13 @@ class Queries(Reads):
         return rows.row(0, named=True) if rows.height else None
 
     # -- settlements -------------------------------------------------------------------------------
+    def settlement_revisions(self, contract: str, period: str) -> list[dict[str, Any]]:
+        """Every recorded revision of a contract month's settlement, the first first."""
+        rows = self._frame(
+            "SELECT * FROM settlement WHERE contract = ? AND period = ? ORDER BY revision", [contract, period]
+        )
+        return list(rows.iter_rows(named=True))
+
     def latest_settlement(self, contract: str, period: str) -> dict[str, Any] | None:
         rows = self._frame(
             "SELECT * FROM settlement WHERE contract = ? AND period = ? ORDER BY revision DESC LIMIT 1",

@@ -26,6 +26,7 @@ ROUTES = {
     "/fixings/{day}": f"/fixings/{DAY}",
     "/fixings/{day}/{code}": f"/fixings/{DAY}/{CODE}",
     "/contracts/{contract}/settlements/{period}": "/contracts/CIXF-H100-OD-HYP/settlements/2026-08",
+    "/contracts/{contract}/settlements/{period}/revisions": "/contracts/CIXF-H100-OD-HYP/settlements/2026-08/revisions",
     "/publications": "/publications",
     "/publications/{day}/manifest": f"/publications/{DAY}/manifest",
     "/publications/{day}/signature": f"/publications/{DAY}/signature",

@@ -7,7 +7,7 @@ import os
 import subprocess
 import sys
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from pathlib import Path
 
@@ -306,3 +306,44 @@ def test_a_lake_from_before_the_longest_run_was_stored_gains_the_column(
     columns = con.execute("SELECT column_name FROM duckdb_columns() WHERE table_name = 'settlement'").fetchall()
     con.close()
     assert ("max_consecutive_fallbacks",) in columns
+
+
+def test_an_exchange_reads_every_revision_of_a_settlement_preliminary_then_final(
+    history: dict[str, str], tmp_path: Path
+) -> None:
+    """Settled during the month (preliminary), then on its final settlement day (final): the revisions endpoint
+    lists both, the first first, each the document `cix settle` prints; the settlement endpoint serves the final."""
+    from pipeline.flow.administer import settle
+    from pipeline.store import Warehouse
+
+    period = next(p for p, statuses in _months(history, CODE).items() if set(statuses) == {"published"})
+    year, month = (int(x) for x in period.split("-"))
+    spec = contract(CONTRACT)
+    db = copy_lake(Path(history["CIX_HOME"]) / "lake.sqlite", tmp_path / "lake.sqlite")
+    con = lake_sql(db)  # whatever another test settled in the shared history: this one settles from scratch
+    con.execute("DELETE FROM settlement WHERE contract = ?", [CONTRACT])
+    con.close()
+    during = datetime(year, month, 20, 18, tzinfo=UTC)
+    final_day = spec.final_settlement_day(year, month)
+    with Warehouse(db) as w:
+        first = settle(CONTRACT, period, "3", w, computed_at=during)
+        second = settle(CONTRACT, period, "3", w, computed_at=datetime.combine(final_day, time(18), UTC))
+    assert (first[1:], second[1:]) == ((1, "new"), (2, "new")), "a preliminary revision, then the final one"
+    process, base = start_server(history, "--db", str(db))
+    try:
+        with httpx.Client(base_url=base, timeout=30) as client:
+            listed = client.get(f"/contracts/{CONTRACT}/settlements/{period}/revisions")
+            latest = client.get(f"/contracts/{CONTRACT}/settlements/{period}").json()
+            none = client.get(f"/contracts/{CONTRACT}/settlements/2001-01/revisions")
+    finally:
+        stop_server(process)
+    assert listed.status_code == 200 and none.status_code == 404
+    doc = models.SettlementRevisions.model_validate(listed.json()).model_dump()
+    revisions = listed.json()["revisions"]
+    assert [(r["revision"], r["final"], r["computed_at"][:10]) for r in revisions] == [
+        (1, False, during.date().isoformat()),
+        (2, True, final_day.isoformat()),
+    ]
+    assert revisions[-1] == latest and doc["contract"] == CONTRACT
+    printed = json.loads(cix(history, "settle", CONTRACT, period, "--db", str(db)).stdout)
+    assert {k: v for k, v in printed.items() if k != "recorded"} == latest, "the CLI prints the revision in force"

@@ -119,6 +119,12 @@ class Settlement(BaseModel):
     final: bool
 
 
+class SettlementRevisions(Strict):
+    contract: str
+    period: str = Field(description="YYYY-MM")
+    revisions: list[Settlement] = Field(description="every recorded revision, the first first")
+
+
 class FileDigest(Strict):
     sha256: str
     bytes: int
