@@ -79,6 +79,9 @@ BAD_INPUTS: list[tuple[list[str], int, str]] = [
     (["parse", "litellm", "{capture}", "--at", "yesterday"], 2, "--at 'yesterday' is not an ISO 8601 time"),
     # sources
     (["sources", "--format", "xml"], 2, "Invalid value for '--format'"),
+    # alerts
+    (["alerts", "--since", "2026-08-03"], 2, "--since '2026-08-03' has no timezone"),
+    (["alerts", "--format", "yaml"], 2, "Invalid value for '--format'"),
     # fixings
     (["fixings", "--date", "2026-13-45"], 2, "--date '2026-13-45' is not a date; expected YYYY-MM-DD"),
     (["fixings", "--format", "yaml"], 2, "Invalid value for '--format'"),

@@ -3,6 +3,10 @@ never every 15 minutes. The rule on its own, then over a real lake's capture att
 
 from __future__ import annotations
 
+import json
+import os
+import subprocess
+import sys
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
@@ -91,3 +95,30 @@ def test_a_damaged_alert_log_never_stops_the_next_alert(tmp_path: Path, monkeypa
         raised = alert_on_sources(w, ["aws"])
     assert [(a["kind"], a["subject"]) for a in raised] == [(DOWN, "aws")]
     assert [a["kind"] for a in read_alerts()] == [DOWN, DOWN, DOWN], "the malformed lines are left out"
+
+
+def test_cix_alerts_lists_what_the_operators_were_told(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    home.mkdir()
+    env = {**os.environ, "CIX_HOME": str(home)}
+    lines = [
+        {"at": "2026-08-03T15:15:00+00:00", "kind": DOWN, "subject": "vast", "detail": {"last_error": "fetch: 503"}},
+        {"at": "2026-08-03T16:30:00+00:00", "kind": "fixing_late", "subject": "cix_fixing 2026-08-03", "detail": {}},
+        {"at": "2026-08-04T09:00:00+00:00", "kind": RECOVERED, "subject": "vast", "detail": {}},
+    ]
+    (home / "alerts.jsonl").write_text("".join(json.dumps(a) + "\n" for a in lines))
+    cix = [str(Path(sys.executable).parent / "cix"), "alerts"]
+
+    def run(*args: str) -> subprocess.CompletedProcess[str]:
+        return subprocess.run([*cix, *args], env=env, capture_output=True, text=True, check=False)
+
+    listed = [json.loads(x) for x in run("--format", "json", "--since", "2026-08-03T16:00:00Z").stdout.splitlines()]
+    assert [(a["kind"], a["subject"]) for a in listed] == [
+        ("fixing_late", "cix_fixing 2026-08-03"),
+        (RECOVERED, "vast"),
+    ]
+    [down] = [json.loads(x) for x in run("--format", "json", "--kind", DOWN).stdout.splitlines()]
+    assert down["detail"] == {"last_error": "fetch: 503"}
+    assert "fetch: 503" in run().stdout, "the table shows each alert's detail"
+    refused = run("--since", "yesterday")
+    assert refused.returncode == 2 and "not an ISO 8601 time" in refused.stderr

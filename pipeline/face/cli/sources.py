@@ -1,4 +1,5 @@
-"""`cix sources`: every source, and the coverage of the last run per index (firms, class, segment, tier).
+"""`cix sources`: every source and its state, and the coverage of the last run per index (firms, class, segment,
+tier); `cix alerts`: what the operators were told.
 
 A coverage gap shows here before it withholds a fixing: an index with fewer independent firms than the
 settlement threshold can only be indicative, and below the minimum it is withheld.
@@ -8,13 +9,14 @@ from __future__ import annotations
 
 import json
 import sys
+from datetime import datetime
 from typing import Annotated, Any
 
 import typer
 from rich.markup import escape
 from rich.table import Table
 
-from pipeline.face.cli.common import DbOption, Format, app, console, open_warehouse, print_records
+from pipeline.face.cli.common import DbOption, Format, app, console, open_warehouse, parse_time, print_records
 
 
 @app.command("sources")
@@ -121,3 +123,30 @@ def _coverage_table(covered: list[Any]) -> Table:
             escape(firms) or "-",
         )
     return table
+
+
+@app.command("alerts")
+def list_alerts(
+    kind: Annotated[str | None, typer.Option("--kind", help="Only alerts of this kind, e.g. source_down.")] = None,
+    since: Annotated[str | None, typer.Option("--since", help="Only alerts raised at or after this ISO time.")] = None,
+    fmt: Annotated[Format, typer.Option("--format")] = Format.table,
+) -> None:
+    """The alerts raised ($CIX_HOME/alerts.jsonl; docs/operations.md says what each means and what to do)."""
+    from pipeline.flow.alerts import read_alerts
+
+    start = parse_time(since, "--since")
+    rows = [
+        {"at": a.get("at"), "kind": a.get("kind"), "subject": a.get("subject"), "detail": a.get("detail")}
+        for a in read_alerts()
+        if (kind is None or a.get("kind") == kind) and (start is None or _raised_since(a, start))
+    ]
+    if fmt is Format.table:
+        rows = [{**r, "detail": escape(json.dumps(r["detail"], sort_keys=True, default=str))} for r in rows]
+    print_records(rows, fmt, "Alerts")
+
+
+def _raised_since(alert: dict[str, Any], start: datetime) -> bool:
+    try:
+        return bool(datetime.fromisoformat(str(alert.get("at"))) >= start)
+    except (TypeError, ValueError):
+        return False
