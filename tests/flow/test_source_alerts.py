@@ -120,5 +120,6 @@ def test_cix_alerts_lists_what_the_operators_were_told(tmp_path: Path) -> None:
     [down] = [json.loads(x) for x in run("--format", "json", "--kind", DOWN).stdout.splitlines()]
     assert down["detail"] == {"last_error": "fetch: 503"}
     assert "fetch: 503" in run().stdout, "the table shows each alert's detail"
+    assert run("--kind", "gate_disagreement").stdout.strip() == "no alerts of kind gate_disagreement"
     refused = run("--since", "yesterday")
     assert refused.returncode == 2 and "not an ISO 8601 time" in refused.stderr

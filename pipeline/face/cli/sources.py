@@ -141,6 +141,9 @@ def list_alerts(
         if (kind is None or a.get("kind") == kind) and (start is None or _raised_since(a, start))
     ]
     if fmt is Format.table:
+        if not rows:
+            console.print("no alerts" + (f" of kind {kind}" if kind else "") + (f" since {since}" if since else ""))
+            return
         rows = [{**r, "detail": escape(json.dumps(r["detail"], sort_keys=True, default=str))} for r in rows]
     print_records(rows, fmt, "Alerts")
 
