@@ -106,15 +106,10 @@ class Queries(Reads):
 
     def source_streaks(self, names: Sequence[str]) -> list[tuple[Any, ...]]:
         """Per source of `names` with any capture attempt: (source, latest attempt, latest success, first attempt
-        after it, attempts after it, latest error) (`flow.health.Streak`)."""
+        after it, attempts after it, latest error), from `v_source_streak` (`flow.health.Streak`)."""
         return self.con.execute(
-            "WITH last_ok AS (SELECT source, max(started_at) FILTER (WHERE status = 'ok') AS last_ok FROM source_run "
-            "WHERE source IN (SELECT unnest(?::VARCHAR[])) GROUP BY source) "
-            "SELECT r.source, max(r.started_at), l.last_ok, "
-            "min(r.started_at) FILTER (WHERE l.last_ok IS NULL OR r.started_at > l.last_ok), "
-            "count(*) FILTER (WHERE l.last_ok IS NULL OR r.started_at > l.last_ok), "
-            "arg_max(r.error_kind || ': ' || r.error, r.started_at) FILTER (WHERE r.status = 'error') "
-            "FROM source_run r JOIN last_ok l USING (source) GROUP BY r.source, l.last_ok ORDER BY r.source",
+            "SELECT source, last_attempt, last_ok, down_since, failed_attempts, last_error FROM v_source_streak "
+            "WHERE source IN (SELECT unnest(?::VARCHAR[])) ORDER BY source",
             [list(names)],
         ).fetchall()
 

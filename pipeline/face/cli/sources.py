@@ -28,24 +28,20 @@ def list_sources(
     firms of the last run with each one's class, segment and input tier."""
     from pipeline.audit.coverage import IndexCoverage, coverage
     from pipeline.domain.serialise import iso
-    from pipeline.flow.health import Streak
     from pipeline.methodology import load
     from pipeline.sources import REGISTRY
     from pipeline.store import Lake, default_lake
 
     lake = Lake.embedded(db) if db else default_lake()
     health: dict[str, dict[str, Any]] = {}
-    streaks: dict[str, Streak] = {}
     covered: list[IndexCoverage] = []
     if lake.exists():
         with open_warehouse(db) as w:
             health = {r["source"]: r for r in w.source_health().iter_rows(named=True)}
-            streaks = {row[0]: Streak(*row) for row in w.source_streaks(list(REGISTRY))}
             covered = coverage(w, load())
     rows: list[dict[str, Any]] = []
     for s in REGISTRY.values():
         h = health.get(s.name, {})
-        streak = streaks.get(s.name)
         rows.append(
             {
                 "source": s.name,
@@ -54,8 +50,8 @@ def list_sources(
                 "providers": list(s.providers),
                 "description": s.description,
                 "last_capture": iso(h.get("last_capture")),
-                "down_since": iso(streak.down_since) if streak else None,  # its latest attempt failed
-                "failed_attempts": streak.failed_attempts if streak else 0,  # since its last success
+                "down_since": iso(h.get("down_since")),  # its latest attempt failed
+                "failed_attempts": h.get("failed_attempts") or 0,  # since its last success
                 "last_error": h.get("last_error"),
                 "last_error_at": iso(h.get("last_error_at")),
             }

@@ -39,19 +39,28 @@ FROM rejection
 GROUP BY source, rule;
 COMMENT ON VIEW v_rejections_by_reason IS 'Rejected rows per source and rule, with an example reason.';
 
+CREATE OR REPLACE VIEW v_source_streak AS
+WITH attempts AS (
+    SELECT *, max(started_at) FILTER (WHERE status = 'ok') OVER (PARTITION BY source) AS last_ok FROM source_run
+)
+SELECT source, max(started_at) AS last_attempt, arg_max(status, started_at) AS last_status,
+       any_value(last_ok) AS last_ok,
+       min(started_at) FILTER (WHERE last_ok IS NULL OR started_at > last_ok) AS down_since,
+       count(*) FILTER (WHERE last_ok IS NULL OR started_at > last_ok) AS failed_attempts,
+       max(started_at) FILTER (WHERE status = 'error') AS last_error_at,
+       arg_max(error_kind || ': ' || error, started_at) FILTER (WHERE status = 'error') AS last_error
+FROM attempts GROUP BY source;
+COMMENT ON VIEW v_source_streak IS 'Per source: its last capture attempt and its status, its last success, and since when (down_since) and after how many attempts (failed_attempts) it has been failing; NULL and 0 when its last attempt succeeded.';
+
 CREATE OR REPLACE VIEW v_source_health AS
 WITH runs AS (
-    SELECT source, max(started_at) AS last_attempt,
-           arg_max(status, started_at) AS last_status,
-           max(started_at) FILTER (WHERE status = 'error') AS last_error_at,
-           arg_max(error_kind || ': ' || error, started_at) FILTER (WHERE status = 'error') AS last_error
-    FROM source_run GROUP BY source
+    SELECT * FROM v_source_streak
 ), captures AS (
     SELECT source, count(*) AS captures, max(fetched_at) AS last_capture FROM raw_capture GROUP BY source
 ), quotes AS (
     SELECT source, count(*) AS quotes FROM quote GROUP BY source
 )
 SELECT coalesce(r.source, c.source) AS source, c.last_capture, c.captures, q.quotes, r.last_attempt, r.last_status,
-       r.last_error_at, r.last_error
+       r.down_since, r.failed_attempts, r.last_error_at, r.last_error
 FROM runs r FULL JOIN captures c USING (source) LEFT JOIN quotes q ON q.source = coalesce(r.source, c.source);
-COMMENT ON VIEW v_source_health IS 'Per source: last capture, counts, last attempt and its status, last error.';
+COMMENT ON VIEW v_source_health IS 'Per source: last capture, counts, last attempt and its status, since when it has been failing (v_source_streak), last error.';
