@@ -8,16 +8,15 @@ capture id, fetch time). Every write goes to the lake, which many tasks may writ
 
 from __future__ import annotations
 
-import io
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Any
 
 from pipeline import sources
-from pipeline.capture import CaptureSet, CaptureStore, ObjectStore
+from pipeline.capture import CaptureSet, CaptureStore
 from pipeline.config import paths
 from pipeline.domain.records import RawCapture
-from pipeline.flow import alerts, daily, ingest, operate, rates
+from pipeline.flow import alerts, daily, ingest, operate, rates, staging
 from pipeline.flow.dag_args import Run
 from pipeline.flow.parse_cache import ParseCache, parse_cached
 from pipeline.methodology import load
@@ -101,10 +100,7 @@ def capture_source(name: str, run: Run) -> Ref:
             except sources.SourceError as exc:
                 warehouse.record_source_run(name, datetime.now(UTC), "error", exc.kind, exc.reason, 1)
                 raise SourceFailed(f"{name}: {exc.kind}: {exc.reason}") from exc
-            for kind, frame in (("quotes", quotes), ("rejections", rejections)):
-                buffer = io.BytesIO()
-                frame.write_parquet(buffer)
-                _staging().put(_staged(_ref(c), kind), buffer.getvalue())
+            staging.stage(staging.staging_store(), c, quotes, rejections)
     return {"source": name, "captures": [_ref(c) for c in outcome.captures], "staged": True}
 
 
@@ -133,37 +129,21 @@ def _capture(ref: Ref) -> RawCapture:
     )
 
 
-def _staging() -> ObjectStore:
-    """Where normalised frames wait for the run's gate: `staging/` beside the captures."""
-    return ObjectStore(paths().objects("staging"))
-
-
-def _staged(ref: Ref, kind: str) -> str:
-    """The staged frame's object key (one per capture and kind)."""
-    stamp = datetime.fromisoformat(ref["fetched_at"]).strftime("%Y%m%dT%H%M%S%f")
-    return f"{ref['source']}-{ref['capture_id'][:16]}-{stamp}.{kind}.parquet"
-
-
 def gate_and_load(captured: list[Ref | None]) -> dict[str, Any]:
     """The run's one quality gate over every staged batch, then one load of those that passed. A failed batch is
     recorded and not loaded, and fails this task once the others are loaded."""
-    import polars as pl
-
-    staging = _staging()
+    store = staging.staging_store()
     batches = []
     for result in captured:
         for ref in (result or {}).get("captures", []) if (result or {}).get("staged") else []:
-            quotes, rejections = (
-                pl.read_parquet(io.BytesIO(staging.get(_staged(ref, k)))) for k in ("quotes", "rejections")
-            )
-            batches.append((_capture(ref), quotes, rejections))
+            capture = _capture(ref)
+            batches.append((capture, *staging.read_staged(store, capture)))
     with Warehouse(default_lake()) as warehouse:
         failed, refused = ingest.gate_and_load_all(batches, warehouse, load(), ingested_at=datetime.now(UTC))
     failed += [c for c, _, _ in batches if id(c) in refused]  # kept staged, like a batch that failed the gate
     for c, _, _ in batches:
         if c not in failed:
-            for kind in ("quotes", "rejections"):
-                staging.delete(_staged(_ref(c), kind))
+            staging.unstage(store, c)
     if failed:
         names = ", ".join(f"{c.source} {c.capture_id[:12]}" for c in failed)
         raise QualityGateFailed(f"{len(failed)} of {len(batches)} batches failed the quality gate: {names}")

@@ -3,6 +3,7 @@ quote, capture and fixing revision), each of only the columns asked for where th
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from datetime import datetime
 from typing import Any
@@ -18,6 +19,29 @@ def _columns(names: Sequence[str]) -> str:
     if not all(n.isidentifier() and n.islower() for n in names):
         raise ValueError(f"not column names: {list(names)}")
     return ", ".join(f'"{n}"' for n in names)
+
+
+# A staged batch is named by its capture's source, first 16 hex digits and fetch time (`flow.staging`).
+_STAGED_FATES = """
+WITH s AS (
+    SELECT unnest(?::VARCHAR[]) AS source, unnest(?::VARCHAR[]) AS prefix, unnest(?::TIMESTAMPTZ[]) AS fetched_at
+),
+latest AS (
+    SELECT s.source, s.prefix, s.fetched_at, b.success, b.failures
+    FROM s JOIN batch_check b
+    ON b.source = s.source AND left(b.capture_id, 16) = s.prefix AND b.fetched_at = s.fetched_at
+    QUALIFY row_number() OVER (PARTITION BY s.source, s.prefix, s.fetched_at ORDER BY b.checked_at DESC, b.success) = 1
+),
+stored AS (
+    SELECT source, capture_id, fetched_at FROM quote
+    UNION ALL SELECT source, capture_id, fetched_at FROM rejection
+)
+SELECT s.source, s.prefix, s.fetched_at, l.success, l.failures, EXISTS (
+    SELECT 1 FROM stored b
+    WHERE b.source = s.source AND left(b.capture_id, 16) = s.prefix AND b.fetched_at = s.fetched_at
+)
+FROM s LEFT JOIN latest l USING (source, prefix, fetched_at)
+"""
 
 
 class Reads:
@@ -78,3 +102,31 @@ class Reads:
         """Every stored fixing revision; only `columns` when given (`verify` leaves out the long input keys)."""
         chosen = _columns(columns) if columns else "*"  # names checked: no text of a user's
         return self._frame(f"SELECT {chosen} FROM fixing ORDER BY fixing_date, index_code, revision")  # noqa: S608
+
+    def staged_fates(
+        self, staged: Sequence[tuple[str, str, datetime]]
+    ) -> dict[tuple[str, str, datetime], tuple[bool | None, str | None, bool]]:
+        """For staged batches named by (source, the capture's first 16 hex digits, fetch time): the latest gate
+        result (None: none), its failed expectations and whether the capture's rows are in the lake."""
+        if not staged:
+            return {}
+        rows = self.con.execute(
+            _STAGED_FATES,
+            [[k[0] for k in staged], [k[1] for k in staged], [k[2] for k in staged]],
+        ).fetchall()
+        return {
+            (source, prefix, at): (ok, _expectations(failures), loaded)
+            for source, prefix, at, ok, failures, loaded in rows
+        }
+
+
+def _expectations(failures: str | None) -> str | None:
+    """The failed expectations' names from a gate result's recorded failures (JSON), in one line."""
+    if failures is None:
+        return None
+    try:
+        parsed = json.loads(failures)
+    except ValueError:
+        return failures[:200]
+    names = [str(f.get("expectation", f)) if isinstance(f, dict) else str(f) for f in parsed or []]
+    return "; ".join(names) or None

@@ -256,6 +256,18 @@ def test_an_unreadable_capture_and_a_batch_failing_the_gate_fail_their_tasks_and
     assert kept >= set(sources), "every raw body is kept, the unreadable one too"
     staged = sorted(p.name.split("-")[0] for p in (tmp_path / "home").rglob("*.parquet") if "staging" in p.parts)
     assert staged == ["litellm", "litellm"], "the refused batch stays staged for the post-mortem"
+    cix = [str(Path(sys.executable).parent / "cix"), "staged", "--format", "json"]
+    listed = subprocess.run(cix, capture_output=True, text=True, env=env, check=True).stdout
+    [batch] = [json.loads(line) for line in listed.splitlines()]
+    assert (batch["source"], batch["state"]) == ("litellm", "refused")
+    assert batch["quotes"] > 0 and "unique" in batch["detail"], "the operator sees which expectation refused it"
+    discard = [*cix, "--discard-before", "2026-08-03T15:00:00Z"]  # fetched at 15:15: not before, so kept
+    assert subprocess.run(discard, capture_output=True, text=True, env=env, check=True).stdout == ""
+    discard[-1] = "2026-08-03T16:00:00Z"
+    gone = subprocess.run(discard, capture_output=True, text=True, env=env, check=True).stdout
+    assert [json.loads(line)["capture"] for line in gone.splitlines()] == [batch["capture"]]
+    assert not [p for p in (tmp_path / "home").rglob("*.parquet") if "staging" in p.parts], "discarded"
+    assert subprocess.run(cix, capture_output=True, text=True, env=env, check=True).stdout == ""
 
 
 BACKFILL = """

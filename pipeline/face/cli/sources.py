@@ -1,5 +1,5 @@
 """`cix sources`: every source and its state, and the coverage of the last run per index (firms, class, segment,
-tier); `cix alerts`: what the operators were told.
+tier); `cix alerts`: what the operators were told; `cix staged`: the batches a run left in staging.
 
 A coverage gap shows here before it withholds a fixing: an index with fewer independent firms than the
 settlement threshold can only be indicative, and below the minimum it is withheld.
@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import json
 import sys
-from datetime import datetime
+from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import typer
@@ -149,3 +149,38 @@ def _raised_since(alert: dict[str, Any], start: datetime) -> bool:
         return bool(datetime.fromisoformat(str(alert.get("at"))) >= start)
     except (TypeError, ValueError):
         return False
+
+
+@app.command("staged")
+def list_staged(
+    discard_before: Annotated[
+        str | None,
+        typer.Option(
+            "--discard-before",
+            help="Delete the staged frames of captures fetched before this ISO time (with its zone); the raw "
+            "captures stay, and `cix parse` derives the same rows from them again.",
+        ),
+    ] = None,
+    fmt: Annotated[Format, typer.Option("--format")] = Format.table,
+    db: DbOption = None,
+) -> None:
+    """The batches waiting in staging/: refused by the gate (with the failed expectations), passed but refused by
+    the lake, left by a run that stopped before its gate, or already loaded; oldest first."""
+    from pipeline.flow.staging import discard_staged, staged_batches, staging_store
+
+    before = parse_time(discard_before, "--discard-before")
+    store = staging_store()
+    with open_warehouse(db) as w:
+        batches, strangers = staged_batches(store, w)
+    now = datetime.now(UTC)
+    if before is not None:
+        batches = discard_staged(store, batches, before)
+    rows = [b.as_row(now) for b in batches]
+    if fmt is Format.table:
+        for key in strangers:
+            console.print(f"[yellow]not a staged frame, left alone:[/] {escape(key)}")
+        if not rows:
+            console.print("nothing staged" + (f" before {discard_before}" if before else ""))
+            return
+        rows = [{**r, "detail": escape(r["detail"])} for r in rows]
+    print_records(rows, fmt, f"Discarded (fetched before {discard_before})" if before else "Staged batches")
