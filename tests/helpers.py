@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import os
 import shutil
 import socket
+import subprocess
+import sys
 import threading
 import time
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -46,6 +49,14 @@ def sample_set(folder: Path, sources: Iterable[str] | None = None, **changes: Ma
 
 
 BundledRun = Callable[[Path, str | None], Path]  # the `bundled_run` fixture: (into, methodology version) -> into
+
+
+def cix(*args: str, env: Mapping[str, str] | None = None, timeout: float = 600) -> subprocess.CompletedProcess[str]:
+    """The installed `cix` command, run as a user would (this environment unless `env` is given)."""
+    command = [str(Path(sys.executable).parent / "cix"), *args]
+    return subprocess.run(
+        command, capture_output=True, text=True, env=dict(env or os.environ), check=False, timeout=timeout
+    )
 
 
 class RealCapture(Protocol):

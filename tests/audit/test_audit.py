@@ -3,9 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import shutil
-import subprocess
 import sys
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
@@ -20,14 +18,10 @@ from pipeline.flow.daily import DEFAULT_SAMPLE_SET, fix, run
 from pipeline.index.fixing import fixing_time
 from pipeline.methodology import load
 from pipeline.store import Warehouse
-from tests.helpers import BundledRun, lake_sql, one
+from tests.helpers import BundledRun, cix, lake_sql, one
 
 DAY = date(2026, 8, 3)
 BIN = Path(sys.executable).parent
-
-
-def cix(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(BIN / "cix"), *args], capture_output=True, text=True, env=dict(os.environ), check=False)
 
 
 V1 = load("1")  # these tests pin the audit trail of the frozen v1 on the bundled sample set

@@ -4,8 +4,6 @@ tampering; methodology versions state who proposed and approved them; blends fol
 from __future__ import annotations
 
 import json
-import os
-import subprocess
 import sys
 from datetime import UTC, date, datetime
 from decimal import Decimal
@@ -20,14 +18,10 @@ from pipeline.config import paths
 from pipeline.flow.administer import GovernanceError, approve_restatement, propose_restatement
 from pipeline.methodology import available, document, load
 from pipeline.store import Warehouse
-from tests.helpers import BundledRun, lake_sql
+from tests.helpers import BundledRun, cix, lake_sql
 
 DAY = datetime(2026, 8, 3, tzinfo=UTC).date()
 BIN = Path(sys.executable).parent
-
-
-def cix(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(BIN / "cix"), *args], capture_output=True, text=True, env=dict(os.environ), check=False)
 
 
 @pytest.fixture

@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import shutil
-import subprocess
 import sys
 from datetime import UTC, datetime
 from decimal import Decimal
@@ -26,13 +25,9 @@ from pipeline.flow.parse_cache import PACKAGE, ParseCache, _parquet, code_finger
 from pipeline.methodology import load
 from pipeline.store import Warehouse
 from pipeline.store.digests import NO_ROWS, parsed_digest, parsed_digests
-from tests.helpers import BundledRun, RealCapture, lake_sql
+from tests.helpers import BundledRun, RealCapture, cix, lake_sql
 
 BIN = Path(sys.executable).parent
-
-
-def cix(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(BIN / "cix"), *args], capture_output=True, text=True, env=dict(os.environ), check=False)
 
 
 @pytest.fixture

@@ -22,6 +22,8 @@ from pathlib import Path
 import httpx
 import pytest
 
+from tests.helpers import cix
+
 BIN = Path(sys.executable).parent
 DAY = "2026-08-03"
 
@@ -39,12 +41,6 @@ class Site:
     @property
     def publish(self) -> Path:
         return self.root / "publish"
-
-
-def cix(*args: str, env: dict[str, str], timeout: float = 600) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(BIN / "cix"), *args], capture_output=True, text=True, env=env, check=False, timeout=timeout
-    )
 
 
 def _shared_root(factory: pytest.TempPathFactory, name: str) -> Path:

@@ -4,19 +4,14 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from pathlib import Path
 
-from tests.helpers import BundledRun
+from tests.helpers import BundledRun, cix
 
 BIN = Path(sys.executable).parent
-
-
-def cix(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(BIN / "cix"), *args], capture_output=True, text=True, env=env, check=False)
 
 
 def test_parse_litellm_prints_json_lines_with_the_contract_fields(realdata: Path) -> None:

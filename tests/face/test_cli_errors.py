@@ -82,6 +82,9 @@ BAD_INPUTS: list[tuple[list[str], int, str]] = [
     # alerts
     (["alerts", "--since", "2026-08-03"], 2, "--since '2026-08-03' has no timezone"),
     (["alerts", "--format", "yaml"], 2, "Invalid value for '--format'"),
+    # staged
+    (["staged", "--discard-before", "2026-08-03"], 2, "--discard-before '2026-08-03' has no timezone"),
+    (["staged", "--discard-before", "yesterday"], 2, "is not an ISO 8601 time"),
     # fixings
     (["fixings", "--date", "2026-13-45"], 2, "--date '2026-13-45' is not a date; expected YYYY-MM-DD"),
     (["fixings", "--format", "yaml"], 2, "Invalid value for '--format'"),

@@ -6,7 +6,6 @@ import base64
 import json
 import os
 import shutil
-import subprocess
 import sys
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -26,16 +25,10 @@ from pipeline.publish import verify_publication
 from pipeline.publish.files import _dump
 from pipeline.publish.signing import SigningKey, load_signing_key
 from pipeline.store import Warehouse
-from tests.helpers import REPO, served
+from tests.helpers import REPO, cix, served
 
 BIN = Path(sys.executable).parent
 DAY = "2026-08-03"
-
-
-def cix(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(
-        [str(BIN / "cix"), *args], capture_output=True, text=True, env=env or dict(os.environ), check=False
-    )
 
 
 @pytest.fixture(scope="module")

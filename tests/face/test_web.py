@@ -21,8 +21,8 @@ import httpx
 import pytest
 
 from pipeline.methodology import load
-from tests.face.conftest import DAY, Site, cix
-from tests.helpers import REPO
+from tests.face.conftest import DAY, Site
+from tests.helpers import REPO, cix
 
 CHROMIUM = Path("/usr/bin/chromium")
 FLAGS = [

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, time, timedelta
@@ -17,14 +16,10 @@ import pytest
 from pipeline.face.web import models
 from pipeline.settle import contract
 from tests.face.conftest import start_server, stop_server
-from tests.helpers import copy_lake, lake_sql
+from tests.helpers import cix, copy_lake, lake_sql
 
 BIN = Path(sys.executable).parent
 ARCHIVES = ("litellm-history", "vast-catalog-history", "aws-gpu-prices")
-
-
-def cix(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(BIN / "cix"), *args], capture_output=True, text=True, env=env, check=False)
 
 
 @pytest.fixture(scope="module")
@@ -33,7 +28,7 @@ def history(tmp_path_factory: pytest.TempPathFactory) -> Iterator[dict[str, str]
     env = {**os.environ, "CIX_HOME": str(home / "home"), "CIX_PUBLISH_DIR": str(home / "publish")}
     env.pop("CIX_SIGNING_KEY", None)
     args = ["backfill"] + [x for a in ARCHIVES for x in ("--archive", a)]
-    out = cix(env, *args)
+    out = cix(*args, env=env)
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
     yield env
 
@@ -69,7 +64,7 @@ def test_gpu_series_cover_the_archive_days_with_gates_named(history: dict[str, s
 
 
 def test_verify_after_backfill(history: dict[str, str]) -> None:
-    out = cix(history, "verify")
+    out = cix("verify", env=history)
     assert out.returncode == 0, out.stderr[-3000:]
     assert "all reproduce" in out.stdout
 
@@ -123,7 +118,7 @@ def _months(env: dict[str, str], code: str) -> dict[str, list[str | None]]:
 
 def test_settlement_equals_the_mean_of_the_published_files(history: dict[str, str]) -> None:
     period = next(p for p, statuses in _months(history, CODE).items() if set(statuses) == {"published"})
-    out = cix(history, "settle", CONTRACT, period)
+    out = cix("settle", CONTRACT, period, env=history)
     assert out.returncode == 0, out.stderr
     doc = json.loads(out.stdout)
     # Independently, from the signed daily files only.
@@ -140,7 +135,7 @@ def test_settlement_equals_the_mean_of_the_published_files(history: dict[str, st
     mean = (sum(values, Decimal(0)) / len(values)).quantize(Decimal("0.0001"), rounding=ROUND_HALF_EVEN)
     assert Decimal(doc["price"]) == mean and doc["fallbacks"] == doc["max_consecutive_fallbacks"] == 0
     # Stored and final (the month is long over), and idempotent.
-    again = json.loads(cix(history, "settle", CONTRACT, period).stdout)
+    again = json.loads(cix("settle", CONTRACT, period, env=history).stdout)
     assert again["revision"] == doc["revision"] == 1 and again["final"] is True and again["recorded"] == "unchanged"
     # An exchange reads the same settlement over HTTP.
     process, base = start_server(history)
@@ -161,7 +156,7 @@ def test_settlement_equals_the_mean_of_the_published_files(history: dict[str, st
 
 def test_a_month_of_indicative_fixings_does_not_settle(history: dict[str, str]) -> None:
     period = next(p for p, statuses in _months(history, CODE).items() if statuses.count("indicative") > 5)
-    out = cix(history, "settle", CONTRACT, period)
+    out = cix("settle", CONTRACT, period, env=history)
     assert out.returncode == 3
     doc = json.loads(out.stdout)
     assert doc["status"] == "no_settlement" and doc["price"] is None
@@ -236,7 +231,7 @@ def test_explain_reconciles_a_blend_to_its_legs(history: dict[str, str]) -> None
     blend = "CIX-TOK-LLAMA33-70B"
     day, _, value = next(r for r in series(history, blend) if r[2] is not None)
     legs = {code: next(v for d, _, v in series(history, code) if d == day) for code in (f"{blend}-IN", f"{blend}-OUT")}
-    out = cix(history, "explain", blend, day.isoformat(), "--format", "json")
+    out = cix("explain", blend, day.isoformat(), "--format", "json", env=history)
     assert out.returncode == 0, out.stderr
     a = json.loads(out.stdout)["arithmetic"]
     assert [(t["leg"], Decimal(t["weight"]), Decimal(t["value"])) for t in a["terms"]] == [
@@ -246,7 +241,7 @@ def test_explain_reconciles_a_blend_to_its_legs(history: dict[str, str]) -> None
     expected = (3 * legs[f"{blend}-IN"] + legs[f"{blend}-OUT"]) / 4
     assert Decimal(a["blend"]) == expected and a["reconciles"] is True
     assert Decimal(a["published"]) == value == expected.quantize(Decimal("0.0001"), rounding=ROUND_HALF_EVEN)
-    text = cix(history, "explain", blend, day.isoformat())
+    text = cix("explain", blend, day.isoformat(), env=history)
     assert text.returncode == 0 and f"{blend}-IN" in text.stdout
 
 
@@ -257,26 +252,26 @@ def test_a_final_settlement_is_frozen_and_a_later_difference_is_a_notice(
     altered behind the warehouse's back) is recorded as a notice for the administrator, and the price stands."""
     period = next(p for p, statuses in _months(history, CODE).items() if set(statuses) == {"published"})
     db = copy_lake(Path(history["CIX_HOME"]) / "lake.sqlite", tmp_path / "lake.sqlite")
-    first = json.loads(cix(history, "settle", CONTRACT, period, "--db", str(db)).stdout)
+    first = json.loads(cix("settle", CONTRACT, period, "--db", str(db), env=history).stdout)
     assert first["status"] == "settled" and first["final"] is True
     year, month = (int(x) for x in period.split("-"))
     con = lake_sql(db)
     day = contract(CONTRACT).business_days(year, month)[0]
     con.execute("UPDATE fixing SET value = value + 0.5 WHERE index_code = ? AND fixing_date = ?", [CODE, day])
     con.close()
-    out = cix(history, "settle", CONTRACT, period, "--db", str(db))
+    out = cix("settle", CONTRACT, period, "--db", str(db), env=history)
     doc = json.loads(out.stdout)
     assert (doc["price"], doc["revision"], doc["recorded"], doc["final"]) == (first["price"], 1, "notice", True)
     assert Decimal(doc["recomputed"]["price"]) > Decimal(first["price"]), "the notice carries the recomputation"
     assert "is final and frozen" in out.stderr
-    events = [json.loads(line) for line in cix(history, "governance", "--db", str(db)).stdout.splitlines()]
+    events = [json.loads(line) for line in cix("governance", "--db", str(db), env=history).stdout.splitlines()]
     assert [e["kind"] for e in events if e["kind"] == "settlement_notice"] == ["settlement_notice"]
     # A recomputation with no price at all (every day of the month withheld since) is a notice too: the final
     # price stands, and `cix settle` says so with success, not with "no settlement price".
     con = lake_sql(db)
     con.execute("UPDATE fixing SET status = 'withheld', value = NULL WHERE index_code = ?", [CODE])
     con.close()
-    out = cix(history, "settle", CONTRACT, period, "--db", str(db))
+    out = cix("settle", CONTRACT, period, "--db", str(db), env=history)
     doc = json.loads(out.stdout)
     assert out.returncode == 0, out.stderr
     assert (doc["status"], doc["price"], doc["recorded"]) == ("settled", first["price"], "notice")
@@ -291,12 +286,12 @@ def test_a_lake_from_before_the_longest_run_was_stored_gains_the_column(
     revision."""
     period = next(p for p, statuses in _months(history, CODE).items() if set(statuses) == {"published"})
     db = copy_lake(Path(history["CIX_HOME"]) / "lake.sqlite", tmp_path / "lake.sqlite")
-    first = json.loads(cix(history, "settle", CONTRACT, period, "--db", str(db)).stdout)
+    first = json.loads(cix("settle", CONTRACT, period, "--db", str(db), env=history).stdout)
     con = lake_sql(db)  # as the code before the column left the lake
     con.execute("ALTER TABLE settlement DROP COLUMN max_consecutive_fallbacks")
     con.execute("UPDATE cix_schema SET digest = 'before'")
     con.close()
-    out = cix(history, "settle", CONTRACT, period, "--db", str(db))
+    out = cix("settle", CONTRACT, period, "--db", str(db), env=history)
     assert out.returncode == 0, out.stderr
     doc = json.loads(out.stdout)
     assert (doc["revision"], doc["recorded"], doc["price"]) == (first["revision"], "unchanged", first["price"])
@@ -345,5 +340,5 @@ def test_an_exchange_reads_every_revision_of_a_settlement_preliminary_then_final
         (2, True, final_day.isoformat()),
     ]
     assert revisions[-1] == latest and doc["contract"] == CONTRACT
-    printed = json.loads(cix(history, "settle", CONTRACT, period, "--db", str(db)).stdout)
+    printed = json.loads(cix("settle", CONTRACT, period, "--db", str(db), env=history).stdout)
     assert {k: v for k, v in printed.items() if k != "recorded"} == latest, "the CLI prints the revision in force"

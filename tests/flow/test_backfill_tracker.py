@@ -10,7 +10,6 @@ from __future__ import annotations
 
 import json
 import os
-import subprocess
 import sys
 from collections.abc import Iterator
 from datetime import datetime, time
@@ -19,13 +18,11 @@ from typing import Any
 
 import pytest
 
+from tests.helpers import cix
+
 BIN = Path(sys.executable).parent
 ARCHIVES = ("gpu-price-tracker", "primeintellect")
 DAY = "2025-11-03"
-
-
-def cix(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([str(BIN / "cix"), *args], capture_output=True, text=True, env=env, check=False)
 
 
 @pytest.fixture(scope="module")
@@ -33,13 +30,13 @@ def tracker(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[dict[str
     home = tmp_path_factory.mktemp("tracker")
     env = {**os.environ, "CIX_HOME": str(home / "home"), "CIX_PUBLISH_DIR": str(home / "publish")}
     env.pop("CIX_SIGNING_KEY", None)
-    out = cix(env, "backfill", "--no-publish", "--format", "json", *(x for a in ARCHIVES for x in ("--archive", a)))
+    out = cix("backfill", "--no-publish", "--format", "json", *(x for a in ARCHIVES for x in ("--archive", a)), env=env)
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-2000:]
     yield env, json.loads(out.stdout)
 
 
 def fixings(env: dict[str, str], day: str) -> dict[str, dict[str, Any]]:
-    out = cix(env, "fixings", "--date", day, "--format", "json")
+    out = cix("fixings", "--date", day, "--format", "json", env=env)
     assert out.returncode == 0, out.stderr
     return {f["index_code"]: f for f in map(json.loads, out.stdout.splitlines())}
 
@@ -63,7 +60,7 @@ def test_a_window_fixing_from_the_firms_behind_prime_intellect(tracker: tuple[di
     h100 = day["CIX-H100-OD"]
     assert h100["status"] in ("published", "indicative") and h100["value"] is not None
     assert h100["n_providers"] >= 5
-    out = cix(env, "explain", "CIX-H100-OD", DAY, "--format", "json")
+    out = cix("explain", "CIX-H100-OD", DAY, "--format", "json", env=env)
     assert out.returncode == 0, out.stderr
     doc = json.loads(out.stdout)
     counted = [p for p in doc["providers"] if p["reason"] is None]
@@ -81,6 +78,6 @@ def test_a_window_fixing_from_the_firms_behind_prime_intellect(tracker: tuple[di
 
 def test_verify_reproduces_the_tracker_history(tracker: tuple[dict, dict]) -> None:
     env, _ = tracker
-    out = cix(env, "verify")
+    out = cix("verify", env=env)
     assert out.returncode == 0, out.stdout[-2000:] + out.stderr[-3000:]
     assert "all reproduce" in out.stdout
