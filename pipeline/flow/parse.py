@@ -79,8 +79,8 @@ def parse_many(tasks: list[ParseTask]) -> list[tuple[pl.DataFrame, pl.DataFrame]
     parsed on its own; captures of the same bounds, FX rates and row schema are normalised together (the same rows
     as one by one, without a polars query's fixed cost per capture), a batch as soon as it holds `BATCH_ROWS` rows,
     so only one batch's parsed rows are held at a time (holding a million offers' parsed rows before normalising
-    any took 16.5 s in one process, against 14.2 s so); a batch that fails is normalised capture by capture, so a failure is
-    the failing capture's alone."""
+    any took 16.5 s in one process, against 14.2 s so); a batch that fails is normalised capture by capture, so a
+    failure is the failing capture's alone."""
     out: dict[int, tuple[pl.DataFrame, pl.DataFrame] | Unreadable] = {}
     batches: dict[tuple[object, ...], tuple[list[tuple[int, pl.DataFrame]], list[int]]] = {}
     for i, (capture, bounds, fx, version) in enumerate(tasks):

@@ -212,6 +212,13 @@ class Queries(Reads):
         row = self._one("SELECT max(fixing_date) FROM fixing")
         return row[0] if row and row[0] else None
 
+    def fixing_days(self, version: str) -> list[date]:
+        """Every day with a stored fixing under methodology `version`, in order."""
+        rows = self.con.execute(
+            "SELECT DISTINCT fixing_date FROM fixing WHERE methodology_version = ? ORDER BY 1", [version]
+        ).fetchall()
+        return [r[0] for r in rows]
+
     def index_history(self, code: str | None = None) -> pl.DataFrame:
         """Daily history per index (current methodology, revisions in force); one index's when `code` is given."""
         if code is None:

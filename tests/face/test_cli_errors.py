@@ -147,6 +147,15 @@ BAD_INPUTS: list[tuple[list[str], int, str]] = [
     (["approve", "nosuchproposal", "--by", "bob", "--db", "{copy}"], 1, "no restatement proposal 'nosuchproposal'"),
     (["approve", "nosuchproposal", "--db", "{copy}"], 2, "Missing option '--by'"),
     (["governance", "--db", "/nonexistent/x.duckdb"], 1, "no warehouse at /nonexistent/x.duckdb"),
+    # impact
+    (["impact"], 2, "Missing option '--set'"),
+    (["impact", "--set", "influence_bound"], 2, "--set 'influence_bound' is not NAME=VALUE"),
+    (["impact", "--set", "nosuch=1"], 2, "'nosuch' is not a parameter a study can vary"),
+    (["impact", "--set", "influence_bound=two"], 2, "influence_bound='two' is not a decimal number"),
+    (["impact", "--set", "influence_bound=0.03", "--methodology", "9"], 2, "unknown methodology version '9'"),
+    (["impact", "--set", "influence_bound=0.03", "--methodology", "1"], 2, "no central-band parameters"),
+    (["impact", "--set", "influence_bound=0.03", "--first", "2026-13-01"], 2, "--first '2026-13-01' is not a date"),
+    (["impact", "--set", "influence_bound=0.03", "--first", "2030-01-01"], 2, "nothing to study"),
     # simulate
     (["simulate", "CIX-NOPE", "--quotes", "{garbage}", "--at", "2026-08-03T16:00:00Z"], 2, "unknown index"),
     (["simulate", CODE, "--quotes", "/nonexistent.jsonl", "--at", "2026-08-03T16:00:00Z"], 2, "does not exist"),

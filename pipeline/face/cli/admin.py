@@ -1,4 +1,4 @@
-"""`cix restate`, `settle`, `simulate`, `serve`: the administrator's and the exchange's commands."""
+"""`cix restate`, `settle`, `simulate`, `serve`, `impact`: the administrator's and the exchange's commands."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import typer
 
 from pipeline.face.cli.common import (
     DbOption,
+    Format,
     Output,
     UserError,
     app,
@@ -25,6 +26,7 @@ from pipeline.face.cli.common import (
     open_warehouse,
     parse_day,
     parse_time,
+    print_records,
     write_json,
 )
 
@@ -206,3 +208,52 @@ def serve(
     _bindable(host, port)
     err.print(f"serving http://{host}:{port}/ (pages), /docs (API reference); Ctrl-C stops", markup=False)
     uvicorn.run(create_app(lake, where.publish), host=host, port=port, log_level="warning")
+
+
+@app.command()
+def impact(
+    changes: Annotated[
+        list[str],
+        typer.Option("--set", help="A parameter and its value in the study, e.g. influence_bound=0.03 (repeatable)."),
+    ],
+    version: Annotated[
+        str | None, typer.Option("--methodology", help="Methodology version (default: in force).")
+    ] = None,
+    first: Annotated[str | None, typer.Option("--first", help="First day (default: the first fixed).")] = None,
+    last: Annotated[str | None, typer.Option("--last", help="Last day (default: the last fixed).")] = None,
+    fmt: Annotated[Format, typer.Option("--format")] = Format.table,
+    db: DbOption = None,
+) -> None:
+    """What a change of the methodology's parameters would do to the stored history: every fixed day recomputed
+    from the lake's quotes under the version in force and under the change, per index. Stores and publishes
+    nothing (docs/governance.md: the impact a consultation states)."""
+    from pipeline.audit.impact import study, variant
+    from pipeline.flow.helpers import Helpers
+
+    m = methodology(version)
+    pairs = [c.split("=", 1) for c in changes]
+    if bad := [c for c, p in zip(changes, pairs, strict=True) if len(p) != 2 or not p[0].strip()]:
+        raise UserError(f"--set {bad[0]!r} is not NAME=VALUE, e.g. --set influence_bound=0.03")
+    try:
+        changed = variant(m, {name.strip(): value.strip() for name, value in pairs})
+    except ValueError as exc:
+        raise UserError(f"--set: {exc}") from None
+    start, end = (parse_day(d, what) if d else None for d, what in ((first, "--first"), (last, "--last")))
+    with open_warehouse(db) as w, Helpers(None) as helpers:
+        days = [d for d in w.fixing_days(m.version) if (start is None or d >= start) and (end is None or d <= end)]
+        if not days:
+            raise UserError(f"no fixings under methodology v{m.version} stored for those days: nothing to study")
+        rows = [i.as_row() for i in study(w.quotes_between, days, w.count("quote"), m, changed, helpers)]
+    if fmt is Format.table:  # before -> after in one column per status, so the table fits a terminal
+        rows = [
+            {
+                "index": r["index"],
+                **{s: f"{r[s + '_before']} -> {r[s + '_after']}" for s in ("published", "indicative", "withheld")},
+                "days changed": r["days_changed"],
+                "first change": r["first_changed"].split("; ")[0],
+                "largest published move": r["largest_published_move"],
+            }
+            for r in rows
+        ]
+    title = f"{len(days)} days {days[0]} .. {days[-1]}: v{m.version} -> v{changed.version} ({', '.join(changes)})"
+    print_records(rows, fmt, title)

@@ -1,0 +1,116 @@
+"""What a change to the methodology's parameters would do, measured before anyone proposes it.
+
+A methodology change goes to consultation with its effect on the history (`docs/governance.md`). This recomputes
+every stored fixing day twice from the lake's quotes, under the version in force and under a variant of its
+estimator parameters (the influence bound, the screen's overload share, the settlement minimum ...), and says per
+index how many days each publishes, keeps indicative and withholds, how many days change status and how far a value
+published under both moves. A study: nothing is stored or published, and the variant is no version (it is named
+`<version>+study`, which nothing publishes under). Both sides are recomputed by the same code from the same quotes,
+so every difference is the parameters'.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections import Counter
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from decimal import Decimal, InvalidOperation
+from typing import Any
+
+import polars as pl
+
+from pipeline.domain.fixing import Fixing
+from pipeline.flow.backfill import chunk_days, fixings_in_chunks
+from pipeline.flow.helpers import Helpers
+from pipeline.methodology import Methodology
+from pipeline.methodology.params import CentralBandParams
+
+STATUSES = ("published", "indicative", "withheld")
+# The estimator's scalar parameters a study may vary, by name, and whether each is a whole number.
+VARIABLE: dict[str, bool] = {
+    f.name: f.type == "int" for f in dataclasses.fields(CentralBandParams) if f.type in ("int", "Decimal")
+}
+
+
+def variant(m: Methodology, changes: Mapping[str, str]) -> Methodology:
+    """`m` with the named estimator parameters set to the given values (text, as typed); a clear error for a name
+    that is not one, or a value that is not a number of its kind."""
+    if not isinstance(m.estimator, CentralBandParams):
+        raise ValueError(f"methodology v{m.version} has no central-band parameters to vary (v3 and later do)")
+    values: dict[str, Any] = {}
+    for name, text in changes.items():
+        if name not in VARIABLE:
+            raise ValueError(f"{name!r} is not a parameter a study can vary; one of: {', '.join(sorted(VARIABLE))}")
+        try:
+            value: int | Decimal = int(text) if VARIABLE[name] else Decimal(text)
+        except (ValueError, InvalidOperation):
+            kind = "a whole number" if VARIABLE[name] else "a decimal number"
+            raise ValueError(f"{name}={text!r} is not {kind}") from None
+        if not Decimal(value).is_finite() or value < 0:
+            raise ValueError(f"{name}={text!r}: a parameter is a finite number, never negative")
+        values[name] = value
+    return replace(
+        m, version=f"{m.version}+study", digest=f"{m.digest}+study", estimator=replace(m.estimator, **values)
+    )
+
+
+@dataclass(frozen=True)
+class IndexImpact:
+    """One index's days under the version in force (`before`) and the variant (`after`)."""
+
+    index_code: str
+    before: Counter[str]
+    after: Counter[str]
+    changed: list[tuple[date, str, str]]  # the days whose status changes: (day, before, after)
+    largest_move: Decimal | None  # the largest relative move of a value published on the same day under both
+
+    def as_row(self) -> dict[str, Any]:
+        counts = {f"{s}_{when}": c[s] for s in STATUSES for when, c in (("before", self.before), ("after", self.after))}
+        return {
+            "index": self.index_code,
+            **counts,
+            "days_changed": len(self.changed),
+            "first_changed": "; ".join(f"{d} {b}->{a}" for d, b, a in self.changed[:3]),
+            "largest_published_move": None if self.largest_move is None else f"{self.largest_move:.4%}",
+        }
+
+
+def study(
+    read: Callable[[datetime, datetime], pl.DataFrame],
+    days: list[date],
+    quotes: int,
+    m: Methodology,
+    changed: Methodology,
+    helpers: Helpers,
+) -> list[IndexImpact]:
+    """Every index's days under `m` and under `changed`, each recomputed from `read` (the lake's quotes between two
+    times) in the chunks a backfill uses (`quotes`: how many the lake holds, which sizes the chunks)."""
+    if not days:
+        return []
+    chunk = chunk_days(quotes, (days[-1] - days[0]).days + 1)
+
+    def history(version: Methodology) -> dict[tuple[str, date], Fixing]:
+        batches = fixings_in_chunks(read, days, version, chunk, helpers)
+        return {(f.index_code, f.fixing_date): f for batch in batches for f in batch}
+
+    before, after = history(m), history(changed)
+    out = []
+    for d in m.indices:
+        pairs = [(before[d.code, day], after[d.code, day]) for day in days]
+        moves = [
+            abs(a.value - b.value) / b.value
+            for b, a in pairs
+            if b.status == a.status == "published" and a.value is not None and b.value
+        ]
+        out.append(
+            IndexImpact(
+                d.code,
+                Counter(b.status for b, _ in pairs),
+                Counter(a.status for _, a in pairs),
+                [(b.fixing_date, b.status, a.status) for b, a in pairs if b.status != a.status],
+                max(moves, default=None),
+            )
+        )
+    return out
