@@ -35,25 +35,34 @@ VARIABLE: dict[str, bool] = {
 
 
 def variant(m: Methodology, changes: Mapping[str, str]) -> Methodology:
-    """`m` with the named estimator parameters set to the given values (text, as typed); a clear error for a name
-    that is not one, or a value that is not a number of its kind."""
-    if not isinstance(m.estimator, CentralBandParams):
+    """`m` with the named estimator parameters set to the given values (text, as typed): a scalar by its name
+    (`influence_bound`), a tier's weight as `tier_weights.<tier>`; a clear error for a name that is not one, or a
+    value that is not a number of its kind."""
+    estimator = m.estimator
+    if not isinstance(estimator, CentralBandParams):
         raise ValueError(f"methodology v{m.version} has no central-band parameters to vary (v3 and later do)")
     values: dict[str, Any] = {}
     for name, text in changes.items():
-        if name not in VARIABLE:
-            raise ValueError(f"{name!r} is not a parameter a study can vary; one of: {', '.join(sorted(VARIABLE))}")
-        try:
-            value: int | Decimal = int(text) if VARIABLE[name] else Decimal(text)
-        except (ValueError, InvalidOperation):
-            kind = "a whole number" if VARIABLE[name] else "a decimal number"
-            raise ValueError(f"{name}={text!r} is not {kind}") from None
-        if not Decimal(value).is_finite() or value < 0:
-            raise ValueError(f"{name}={text!r}: a parameter is a finite number, never negative")
-        values[name] = value
-    return replace(
-        m, version=f"{m.version}+study", digest=f"{m.digest}+study", estimator=replace(m.estimator, **values)
-    )
+        group, _, tier = name.partition(".")
+        if group == "tier_weights" and tier in estimator.tier_weights:
+            weights = values.setdefault("tier_weights", dict(estimator.tier_weights))
+            weights[tier] = _number(name, text, whole=False)
+        elif name in VARIABLE:
+            values[name] = _number(name, text, whole=VARIABLE[name])
+        else:
+            names = [*sorted(VARIABLE), *(f"tier_weights.{t}" for t in sorted(estimator.tier_weights))]
+            raise ValueError(f"{name!r} is not a parameter a study can vary; one of: {', '.join(names)}")
+    return replace(m, version=f"{m.version}+study", digest=f"{m.digest}+study", estimator=replace(estimator, **values))
+
+
+def _number(name: str, text: str, whole: bool) -> int | Decimal:
+    try:
+        value: int | Decimal = int(text) if whole else Decimal(text)
+    except (ValueError, InvalidOperation):
+        raise ValueError(f"{name}={text!r} is not {'a whole number' if whole else 'a decimal number'}") from None
+    if not Decimal(value).is_finite() or value < 0:
+        raise ValueError(f"{name}={text!r}: a parameter is a finite number, never negative")
+    return value
 
 
 @dataclass(frozen=True)

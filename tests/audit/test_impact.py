@@ -72,15 +72,19 @@ def test_a_looser_overload_rule_publishes_the_input_legs_it_withheld(lake: dict[
 
 def test_a_variant_is_never_a_version_and_refuses_what_is_not_a_parameter() -> None:
     m = load()
-    changed = variant(m, {"influence_bound": "0.05", "settlement_min_providers": "3"})
+    changes = {"influence_bound": "0.05", "settlement_min_providers": "3", "tier_weights.statistic": "0.75"}
+    changed = variant(m, changes)
     assert (changed.version, changed.digest) == (f"{m.version}+study", f"{m.digest}+study")
     estimator, in_force = changed.estimator, m.estimator
     assert isinstance(estimator, CentralBandParams) and isinstance(in_force, CentralBandParams)
     assert (estimator.influence_bound, estimator.settlement_min_providers) == (Decimal("0.05"), 3)
+    assert estimator.tier_weights == {**in_force.tier_weights, "statistic": Decimal("0.75")}
     assert in_force.influence_bound == Decimal("0.02"), "the version in force is untouched"
     for changes, fragment in [
         ({"nosuch": "1"}, "is not a parameter a study can vary"),
         ({"tier_weights": "1"}, "is not a parameter a study can vary"),
+        ({"tier_weights.gossip": "1"}, "one of: .*tier_weights.statistic"),
+        ({"tier_weights.statistic": "heavy"}, "is not a decimal number"),
         ({"influence_bound": "abc"}, "is not a decimal number"),
         ({"settlement_min_providers": "4.5"}, "is not a whole number"),
         ({"influence_bound": "-0.1"}, "never negative"),

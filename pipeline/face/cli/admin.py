@@ -214,7 +214,11 @@ def serve(
 def impact(
     changes: Annotated[
         list[str],
-        typer.Option("--set", help="A parameter and its value in the study, e.g. influence_bound=0.03 (repeatable)."),
+        typer.Option(
+            "--set",
+            help="A parameter and its value in the study, e.g. influence_bound=0.03 or tier_weights.statistic=0.75 "
+            "(repeatable).",
+        ),
     ],
     version: Annotated[
         str | None, typer.Option("--methodology", help="Methodology version (default: in force).")
