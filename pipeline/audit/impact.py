@@ -21,7 +21,6 @@ from typing import Any
 
 import polars as pl
 
-from pipeline.domain.fixing import Fixing
 from pipeline.flow.backfill import chunk_days, fixings_in_chunks
 from pipeline.flow.helpers import Helpers
 from pipeline.methodology import Methodology
@@ -100,25 +99,22 @@ def study(
         return []
     chunk = chunk_days(quotes, (days[-1] - days[0]).days + 1)
 
-    def history(version: Methodology) -> dict[tuple[str, date], Fixing]:
+    def history(version: Methodology) -> dict[tuple[str, date], tuple[str, Decimal | None]]:
+        """Each fixing's status and value (only those: a fixing's inputs are many, and two histories are held)."""
         batches = fixings_in_chunks(read, days, version, chunk, helpers)
-        return {(f.index_code, f.fixing_date): f for batch in batches for f in batch}
+        return {(f.index_code, f.fixing_date): (f.status, f.value) for batch in batches for f in batch}
 
     before, after = history(m), history(changed)
     out = []
     for d in m.indices:
-        pairs = [(before[d.code, day], after[d.code, day]) for day in days]
-        moves = [
-            abs(a.value - b.value) / b.value
-            for b, a in pairs
-            if b.status == a.status == "published" and a.value is not None and b.value
-        ]
+        pairs = [(day, before[d.code, day], after[d.code, day]) for day in days]
+        moves = [abs(a - b) / b for _, (was, b), (now, a) in pairs if was == now == "published" and a is not None and b]
         out.append(
             IndexImpact(
                 d.code,
-                Counter(b.status for b, _ in pairs),
-                Counter(a.status for _, a in pairs),
-                [(b.fixing_date, b.status, a.status) for b, a in pairs if b.status != a.status],
+                Counter(was for _, (was, _), _ in pairs),
+                Counter(now for _, _, (now, _) in pairs),
+                [(day, was, now) for day, (was, _), (now, _) in pairs if was != now],
                 max(moves, default=None),
             )
         )
