@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import uuid
+from datetime import UTC, datetime
 from pathlib import Path, PurePosixPath
 from typing import TYPE_CHECKING
 
@@ -106,9 +107,24 @@ class ObjectStore:
 
     def list_keys(self, prefix: str = "") -> list[str]:
         """Every object key under `prefix` (a folder), sorted; temporary names excluded."""
+        return sorted(self.listing(prefix))
+
+    def listing(self, prefix: str = "") -> dict[str, datetime]:
+        """Every object key under `prefix` (a folder) and when its object was written (UTC); temporary names
+        excluded."""
         from pyarrow.fs import FileSelector, FileType
 
         base = self.base + ("/" + prefix.strip("/") if prefix else "")
         found = self.fs.get_file_info(FileSelector(base, recursive=True, allow_not_found=True))
-        keys = (f.path[len(self.base) + 1 :] for f in found if f.type == FileType.File)
-        return sorted(k for k in keys if not PurePosixPath(k).name.startswith(".incoming-"))
+        return {
+            f.path[len(self.base) + 1 :]: _utc(f.mtime)
+            for f in found
+            if f.type == FileType.File and not PurePosixPath(f.path).name.startswith(".incoming-")
+        }
+
+
+def _utc(mtime: datetime | None) -> datetime:
+    """An object's write time as an aware UTC time (pyarrow gives local disks' as naive UTC; unknown: the epoch)."""
+    if mtime is None:
+        return datetime.fromtimestamp(0, UTC)
+    return mtime.replace(tzinfo=UTC) if mtime.tzinfo is None else mtime.astimezone(UTC)

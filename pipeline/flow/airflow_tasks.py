@@ -139,15 +139,17 @@ def gate_and_load(captured: list[Ref | None]) -> dict[str, Any]:
             capture = _capture(ref)
             batches.append((capture, *staging.read_staged(store, capture)))
     with Warehouse(default_lake()) as warehouse:
-        failed, refused = ingest.gate_and_load_all(batches, warehouse, load(), ingested_at=datetime.now(UTC))
-    failed += [c for c, _, _ in batches if id(c) in refused]  # kept staged, like a batch that failed the gate
-    for c, _, _ in batches:
-        if c not in failed:
-            staging.unstage(store, c)
+        now = datetime.now(UTC)
+        failed, refused = ingest.gate_and_load_all(batches, warehouse, load(), ingested_at=now)
+        failed += [c for c, _, _ in batches if id(c) in refused]  # kept staged, like a batch that failed the gate
+        for c, _, _ in batches:
+            if c not in failed:
+                staging.unstage(store, c)
+        expired = staging.expire(store, warehouse, now)  # what earlier runs left, past its retention
     if failed:
         names = ", ".join(f"{c.source} {c.capture_id[:12]}" for c in failed)
         raise QualityGateFailed(f"{len(failed)} of {len(batches)} batches failed the quality gate: {names}")
-    return {"batches": len(batches), "quotes": sum(q.height for _, q, _ in batches)}
+    return {"batches": len(batches), "quotes": sum(q.height for _, q, _ in batches), "expired_staged": len(expired)}
 
 
 def gx_record(captured: list[Ref | None] | None = None, since: str | None = None) -> dict[str, Any]:

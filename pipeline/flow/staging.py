@@ -8,9 +8,11 @@ capture stays in the capture store and `cix parse` derives the same rows from it
 from __future__ import annotations
 
 import io
+import logging
+import os
 import re
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
 import polars as pl
@@ -21,6 +23,9 @@ from pipeline.domain.records import RawCapture
 from pipeline.store import Warehouse
 
 KINDS = ("quotes", "rejections")
+RETENTION_ENV = "CIX_STAGED_RETENTION_DAYS"  # how long a batch left staged is kept for its post-mortem; 0: forever
+DEFAULT_RETENTION_DAYS = 14
+log = logging.getLogger(__name__)
 _STAMP = "%Y%m%dT%H%M%S%f"
 _KEY = re.compile(
     r"^(?P<source>[a-z0-9][a-z0-9_-]*)-(?P<capture>[0-9a-f]{16})-(?P<stamp>\d{8}T\d{12})\.(?P<kind>\w+)\.parquet$"
@@ -69,7 +74,8 @@ class StagedBatch:
 
     source: str
     capture_prefix: str  # the first 16 hex digits of the capture's sha256, as the key holds it
-    fetched_at: datetime
+    fetched_at: datetime  # the capture's own time (a replayed run's is its logical time)
+    staged_at: datetime  # when its frames were written (the earliest of them)
     keys: tuple[str, ...]
     rows: dict[str, int]  # per kind, the frame's rows (-1: the object cannot be read as Parquet)
     state: str  # refused | passed_not_loaded | loaded | not_gated
@@ -80,7 +86,8 @@ class StagedBatch:
             "source": self.source,
             "capture": self.capture_prefix,
             "fetched_at": self.fetched_at.isoformat(),
-            "age_hours": round((now - self.fetched_at).total_seconds() / 3600, 1),
+            "staged_at": self.staged_at.isoformat(timespec="seconds"),
+            "staged_hours_ago": round((now - self.staged_at).total_seconds() / 3600, 1),
             "quotes": self.rows.get("quotes"),
             "rejections": self.rows.get("rejections"),
             "state": self.state,
@@ -101,7 +108,8 @@ def staged_batches(store: ObjectStore, warehouse: Warehouse) -> tuple[list[Stage
     `staging/` that are not staged frames (named, never touched)."""
     groups: dict[tuple[str, str, datetime], list[tuple[str, str]]] = {}
     strangers = []
-    for key in store.list_keys():
+    written = store.listing()
+    for key in sorted(written):
         parsed = parse_key(key)
         if parsed is None:
             strangers.append(key)
@@ -114,19 +122,56 @@ def staged_batches(store: ObjectStore, warehouse: Warehouse) -> tuple[list[Stage
         state, detail = _state(fates.get((source, prefix, at)))
         rows = {kind: _rows(store, key) for kind, key in sorted(members)}
         keys = tuple(key for _, key in sorted(members))
-        batches.append(StagedBatch(source, prefix, at, keys, rows, state, detail))
+        staged_at = min(written[key] for key in keys)
+        batches.append(StagedBatch(source, prefix, at, staged_at, keys, rows, state, detail))
     return batches, strangers
 
 
-def discard_staged(store: ObjectStore, batches: list[StagedBatch], before: datetime) -> list[StagedBatch]:
-    """Delete the frames of the batches fetched before `before` (timezone-aware); the batches discarded. The raw
-    captures stay in the capture store."""
+def discard_staged(
+    store: ObjectStore, batches: list[StagedBatch], before: datetime, by: str = "fetched_at"
+) -> list[StagedBatch]:
+    """Delete the frames of the batches whose `by` time (`fetched_at` or `staged_at`) is before `before`
+    (timezone-aware); the batches discarded. The raw captures stay in the capture store."""
     if before.tzinfo is None:
         raise ValueError("a time without a timezone is ambiguous: give one (e.g. 2026-12-01T00:00:00+00:00)")
-    gone = [b for b in batches if b.fetched_at < before]
+    gone = [b for b in batches if getattr(b, by) < before]
     for batch in gone:
         for key in batch.keys:
             store.delete(key)
+    return gone
+
+
+def retention() -> timedelta | None:
+    """How long a batch left staged is kept (`$CIX_STAGED_RETENTION_DAYS`, 14 days unless set; 0: forever)."""
+    text = os.environ.get(RETENTION_ENV, "").strip() or str(DEFAULT_RETENTION_DAYS)
+    try:
+        days = float(text)
+    except ValueError:
+        raise ValueError(f"{RETENTION_ENV}={text!r} is not a number of days") from None
+    if not days >= 0 or days == float("inf"):
+        raise ValueError(f"{RETENTION_ENV}={text!r}: a number of days, 0 or more (0: keep them)")
+    return timedelta(days=days) if days > 0 else None
+
+
+def expire(store: ObjectStore, warehouse: Warehouse, now: datetime) -> list[StagedBatch]:
+    """Discard the batches staged longer than `retention()` before `now` (the capture run's gate calls it, so what
+    a refused batch leaves is kept for its post-mortem, not forever); the batches discarded, each logged. Measured
+    from when the frames were written, not from the capture's time: a replayed run's captures carry a past time,
+    and what it leaves is as new as a live run's."""
+    kept_for = retention()
+    if kept_for is None:
+        return []
+    batches, _ = staged_batches(store, warehouse)
+    gone = discard_staged(store, batches, now - kept_for, by="staged_at")
+    for b in gone:
+        log.info(
+            "staged batch %s %s of %s (%s) discarded after %s",
+            b.source,
+            b.capture_prefix,
+            b.fetched_at,
+            b.state,
+            kept_for,
+        )
     return gone
 
 

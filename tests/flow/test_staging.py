@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
@@ -13,6 +13,7 @@ from pipeline.flow.ingest import gate_and_load_all
 from pipeline.flow.parse import parse_capture
 from pipeline.flow.staging import (
     discard_staged,
+    expire,
     parse_key,
     read_staged,
     stage,
@@ -72,3 +73,29 @@ def test_each_staged_batch_says_what_became_of_it(cix_home: Path, real_capture: 
         [staged_key("crusoe-page", page.capture_id, page.fetched_at, k) for k in ("quotes", "rejections")]
         + ["notes.txt"]
     )
+
+
+def test_batches_left_staged_expire_after_their_retention_counted_from_when_they_were_staged(
+    cix_home: Path, real_capture: RealCapture, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    m = load()
+    store = staging_store()
+    captures = [
+        real_capture("runpod", "runpod/runpod.json"),
+        real_capture("runpod", "runpod-graphql/getcomputable_gputypes_055204a.json"),
+    ]
+    for c in captures:
+        stage(store, c, *parse_capture(c, m.bounds))
+    now = datetime.now(UTC)
+    with Warehouse(paths().db) as w:
+        assert expire(store, w, now) == [], "fetched months ago (a replay's time), but staged just now: kept"
+        monkeypatch.setenv("CIX_STAGED_RETENTION_DAYS", "0")
+        assert expire(store, w, now + timedelta(days=1000)) == [], "0: kept for good"
+        monkeypatch.setenv("CIX_STAGED_RETENTION_DAYS", "soon")
+        with pytest.raises(ValueError, match="is not a number of days"):
+            expire(store, w, now)
+        monkeypatch.setenv("CIX_STAGED_RETENTION_DAYS", "2")
+        assert expire(store, w, now + timedelta(days=1)) == []
+        gone = expire(store, w, now + timedelta(days=2, minutes=1))
+    assert sorted(b.capture_prefix for b in gone) == sorted(c.capture_id[:16] for c in captures)
+    assert store.list_keys() == [], "both frames of each batch"

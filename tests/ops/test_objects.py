@@ -11,6 +11,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from uuid import uuid4
 
+import polars as pl
 import pytest
 
 from pipeline.capture import CaptureIntegrityError, CaptureStore, ObjectStore
@@ -103,3 +104,13 @@ def test_with_the_lake_data_on_s3_captures_and_staged_frames_go_to_its_bucket(
     assert {k.split("/")[-1] for k in captures.list_keys()} == ids and len(ids) >= 2, "runpod and the FX capture"
     assert all(hashlib.sha256(captures.get(k)).hexdigest() == k.split("/")[-1] for k in captures.list_keys())
     assert not (cix_home / "home" / "captures").exists() and not (cix_home / "home" / "staging").exists()
+    # A batch left staged in the bucket is listed with when it was written there (the object's own time), which
+    # its retention counts from.
+    from pipeline.flow.staging import stage, staged_batches
+
+    empty = pl.DataFrame({"row_no": []}, schema={"row_no": pl.Int64})
+    stage(staging, capture(), empty, empty)
+    with Warehouse(default_lake(), read_only=True) as w:
+        [left], _ = staged_batches(staging, w)
+    assert left.state == "not_gated" and left.rows == {"quotes": 0, "rejections": 0}
+    assert abs((datetime.now(UTC) - left.staged_at).total_seconds()) < 120, left.staged_at
