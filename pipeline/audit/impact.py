@@ -74,6 +74,20 @@ class IndexImpact:
     changed: list[tuple[date, str, str]]  # the days whose status changes: (day, before, after)
     largest_move: Decimal | None  # the largest relative move of a value published on the same day under both
 
+    def as_table_row(self) -> dict[str, Any]:
+        """`as_row` for people: before -> after in one column per status, the first change only."""
+        first = self.changed[:1]
+        return {
+            "index": self.index_code,
+            **{s: f"{self.before[s]} -> {self.after[s]}" for s in STATUSES},
+            "days changed": len(self.changed),
+            "first change": "".join(f"{d} {b}->{a}" for d, b, a in first),
+            "largest published move": self._move(),
+        }
+
+    def _move(self) -> str | None:
+        return None if self.largest_move is None else f"{self.largest_move:.4%}"
+
     def as_row(self) -> dict[str, Any]:
         counts = {f"{s}_{when}": c[s] for s in STATUSES for when, c in (("before", self.before), ("after", self.after))}
         return {
@@ -81,7 +95,7 @@ class IndexImpact:
             **counts,
             "days_changed": len(self.changed),
             "first_changed": "; ".join(f"{d} {b}->{a}" for d, b, a in self.changed[:3]),
-            "largest_published_move": None if self.largest_move is None else f"{self.largest_move:.4%}",
+            "largest_published_move": self._move(),
         }
 
 

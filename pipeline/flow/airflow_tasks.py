@@ -141,11 +141,11 @@ def gate_and_load(captured: list[Ref | None]) -> dict[str, Any]:
     with Warehouse(default_lake()) as warehouse:
         now = datetime.now(UTC)
         failed, refused = ingest.gate_and_load_all(batches, warehouse, load(), ingested_at=now)
-        failed += [c for c, _, _ in batches if id(c) in refused]  # kept staged, like a batch that failed the gate
-        for c, _, _ in batches:
-            if c not in failed:
-                staging.unstage(store, c)
-        expired = staging.expire(store, warehouse, now)  # what earlier runs left, past its retention
+    failed += [c for c, _, _ in batches if id(c) in refused]  # kept staged, like a batch that failed the gate
+    for c, _, _ in batches:
+        if c not in failed:
+            staging.unstage(store, c)
+    expired = staging.expire(store, now)  # what earlier runs left, past its retention
     if failed:
         names = ", ".join(f"{c.source} {c.capture_id[:12]}" for c in failed)
         raise QualityGateFailed(f"{len(failed)} of {len(batches)} batches failed the quality gate: {names}")

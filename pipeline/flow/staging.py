@@ -69,14 +69,20 @@ def _key_of(capture: RawCapture, kind: str) -> str:
 
 
 @dataclass(frozen=True)
-class StagedBatch:
-    """One capture's staged frames and what the lake says became of the capture."""
+class Listed:
+    """One capture's staged frames, as the listing of `staging/` shows them (no object read, no lake asked)."""
 
     source: str
     capture_prefix: str  # the first 16 hex digits of the capture's sha256, as the key holds it
     fetched_at: datetime  # the capture's own time (a replayed run's is its logical time)
     staged_at: datetime  # when its frames were written (the earliest of them)
     keys: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class StagedBatch(Listed):
+    """A listed batch with its frames' rows and what the lake says became of the capture."""
+
     rows: dict[str, int]  # per kind, the frame's rows (-1: the object cannot be read as Parquet)
     state: str  # refused | passed_not_loaded | loaded | not_gated
     detail: str  # the gate's failed expectations, or what the state means
@@ -103,10 +109,10 @@ def parse_key(key: str) -> tuple[str, str, datetime, str] | None:
     return m["source"], m["capture"], datetime.strptime(m["stamp"], _STAMP).replace(tzinfo=UTC), m["kind"]
 
 
-def staged_batches(store: ObjectStore, warehouse: Warehouse) -> tuple[list[StagedBatch], list[str]]:
-    """Every staged batch, oldest first, with what the lake's gate record says of it; and the objects under
-    `staging/` that are not staged frames (named, never touched)."""
-    groups: dict[tuple[str, str, datetime], list[tuple[str, str]]] = {}
+def listed(store: ObjectStore) -> tuple[list[Listed], list[str]]:
+    """The staged batches, oldest first, from the listing alone; and the objects under `staging/` that are not
+    staged frames (named, never touched)."""
+    groups: dict[tuple[str, str, datetime], list[str]] = {}
     strangers = []
     written = store.listing()
     for key in sorted(written):
@@ -114,30 +120,34 @@ def staged_batches(store: ObjectStore, warehouse: Warehouse) -> tuple[list[Stage
         if parsed is None:
             strangers.append(key)
             continue
-        source, prefix, at, kind = parsed
-        groups.setdefault((source, prefix, at), []).append((kind, key))
-    fates = warehouse.staged_fates([(s, p, at) for s, p, at in groups])
-    batches = []
-    for (source, prefix, at), members in sorted(groups.items(), key=lambda g: (g[0][2], g[0][0], g[0][1])):
-        state, detail = _state(fates.get((source, prefix, at)))
-        rows = {kind: _rows(store, key) for kind, key in sorted(members)}
-        keys = tuple(key for _, key in sorted(members))
-        staged_at = min(written[key] for key in keys)
-        batches.append(StagedBatch(source, prefix, at, staged_at, keys, rows, state, detail))
+        source, prefix, at, _ = parsed
+        groups.setdefault((source, prefix, at), []).append(key)
+    batches = [
+        Listed(source, prefix, at, min(written[k] for k in keys), tuple(keys))
+        for (source, prefix, at), keys in sorted(groups.items(), key=lambda g: (g[0][2], g[0][0], g[0][1]))
+    ]
     return batches, strangers
 
 
-def discard_staged(
-    store: ObjectStore, batches: list[StagedBatch], before: datetime, by: str = "fetched_at"
-) -> list[StagedBatch]:
-    """Delete the frames of the batches whose `by` time (`fetched_at` or `staged_at`) is before `before`
-    (timezone-aware); the batches discarded. The raw captures stay in the capture store."""
+def staged_batches(store: ObjectStore, warehouse: Warehouse) -> tuple[list[StagedBatch], list[str]]:
+    """`listed`, each batch with its frames' rows and what the lake's gate record says of it."""
+    batches, strangers = listed(store)
+    fates = warehouse.staged_fates([(b.source, b.capture_prefix, b.fetched_at) for b in batches])
+    out = []
+    for b in batches:
+        rows = {key.rsplit(".", 2)[-2]: _rows(store, key) for key in b.keys}  # <...>.<kind>.parquet
+        state, detail = _state(fates.get((b.source, b.capture_prefix, b.fetched_at)))
+        out.append(StagedBatch(b.source, b.capture_prefix, b.fetched_at, b.staged_at, b.keys, rows, state, detail))
+    return out, strangers
+
+
+def discard_staged(store: ObjectStore, batches: list[StagedBatch], before: datetime) -> list[StagedBatch]:
+    """Delete the frames of the batches whose captures were fetched before `before` (timezone-aware); the batches
+    discarded. The raw captures stay in the capture store."""
     if before.tzinfo is None:
         raise ValueError("a time without a timezone is ambiguous: give one (e.g. 2026-12-01T00:00:00+00:00)")
-    gone = [b for b in batches if getattr(b, by) < before]
-    for batch in gone:
-        for key in batch.keys:
-            store.delete(key)
+    gone = [b for b in batches if b.fetched_at < before]
+    _delete(store, gone)
     return gone
 
 
@@ -153,37 +163,35 @@ def retention() -> timedelta | None:
     return timedelta(days=days) if days > 0 else None
 
 
-def expire(store: ObjectStore, warehouse: Warehouse, now: datetime) -> list[StagedBatch]:
+def expire(store: ObjectStore, now: datetime) -> list[Listed]:
     """Discard the batches staged longer than `retention()` before `now` (the capture run's gate calls it, so what
     a refused batch leaves is kept for its post-mortem, not forever); the batches discarded, each logged. Measured
     from when the frames were written, not from the capture's time: a replayed run's captures carry a past time,
-    and what it leaves is as new as a live run's."""
+    and what it leaves is as new as a live run's. From the listing alone: every run calls it, so it reads no
+    frame and asks the lake nothing."""
     kept_for = retention()
     if kept_for is None:
         return []
-    batches, _ = staged_batches(store, warehouse)
-    gone = discard_staged(store, batches, now - kept_for, by="staged_at")
+    gone = [b for b in listed(store)[0] if b.staged_at < now - kept_for]
+    _delete(store, gone)
     for b in gone:
-        log.info(
-            "staged batch %s %s of %s (%s) discarded after %s",
-            b.source,
-            b.capture_prefix,
-            b.fetched_at,
-            b.state,
-            kept_for,
-        )
+        log.info("staged batch %s %s of %s discarded after %s", b.source, b.capture_prefix, b.fetched_at, kept_for)
     return gone
 
 
+def _delete(store: ObjectStore, batches: list[StagedBatch] | list[Listed]) -> None:
+    for batch in batches:
+        for key in batch.keys:
+            store.delete(key)
+
+
 def _state(fate: tuple[bool | None, str | None, bool] | None) -> tuple[str, str]:
-    """From (the latest gate result, its failed expectations, whether the capture is in the lake)."""
-    if fate is None or fate[0] is None:
-        if fate is not None and fate[2]:
-            return "loaded", "in the lake (the gate's clean-up did not finish): safe to discard"
-        return "not_gated", "no gate result: its run stopped before the gate, or is still running"
-    success, failures, loaded = fate
+    """From (the latest gate result, its failed expectations, whether the capture's rows are in the lake)."""
+    success, failures, loaded = fate or (None, None, False)
     if loaded:
         return "loaded", "in the lake (the gate's clean-up did not finish): safe to discard"
+    if success is None:
+        return "not_gated", "no gate result: its run stopped before the gate, or is still running"
     if success:
         return "passed_not_loaded", "passed the gate, but the lake refused the batch: see the gate task's log"
     return "refused", f"refused by the gate: {failures or 'no failure recorded'}"

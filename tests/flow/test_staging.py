@@ -87,15 +87,14 @@ def test_batches_left_staged_expire_after_their_retention_counted_from_when_they
     for c in captures:
         stage(store, c, *parse_capture(c, m.bounds))
     now = datetime.now(UTC)
-    with Warehouse(paths().db) as w:
-        assert expire(store, w, now) == [], "fetched months ago (a replay's time), but staged just now: kept"
-        monkeypatch.setenv("CIX_STAGED_RETENTION_DAYS", "0")
-        assert expire(store, w, now + timedelta(days=1000)) == [], "0: kept for good"
-        monkeypatch.setenv("CIX_STAGED_RETENTION_DAYS", "soon")
-        with pytest.raises(ValueError, match="is not a number of days"):
-            expire(store, w, now)
-        monkeypatch.setenv("CIX_STAGED_RETENTION_DAYS", "2")
-        assert expire(store, w, now + timedelta(days=1)) == []
-        gone = expire(store, w, now + timedelta(days=2, minutes=1))
+    assert expire(store, now) == [], "fetched months ago (a replay's time), but staged just now: kept"
+    monkeypatch.setenv("CIX_STAGED_RETENTION_DAYS", "0")
+    assert expire(store, now + timedelta(days=1000)) == [], "0: kept for good"
+    monkeypatch.setenv("CIX_STAGED_RETENTION_DAYS", "soon")
+    with pytest.raises(ValueError, match="is not a number of days"):
+        expire(store, now)
+    monkeypatch.setenv("CIX_STAGED_RETENTION_DAYS", "2")
+    assert expire(store, now + timedelta(days=1)) == []
+    gone = expire(store, now + timedelta(days=2, minutes=1))
     assert sorted(b.capture_prefix for b in gone) == sorted(c.capture_id[:16] for c in captures)
     assert store.list_keys() == [], "both frames of each batch"

@@ -247,17 +247,7 @@ def impact(
         days = [d for d in w.fixing_days(m.version) if (start is None or d >= start) and (end is None or d <= end)]
         if not days:
             raise UserError(f"no fixings under methodology v{m.version} stored for those days: nothing to study")
-        rows = [i.as_row() for i in study(w.quotes_between, days, w.count("quote"), m, changed, helpers)]
-    if fmt is Format.table:  # before -> after in one column per status, so the table fits a terminal
-        rows = [
-            {
-                "index": r["index"],
-                **{s: f"{r[s + '_before']} -> {r[s + '_after']}" for s in ("published", "indicative", "withheld")},
-                "days changed": r["days_changed"],
-                "first change": r["first_changed"].split("; ")[0],
-                "largest published move": r["largest_published_move"],
-            }
-            for r in rows
-        ]
+        impacts = study(w.quotes_between, days, w.count("quote"), m, changed, helpers)
+    rows = [i.as_table_row() if fmt is Format.table else i.as_row() for i in impacts]
     title = f"{len(days)} days {days[0]} .. {days[-1]}: v{m.version} -> v{changed.version} ({', '.join(changes)})"
     print_records(rows, fmt, title)
