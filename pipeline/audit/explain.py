@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from collections import Counter
 from datetime import date, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
@@ -40,9 +41,8 @@ def explain(
     quotes = _quotes_for_keys(warehouse, keys)
     definition = m.index(code)
     captures = warehouse.captures([k.split("@", 1)[0] for k in keys])
-    rejections = warehouse.rejections_of_good(
-        definition.good, fixing["fixing_time"] - timedelta(hours=m.max_age_hours), fixing["fixing_time"]
-    )
+    look_back = fixing["fixing_time"] - timedelta(hours=m.max_age_hours)  # as far back as a quote may count
+    rejections = warehouse.rejections_of_good(definition.good, look_back, fixing["fixing_time"])
     if m.register_version is not None:  # v3 votes are per firm: attribute each quote to its firm
         quotes = with_firms(quotes, load_register(m.register_version))
     voter = "firm" if "firm" in quotes.columns else "provider"
@@ -111,6 +111,7 @@ def explain(
             "p75": plain(fixing["p75"]),
         },
         "captures": [{**r, "fetched_at": iso(r["fetched_at"])} for r in captures.iter_rows(named=True)],
+        "rejections_since": iso(look_back),
         "rejections_for_this_good": [
             {**r, "observed_at": iso(r["observed_at"])} for r in rejections.iter_rows(named=True)
         ],
@@ -197,11 +198,16 @@ def render_explain(doc: dict[str, Any]) -> str:
             f"   {c['source']:<16} {c['fetched_at']}  sha256 {c['capture_id'][:16]}…  {c['byte_size']} B  {c['url']}"
         )
     out.append("")
-    out.append(f"2. rejected listings of this good in the window ({len(doc['rejections_for_this_good'])})")
-    for r in doc["rejections_for_this_good"]:
-        out.append(
-            f"   {r['source']}/{r['provider']} {r['sku']} {r['unit']} {r['price_native']}: [{r['rule']}] {r['reason']}"
-        )
+    out.append(
+        f"2. rejected listings of this good since {doc['rejections_since']} ({len(doc['rejections_for_this_good'])})"
+    )
+    # A listing rejected alike in every snapshot since is one line with its count (the JSON keeps each).
+    listings = Counter(
+        (f"{r['source']}/{r['provider']} {r['sku']} {r['unit']} {r['price_native']}", f"[{r['rule']}] {r['reason']}")
+        for r in doc["rejections_for_this_good"]
+    )
+    for (listing, why), n in listings.items():
+        out.append(f"   {listing}{f' x{n}' if n > 1 else ''}: {why}")
     out.append("")
     out.append("3. providers (one vote each)")
     for p in doc["providers"]:

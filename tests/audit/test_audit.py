@@ -11,7 +11,7 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.audit import explain, quotes_from_jsonl, simulate, verify
+from pipeline.audit import explain, quotes_from_jsonl, render_explain, simulate, verify
 from pipeline.capture import CaptureSet, CaptureStore
 from pipeline.config import paths
 from pipeline.flow.daily import DEFAULT_SAMPLE_SET, fix, run
@@ -53,7 +53,16 @@ def test_explain_lists_rejections_and_screened_providers(ran: Path) -> None:
     with Warehouse(paths().db, read_only=True) as w:
         doc = explain(w, "CIX-H100-OD-HYP", DAY)
     # Azure's Windows meters for ND96isr H100 v5 are rejected listings of this very good.
-    assert any("Windows" in r["reason"] for r in doc["rejections_for_this_good"])
+    windows = [r for r in doc["rejections_for_this_good"] if "Windows" in r["reason"]]
+    assert windows and doc["rejections_since"] == "2026-08-02T16:00:00Z", "the look-back a quote may come from"
+    # The text shows a listing rejected alike in several snapshots once, with its count; the JSON keeps each one.
+    alike = sum(r == windows[0] for r in doc["rejections_for_this_good"])
+    doc["rejections_for_this_good"] += [windows[0]] * 2
+    w = windows[0]
+    listing = f"{w['source']}/{w['provider']} {w['sku']} {w['unit']} {w['price_native']}"
+    lines = [x for x in render_explain(doc).splitlines() if x.startswith(f"   {listing} ")]
+    assert lines == [f"   {listing} x{alike + 2}: [{w['rule']}] {w['reason']}"]
+    assert f"since 2026-08-02T16:00:00Z ({len(doc['rejections_for_this_good'])})" in render_explain(doc)
 
 
 def test_verify_passes_then_catches_a_tampered_capture_and_a_tampered_fixing(ran: Path) -> None:
