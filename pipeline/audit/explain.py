@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import json
-from collections import Counter
 from datetime import date, timedelta
 from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
@@ -175,86 +174,3 @@ def _quotes_for_keys(warehouse: Warehouse, keys: list[str]) -> pl.DataFrame:
         return empty(QUOTE_SCHEMA)
     frame = warehouse.quotes_of_captures([k.split("@", 1)[0] for k in keys])
     return frame.filter(quote_key_expr().is_in(list(keys)))
-
-
-def render_explain(doc: dict[str, Any]) -> str:
-    """A human-readable derivation, top (captures) to bottom (the published number)."""
-    out: list[str] = []
-    d = doc["definition"]
-    out.append(
-        f"{doc['index_code']}  {doc['fixing_date']}  fixing time {doc['fixing_time']}  "
-        f"methodology v{doc['methodology_version']}  revision {doc['revision']} ({doc['reason']})"
-    )
-    out.append(
-        f"good: {d['good']}  {d['pricing_type']}  providers: {', '.join(d['provider_classes'])}  "
-        f"unit: USD/{d['unit']}"
-        + (f"  blend {d['blend']}" if d["blend"] else "")
-        + (f"  blend of {d['blend_of']}" if d.get("blend_of") else "")
-    )
-    out.append("")
-    out.append(f"1. captures ({len(doc['captures'])})")
-    for c in doc["captures"]:
-        out.append(
-            f"   {c['source']:<16} {c['fetched_at']}  sha256 {c['capture_id'][:16]}…  {c['byte_size']} B  {c['url']}"
-        )
-    out.append("")
-    out.append(
-        f"2. rejected listings of this good since {doc['rejections_since']} ({len(doc['rejections_for_this_good'])})"
-    )
-    # A listing rejected alike in every snapshot since is one line with its count (the JSON keeps each).
-    listings = Counter(
-        (f"{r['source']}/{r['provider']} {r['sku']} {r['unit']} {r['price_native']}", f"[{r['rule']}] {r['reason']}")
-        for r in doc["rejections_for_this_good"]
-    )
-    for (listing, why), n in listings.items():
-        out.append(f"   {listing}{f' x{n}' if n > 1 else ''}: {why}")
-    out.append("")
-    out.append("3. providers (one vote each)")
-    for p in doc["providers"]:
-        out.append(
-            f"   {p['provider']:<18} value {p['value']:<14} {p['verdict']:<10} tier {p['tier']:<10} "
-            f"weight {p['weight_before_cap'] or '-'} -> {p['weight_after_cap'] or '-'}  "
-            f"in band {p['weight_in_trimmed_band'] or '-'}" + (f"  ({p['reason']})" if p["reason"] else "")
-        )
-        for q in p["quotes"]:
-            out.append(
-                f"      {q['observed_at']} {q['source']}:{q['sku']} {q['region'] or ''} {q['unit']} "
-                f"= {q['price_usd']} USD (native {q['price_native']} {q['currency']}"
-                + (f" / {q['gpu_count']} GPUs" if q["gpu_count"] and q["gpu_count"] > 1 else "")
-                + ")"
-            )
-    if doc.get("exclusions"):
-        out.append("")
-        out.append(f"   excluded from voting ({len(doc['exclusions'])})")
-        for e in doc["exclusions"]:
-            out.append(f"   {e['firm']}/{e['provider']} x{e['n_quotes']} [{e['rule']}] {e['reason']}")
-    out.append("")
-    g = doc["gates"]
-    out.append(
-        f"4. gates: withheld by = {g.get('failed') or 'none'}; indicative by = {g.get('indicative') or 'none'}; "
-        f"min providers {g.get('min_providers')}; dispersion {g.get('dispersion')}"
-    )
-    if g.get("influence"):
-        out.append(f"   influence of one firm: {g['influence']}")
-    out.append(
-        f"   flags: {', '.join(doc['flags']) or 'none'}; robust CV {doc['dispersion']['robust_cv']}, "
-        f"P25 {doc['dispersion']['p25']}, P75 {doc['dispersion']['p75']}"
-    )
-    out.append("")
-    a = doc["arithmetic"]
-    out.append("5. arithmetic")
-    if not a["terms"]:
-        out.append(f"   {a['note']}")
-    else:
-        for t in a["terms"]:
-            weight = t.get("band_weight", t.get("weight"))
-            out.append(f"   {weight} x {t['value']} = {t['product']}   ({t.get('provider', t.get('leg'))})")
-        total = a.get("sum_of_band_weights", a.get("sum_of_weights"))
-        mean = a.get("trimmed_mean", a.get("blend"))
-        out.append(f"   sum of products {a['sum_of_products']} / sum of weights {total} = {mean}")
-        out.append(
-            f"   rounded to {a['rounded']}; published {a['published']}: "
-            + ("reconciles" if a["reconciles"] else "DOES NOT RECONCILE")
-        )
-    out.append(f"status: {doc['status']}   value: {doc['value']}")
-    return "\n".join(out)

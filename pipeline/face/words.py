@@ -8,7 +8,10 @@ explained, and nothing else to be displayed.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
+from decimal import Decimal
+from typing import Any
 
 
 @dataclass(frozen=True)
@@ -36,6 +39,8 @@ FLAGS: dict[str, str] = {
     "rate_card_basket": "a basket of first-party rate cards, not a competitive market",
     "referred": "referred to the administrator for review",
     "multimodal": "provider values form separate clusters; the average may sit between them",
+    "fetch_time_input": "an input's content states no time of its own: it is dated by when it was fetched",
+    "unregistered_provider": "a provider the register does not know voted as a firm of its own",
 }
 
 NO_PROVIDER = "no provider quoted it: no eligible quote in the window or the look-back"
@@ -86,6 +91,27 @@ def gate(name: str, providers: int | None = None) -> str:
     kind, _, leg = name.partition(":")
     words = NO_PROVIDER if kind == "min_providers" and providers == 0 else GATES.get(kind, _humane(kind))
     return f"{words} ({leg})" if leg else words
+
+
+def influence(detail: Mapping[str, Any] | None) -> str | None:
+    """What the influence test (methodology v3) found, in a sentence: the firm that alone could move the value
+    furthest, how far and between which values, against the bound. None where no test ran (or no firm voted)."""
+    if not detail or detail.get("worst_provider") is None or not detail.get("worst_fixing_range"):
+        return None
+    low, high = detail["worst_fixing_range"]
+    lowest, highest = detail.get("range_tested") or ("?", "?")
+    side = "within" if detail.get("holds") else "beyond"
+    return (
+        f"{detail['worst_provider']} alone, quoting anything from {lowest}x to {highest}x its price, could move the "
+        f"value by up to {percent(detail['worst_relative_reach'])} % (between {low} and {high}): {side} the "
+        f"{percent(detail['bound'])} % bound"
+    )
+
+
+def percent(share: Any) -> str:
+    """A share as a percentage with at most two decimals: 0.125 -> "12.5", 0.02 -> "2"."""
+    text = format((Decimal(str(share)) * 100).quantize(Decimal("0.01")), "f")
+    return text.rstrip("0").rstrip(".")
 
 
 def verdict(name: str | None) -> str:

@@ -11,9 +11,10 @@ from pathlib import Path
 
 import pytest
 
-from pipeline.audit import explain, quotes_from_jsonl, render_explain, simulate, verify
+from pipeline.audit import explain, quotes_from_jsonl, simulate, verify
 from pipeline.capture import CaptureSet, CaptureStore
 from pipeline.config import paths
+from pipeline.face.explained import render_explain
 from pipeline.flow.daily import DEFAULT_SAMPLE_SET, fix, run
 from pipeline.index.fixing import fixing_time
 from pipeline.methodology import load

@@ -76,7 +76,7 @@ def explain(
 ) -> None:
     """The whole derivation of a fixing: captures, quotes, rejections, provider values, weights, arithmetic."""
     from pipeline.audit import explain as explain_fixing
-    from pipeline.audit import render_explain
+    from pipeline.face.explained import render_explain
 
     m = methodology(version)
     known_index(index, m.version)

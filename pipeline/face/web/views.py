@@ -32,6 +32,13 @@ def gates_view(gates: list[str], providers: int | None = None) -> list[dict[str,
     return [{"name": g, "words": words.gate(g, providers)} for g in gates]
 
 
+def _indicative_gates(record: dict[str, Any] | None) -> list[dict[str, str]]:
+    """Why an indicative fixing is not settlement grade (a withheld one says why it is withheld instead)."""
+    if record is None or record["status"] != "indicative":
+        return []
+    return gates_view(record["indicative_gates"], record.get("n_providers"))
+
+
 def change(latest: Any, previous: Any) -> dict[str, str] | None:
     """The move from the previous published value to this one, exactly, as text."""
     if latest is None or previous is None:
@@ -80,6 +87,7 @@ def index_list(w: Warehouse) -> dict[str, Any]:
                 else {"value": value_text(last_pub["value"]), "day": last_pub["fixing_date"].isoformat()},
                 "change": change(record["value"], prior[-1]["value"]) if record and record["value"] and prior else None,
                 "failed_gates": gates_view(record["failed_gates"], record.get("n_providers")) if record else [],
+                "indicative_gates": _indicative_gates(record),
                 "flags": flags_view(record["flags"]) if record else [],
                 "n_providers": record["n_providers"] if record else None,
                 "sparkline": charts.sparkline(recent) if recent else "",
@@ -138,6 +146,8 @@ def index_page(w: Warehouse, code: str, day: date | None = None) -> dict[str, An
         "status": status_view(record["status"]),
         "flags": flags_view(record["flags"]),
         "failed_gates": gates_view(record["failed_gates"], record.get("n_providers")),
+        "indicative_gates": _indicative_gates(record),
+        "influence": words.influence(doc["gates"].get("influence")),
         "gates": doc["gates"],
         "dispersion": doc["dispersion"],
         "arithmetic": doc["arithmetic"],
