@@ -61,6 +61,24 @@ def test_parse_unknown_shape_exits_non_zero_with_reason(realdata: Path) -> None:
     assert "schema_drift" in out.stderr
 
 
+def test_parse_takes_a_providers_name_for_the_source_that_reads_the_body(realdata: Path) -> None:
+    """`cix parse crusoe page.html` reads the page as Crusoe's page source and says so; a source named outright is
+    taken at its word, and when it cannot read the body the error names the source of the same firm that can."""
+    page = str(realdata / "pricing-pages/crusoe_20251215002446.html")
+    by_provider, by_source = cix("parse", "crusoe", page), cix("parse", "crusoe-page", page)
+    assert by_provider.returncode == 0 and by_provider.stdout == by_source.stdout and by_source.stdout
+    assert "read as crusoe-page" in by_provider.stderr
+    runpod_page = str(realdata / "pricing-pages/runpod_20250909131230.html")
+    refused = cix("parse", "runpod", runpod_page)  # the API's source, given the pricing page
+    assert refused.returncode == 2 and refused.stdout == ""
+    assert "not readable as runpod: schema_drift" in refused.stderr
+    assert f"it reads as runpod-page (`cix parse runpod-page {runpod_page}`)" in refused.stderr
+    nothing = cix("parse", "nebius", str(realdata / "azure/azure.json"))
+    assert nothing.returncode == 2 and "not readable as any source of nebius (nebius-page, primeintellect)" in (
+        nothing.stderr
+    )
+
+
 def test_parse_reads_a_gzipped_page_as_the_page_inside(realdata: Path, tmp_path: Path) -> None:
     """Web archives keep their pages gzipped: `cix parse` reads one as the page it holds (the same quotes), and a
     file that unpacks beyond the source's cap is refused, as a fetched body would be."""

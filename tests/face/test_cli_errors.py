@@ -72,7 +72,7 @@ BAD_INPUTS: list[tuple[list[str], int, str]] = [
     (["migrate", "--from", "/nonexistent/cix.duckdb"], 2, "--from /nonexistent/cix.duckdb is not a file"),
     (["migrate", "--from", "{garbage}"], 2, "garbage.bin"),
     # parse
-    (["parse", "nosuch", "{capture}"], 2, "unknown source 'nosuch'"),
+    (["parse", "nosuch", "{capture}"], 2, "unknown source or provider 'nosuch'"),
     (["parse", "litellm", "/nonexistent/file.json"], 2, "capture /nonexistent/file.json does not exist"),
     (["parse", "litellm", "{tmp}"], 2, "is a folder, not a file"),
     (["parse", "vast", "{garbage}"], 2, "is not readable as vast"),

@@ -1,14 +1,10 @@
-"""`cix run`, `parse`, `sources`, `backfill`: getting prices in."""
+"""`cix run`, `sources`, `backfill`: getting prices in (`cix parse`: `parsing.py`)."""
 
 from __future__ import annotations
 
-import json
-import sys
-import zlib
 from dataclasses import asdict
-from datetime import UTC, datetime
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated
 
 import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
@@ -27,27 +23,10 @@ from pipeline.face.cli.common import (
     open_warehouse,
     parse_time,
     print_fixings,
-    read_file,
     write_json,
 )
 from pipeline.face.cli.common import known as known_names
 from pipeline.face.cli.lake import DevKeyOption, require_signing_key
-
-
-def capture_file(path: Path, max_bytes: int) -> bytes:
-    """A captured response body from a file: a gzip file (web archives keep their pages so) is the page inside it,
-    refused beyond `max_bytes` (the source's own cap) as a fetched body would be."""
-    body = read_file(path, "capture")
-    if body[:2] != b"\x1f\x8b":
-        return body
-    inflate = zlib.decompressobj(wbits=31)
-    try:
-        page = inflate.decompress(body, max_bytes + 1)
-    except zlib.error as exc:
-        raise UserError(f"capture {path} is a damaged gzip file: {exc}") from None
-    if len(page) > max_bytes or inflate.unconsumed_tail:
-        raise UserError(f"capture {path} holds more than {max_bytes} bytes once unpacked: refused, as a fetch is")
-    return page
 
 
 @app.command()
@@ -152,65 +131,6 @@ def run(
         )
     print_fixings(records, Format.table, title=f"Fixings {report.fixing_date}")
     err.print(f"published: {', '.join(str(p) for p in report.publication)}", style="dim", markup=False, soft_wrap=True)
-
-
-@app.command()
-def parse(
-    source: Annotated[str, typer.Argument(help="Source name (see `cix sources`).")],
-    file: Annotated[Path, typer.Argument(help="A captured response body.")],
-    rejections: Annotated[bool, typer.Option("--rejections", help="Print rejections instead of quotes.")] = False,
-    at: Annotated[str | None, typer.Option(help="Observation time (default: the file's mtime, UTC).")] = None,
-) -> None:
-    """Parse one captured response and print its normalised quotes (or rejections) as JSON lines."""
-    from pipeline import sources
-    from pipeline.domain.records import RawCapture, plain
-    from pipeline.domain.serialise import iso
-    from pipeline.flow.parse import parse_capture
-    from pipeline.methodology import load
-
-    try:
-        max_bytes = sources.get(source).max_bytes
-    except KeyError as exc:
-        raise UserError(str(exc.args[0])) from None
-    body = capture_file(file, max_bytes)
-    observed = parse_time(at, "--at") or datetime.fromtimestamp(file.stat().st_mtime, UTC)
-    capture = RawCapture(source=source, url=f"file://{file.resolve()}", fetched_at=observed, body=body)
-    try:
-        quotes, rejected = parse_capture(capture, load().bounds)
-    except sources.SourceError as exc:
-        raise UserError(f"{file} is not readable as {source}: {exc.kind}: {exc.reason}") from None
-    except Exception as exc:  # any parser failure on a hostile body is the body's problem, told in one line
-        raise UserError(f"{file} is not readable as {source}: {type(exc).__name__}: {exc}") from None
-    frame = rejected if rejections else quotes
-    out = sys.stdout
-    for row in frame.iter_rows(named=True):
-        record: dict[str, Any] = {
-            "source": row["source"],
-            "provider": row["provider"],
-            "sku": row["sku"],
-            "product": row["product"],
-            "unit": row["unit"],
-            "currency": row["currency"],
-            "observed_at": iso(row["observed_at"]),
-            "capture_id": row["capture_id"],
-            "row_no": row["row_no"],
-            "label": row["label"],
-        }
-        if rejections:
-            record.update(price_native=row["price_native"], rule=row["rule"], reason=row["reason"])
-        else:
-            record.update(
-                good=row["good"],
-                variant=row["variant"],
-                pricing_type=row["pricing_type"],
-                region=row["region"],
-                gpu_count=row["gpu_count"],
-                price_usd=plain(row["price_usd"]),
-                price_native=plain(row["price_native"]),
-                provider_class=row["provider_class"],
-                input_tier=row["input_tier"],
-            )
-        out.write(json.dumps(record) + "\n")
 
 
 @app.command()
