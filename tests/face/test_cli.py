@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import sys
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
@@ -61,7 +62,7 @@ def test_parse_unknown_shape_exits_non_zero_with_reason(realdata: Path) -> None:
     assert "schema_drift" in out.stderr
 
 
-def test_parse_takes_a_providers_name_for_the_source_that_reads_the_body(realdata: Path) -> None:
+def test_parse_takes_a_providers_name_for_the_source_that_reads_the_body(realdata: Path, tmp_path: Path) -> None:
     """`cix parse crusoe page.html` reads the page as Crusoe's page source and says so; a source named outright is
     taken at its word, and when it cannot read the body the error names the source of the same firm that can."""
     page = str(realdata / "pricing-pages/crusoe_20251215002446.html")
@@ -73,6 +74,11 @@ def test_parse_takes_a_providers_name_for_the_source_that_reads_the_body(realdat
     assert refused.returncode == 2 and refused.stdout == ""
     assert "not readable as runpod: schema_drift" in refused.stderr
     assert f"it reads as runpod-page (`cix parse runpod-page {runpod_page}`)" in refused.stderr
+    euros = tmp_path / "crusoe-eur.html"  # the page's prices in euros: refused without a rate, and told so
+    euros.write_text((realdata / "provider-pages-2026/crusoe.html").read_text().replace("$", "€"))
+    refused_all = cix("parse", "crusoe", str(euros))
+    assert refused_all.returncode == 0 and refused_all.stdout == ""
+    assert re.search(r"no quotes; [1-9][0-9]* rows refused \(--rejections says why\)", refused_all.stderr)
     nothing = cix("parse", "nebius", str(realdata / "azure/azure.json"))
     assert nothing.returncode == 2 and "not readable as any source of nebius (nebius-page, primeintellect)" in (
         nothing.stderr

@@ -63,14 +63,14 @@ def read_as(source: Source, file: Path, body: bytes, observed: datetime) -> tupl
 
 
 def readers(candidates: list[Source], file: Path, body: bytes, observed: datetime) -> list[str]:
-    """The candidates that read the body into at least one quote."""
+    """The candidates that read the body into rows (quotes, or rejections with their reasons)."""
     found = []
     for source in candidates:
         try:
-            quotes, _ = read_as(source, file, body, observed)
+            quotes, rejected = read_as(source, file, body, observed)
         except Unreadable:
             continue
-        if quotes.height:
+        if quotes.height or rejected.height:
             found.append(source.name)
     return found
 
@@ -110,6 +110,8 @@ def parse(
         hint = f"; it reads as {', '.join(found)} (`cix parse {found[0]} {file}`)" if found else ""
         raise UserError(f"{exc}{hint}") from None
     write_rows(rejected if rejections else quotes, rejections)
+    if not rejections and quotes.height == 0:
+        err.print(f"no quotes; {rejected.height} rows refused (--rejections says why)", style="dim", markup=False)
 
 
 def write_rows(frame: pl.DataFrame, rejections: bool) -> None:
