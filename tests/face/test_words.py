@@ -60,11 +60,16 @@ def explained(site: Site) -> dict[str, Any]:
     return doc
 
 
-def test_an_indicative_index_page_says_which_gate_and_which_firm(server: str, explained: dict[str, Any]) -> None:
+def test_an_indicative_index_page_and_the_api_say_which_gate_and_which_firm(
+    server: str, explained: dict[str, Any]
+) -> None:
     page = _text(httpx.get(f"{server}/index/{CODE}?date={DAY}", timeout=60).text)
     assert f"Indicative, not a settlement value, because {words.GATES['influence']} ( influence )" in page
     reach = words.influence(explained["gates"]["influence"])
     assert reach and explained["gates"]["influence"]["worst_provider"] in reach and reach in page.replace("&#39;", "'")
+    # The API carries the same measures for machines: the gates as recorded with the fixing.
+    answer = httpx.get(f"{server}/fixings/{DAY}/{CODE}", timeout=60).json()
+    assert answer["indicative_gates"] == ["influence"] and answer["gates"] == explained["gates"]
     published = _text(httpx.get(f"{server}/index/CIX-H100-OD?date={DAY}", timeout=60).text)
     assert "Indicative, not" not in published and "within the 2 % bound" in published
 

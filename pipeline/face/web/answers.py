@@ -41,7 +41,13 @@ def day_answers(w: Warehouse, version: str, day: date) -> DayAnswers:
     trails: dict[str, list[dict[str, Any]]] = {}
     for revision in w.revisions_of_day(day, CURRENT).iter_rows(named=True):
         trails.setdefault(revision["index_code"], []).append(revision_record(revision))
+    gates = {code: json.loads(text) if text else {} for code, text in rows.select("index_code", "gates").iter_rows()}
     return DayAnswers(
         json_answer({"fixing_date": day, "fixings": records}, version),
-        {r["index_code"]: json_answer({**r, "revisions": trails.get(r["index_code"], [])}, version) for r in records},
+        {
+            r["index_code"]: json_answer(
+                {**r, "gates": gates[r["index_code"]], "revisions": trails.get(r["index_code"], [])}, version
+            )
+            for r in records
+        },
     )

@@ -82,6 +82,12 @@ class Revision(Strict):
 
 
 class FixingWithRevisions(Fixing):
+    gates: dict[str, Any] = Field(
+        description="What each gate measured, as recorded with the fixing (the methodology version's own shape): e.g. "
+        "min_providers (observed, after_screen, required), dispersion (observed, max_robust_cv), and under methodology "
+        "v3 settlement_min_providers and influence (worst_provider: the firm that alone could move the value "
+        "furthest; worst_relative_reach; worst_fixing_range; bound; holds)"
+    )
     revisions: list[Revision]
 
 
