@@ -249,5 +249,6 @@ def impact(
             raise UserError(f"no fixings under methodology v{m.version} stored for those days: nothing to study")
         impacts = study(w.quotes_between, days, w.count("quote"), m, changed, helpers)
     rows = [i.as_table_row() if fmt is Format.table else i.as_row() for i in impacts]
-    title = f"{len(days)} days {days[0]} .. {days[-1]}: v{m.version} -> v{changed.version} ({', '.join(changes)})"
+    span = f"{len(days)} day{'s' if len(days) != 1 else ''} {days[0]} .. {days[-1]}"
+    title = f"{span}: v{m.version} -> v{changed.version} ({', '.join(changes)})"
     print_records(rows, fmt, title)
