@@ -121,6 +121,8 @@ def _measures(g: dict[str, Any]) -> list[str]:
         )
     if (reach := words.influence(g.get("influence"))) is not None:
         lines.append(f"one firm's reach: {reach}")
+    if isinstance(b := g.get("basket"), dict):
+        lines.append(f"basket: {b.get('observed')} of its {b.get('members')} members priced")
     if isinstance(v := g.get("venue_concentration"), dict):
         lines.append(f"largest feed: {v.get('feed')}, {v.get('firms')} of {v.get('of')} firms")
     return lines
