@@ -121,6 +121,14 @@ def _measures(g: dict[str, Any]) -> list[str]:
         )
     if (reach := words.influence(g.get("influence"))) is not None:
         lines.append(f"one firm's reach: {reach}")
+    if isinstance(legs := g.get("legs"), dict):
+        lines += [
+            f"leg {code}: {leg.get('status')}"
+            + (f" {leg['value']}" if leg.get("value") is not None else "")
+            + f" (weight {leg.get('weight')})"
+            for code, leg in legs.items()
+            if isinstance(leg, dict)
+        ]
     if isinstance(b := g.get("basket"), dict):
         lines.append(f"basket: {b.get('observed')} of its {b.get('members')} members priced")
     if isinstance(v := g.get("venue_concentration"), dict):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import re
+from datetime import date
 from pathlib import Path
 from typing import Any
 
@@ -96,3 +97,23 @@ def test_the_index_list_says_why_each_indicative_index_does_not_settle(cix_home:
         row = _text(re.findall(rf'<tr data-index="{code}".*?</tr>', report, flags=re.S)[0])
         named = [words.gate(g) for g in json.loads(gates)["indicative"]]
         assert named and all(f"indicative: {n}" in row for n in named), (code, row)
+
+
+def test_every_fixings_gates_read_as_words_not_as_data(site: Site) -> None:
+    """Whatever the index (GPU good, token leg, blend, basket), `cix explain`'s gates are sentences: each gate that
+    withheld or downgraded the value in words, no record printed as data."""
+    from pipeline.audit import explain
+    from pipeline.face.explained import render_explain
+
+    with Warehouse(site.db, read_only=True) as w:
+        codes = w.fixings(DAY)["index_code"].to_list()
+        docs = [explain(w, code, date.fromisoformat(DAY)) for code in codes]
+    assert len(docs) == 34
+    for doc in docs:
+        text = render_explain(doc)
+        gates = text[text.index("4. gates") : text.index("5. arithmetic")]
+        named = [*doc["gates"].get("failed", []), *doc["gates"].get("indicative", [])]
+        counted = sum(p["verdict"] == "counted" for p in doc["providers"])
+        assert all(words.gate(g, counted) in gates for g in named), (doc["index_code"], gates)
+        assert named or "every gate held" in gates
+        assert not re.search(r"[{}\[\]]|None", gates), (doc["index_code"], gates)
