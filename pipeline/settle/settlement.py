@@ -20,7 +20,7 @@ from decimal import ROUND_HALF_EVEN, Decimal
 from typing import Any
 
 from pipeline.domain.serialise import iso
-from pipeline.settle.contracts import Contract, contracts_version
+from pipeline.settle.contracts import Contract, contracts, contracts_version
 
 
 @dataclass(frozen=True)
@@ -149,12 +149,19 @@ def _text(value: Decimal | None) -> str | None:
     return None if value is None else format(value.normalize(), "f")
 
 
+def _priced_in(code: str) -> dict[str, str | None]:
+    """What a contract's price is in (its currency, per its index's unit), from its specification."""
+    spec = contracts().get(code)
+    return {"currency": spec.currency if spec else None, "unit": spec.unit if spec else None}
+
+
 def settlement_document(s: Settlement, computed_at: datetime | None = None) -> dict[str, Any]:
     return {
         "contract": s.contract,
         "period": s.period,
         "status": s.status,
         "price": _text(s.price),
+        **_priced_in(s.contract),
         "unrounded": None if s.unrounded is None else format(s.unrounded, "f"),
         "fallbacks": s.fallbacks,
         "max_consecutive_fallbacks": s.max_run_of_fallbacks,
@@ -177,6 +184,7 @@ def stored_document(row: Mapping[str, Any]) -> dict[str, Any]:
         "contracts_version": row["contracts_version"],
         "status": row["status"],
         "price": _text(row["price"]),
+        **_priced_in(row["contract"]),
         "unrounded": row["unrounded"],
         "fallbacks": row["fallbacks"],
         "max_consecutive_fallbacks": row.get("max_consecutive_fallbacks"),

@@ -14,6 +14,7 @@ import httpx
 import pytest
 
 from pipeline.face.web import models
+from pipeline.methodology import load
 from pipeline.settle import contract
 from tests.face.conftest import start_server, stop_server
 from tests.helpers import cix, copy_lake, lake_sql
@@ -77,7 +78,6 @@ def test_all_days_at_once_equal_each_day_alone(history: dict[str, str], version:
 
     from pipeline.domain.fixing import Fixing
     from pipeline.index.fixing import compute_fixing, compute_history, fixing_time, lookback
-    from pipeline.methodology import load
     from pipeline.store import Warehouse
 
     def unreferred(f: Fixing) -> Fixing:
@@ -134,6 +134,8 @@ def test_settlement_equals_the_mean_of_the_published_files(history: dict[str, st
         values.append(Decimal(record["value"]))
     mean = (sum(values, Decimal(0)) / len(values)).quantize(Decimal("0.0001"), rounding=ROUND_HALF_EVEN)
     assert Decimal(doc["price"]) == mean and doc["fallbacks"] == doc["max_consecutive_fallbacks"] == 0
+    # The price says what it is in: the files' currency, per the index's unit.
+    assert (doc["currency"], doc["unit"]) == (record["currency"], record["unit"]) == ("USD", load().index(CODE).unit)
     # Stored and final (the month is long over), and idempotent.
     again = json.loads(cix("settle", CONTRACT, period, env=history).stdout)
     assert again["revision"] == doc["revision"] == 1 and again["final"] is True and again["recorded"] == "unchanged"

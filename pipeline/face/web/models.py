@@ -113,6 +113,8 @@ class Settlement(BaseModel):
     contracts_version: str
     status: str
     price: str | None
+    currency: str | None = Field(description="the price's currency (the contract's)")
+    unit: str | None = Field(description="what the price is per: the index's unit, e.g. gpu_hour, mtok_output")
     unrounded: str | None
     fallbacks: int
     max_consecutive_fallbacks: int | None = Field(
