@@ -266,10 +266,13 @@ def test_every_read_command_speaks_json(env: Site, capsys: pytest.CaptureFixture
         assert code == 0, err
         records = [json.loads(line) for line in out.splitlines()]
         assert records and all(isinstance(r, dict) for r in records), name
+        assert all(r["currency"] == "USD" and r["unit"] for r in records), f"{name}: a value says what it is in"
     for name, argv in documents.items():
         code, out, err = run_main(argv, capsys)
         assert code == 0, (name, err)
         assert json.loads(out), name
+    code, out, _ = run_main(documents["as-of"], capsys)
+    assert json.loads(out)["currency"] == "USD" and json.loads(out)["unit"]
     code, out, _ = run_main(documents["verify-publication"], capsys)
     assert json.loads(out)["ok"] is True
 

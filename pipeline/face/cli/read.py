@@ -1,7 +1,5 @@
 """`cix fixings`, `explain`, `as-of`, `revisions`, `verify`, `quality`, `verify-publication`, `report`: reading
-what was fixed and checking how.
-
-Every one takes `--format json` for scripts."""
+what was fixed and checking how. Every one takes `--format json` for scripts."""
 
 from __future__ import annotations
 
@@ -207,13 +205,16 @@ def as_of(
         rows = w.fixings(fixing_day, as_of=when, version=m.version, code=index)
     if rows.height == 0:
         raise UserError(f"nothing was known about {index} {day} at {timestamp}", 1)
-    record = {"index_code": index, "fixing_date": day, "as_of": iso(when), **revision_record(rows.row(0, named=True))}
+    row = rows.row(0, named=True)
+    record = {"index_code": index, "fixing_date": day, "as_of": iso(when), **revision_record(row)}
+    record.update(currency=row["currency"], unit=row["unit"])  # what the value is in
     if fmt is Output.json:
         sys.stdout.write(json.dumps(record) + "\n")
     else:
+        value = f"{record['value']} {row['currency']}/{row['unit']}" if record["value"] else "-"
         console.print(
-            f"{index} {day} as known at {record['as_of']}: revision {record['revision']} {record['status']} "
-            f"{record['value'] or '-'} (recorded {record['recorded_at']}: {record['reason']})",
+            f"{index} {day} as known at {record['as_of']}: revision {record['revision']} {record['status']} {value} "
+            f"(recorded {record['recorded_at']}: {record['reason']})",
             markup=False,
         )
 
@@ -232,7 +233,7 @@ def revisions(
     fixing_day = parse_day(day)
     with open_warehouse(db) as w:
         rows = w.revisions(index, fixing_day)
-    records = [revision_record(r) for r in rows.iter_rows(named=True)]
+    records = [{**revision_record(r), "currency": r["currency"], "unit": r["unit"]} for r in rows.iter_rows(named=True)]
     if not records:
         raise UserError(f"no fixing for {index} on {day}", 1)
     print_records(records, fmt, title=f"{index} {day}")
