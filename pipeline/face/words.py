@@ -108,6 +108,13 @@ def influence(detail: Mapping[str, Any] | None) -> str | None:
     )
 
 
+def reach(detail: Mapping[str, Any] | None) -> str | None:
+    """The influence finding in a few words, for one-line tables: "lambda alone: up to 40.04 %"."""
+    if not detail or detail.get("worst_provider") is None:
+        return None
+    return f"{detail['worst_provider']} alone: up to {percent(detail['worst_relative_reach'])} %"
+
+
 def percent(share: Any) -> str:
     """A share as a percentage with at most two decimals: 0.125 -> "12.5", 0.02 -> "2"."""
     text = format((Decimal(str(share)) * 100).quantize(Decimal("0.01")), "f")

@@ -186,6 +186,11 @@ def test_run_then_fixings_in_every_format(tmp_path: Path) -> None:
     assert "CIX-H100-OD" in run.stdout and "published" in run.stdout and "withheld" in run.stdout
     table = cix("fixings", env=env)
     assert "CIX-TOK-GPTOSS-120B" in table.stdout
+    # A value kept from settlement by the influence test names the firm that alone could move it, and how far (the
+    # table's cells wrap: read it as one run of words).
+    for out in (table.stdout, run.stdout):
+        words = " ".join(out.replace("│", " ").split())
+        assert re.search(r"CIX-A100-80-OD indicative [^C]*? more than 2 % \(lambda alone: up to [0-9.]+ %\)", words)
     lines = [
         json.loads(x) for x in cix("fixings", "--date", "2026-08-03", "--format", "json", env=env).stdout.splitlines()
     ]

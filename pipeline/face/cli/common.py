@@ -13,7 +13,7 @@ import importlib
 import json
 import os
 import sys
-from collections.abc import Iterator, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import UTC, date, datetime
 from enum import StrEnum
@@ -203,7 +203,11 @@ def print_records(records: list[dict[str, Any]], fmt: Format, title: str) -> Non
     console.print(table)
 
 
-def print_fixings(records: list[dict[str, Any]], fmt: Format, title: str = "Fixings") -> None:
+def print_fixings(
+    records: list[dict[str, Any]], fmt: Format, title: str = "Fixings", gates: Mapping[str, Any] | None = None
+) -> None:
+    """The fixings as a table (or records); `gates` (index code -> the gates recorded with it) adds, for a value
+    kept from settlement by the influence test, which firm alone could move it and how far."""
     from pipeline.face import words
 
     if fmt is not Format.table:
@@ -219,8 +223,10 @@ def print_fixings(records: list[dict[str, Any]], fmt: Format, title: str = "Fixi
     counts: dict[str, int] = {}
     for r in records:
         failed = r.get("failed_gates") or r.get("indicative_gates") or []
-        gates = "; ".join(words.gate(g, r.get("n_providers")) for g in failed)
-        note = gates or "; ".join(words.flag(f) for f in r.get("flags") or [])
+        why = "; ".join(words.gate(g, r.get("n_providers")) for g in failed)
+        if "influence" in failed and (reach := words.reach((gates or {}).get(r["index_code"], {}).get("influence"))):
+            why += f" ({reach})"
+        note = why or "; ".join(words.flag(f) for f in r.get("flags") or [])
         colour = words.status(r["status"]).colour
         counts[r["status"]] = counts.get(r["status"], 0) + 1
         table.add_row(

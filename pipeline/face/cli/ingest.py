@@ -129,7 +129,8 @@ def run(
             markup=False,
             highlight=False,
         )
-    print_fixings(records, Format.table, title=f"Fixings {report.fixing_date}")
+    gates = {f.index_code: f.gates for f in report.fixings}
+    print_fixings(records, Format.table, title=f"Fixings {report.fixing_date}", gates=gates)
     err.print(f"published: {', '.join(str(p) for p in report.publication)}", style="dim", markup=False, soft_wrap=True)
 
 

@@ -55,10 +55,11 @@ def fixings(
         wanted = wanted or w.latest_fixing_date()
         if wanted is None:
             raise UserError("no fixings yet; run `cix run` first", 1)
-        records = fixing_records(w.fixings(wanted, version=m.version))
-    if not records:
+        rows = w.fixings(wanted, version=m.version)
+    if rows.height == 0:
         raise UserError(f"no fixings for {wanted} under methodology v{m.version}", 1)
-    print_fixings(records, fmt, title=f"Fixings {wanted}")
+    gates = {code: json.loads(text) for code, text in rows.select("index_code", "gates").iter_rows()}
+    print_fixings(fixing_records(rows), fmt, title=f"Fixings {wanted}", gates=gates)
 
 
 @app.command()
