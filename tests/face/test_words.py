@@ -97,6 +97,8 @@ def test_the_index_list_says_why_each_indicative_index_does_not_settle(cix_home:
         row = _text(re.findall(rf'<tr data-index="{code}".*?</tr>', report, flags=re.S)[0])
         named = [words.gate(g) for g in json.loads(gates)["indicative"]]
         assert named and all(f"indicative: {n}" in row for n in named), (code, row)
+        if "influence" in json.loads(gates)["indicative"]:  # and which firm, how far
+            assert f"({words.reach(json.loads(gates)['influence'])})" in row, row
 
 
 def test_every_fixings_gates_read_as_words_not_as_data(site: Site) -> None:

@@ -59,11 +59,12 @@ def index_list(w: Warehouse) -> dict[str, Any]:
     m = load(CURRENT)
     history = w.index_history()
     latest_day = w.latest_fixing_date()
-    latest = (
-        {r["index_code"]: public_record(r) for r in w.fixings(latest_day, version=CURRENT).iter_rows(named=True)}
-        if latest_day
-        else {}
-    )
+    rows_of_day = w.fixings(latest_day, version=CURRENT).iter_rows(named=True) if latest_day else iter(())
+    latest: dict[str, dict[str, Any]] = {}
+    reach: dict[str, str | None] = {}  # an indicative value's influence finding, in a few words
+    for r in rows_of_day:
+        latest[r["index_code"]] = public_record(r)
+        reach[r["index_code"]] = words.reach(json.loads(r["gates"] or "{}").get("influence"))
     rows: list[dict[str, Any]] = []
     for d in m.indices:
         series = history.filter(pl.col("index_code") == d.code).to_dicts()
@@ -88,6 +89,7 @@ def index_list(w: Warehouse) -> dict[str, Any]:
                 "change": change(record["value"], prior[-1]["value"]) if record and record["value"] and prior else None,
                 "failed_gates": gates_view(record["failed_gates"], record.get("n_providers")) if record else [],
                 "indicative_gates": _indicative_gates(record),
+                "reach": reach.get(d.code) if record and "influence" in record["indicative_gates"] else None,
                 "flags": flags_view(record["flags"]) if record else [],
                 "n_providers": record["n_providers"] if record else None,
                 "sparkline": charts.sparkline(recent) if recent else "",
