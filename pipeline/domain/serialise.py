@@ -49,6 +49,11 @@ def _json_dict(value: Any) -> dict[str, Any]:
     return dict(json.loads(value)) if isinstance(value, str) else dict(value or {})
 
 
+def gates_of(row: Mapping[str, Any]) -> dict[str, Any]:
+    """What each gate measured, from a stored `fixing` row (JSON text) or `fixing_row()`'s."""
+    return _json_dict(row["gates"])
+
+
 def fixing_row(f: Fixing) -> dict[str, Any]:
     """A computed fixing in the shape of a stored `fixing` row (before revision, reason and time are known)."""
     return {
@@ -130,7 +135,7 @@ def exclusion_rows(f: Fixing) -> list[dict[str, Any]]:
 def public_record(row: Mapping[str, Any]) -> dict[str, Any]:
     """A fixing as published (files, API, `cix fixings`), from a stored row or `fixing_row()`."""
     day = row["fixing_date"]
-    gates = _json_dict(row["gates"])
+    gates = gates_of(row)
     return {
         "index_code": row["index_code"],
         "fixing_date": day.isoformat() if isinstance(day, date) else str(day),

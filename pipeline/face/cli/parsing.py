@@ -62,16 +62,18 @@ def read_as(source: Source, file: Path, body: bytes, observed: datetime) -> tupl
         raise Unreadable(f"{file} is not readable as {source.name}: {type(exc).__name__}: {exc}") from None
 
 
-def readers(candidates: list[Source], file: Path, body: bytes, observed: datetime) -> list[str]:
-    """The candidates that read the body into rows (quotes, or rejections with their reasons)."""
-    found = []
+def readings(
+    candidates: list[Source], file: Path, body: bytes, observed: datetime
+) -> dict[str, tuple[pl.DataFrame, pl.DataFrame]]:
+    """What each candidate that reads the body into rows (quotes, or rejections with their reasons) reads, by name."""
+    found = {}
     for source in candidates:
         try:
             quotes, rejected = read_as(source, file, body, observed)
         except Unreadable:
             continue
         if quotes.height or rejected.height:
-            found.append(source.name)
+            found[source.name] = (quotes, rejected)
     return found
 
 
@@ -92,7 +94,7 @@ def parse(
     body = capture_file(file, named.max_bytes if named else max(s.max_bytes for s in of_provider))
     observed = parse_time(at, "--at") or datetime.fromtimestamp(file.stat().st_mtime, UTC)
     if named is None:  # a provider: the one of its sources that reads the body
-        found = readers(of_provider, file, body, observed)
+        found = readings(of_provider, file, body, observed)
         if len(found) != 1:
             tried = ", ".join(s.name for s in of_provider)
             raise UserError(
@@ -100,15 +102,17 @@ def parse(
                 if not found
                 else f"{file} reads as more than one source of {source} ({', '.join(found)}): name one"
             )
-        named = sources.REGISTRY[found[0]]
-        err.print(f"read as {named.name} ({source}'s source that reads it)", style="dim", markup=False)
-    try:
-        quotes, rejected = read_as(named, file, body, observed)
-    except Unreadable as exc:
-        siblings = [s for s in sources.REGISTRY.values() if s is not named and set(s.providers) & set(named.providers)]
-        found = readers(siblings, file, body, observed)
-        hint = f"; it reads as {', '.join(found)} (`cix parse {found[0]} {file}`)" if found else ""
-        raise UserError(f"{exc}{hint}") from None
+        [(name, (quotes, rejected))] = found.items()
+        err.print(f"read as {name} ({source}'s source that reads it)", style="dim", markup=False)
+    else:
+        try:
+            quotes, rejected = read_as(named, file, body, observed)
+        except Unreadable as exc:
+            firms = set(named.providers)
+            siblings = [s for s in sources.REGISTRY.values() if s is not named and firms & set(s.providers)]
+            others = list(readings(siblings, file, body, observed))
+            hint = f"; it reads as {', '.join(others)} (`cix parse {others[0]} {file}`)" if others else ""
+            raise UserError(f"{exc}{hint}") from None
     write_rows(rejected if rejections else quotes, rejections)
     if not rejections and quotes.height == 0:
         err.print(f"no quotes; {rejected.height} rows refused (--rejections says why)", style="dim", markup=False)

@@ -14,6 +14,7 @@ from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PublicKey
 
+from pipeline.domain.serialise import gates_of, iso, revision_record
 from pipeline.face.cli.common import (
     DbOption,
     Format,
@@ -58,8 +59,8 @@ def fixings(
         rows = w.fixings(wanted, version=m.version)
     if rows.height == 0:
         raise UserError(f"no fixings for {wanted} under methodology v{m.version}", 1)
-    gates = {code: json.loads(text) for code, text in rows.select("index_code", "gates").iter_rows()}
-    print_fixings(fixing_records(rows), fmt, title=f"Fixings {wanted}", gates=gates)
+    gates = {r["index_code"]: gates_of(r) for r in rows.iter_rows(named=True)}  # the influence test's finding
+    print_fixings(fixing_records(rows), fmt, f"Fixings {wanted}", gates)
 
 
 @app.command()
@@ -197,7 +198,6 @@ def as_of(
     db: DbOption = None,
 ) -> None:
     """What was known about a fixing at a given time (bitemporal read)."""
-    from pipeline.domain.serialise import iso, revision_record
 
     m = methodology(version)
     known_index(index, m.version)
@@ -228,7 +228,6 @@ def revisions(
     db: DbOption = None,
 ) -> None:
     """Every revision of a fixing, with when and why it was recorded."""
-    from pipeline.domain.serialise import revision_record
 
     known_index(index)
     fixing_day = parse_day(day)

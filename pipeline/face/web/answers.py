@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import date
 from typing import Any
 
-from pipeline.domain.serialise import revision_record
+from pipeline.domain.serialise import gates_of, revision_record
 from pipeline.face.web.conditional import Answer, entity_tag
 from pipeline.methodology import CURRENT
 from pipeline.publish import fixing_records
@@ -41,7 +41,7 @@ def day_answers(w: Warehouse, version: str, day: date) -> DayAnswers:
     trails: dict[str, list[dict[str, Any]]] = {}
     for revision in w.revisions_of_day(day, CURRENT).iter_rows(named=True):
         trails.setdefault(revision["index_code"], []).append(revision_record(revision))
-    gates = {code: json.loads(text) if text else {} for code, text in rows.select("index_code", "gates").iter_rows()}
+    gates = {r["index_code"]: gates_of(r) for r in rows.iter_rows(named=True)}
     return DayAnswers(
         json_answer({"fixing_date": day, "fixings": records}, version),
         {

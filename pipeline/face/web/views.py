@@ -11,7 +11,7 @@ from typing import Any
 import polars as pl
 
 from pipeline.audit import explain
-from pipeline.domain.serialise import public_record, value_text
+from pipeline.domain.serialise import gates_of, public_record, value_text
 from pipeline.face import charts, words
 from pipeline.methodology import CURRENT, load
 from pipeline.store import Warehouse
@@ -64,7 +64,7 @@ def index_list(w: Warehouse) -> dict[str, Any]:
     reach: dict[str, str | None] = {}  # an indicative value's influence finding, in a few words
     for r in rows_of_day:
         latest[r["index_code"]] = public_record(r)
-        reach[r["index_code"]] = words.reach(json.loads(r["gates"] or "{}").get("influence"))
+        reach[r["index_code"]] = words.reach(gates_of(r).get("influence"))
     rows: list[dict[str, Any]] = []
     for d in m.indices:
         series = history.filter(pl.col("index_code") == d.code).to_dicts()
