@@ -71,15 +71,16 @@ def coverage(store: Queries, m: Methodology) -> list[IndexCoverage]:
     settlement = m.estimator.settlement_min_providers if isinstance(m.estimator, CentralBandParams) else None
     required = m.estimator.min_providers
     recorded = {r["index_code"]: r for r in latest.iter_rows(named=True)}
+    wanted = [(code, r["fixing_date"], r["revision"]) for code, r in recorded.items()]
+    verdicts_of: dict[str, dict[str, str]] = {}
+    for c in store.constituents_of_revisions(wanted, m.version).iter_rows(named=True):
+        verdicts_of.setdefault(c["index_code"], {})[c["provider"]] = c["excluded_by"] or "counted"
     out = []
     for d in m.indices:
         row = recorded.get(d.code)
         if row is None:
             continue
-        verdicts = {
-            c["provider"]: c["excluded_by"] or "counted"
-            for c in store.constituents(d.code, day, m.version, row["revision"]).iter_rows(named=True)
-        }
+        verdicts = verdicts_of.get(d.code, {})
         firms = () if d.blend_of else _firms(quotes, d, at, m, register, verdicts)
         out.append(
             IndexCoverage(

@@ -201,6 +201,17 @@ class Queries(Reads):
             [code, day, version, revision],
         )
 
+    def constituents_of_revisions(self, revisions: list[tuple[str, date, int]], version: str) -> pl.DataFrame:
+        """`constituents` of many stored revisions (index code, fixing date, revision) at once, with their
+        `index_code` and `revision` (one read, not one per index)."""
+        return self._frame(
+            "SELECT c.* FROM fixing_constituent c JOIN (SELECT unnest(?::VARCHAR[]) AS index_code, "
+            "unnest(?::DATE[]) AS fixing_date, unnest(?::INTEGER[]) AS revision) w "
+            "USING (index_code, fixing_date, revision) WHERE c.methodology_version = ? "
+            "ORDER BY c.index_code, c.excluded_by NULLS FIRST, c.value, c.provider",
+            [[r[0] for r in revisions], [r[1] for r in revisions], [r[2] for r in revisions], version],
+        )
+
     def exclusions(self, code: str, day: date, version: str, revision: int) -> pl.DataFrame:
         return self._frame(
             "SELECT firm, provider, rule, reason, n_quotes, example_quote FROM fixing_exclusion WHERE index_code = ? "
