@@ -164,6 +164,13 @@ def test_sources_shows_each_index_firms_with_class_segment_and_tier_after_a_run(
         ["primeintellect"],
     )
     assert firms["runpod"]["via"] == [] and firms["runpod"]["tiers"] == ["rate_card"]
+    # Each firm's verdict is its index's own recorded constituent's (read for every index at once): the screened
+    # firm is named by its screen, and every index's counted firms are as many as its fixing's providers.
+    assert nebius["verdict"] == "mad_screen" and firms["runpod"]["verdict"] == "counted"
+    for code, c in by_code.items():
+        if not c["blend_of"]:
+            assert c["n_counted"] == fixings[code]["n_providers"], code
+            assert "not recorded" not in {f["verdict"] for f in c["firms"]}, code
     tokens = by_code["CIX-TOK-LLAMA33-70B-IN"]
     assert tokens["n_firms"] >= 5 and all(f["segments"] == [] for f in tokens["firms"])
     # A firm two feeds quote far apart (Novita: its vote falls between them) is told apart from feeds that agree.
