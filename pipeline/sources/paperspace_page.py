@@ -31,7 +31,10 @@ from pipeline.sources.read import require
 HOSTS = ("www.paperspace.com", "paperspace.com")
 URL = "https://www.paperspace.com/pricing"
 _ON_DEMAND_NOTE = re.compile(
-    r"on-demand pricing for (?P<name>[\w-]+) is (?P<price>\S+?)/hour(?:\s*\((?P<also>[^)]*)\))?", re.IGNORECASE
+    # The price as the page writes money: "$6.00", "$ 6.00" (its mark in an element of its own), "6.00 USD".
+    r"on-demand pricing for (?P<name>[\w-]+) is (?P<price>(?:(?:US)?\$\s*)?\S+?(?:\s*(?:USD|EUR|GBP))?)\s*/\s*hour"
+    r"(?:\s*\((?P<also>[^)]*)\))?",
+    re.IGNORECASE,
 )
 
 

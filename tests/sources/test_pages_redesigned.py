@@ -16,6 +16,8 @@ from selectolax.parser import HTMLParser, Node
 from pipeline.domain.records import RawCapture
 from pipeline.sources import REGISTRY
 from pipeline.sources.base import SchemaDrift
+from pipeline.sources.pages.cells import read_page
+from pipeline.sources.pages.document import node_text
 from tests.helpers import FETCHED, normalise
 from tests.sources.test_page_captures import CAPTURES, PRICED_WITHOUT_HOST
 
@@ -89,6 +91,28 @@ def renamed(html: str) -> str:
     return html.replace('class="', 'class="x-')
 
 
+_SHOWN_TEXT = re.compile(r">([^<]*)<")
+_SCRIPTS = re.compile(r"(<(?:script|style)\b.*?</(?:script|style)>)", re.IGNORECASE | re.DOTALL)
+_PRICE = re.compile(r"(?<![\w$])\$(\d[\d,]*)(\.\d+)?")
+
+
+def in_shown_text(change: Callable[[str], str]) -> Callable[[str], str]:
+    """A redesign of the text between tags only (never inside a tag, a script or a style sheet)."""
+
+    def redesign(html: str) -> str:
+        def shown(part: str) -> str:
+            return _SHOWN_TEXT.sub(lambda m: f">{change(m.group(1))}<", part)
+
+        return "".join(part if i % 2 else shown(part) for i, part in enumerate(_SCRIPTS.split(html)))
+
+    return redesign
+
+
+def prices_as(form: str) -> Callable[[str], str]:
+    """Every "$<units><.cents>" of the page's text written as `form` ({u}: the units, {c}: ".cents" or nothing)."""
+    return in_shown_text(lambda text: _PRICE.sub(lambda p: form.format(u=p.group(1), c=p.group(2) or ""), text))
+
+
 REDESIGNS: dict[str, Callable[[str], str]] = {
     "blocks": blocks,
     "cards": cards,
@@ -96,6 +120,14 @@ REDESIGNS: dict[str, Callable[[str], str]] = {
     "definitions": definitions,
     "renamed": renamed,
     "both": lambda html: renamed(blocks(html)),
+    # Typography: the figures of a price in elements of their own, as design systems set them. A browser shows
+    # "$3.90" for each; read apart, "$3" would be a price the page never shows.
+    "cents_apart": prices_as("<span>${u}</span><span>{c}</span>"),
+    "cents_raised": prices_as("${u}<sup>{c}</sup>"),
+    "mark_apart": prices_as("<span>$</span><span>{u}{c}</span>"),
+    "react_text": prices_as("$<!-- -->{u}<!-- -->{c}"),  # React's server output between two expressions
+    "code_after": prices_as("{u}{c} USD"),
+    "no_break_spaces": in_shown_text(lambda text: text.replace(" ", "&nbsp;")),
 }
 
 
@@ -175,3 +207,26 @@ def test_a_layout_reader_that_finds_no_priced_gpu_gives_way_to_the_meaning_reade
     v2 = REGISTRY["nebius-page"].parser("2")(capture)
     assert v2.height > 0 and v2["reject_reason"].is_not_null().all()
     assert ("H100-SXM-80GB", "on_demand", 8, "2.95") in quotes(capture)
+
+
+@pytest.mark.parametrize(
+    ("html", "shown"),
+    [
+        ("<div><span>$3</span><span>.90</span>/hr</div>", "$3.90 /hr"),  # only the figure is joined
+        ("<div>$3<!-- -->.90</div>", "$3.90"),
+        ("<div>$3<sup>,90</sup> €</div>", "$3,90 €"),
+        ("<div><span>$3</span> <span>.90</span></div>", "$3 .90"),  # the page shows a space: so does the reader
+        ("<div><p>3</p><p>.5</p></div>", "3 .5"),  # two blocks are two lines, never one figure
+        ("<div>3<br>.5</div>", "3 .5"),
+        ("<div><span>8x</span><span>H100</span></div>", "8x H100"),  # only a figure and its decimals are joined
+        ("<div><span>1.</span><span>5 GPUs</span></div>", "1. 5 GPUs"),
+    ],
+)
+def test_a_figure_is_one_where_a_browser_shows_it_as_one(html: str, shown: str) -> None:
+    """Both ways a page is read (a node's text, the page's cells) join a figure split across inline elements with
+    nothing between them, and nothing else: no figure is made that the page does not show."""
+    tree = HTMLParser(html)
+    assert node_text(tree.css_first("div")) == shown
+    assert [cell.text for cell in read_page(tree).cells] == (
+        shown.split(" ") if "<p>" in html or "<br>" in html else [shown]
+    )

@@ -16,16 +16,11 @@ from typing import Any, TypeVar
 
 from selectolax.parser import HTMLParser, Node
 
-from pipeline.sources.pages.document import squash
+from pipeline.sources.pages.document import COMMENT, INLINE, add_text, squash
 from pipeline.sources.pages.money import money
 from pipeline.sources.pages.shown import crossed_out, hidden
 from pipeline.sources.pages.tabs import controlled
 
-_INLINE = frozenset([
-    "a", "abbr", "b", "bdi", "bdo", "br", "cite", "code", "data", "del", "dfn", "em",
-    "font", "i", "ins", "kbd", "label", "mark", "nobr", "q", "s", "samp", "small", "span",
-    "strike", "strong", "sub", "sup", "time", "tt", "u", "var", "wbr",
-])  # fmt: skip
 T = TypeVar("T")
 _SKIP = frozenset(
     ["script", "style", "noscript", "template", "svg", "head", "title", "iframe", "object", "select", "option"]
@@ -142,20 +137,24 @@ def read_page(tree: HTMLParser) -> Page:
     # Each stack entry: (node, parent element id, nearest block element id, (inside <s>, inside a link)).
     stack: list[tuple[Node, int, int, tuple[bool, bool]]] = [(root, -1, -1, (False, False))]
     open_cell: tuple[int, int] | None = None  # (block, cell index) the last text went into
+    gap = False  # whitespace in the source since the last text (a figure split without any is read as one)
     while stack:
         node, parent, block, struck = stack.pop()
         tag = node.tag or ""
         if tag == "-text":
-            text = squash(node.text_content or "")
+            raw = node.text_content or ""
+            text = squash(raw)
             if not text or block < 0:
+                gap = gap or bool(raw)
                 continue
             if open_cell is not None and open_cell[0] == block and page.cells[open_cell[1]].struck == struck[0]:
-                page.cells[open_cell[1]].text += " " + text
+                page.cells[open_cell[1]].text = add_text(page.cells[open_cell[1]].text, raw, gap)
                 page.cells[open_cell[1]].link &= struck[1]
             else:
                 page.cells.append(Cell(text, block, *struck))
                 open_cell = (block, len(page.cells) - 1)
                 _extend(page, block, len(page.cells) - 1)
+            gap = raw[-1:].isspace()
             continue
         if tag == "-end":
             open_cell = None  # a block element ended: text after it is a new cell
@@ -163,8 +162,8 @@ def read_page(tree: HTMLParser) -> Page:
         if tag == "br":
             open_cell = None  # a line break: the text after it is read as another line
             continue
-        if tag.startswith("-") or tag in _SKIP:
-            continue
+        if tag.startswith("-") or tag == COMMENT or tag in _SKIP:
+            continue  # a comment shows nothing and breaks nothing: "$3<!-- -->.90" (React's output) reads "$3.90"
         if hidden(node):
             continue
         me = len(page.elements)
@@ -175,7 +174,7 @@ def read_page(tree: HTMLParser) -> Page:
             page.ids.setdefault(str(attrs["id"]), me)
         if panel := controlled(attrs):
             page.controls.setdefault(panel, me)
-        inner_block = me if tag not in _INLINE or block < 0 else block
+        inner_block = me if tag not in INLINE or block < 0 else block
         inner_struck = (
             struck[0] or crossed_out(node),
             struck[1] or tag in _LINK,

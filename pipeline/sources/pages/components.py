@@ -28,13 +28,16 @@ COMPONENT_REASON = "a GPU component's price: the page bills the host apart ({evi
 # says nothing of the GPUs', and "180 GB RAM | $ 2.40 per GPU/hour" is a row's last spec before its GPU's price.
 _SHORT = 100  # a header or a label with its figure; a sentence is longer
 _COMPONENT = re.compile(r"\bgpu\s+component\b.{0,24}?\b(?:cost|price|rate)s?\b", re.IGNORECASE)
+# A unit's price in any of the ways a page writes money: "$0.01", "US$ 0.01", "0.01 USD", "€0,01", "0,01 €".
+_MARK = r"(?:US\$|\$|€|£|\b(?:USD|EUR|GBP)\b)"
+_UNIT_PRICE = rf"(?:{_MARK}\s*0?[.,]0\d*|0?[.,]0\d*\s*{_MARK})"
 _HOST_PRICED = re.compile(
-    r"\b(?:v?cpus?|cpu\s+cores?|ram|system\s+memory)\b[^$]{0,24}?\bper\s+gpu\b[^$()]{0,12}"
-    r"\(\s*(?:US)?\$\s*0?\.0\d*\s*(?:/|per)\s*(?:hr|hour|h)\s*\)",
+    rf"\b(?:v?cpus?|cpu\s+cores?|ram|system\s+memory)\b[^$€£]{{0,24}}?\bper\s+gpu\b[^$€£()]{{0,12}}"
+    rf"\(\s*{_UNIT_PRICE}\s*(?:/|per)\s*(?:hr|hour|h)\s*\)",
     re.IGNORECASE,
 )
 _HOST_ADD_ON = re.compile(
-    r"\b(?:v?cpus?|ram)\b\s*[:|-]?\s*(?:US)?\$\s*0?\.0\d*\s*(?:/|per)\s*gpu\s*[/-]\s*(?:hr|hour|h)\b",
+    rf"\b(?:v?cpus?|ram)\b\s*[:|-]?\s*{_UNIT_PRICE}\s*(?:/|per)\s*gpu\s*[/-]\s*(?:hr|hour|h)\b",
     re.IGNORECASE,
 )
 

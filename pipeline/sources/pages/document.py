@@ -13,11 +13,36 @@ from pipeline.sources.pages.rivals import strip_comparisons
 from pipeline.sources.pages.shown import drop_not_shown
 
 _ORPHAN_CELL = re.compile(r"<t[dhr][\s>]", re.IGNORECASE)
+# Elements that flow within a line: text on either side of them is one run of text, not two blocks.
+INLINE = frozenset([
+    "a", "abbr", "b", "bdi", "bdo", "br", "cite", "code", "data", "del", "dfn", "em",
+    "font", "i", "ins", "kbd", "label", "mark", "nobr", "q", "s", "samp", "small", "span",
+    "strike", "strong", "sub", "sup", "time", "tt", "u", "var", "wbr",
+])  # fmt: skip
+COMMENT = "_comment"  # selectolax's tag of an HTML comment
+_DECIMAL_PART = re.compile(r"[.,]\d")
 
 
 def squash(text: str) -> str:
     """Collapse every run of whitespace (including no-break spaces) to one space."""
     return " ".join(text.replace("\u00a0", " ").replace("\u202f", " ").split())
+
+
+def joins_figure(before: str, after: str) -> bool:
+    """True when `after` is the decimal part of the figure `before` ends with: "$3" then ".90" in two inline elements
+    with nothing between them (a typographic split a browser shows as "$3.90"). Read apart, "$3" would be a price the
+    page does not show."""
+    return before[-1:].isdigit() and _DECIMAL_PART.match(after) is not None
+
+
+def add_text(text: str, raw: str, gap: bool) -> str:
+    """`text` followed by the piece `raw` as a reader sees them: a space between them unless the source has none
+    (`gap`: whitespace or a block's edge since `text`) and `raw` is the decimal part of `text`'s last figure."""
+    piece = squash(raw)
+    if not text:
+        return piece
+    glued = not gap and not raw[:1].isspace() and joins_figure(text, piece)
+    return text + piece if glued else f"{text} {piece}"
 
 
 def dom(capture: RawCapture) -> HTMLParser:
@@ -49,10 +74,31 @@ def _as_shown(tree: HTMLParser, capture: RawCapture) -> HTMLParser:
 
 
 def node_text(node: Node | None) -> str:
-    """A node's visible text, whitespace collapsed ('' for a missing node)."""
+    """A node's visible text, whitespace collapsed ('' for a missing node): its pieces of text with a space between
+    them, except inside a figure split across inline elements (`add_text`)."""
     if node is None:
         return ""
-    return squash(node.text(deep=True, separator=" "))
+    text, gap = "", False
+    stack: list[Node | None] = [node]  # None: the end of a block element
+    while stack:
+        item = stack.pop()
+        if item is not None and item.tag == COMMENT:
+            continue  # shows nothing, breaks nothing ("$3<!-- -->.90")
+        if item is None or item.tag == "br" or (item.tag != "-text" and item.tag not in INLINE):
+            gap = True  # a block's edge or a line break separates what is before it from what comes after
+            if item is None:
+                continue
+        if item.tag == "-text":
+            raw = item.text_content or ""
+            if squash(raw):
+                text, gap = add_text(text, raw, gap), raw[-1:].isspace()
+            else:
+                gap = gap or bool(raw)
+            continue
+        if item.tag not in INLINE:
+            stack.append(None)
+        stack.extend(reversed(list(item.iter(include_text=True))))
+    return text
 
 
 def cell_texts(row: Node) -> list[str]:
