@@ -18,6 +18,7 @@ from pipeline.sources import REGISTRY
 from pipeline.sources.base import SchemaDrift
 from pipeline.sources.pages.cells import read_page
 from pipeline.sources.pages.document import node_text
+from pipeline.sources.pages.units import units_said
 from tests.helpers import FETCHED, normalise
 from tests.sources.test_page_captures import CAPTURES, PRICED_WITHOUT_HOST
 
@@ -127,6 +128,7 @@ REDESIGNS: dict[str, Callable[[str], str]] = {
     "mark_apart": prices_as("<span>$</span><span>{u}{c}</span>"),
     "react_text": prices_as("$<!-- -->{u}<!-- -->{c}"),  # React's server output between two expressions
     "code_after": prices_as("{u}{c} USD"),
+    "footnote_star": prices_as("${u}{c}*"),
     "no_break_spaces": in_shown_text(lambda text: text.replace(" ", "&nbsp;")),
 }
 
@@ -230,3 +232,53 @@ def test_a_figure_is_one_where_a_browser_shows_it_as_one(html: str, shown: str) 
     assert [cell.text for cell in read_page(tree).cells] == (
         shown.split(" ") if "<p>" in html or "<br>" in html else [shown]
     )
+
+
+@pytest.mark.parametrize(
+    ("source", "relative", "hourly", "other"),
+    [
+        ("crusoe-page", "provider-pages-2026/crusoe.html", r"/GPU-hr", "/GPU-min"),  # the figure's own text
+        ("voltagepark-page", "pricing-pages/voltagepark_20250712040631.html", r"/hr", "/mo"),
+        ("fluidstack-page", "pricing-pages/fluidstack_20250109013724.html", r"\(/hr\)", "(/mo)"),  # its column's header
+        ("coreweave-page", "provider-pages-2026/coreweave.html", r"\(Per Hour\)", "(per month)"),
+        # The figure's own words ("$ 0.30 per minute") say what it is, though its column still says "Pricing Per Hour".
+        (
+            "hyperstack-page",
+            "pricing-pages/hyperstack_20240822101707.html",
+            r"(?i)(\d )per hour",
+            r"\1per minute",
+        ),
+    ],
+)
+def test_a_price_the_page_shows_per_another_unit_of_time_is_refused_not_read_as_hourly(
+    realdata: Path, source: str, relative: str, hourly: str, other: str
+) -> None:
+    """A redesign pricing per minute or per month in the place a layout reader knows: the figure is no GPU-hour price,
+    so it is refused with the page's unit, never read as an hour's price."""
+    html = (realdata / relative).read_text(errors="replace")
+    changed, n = re.subn(hourly, other, html)
+    assert n > 0 and as_captured(source, realdata / relative), "the page as captured gives hourly quotes"
+    capture = RawCapture(source, REGISTRY[source].requests[0].url, FETCHED, changed.encode())
+    assert quotes(capture) == set()
+    reasons = REGISTRY[source].parse(capture)["reject_reason"].drop_nulls().to_list()
+    unit = "minute" if "min" in other else "month"
+    assert any(r.startswith("the page shows ") and r.endswith(f"per {unit}, not per hour") for r in reasons), reasons
+
+
+@pytest.mark.parametrize(
+    ("attributes", "said"),
+    [
+        ('{"price_text": "$2.49/hr"}', {"hour"}),
+        ('{"price_text": "$2.49 per GPU per hour"}', {"hour"}),
+        ('{"price_text": "$3.90/GPU-hr", "column": "On-demand"}', {"hour"}),
+        ('{"price_text": "$0.04/min", "column": "Price per hour"}', {"minute"}),  # its own words first
+        ('{"price_text": "$2.49", "column": "On-Demand Price (/hr)"}', {"hour"}),
+        ('{"price_text": "$1,800", "column": "Reserved (per month)"}', {"month"}),
+        ('{"column": "On-demand, GPU-hour"}', {"hour"}),
+        ('{"shown": "$0.0007/sec"}', {"second"}),  # (a bare "/s" is left alone: "3.35 TB/s" is no price's unit)
+        ('{"column": "On-demand", "price_text": "$2.49"}', set()),  # no unit said: left as read
+        ("not json", set()),
+    ],
+)
+def test_the_unit_of_time_recorded_with_a_figure(attributes: str, said: set[str]) -> None:
+    assert units_said(attributes) == said
