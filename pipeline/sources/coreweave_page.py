@@ -22,6 +22,7 @@ from pipeline.sources.base import Request, Source
 from pipeline.sources.pages.document import classes, dom, node_text
 from pipeline.sources.pages.money import is_no_price, money
 from pipeline.sources.pages.reader import page_parsers
+from pipeline.sources.pages.recorded import text_reason
 from pipeline.sources.pages.rows import page_row
 from pipeline.sources.pages.wording import TEASER_REASON, hgx_label, is_teaser, leading_int
 from pipeline.sources.read import require
@@ -99,6 +100,8 @@ def parse_coreweave_page(capture: RawCapture) -> pl.DataFrame:
                     reason = TEASER_REASON
                 elif "inference" in header.lower():
                     reason = INFERENCE_REASON
+                else:
+                    reason = text_reason(texts[i], *figure)  # a range, a maximum, another unit of time
                 out.append(
                     page_row(
                         capture,

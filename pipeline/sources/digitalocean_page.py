@@ -26,6 +26,7 @@ from pipeline.sources.pages.document import dom, node_text, walk
 from pipeline.sources.pages.gpu import per_gpu_memory
 from pipeline.sources.pages.money import money
 from pipeline.sources.pages.reader import page_parsers
+from pipeline.sources.pages.recorded import text_reason
 from pipeline.sources.pages.rows import page_row
 from pipeline.sources.pages.wording import TEASER_REASON, commitment, is_teaser, leading_int
 from pipeline.sources.read import require
@@ -111,6 +112,8 @@ def parse_digitalocean_page(capture: RawCapture) -> pl.DataFrame:
                 reason = "reserved price without a stated commitment term"
             elif not re.search(r"/\s*GPU", unit, re.IGNORECASE):
                 reason = f"price unit {unit!r} is not per GPU"
+            else:
+                reason = text_reason(f"{amount}{unit}", *figure)  # a range, a maximum, another unit of time
             out.append(
                 page_row(
                     capture,

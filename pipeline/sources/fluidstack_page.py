@@ -21,6 +21,7 @@ from pipeline.sources.base import PAGE_NOT_SAMPLED, Archive, Request, SchemaDrif
 from pipeline.sources.pages.document import dom, node_text
 from pipeline.sources.pages.money import is_no_price, money
 from pipeline.sources.pages.reader import page_parsers
+from pipeline.sources.pages.recorded import text_reason
 from pipeline.sources.pages.rows import page_row
 from pipeline.sources.pages.wording import TEASER_REASON, commitment, hgx_label, is_teaser
 from pipeline.sources.read import require
@@ -89,6 +90,12 @@ def parse_fluidstack_page(capture: RawCapture) -> pl.DataFrame:
             if index >= len(cells) or is_no_price(cells[index]):
                 continue
             figure = money(cells[index])
+            if is_teaser(cells[index]):
+                reason: str | None = TEASER_REASON
+            elif figure is None:
+                reason = f"price cell {cells[index]!r} is not an amount"
+            else:
+                reason = text_reason(cells[index], *figure)  # a range, a maximum, another unit of time
             out.append(
                 page_row(
                     capture,
@@ -102,9 +109,7 @@ def parse_fluidstack_page(capture: RawCapture) -> pl.DataFrame:
                     price_per="gpu_hour",
                     price_native=figure[0] if figure else cells[index],
                     currency=figure[1] if figure else None,
-                    reject_reason=TEASER_REASON
-                    if is_teaser(cells[index])
-                    else (None if figure else f"price cell {cells[index]!r} is not an amount"),
+                    reject_reason=reason,
                     attributes=json.dumps({"column": header}),
                 )
             )

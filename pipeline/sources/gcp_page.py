@@ -30,6 +30,7 @@ from pipeline.sources.pages.document import dom, node_text, squash
 from pipeline.sources.pages.machines import FAMILIES
 from pipeline.sources.pages.money import is_no_price, money
 from pipeline.sources.pages.reader import page_parsers
+from pipeline.sources.pages.recorded import text_reason
 from pipeline.sources.pages.rows import page_row
 from pipeline.sources.pages.wording import TEASER_REASON, is_teaser
 from pipeline.sources.read import require
@@ -112,6 +113,8 @@ def parse_gcp_page(capture: RawCapture) -> pl.DataFrame:
                     reason = DWS_REASON.format(column=header)
                 elif count is None:
                     reason = f"machine has {count_text or 'no stated'} GPUs: no whole-GPU price"
+                else:
+                    reason = text_reason(text, *figure)  # a range, a maximum, another unit of time
                 out.append(
                     page_row(
                         capture,

@@ -18,7 +18,7 @@ from pipeline.sources import REGISTRY
 from pipeline.sources.base import SchemaDrift
 from pipeline.sources.pages.cells import read_page
 from pipeline.sources.pages.document import node_text
-from pipeline.sources.pages.units import units_said
+from pipeline.sources.pages.recorded import units_said
 from tests.helpers import FETCHED, normalise
 from tests.sources.test_page_captures import CAPTURES, PRICED_WITHOUT_HOST
 
@@ -282,3 +282,48 @@ def test_a_price_the_page_shows_per_another_unit_of_time_is_refused_not_read_as_
 )
 def test_the_unit_of_time_recorded_with_a_figure(attributes: str, said: set[str]) -> None:
     assert units_said(attributes) == said
+
+
+def _ranged(text: str) -> str:
+    """ "$3.90" -> "$3.90 - $4.90": each price made the lower end of a range."""
+    return _PRICE.sub(
+        lambda p: f"${p.group(1)}{p.group(2) or ''} - ${int(p.group(1).replace(',', '')) + 1}{p.group(2) or ''}", text
+    )
+
+
+UNSURE = {
+    "range": in_shown_text(_ranged),
+    "floor": prices_as("Starting at ${u}{c}"),
+    "maximum": prices_as("up to ${u}{c}"),
+    "approximate": prices_as("~${u}{c}"),
+}
+# Pages these rewrites of the shown text cannot reach: figures written "$ 0.30" or with their "$" in an element of its
+# own, RunPod's figures read from the page's data (JSON, data attributes), and a page that gives no quote (its host's
+# unit price, the sign that its GPUs are priced without it, is what they would change).
+BEYOND_REWRITE = {
+    "pricing-pages/crusoe_20250521220413.html",
+    "pricing-pages/hyperstack_20240822101707.html",
+    "pricing-pages/paperspace_20240123092147.html",
+    "pricing-pages/fluidstack_20230930024119.html",
+    "pricing-pages/runpod_20230929070808.html",
+    "pricing-pages/runpod_20250909131230.html",
+    "pricing-pages/runpod_20260810082317.html",
+}
+
+
+@pytest.mark.parametrize("rewrite", sorted(UNSURE))
+@pytest.mark.parametrize(("source", "relative"), [p for p in PAGES if p[1] not in BEYOND_REWRITE])
+def test_a_range_a_floor_a_maximum_or_an_approximation_is_never_a_quote(
+    realdata: Path, source: str, relative: str, rewrite: str
+) -> None:
+    """Every price of a real page rewritten as the end of a range ("$3.90 - $4.90"), a floor ("Starting at $3.90"),
+    a maximum ("up to $3.90") or an approximation ("~$3.90"): none is the stated price of one good, so none of the
+    page's quotes survives (each is refused with its reason, or the page is schema drift)."""
+    path = realdata / relative
+    expected = as_captured(source, path)
+    changed = RawCapture(source, REGISTRY[source].requests[0].url, FETCHED, UNSURE[rewrite](path.read_text()).encode())
+    try:
+        found = quotes(changed)
+    except SchemaDrift:
+        found = set()
+    assert not found & expected

@@ -24,10 +24,10 @@ from pipeline.sources.pages.embedded import json_records
 from pipeline.sources.pages.meaning import offers_of
 from pipeline.sources.pages.money import bare_price
 from pipeline.sources.pages.offers import Offer
+from pipeline.sources.pages.recorded import refuse_by_recorded_words
 from pipeline.sources.pages.records import OTHER_CURRENCY_REASON, find_records
 from pipeline.sources.pages.rivals import refuse_rivals
 from pipeline.sources.pages.rows import page_row
-from pipeline.sources.pages.units import refuse_other_units
 from pipeline.sources.pages.when import page_time
 from pipeline.sources.pages.wording import hgx_label
 
@@ -162,7 +162,7 @@ def page_parsers(layout: Parser, provider: str, provider_class: str, marks: tupl
     v3 = layout_or_meaning(layout, provider, provider_class, marks, unpriced_too=True)
 
     def v4(capture: RawCapture) -> pl.DataFrame:
-        return refuse_other_units(refuse_components(v3(capture), capture))
+        return refuse_by_recorded_words(refuse_components(v3(capture), capture))
 
     v4.__doc__ = f"{v3.__doc__} A GPU priced without its host, or a figure shown per another time unit, is refused."
     return {

@@ -1,0 +1,133 @@
+"""What the words a layout reader recorded with a figure say of it: the refusals a layout reader does not make.
+
+A provider's layout reader takes the figure in the cell it knows ("$3.90/hr" under "On-demand") and records the
+words it read it from (`attributes`: the figure's own text as `price_text`, `shown` or `unit`, its column's header
+as `column`). A redesign may put in that cell what is no GPU-hour price of a defined good, and a layout reader
+reading the cell's first figure would publish it as one. So a figure it took is refused when those words say:
+- another unit of time and never the hour: its own text ("$0.065/min"), else its column's header ("Price (per
+  month)"); a figure whose unit neither says is left as read;
+- a range ("$2.49 - $3.29/hr"): the figure is one end of it, not the price of one good (as the meaning reader
+  refuses both ends);
+- a floor ("from $2.49", a teaser), a maximum ("up to $3.29/hr") or an approximation ("~$2.49/hr", "about
+  $2.49"): not the stated price.
+(The meaning reader reads all of this with the figure itself.)
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from decimal import Decimal
+from typing import Any
+
+import polars as pl
+
+from pipeline.sources.pages.money import amounts, starts_range
+from pipeline.sources.pages.records import RANGE_REASON
+from pipeline.sources.pages.wording import TEASER_REASON, is_teaser
+
+OTHER_UNIT_REASON = "the page shows {figure} per {unit}, not per hour"
+BOUND_REASON = "a maximum ({text!r}), not the price of a defined good"
+APPROXIMATE_REASON = "an approximate figure ({text!r}), not a stated price"
+
+_NAMES = {"h": "hour", "hr": "hour", "min": "minute", "sec": "second", "mo": "month", "yr": "year"}
+# The unit of time a price's text or its column's header names: "(/hr)", "Per Hour", "GPU-hour", "/GPU/hr", "/mo".
+_SAID = re.compile(
+    r"(?:/\s*(?:gpu\s*[/-]\s*)?|\bper\s+(?:gpu\s+)?|\bgpu[\s-])"
+    r"(?P<unit>hours?|hrs?|h|minutes?|mins?|seconds?|secs?|days?|months?|mo|years?|yrs?)\b",
+    re.IGNORECASE,
+)
+# The words right before a figure that make it a maximum, or an approximation.
+_BOUND_BEFORE = re.compile(r"\b(?:up\s+to|max(?:imum)?\.?|at\s+most|no\s+more\s+than)\s*:?\s*$", re.IGNORECASE)
+_ABOUT_BEFORE = re.compile(
+    r"(?:[~≈]|\b(?:approx(?:imately|\.)?|about|around|circa|ca\.|est(?:imated|\.)?))\s*$", re.IGNORECASE
+)
+_OWN, _HEADER = ("price_text", "shown", "unit"), ("column",)  # the figure's own words, its column's header
+
+
+def _unit(name: str) -> str:
+    """ "hrs" -> "hour", "mo" -> "month", "secs" -> "second": one name per unit of time."""
+    name = name.lower().removesuffix("s")
+    return _NAMES.get(name, name)
+
+
+def _recorded(attributes: str | None) -> dict[str, Any]:
+    try:
+        recorded = json.loads(attributes) if attributes else {}
+    except ValueError:
+        return {}
+    return recorded if isinstance(recorded, dict) else {}
+
+
+def units_said(attributes: str | None) -> set[str]:
+    """The time units the words a layout reader recorded with a figure name: its own text's ("$0.30 per min"), else
+    its column header's ("Price per hour"). A figure's own words say what it is, whatever its column says."""
+    recorded = _recorded(attributes)
+    for keys in (_OWN, _HEADER):
+        said = {_unit(m.group("unit")) for k in keys for m in _SAID.finditer(str(recorded.get(k) or ""))}
+        if said:
+            return said
+    return set()
+
+
+def unsure_reason(text: str, price: str, currency: str) -> str | None:
+    """Why the figure `price` in its own text is no stated price of one good: an end of a range, a floor ("from $X":
+    a teaser), a maximum or an approximation; None when its text says none of these (or does not show it)."""
+    found = amounts(text)
+    at = next((n for n, (_, a, c) in enumerate(found) if Decimal(a) == Decimal(price) and c == currency), None)
+    if at is None:
+        return None
+    start = found[at][0]
+    if starts_range(text, start) or (at > 0 and starts_range(text, found[at - 1][0])):
+        return RANGE_REASON.format(text=text.strip())
+    if is_teaser(text[:start]):
+        return TEASER_REASON
+    if _BOUND_BEFORE.search(text[:start]):
+        return BOUND_REASON.format(text=text.strip())
+    if _ABOUT_BEFORE.search(text[:start]):
+        return APPROXIMATE_REASON.format(text=text.strip())
+    return None
+
+
+def text_reason(text: str, price: str, currency: str) -> str | None:
+    """`reason_of` from a figure's own text, for a layout reader that does not record it: another unit of time, a
+    range, a maximum or an approximation."""
+    said = {_unit(m.group("unit")) for m in _SAID.finditer(text)}
+    if said and "hour" not in said:
+        return OTHER_UNIT_REASON.format(figure=f"{price} {currency}", unit=min(said))
+    return unsure_reason(text, price, currency)
+
+
+def reason_of(attributes: str | None, price: str, currency: str) -> str | None:
+    """Why the words recorded with a figure refuse it (`OTHER_UNIT_REASON`, a range, a maximum, an approximation)."""
+    said = units_said(attributes)
+    if said and "hour" not in said:
+        return OTHER_UNIT_REASON.format(figure=f"{price} {currency}", unit=min(said))
+    recorded = _recorded(attributes)
+    for key in _OWN:
+        if (text := recorded.get(key)) and (reason := unsure_reason(str(text), price, currency)) is not None:
+            return reason
+    return None
+
+
+def refuse_by_recorded_words(rows: pl.DataFrame) -> pl.DataFrame:
+    """The parsed rows, each hourly price not refused already refused when the words recorded with it say it is no
+    GPU-hour price of a defined good (`reason_of`)."""
+    hourly = (
+        pl.col("reject_reason").is_null()
+        & pl.col("price_per").is_in(["gpu_hour", "instance_hour"])
+        & pl.col("price_native").is_not_null()
+    )
+    if rows.is_empty() or not rows.select(hourly.any()).item():
+        return rows
+    read = rows.select("price_native", "currency", "attributes", hourly)
+    reasons = [
+        reason_of(attributes, price, currency) if open_row else None
+        for price, currency, attributes, open_row in read.iter_rows()
+    ]
+    refused = pl.Series("_recorded_reason", reasons, dtype=pl.String)
+    return (
+        rows.with_columns(refused)
+        .with_columns(pl.coalesce("reject_reason", "_recorded_reason").alias("reject_reason"))
+        .drop("_recorded_reason")
+    )
