@@ -101,7 +101,7 @@ def parse_coreweave_page(capture: RawCapture) -> pl.DataFrame:
                 elif "inference" in header.lower():
                     reason = INFERENCE_REASON
                 else:
-                    reason = text_reason(texts[i], *figure)  # a range, a maximum, another unit of time
+                    reason = text_reason(texts[i], *figure, pricing_type, price_per)  # what its own words say of it
                 out.append(
                     page_row(
                         capture,

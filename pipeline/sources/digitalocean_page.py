@@ -113,7 +113,9 @@ def parse_digitalocean_page(capture: RawCapture) -> pl.DataFrame:
             elif not re.search(r"/\s*GPU", unit, re.IGNORECASE):
                 reason = f"price unit {unit!r} is not per GPU"
             else:
-                reason = text_reason(f"{amount}{unit}", *figure)  # a range, a maximum, another unit of time
+                reason = text_reason(
+                    f"{amount}{unit}", *figure, pricing_type, "gpu_hour"
+                )  # what its own words say of it
             out.append(
                 page_row(
                     capture,

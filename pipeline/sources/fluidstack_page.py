@@ -95,7 +95,7 @@ def parse_fluidstack_page(capture: RawCapture) -> pl.DataFrame:
             elif figure is None:
                 reason = f"price cell {cells[index]!r} is not an amount"
             else:
-                reason = text_reason(cells[index], *figure)  # a range, a maximum, another unit of time
+                reason = text_reason(cells[index], *figure, pricing_type, "gpu_hour")  # what its own words say of it
             out.append(
                 page_row(
                     capture,

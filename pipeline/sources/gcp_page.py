@@ -114,7 +114,7 @@ def parse_gcp_page(capture: RawCapture) -> pl.DataFrame:
                 elif count is None:
                     reason = f"machine has {count_text or 'no stated'} GPUs: no whole-GPU price"
                 else:
-                    reason = text_reason(text, *figure)  # a range, a maximum, another unit of time
+                    reason = text_reason(text, *figure, kind, "instance_hour")  # what its own words say of it
                 out.append(
                     page_row(
                         capture,

@@ -18,7 +18,7 @@ from pipeline.sources import REGISTRY
 from pipeline.sources.base import SchemaDrift
 from pipeline.sources.pages.cells import read_page
 from pipeline.sources.pages.document import node_text
-from pipeline.sources.pages.recorded import units_said
+from pipeline.sources.pages.recorded import text_reason, units_said
 from tests.helpers import FETCHED, normalise
 from tests.sources.test_page_captures import CAPTURES, PRICED_WITHOUT_HOST
 
@@ -327,3 +327,49 @@ def test_a_range_a_floor_a_maximum_or_an_approximation_is_never_a_quote(
     except SchemaDrift:
         found = set()
     assert not found & expected
+
+
+OTHER_TYPES = {
+    "commitment": prices_as("${u}{c} with a 1-year commitment"),
+    "spot": prices_as("${u}{c} (spot, interruptible)"),
+}
+
+
+@pytest.mark.parametrize("rewrite", sorted(OTHER_TYPES))
+@pytest.mark.parametrize(("source", "relative"), [p for p in PAGES if p[1] not in BEYOND_REWRITE])
+def test_a_figure_whose_own_words_name_another_pricing_type_is_never_its_columns(
+    realdata: Path, source: str, relative: str, rewrite: str
+) -> None:
+    """Every price of a real page followed by words that make it a commitment's or a spot price: none is published
+    as the on-demand price its column would make it."""
+    path = realdata / relative
+    on_demand = {q for q in as_captured(source, path) if q[1] == "on_demand"}
+    html = OTHER_TYPES[rewrite](path.read_text())
+    changed = RawCapture(source, REGISTRY[source].requests[0].url, FETCHED, html.encode())
+    try:
+        found = quotes(changed)
+    except SchemaDrift:
+        found = set()
+    assert not found & on_demand
+
+
+@pytest.mark.parametrize(
+    ("text", "pricing_type", "price_per", "refused"),
+    [
+        ("$23.92 per node", "on_demand", "gpu_hour", "price a whole machine, not one GPU"),
+        ("$23.92 per node", "on_demand", "instance_hour", None),  # read as the machine's price: right
+        ("$2.99 per GPU/hr", "on_demand", "gpu_hour", None),
+        ("$2.19/hr with a 1-year commitment", "on_demand", "gpu_hour", "make it a reserved_1y price, not on_demand"),
+        ("$2.19/hr (1-year term)", "reserved_1y", "gpu_hour", None),
+        ("$1.25/hr spot", "on_demand", "gpu_hour", "make it a spot price, not on_demand"),
+        ("$2.49 - $3.29/hr", "on_demand", "gpu_hour", "a price range"),
+        ("up to $3.29/hr", "on_demand", "gpu_hour", "a maximum"),
+        ("~$2.49/hr", "on_demand", "gpu_hour", "an approximate figure"),
+        ("$0.04/min", "on_demand", "gpu_hour", "per minute, not per hour"),
+        ("$2.49/hr", "on_demand", "gpu_hour", None),
+    ],
+)
+def test_what_a_figures_own_words_say_of_it(text: str, pricing_type: str, price_per: str, refused: str | None) -> None:
+    figure = next(iter(re.findall(r"\$(\d+\.\d+)", text)))
+    reason = text_reason(text, figure, "USD", pricing_type, price_per)
+    assert reason == refused if refused is None else (reason is not None and refused in reason), reason

@@ -9,7 +9,9 @@ reading the cell's first figure would publish it as one. So a figure it took is 
 - a range ("$2.49 - $3.29/hr"): the figure is one end of it, not the price of one good (as the meaning reader
   refuses both ends);
 - a floor ("from $2.49", a teaser), a maximum ("up to $3.29/hr") or an approximation ("~$2.49/hr", "about
-  $2.49"): not the stated price.
+  $2.49"): not the stated price;
+- another pricing type than its column's ("$2.19/hr with a 1-year commitment" under "On-demand"), or a whole
+  machine's price ("$23.92 per node") where the reader took a GPU's: what the figure is, its own words say.
 (The meaning reader reads all of this with the figure itself.)
 """
 
@@ -24,11 +26,13 @@ import polars as pl
 
 from pipeline.sources.pages.money import amounts, starts_range
 from pipeline.sources.pages.records import RANGE_REASON
-from pipeline.sources.pages.wording import TEASER_REASON, is_teaser
+from pipeline.sources.pages.wording import TEASER_REASON, is_teaser, per_gpu, per_instance, pricing_type_of
 
 OTHER_UNIT_REASON = "the page shows {figure} per {unit}, not per hour"
 BOUND_REASON = "a maximum ({text!r}), not the price of a defined good"
 APPROXIMATE_REASON = "an approximate figure ({text!r}), not a stated price"
+OTHER_TYPE_REASON = "its own words ({text!r}) make it a {said} price, not {read}"
+MACHINE_REASON = "its own words ({text!r}) price a whole machine, not one GPU"
 
 _NAMES = {"h": "hour", "hr": "hour", "min": "minute", "sec": "second", "mo": "month", "yr": "year"}
 # The unit of time a price's text or its column's header names: "(/hr)", "Per Hour", "GPU-hour", "/GPU/hr", "/mo".
@@ -89,23 +93,35 @@ def unsure_reason(text: str, price: str, currency: str) -> str | None:
     return None
 
 
-def text_reason(text: str, price: str, currency: str) -> str | None:
-    """`reason_of` from a figure's own text, for a layout reader that does not record it: another unit of time, a
-    range, a maximum or an approximation."""
+def text_reason(text: str, price: str, currency: str, pricing_type: str | None, price_per: str) -> str | None:
+    """Why a figure's own text refuses the figure as read (`pricing_type`, per `price_per`): another unit of time, a
+    range, a floor, a maximum, an approximation, another pricing type or a whole machine's price where a GPU's was
+    read. For a layout reader that does not record the text, called on it; `reason_of` for one that does."""
     said = {_unit(m.group("unit")) for m in _SAID.finditer(text)}
     if said and "hour" not in said:
         return OTHER_UNIT_REASON.format(figure=f"{price} {currency}", unit=min(said))
-    return unsure_reason(text, price, currency)
+    if (unsure := unsure_reason(text, price, currency)) is not None:
+        return unsure
+    said_type = pricing_type_of(text)
+    if said_type is not None and pricing_type is not None and said_type != pricing_type:
+        return OTHER_TYPE_REASON.format(text=text.strip(), said=said_type, read=pricing_type)
+    if price_per == "gpu_hour" and per_instance(text) and not per_gpu(text):
+        return MACHINE_REASON.format(text=text.strip())
+    return None
 
 
-def reason_of(attributes: str | None, price: str, currency: str) -> str | None:
-    """Why the words recorded with a figure refuse it (`OTHER_UNIT_REASON`, a range, a maximum, an approximation)."""
+def reason_of(
+    attributes: str | None, price: str, currency: str, pricing_type: str | None, price_per: str
+) -> str | None:
+    """Why the words recorded with a figure refuse it: its header's unit of time when its own text names none, then
+    its own text's (`text_reason`)."""
     said = units_said(attributes)
     if said and "hour" not in said:
         return OTHER_UNIT_REASON.format(figure=f"{price} {currency}", unit=min(said))
     recorded = _recorded(attributes)
     for key in _OWN:
-        if (text := recorded.get(key)) and (reason := unsure_reason(str(text), price, currency)) is not None:
+        text = recorded.get(key)
+        if text and (reason := text_reason(str(text), price, currency, pricing_type, price_per)) is not None:
             return reason
     return None
 
@@ -120,10 +136,10 @@ def refuse_by_recorded_words(rows: pl.DataFrame) -> pl.DataFrame:
     )
     if rows.is_empty() or not rows.select(hourly.any()).item():
         return rows
-    read = rows.select("price_native", "currency", "attributes", hourly)
+    read = rows.select("price_native", "currency", "attributes", "pricing_type", "price_per", hourly)
     reasons = [
-        reason_of(attributes, price, currency) if open_row else None
-        for price, currency, attributes, open_row in read.iter_rows()
+        reason_of(attributes, price, currency, pricing_type, price_per) if open_row else None
+        for price, currency, attributes, pricing_type, price_per, open_row in read.iter_rows()
     ]
     refused = pl.Series("_recorded_reason", reasons, dtype=pl.String)
     return (
