@@ -131,6 +131,9 @@ REDESIGNS: dict[str, Callable[[str], str]] = {
     "footnote_star": prices_as("${u}{c}*"),
     "no_break_spaces": in_shown_text(lambda text: text.replace(" ", "&nbsp;")),
 }
+# Both at once: a new layout (read by meaning) whose prices are written with their code after them or set in pieces.
+REDESIGNS["cards_code_after"] = lambda html: REDESIGNS["code_after"](REDESIGNS["cards_renamed"](html))
+REDESIGNS["blocks_cents_apart"] = lambda html: REDESIGNS["cents_apart"](REDESIGNS["blocks"](html))
 
 
 @cache

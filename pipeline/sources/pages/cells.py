@@ -206,20 +206,28 @@ def _join_split_prices(page: Page) -> None:
     """
     cells = page.cells
     for i in range(len(cells) - 1):
-        if _MARK_ONLY.search(cells[i].text) and cells[i + 1].data:
-            mark = _MARK_ONLY.search(cells[i].text).group(0).strip()  # type: ignore[union-attr]
+        mark = _trailing_mark(cells[i].text)
+        if mark is not None and cells[i + 1].data:
             cells[i].text = cells[i].text[: -len(mark)].strip()
             for after in cells[i + 1 :]:
                 if not after.data or after.block != cells[i + 1].block:
                     break
                 after.text = f"{mark}{after.text}"  # the page's one "$" stands before each of its figures
             continue
-        if _MARK_ONLY.search(cells[i].text) and _NUMBER_FIRST.match(cells[i + 1].text):
+        if mark is not None and _NUMBER_FIRST.match(cells[i + 1].text):
             cells[i].text += " " + cells[i + 1].text
             cells[i + 1].text = ""
             if i + 2 < len(cells) and re.match(r"^(?:/|per\b)", cells[i + 2].text, re.IGNORECASE):
                 cells[i].text += " " + cells[i + 2].text
                 cells[i + 2].text = ""
+
+
+def _trailing_mark(text: str) -> str | None:
+    """The mark ending a cell with no figure before it ("as low as $"); not "3.50 USD"'s, a price in itself."""
+    found = _MARK_ONLY.search(text)
+    if found is None or re.search(r"\d\s*$", text[: found.start()]):
+        return None
+    return found.group(0).strip()
 
 
 # Data attributes that hold a price under the name of the cloud or pricing type alone (RunPod's rows went from

@@ -15,7 +15,10 @@ from pipeline.sources.pages.names import models
 from pipeline.sources.pages.records import Price, Record
 from pipeline.sources.pages.wording import is_teaser
 
-_HOURLY_AFTER = re.compile(r"^\S*?\d[\d,.]*\s*(?:/\s*h(?:ou)?r\b|per\s+hour\b)", re.IGNORECASE)
+# "$6.00/hour", "6.00 USD per hour": a figure (its mark before or after it) and then the hour.
+_HOURLY_AFTER = re.compile(
+    r"^\S*?\d[\d,.]*\s*(?:(?:USD|EUR|GBP|\$|€|£)\s*)?(?:/\s*h(?:ou)?r\b|per\s+hour\b)", re.IGNORECASE
+)
 
 
 def footnote(record: Record, text: str) -> str:
