@@ -376,3 +376,21 @@ def test_what_a_figures_own_words_say_of_it(text: str, pricing_type: str, price_
     figure = next(iter(re.findall(r"\$(\d+\.\d+)", text)))
     reason = text_reason(text, figure, "USD", pricing_type, price_per)
     assert reason == refused if refused is None else (reason is not None and refused in reason), reason
+
+
+def test_a_column_that_prices_a_whole_machine_is_not_read_as_one_gpus(realdata: Path) -> None:
+    """Fluidstack's on-demand column headed per node instead of per hour: its figures are machines' prices, so none
+    is published as one GPU's (the reserved column, still per GPU-hour, is read as before)."""
+    path = realdata / "pricing-pages/fluidstack_20250109013724.html"
+    html = path.read_text()
+    assert html.count("On-Demand Price (/hr)") == 1
+    capture = RawCapture(
+        "fluidstack-page",
+        "https://www.fluidstack.io/pricing",
+        FETCHED,
+        html.replace("On-Demand Price (/hr)", "On-Demand Price (/node/hr)").encode(),
+    )
+    found, expected = quotes(capture), as_captured("fluidstack-page", path)
+    assert {q for q in found if q[1] == "on_demand"} == set() and found == {q for q in expected if q[1] != "on_demand"}
+    reasons = set(REGISTRY["fluidstack-page"].parse(capture)["reject_reason"].drop_nulls().to_list())
+    assert "its column ('On-Demand Price (/node/hr)') prices a whole machine, not one GPU" in reasons

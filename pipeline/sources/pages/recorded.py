@@ -11,7 +11,8 @@ reading the cell's first figure would publish it as one. So a figure it took is 
 - a floor ("from $2.49", a teaser), a maximum ("up to $3.29/hr") or an approximation ("~$2.49/hr", "about
   $2.49"): not the stated price;
 - another pricing type than its column's ("$2.19/hr with a 1-year commitment" under "On-demand"), or a whole
-  machine's price ("$23.92 per node") where the reader took a GPU's: what the figure is, its own words say.
+  machine's price ("$23.92 per node", or a column "Price per node") where the reader took a GPU's: what the figure
+  is, its own words say, else its column's.
 (The meaning reader reads all of this with the figure itself.)
 """
 
@@ -33,6 +34,7 @@ BOUND_REASON = "a maximum ({text!r}), not the price of a defined good"
 APPROXIMATE_REASON = "an approximate figure ({text!r}), not a stated price"
 OTHER_TYPE_REASON = "its own words ({text!r}) make it a {said} price, not {read}"
 MACHINE_REASON = "its own words ({text!r}) price a whole machine, not one GPU"
+MACHINE_COLUMN_REASON = "its column ({text!r}) prices a whole machine, not one GPU"
 
 _NAMES = {"h": "hour", "hr": "hour", "min": "minute", "sec": "second", "mo": "month", "yr": "year"}
 # The unit of time a price's text or its column's header names: "(/hr)", "Per Hour", "GPU-hour", "/GPU/hr", "/mo".
@@ -123,6 +125,9 @@ def reason_of(
         text = recorded.get(key)
         if text and (reason := text_reason(str(text), price, currency, pricing_type, price_per)) is not None:
             return reason
+    column, own = str(recorded.get("column") or ""), " ".join(str(recorded.get(k) or "") for k in _OWN)
+    if price_per == "gpu_hour" and per_instance(column) and not per_gpu(column) and not per_gpu(own):
+        return MACHINE_COLUMN_REASON.format(text=column.strip())
     return None
 
 
