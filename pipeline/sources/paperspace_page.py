@@ -22,7 +22,7 @@ from pipeline.sources.archive import archived_page_time
 from pipeline.sources.base import PAGE_NOT_SAMPLED, Archive, Request, Source
 from pipeline.sources.pages.document import classes, dom, node_text
 from pipeline.sources.pages.gpu import memory_gb
-from pipeline.sources.pages.money import money
+from pipeline.sources.pages.money import MARK, money
 from pipeline.sources.pages.reader import page_parsers
 from pipeline.sources.pages.rows import page_row
 from pipeline.sources.pages.wording import TEASER_REASON, commitment, hgx_label, is_teaser
@@ -32,7 +32,7 @@ HOSTS = ("www.paperspace.com", "paperspace.com")
 URL = "https://www.paperspace.com/pricing"
 _ON_DEMAND_NOTE = re.compile(
     # The price as the page writes money: "$6.00", "$ 6.00" (its mark in an element of its own), "6.00 USD".
-    r"on-demand pricing for (?P<name>[\w-]+) is (?P<price>(?:(?:US)?\$\s*)?\S+?(?:\s*(?:USD|EUR|GBP))?)\s*/\s*hour"
+    rf"on-demand pricing for (?P<name>[\w-]+) is (?P<price>(?:{MARK}\s*)?\S+?(?:\s*{MARK})?)\s*/\s*hour"
     r"(?:\s*\((?P<also>[^)]*)\))?",
     re.IGNORECASE,
 )

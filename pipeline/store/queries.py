@@ -195,11 +195,8 @@ class Queries(Reads):
         )
 
     def constituents(self, code: str, day: date, version: str, revision: int) -> pl.DataFrame:
-        return self._frame(
-            "SELECT * FROM fixing_constituent WHERE index_code = ? AND fixing_date = ? AND methodology_version = ? "
-            "AND revision = ? ORDER BY excluded_by NULLS FIRST, value, provider",
-            [code, day, version, revision],
-        )
+        """One revision's constituents: the counted first, then by value and provider."""
+        return self.constituents_of_revisions([(code, day, revision)], version)
 
     def constituents_of_revisions(self, revisions: list[tuple[str, date, int]], version: str) -> pl.DataFrame:
         """`constituents` of many stored revisions (index code, fixing date, revision) at once, with their

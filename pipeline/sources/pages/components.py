@@ -19,6 +19,7 @@ import polars as pl
 from pipeline.domain.records import RawCapture
 from pipeline.sources.pages.cells import read_page
 from pipeline.sources.pages.document import dom
+from pipeline.sources.pages.money import MARK
 
 COMPONENT_REASON = "a GPU component's price: the page bills the host apart ({evidence!r}), not a rentable GPU-hour"
 
@@ -29,8 +30,7 @@ COMPONENT_REASON = "a GPU component's price: the page bills the host apart ({evi
 _SHORT = 100  # a header or a label with its figure; a sentence is longer
 _COMPONENT = re.compile(r"\bgpu\s+component\b.{0,24}?\b(?:cost|price|rate)s?\b", re.IGNORECASE)
 # A unit's price in any of the ways a page writes money: "$0.01", "US$ 0.01", "0.01 USD", "€0,01", "0,01 €".
-_MARK = r"(?:US\$|\$|€|£|\b(?:USD|EUR|GBP)\b)"
-_UNIT_PRICE = rf"(?:{_MARK}\s*0?[.,]0\d*|0?[.,]0\d*\s*{_MARK})\**"  # a footnote's star may follow it
+_UNIT_PRICE = rf"(?:{MARK}\s*0?[.,]0\d*|0?[.,]0\d*\s*{MARK})\**"  # a footnote's star may follow it
 _HOST_PRICED = re.compile(
     rf"\b(?:v?cpus?|cpu\s+cores?|ram|system\s+memory)\b[^$€£]{{0,24}}?\bper\s+gpu\b[^$€£()]{{0,12}}"
     rf"\(\s*{_UNIT_PRICE}\s*(?:/|per)\s*(?:hr|hour|h)\s*\)",

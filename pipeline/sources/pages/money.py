@@ -26,6 +26,7 @@ _CURRENCY_MARKS: tuple[tuple[str, str], ...] = (
     ("₹", "INR"),
 )
 _MARK = "|".join(re.escape(mark) for mark, _ in _CURRENCY_MARKS)
+MARK = rf"(?:{_MARK})"  # any currency mark a page prints, for a pattern of another module
 _NUMBER = r"\d[\d,.]*\d|\d"
 # A mark then a number ("$2.49", "US$ 2.49", "€1,20") or a number then a mark ("2,49 €", "2.49 EUR").
 _MONEY = re.compile(

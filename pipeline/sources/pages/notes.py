@@ -10,15 +10,13 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from pipeline.sources.pages.money import amounts, money
+from pipeline.sources.pages.money import MARK, amounts, money
 from pipeline.sources.pages.names import models
 from pipeline.sources.pages.records import Price, Record
 from pipeline.sources.pages.wording import is_teaser
 
 # "$6.00/hour", "6.00 USD per hour": a figure (its mark before or after it) and then the hour.
-_HOURLY_AFTER = re.compile(
-    r"^\S*?\d[\d,.]*\s*(?:(?:USD|EUR|GBP|\$|€|£)\s*)?(?:/\s*h(?:ou)?r\b|per\s+hour\b)", re.IGNORECASE
-)
+_HOURLY_AFTER = re.compile(rf"^\S*?\d[\d,.]*\s*(?:{MARK}\s*)?(?:/\s*h(?:ou)?r\b|per\s+hour\b)", re.IGNORECASE)
 
 
 def footnote(record: Record, text: str) -> str:

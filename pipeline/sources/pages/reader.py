@@ -155,16 +155,16 @@ def _names(capture: RawCapture, marks: tuple[str, ...]) -> bool:
 
 def page_parsers(layout: Parser, provider: str, provider_class: str, marks: tuple[str, ...]) -> dict[str, Any]:
     """A page source's parser versions (`Source` arguments): v4, v3 with a GPU priced without its host refused
-    (`components`) and a figure the page prices only per another unit of time refused (`units`: no stored capture
-    shows one, so v4 reads every one as before); kept for the quotes stored with them, v3 (the layout reader, else
-    the meaning reader when the layout reader refuses the page or reads it without a priced GPU), v2 (meaning only
-    when the layout reader refuses) and v1 (the layout reader alone)."""
+    (`components`) and a figure its recorded words make no GPU-hour price of a defined good refused (`recorded`: no
+    stored capture shows one, so v4 reads every one as before); kept for the quotes stored with them, v3 (the layout
+    reader, else the meaning reader when the layout reader refuses the page or reads it without a priced GPU), v2
+    (meaning only when the layout reader refuses) and v1 (the layout reader alone)."""
     v3 = layout_or_meaning(layout, provider, provider_class, marks, unpriced_too=True)
 
     def v4(capture: RawCapture) -> pl.DataFrame:
         return refuse_by_recorded_words(refuse_components(v3(capture), capture))
 
-    v4.__doc__ = f"{v3.__doc__} A GPU priced without its host, or a figure shown per another time unit, is refused."
+    v4.__doc__ = f"{v3.__doc__} A GPU priced without its host, or a figure its words make no such price, is refused."
     return {
         "parse": v4,
         "parser_version": "4",
