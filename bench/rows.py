@@ -72,10 +72,10 @@ def naive_offers(bodies: list[bytes]) -> int:
 
 
 def row_ingest(root: Path, scale: float) -> dict[str, Any]:
-    """The bulk ingest path (`ingest_all` -> `parse_all_cached` with helpers, as a backfill parses): each body parsed,
-    bodies normalised together, on every core (work and answers by shared memory; the helpers' start is timed). The
-    captures are made first, with their sha256 (taken when the capture step stores a body, not by parsing); the
-    naive side reads the same bodies."""
+    """The bulk ingest path (`ingest_all` -> `parse_all_cached` with helpers, as a backfill parses): bodies decoded
+    one by one, read by one query per batch (`Source.parse_batch`) and normalised together, on every core (work and
+    answers by shared memory; the helpers' start is timed). The captures are made first, with their sha256 (taken
+    when the capture step stores a body, not by parsing); the naive side reads the same bodies."""
     from pipeline.domain.records import RawCapture
     from pipeline.flow.helpers import Helpers
     from pipeline.flow.parse import Unreadable

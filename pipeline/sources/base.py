@@ -47,6 +47,8 @@ class Request:
 
 
 Parser = Callable[[RawCapture], pl.DataFrame]
+# The current parser over many captures at once (`sources.columnar`): each capture's rows or its SourceError.
+BatchParser = Callable[[Sequence[RawCapture]], "list[pl.DataFrame | SourceError]"]
 RateReader = Callable[[RawCapture], Sequence[Any]]
 TimeOf = Callable[[Path, bytes], datetime]
 
@@ -114,6 +116,8 @@ class Source:
     hosts: tuple[str, ...]
     requests: tuple[Request, ...]
     parse: Parser = _no_prices
+    # `parse` over many captures, when one query over all of them is faster (each capture's rows the same as alone).
+    parse_batch: BatchParser | None = None
     description: str = ""
     max_bytes: int = DEFAULT_MAX_BYTES
     next_request: Callable[[RawCapture], Request | None] | None = None

@@ -142,15 +142,23 @@ def token_frame(structs: Sequence[msgspec.Struct]) -> pl.LazyFrame:
     if not structs:
         raise ValueError("no structs to read")
     fields = list(type(structs[0]).__struct_fields__)
-    joined = _SEPARATOR.encode().join(chain.from_iterable(map(msgspec.structs.astuple, structs)))
     split = pl.col("tokens").str.split(_SEPARATOR).explode().reshape((len(structs), len(fields)))
-    return pl.LazyFrame({"tokens": [joined.decode("utf-8")]}).select(split.arr.to_struct(fields)).unnest("tokens")
+    return pl.LazyFrame({"tokens": [joined_tokens(structs)]}).select(split.arr.to_struct(fields)).unnest("tokens")
+
+
+def joined_tokens(structs: Iterable[msgspec.Struct]) -> str:
+    """The structs' raw tokens, field by field and struct by struct, as one text (`split_tokens` splits it)."""
+    return _SEPARATOR.encode().join(chain.from_iterable(map(msgspec.structs.astuple, structs))).decode("utf-8")
+
+
+def split_tokens(texts: pl.Series) -> pl.Series:
+    """Joined tokens (texts of `joined_tokens`, or of `token_column`'s join) as one token a row, in order."""
+    return texts.str.split(_SEPARATOR).explode()
 
 
 def token_column(name: str, tokens: Iterable[msgspec.Raw]) -> pl.Series:
     """Raw JSON tokens (at least one) as one String column: one join and one split, no Python string per token."""
-    joined = _SEPARATOR.encode().join(tokens).decode("utf-8")
-    return pl.Series(name, [joined]).str.split(_SEPARATOR).explode()
+    return split_tokens(pl.Series(name, [_SEPARATOR.encode().join(tokens).decode("utf-8")]))
 
 
 def decode_objects(decoder: msgspec.json.Decoder[list[T]], tokens: list[str]) -> dict[int, T]:

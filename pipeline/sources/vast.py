@@ -33,13 +33,15 @@ from __future__ import annotations
 
 import functools
 import json
+from collections.abc import Sequence
 from urllib.parse import quote
 
 import msgspec
 import polars as pl
 
 from pipeline.domain.records import RawCapture, parsed_columns
-from pipeline.sources.base import Request, Source
+from pipeline.sources import columnar
+from pipeline.sources.base import Request, Source, SourceError
 from pipeline.sources.read import (
     ABSENT,
     NULL,
@@ -143,6 +145,27 @@ def parse_vast(capture: RawCapture) -> pl.DataFrame:
     return pl.concat([frame, numbers], how="horizontal").select(_columns(full))
 
 
+def parse_vast_batch(captures: Sequence[RawCapture]) -> list[pl.DataFrame | SourceError]:
+    """`parse_vast` of many captures by one query over all their offers (`sources.columnar`): full replies are read
+    together, anything else (a reduced list, a body that does not decode, a slow-path offer) by `parse_vast` alone."""
+    return columnar.read_batch(captures, _full_offers, _batch_rows, SOURCE.parse)
+
+
+def _full_offers(capture: RawCapture) -> list[_Offer] | None:
+    decoded = decode_typed(_DECODER, capture)
+    return decoded.offers if isinstance(decoded, _Reply) else None
+
+
+def _batch_rows(tokens: pl.LazyFrame) -> pl.LazyFrame:
+    """`parse_vast`'s fast path over many captures' offers: each row's slow-path verdict, its number in its capture."""
+    return tokens.with_columns(_price_token(True)).with_columns(_numbers()).select(_batch_columns())
+
+
+@functools.cache
+def _batch_columns() -> list[pl.Expr]:
+    return [*_columns(True, batched=True), _slow(True).alias(columnar.SLOW)]
+
+
 @functools.cache
 def _numbers() -> list[pl.Expr]:
     """The number tokens as plain decimal text where they are that already (built once, as `_columns`)."""
@@ -177,8 +200,9 @@ def _search_price(token: str) -> str:
 
 
 @functools.cache
-def _columns(full: bool) -> list[pl.Expr]:
-    """The parsed rows as expressions over the token columns (built once: the same for every capture)."""
+def _columns(full: bool, batched: bool = False) -> list[pl.Expr]:
+    """The parsed rows as expressions over the token columns (built once: the same for every capture). `batched`:
+    over many captures' tokens, each row numbered in its own capture (`columnar.ROW`)."""
     price_field = "dph_base" if full else "dph_total"
     gpu_name = json_text(pl.col("gpu_name")).str.strip_chars()
     count = pl.col("num_gpus#number").str.extract(r"^([1-9][0-9]{0,17})(?:\.0*)?$", 1).cast(pl.Int64)
@@ -219,6 +243,7 @@ def _columns(full: bool) -> list[pl.Expr]:
     no_name = gpu_name.replace("", None).fill_null("?")
     return parsed_columns(
         {
+            **({"row_no": pl.col(columnar.ROW)} if batched else {}),
             "source": pl.col("_source"),
             "provider": pl.lit("vast"),
             "provider_class": pl.lit("marketplace"),
@@ -254,6 +279,7 @@ SOURCE = Source(
     hosts=HOSTS,
     requests=tuple(Request(url=query_url(name)) for name in GPU_NAMES),
     parse=parse_vast,
+    parse_batch=parse_vast_batch,
     description="Vast.ai bundles search, rentable on-demand offers per GPU model (USD per offer-hour, GPU part)",
     providers=("vast",),
     parser_version="3",

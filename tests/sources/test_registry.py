@@ -22,7 +22,8 @@ from pipeline.sources import REGISTRY, Source
 from pipeline.sources.registry import MODULES
 
 PACKAGE = Path(pipeline.sources.__file__).parent
-HELPERS = {"__init__", "base", "fetch", "read", "registry", "archive"}  # shared by every source, not providers
+# Shared by every source, not providers.
+HELPERS = {"__init__", "base", "columnar", "fetch", "read", "registry", "archive"}
 HELPER_PACKAGES = {"pages"}  # the pricing-page helpers
 TESTS = Path(__file__).parent
 # Sources with no real capture under ../shared/realdata: their test reads what does exist, and says so.
