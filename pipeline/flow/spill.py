@@ -69,6 +69,9 @@ def _dump(value: object, where: Path) -> str | None:
     except OSError:  # no room in shared memory: the pipe will do
         Path(path).unlink(missing_ok=True)
         return None
+    except BaseException:  # the value does not pickle: no file is left behind of it
+        Path(path).unlink(missing_ok=True)
+        raise
     return path
 
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import multiprocessing
 import os
+import pickle
 import time
 from dataclasses import replace
 from datetime import timedelta
@@ -169,6 +170,22 @@ def test_work_and_answers_travel_by_files_that_are_gone_after(
         assert list(spill.iterdir()) == []  # type: ignore[union-attr]
     else:
         assert all(w is None for w in written)
+
+
+def test_work_that_cannot_be_sent_fails_its_answer_and_leaves_no_file(tmp_path: Path) -> None:
+    """Work that cannot be written to its file (here a local function, which does not pickle) is refused with its
+    error, its half-written file removed; the helpers still serve."""
+    shm = tmp_path / "shm"
+    shm.mkdir()
+
+    def local() -> None:
+        pass
+
+    with Helpers(2, spill=shm) as helpers:
+        with pytest.raises((AttributeError, TypeError, pickle.PicklingError), match="pickle"):
+            helpers.submit(_sizes, [local])
+        assert helpers.result(helpers.submit(_sizes, [b"ab", b"c"])) == [2, 1]
+    assert list(shm.iterdir()) == []
 
 
 def _slow_in_a_helper(tasks: list[int]) -> list[tuple[int, int]]:
