@@ -23,6 +23,7 @@ from pipeline.sources.base import PAGE_NOT_SAMPLED, Archive, Request, Source
 from pipeline.sources.pages.document import classes, dom, node_text
 from pipeline.sources.pages.gpu import memory_gb
 from pipeline.sources.pages.money import MARK, money
+from pipeline.sources.pages.names import models
 from pipeline.sources.pages.reader import page_parsers
 from pipeline.sources.pages.rows import page_row
 from pipeline.sources.pages.wording import TEASER_REASON, commitment, hgx_label, is_teaser
@@ -32,7 +33,8 @@ HOSTS = ("www.paperspace.com", "paperspace.com")
 URL = "https://www.paperspace.com/pricing"
 _ON_DEMAND_NOTE = re.compile(
     # The price as the page writes money: "$6.00", "$ 6.00" (its mark in an element of its own), "6.00 USD".
-    rf"on-demand pricing for (?P<name>[\w-]+) is (?P<price>(?:{MARK}\s*)?\S+?(?:\s*{MARK})?)\s*/\s*hour"
+    # The GPU as the page names it: "H100", "H100™", "NVIDIA® H100" (compared by the models it names).
+    rf"on-demand pricing for (?P<name>\S[^$]{{0,60}}?) is (?P<price>(?:{MARK}\s*)?\S+?(?:\s*{MARK})?)\s*/\s*hour"
     r"(?:\s*\((?P<also>[^)]*)\))?",
     re.IGNORECASE,
 )
@@ -123,7 +125,8 @@ def _on_demand_from_note(
 ) -> list[dict[str, Any]]:
     """The on-demand price a commitment footnote states for this card's machine, if it states one."""
     match = _ON_DEMAND_NOTE.search(note)
-    if match is None or match.group("name").lower() != name.lower():
+    named = models(name.upper())  # whatever case the page writes it in ("h100")
+    if match is None or not named or models(match.group("name").upper()) != named:
         return []
     figure = money(match.group("price"))
     if figure is None:

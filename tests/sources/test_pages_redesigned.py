@@ -19,6 +19,7 @@ from pipeline.sources.base import SchemaDrift
 from pipeline.sources.pages.cells import read_page
 from pipeline.sources.pages.document import node_text
 from pipeline.sources.pages.recorded import text_reason, units_said
+from pipeline.sources.pages.wording import per_gpu
 from tests.helpers import FETCHED, normalise
 from tests.sources.test_page_captures import CAPTURES, PRICED_WITHOUT_HOST
 
@@ -114,6 +115,14 @@ def prices_as(form: str) -> Callable[[str], str]:
     return in_shown_text(lambda text: _PRICE.sub(lambda p: form.format(u=p.group(1), c=p.group(2) or ""), text))
 
 
+_GPU_NAME = re.compile(r"(?<![\w-])(?:NVIDIA\s+)?(H100|H200|A100|B200|L40S|MI300X)(?![\w-])")
+
+
+def gpu_names_as(form: str | Callable[[re.Match[str]], str]) -> Callable[[str], str]:
+    """Every GPU model named in the page's text (with its "NVIDIA" if any) written as `form`."""
+    return in_shown_text(lambda text: _GPU_NAME.sub(form, text))
+
+
 REDESIGNS: dict[str, Callable[[str], str]] = {
     "blocks": blocks,
     "cards": cards,
@@ -130,6 +139,12 @@ REDESIGNS: dict[str, Callable[[str], str]] = {
     "code_after": prices_as("{u}{c} USD"),
     "footnote_star": prices_as("${u}{c}*"),
     "no_break_spaces": in_shown_text(lambda text: text.replace(" ", "&nbsp;")),
+    "us_dollar": prices_as("US${u}{c}"),
+    "code_before": prices_as("USD {u}{c}"),
+    # GPU names dressed as a vendor's marketing writes them: "H100™", "NVIDIA® H100", "h100".
+    "name_trademark": gpu_names_as(r"\1™"),
+    "name_vendor": gpu_names_as(r"NVIDIA® \1"),
+    "name_lower": gpu_names_as(lambda m: m.group(1).lower()),
 }
 # Both at once: a new layout (read by meaning) whose prices are written with their code after them or set in pieces.
 REDESIGNS["cards_code_after"] = lambda html: REDESIGNS["code_after"](REDESIGNS["cards_renamed"](html))
@@ -285,6 +300,26 @@ def test_a_price_the_page_shows_per_another_unit_of_time_is_refused_not_read_as_
 )
 def test_the_unit_of_time_recorded_with_a_figure(attributes: str, said: set[str]) -> None:
     assert units_said(attributes) == said
+
+
+@pytest.mark.parametrize(
+    ("text", "per_gpu_said"),
+    [
+        ("$1.89/H100/hour", True),  # Lambda 2023's reserved price: a GPU model as the unit
+        ("$1.89/H100™/hour", True),
+        ("$1.89 / NVIDIA® H100 SXM / hr", True),
+        ("$3.10/MI300X/hr", True),
+        ("$2.99 / GPU / hr", True),
+        ("$20.72 / hr", False),
+        ("$23.92/8x H100/hr", False),  # a machine of them, not one
+        ("$23.92 / 8 × H100 / hr", False),
+        ("$23.92/H100 node/hr", False),
+        ("$3.35 TB/s / hr", False),
+    ],
+)
+def test_a_gpu_model_as_the_unit_prices_one_gpu_however_its_name_is_dressed(text: str, per_gpu_said: bool) -> None:
+    """Read as a machine's price, a per-GPU figure of an 8-GPU machine would be divided by 8: a price 8x too low."""
+    assert per_gpu(text) is per_gpu_said
 
 
 def _ranged(text: str) -> str:

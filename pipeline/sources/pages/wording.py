@@ -14,11 +14,13 @@ TEASER_REASON = "teaser price ('from $X'), not a price for a defined good"
 NO_TERM_REASON = "reserved price with no commitment term stated, not a price for a defined good"
 
 _TEASER = re.compile(r"\b(from|starting\s+(at|from)|starts\s+(at|from)|as\s+low\s+as|low\s+as)\b", re.IGNORECASE)
-# "/GPU/hr", "per GPU hour", "GPU-hr", "$1.89/H100/hour" (a GPU model used as the unit).
-_PER_GPU = re.compile(
-    r"\bper\s+gpu\b|/\s*gpu\b|\bgpu[\s-]*h(ou)?rs?\b|/\s*[a-z]{1,3}\d{2,4}[a-z]*\s*/\s*h(ou)?r",
-    re.IGNORECASE,
-)
+# "/GPU/hr", "per GPU hour", "GPU-hr".
+_PER_GPU = re.compile(r"\bper\s+gpu\b|/\s*gpu\b|\bgpu[\s-]*h(ou)?rs?\b", re.IGNORECASE)
+# "$1.89/H100/hour": a GPU model used as the unit, however the page dresses its name ("/H100™/hour", "/NVIDIA H100
+# SXM/hr"), never a machine of them ("/8x H100/hr", "/H100 node/hr").
+_PER_UNIT = re.compile(r"/\s*([^/$]{1,48}?)\s*/\s*h(?:ou)?r\b", re.IGNORECASE)
+_MODEL = re.compile(r"(?<![\w-])[a-z]{1,3}\d{2,4}[a-z]*(?!\w)", re.IGNORECASE)
+_A_MACHINE = re.compile(r"\b(instance|machine|node|server|vm|cluster|pod)s?\b|(?<![\w.])\d{1,3}\s*[x×]", re.IGNORECASE)
 _PER_INSTANCE = re.compile(
     r"\bper\s+(instance|machine|node|server|vm)\b|/\s*(instance|machine|node|vm)\b", re.IGNORECASE
 )
@@ -68,7 +70,10 @@ def teaser_reason(text: str) -> str | None:
 
 def per_gpu(text: str) -> bool:
     """True when the wording says the figure is per GPU ("/GPU/hr", "per GPU hour", "GPU-hr", "/H100/hour")."""
-    return _PER_GPU.search(squash(text)) is not None
+    said = squash(text)
+    if _PER_GPU.search(said):
+        return True
+    return any(_MODEL.search(u) and not _A_MACHINE.search(u) for u in (m.group(1) for m in _PER_UNIT.finditer(said)))
 
 
 def per_instance(text: str) -> bool:
