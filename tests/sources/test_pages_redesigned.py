@@ -145,6 +145,9 @@ REDESIGNS: dict[str, Callable[[str], str]] = {
     "name_trademark": gpu_names_as(r"\1™"),
     "name_vendor": gpu_names_as(r"NVIDIA® \1"),
     "name_lower": gpu_names_as(lambda m: m.group(1).lower()),
+    # The hour in words: Fluidstack 2023's "Max vCPUs per GPU ($0.01 hourly)" still bills the host apart.
+    "hourly": in_shown_text(lambda text: re.sub(r"\s*/\s*hr\b", " hourly", text, flags=re.IGNORECASE)),
+    "per_hour": in_shown_text(lambda text: re.sub(r"\s*/\s*hr\b", " per hour", text, flags=re.IGNORECASE)),
 }
 # Both at once: a new layout (read by meaning) whose prices are written with their code after them or set in pieces.
 REDESIGNS["cards_code_after"] = lambda html: REDESIGNS["code_after"](REDESIGNS["cards_renamed"](html))
