@@ -28,7 +28,7 @@ from pipeline.sources.pages.money import money
 from pipeline.sources.pages.reader import page_parsers
 from pipeline.sources.pages.recorded import text_reason
 from pipeline.sources.pages.rows import page_row
-from pipeline.sources.pages.wording import TEASER_REASON, commitment, is_teaser, leading_int
+from pipeline.sources.pages.wording import TEASER_REASON, commitment, is_teaser, leading_int, pricing_type_of
 from pipeline.sources.read import require
 
 HOSTS = ("www.digitalocean.com",)
@@ -95,8 +95,9 @@ def parse_digitalocean_page(capture: RawCapture) -> pl.DataFrame:
         gpu = suffix.group("gpu") if suffix else title
         count = leading_int(specs.get("GPUs per Droplet") or (suffix.group("count") if suffix else "1"))
         memory = per_gpu_memory(specs.get("GPU Memory", ""), count)
-        reserved = "reserved" in kind.lower()
-        pricing_type = (commitment(detail) or "reserved_unstated_term") if reserved else "on_demand"
+        named = pricing_type_of(kind)  # "Reserved Price", however a redesign words it ("Committed Price")
+        reserved = named is not None and named.startswith("reserved")
+        pricing_type = (commitment(detail) or "reserved_unstated_term") if reserved else (named or "on_demand")
         slug = _size_slug(card) or f"{title}{' (reserved)' if reserved else ''}"
         for i, (amount, unit) in enumerate(figures):
             figure = money(amount)

@@ -102,8 +102,11 @@ def _row(capture: RawCapture, header: list[str], cells: list[str]) -> dict[str, 
     term = _column(header, cells, "term")
 
     pricing_type = "on_demand"
+    committed = commitment(term) if term else None
     if kind and not kind.lower().startswith("on"):
-        pricing_type = (commitment(term) if term else None) or pricing_type_of(kind) or "reserved_unspecified"
+        pricing_type = committed or pricing_type_of(kind) or "reserved_unspecified"
+    elif committed and not kind:  # a row with a commitment's term, whatever it calls itself ("Committed")
+        pricing_type = committed
     whole_machine = not (per_gpu(price_text) or per_gpu(price_header))
     amount = money(price_text)
     assert amount is not None

@@ -148,6 +148,10 @@ REDESIGNS: dict[str, Callable[[str], str]] = {
     # The hour in words: Fluidstack 2023's "Max vCPUs per GPU ($0.01 hourly)" still bills the host apart.
     "hourly": in_shown_text(lambda text: re.sub(r"\s*/\s*hr\b", " hourly", text, flags=re.IGNORECASE)),
     "per_hour": in_shown_text(lambda text: re.sub(r"\s*/\s*hr\b", " per hour", text, flags=re.IGNORECASE)),
+    # A commitment under another name: read as on demand, Lambda's 3-year $1.89 and DigitalOcean's reserved floor
+    # were published as on-demand prices.
+    "committed": in_shown_text(lambda text: re.sub(r"\breserved\b", "Committed", text, flags=re.IGNORECASE)),
+    "contract": in_shown_text(lambda text: re.sub(r"\breserved\b", "Contract", text, flags=re.IGNORECASE)),
 }
 # Both at once: a new layout (read by meaning) whose prices are written with their code after them or set in pieces.
 REDESIGNS["cards_code_after"] = lambda html: REDESIGNS["code_after"](REDESIGNS["cards_renamed"](html))
