@@ -436,3 +436,32 @@ def test_a_column_that_prices_a_whole_machine_is_not_read_as_one_gpus(realdata: 
     assert {q for q in found if q[1] == "on_demand"} == set() and found == {q for q in expected if q[1] != "on_demand"}
     reasons = set(REGISTRY["fluidstack-page"].parse(capture)["reject_reason"].drop_nulls().to_list())
     assert "its column ('On-Demand Price (/node/hr)') prices a whole machine, not one GPU" in reasons
+
+
+@pytest.mark.parametrize(
+    ("form", "currency"),
+    [
+        ("HK${u}{c}", "HKD"),
+        ("NZ${u}{c}", "NZD"),
+        ("S${u}{c}", "SGD"),
+        ("CA${u}{c}", "CAD"),
+        ("${u}{c} AUD", "AUD"),  # the code after a bare "$" says which dollar
+        ("ZZ${u}{c}", None),  # a dollar of a country not listed: no currency, no price
+    ],
+)
+@pytest.mark.parametrize(("source", "relative"), [p for p in PAGES if p[1] not in BEYOND_REWRITE])
+def test_another_countrys_dollar_is_never_read_as_us_dollars(
+    realdata: Path, source: str, relative: str, form: str, currency: str | None
+) -> None:
+    """Every price of a real page written in another dollar: read in that currency (converted, or refused without
+    its rate), never as the same number of US dollars."""
+    path = realdata / relative
+    changed = RawCapture(source, REGISTRY[source].requests[0].url, FETCHED, prices_as(form)(path.read_text()).encode())
+    try:
+        rows = REGISTRY[source].parse(changed)
+    except SchemaDrift:
+        return
+    read = set(rows.filter(rows["reject_reason"].is_null())["currency"].drop_nulls())
+    assert "USD" not in read
+    if currency is not None and as_captured(source, path):
+        assert read == {currency}

@@ -7,31 +7,55 @@ from decimal import Decimal, InvalidOperation
 
 from pipeline.sources.pages.document import squash
 
-# Currency marks as pages print them, to ISO codes. Longer marks first so "US$" wins over "$".
+# Currency marks as pages print them, to ISO codes. Longer marks first so "US$" wins over "$"; a "$" with letters
+# right before it is another country's dollar ("HK$", "NZ$", a prefix not listed here): never read as USD.
 _CURRENCY_MARKS: tuple[tuple[str, str], ...] = (
     ("US$", "USD"),
+    ("CA$", "CAD"),
+    ("AU$", "AUD"),
+    ("HK$", "HKD"),
+    ("NZ$", "NZD"),
+    ("SG$", "SGD"),
+    ("MX$", "MXN"),
+    ("NT$", "TWD"),
+    ("R$", "BRL"),
+    ("S$", "SGD"),
+    ("C$", "CAD"),
+    ("A$", "AUD"),
     ("USD", "USD"),
     ("EUR", "EUR"),
     ("GBP", "GBP"),
     ("CAD", "CAD"),
-    ("C$", "CAD"),
-    ("A$", "AUD"),
     ("AUD", "AUD"),
     ("JPY", "JPY"),
     ("INR", "INR"),
+    ("CHF", "CHF"),
+    ("CNY", "CNY"),
+    ("HKD", "HKD"),
+    ("SGD", "SGD"),
+    ("NZD", "NZD"),
+    ("MXN", "MXN"),
+    ("BRL", "BRL"),
+    ("KRW", "KRW"),
+    ("SEK", "SEK"),
+    ("NOK", "NOK"),
+    ("DKK", "DKK"),
+    ("PLN", "PLN"),
     ("$", "USD"),
     ("€", "EUR"),
     ("£", "GBP"),
     ("¥", "JPY"),
     ("₹", "INR"),
 )
-_MARK = "|".join(re.escape(mark) for mark, _ in _CURRENCY_MARKS)
+_MARK = "|".join(re.escape(mark) if mark != "$" else r"(?<![A-Za-z])\$" for mark, _ in _CURRENCY_MARKS)
 MARK = rf"(?:{_MARK})"  # any currency mark a page prints, for a pattern of another module
 _NUMBER = r"\d[\d,.]*\d|\d"
 # A mark then a number ("$2.49", "US$ 2.49", "€1,20") or a number then a mark ("2,49 €", "2.49 EUR").
 _MONEY = re.compile(
     rf"(?P<pre>{_MARK})\s*(?P<a>{_NUMBER})|(?P<b>{_NUMBER})\s*(?P<post>{_MARK})(?![A-Za-z])",
 )
+# A code after a figure its mark names ("$3.90 AUD"): the code says which dollar.
+_CODE_AFTER = re.compile(r"\s*([A-Z]{3})(?![A-Za-z])")
 _CODES = dict(_CURRENCY_MARKS)
 # "(was $3.50)", "Previously: $3.50", "Regular price $3.50": the words right before a figure that say it is gone
 # (or a column's header: "Regular price", "Was").
@@ -82,11 +106,11 @@ def money(text: str) -> tuple[str, str] | None:
     match = next((m for m in _MONEY.finditer(text) if not_the_price(text[: m.start()], text[m.end() :]) is None), None)
     if match is None:
         return None
-    mark = match.group("pre") or match.group("post")
     number = _decimal_text(match.group("a") or match.group("b"))
-    if number is None:
+    currency = _currency(match, text)
+    if number is None or currency is None:
         return None
-    return number, _CODES[mark]
+    return number, currency
 
 
 def not_the_price(before: str, after: str = "", column: str = "") -> str | None:
@@ -106,9 +130,21 @@ def amounts(text: str) -> list[tuple[int, str, str]]:
     out = []
     for match in _MONEY.finditer(text):
         number = _decimal_text(match.group("a") or match.group("b"))
-        if number is not None:
-            out.append((match.start(), number, _CODES[match.group("pre") or match.group("post")]))
+        currency = _currency(match, text)
+        if number is not None and currency is not None:
+            out.append((match.start(), number, currency))
     return out
+
+
+def _currency(match: re.Match[str], text: str) -> str | None:
+    """The figure's currency: its mark's, or the code after it where a bare "$" leaves the dollar open ("$3.90 AUD");
+    None when the two disagree ("US$3.90 EUR")."""
+    mark = match.group("pre") or match.group("post")
+    after = _CODE_AFTER.match(text, match.end()) if match.group("pre") else None
+    named = _CODES.get(after.group(1)) if after else None
+    if named is None or named == _CODES[mark]:
+        return _CODES[mark]
+    return named if mark == "$" else None
 
 
 # What follows the first figure of a range: "$2.49 - $3.29", "$2.49–3.29", "$2.49 to $3.29", "2,49 € – 3,29 €".
