@@ -103,7 +103,10 @@ def money(text: str) -> tuple[str, str] | None:
     otherwise a decimal comma ("2,49 €", "0,035 €").
     """
     text = squash(text)
-    match = next((m for m in _MONEY.finditer(text) if not_the_price(text[: m.start()], text[m.end() :]) is None), None)
+    candidates = [m for m in _MONEY.finditer(text) if not_the_price(text[: m.start()], text[m.end() :]) is None]
+    # "$1,800/mo $2.49/hr": a figure its unit makes another time's price gives way to one that is not (alone, it is
+    # read, and refused for its unit by the source's last step).
+    match = next((m for m in candidates if not _other_time_after(text, m.end())), None) or next(iter(candidates), None)
     if match is None:
         return None
     number = _decimal_text(match.group("a") or match.group("b"))
@@ -111,6 +114,33 @@ def money(text: str) -> tuple[str, str] | None:
     if number is None or currency is None:
         return None
     return number, currency
+
+
+# A unit of time other than the hour right after a figure: "/mo", "/GPU/month", "/GB/mo", "per year", "a month",
+# "monthly".
+_OTHER_TIME_AFTER = re.compile(
+    r"\s*(?:(?:/\s*(?:[a-z]{1,5}\s*[/-]\s*)?|\bper\s+(?:[a-z]{1,5}\s+(?:per\s+)?)?|\ban?\s+)"
+    r"(?P<unit>minutes?|mins?|seconds?|secs?|days?|weeks?|wks?|months?|mos?|years?|yrs?)"
+    r"|(?P<adverb>monthly|yearly|annually|weekly|daily))\b",
+    re.IGNORECASE,
+)
+_ADVERBS = {"monthly": "month", "yearly": "year", "annually": "year", "weekly": "week", "daily": "day"}
+_TIME_NAMES = {"min": "minute", "sec": "second", "wk": "week", "mo": "month", "yr": "year"}
+
+
+def other_time_after(text: str, end: int) -> str | None:
+    """The unit of time other than the hour right after a figure ending at `end` ("$1,800/mo" -> "month"), or None."""
+    match = _OTHER_TIME_AFTER.match(text, end)
+    if match is None:
+        return None
+    if match.group("adverb"):
+        return _ADVERBS[match.group("adverb").lower()]
+    unit = match.group("unit").lower().removesuffix("s")
+    return _TIME_NAMES.get(unit, unit)
+
+
+def _other_time_after(text: str, end: int) -> bool:
+    return other_time_after(text, end) is not None
 
 
 def not_the_price(before: str, after: str = "", column: str = "") -> str | None:

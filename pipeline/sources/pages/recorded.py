@@ -25,7 +25,7 @@ from typing import Any
 
 import polars as pl
 
-from pipeline.sources.pages.money import amounts, starts_range
+from pipeline.sources.pages.money import amounts, figure_at, other_time_after, starts_range
 from pipeline.sources.pages.records import RANGE_REASON
 from pipeline.sources.pages.wording import TEASER_REASON, is_teaser, per_gpu, per_instance, pricing_type_of
 
@@ -99,6 +99,12 @@ def unsure_reason(text: str, price: str, currency: str) -> str | None:
     return None
 
 
+def _unit_right_after(text: str, price: str, currency: str) -> str | None:
+    """The unit of time other than the hour written right after the figure in its own text, if any."""
+    at = next((s for s, a, c in amounts(text) if Decimal(a) == Decimal(price) and c == currency), None)
+    return None if at is None else other_time_after(text, figure_at(text, at))
+
+
 def text_reason(text: str, price: str, currency: str, pricing_type: str | None, price_per: str) -> str | None:
     """Why a figure's own text refuses the figure as read (`pricing_type`, per `price_per`): another unit of time, a
     range, a floor, a maximum, an approximation, another pricing type or a whole machine's price where a GPU's was
@@ -106,6 +112,8 @@ def text_reason(text: str, price: str, currency: str, pricing_type: str | None, 
     said = _units_in(text)
     if said and "hour" not in said:
         return OTHER_UNIT_REASON.format(figure=f"{price} {currency}", unit=min(said))
+    if (right_after := _unit_right_after(text, price, currency)) is not None:  # "$999/mo) / Hour": the month's
+        return OTHER_UNIT_REASON.format(figure=f"{price} {currency}", unit=right_after)
     if (unsure := unsure_reason(text, price, currency)) is not None:
         return unsure
     said_type = pricing_type_of(text)

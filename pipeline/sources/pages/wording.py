@@ -20,6 +20,11 @@ _PER_GPU = re.compile(r"\bper\s+gpu\b|/\s*gpu\b|\bgpu[\s-]*h(ou)?rs?\b", re.IGNO
 # SXM/hr"), never a machine of them ("/8x H100/hr", "/H100 node/hr").
 _PER_UNIT = re.compile(r"/\s*([^/$]{1,48}?)\s*/\s*h(?:ou)?r\b", re.IGNORECASE)
 _MODEL = re.compile(r"(?<![\w-])[a-z]{1,3}\d{2,4}[a-z]*(?!\w)", re.IGNORECASE)
+_PER_GPU_OTHER_TIME = re.compile(
+    r"(?:/\s*|\bper\s+)gpu\s*(?:[/-]\s*|\s+per\s+|\s+a\s+)"
+    r"(?:months?|mos?|years?|yrs?|weeks?|days?|minutes?|mins?|seconds?|secs?)\b",
+    re.IGNORECASE,
+)
 _A_MACHINE = re.compile(r"\b(instance|machine|node|server|vm|cluster|pod)s?\b|(?<![\w.])\d{1,3}\s*[x×]", re.IGNORECASE)
 _PER_INSTANCE = re.compile(
     r"\bper\s+(instance|machine|node|server|vm)\b|/\s*(instance|machine|node|vm)\b", re.IGNORECASE
@@ -69,8 +74,9 @@ def teaser_reason(text: str) -> str | None:
 
 
 def per_gpu(text: str) -> bool:
-    """True when the wording says the figure is per GPU ("/GPU/hr", "per GPU hour", "GPU-hr", "/H100/hour")."""
-    said = squash(text)
+    """True when the wording says the figure is per GPU ("/GPU/hr", "per GPU hour", "GPU-hr", "/H100/hour"). A
+    month's figure per GPU beside a machine's hourly price ("$20.72/hr ($999/GPU/month)") says nothing of the hour's."""
+    said = _PER_GPU_OTHER_TIME.sub(" ", squash(text))
     if _PER_GPU.search(said):
         return True
     return any(_MODEL.search(u) and not _A_MACHINE.search(u) for u in (m.group(1) for m in _PER_UNIT.finditer(said)))
