@@ -52,6 +52,7 @@ def page_offers(capture: RawCapture, currency: str | None = None, provider: str 
         refuse_rivals(records, provider)
     as_of = page_time(capture).date()
     offers = in_one_currency([offer for record in records for offer in offers_of(record, as_of)], currency)
+    offers = counted_elsewhere(offers)
     if not offers:
         prices = sum(1 for cell in page.cells if bare_price(cell.text))
         if not records and prices:
@@ -81,6 +82,28 @@ def in_one_currency(offers: list[Offer], currency: str | None) -> list[Offer]:
             continue
         many = MANY_CURRENCIES_REASON.format(shown=", ".join(sorted(shown)), currency=currency)
         o.reject_reason = OTHER_CURRENCY_REASON.format(first=currency) if currency in shown else many
+    return offers
+
+
+COUNTED_ELSEWHERE_REASON = (
+    "the page prices this figure ({amount}) for a machine of {count} GPUs elsewhere: shown here without a GPU count, "
+    "it is not one GPU's price"
+)
+
+
+def counted_elsewhere(offers: list[Offer]) -> list[Offer]:
+    """A figure read as one GPU's only because its record names no GPU count (`price_per_from: one_gpu`) is refused
+    where the page gives the same GPU's same figure as a machine's of several GPUs (a table and its card copy):
+    read as one GPU's, a machine's price would be a GPU-hour's several times over."""
+    machines = {
+        (o.model, o.amount, o.currency): o.count
+        for o in offers
+        if o.reject_reason is None and o.price_per == "instance_hour" and (o.count or 0) > 1
+    }
+    for o in offers:
+        count = machines.get((o.model, o.amount, o.currency))
+        if o.reject_reason is None and count and o.attributes.get("price_per_from") == "one_gpu":
+            o.reject_reason = COUNTED_ELSEWHERE_REASON.format(amount=o.amount, count=count)
     return offers
 
 
