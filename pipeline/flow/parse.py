@@ -15,6 +15,7 @@ from pipeline.domain.records import RawCapture
 from pipeline.methodology import Bounds
 from pipeline.normalize.normalise import normalise_many
 from pipeline.sources import SourceError
+from pipeline.sources.base import BatchParser
 
 
 def parse_capture(
@@ -133,16 +134,14 @@ def _read_together(tasks: list[ParseTask]) -> list[pl.DataFrame | SourceError | 
     """The rows of the tasks whose source reads many captures at once, by their current parser within its size cap,
     read together per source (or the SourceError of one); None for the rest, read one by one."""
     out: list[pl.DataFrame | SourceError | None] = [None] * len(tasks)
-    by_source: dict[str, list[int]] = {}
+    by_parser: dict[BatchParser, list[int]] = {}
     for i, (capture, _, _, version) in enumerate(tasks):
         source = source_registry.REGISTRY.get(capture.source)
         if source is None or source.parse_batch is None or version not in (None, source.parser_version):
             continue
         if len(capture.body) <= source.max_bytes:
-            by_source.setdefault(source.name, []).append(i)
-    for name, members in by_source.items():
-        batch_parse = source_registry.get(name).parse_batch
-        assert batch_parse is not None
+            by_parser.setdefault(source.parse_batch, []).append(i)
+    for batch_parse, members in by_parser.items():
         for i, rows in zip(members, batch_parse([tasks[i][0] for i in members]), strict=True):
             out[i] = rows
     return out

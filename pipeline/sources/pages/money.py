@@ -106,7 +106,8 @@ def money(text: str) -> tuple[str, str] | None:
     candidates = [m for m in _MONEY.finditer(text) if not_the_price(text[: m.start()], text[m.end() :]) is None]
     # "$1,800/mo $2.49/hr": a figure its unit makes another time's price gives way to one that is not (alone, it is
     # read, and refused for its unit by the source's last step).
-    match = next((m for m in candidates if not _other_time_after(text, m.end())), None) or next(iter(candidates), None)
+    hourly = (m for m in candidates if other_time_after(text, m.end()) is None)
+    match = next(hourly, None) or next(iter(candidates), None)
     if match is None:
         return None
     number = _decimal_text(match.group("a") or match.group("b"))
@@ -124,23 +125,22 @@ _OTHER_TIME_AFTER = re.compile(
     r"|(?P<adverb>monthly|yearly|annually|weekly|daily))\b",
     re.IGNORECASE,
 )
-_ADVERBS = {"monthly": "month", "yearly": "year", "annually": "year", "weekly": "week", "daily": "day"}
-_TIME_NAMES = {"min": "minute", "sec": "second", "wk": "week", "mo": "month", "yr": "year"}
+_TIME_NAMES = {
+    **{"h": "hour", "hr": "hour", "min": "minute", "sec": "second", "wk": "week", "mo": "month", "yr": "year"},
+    **{"monthly": "month", "yearly": "year", "annually": "year", "weekly": "week", "daily": "day"},
+}
+
+
+def time_unit(word: str) -> str:
+    """One name per unit of time, however a page writes it: "hrs" -> "hour", "mo" -> "month", "monthly" -> "month"."""
+    word = word.lower()
+    return _TIME_NAMES.get(word) or _TIME_NAMES.get(word.removesuffix("s"), word.removesuffix("s"))
 
 
 def other_time_after(text: str, end: int) -> str | None:
     """The unit of time other than the hour right after a figure ending at `end` ("$1,800/mo" -> "month"), or None."""
     match = _OTHER_TIME_AFTER.match(text, end)
-    if match is None:
-        return None
-    if match.group("adverb"):
-        return _ADVERBS[match.group("adverb").lower()]
-    unit = match.group("unit").lower().removesuffix("s")
-    return _TIME_NAMES.get(unit, unit)
-
-
-def _other_time_after(text: str, end: int) -> bool:
-    return other_time_after(text, end) is not None
+    return None if match is None else time_unit(match.group("unit") or match.group("adverb"))
 
 
 def not_the_price(before: str, after: str = "", column: str = "") -> str | None:

@@ -25,7 +25,7 @@ from typing import Any
 
 import polars as pl
 
-from pipeline.sources.pages.money import amounts, figure_at, other_time_after, starts_range
+from pipeline.sources.pages.money import amounts, figure_at, other_time_after, starts_range, time_unit
 from pipeline.sources.pages.records import RANGE_REASON
 from pipeline.sources.pages.wording import TEASER_REASON, is_teaser, per_gpu, per_instance, pricing_type_of
 
@@ -36,7 +36,6 @@ OTHER_TYPE_REASON = "its own words ({text!r}) make it a {said} price, not {read}
 MACHINE_REASON = "its own words ({text!r}) price a whole machine, not one GPU"
 MACHINE_COLUMN_REASON = "its column ({text!r}) prices a whole machine, not one GPU"
 
-_NAMES = {"h": "hour", "hr": "hour", "min": "minute", "sec": "second", "mo": "month", "yr": "year"}
 # The unit of time a price's text or its column's header names: "(/hr)", "Per Hour", "GPU-hour", "/GPU/hr", "/mo".
 _SAID = re.compile(
     r"(?:/\s*(?:gpu\s*[/-]\s*)?|\bper\s+(?:gpu\s+)?|\bgpu[\s-])"
@@ -51,14 +50,8 @@ _ABOUT_BEFORE = re.compile(
 _OWN, _HEADER = ("price_text", "shown", "unit"), ("column",)  # the figure's own words, its column's header
 
 
-def _unit(name: str) -> str:
-    """ "hrs" -> "hour", "mo" -> "month", "secs" -> "second": one name per unit of time."""
-    name = name.lower().removesuffix("s")
-    return _NAMES.get(name, name)
-
-
 def _units_in(text: str) -> set[str]:
-    return {_unit(m.group("unit")) for m in _SAID.finditer(text)}
+    return {time_unit(m.group("unit")) for m in _SAID.finditer(text)}
 
 
 def _recorded(attributes: str | None) -> dict[str, Any]:
@@ -80,14 +73,17 @@ def units_said(attributes: str | None) -> set[str]:
     return set()
 
 
-def unsure_reason(text: str, price: str, currency: str) -> str | None:
-    """Why the figure `price` in its own text is no stated price of one good: an end of a range, a floor ("from $X":
-    a teaser), a maximum or an approximation; None when its text says none of these (or does not show it)."""
+def _figure_reason(text: str, price: str, currency: str) -> str | None:
+    """Why the figure `price`, where its own text shows it, is no hourly price of one good: another unit of time
+    right after it ("$999/mo) / Hour": the month's), the end of a range, a floor ("from $X": a teaser), a maximum or
+    an approximation; None when its text says none of these (or does not show it)."""
     found = amounts(text)
     at = next((n for n, (_, a, c) in enumerate(found) if Decimal(a) == Decimal(price) and c == currency), None)
     if at is None:
         return None
     start = found[at][0]
+    if (unit := other_time_after(text, figure_at(text, start))) is not None:
+        return OTHER_UNIT_REASON.format(figure=f"{price} {currency}", unit=unit)
     if starts_range(text, start) or (at > 0 and starts_range(text, found[at - 1][0])):
         return RANGE_REASON.format(text=text.strip())
     if is_teaser(text[:start]):
@@ -99,12 +95,6 @@ def unsure_reason(text: str, price: str, currency: str) -> str | None:
     return None
 
 
-def _unit_right_after(text: str, price: str, currency: str) -> str | None:
-    """The unit of time other than the hour written right after the figure in its own text, if any."""
-    at = next((s for s, a, c in amounts(text) if Decimal(a) == Decimal(price) and c == currency), None)
-    return None if at is None else other_time_after(text, figure_at(text, at))
-
-
 def text_reason(text: str, price: str, currency: str, pricing_type: str | None, price_per: str) -> str | None:
     """Why a figure's own text refuses the figure as read (`pricing_type`, per `price_per`): another unit of time, a
     range, a floor, a maximum, an approximation, another pricing type or a whole machine's price where a GPU's was
@@ -112,10 +102,8 @@ def text_reason(text: str, price: str, currency: str, pricing_type: str | None, 
     said = _units_in(text)
     if said and "hour" not in said:
         return OTHER_UNIT_REASON.format(figure=f"{price} {currency}", unit=min(said))
-    if (right_after := _unit_right_after(text, price, currency)) is not None:  # "$999/mo) / Hour": the month's
-        return OTHER_UNIT_REASON.format(figure=f"{price} {currency}", unit=right_after)
-    if (unsure := unsure_reason(text, price, currency)) is not None:
-        return unsure
+    if (figure := _figure_reason(text, price, currency)) is not None:
+        return figure
     said_type = pricing_type_of(text)
     if said_type is not None and pricing_type is not None and said_type != pricing_type:
         return OTHER_TYPE_REASON.format(text=text.strip(), said=said_type, read=pricing_type)
