@@ -11,7 +11,7 @@ from typing import Any
 import duckdb
 import polars as pl
 
-from pipeline.store.digests import STORED_DIGESTS
+from pipeline.store.digests import stored_digests
 
 
 def _columns(names: Sequence[str]) -> str:
@@ -73,8 +73,7 @@ class Reads:
 
     def quote_digests(self) -> dict[tuple[str, str, datetime], str]:
         """Each capture's stored quotes as one digest (`store.digests`), keyed (source, capture_id, fetched_at)."""
-        rows = self.con.execute(STORED_DIGESTS).fetchall()
-        return {(source, capture_id, fetched_at): digest for source, capture_id, fetched_at, digest in rows}
+        return stored_digests(self.con)  # type: ignore[return-value]
 
     def loaded_captures(self) -> pl.DataFrame:
         """Every capture whose batch passed the gate, with when it passed (when its quotes became known) and the
