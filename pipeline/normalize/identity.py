@@ -15,9 +15,10 @@ from dataclasses import dataclass
 # The version of the identity and segment rules, recorded on every quote so `verify` can tell a
 # rule change from tampering. 1: identity rules as of methodology v1; 2: adds segments
 # (`normalize.segments`), identities unchanged; 3: a GPU-hour listing that names no GPU model
-# (`GPU_MODEL`) is an identity rejection, no longer a quote without a good. Bump it with every
-# change to either file.
-RULES_VERSION = "3"
+# (`GPU_MODEL`) is an identity rejection, no longer a quote without a good; 4: the PCIe form factor
+# also when written "PCI Express" or "PCI-E" (a listing so written was refused as not saying it). Bump
+# it with every change to either file.
+RULES_VERSION = "4"
 
 
 @dataclass(frozen=True)
@@ -30,14 +31,15 @@ class Rule:
 
 
 # Patterns run on an upper-cased key where "_" and "-" became spaces.
+PCIE = r"\bPCI ?E(?:XPRESS)?\b"  # PCIe, PCI-E, PCI Express
 GPU_RULES: tuple[Rule, ...] = (
     Rule((r"\bGH200\b",), "GH200-96GB", 96),
     Rule((r"\bGB200\b",), "GB200-186GB", 186),
     Rule((r"\bGB300\b",), "GB300-279GB", 279),
     Rule((r"\bH200\b", r"\bNVL\b"), "H200-NVL-141GB", 141),
-    Rule((r"\bH200\b",), "H200-SXM-141GB", 141, none_of=(r"\bPCIE\b",)),
+    Rule((r"\bH200\b",), "H200-SXM-141GB", 141, none_of=(PCIE,)),
     Rule((r"\bH100\b", r"\bNVL\b"), "H100-NVL-94GB", 94),
-    Rule((r"\bH100\b", r"\bPCIE\b"), "H100-PCIE-80GB", 80),
+    Rule((r"\bH100\b", PCIE), "H100-PCIE-80GB", 80),
     # HGX baseboards carry only SXM modules, so "HGX H100" states the form factor.
     Rule((r"\bH100\b", r"\bSXM\d?\b|\bHBM3\b|\bMEGA\b|\bHGX\b"), "H100-SXM-80GB", 80),
     Rule((r"\bH100\b",), None, reason="H100 listing does not say SXM, PCIe or NVL"),
@@ -45,8 +47,8 @@ GPU_RULES: tuple[Rule, ...] = (
     Rule((r"\bB200\b",), "B200-SXM-180GB", 180),
     Rule((r"\bA100\b", r"\bSXM\d?\b|\bHGX\b", r"\b80 ?GB\b"), "A100-SXM-80GB", 80),
     Rule((r"\bA100\b", r"\bSXM\d?\b|\bHGX\b", r"\b40 ?GB\b"), "A100-SXM-40GB", 40),
-    Rule((r"\bA100\b", r"\bPCIE\b", r"\b80 ?GB\b"), "A100-PCIE-80GB", 80),
-    Rule((r"\bA100\b", r"\bPCIE\b", r"\b40 ?GB\b"), "A100-PCIE-40GB", 40),
+    Rule((r"\bA100\b", PCIE, r"\b80 ?GB\b"), "A100-PCIE-80GB", 80),
+    Rule((r"\bA100\b", PCIE, r"\b40 ?GB\b"), "A100-PCIE-40GB", 40),
     Rule((r"\bA100\b",), None, reason="A100 listing does not say both form factor (SXM/PCIe) and memory (40/80GB)"),
     Rule((r"\bMI300X\b",), "MI300X-192GB", 192),
     Rule((r"\bMI325X\b",), "MI325X-256GB", 256),

@@ -24,7 +24,7 @@ from pipeline.sources.pages.money import is_no_price, money
 from pipeline.sources.pages.reader import page_parsers
 from pipeline.sources.pages.recorded import text_reason
 from pipeline.sources.pages.rows import page_row
-from pipeline.sources.pages.wording import TEASER_REASON, hgx_label, is_teaser, leading_int
+from pipeline.sources.pages.wording import TEASER_REASON, hgx_label, is_teaser, leading_int, pricing_type_of
 from pipeline.sources.read import require
 
 HOSTS = ("www.coreweave.com", "coreweave.com")
@@ -54,13 +54,12 @@ def _region(table: Node) -> str | None:
 def _column(header: str) -> tuple[str, str] | None:
     """(pricing type, what the figure is per) for a price header, None for a spec column."""
     text = header.lower()
-    if "inference" in text and "price" in text:
+    if "price" not in text:
+        return None
+    if "inference" in text:
         return "on_demand", "gpu_hour"
-    if "on-demand" in text and "price" in text:
-        return "on_demand", "instance_hour"
-    if "spot" in text and "price" in text:
-        return "spot", "instance_hour"
-    return None
+    kind = pricing_type_of(header)  # "On-Demand", "Pay-as-you-go"; "Spot", "Interruptible", "Preemptible"
+    return (kind, "instance_hour") if kind in ("on_demand", "spot") else None
 
 
 def parse_coreweave_page(capture: RawCapture) -> pl.DataFrame:

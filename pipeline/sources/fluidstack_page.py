@@ -23,7 +23,7 @@ from pipeline.sources.pages.money import is_no_price, money
 from pipeline.sources.pages.reader import page_parsers
 from pipeline.sources.pages.recorded import text_reason
 from pipeline.sources.pages.rows import page_row
-from pipeline.sources.pages.wording import TEASER_REASON, commitment, hgx_label, is_teaser
+from pipeline.sources.pages.wording import TEASER_REASON, commitment, hgx_label, is_teaser, pricing_type_of
 from pipeline.sources.read import require
 
 HOSTS = ("www.fluidstack.io", "fluidstack.io")
@@ -67,7 +67,7 @@ def _price_columns(headers: list[str]) -> list[tuple[int, str, str]]:
         text = header.lower()
         if text.startswith("max") or not re.search(r"\b(cost|price)\b", text):
             continue
-        if "on-demand" in text or "on demand" in text:
+        if pricing_type_of(header) == "on_demand":  # "On-Demand", "Pay as you go"
             columns.append((i, "on_demand", header))
         elif (term := commitment(header)) is not None:
             columns.append((i, term, header))

@@ -32,7 +32,7 @@ from pipeline.sources.pages.money import is_no_price, money
 from pipeline.sources.pages.reader import page_parsers
 from pipeline.sources.pages.recorded import text_reason
 from pipeline.sources.pages.rows import page_row
-from pipeline.sources.pages.wording import TEASER_REASON, is_teaser
+from pipeline.sources.pages.wording import TEASER_REASON, is_teaser, pricing_type_of
 from pipeline.sources.read import require
 
 HOSTS = ("cloud.google.com",)
@@ -48,7 +48,7 @@ def _column(header: str) -> str | None:
     text = header.lower()
     if text.startswith("price"):
         return "on_demand"
-    if "spot" in text:
+    if "spot" in text or pricing_type_of(header) == "spot":  # "Spot", "Preemptible"
         return "spot"
     if "flex-start" in text or "flex start" in text:
         return "dws_flex_start"

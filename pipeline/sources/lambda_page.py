@@ -45,7 +45,7 @@ URL = "https://lambda.ai/pricing"
 # A row name may lead with its pricing type ("On-demand 8x NVIDIA H100 SXM"); a row may also carry
 # it in a cell of its own ("Reserved", "Sprint").
 _KIND = re.compile(r"^(on[\s-]?demand|reserved|sprint)\b\s*", re.IGNORECASE)
-_VRAM = re.compile(r"^\d+(?:\.\d+)?\s*GB$", re.IGNORECASE)
+_VRAM = re.compile(r"^\d+(?:\.\d+)?\s*GI?B$", re.IGNORECASE)  # "80 GB", "80GiB"
 
 
 def parse_lambda_page(capture: RawCapture) -> pl.DataFrame:

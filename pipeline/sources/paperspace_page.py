@@ -34,7 +34,8 @@ URL = "https://www.paperspace.com/pricing"
 _ON_DEMAND_NOTE = re.compile(
     # The price as the page writes money: "$6.00", "$ 6.00" (its mark in an element of its own), "6.00 USD".
     # The GPU as the page names it: "H100", "H100™", "NVIDIA® H100" (compared by the models it names).
-    rf"on-demand pricing for (?P<name>\S[^$]{{0,60}}?) is (?P<price>(?:{MARK}\s*)?\S+?(?:\s*{MARK})?)\s*/\s*hour"
+    r"(?:on[- ]demand|pay[- ]as[- ]you[- ]go) pricing for "
+    rf"(?P<name>\S[^$]{{0,60}}?) is (?P<price>(?:{MARK}\s*)?\S+?(?:\s*{MARK})?)\s*/\s*hour"
     r"(?:\s*\((?P<also>[^)]*)\))?",
     re.IGNORECASE,
 )

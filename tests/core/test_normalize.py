@@ -26,6 +26,11 @@ CAPTURE = RawCapture(source="t", url="https://x", fetched_at=FETCHED, body=b"{}"
         ("A100 SXM4", 80, "A100-SXM-80GB"),
         ("A100-SXM4-40GB", None, "A100-SXM-40GB"),
         ("A100 PCIe 80GB", None, "A100-PCIE-80GB"),
+        # PCIe however written (rules v4): refused before as "does not say SXM, PCIe or NVL"
+        ("NVIDIA H100 PCI Express", None, "H100-PCIE-80GB"),
+        ("H100 PCI-E", 80, "H100-PCIE-80GB"),
+        ("A100 PCI-Express", 40, "A100-PCIE-40GB"),
+        ("A100 80GB PCI E", None, "A100-PCIE-80GB"),
         ("L40S", 48, "L40S-48GB"),
         ("L40", None, "L40-48GB"),
         ("L4", None, "L4-24GB"),
@@ -45,6 +50,7 @@ def test_gpu_identity(label: str, memory: float | None, good: str) -> None:
         ("A100", 80, "identity_ambiguous"),  # no form factor
         ("A100 SXM4 80GB", 40, "memory_contradicts_good"),  # label says 80, memory says 40
         ("H100 SXM", 94, "memory_contradicts_good"),  # 94GB is the NVL part
+        ("H100 PCI", None, "identity_ambiguous"),  # PCI alone is no form factor of an H100
     ],
 )
 def test_gpu_listings_that_contradict_or_do_not_identify_the_good_are_rejected(
@@ -62,6 +68,7 @@ UNINDEXED_GPUS = [
     "NVIDIA A10 24GB", "M4000 (8 GB GPU)", "P5000 (16 GB GPU)", "RTX4000 (NVIDIA RTX4000 GPU)", "A30 (NVIDIA A30)",
     "RTX 3080 Ti (NVIDIA GeForce RTX 3080 Ti)", "V100 FHHL (Tesla V100-FHHL-16GB)", "NVIDIA RTX PRO 6000", "H100T",
     "Tesla T4", "A10G", "K80", "MI250X", "Gaudi2", "Intel Data Center GPU Max 1550", "Radeon Pro V520",
+    "H200 PCI Express",  # not H200 SXM's good, however PCIe is written
 ]  # fmt: skip
 
 

@@ -153,6 +153,13 @@ REDESIGNS: dict[str, Callable[[str], str]] = {
     # were published as on-demand prices.
     "committed": in_shown_text(lambda text: re.sub(r"\breserved\b", "Committed", text, flags=re.IGNORECASE)),
     "contract": in_shown_text(lambda text: re.sub(r"\breserved\b", "Contract", text, flags=re.IGNORECASE)),
+    # Other words for the same things: each was refused (a quote lost, nothing invented) before it was read.
+    "pay_as_you_go": in_shown_text(lambda text: re.sub(r"\bon[- ]demand\b", "Pay-as-you-go", text, flags=re.I)),
+    "preemptible": in_shown_text(lambda text: re.sub(r"\bspot\b", "Preemptible", text, flags=re.IGNORECASE)),
+    "interruptible": in_shown_text(lambda text: re.sub(r"\bspot\b", "Interruptible", text, flags=re.IGNORECASE)),
+    "pci_express": in_shown_text(lambda text: re.sub(r"\bPCIe\b", "PCI Express", text)),
+    "pci_e": in_shown_text(lambda text: re.sub(r"\bPCIe\b", "PCI-E", text)),
+    "gib": in_shown_text(lambda text: re.sub(r"(\d+)\s?GB\b", r"\1GiB", text)),
 }
 # Both at once: a new layout (read by meaning) whose prices are written with their code after them or set in pieces.
 REDESIGNS["cards_code_after"] = lambda html: REDESIGNS["code_after"](REDESIGNS["cards_renamed"](html))

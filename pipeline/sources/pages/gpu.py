@@ -8,7 +8,7 @@ from decimal import Decimal
 from pipeline.sources.pages.document import squash
 
 _MEMORY = re.compile(r"\b(\d+(?:\.\d+)?)\s*(?:GB|GiB|G)\b", re.I)
-_TOTAL = re.compile(r"(\d[\d,]*(?:\.\d+)?)\s*GB", re.I)
+_TOTAL = re.compile(r"(\d[\d,]*(?:\.\d+)?)\s*GI?B", re.I)
 
 
 def memory_gb(text: str) -> float | None:

@@ -64,7 +64,7 @@ _COUNT_LABEL = re.compile(r"^(?:#\s*)?(?:number of\s+)?gpus?(?:\s+(?:count|per\s
 _MEMORY_HEADER = re.compile(r"vram|gpu\s*memory|memory\s*\(gb\)|^memory", re.IGNORECASE)
 _VARIANT_TAG = re.compile(r"^(?:SXM\d?|PCIe|NVL\d*|NVLink|HGX|OAM|DGX)$", re.IGNORECASE)
 _VCPUS = re.compile(r"\bv?cpus?\b", re.IGNORECASE)
-_MEMORY_TAG = re.compile(r"^\d{1,4}(?:\.\d+)?\s*GB$", re.IGNORECASE)
+_MEMORY_TAG = re.compile(r"^\d{1,4}(?:\.\d+)?\s*GI?B$", re.IGNORECASE)
 
 
 def offers_of(record: Record, as_of: date | None = None) -> list[Offer]:
