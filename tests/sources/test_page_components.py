@@ -65,6 +65,12 @@ def test_a_machines_price_on_such_a_page_is_left_as_read() -> None:
         ("<div>Max RAM (GB) per GPU ($0.005/hr)</div>", "RAM (GB) per GPU ($0.005/hr)"),
         ("<td>CPU cores per GPU (US$0.02 per hour)</td>", "CPU cores per GPU (US$0.02 per hour)"),
         ("<table><tr><td>vCPU</td><td>$ 0.01 per GPU/hour</td></tr></table>", "vCPU $ 0.01 per GPU/hour"),
+        # The host billed by another unit of time is billed apart all the same.
+        ("<div>Max vCPUs per GPU ($0.000167/min)</div>", "vCPUs per GPU ($0.000167/min)"),
+        ("<div>Max RAM (GB) per GPU ($3.65 per month)</div>", None),  # not a unit's price: over ten cents
+        ("<div>Max RAM (GB) per GPU ($0.05 monthly)</div>", "RAM (GB) per GPU ($0.05 monthly)"),
+        ("<table><tr><td>vCPU</td><td>$ 0.0002 per GPU/min</td></tr></table>", "vCPU $ 0.0002 per GPU/min"),
+        ("<div>Max vCPUs per GPU ($0.01 as listed)</div>", None),  # "as" is no unit of time
         # A CPU-only machine's resources priced on the same page say nothing of the GPUs' prices (Nebius).
         ("<table><tr><td>vCPU</td><td>$0.012/hour</td></tr><tr><td>RAM</td><td>$0.003/hr</td></tr></table>", None),
         ("<td>CPU cores (US$0.02 per hour)</td>", None),

@@ -31,15 +31,17 @@ _SHORT = 100  # a header or a label with its figure; a sentence is longer
 _COMPONENT = re.compile(r"\bgpu\s+component\b.{0,24}?\b(?:cost|price|rate)s?\b", re.IGNORECASE)
 # A unit's price in any of the ways a page writes money: "$0.01", "US$ 0.01", "0.01 USD", "€0,01", "0,01 €".
 _UNIT_PRICE = rf"(?:{MARK}\s*0?[.,]0\d*|0?[.,]0\d*\s*{MARK})\**"  # a footnote's star may follow it
-# An hour however it is written after a figure: "/hr", "/h", "per hour", "an hour", "hourly".
-_HOURLY = r"(?:\s*(?:/|per|an?)\s*(?:hr|hour|h)\b|\s+hourly\b)"
+# A unit of time however it is written after a figure: "/hr", "/h", "per hour", "an hour", "hourly"; a host billed
+# by the minute or the month ("($0.0002/min)") is billed apart all the same.
+_UNITS = r"hrs?|hours?|h|minutes?|mins?|seconds?|secs?|days?|weeks?|wks?|months?|mos?|years?|yrs?"
+_PER_TIME = rf"(?:\s*(?:/|per|an?)\s*(?:{_UNITS})\b|\s+(?:hourly|daily|weekly|monthly|yearly|annually)\b)"
 _HOST_PRICED = re.compile(
     rf"\b(?:v?cpus?|cpu\s+cores?|ram|system\s+memory)\b[^$€£]{{0,24}}?\bper\s+gpu\b[^$€£()]{{0,12}}"
-    rf"\(\s*{_UNIT_PRICE}{_HOURLY}\s*\)",
+    rf"\(\s*{_UNIT_PRICE}{_PER_TIME}\s*\)",
     re.IGNORECASE,
 )
 _HOST_ADD_ON = re.compile(
-    rf"\b(?:v?cpus?|ram)\b\s*[:|-]?\s*{_UNIT_PRICE}\s*(?:/|per)\s*gpu(?:\s*[/-]\s*(?:hr|hour|h)\b|{_HOURLY})",
+    rf"\b(?:v?cpus?|ram)\b\s*[:|-]?\s*{_UNIT_PRICE}\s*(?:/|per)\s*gpu(?:\s*[/-]\s*(?:{_UNITS})\b|{_PER_TIME})",
     re.IGNORECASE,
 )
 
