@@ -10,9 +10,9 @@ quoted (its honest price, say) gives a fixing within 2 % of this one: a settleme
 holds by construction. Otherwise the fixing is indicative (gate `influence`).
 
 This runs on floats (numpy), vectorised over the scenarios; it decides a status, never a value. A
-distance within two rounding ticks of the bound counts as exceeding it. Grid points far beyond the market all
-give the same fixing (the firm is screened out and is no other firm's middle value), so only the nearest of
-them on each side is run (`_beyond_once`); the numbers are those of running every point.
+distance within two rounding ticks of the bound counts as exceeding it. Grid points beyond the market all give the
+same fixing once the firm is screened out and too far from every other firm's centre to move its MAD (`_settled`),
+so only the nearest of them on each side is run (`_beyond_once`); the numbers are those of running every point.
 """
 
 from __future__ import annotations
@@ -142,24 +142,55 @@ def _candidates(prices: np.ndarray, i: int, p: CentralBandParams) -> np.ndarray:
     grid = np.geomspace(own * float(p.influence_low), own * float(p.influence_high), int(decades * GRID_PER_DECADE) + 1)
     others = np.delete(prices, i)
     logs = np.log(others)
-    centre = float(np.median(logs))
-    mad = float(np.median(np.abs(logs - centre)))
+    ordered = np.sort(logs)
+    centre = _middle(ordered)
+    mad = _middle(np.sort(np.abs(logs - centre)))
     limit = max(float(p.mad_k * p.mad_scale) * mad, math.log(float(p.ratio_band)))
     edges = np.exp(np.array([centre - limit, centre + limit]))
     near = np.concatenate([others, edges])
     candidates = np.concatenate([grid, near, near * (1 - NUDGE), near * (1 + NUDGE), [own]])
-    if len(prices) < 4:  # with two others, a far price is itself one of the two a firm's screen centres on
-        return candidates
-    return _beyond_once(candidates, near, float(logs.max() - logs.min()))
+    if len(prices) < 4 or len(prices) < p.min_providers:  # with two others, a far price is itself one of the two
+        return candidates  # a firm's screen centres on; with no screen, a far price is never dropped
+    span = float(logs.max() - logs.min())
+    settled_low, settled_high = _settled(ordered, centre, limit)
+    high = min(float(near.max()) * math.exp(span), math.exp(settled_high)) * (1 + 1e-6)
+    low = max(float(near.min()) * math.exp(-span), math.exp(settled_low)) * (1 - 1e-6)
+    return _beyond_once(candidates, low, high)
 
 
-def _beyond_once(candidates: np.ndarray, near: np.ndarray, span: float) -> np.ndarray:
-    """The candidates, keeping of those far beyond the others only the nearest on each side. A price more than the
-    others' whole log span beyond both them and the screen edges is screened out, and (with three others or more)
-    is never one of the middle values a firm's screen takes its centre and MAD from, being the farthest from every
-    centre: each such price gives the very same fixing, so one of them stands for all (min and max unchanged)."""
-    high = float(near.max()) * math.exp(span) * (1 + 1e-6)
-    low = float(near.min()) * math.exp(-span) * (1 - 1e-6)
+def _middle(ordered: np.ndarray) -> float:
+    """The median of sorted numbers, as `np.median` computes it (the mean of the two middle ones), without its
+    overhead on a few numbers."""
+    n = len(ordered)
+    return float((ordered[(n - 1) // 2] + ordered[n // 2]) / 2)
+
+
+def _settled(others: np.ndarray, centre: float, limit: float) -> tuple[float, float]:
+    """The log prices beyond which the tested firm's price, moved further out, changes nothing (`others`: the other
+    firms' log prices, sorted; `centre`, `limit`: the tested firm's screen). Beyond both its screen edges and every
+    other price, the firm is screened out, and it is each other firm's highest (lowest) price: that firm's centre, the
+    median of its others, is then two fixed middle values whatever the price; and once the price is at least as far
+    from that centre as the middle of the others' distances from it, the firm's MAD is fixed too. Every firm's screen
+    is then what it is at any price further out, and the tested firm is in none of the rest of the computation."""
+    n = len(others)  # each other firm's others: n - 1 of these and the tested firm's price
+    lo, hi = (n - 1) // 2, n // 2  # the middle positions of n values
+    rest = np.broadcast_to(others, (n, n))[~np.eye(n, dtype=bool)].reshape(n, n - 1)  # row j: all but firm j, sorted
+    high, low = max(float(others[-1]), centre + limit), min(float(others[0]), centre - limit)
+    for top, shift in ((True, 0), (False, 1)):  # the price above every other (it takes the last position) or below
+        middle = (rest[:, lo - shift] + rest[:, hi - shift]) / 2
+        distance = np.sort(np.abs(rest - middle[:, None]), axis=1)[:, hi]  # the tested price's own on top of these
+        if top:
+            high = max(high, float((middle + distance).max()))
+        else:
+            low = min(low, float((middle - distance).min()))
+    return low, high
+
+
+def _beyond_once(candidates: np.ndarray, low: float, high: float) -> np.ndarray:
+    """The candidates, keeping of those beyond `low` and `high` only the nearest on each side: every price beyond
+    either gives the very same fixing (`_settled`; or, more than the others' whole log span beyond both them and the
+    screen edges, the price is the farthest from every centre), so one of them stands for all (min and max
+    unchanged)."""
     inside = (candidates >= low) & (candidates <= high)
     above, below = candidates[candidates > high], candidates[candidates < low]
     ends = [above[[above.argmin()]]] if above.size else []

@@ -152,6 +152,24 @@ def test_of_the_far_prices_only_the_nearest_on_each_side_is_estimated() -> None:
     assert candidates[0] < low_edge and candidates[-1] > high_edge  # a screened-out price on each side is tried
 
 
+def test_a_price_far_enough_to_settle_every_screen_stands_for_all_beyond_it() -> None:
+    """Twenty firms over a decade: beyond the tested firm's screen edges and every other price, once the price is
+    as far from each other firm's centre as the middle of that firm's distances, nothing moves any more; of the grid
+    points past that, only the nearest on each side is run, well inside the others' whole span beyond them (the
+    bound before). The numbers are those of running every point:
+    `test_the_fast_influence_test_reports_the_very_numbers_of_the_plain_one`."""
+    prices = np.geomspace(1.0, 10.0, 20)
+    others = np.sort(np.log(np.delete(prices, 10)))
+    centre = influence._middle(others)
+    mad = influence._middle(np.sort(np.abs(others - centre)))
+    limit = max(float(P.mad_k * P.mad_scale) * mad, math.log(float(P.ratio_band)))
+    low, high = np.exp(influence._settled(others, centre, limit))
+    assert high < 10.0 * 10.0 and low > 1.0 / 10.0  # inside the span rule's bounds
+    candidates = influence._candidates(prices, 10, P)
+    assert (candidates > high * (1 + 1e-6)).sum() == 1 and (candidates < low * (1 - 1e-6)).sum() == 1
+    assert candidates.min() < low <= math.exp(centre - limit) and candidates.max() > high >= math.exp(centre + limit)
+
+
 @settings(max_examples=30, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 @given(st.lists(markets, min_size=2, max_size=6), st.sampled_from([20_000, influence.BATCH_CELLS]))
 def test_markets_tested_together_get_the_very_answers_each_gets_alone(
