@@ -164,6 +164,9 @@ REDESIGNS: dict[str, Callable[[str], str]] = {
 # Both at once: a new layout (read by meaning) whose prices are written with their code after them or set in pieces.
 REDESIGNS["cards_code_after"] = lambda html: REDESIGNS["code_after"](REDESIGNS["cards_renamed"](html))
 REDESIGNS["blocks_cents_apart"] = lambda html: REDESIGNS["cents_apart"](REDESIGNS["blocks"](html))
+REDESIGNS["cards_code_before"] = lambda html: REDESIGNS["code_before"](REDESIGNS["cards_renamed"](html))
+REDESIGNS["cards_pci_express"] = lambda html: REDESIGNS["pci_express"](REDESIGNS["cards_renamed"](html))
+REDESIGNS["blocks_pci_e"] = lambda html: REDESIGNS["pci_e"](REDESIGNS["blocks"](html))
 
 
 @cache

@@ -62,7 +62,7 @@ _HOURLY = re.compile(r"/\s*(?:gpu\s*/\s*)?h(?:ou)?r\b|\bper\s+(?:gpu\s+)?hour\b|
 _COUNT_HEADER = re.compile(r"^(?:#\s*)?(?:number of\s+)?gpus?(?:\s*(?:count|per\s+\w+|/\s*\w+))?\*?$|gpu count", re.I)
 _COUNT_LABEL = re.compile(r"^(?:#\s*)?(?:number of\s+)?gpus?(?:\s+(?:count|per\s+\w+))?\s*:?\s*(\d{1,3})?$", re.I)
 _MEMORY_HEADER = re.compile(r"vram|gpu\s*memory|memory\s*\(gb\)|^memory", re.IGNORECASE)
-_VARIANT_TAG = re.compile(r"^(?:SXM\d?|PCIe|NVL\d*|NVLink|HGX|OAM|DGX)$", re.IGNORECASE)
+_VARIANT_TAG = re.compile(r"^(?:SXM\d?|PCIe|PCI[\s-]?E(?:xpress)?|PCI|Express|NVL\d*|NVLink|HGX|OAM|DGX)$", re.I)
 _VCPUS = re.compile(r"\bv?cpus?\b", re.IGNORECASE)
 _MEMORY_TAG = re.compile(r"^\d{1,4}(?:\.\d+)?\s*GI?B$", re.IGNORECASE)
 

@@ -23,7 +23,7 @@ _MODEL = re.compile(
 )
 _VENDOR = frozenset(("nvidia", "nvidia®", "amd", "instinct", "instinct™", "hgx", "dgx", "tesla", "geforce", "radeon"))
 _VARIANT = re.compile(
-    r"^\(?(?:sxm\d?|pcie|nvl\d*|nvlink|hgx|oam|hbm\d?e?|\d+(?:\.\d+)?\s?gi?b|\d+g|gi?b|ada|generation|tensor|core|"
+    r"^\(?(?:sxm\d?|pcie|pci-e|pci|express|nvl\d*|nvlink|hgx|oam|hbm\d?e?|\d+(?:\.\d+)?\s?gi?b|\d+g|gi?b|ada|generation|tensor|core|"
     r"se|bse|server|edition|blackwell|superchip|high|standard|memory|with|intel|amd|cpu|ti|super|"
     r"\d+(?:\.\d+)?)\)?,?$",
     re.IGNORECASE,

@@ -15,8 +15,10 @@ from pipeline.sources.pages.names import models
 from pipeline.sources.pages.records import Price, Record
 from pipeline.sources.pages.wording import is_teaser
 
-# "$6.00/hour", "6.00 USD per hour": a figure (its mark before or after it) and then the hour.
-_HOURLY_AFTER = re.compile(rf"^\S*?\d[\d,.]*\s*(?:{MARK}\s*)?(?:/\s*h(?:ou)?r\b|per\s+hour\b)", re.IGNORECASE)
+# "$6.00/hour", "6.00 USD per hour", "USD 6.00/hour": a figure (its mark before or after it) and then the hour.
+_HOURLY_AFTER = re.compile(
+    rf"^(?:{MARK}\s*)?\S*?\d[\d,.]*\s*(?:{MARK}\s*)?(?:/\s*h(?:ou)?r\b|per\s+hour\b)", re.IGNORECASE
+)
 
 
 def footnote(record: Record, text: str) -> str:

@@ -42,7 +42,7 @@ _ANNUAL = re.compile(r"\b(annual(ly)?|yearly)\b", re.IGNORECASE)
 # "8x NVIDIA H100 SXM", "8 × H200 SXM", "1x A100": a machine of N GPUs named by its GPU.
 _SIZED = re.compile(r"^(\d+)\s*[x×]\s+(\S.*)$", re.IGNORECASE)
 _HGX = re.compile(r"\bHGX\b", re.I)
-_FORM = re.compile(r"\b(SXM\d?|PCIE|NVL|NVLINK)\b", re.I)
+_FORM = re.compile(r"\b(SXM\d?|PCIE|PCI[\s-]?E(?:XPRESS)?|NVL|NVLINK)\b", re.I)
 _REGION = re.compile(r"\bregion:\s*([A-Za-z][A-Za-z ]{1,40}?)\s*$|\b(secure\s+cloud|community\s+cloud)\b", re.I)
 _MONTHS = (
     "january",
