@@ -222,6 +222,23 @@ def test_a_page_flattened_to_one_run_of_cells_invents_nothing(realdata: Path, so
     assert found <= expected
 
 
+@pytest.mark.parametrize(("source", "relative"), PAGES)
+def test_a_redesign_whose_gpu_names_are_not_all_read_invents_nothing(
+    realdata: Path, source: str, relative: str
+) -> None:
+    """Cards with some GPU names the reader does not know ("8x a100"): their cards are text above the next ones,
+    whose own words ("2x NVIDIA RTX A6000 ... $1.60 / hr") still price a machine; a spec there ("VRAM per GPU") made
+    Lambda 2023's machine prices one GPU's ($1.60 a GPU-hour for $0.80)."""
+    path = realdata / relative
+    url = REGISTRY[source].requests[0].url
+    html = REDESIGNS["name_lower"](REDESIGNS["cards_renamed"](path.read_text(errors="replace")))
+    try:
+        found = quotes(RawCapture(source, url, FETCHED, html.encode()))
+    except SchemaDrift:
+        found = set()
+    assert found <= as_captured(source, path)
+
+
 # Turned on its side, Lambda's 2023 reserved table names its GPU in two rows ("8x NVIDIA H100" and "H100 SXM"); the
 # first column's two names are not joined, so its "8x NVIDIA H100" (no form factor) is refused: one quote fewer.
 TRANSPOSED_LOSSES = {"pricing-pages/lambda_20230909194011.html": {("H100-SXM-80GB", "reserved_3y", 1, "1.89")}}
@@ -333,6 +350,13 @@ def test_the_unit_of_time_recorded_with_a_figure(attributes: str, said: set[str]
         ("$23.92 / 8 × H100 / hr", False),
         ("$23.92/H100 node/hr", False),
         ("$3.35 TB/s / hr", False),
+        # A spec of each GPU's share of the machine, not the price's unit: a card's "VRAM per GPU 80 GB" above
+        # the next card made its machine prices one GPU's (Lambda 2023 as cards, some GPU names unread).
+        ("GPUs 8x a100 VRAM per GPU 80 GB vCPUs 240 Price $12.00 / hr", False),
+        ("RAM (GB) per GPU", False),
+        ("80 GB per GPU", False),
+        ("vCPUs per GPU: 26 Price per GPU $2.00/hr", True),
+        ("Cost per GPU", True),
     ],
 )
 def test_a_gpu_model_as_the_unit_prices_one_gpu_however_its_name_is_dressed(text: str, per_gpu_said: bool) -> None:

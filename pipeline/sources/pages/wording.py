@@ -25,6 +25,12 @@ _PER_GPU_OTHER_TIME = re.compile(
     r"(?:months?|mos?|years?|yrs?|weeks?|days?|minutes?|mins?|seconds?|secs?)\b",
     re.IGNORECASE,
 )
+# "VRAM per GPU", "vCPUs per GPU", "80 GB per GPU": a spec of each GPU's share of the machine, not the price's unit.
+_SPEC_PER_GPU = re.compile(
+    r"\b(?:vram|memory|ram|v?cpus?|cpu\s+cores?|cores?|storage|disks?|ssd|nvme|bandwidth|network|[gt]i?b)\b"
+    r"(?:\s*\([^)]{0,12}\))?\s+per\s+gpu\b",
+    re.IGNORECASE,
+)
 _A_MACHINE = re.compile(r"\b(instance|machine|node|server|vm|cluster|pod)s?\b|(?<![\w.])\d{1,3}\s*[x×]", re.IGNORECASE)
 _PER_INSTANCE = re.compile(
     r"\bper\s+(instance|machine|node|server|vm)\b|/\s*(instance|machine|node|vm)\b", re.IGNORECASE
@@ -76,7 +82,7 @@ def teaser_reason(text: str) -> str | None:
 def per_gpu(text: str) -> bool:
     """True when the wording says the figure is per GPU ("/GPU/hr", "per GPU hour", "GPU-hr", "/H100/hour"). A
     month's figure per GPU beside a machine's hourly price ("$20.72/hr ($999/GPU/month)") says nothing of the hour's."""
-    said = _PER_GPU_OTHER_TIME.sub(" ", squash(text))
+    said = _SPEC_PER_GPU.sub(" ", _PER_GPU_OTHER_TIME.sub(" ", squash(text)))
     if _PER_GPU.search(said):
         return True
     return any(_MODEL.search(u) and not _A_MACHINE.search(u) for u in (m.group(1) for m in _PER_UNIT.finditer(said)))
