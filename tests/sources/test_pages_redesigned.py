@@ -239,6 +239,28 @@ def test_a_redesign_whose_gpu_names_are_not_all_read_invents_nothing(
     assert found <= as_captured(source, path)
 
 
+_BOAST = "<p>The lowest price per GPU in the industry, billed by the second.</p>"
+
+
+@pytest.mark.parametrize("layout", ["cards_renamed", "definitions"])
+@pytest.mark.parametrize(("source", "relative"), PAGES)
+def test_a_boast_above_the_prices_never_makes_a_machines_price_one_gpus(
+    realdata: Path, source: str, relative: str, layout: str
+) -> None:
+    """Marketing prose above redesigned rows that size their machines ("8x NVIDIA H100 SXM ... $20.72 / hr", a
+    "GPUs: 8" field): read as the prices' unit, it made Lambda's 8x H100 $20.72 and DataCrunch's 8x B200 $29.10
+    GPU-hour prices. A figure only words that far from it call one GPU's, on a machine the page sizes, is refused."""
+    path = realdata / relative
+    url = REGISTRY[source].requests[0].url
+    html = REDESIGNS[layout](path.read_text(errors="replace"))
+    html = re.sub(r'(<div class="made">)', _BOAST + r"\1", html)
+    try:
+        found = quotes(RawCapture(source, url, FETCHED, html.encode()))
+    except SchemaDrift:
+        found = set()
+    assert found <= as_captured(source, path)
+
+
 # Turned on its side, Lambda's 2023 reserved table names its GPU in two rows ("8x NVIDIA H100" and "H100 SXM"); the
 # first column's two names are not joined, so its "8x NVIDIA H100" (no form factor) is refused: one quote fewer.
 TRANSPOSED_LOSSES = {"pricing-pages/lambda_20230909194011.html": {("H100-SXM-80GB", "reserved_3y", 1, "1.89")}}

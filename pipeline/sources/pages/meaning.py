@@ -35,6 +35,13 @@ from pipeline.sources.pages.wording import (
 )
 
 NO_COUNT_REASON = "price is per machine but the page gives no GPU count"
+# A machine the record sizes ("2x NVIDIA RTX A6000", a "GPUs: 8" field) whose figure only words far from it call one
+# GPU's (a section's heading, text above: "The lowest price per GPU in the industry"): which it is, is not known.
+FAR_PER_GPU_REASON = (
+    "the page sizes this machine ({n} GPUs) and only its {where}, not the figure's own words, says per GPU: "
+    "the machine's price or one GPU's cannot be told"
+)
+_FAR = ("heading", "loose")
 DYNAMIC_REASON = "dynamic price (re-set daily from demand), not a fixed rate"
 SERVICE_REASON = "a managed service's price (inference endpoint, deployment, fine-tuning), not a GPU instance's"
 _SERVICE = re.compile(
@@ -122,6 +129,8 @@ def offers_of(record: Record, as_of: date | None = None) -> list[Offer]:
             reason = f"machine has {fraction} of a GPU: no whole-GPU price"
         elif per == "instance_hour" and not sized:
             reason = NO_COUNT_REASON
+        elif per == "gpu_hour" and per_from in _FAR and sized is not None and sized > 1:
+            reason = FAR_PER_GPU_REASON.format(n=sized, where=per_from)
         elif price.struck:
             reason = STRUCK_REASON
         attributes = {
