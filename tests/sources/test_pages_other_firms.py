@@ -55,6 +55,25 @@ def test_a_firm_named_in_a_sentence_is_no_comparison_row(words: str) -> None:
     assert (kept, refused) == ({"2.49"}, {})
 
 
+@pytest.mark.parametrize(
+    ("card", "refused_as"),
+    [
+        ("<h3>NVIDIA H100 SXM on AWS</h3><p>$12.29/GPU/hr</p>", "AWS"),
+        ("<p>NVIDIA H100 SXM 80GB on AWS: $12.29/GPU/hr</p>", "AWS"),
+        ("<h3>NVIDIA H100 SXM</h3><p>$12.29/GPU/hr at Google Cloud</p>", "Google Cloud"),
+        ("<h3>Azure's NVIDIA H100 SXM</h3><p>$12.29/GPU/hr</p>", "Azure"),
+        ("<h3>NVIDIA H100 SXM</h3><p>$2.49/GPU/hr, 75% less than AWS</p>", None),  # the page's own, compared
+        ("<h3>NVIDIA H100 SXM vs. AWS</h3><p>$2.49/GPU/hr</p>", None),
+    ],
+)
+def test_a_price_whose_own_words_or_name_say_another_firms_is_that_firms(card: str, refused_as: str | None) -> None:
+    """Prose that names whose a price is ("H100 SXM on AWS: $12.29/GPU/hr"), read by meaning as the page's own on
+    every real page redesigned as cards, published AWS's figure as the provider's H100 price."""
+    kept, refused = _kept_and_refused(f"<div class='card'>{card}</div>")
+    price = next(iter(kept | set(refused)))
+    assert refused == ({price: RIVAL_REASON.format(firm=refused_as)} if refused_as else {})
+
+
 def test_the_page_providers_own_names_are_no_rival() -> None:
     assert "Lambda" in FIRM_NAMES["lambda"]
     kept, _ = _kept_and_refused(

@@ -60,14 +60,18 @@ _OWN = {"gcp": "google", "azure": "microsoft", "paperspace": "digitalocean", "cr
 
 
 def refuse_rivals(records: list[Record], provider: str) -> None:
-    """Mark each price whose row, column or label names another firm as that firm's, refused."""
-    pattern = _rivals(_OWN.get(provider, provider))
+    """Mark each price whose row, column or label names another firm, or whose own words or name say whose it is
+    ("H100 SXM on AWS: $12.29/GPU/hr"), as that firm's, refused."""
+    own = _OWN.get(provider, provider)
+    pattern, anywhere = _rivals(own), _rivals_anywhere(own)
     for record in records:
         titles = {price.column for price in record.prices}  # a one-row table's header cells are in its record
         row = [text for text in (*record.names, *record.cells) if text not in titles]
         in_row = next((found for text in row if (found := _named(pattern, text))), None)
+        in_name = next((found for text in (record.name, *record.names) if (found := _said(anywhere, text))), None)
         for price in record.prices:
-            firm = in_row or _named(pattern, price.column) or _named(pattern, price.label)
+            firm = in_row or in_name or _named(pattern, price.column) or _named(pattern, price.label)
+            firm = firm or _said(anywhere, price.text)
             if firm is not None and price.refused is None:
                 price.refused = RIVAL_REASON.format(firm=firm)
 
@@ -94,6 +98,24 @@ def strip_comparisons(tree: HTMLParser, source: str) -> HTMLParser:
 def _named(pattern: re.Pattern[str], text: str) -> str | None:
     found = pattern.match(text) if len(text) <= _SHORT else None
     return found.group(1) if found else None
+
+
+def _said(pattern: re.Pattern[str], text: str) -> str | None:
+    found = pattern.search(text) if len(text) <= _SAID else None
+    return (found.group(1) or found.group(2)) if found else None
+
+
+_SAID = 120  # a price's own words or a name: a sentence at most
+# "on AWS", "at Google Cloud", "via Lambda", "AWS's": a firm's name where it says whose a price is (not "75% less than
+# AWS" or "vs. Azure" beside a price: the page's own, compared)
+_WHOSE = r"(?:\b(?:on|at|via|from)\s+)"
+
+
+@cache
+def _rivals_anywhere(own: str) -> re.Pattern[str]:
+    names = sorted((n for firm, ns in FIRM_NAMES.items() if firm != own for n in ns), key=len, reverse=True)
+    alternatives = "|".join(map(re.escape, names))
+    return re.compile(rf"(?:{_WHOSE}|^\s*)({alternatives})(?![\w.])|({alternatives})'s\b", re.IGNORECASE)
 
 
 @cache
