@@ -13,12 +13,13 @@ from selectolax.parser import HTMLParser
 from pipeline.config import realdata_dir
 from pipeline.domain.records import RawCapture
 from pipeline.sources import REGISTRY
+from pipeline.sources.base import SchemaDrift
 from pipeline.sources.pages.money import ADDON_REASON, FORMER_REASON, SUM_REASON, money
 from pipeline.sources.pages.records import OTHER_CURRENCY_REASON
 from pipeline.sources.pages.rivals import FIRM_NAMES, RIVAL_REASON
 from tests.helpers import FETCHED
 from tests.sources.test_pages_meaning import offers
-from tests.sources.test_pages_redesigned import PAGES, as_captured, quotes
+from tests.sources.test_pages_redesigned import PAGES, REDESIGNS, as_captured, quotes
 
 
 def _kept_and_refused(html: str) -> tuple[set[str], dict[str, str]]:
@@ -265,3 +266,50 @@ def test_a_price_paid_in_credits_is_still_a_price() -> None:
     """'credits' or 'spend' name a sum only as its label ('Credits: $500', 'credit of $300'), not in a sentence."""
     assert money("Pay with credits $2.99/hr") == ("2.99", "USD")
     assert money("Credits: $500 then $2.99/hr") == money("credit of $300 · $2.99/hr") == ("2.99", "USD")
+
+
+@pytest.mark.parametrize(
+    ("text", "read"),
+    [
+        ("Example: 100 hours on an NVIDIA H100 SXM cost $249.00.", None),  # a sum for a stated time
+        ("A 72-hour fine-tuning run: $179.28 total", None),
+        ("Last year the NVIDIA H100 SXM cost $4.50/hr.", None),  # a price of an earlier time
+        ("Two years ago an H100 rented for $8.00/hr", None),
+        ("72-hour minimum, $2.49/hr", "2.49"),  # a rate: its unit of time follows it
+        ("NVIDIA H100 SXM $2.49/hr", "2.49"),
+        ("Billed per second. 8 GPUs $23.92/hr", "23.92"),
+        ("2 years ago: $4.00/hr. Now $2.49/hr", "2.49"),
+    ],
+)
+def test_a_sum_for_a_stated_time_or_a_price_of_an_earlier_time_is_not_the_rate_now(text: str, read: str | None) -> None:
+    found = money(text)
+    assert (found[0] if found else None) == read
+
+
+# Prose a redesigned page may carry near its prices: a worked example, a price of the past, an offer of credits.
+PROSE = {
+    "example": "<p>Example: 100 hours on an NVIDIA H100 SXM cost $249.00.</p>",
+    "run": "<div><h4>NVIDIA H100 SXM</h4><p>A 72-hour fine-tuning run: $179.28 total</p></div>",
+    "history": "<p>Last year the NVIDIA H100 SXM cost $4.50/hr.</p>",
+    "credits": "<div><h4>NVIDIA H100 SXM</h4><p>Get $500 in free credits</p></div>",
+    "rival": "<div><p>NVIDIA H100 SXM 80GB on AWS: $12.29/GPU/hr</p><p>NVIDIA A100 SXM 80GB on Azure: $4.10/GPU/hr</p>"
+    "</div>",
+}
+
+
+@pytest.mark.parametrize("prose", sorted(PROSE))
+@pytest.mark.parametrize(("source", "relative"), PAGES)
+def test_prose_beside_a_redesigned_pages_prices_invents_no_price(
+    realdata: Path, source: str, relative: str, prose: str
+) -> None:
+    """Every real page as cards (read by meaning) with prose added after them: no quote the page as captured does
+    not give. Before: $249.00 and $4.50 became H100 on-demand prices on 13 pages, AWS's $12.29 on 13, and a
+    Paperspace footnote's $1.15 (another card's 3-year price) the 3-year price of a card without one."""
+    path = realdata / relative
+    html = REDESIGNS["cards_renamed"](path.read_text(errors="replace"))
+    html = html.replace("</body>", PROSE[prose] + "</body>") if "</body>" in html else html + PROSE[prose]
+    try:
+        found = quotes(RawCapture(source, REGISTRY[source].requests[0].url, FETCHED, html.encode()))
+    except SchemaDrift:
+        found = set()
+    assert found <= as_captured(source, path)

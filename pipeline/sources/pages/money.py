@@ -64,6 +64,17 @@ _FORMER = re.compile(
     re.IGNORECASE,
 )
 FORMER_REASON = "a former price the page names as such ('was $X'), not the price now"
+# "Last year the H100 cost $4.50/hr", "two years ago": a price of an earlier time, in the figure's own sentence.
+_PAST = re.compile(
+    r"\b(?:(?:last|previous)\s+(?:year|quarter|month|week)|(?:a|one|two|three|\d+)\s+(?:years?|months?)\s+ago"
+    r"|back\s+in|used\s+to)\b[^.;!?]*$",
+    re.IGNORECASE,
+)
+# "100 hours on an H100 cost $249.00", "a 72-hour run: $179.28": a sum for a stated time, not a rate (a rate has its
+# unit of time after the figure, "72-hour minimum, $2.49/hr", and is passed over by this).
+_DURATION = re.compile(r"\b(?:[2-9]|\d{2,})[\d,]*\s*-?\s*(?:hours?|hrs?|days?|weeks?|months?)\b[^.;!?]*$", re.I)
+_RATE_AFTER = re.compile(r"^\s*(?:/|per\b|an?\s+(?:hour|day|week|month)\b|hourly\b)", re.IGNORECASE)
+TOTAL_REASON = "a sum for a stated length of time ('100 hours ... $249'), not a price per hour"
 # "Minimum spend $5,000", "Deposit: $100", "$500 in free credits": the words beside a figure that make it a sum to
 # spend, hold or be given, no price of use (or a column's header: "Minimum spend", "Credits").
 _SUM_BEFORE = re.compile(
@@ -152,6 +163,10 @@ def not_the_price(before: str, after: str = "", column: str = "") -> str | None:
             return reason
         if said_after is not None and said_after.match(after[:40]):
             return reason
+    if _PAST.search(before[-80:]):
+        return FORMER_REASON
+    if _DURATION.search(before[-80:]) and not _RATE_AFTER.match(after[:12]):
+        return TOTAL_REASON
     return None
 
 

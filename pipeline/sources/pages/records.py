@@ -155,7 +155,9 @@ def find_records(page: Page) -> list[Record]:
             text = cells[i].text  # a named price's words are all its cell's ("H100 SXM from $1.99/hr": a teaser)
             if not text:
                 continue
-            if bare_price(text) is None and not _only_passed_over(text):
+            # a footnote's figure explains a starred one elsewhere ("**$1.15/hour pricing is for a 3-year
+            # commitment"): its words, never a price of the record (`notes.noted_prices` reads a price it states)
+            if (bare_price(text) is None and not _only_passed_over(text)) or _FOOTNOTE.match(text):
                 record.cells.append(text)
                 if column:
                     record.columns.setdefault(column, text)
@@ -182,11 +184,14 @@ def name_before_price(text: str) -> str | None:
     return name if name and is_name(name) and bare_price(text[found[0][0] :]) is not None else None
 
 
+_FOOTNOTE = re.compile(r"^(\*{1,3})(?!\*)\s*\S")
+
+
 def _footnotes(page: Page) -> dict[str, str]:
     """The page's footnotes: a text that starts with "*" or "**" explains figures marked so."""
     notes: dict[str, str] = {}
     for cell in page.cells:
-        match = re.match(r"^(\*{1,3})(?!\*)\s*\S", cell.text)
+        match = _FOOTNOTE.match(cell.text)
         if match is not None:
             notes.setdefault(match.group(1), cell.text)
     return notes
