@@ -275,13 +275,17 @@ def test_a_price_paid_in_credits_is_still_a_price() -> None:
         ("A 72-hour fine-tuning run: $179.28 total", None),
         ("Last year the NVIDIA H100 SXM cost $4.50/hr.", None),  # a price of an earlier time
         ("Two years ago an H100 rented for $8.00/hr", None),
+        ("The average NVIDIA H100 SXM price across clouds is $3.21/hr.", None),  # a statistic of the market
+        ("Market rate for an NVIDIA H100 SXM: $2.85/hr", None),
         ("72-hour minimum, $2.49/hr", "2.49"),  # a rate: its unit of time follows it
         ("NVIDIA H100 SXM $2.49/hr", "2.49"),
         ("Billed per second. 8 GPUs $23.92/hr", "23.92"),
         ("2 years ago: $4.00/hr. Now $2.49/hr", "2.49"),
     ],
 )
-def test_a_sum_for_a_stated_time_or_a_price_of_an_earlier_time_is_not_the_rate_now(text: str, read: str | None) -> None:
+def test_a_sum_for_a_stated_time_a_price_of_an_earlier_time_or_the_markets_is_not_the_rate_now(
+    text: str, read: str | None
+) -> None:
     found = money(text)
     assert (found[0] if found else None) == read
 
@@ -292,6 +296,7 @@ PROSE = {
     "run": "<div><h4>NVIDIA H100 SXM</h4><p>A 72-hour fine-tuning run: $179.28 total</p></div>",
     "history": "<p>Last year the NVIDIA H100 SXM cost $4.50/hr.</p>",
     "credits": "<div><h4>NVIDIA H100 SXM</h4><p>Get $500 in free credits</p></div>",
+    "average": "<p>The average NVIDIA H100 SXM price across clouds is $3.21/hr.</p>",
     "rival": "<div><p>NVIDIA H100 SXM 80GB on AWS: $12.29/GPU/hr</p><p>NVIDIA A100 SXM 80GB on Azure: $4.10/GPU/hr</p>"
     "</div>",
 }

@@ -75,6 +75,14 @@ _PAST = re.compile(
 _DURATION = re.compile(r"\b(?:[2-9]|\d{2,})[\d,]*\s*-?\s*(?:hours?|hrs?|days?|weeks?|months?)\b[^.;!?]*$", re.I)
 _RATE_AFTER = re.compile(r"^\s*(?:/|per\b|an?\s+(?:hour|day|week|month)\b|hourly\b)", re.IGNORECASE)
 TOTAL_REASON = "a sum for a stated length of time ('100 hours ... $249'), not a price per hour"
+# "The average H100 price across clouds is $3.21/hr", "Market rate: $2.85/hr": a statistic of the market the page
+# quotes, not an offer of its own.
+_MARKET = re.compile(
+    r"\b(?:average|avg\.|median|typical|market\s+(?:rate|price|average)|across\s+(?:clouds|providers|the\s+market))"
+    r"\b[^.;!?]*$",
+    re.IGNORECASE,
+)
+MARKET_REASON = "a statistic of the market the page quotes ('the average price is $X'), not an offer of its own"
 # "Minimum spend $5,000", "Deposit: $100", "$500 in free credits": the words beside a figure that make it a sum to
 # spend, hold or be given, no price of use (or a column's header: "Minimum spend", "Credits").
 _SUM_BEFORE = re.compile(
@@ -165,6 +173,8 @@ def not_the_price(before: str, after: str = "", column: str = "") -> str | None:
             return reason
     if _PAST.search(before[-80:]):
         return FORMER_REASON
+    if _MARKET.search(before[-80:]):
+        return MARKET_REASON
     if _DURATION.search(before[-80:]) and not _RATE_AFTER.match(after[:12]):
         return TOTAL_REASON
     return None
