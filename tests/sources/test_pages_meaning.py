@@ -699,6 +699,14 @@ def test_a_machines_price_before_its_per_gpu_price_is_refused_as_the_machines() 
     assert (*PER_GPU[:4], "7.50", SUPERSEDED_REASON) in offers(f"<h1>Lambda GPU cloud pricing</h1>{odd}")
 
 
+def test_a_machines_price_after_its_per_gpu_price_is_refused_as_the_machines() -> None:
+    """The other way round, "$2.99/GPU/hr, sold as 8-GPU nodes ($23.92/hr)": before, $23.92 (per GPU only for want of
+    a count) replaced the per-GPU price as the GPU's price in force, and $2.99 was refused as a list price."""
+    card = "<div><h3>NVIDIA H100 SXM</h3><p>$2.99/GPU/hr, sold as 8-GPU nodes ($23.92/hr)</p></div>"
+    machine = MACHINE_REASON.format(n=8)
+    assert offers(f"<h1>Lambda GPU cloud pricing</h1>{card}") == {PER_GPU, (*PER_GPU[:4], "23.92", machine)}
+
+
 @pytest.mark.parametrize(
     "shown",
     [

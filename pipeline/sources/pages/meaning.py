@@ -284,6 +284,13 @@ def _supersede(offers: list[Offer]) -> list[Offer]:
         live.setdefault((*offer.good(), offer.currency), []).append(offer)
     for alike in live.values():
         apart, last = len({offer.cell for offer in alike}) > 1, alike[-1]
+        if not apart and len(alike) == 2 and last.attributes.get("price_per_from") == "one_gpu":
+            # "$2.49/GPU/hr, sold as 8-GPU nodes ($19.92/hr)": the later figure, per GPU only for want of a count,
+            # is the machine's price of the per-GPU one before it, not a GPU's price replacing it
+            machine = whole_machine(last.amount, alike[0].amount, alike[0].attributes)
+            if machine is not None:
+                last.reject_reason = machine
+                continue
         for offer in alike if apart else alike[:-1]:
             replaced = whole_machine(offer.amount, last.amount, last.attributes) or SUPERSEDED_REASON
             offer.reject_reason = UNTOLD_REASON if apart else replaced

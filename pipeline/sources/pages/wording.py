@@ -228,7 +228,7 @@ def own_machine(
     return ("instance_hour" if size > 1 else "gpu_hour", per[1] if per[1] in _OWN else "price"), (size, "price")
 
 
-MACHINE_REASON = "the whole machine's price ({n} x the per-GPU figure after it), not a second per-GPU price"
+MACHINE_REASON = "the whole machine's price ({n} x the per-GPU figure beside it), not a second per-GPU price"
 
 
 def whole_machine(earlier: str, later: str, later_attributes: Mapping[str, Any]) -> str | None:
