@@ -11,8 +11,8 @@ holds by construction. Otherwise the fixing is indicative (gate `influence`).
 
 This runs on floats (numpy), vectorised over the scenarios; it decides a status, never a value. A
 distance within two rounding ticks of the bound counts as exceeding it. Grid points beyond the market all give the
-same fixing once the firm is screened out and too far from every other firm's centre to move its MAD (`_settled`),
-so only the nearest of them on each side is run (`_beyond_once`); the numbers are those of running every point.
+same fixing once the firm is screened out and too far from every other firm's centre to move its MAD, so only the
+nearest of them on each side is run (`scenarios`); the numbers are those of running every point.
 """
 
 from __future__ import annotations
@@ -26,10 +26,8 @@ import numpy as np
 
 from pipeline.domain.fixing import ProviderValue
 from pipeline.index.remember import Remembered
+from pipeline.index.scenarios import candidates
 from pipeline.methodology.params import CentralBandParams
-
-GRID_PER_DECADE = 100
-NUDGE = 1e-9
 
 
 def influence(values: list[ProviderValue], p: CentralBandParams) -> dict[str, Any]:
@@ -69,17 +67,17 @@ def _influences(
     for s, row in enumerate(prices):
         blocks = by_size.setdefault(len(row), [])
         blocks.append((s, None, row[:1]))
-        blocks += [(s, i, _candidates(row, i, p)) for i in range(len(row))]
+        blocks += [(s, i, candidates(row, i, p)) for i in range(len(row))]
     fixings: dict[tuple[int, int | None], np.ndarray] = {}
     for n, blocks in by_size.items():
         for batch in _batches(blocks, n * n, batch_cells):
             rows = np.concatenate([np.repeat(prices[s][None, :], len(c), axis=0) for s, _, c in batch])
             weights = np.concatenate([np.repeat(tiers[s][None, :], len(c), axis=0) for s, _, c in batch])
             at = 0
-            for _, i, candidates in batch:
+            for _, i, tried in batch:
                 if i is not None:
-                    rows[at : at + len(candidates), i] = candidates
-                at += len(candidates)
+                    rows[at : at + len(tried), i] = tried
+                at += len(tried)
             parts = np.split(estimate_rows(rows, weights, p), np.cumsum([len(c) for _, _, c in batch])[:-1])
             fixings.update({(s, i): part for (s, i, _), part in zip(batch, parts, strict=True)})
     return [
@@ -134,69 +132,6 @@ def _verdict(
         "worst_relative_reach": round(float(worst["relative_reach"]), 6),
         "worst_fixing_range": None if worst["low"] is None else [round(worst["low"], 6), round(worst["high"], 6)],
     }
-
-
-def _candidates(prices: np.ndarray, i: int, p: CentralBandParams) -> np.ndarray:
-    own = prices[i]
-    decades = math.log10(float(p.influence_high) / float(p.influence_low))
-    grid = np.geomspace(own * float(p.influence_low), own * float(p.influence_high), int(decades * GRID_PER_DECADE) + 1)
-    others = np.delete(prices, i)
-    logs = np.log(others)
-    ordered = np.sort(logs)
-    centre = _middle(ordered)
-    mad = _middle(np.sort(np.abs(logs - centre)))
-    limit = max(float(p.mad_k * p.mad_scale) * mad, math.log(float(p.ratio_band)))
-    edges = np.exp(np.array([centre - limit, centre + limit]))
-    near = np.concatenate([others, edges])
-    candidates = np.concatenate([grid, near, near * (1 - NUDGE), near * (1 + NUDGE), [own]])
-    if len(prices) < 4 or len(prices) < p.min_providers:  # with two others, a far price is itself one of the two
-        return candidates  # a firm's screen centres on; with no screen, a far price is never dropped
-    span = float(logs.max() - logs.min())
-    settled_low, settled_high = _settled(ordered, centre, limit)
-    high = min(float(near.max()) * math.exp(span), math.exp(settled_high)) * (1 + 1e-6)
-    low = max(float(near.min()) * math.exp(-span), math.exp(settled_low)) * (1 - 1e-6)
-    return _beyond_once(candidates, low, high)
-
-
-def _middle(ordered: np.ndarray) -> float:
-    """The median of sorted numbers, as `np.median` computes it (the mean of the two middle ones), without its
-    overhead on a few numbers."""
-    n = len(ordered)
-    return float((ordered[(n - 1) // 2] + ordered[n // 2]) / 2)
-
-
-def _settled(others: np.ndarray, centre: float, limit: float) -> tuple[float, float]:
-    """The log prices beyond which the tested firm's price, moved further out, changes nothing (`others`: the other
-    firms' log prices, sorted; `centre`, `limit`: the tested firm's screen). Beyond both its screen edges and every
-    other price, the firm is screened out, and it is each other firm's highest (lowest) price: that firm's centre, the
-    median of its others, is then two fixed middle values whatever the price; and once the price is at least as far
-    from that centre as the middle of the others' distances from it, the firm's MAD is fixed too. Every firm's screen
-    is then what it is at any price further out, and the tested firm is in none of the rest of the computation."""
-    n = len(others)  # each other firm's others: n - 1 of these and the tested firm's price
-    lo, hi = (n - 1) // 2, n // 2  # the middle positions of n values
-    rest = np.broadcast_to(others, (n, n))[~np.eye(n, dtype=bool)].reshape(n, n - 1)  # row j: all but firm j, sorted
-    high, low = max(float(others[-1]), centre + limit), min(float(others[0]), centre - limit)
-    for top, shift in ((True, 0), (False, 1)):  # the price above every other (it takes the last position) or below
-        middle = (rest[:, lo - shift] + rest[:, hi - shift]) / 2
-        distance = np.sort(np.abs(rest - middle[:, None]), axis=1)[:, hi]  # the tested price's own on top of these
-        if top:
-            high = max(high, float((middle + distance).max()))
-        else:
-            low = min(low, float((middle - distance).min()))
-    return low, high
-
-
-def _beyond_once(candidates: np.ndarray, low: float, high: float) -> np.ndarray:
-    """The candidates, keeping of those beyond `low` and `high` only the nearest on each side: every price beyond
-    either gives the very same fixing (`_settled`; or, more than the others' whole log span beyond both them and the
-    screen edges, the price is the farthest from every centre), so one of them stands for all (min and max
-    unchanged)."""
-    inside = (candidates >= low) & (candidates <= high)
-    above, below = candidates[candidates > high], candidates[candidates < low]
-    ends = [above[[above.argmin()]]] if above.size else []
-    ends += [below[[below.argmax()]]] if below.size else []
-    kept: np.ndarray = np.concatenate([candidates[inside], *ends])
-    return kept
 
 
 def estimate_rows(rows: np.ndarray, tiers: np.ndarray, p: CentralBandParams) -> np.ndarray:

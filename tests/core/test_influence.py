@@ -15,7 +15,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from pipeline.domain.fixing import ProviderValue
-from pipeline.index import influence
+from pipeline.index import influence, scenarios
 from pipeline.methodology import load
 from pipeline.methodology.params import CentralBandParams
 
@@ -143,8 +143,8 @@ def test_the_fast_influence_test_reports_the_very_numbers_of_the_plain_one(value
 def test_of_the_far_prices_only_the_nearest_on_each_side_is_estimated() -> None:
     values = [ProviderValue(f"f{i}", Decimal(x)) for i, x in enumerate(["2.10", "2.20", "2.25", "2.30", "2.40"])]
     prices = np.array([float(v.value) for v in values])
-    candidates = np.sort(influence._candidates(prices, 0, P))
-    assert len(candidates) < 0.5 * (int(6 * influence.GRID_PER_DECADE) + 1)  # most of 0.001x..1000x is far
+    candidates = np.sort(scenarios.candidates(prices, 0, P))
+    assert len(candidates) < 0.5 * (int(6 * scenarios.GRID_PER_DECADE) + 1)  # most of 0.001x..1000x is far
     logs = np.log(prices[1:])
     centre = float(np.median(logs))
     limit = max(float(P.mad_k * P.mad_scale) * float(np.median(np.abs(logs - centre))), math.log(float(P.ratio_band)))
@@ -160,12 +160,12 @@ def test_a_price_far_enough_to_settle_every_screen_stands_for_all_beyond_it() ->
     `test_the_fast_influence_test_reports_the_very_numbers_of_the_plain_one`."""
     prices = np.geomspace(1.0, 10.0, 20)
     others = np.sort(np.log(np.delete(prices, 10)))
-    centre = influence._middle(others)
-    mad = influence._middle(np.sort(np.abs(others - centre)))
+    centre = scenarios.middle(others)
+    mad = scenarios.middle(np.sort(np.abs(others - centre)))
     limit = max(float(P.mad_k * P.mad_scale) * mad, math.log(float(P.ratio_band)))
-    low, high = np.exp(influence._settled(others, centre, limit))
+    low, high = np.exp(scenarios.settled(others, centre, limit))
     assert high < 10.0 * 10.0 and low > 1.0 / 10.0  # inside the span rule's bounds
-    candidates = influence._candidates(prices, 10, P)
+    candidates = scenarios.candidates(prices, 10, P)
     assert (candidates > high * (1 + 1e-6)).sum() == 1 and (candidates < low * (1 - 1e-6)).sum() == 1
     assert candidates.min() < low <= math.exp(centre - limit) and candidates.max() > high >= math.exp(centre + limit)
 

@@ -155,8 +155,7 @@ def find_records(page: Page) -> list[Record]:
             text = cells[i].text  # a named price's words are all its cell's ("H100 SXM from $1.99/hr": a teaser)
             if not text:
                 continue
-            # a footnote's figure explains a starred one elsewhere ("**$1.15/hour pricing is for a 3-year
-            # commitment"): its words, never a price of the record (`notes.noted_prices` reads a price it states)
+            # a footnote's figure ("**$1.15/hour pricing is for ...") explains a starred one: words, not a price here
             if (bare_price(text) is None and not _only_passed_over(text)) or _FOOTNOTE.match(text):
                 record.cells.append(text)
                 if column:
