@@ -65,6 +65,9 @@ def test_a_firm_named_in_a_sentence_is_no_comparison_row(words: str) -> None:
         ("<h3>Azure's NVIDIA H100 SXM</h3><p>$12.29/GPU/hr</p>", "Azure"),
         ("<h3>NVIDIA H100 SXM</h3><p>$2.49/GPU/hr, 75% less than AWS</p>", None),  # the page's own, compared
         ("<h3>NVIDIA H100 SXM vs. AWS</h3><p>$2.49/GPU/hr</p>", None),
+        ("<p>Hyperscalers list the NVIDIA H100 SXM at $11.06/hr.</p>", "Hyperscalers"),  # firms it does not name
+        ("<p>NVIDIA H100 SXM on the hyperscalers: $11.06/hr</p>", "hyperscalers"),
+        ("<h3>NVIDIA H100 SXM</h3><p>$2.49/GPU/hr, 70% below hyperscalers</p>", None),
     ],
 )
 def test_a_price_whose_own_words_or_name_say_another_firms_is_that_firms(card: str, refused_as: str | None) -> None:
@@ -297,6 +300,7 @@ PROSE = {
     "history": "<p>Last year the NVIDIA H100 SXM cost $4.50/hr.</p>",
     "credits": "<div><h4>NVIDIA H100 SXM</h4><p>Get $500 in free credits</p></div>",
     "average": "<p>The average NVIDIA H100 SXM price across clouds is $3.21/hr.</p>",
+    "unnamed": "<p>Hyperscalers list the NVIDIA H100 SXM at $11.06/hr.</p>",
     "rival": "<div><p>NVIDIA H100 SXM 80GB on AWS: $12.29/GPU/hr</p><p>NVIDIA A100 SXM 80GB on Azure: $4.10/GPU/hr</p>"
     "</div>",
 }

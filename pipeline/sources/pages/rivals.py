@@ -71,7 +71,7 @@ def refuse_rivals(records: list[Record], provider: str) -> None:
         in_name = next((found for text in (record.name, *record.names) if (found := _said(anywhere, text))), None)
         for price in record.prices:
             firm = in_row or in_name or _named(pattern, price.column) or _named(pattern, price.label)
-            firm = firm or _said(anywhere, price.text)
+            firm = firm or _said(anywhere, price.text) or _said(_OTHERS, price.text) or _said(_OTHERS, record.name)
             if firm is not None and price.refused is None:
                 price.refused = RIVAL_REASON.format(firm=firm)
 
@@ -109,6 +109,15 @@ _SAID = 120  # a price's own words or a name: a sentence at most
 # "on AWS", "at Google Cloud", "via Lambda", "AWS's": a firm's name where it says whose a price is (not "75% less than
 # AWS" or "vs. Azure" beside a price: the page's own, compared)
 _WHOSE = r"(?:\b(?:on|at|via|from)\s+)"
+
+
+# Firms the page does not name, as whose a price is: "Hyperscalers list the H100 at $11.06/hr", "other clouds charge
+# ...", "on the hyperscalers" (not "70% below hyperscalers" beside the page's own price).
+_UNNAMED = r"hyperscalers?|other\s+(?:clouds?|providers?)|competitors?|big\s+(?:three\s+)?clouds?"
+_OTHERS = re.compile(
+    rf"\b({_UNNAMED})\s+(?:list|charge|price|sell|bill|ask|offer)s?\b|\b(?:on|at|from)\s+(?:the\s+)?({_UNNAMED})\b",
+    re.IGNORECASE,
+)
 
 
 @cache
