@@ -27,7 +27,7 @@ from pipeline.sources.pages.money import ADDON_REASON
 from pipeline.sources.pages.names import count_in, gpu_phrase, is_name, memory_in, models, per_gpu_memory, shared_goods
 from pipeline.sources.pages.reader import MANY_CURRENCIES_REASON, read_by_meaning
 from pipeline.sources.pages.records import OTHER_CURRENCY_REASON
-from pipeline.sources.pages.wording import MACHINE_REASON, NO_TERM_REASON, TEASER_REASON, place_of
+from pipeline.sources.pages.wording import MACHINE_REASON, NO_TERM_REASON, NOT_YET_REASON, TEASER_REASON, place_of
 from tests.helpers import FETCHED
 
 
@@ -822,3 +822,21 @@ def test_a_row_naming_two_memory_sizes_for_its_prices_is_refused() -> None:
     )
     assert {price for label, *_, price, reason in forms if reason is None} == {"1.79"}
     assert shared_goods("NVIDIA H100 (PCIe / SXM)") == ["H100 PCIe", "H100 SXM"]
+
+
+@pytest.mark.parametrize(
+    ("card", "refused"),
+    [
+        ("<div><h3>NVIDIA B200</h3><p>Coming soon</p><p>$5.99/GPU/hr</p></div>", True),
+        ("<div><h3>NVIDIA B300</h3><p>Available Q3 2026: $6.99/GPU/hr</p></div>", True),
+        ("<div><h3>NVIDIA B200</h3><p>Pre-order: $5.49/GPU/hr</p></div>", True),
+        ("<table><tr><th>GPU</th><th>Price/GPU/hr</th><th>Status</th></tr>"
+         "<tr><td>NVIDIA B200</td><td>$5.99</td><td>Coming soon</td></tr></table>", True),
+        ("<div><h3>NVIDIA B200</h3><p>Available in 12 regions</p><p>$5.99/GPU/hr</p></div>", False),
+        ("<div><h3>NVIDIA B200</h3><p>Available now</p><p>$5.99/GPU/hr</p></div>", False),
+    ],
+)  # fmt: skip
+def test_a_gpu_not_rentable_yet_has_no_price_of_use_now(card: str, refused: bool) -> None:
+    """Before, "Coming soon" or "Pre-order" beside a figure left it read as the GPU's on-demand price in force."""
+    (found,) = offers(f"<h1>Lambda GPU cloud pricing</h1>{card}")
+    assert (found[5] == NOT_YET_REASON) if refused else found[5] is None

@@ -21,11 +21,13 @@ from pipeline.sources.pages.tabs import by_tab
 from pipeline.sources.pages.tiers import volume_tiers
 from pipeline.sources.pages.wording import (
     NO_TERM_REASON,
+    NOT_YET_REASON,
     TEASER_REASON,
     commitment,
     effective_date,
     is_teaser,
     leading_int,
+    not_yet_rentable,
     own_machine,
     per_gpu,
     per_instance,
@@ -35,8 +37,7 @@ from pipeline.sources.pages.wording import (
 )
 
 NO_COUNT_REASON = "price is per machine but the page gives no GPU count"
-# A machine the record sizes ("2x NVIDIA RTX A6000", a "GPUs: 8" field) whose figure only words far from it call one
-# GPU's (a section's heading, text above: "The lowest price per GPU in the industry"): which it is, is not known.
+# A sized machine ("2x NVIDIA RTX A6000", "GPUs: 8") whose figure only far words call one GPU's: not known which.
 FAR_PER_GPU_REASON = (
     "the page sizes this machine ({n} GPUs) and only its {where}, not the figure's own words, says per GPU: "
     "the machine's price or one GPU's cannot be told"
@@ -123,6 +124,8 @@ def offers_of(record: Record, as_of: date | None = None) -> list[Offer]:
             reason = DYNAMIC_REASON
         elif (starts := _effective(words[:4])) is not None and (as_of is None or starts > as_of):
             reason = f"price announced to take effect on {starts.isoformat()}, not in force when the page was seen"
+        elif any(not_yet_rentable(t) for t in [*words[:4], *record.cells] if t):
+            reason = NOT_YET_REASON
         elif pricing_type == "reserved_unspecified":
             reason = NO_TERM_REASON
         elif fraction is not None:

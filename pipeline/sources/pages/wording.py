@@ -239,3 +239,19 @@ def whole_machine(earlier: str, later: str, later_attributes: Mapping[str, Any])
     if later_attributes.get("price_per_from") not in _OWN or n != n.to_integral_value() or not 2 <= n <= 16:
         return None
     return MACHINE_REASON.format(n=int(n))
+
+
+# A GPU the record says is not rentable yet ("Coming soon", "Pre-order", "Available Q3 2026"): its figure is no price
+# of use when the page was seen.
+_NOT_YET = re.compile(
+    r"\bcoming\s+soon\b|\bpre-?orders?\b|\bnot\s+yet\s+available\b|\bavailable\s+(?:from\s+|in\s+)?(?:q[1-4]|h[12]|"
+    r"early|late|mid|spring|summer|autumn|fall|winter|january|february|march|april|may|june|july|august|september|"
+    r"october|november|december|20\d\d)\b",
+    re.IGNORECASE,
+)
+NOT_YET_REASON = "the GPU is not rentable yet ('coming soon', 'pre-order'): its figure is no price of use now"
+
+
+def not_yet_rentable(text: str) -> bool:
+    """True when the words say the GPU cannot be rented yet ("Coming soon", "Pre-order", "Available Q3 2026")."""
+    return _NOT_YET.search(squash(text)) is not None
