@@ -280,6 +280,10 @@ def test_a_price_paid_in_credits_is_still_a_price() -> None:
         ("Two years ago an H100 rented for $8.00/hr", None),
         ("The average NVIDIA H100 SXM price across clouds is $3.21/hr.", None),  # a statistic of the market
         ("Market rate for an NVIDIA H100 SXM: $2.85/hr", None),
+        ("The median price of an NVIDIA H100 SXM: $2.90/hr", None),
+        ("Ideal for typical inference workloads: $2.49/hr", "2.49"),  # the words, not a statistic
+        ("The GPUs used to train frontier models: $2.49/hr", "2.49"),
+        ("Back in 2023 the NVIDIA H100 SXM cost $4.50/hr", None),
         ("72-hour minimum, $2.49/hr", "2.49"),  # a rate: its unit of time follows it
         ("NVIDIA H100 SXM $2.49/hr", "2.49"),
         ("Billed per second. 8 GPUs $23.92/hr", "23.92"),

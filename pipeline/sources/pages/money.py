@@ -67,7 +67,7 @@ FORMER_REASON = "a former price the page names as such ('was $X'), not the price
 # "Last year the H100 cost $4.50/hr", "two years ago": a price of an earlier time, in the figure's own sentence.
 _PAST = re.compile(
     r"\b(?:(?:last|previous)\s+(?:year|quarter|month|week)|(?:a|one|two|three|\d+)\s+(?:years?|months?)\s+ago"
-    r"|back\s+in|used\s+to)\b[^.;!?]*$",
+    r"|back\s+in\s+(?:19|20)\d\d)\b[^.;!?]*$",  # not "used to" ("the GPUs used to train GPT-4: $2.49/hr")
     re.IGNORECASE,
 )
 # "100 hours on an H100 cost $249.00", "a 72-hour run: $179.28": a sum for a stated time, not a rate (a rate has its
@@ -77,9 +77,9 @@ _RATE_AFTER = re.compile(r"^\s*(?:/|per\b|an?\s+(?:hour|day|week|month)\b|hourly
 TOTAL_REASON = "a sum for a stated length of time ('100 hours ... $249'), not a price per hour"
 # "The average H100 price across clouds is $3.21/hr", "Market rate: $2.85/hr": a statistic of the market the page
 # quotes, not an offer of its own.
-_MARKET = re.compile(
-    r"\b(?:average|avg\.|median|typical|market\s+(?:rate|price|average)|across\s+(?:clouds|providers|the\s+market))"
-    r"\b[^.;!?]*$",
+_MARKET = re.compile(  # not "ideal for typical workloads: $2.49/hr"
+    r"\b(?:(?:average|avg\.|median|typical)\b[^.;!?$]{0,40}?\b(?:prices?|rates?|costs?)|market\s+(?:rate|price|average)"
+    r"|across\s+(?:clouds|providers|the\s+market))\b[^.;!?]*$",
     re.IGNORECASE,
 )
 MARKET_REASON = "a statistic of the market the page quotes ('the average price is $X'), not an offer of its own"
