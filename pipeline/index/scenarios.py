@@ -54,15 +54,17 @@ def settled(others: np.ndarray, centre: float, limit: float) -> tuple[float, flo
     n = len(others)  # each other firm's others: n - 1 of these and the tested firm's price
     lo, hi = (n - 1) // 2, n // 2  # the middle positions of n values
     rest = np.broadcast_to(others, (n, n))[~np.eye(n, dtype=bool)].reshape(n, n - 1)  # row j: all but firm j, sorted
-    high, low = max(float(others[-1]), centre + limit), min(float(others[0]), centre - limit)
-    for top, shift in ((True, 0), (False, 1)):  # the price above every other (it takes the last position) or below
-        middle = (rest[:, lo - shift] + rest[:, hi - shift]) / 2
-        distance = np.sort(np.abs(rest - middle[:, None]), axis=1)[:, hi]  # the tested price's own on top of these
-        if top:
-            high = max(high, float((middle + distance).max()))
-        else:
-            low = min(low, float((middle - distance).min()))
+    above = (rest[:, lo] + rest[:, hi]) / 2  # each firm's centre with the price above every other (last position)
+    below = (rest[:, lo - 1] + rest[:, hi - 1]) / 2  # ... and below every other (first position)
+    high = max(float(others[-1]), centre + limit, float((above + _middle_distance(rest, above, hi)).max()))
+    low = min(float(others[0]), centre - limit, float((below - _middle_distance(rest, below, hi)).min()))
     return low, high
+
+
+def _middle_distance(rest: np.ndarray, centres: np.ndarray, hi: int) -> np.ndarray:
+    """Per firm, the distance from its centre that the tested price's own, on top of the others', leaves its MAD at."""
+    distances: np.ndarray = np.sort(np.abs(rest - centres[:, None]), axis=1)[:, hi]
+    return distances
 
 
 def beyond_once(candidates: np.ndarray, low: float, high: float) -> np.ndarray:

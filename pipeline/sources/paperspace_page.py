@@ -26,7 +26,7 @@ from pipeline.sources.pages.money import MARK, money
 from pipeline.sources.pages.names import models
 from pipeline.sources.pages.reader import page_parsers
 from pipeline.sources.pages.rows import page_row
-from pipeline.sources.pages.wording import TEASER_REASON, commitment, hgx_label, is_teaser
+from pipeline.sources.pages.wording import ON_DEMAND, TEASER_REASON, commitment, hgx_label, is_teaser
 from pipeline.sources.read import require
 
 HOSTS = ("www.paperspace.com", "paperspace.com")
@@ -34,7 +34,7 @@ URL = "https://www.paperspace.com/pricing"
 _ON_DEMAND_NOTE = re.compile(
     # The price as the page writes money: "$6.00", "$ 6.00" (its mark in an element of its own), "6.00 USD".
     # The GPU as the page names it: "H100", "H100™", "NVIDIA® H100" (compared by the models it names).
-    r"(?:on[- ]demand|pay[- ]as[- ]you[- ]go) pricing for "
+    rf"(?:{ON_DEMAND}) pricing for "
     rf"(?P<name>\S[^$]{{0,60}}?) is (?P<price>(?:{MARK}\s*)?\S+?(?:\s*{MARK})?)\s*/\s*hour"
     r"(?:\s*\((?P<also>[^)]*)\))?",
     re.IGNORECASE,

@@ -15,6 +15,7 @@ from __future__ import annotations
 import hashlib
 import threading
 from collections.abc import Sequence
+from datetime import datetime
 from decimal import Decimal
 from typing import Any
 
@@ -46,9 +47,9 @@ _PARSED = f"SELECT _n, {_COLUMNS} FROM parsed"  # noqa: S608 (ours)
 _local = threading.local()
 
 
-def stored_digests(con: duckdb.DuckDBPyConnection) -> dict[tuple[Any, ...], str]:
+def stored_digests(con: duckdb.DuckDBPyConnection) -> dict[tuple[str, str, datetime], str]:
     """Each capture's stored quotes (the lake's `quote` table on `con`) as one digest, keyed by `KEY`."""
-    return _digests(con.execute(_STORED).to_arrow_table(), KEY)
+    return {(s, c, f): d for (s, c, f), d in _digests(con.execute(_STORED).to_arrow_table(), KEY).items()}
 
 
 def parsed_digest(quotes: pl.DataFrame) -> str:

@@ -73,7 +73,7 @@ class Reads:
 
     def quote_digests(self) -> dict[tuple[str, str, datetime], str]:
         """Each capture's stored quotes as one digest (`store.digests`), keyed (source, capture_id, fetched_at)."""
-        return stored_digests(self.con)  # type: ignore[return-value]
+        return stored_digests(self.con)
 
     def loaded_captures(self) -> pl.DataFrame:
         """Every capture whose batch passed the gate, with when it passed (when its quotes became known) and the

@@ -19,7 +19,7 @@ import polars as pl
 from pipeline.domain.records import RawCapture
 from pipeline.sources.pages.cells import read_page
 from pipeline.sources.pages.document import dom
-from pipeline.sources.pages.money import MARK
+from pipeline.sources.pages.money import HOUR_UNITS, MARK, OTHER_TIME_ADVERBS, OTHER_TIME_UNITS
 
 COMPONENT_REASON = "a GPU component's price: the page bills the host apart ({evidence!r}), not a rentable GPU-hour"
 
@@ -33,8 +33,8 @@ _COMPONENT = re.compile(r"\bgpu\s+component\b.{0,24}?\b(?:cost|price|rate)s?\b",
 _UNIT_PRICE = rf"(?:{MARK}\s*0?[.,]0\d*|0?[.,]0\d*\s*{MARK})\**"  # a footnote's star may follow it
 # A unit of time however it is written after a figure: "/hr", "/h", "per hour", "an hour", "hourly"; a host billed
 # by the minute or the month ("($0.0002/min)") is billed apart all the same.
-_UNITS = r"hrs?|hours?|h|minutes?|mins?|seconds?|secs?|days?|weeks?|wks?|months?|mos?|years?|yrs?"
-_PER_TIME = rf"(?:\s*(?:/|per|an?)\s*(?:{_UNITS})\b|\s+(?:hourly|daily|weekly|monthly|yearly|annually)\b)"
+_UNITS = rf"{HOUR_UNITS}|{OTHER_TIME_UNITS}"
+_PER_TIME = rf"(?:\s*(?:/|per|an?)\s*(?:{_UNITS})\b|\s+(?:hourly|{OTHER_TIME_ADVERBS})\b)"
 _HOST_PRICED = re.compile(
     rf"\b(?:v?cpus?|cpu\s+cores?|ram|system\s+memory)\b[^$€£]{{0,24}}?\bper\s+gpu\b[^$€£()]{{0,12}}"
     rf"\(\s*{_UNIT_PRICE}{_PER_TIME}\s*\)",

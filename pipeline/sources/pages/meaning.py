@@ -22,6 +22,7 @@ from pipeline.sources.pages.tiers import volume_tiers
 from pipeline.sources.pages.wording import (
     NO_TERM_REASON,
     NOT_YET_REASON,
+    PCIE,
     TEASER_REASON,
     commitment,
     effective_date,
@@ -42,7 +43,6 @@ FAR_PER_GPU_REASON = (
     "the page sizes this machine ({n} GPUs) and only its {where}, not the figure's own words, says per GPU: "
     "the machine's price or one GPU's cannot be told"
 )
-_FAR = ("heading", "loose")
 DYNAMIC_REASON = "dynamic price (re-set daily from demand), not a fixed rate"
 SERVICE_REASON = "a managed service's price (inference endpoint, deployment, fine-tuning), not a GPU instance's"
 _SERVICE = re.compile(
@@ -70,7 +70,7 @@ _HOURLY = re.compile(r"/\s*(?:gpu\s*/\s*)?h(?:ou)?r\b|\bper\s+(?:gpu\s+)?hour\b|
 _COUNT_HEADER = re.compile(r"^(?:#\s*)?(?:number of\s+)?gpus?(?:\s*(?:count|per\s+\w+|/\s*\w+))?\*?$|gpu count", re.I)
 _COUNT_LABEL = re.compile(r"^(?:#\s*)?(?:number of\s+)?gpus?(?:\s+(?:count|per\s+\w+))?\s*:?\s*(\d{1,3})?$", re.I)
 _MEMORY_HEADER = re.compile(r"vram|gpu\s*memory|memory\s*\(gb\)|^memory", re.IGNORECASE)
-_VARIANT_TAG = re.compile(r"^(?:SXM\d?|PCIe|PCI[\s-]?E(?:xpress)?|PCI|Express|NVL\d*|NVLink|HGX|OAM|DGX)$", re.I)
+_VARIANT_TAG = re.compile(rf"^(?:SXM\d?|{PCIE}|PCI|Express|NVL\d*|NVLink|HGX|OAM|DGX)$", re.I)
 _VCPUS = re.compile(r"\bv?cpus?\b", re.IGNORECASE)
 _MEMORY_TAG = re.compile(r"^\d{1,4}(?:\.\d+)?\s*GI?B$", re.IGNORECASE)
 
@@ -132,7 +132,7 @@ def offers_of(record: Record, as_of: date | None = None) -> list[Offer]:
             reason = f"machine has {fraction} of a GPU: no whole-GPU price"
         elif per == "instance_hour" and not sized:
             reason = NO_COUNT_REASON
-        elif per == "gpu_hour" and per_from in _FAR and sized is not None and sized > 1:
+        elif per == "gpu_hour" and per_from in ("heading", "loose") and sized is not None and sized > 1:
             reason = FAR_PER_GPU_REASON.format(n=sized, where=per_from)
         elif price.struck:
             reason = STRUCK_REASON

@@ -138,10 +138,13 @@ def money(text: str) -> tuple[str, str] | None:
 
 # A unit of time other than the hour right after a figure: "/mo", "/GPU/month", "/GB/mo", "per year", "a month",
 # "monthly".
+# How pages write the units of time after a figure: the hour, the others, and the others as adverbs.
+HOUR_UNITS = r"hrs?|hours?|h"
+OTHER_TIME_UNITS = r"minutes?|mins?|seconds?|secs?|days?|weeks?|wks?|months?|mos?|years?|yrs?"
+OTHER_TIME_ADVERBS = r"monthly|yearly|annually|weekly|daily"
 _OTHER_TIME_AFTER = re.compile(
     r"\s*(?:(?:/\s*(?:[a-z]{1,5}\s*[/-]\s*)?|\bper\s+(?:[a-z]{1,5}\s+(?:per\s+)?)?|\ban?\s+)"
-    r"(?P<unit>minutes?|mins?|seconds?|secs?|days?|weeks?|wks?|months?|mos?|years?|yrs?)"
-    r"|(?P<adverb>monthly|yearly|annually|weekly|daily))\b",
+    rf"(?P<unit>{OTHER_TIME_UNITS})|(?P<adverb>{OTHER_TIME_ADVERBS}))\b",
     re.IGNORECASE,
 )
 _TIME_NAMES = {

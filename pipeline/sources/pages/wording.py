@@ -48,7 +48,8 @@ _ANNUAL = re.compile(r"\b(annual(ly)?|yearly)\b", re.IGNORECASE)
 # "8x NVIDIA H100 SXM", "8 × H200 SXM", "1x A100": a machine of N GPUs named by its GPU.
 _SIZED = re.compile(r"^(\d+)\s*[x×]\s+(\S.*)$", re.IGNORECASE)
 _HGX = re.compile(r"\bHGX\b", re.I)
-_FORM = re.compile(r"\b(SXM\d?|PCIE|PCI[\s-]?E(?:XPRESS)?|NVL|NVLINK)\b", re.I)
+PCIE = r"PCIE|PCI[\s-]?E(?:XPRESS)?"  # the PCIe form factor however written: "PCIe", "PCI-E", "PCI Express"
+_FORM = re.compile(rf"\b(SXM\d?|{PCIE}|NVL|NVLINK)\b", re.I)
 _REGION = re.compile(r"\bregion:\s*([A-Za-z][A-Za-z ]{1,40}?)\s*$|\b(secure\s+cloud|community\s+cloud)\b", re.I)
 _MONTHS = (
     "january",
@@ -111,6 +112,9 @@ def commitment(text: str) -> str | None:
     return f"reserved_{n // 12}y" if n % 12 == 0 else f"reserved_{n}m"
 
 
+ON_DEMAND = r"on[\s-]?demand|pay[\s-]as[\s-]you[\s-]go"  # the words that name on-demand pricing
+
+
 def pricing_type_of(text: str) -> str | None:
     """The pricing type a column header or row label names, or None when it names none.
 
@@ -128,7 +132,7 @@ def pricing_type_of(text: str) -> str | None:
         return commitment(words) or ("reserved_1y" if _ANNUAL.search(words) else "reserved_unspecified")
     if _ANNUAL.search(words):
         return "reserved_1y"
-    if re.search(r"\bon[\s-]?demand\b|\bpay[\s-]as[\s-]you[\s-]go\b", words):
+    if re.search(rf"\b(?:{ON_DEMAND})\b", words):
         return "on_demand"
     return None
 
