@@ -8,12 +8,16 @@ pricing page is refused as schema drift, naming the depth found.
 
 from __future__ import annotations
 
+import re
+
 from selectolax.parser import HTMLParser
 
 from pipeline.domain.records import RawCapture
 from pipeline.sources.read import require
 
 MAX_HTML_BYTES = 8 * 1024 * 1024
+_ORPHAN_CELL = re.compile(r"<t[dhr][\s>]", re.IGNORECASE)
+_TABLE_TAG = re.compile(r"<(/?)table\b", re.IGNORECASE)
 MAX_HTML_DEPTH = 256
 
 # Elements that never hold content, or whose end tag a parser supplies when a sibling starts: not
@@ -122,3 +126,23 @@ def bounded_html(capture: RawCapture, text: str | None = None) -> HTMLParser:
     depth = html_depth(text)
     require(depth <= MAX_HTML_DEPTH, capture, f"HTML nested more than {MAX_HTML_DEPTH} elements deep")
     return HTMLParser(text)
+
+
+def excerpt_html(capture: RawCapture, text: str | None = None) -> HTMLParser:
+    """`bounded_html`, for an archive excerpt cut inside a table too: its first cells get a <table> to live in.
+
+    An HTML parser drops the tags of cells that have no enclosing <table>, so an excerpt that starts mid-table would
+    lose its rows: it is parsed again inside a <table> (the parser closes it at the excerpt's own </table>). The sign
+    of such an excerpt: cells before its first table tag when that tag closes a table (a table whose start was cut),
+    or cells in a document that yields no rows at all. A document that needs no wrapping is returned as parsed."""
+    tree = bounded_html(capture, text)
+    text = page_text(capture) if text is None else text
+    first = _TABLE_TAG.search(text)
+    if tree.css_first("tr") is None:
+        cut = _ORPHAN_CELL.search(text) is not None
+    else:
+        cut = first is not None and first.group(1) == "/" and _ORPHAN_CELL.search(text, 0, first.start()) is not None
+    if not cut:
+        return tree
+    wrapped = bounded_html(capture, f"<table>{text}</table>")
+    return wrapped if wrapped.css_first("tr") is not None else tree

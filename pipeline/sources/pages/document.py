@@ -8,11 +8,10 @@ from collections.abc import Callable, Iterator
 from selectolax.parser import HTMLParser, Node
 
 from pipeline.domain.records import RawCapture
-from pipeline.sources.pages.bounded import bounded_html
+from pipeline.sources.pages.bounded import bounded_html, excerpt_html
 from pipeline.sources.pages.rivals import strip_comparisons
 from pipeline.sources.pages.shown import drop_not_shown
 
-_ORPHAN_CELL = re.compile(r"<t[dhr][\s>]", re.IGNORECASE)
 # Elements that flow within a line: text on either side of them is one run of text, not two blocks.
 INLINE = frozenset([
     "a", "abbr", "b", "bdi", "bdo", "br", "cite", "code", "data", "del", "dfn", "em",
@@ -53,20 +52,8 @@ def dom(capture: RawCapture) -> HTMLParser:
 
 
 def table_dom(capture: RawCapture) -> HTMLParser:
-    """Like `dom`, for an excerpt cut inside a table: its orphan <tr>/<td>/<th> get a <table> to live in.
-
-    An HTML parser drops table cells that have no enclosing <table>, so an archive excerpt that
-    starts mid-table would lose its rows. Such an excerpt is parsed again inside a <table>;
-    a document that already yields rows is returned unchanged.
-    """
-    tree = dom(capture)
-    if tree.css_first("tr") is not None:
-        return tree
-    raw = capture.body.decode("utf-8", "replace")
-    if not _ORPHAN_CELL.search(raw):
-        return tree
-    wrapped = _as_shown(bounded_html(capture, f"<table>{raw}</table>"), capture)
-    return wrapped if wrapped.css_first("tr") is not None else tree
+    """Like `dom`, for an excerpt cut inside a table (`bounded.excerpt_html`): its first rows are kept."""
+    return _as_shown(excerpt_html(capture), capture)
 
 
 def _as_shown(tree: HTMLParser, capture: RawCapture) -> HTMLParser:

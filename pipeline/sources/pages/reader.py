@@ -17,7 +17,7 @@ import polars as pl
 
 from pipeline.domain.records import RawCapture, parsed_frame
 from pipeline.sources.base import SchemaDrift
-from pipeline.sources.pages.bounded import bounded_html, page_text
+from pipeline.sources.pages.bounded import bounded_html, excerpt_html
 from pipeline.sources.pages.components import refuse_components
 from pipeline.sources.pages.copies import read_without_copies
 from pipeline.sources.pages.embedded import json_records
@@ -41,10 +41,7 @@ def page_offers(capture: RawCapture, currency: str | None = None, provider: str 
     (JSON, data attributes) when none of its visible prices says one. `provider`, the page's: a price
     beside another firm's name is refused as that firm's (a comparison).
     """
-    text = page_text(capture)
-    tree = bounded_html(capture, text)
-    if tree.css_first("tr") is None and "<td" in text.lower():
-        tree = bounded_html(capture, f"<table>{text}</table>")  # an excerpt cut inside a table
+    tree = excerpt_html(capture)
     page = read_without_copies(tree)
     shown = {found[1] for cell in page.cells if (found := bare_price(cell.text))}
     records = find_records(page) + json_records(tree, shown.pop() if len(shown) == 1 else currency)
