@@ -24,7 +24,7 @@ from pipeline.sources.pages.document import cell_texts, table_dom
 from pipeline.sources.pages.gpu import memory_gb
 from pipeline.sources.pages.money import money
 from pipeline.sources.pages.reader import page_parsers
-from pipeline.sources.pages.rows import page_row
+from pipeline.sources.pages.rows import page_row, untied_row
 from pipeline.sources.pages.wording import per_gpu, pricing_type_of, teaser_reason
 from pipeline.sources.read import require
 
@@ -45,8 +45,12 @@ def parse_datacrunch_page(capture: RawCapture) -> pl.DataFrame:
             if tr.css_first("td") is None:
                 header = [h.lower() for h in cells]
                 continue
-            if "instance name" in header and len(cells) == len(header):
+            if "instance name" not in header:
+                continue
+            if len(cells) == len(header):
                 rows += _rows(capture, header, cells)
+            elif (untied := untied_row(capture, PROVIDER, "neocloud", header, cells)) is not None:
+                rows.append(untied)
     require(len(rows) > 0, capture, "no DataCrunch instance table ('Instance name' ... price columns) found")
     return parsed_frame(rows)
 

@@ -31,7 +31,7 @@ from pipeline.sources.pages.machines import FAMILIES
 from pipeline.sources.pages.money import is_no_price, money
 from pipeline.sources.pages.reader import page_parsers
 from pipeline.sources.pages.recorded import text_reason
-from pipeline.sources.pages.rows import page_row
+from pipeline.sources.pages.rows import page_row, untied_row
 from pipeline.sources.pages.wording import TEASER_REASON, is_teaser, pricing_type_of
 from pipeline.sources.read import require
 
@@ -90,6 +90,8 @@ def parse_gcp_page(capture: RawCapture) -> pl.DataFrame:
         family_name = None
         for cells in rows[1:]:
             if len(cells) != len(headers):
+                if (untied := untied_row(capture, "gcp", "hyperscaler", headers, cells)) is not None:
+                    out.append(untied)
                 continue
             machine = cells[0]
             if not _MACHINE.match(machine):

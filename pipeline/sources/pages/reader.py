@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import json
 from collections.abc import Callable
+from decimal import Decimal
 from typing import Any
 
 import polars as pl
@@ -23,13 +24,14 @@ from pipeline.sources.pages.copies import read_without_copies
 from pipeline.sources.pages.embedded import json_records
 from pipeline.sources.pages.meaning import offers_of
 from pipeline.sources.pages.money import bare_price
+from pipeline.sources.pages.names import models
 from pipeline.sources.pages.offers import Offer
 from pipeline.sources.pages.recorded import refuse_by_recorded_words
 from pipeline.sources.pages.records import OTHER_CURRENCY_REASON, find_records
 from pipeline.sources.pages.rivals import refuse_rivals
 from pipeline.sources.pages.rows import page_row
 from pipeline.sources.pages.when import page_time
-from pipeline.sources.pages.wording import hgx_label
+from pipeline.sources.pages.wording import NOT_YET_REASON, hgx_label, not_yet_rentable
 
 Parser = Callable[[RawCapture], pl.DataFrame]
 
@@ -175,18 +177,57 @@ def _names(capture: RawCapture, marks: tuple[str, ...]) -> bool:
 
 def page_parsers(layout: Parser, provider: str, provider_class: str, marks: tuple[str, ...]) -> dict[str, Any]:
     """A page source's parser versions (`Source` arguments): v4, v3 with a GPU priced without its host refused
-    (`components`) and a figure its recorded words make no GPU-hour price of a defined good refused (`recorded`: no
-    stored capture shows one, so v4 reads every one as before); kept for the quotes stored with them, v3 (the layout
+    (`components`), a figure its recorded words make no GPU-hour price of a defined good refused (`recorded`) and a
+    figure of a GPU the page says is not rentable yet (`refuse_not_yet`) refused (no stored capture shows either, so
+    v4 reads every one as before); kept for the quotes stored with them, v3 (the layout
     reader, else the meaning reader when the layout reader refuses the page or reads it without a priced GPU), v2
     (meaning only when the layout reader refuses) and v1 (the layout reader alone)."""
     v3 = layout_or_meaning(layout, provider, provider_class, marks, unpriced_too=True)
 
     def v4(capture: RawCapture) -> pl.DataFrame:
-        return refuse_by_recorded_words(refuse_components(v3(capture), capture))
+        return refuse_not_yet(refuse_by_recorded_words(refuse_components(v3(capture), capture)), capture, provider)
 
-    v4.__doc__ = f"{v3.__doc__} A GPU priced without its host, or a figure its words make no such price, is refused."
+    v4.__doc__ = (
+        f"{v3.__doc__} A GPU priced without its host, a figure its words make no such price, or a GPU not rentable "
+        "yet, is refused."
+    )
     return {
         "parse": v4,
         "parser_version": "4",
         "legacy_parsers": {"1": layout, "2": layout_or_meaning(layout, provider, provider_class, marks), "3": v3},
     }
+
+
+# A status the layout reader's reading gives way to is a cell's or a label's few words ("Coming soon", "Pre-order now",
+# "$4.99/hr (available Q3 2026)"), never a sentence: one about another GPU ("the H200 will be available in November")
+# lands in a record of the GPU beside it when the reader does not know a name.
+_STATUS = 48
+
+
+def refuse_not_yet(rows: pl.DataFrame, capture: RawCapture, provider: str) -> pl.DataFrame:
+    """A layout reader's figure of a GPU the page says is not rentable yet ("Coming soon" in its row's status cell,
+    "Pre-order" on its card), refused as the meaning reader refuses it (`NOT_YET_REASON`): a layout reader takes the
+    cell it knows and reads none of the row's others, so it would publish a price nobody can pay yet as the price in
+    force. A figure is matched to the page's records (`records.find_records`, as the meaning reader reads them) by
+    its GPU model and amount; a page whose text never says so is not read again."""
+    layout = pl.col("reject_reason").is_null() & ~pl.col("attributes").fill_null("").str.contains('"by_meaning"')
+    if not rows.select(layout.any()).item() or not not_yet_rentable(capture.body.decode("utf-8", "replace")):
+        return rows
+    later = {
+        (named, Decimal(price.amount))
+        for record in find_records(read_without_copies(excerpt_html(capture)))
+        if (named := tuple(models(record.name)))  # a GPU the reader can name: a figure of no model matches none
+        for price in record.prices
+        if any(
+            not_yet_rentable(words)
+            for words in [price.text, price.label, price.column, *record.cells]
+            if words and len(words) <= _STATUS
+        )
+    }
+    reasons = [
+        NOT_YET_REASON if live and (tuple(models(label or "")), Decimal(price)) in later else reason
+        for live, label, price, reason in zip(
+            rows.select(layout).to_series(), rows["label"], rows["price_native"], rows["reject_reason"], strict=True
+        )
+    ]
+    return rows.with_columns(pl.Series("reject_reason", reasons, dtype=pl.String))
