@@ -16,9 +16,10 @@ from dataclasses import dataclass
 # rule change from tampering. 1: identity rules as of methodology v1; 2: adds segments
 # (`normalize.segments`), identities unchanged; 3: a GPU-hour listing that names no GPU model
 # (`GPU_MODEL`) is an identity rejection, no longer a quote without a good; 4: the PCIe form factor
-# also when written "PCI Express" or "PCI-E" (a listing so written was refused as not saying it). Bump
-# it with every change to either file.
-RULES_VERSION = "4"
+# also when written "PCI Express" or "PCI-E" (a listing so written was refused as not saying it); 5: a GH200
+# listing that says 144 GB or HBM3e is the 144 GB part (was read as the 96 GB one). Bump it with every change to
+# either file.
+RULES_VERSION = "5"
 
 
 @dataclass(frozen=True)
@@ -33,6 +34,8 @@ class Rule:
 # Patterns run on an upper-cased key where "_" and "-" became spaces.
 PCIE = r"\bPCI ?E(?:XPRESS)?\b"  # PCIe, PCI-E, PCI Express
 GPU_RULES: tuple[Rule, ...] = (
+    # Two memory variants: 96 GB HBM3 (the first, and a bare "GH200") and 144 GB HBM3e.
+    Rule((r"\bGH200\b", r"\b144 ?GB\b|\bHBM3E\b"), "GH200-144GB", 144),
     Rule((r"\bGH200\b",), "GH200-96GB", 96),
     Rule((r"\bGB200\b",), "GB200-186GB", 186),
     Rule((r"\bGB300\b",), "GB300-279GB", 279),

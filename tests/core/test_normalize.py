@@ -21,6 +21,11 @@ CAPTURE = RawCapture(source="t", url="https://x", fetched_at=FETCHED, body=b"{}"
         ("H100 NVL", 94, "H100-NVL-94GB"),
         ("H100_PCIE", None, "H100-PCIE-80GB"),
         ("GH200", None, "GH200-96GB"),
+        ("GH200 96GB", None, "GH200-96GB"),
+        # the 144 GB HBM3e part (rules v5): read as the 96 GB one before
+        ("GH200 144GB", None, "GH200-144GB"),
+        ("NVIDIA GH200 Grace Hopper Superchip HBM3e", None, "GH200-144GB"),
+        ("GH200", 144, "GH200-144GB"),
         ("H200 SXM", None, "H200-SXM-141GB"),
         ("H200 NVL", None, "H200-NVL-141GB"),
         ("A100 SXM4", 80, "A100-SXM-80GB"),
