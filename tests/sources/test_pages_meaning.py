@@ -834,9 +834,16 @@ def test_a_row_naming_two_memory_sizes_for_its_prices_is_refused() -> None:
          "<tr><td>NVIDIA B200</td><td>$5.99</td><td>Coming soon</td></tr></table>", True),
         ("<div><h3>NVIDIA B200</h3><p>Available in 12 regions</p><p>$5.99/GPU/hr</p></div>", False),
         ("<div><h3>NVIDIA B200</h3><p>Available now</p><p>$5.99/GPU/hr</p></div>", False),
+        # A stated time, against the page's (2026-08-03): "from" a time once begun, "in" a time once over.
+        ("<div><h3>NVIDIA B300</h3><p>Available from July 2026: $6.99/GPU/hr</p></div>", False),
+        ("<div><h3>NVIDIA B300</h3><p>Available Q2 2026: $6.99/GPU/hr</p></div>", False),
+        ("<div><h3>NVIDIA B300</h3><p>Available in August 2026: $6.99/GPU/hr</p></div>", True),
+        ("<div><h3>NVIDIA B300</h3><p>Available from September 2026: $6.99/GPU/hr</p></div>", True),
+        ("<div><h3>NVIDIA B300</h3><p>Available in November: $6.99/GPU/hr</p></div>", True),
     ],
 )  # fmt: skip
 def test_a_gpu_not_rentable_yet_has_no_price_of_use_now(card: str, refused: bool) -> None:
-    """Before, "Coming soon" or "Pre-order" beside a figure left it read as the GPU's on-demand price in force."""
+    """Before, "Coming soon" or "Pre-order" beside a figure left it read as the GPU's on-demand price in force; a
+    time already come ("Available from July 2026" on a page of August 2026) refused a price in force."""
     (found,) = offers(f"<h1>Lambda GPU cloud pricing</h1>{card}")
     assert (found[5] == NOT_YET_REASON) if refused else found[5] is None

@@ -32,6 +32,9 @@ def first_priced_row(text: str) -> re.Match[str] | None:
 
 
 TABLED = [(s, r) for s, r in PAGES if first_priced_row((realdata_dir() / r).read_text(errors="replace"))]
+# Pages whose reader finds the price in its row by what it is, not by position (GCP's and DataCrunch's read cells
+# under their column titles: a cell the header lacks unties the row).
+BY_ROW = [(s, r) for s, r in TABLED if s not in ("gcp-page", "datacrunch-page")]
 
 
 def capture(source: str, text: str) -> RawCapture:
@@ -58,6 +61,19 @@ def test_a_row_whose_status_cell_says_not_yet_gives_no_quote(
         reasons = set(refused["reason"])
         untied = UNTIED_REASON.split("{titles}")[1]  # a layout reader that reads cells by position (GCP, DataCrunch)
         assert NOT_YET_REASON in reasons or any(r.endswith(untied) for r in reasons)
+
+
+@pytest.mark.parametrize(("source", "relative"), BY_ROW)
+def test_a_status_cell_of_a_time_already_come_leaves_the_row_as_read(
+    realdata: Path, source: str, relative: str
+) -> None:
+    """ "Available from January 2023", before every page's date: the GPU is rentable, its row read as captured."""
+    path = realdata / relative
+    text = path.read_text(errors="replace")
+    row = first_priced_row(text)
+    assert row is not None
+    dated = text[: row.end(1)] + "<td>Available from January 2023</td>" + text[row.end(1) :]
+    assert quotes(capture(source, dated)) == as_captured(source, path)
 
 
 def test_a_status_column_is_read_with_its_row() -> None:

@@ -124,7 +124,7 @@ def offers_of(record: Record, as_of: date | None = None) -> list[Offer]:
             reason = DYNAMIC_REASON
         elif (starts := _effective(words[:4])) is not None and (as_of is None or starts > as_of):
             reason = f"price announced to take effect on {starts.isoformat()}, not in force when the page was seen"
-        elif any(not_yet_rentable(t) for t in [*words[:4], *record.cells] if t):
+        elif any(not_yet_rentable(t, as_of) for t in [*words[:4], *record.cells] if t):
             reason = NOT_YET_REASON
         elif pricing_type == "reserved_unspecified":
             reason = NO_TERM_REASON

@@ -213,13 +213,14 @@ def refuse_not_yet(rows: pl.DataFrame, capture: RawCapture, provider: str) -> pl
     layout = pl.col("reject_reason").is_null() & ~pl.col("attributes").fill_null("").str.contains('"by_meaning"')
     if not rows.select(layout.any()).item() or not not_yet_rentable(capture.body.decode("utf-8", "replace")):
         return rows
+    as_of = page_time(capture).date()
     later = {
         (named, Decimal(price.amount))
         for record in find_records(read_without_copies(excerpt_html(capture)))
         if (named := tuple(models(record.name)))  # a GPU the reader can name: a figure of no model matches none
         for price in record.prices
         if any(
-            not_yet_rentable(words)
+            not_yet_rentable(words, as_of)
             for words in [price.text, price.label, price.column, *record.cells]
             if words and len(words) <= _STATUS
         )

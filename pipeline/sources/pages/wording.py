@@ -13,7 +13,10 @@ from pipeline.sources.pages.document import squash
 TEASER_REASON = "teaser price ('from $X'), not a price for a defined good"
 NO_TERM_REASON = "reserved price with no commitment term stated, not a price for a defined good"
 
-_TEASER = re.compile(r"\b(from|starting\s+(at|from)|starts\s+(at|from)|as\s+low\s+as|low\s+as)\b", re.IGNORECASE)
+# "from" a time the GPU is available from ("Available from July 2026: $6.99/GPU/hr") is no floor of a price.
+_TEASER = re.compile(
+    r"\b((?<!available )from|starting\s+(at|from)|starts\s+(at|from)|as\s+low\s+as|low\s+as)\b", re.IGNORECASE
+)
 # "/GPU/hr", "per GPU hour", "GPU-hr".
 _PER_GPU = re.compile(r"\bper\s+gpu\b|/\s*gpu\b|\bgpu[\s-]*h(ou)?rs?\b", re.IGNORECASE)
 # "$1.89/H100/hour": a GPU model used as the unit, however the page dresses its name ("/H100™/hour", "/NVIDIA H100
@@ -247,15 +250,35 @@ def whole_machine(earlier: str, later: str, later_attributes: Mapping[str, Any])
 
 # A GPU the record says is not rentable yet ("Coming soon", "Pre-order", "Available Q3 2026"): its figure is no price
 # of use when the page was seen.
+_PERIODS = rf"q[1-4]|h[12]|early|late|mid|spring|summer|autumn|fall|winter|{'|'.join(_MONTHS)}"
 _NOT_YET = re.compile(
-    r"\bcoming\s+soon\b|\bpre-?orders?\b|\bnot\s+yet\s+available\b|\bavailable\s+(?:from\s+|in\s+)?(?:q[1-4]|h[12]|"
-    r"early|late|mid|spring|summer|autumn|fall|winter|january|february|march|april|may|june|july|august|september|"
-    r"october|november|december|20\d\d)\b",
+    rf"\bcoming\s+soon\b|\bpre-?orders?\b|\bnot\s+yet\s+available\b|\bavailable\s+(?:(?P<since>from\s+)|in\s+)?"
+    rf"(?:(?P<period>{_PERIODS})\b[\s,-]*(?P<year>20\d\d)?|(?P<bare>20\d\d))\b",
     re.IGNORECASE,
 )
 NOT_YET_REASON = "the GPU is not rentable yet ('coming soon', 'pre-order'): its figure is no price of use now"
+# Each period a page makes a GPU available in, as (first month, months): "Q3" -> (7, 3), "late" -> (9, 4).
+_PERIOD_MONTHS = {
+    **{f"q{q}": (3 * q - 2, 3) for q in range(1, 5)},
+    **{"h1": (1, 6), "h2": (7, 6), "early": (1, 4), "mid": (5, 4), "late": (9, 4)},
+    **{"spring": (3, 3), "summer": (6, 3), "autumn": (9, 3), "fall": (9, 3), "winter": (12, 3)},
+    **{month: (i, 1) for i, month in enumerate(_MONTHS, start=1)},
+}
 
 
-def not_yet_rentable(text: str) -> bool:
-    """True when the words say the GPU cannot be rented yet ("Coming soon", "Pre-order", "Available Q3 2026")."""
-    return _NOT_YET.search(squash(text)) is not None
+def not_yet_rentable(text: str, as_of: date | None = None) -> bool:
+    """True when the words say the GPU cannot be rented yet ("Coming soon", "Pre-order", "Available Q3 2026").
+
+    A stated time already come when the page was seen (`as_of`) is no longer to come: "from" a time, once it has
+    begun ("Available from November 2024" on a page of 2024-11-15); "in" a time, only once it is over ("Available
+    Q3 2026" seen in August 2026 may still be weeks away). A time without its year is always to come."""
+    for match in _NOT_YET.finditer(squash(text)):
+        year = match.group("year") or match.group("bare")
+        if as_of is None or year is None:
+            return True
+        first, months = _PERIOD_MONTHS[match.group("period").lower()] if match.group("period") else (1, 12)
+        since = 0 if match.group("since") else months  # from its first month, else from the month after it
+        month = first - 1 + since
+        if date(int(year) + month // 12, month % 12 + 1, 1) > as_of:
+            return True
+    return False
