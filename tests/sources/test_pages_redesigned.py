@@ -112,8 +112,13 @@ def in_shown_text(change: Callable[[str], str]) -> Callable[[str], str]:
 
 
 def prices_as(form: str) -> Callable[[str], str]:
-    """Every "$<units><.cents>" of the page's text written as `form` ({u}: the units, {c}: ".cents" or nothing)."""
-    return in_shown_text(lambda text: _PRICE.sub(lambda p: form.format(u=p.group(1), c=p.group(2) or ""), text))
+    """Every "$<units><.cents>" of the page's text written as `form` ({u}: the units, {c}: ".cents" or nothing, {d}:
+    the cents' digits alone)."""
+
+    def written(p: re.Match[str]) -> str:
+        return form.format(u=p.group(1), c=p.group(2) or "", d=(p.group(2) or "")[1:])
+
+    return in_shown_text(lambda text: _PRICE.sub(written, text))
 
 
 _GPU_NAME = re.compile(r"(?<![\w-])(?:NVIDIA\s+)?(H100|H200|A100|B200|L40S|MI300X)(?![\w-])")
@@ -137,6 +142,13 @@ REDESIGNS: dict[str, Callable[[str], str]] = {
     "cents_raised": prices_as("${u}<sup>{c}</sup>"),
     "mark_apart": prices_as("<span>$</span><span>{u}{c}</span>"),
     "react_text": prices_as("$<!-- -->{u}<!-- -->{c}"),  # React's server output between two expressions
+    # Cents set apart with no decimal point, raised or styled ("$3<sup>90</sup>" shows $3 and a raised 90): read as
+    # text, "$3" was published as the price on 14 of the 19 real pages (every figure with cents).
+    "cents_raised_no_point": prices_as("${u}<sup>{d}</sup>"),
+    "cents_apart_no_point": prices_as("<span>${u}</span><span class='cents'>{d}</span>"),
+    "cents_parts_no_point": prices_as(
+        "<span class='cur'>$</span><span class='int'>{u}</span><sup class='dec'>{d}</sup>"
+    ),
     "code_after": prices_as("{u}{c} USD"),
     "footnote_star": prices_as("${u}{c}*"),
     "no_break_spaces": in_shown_text(lambda text: text.replace(" ", "&nbsp;")),
@@ -167,6 +179,7 @@ REDESIGNS["blocks_cents_apart"] = lambda html: REDESIGNS["cents_apart"](REDESIGN
 REDESIGNS["cards_code_before"] = lambda html: REDESIGNS["code_before"](REDESIGNS["cards_renamed"](html))
 REDESIGNS["cards_pci_express"] = lambda html: REDESIGNS["pci_express"](REDESIGNS["cards_renamed"](html))
 REDESIGNS["blocks_pci_e"] = lambda html: REDESIGNS["pci_e"](REDESIGNS["blocks"](html))
+REDESIGNS["cards_cents_raised"] = lambda html: REDESIGNS["cents_raised_no_point"](REDESIGNS["cards_renamed"](html))
 
 
 @cache

@@ -13,6 +13,7 @@ import re
 from selectolax.parser import HTMLParser
 
 from pipeline.domain.records import RawCapture
+from pipeline.sources.pages.typography import join_cents
 from pipeline.sources.read import require
 
 MAX_HTML_BYTES = 8 * 1024 * 1024
@@ -121,11 +122,12 @@ def page_text(capture: RawCapture) -> str:
 
 
 def bounded_html(capture: RawCapture, text: str | None = None) -> HTMLParser:
-    """Parse a page whose size and nesting are within bounds; beyond them, schema drift saying which."""
+    """Parse a page whose size and nesting are within bounds (beyond them, schema drift saying which), its figures
+    typeset in parts joined (`typography.join_cents`)."""
     text = page_text(capture) if text is None else text
     depth = html_depth(text)
     require(depth <= MAX_HTML_DEPTH, capture, f"HTML nested more than {MAX_HTML_DEPTH} elements deep")
-    return HTMLParser(text)
+    return join_cents(HTMLParser(text))
 
 
 def excerpt_html(capture: RawCapture, text: str | None = None) -> HTMLParser:
