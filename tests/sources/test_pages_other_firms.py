@@ -8,12 +8,14 @@ import re
 from pathlib import Path
 
 import pytest
+from selectolax.parser import HTMLParser
 
 from pipeline.config import realdata_dir
 from pipeline.domain.records import RawCapture
 from pipeline.sources import REGISTRY
 from pipeline.sources.base import SchemaDrift
-from pipeline.sources.pages.money import ADDON_REASON, FORMER_REASON, SUM_REASON, money
+from pipeline.sources.pages.cells import read_page
+from pipeline.sources.pages.money import ADDON_REASON, FORMER_REASON, SUM_REASON, TAX_REASON, money, tax_excluded
 from pipeline.sources.pages.records import OTHER_CURRENCY_REASON
 from pipeline.sources.pages.rivals import FIRM_NAMES, RIVAL_REASON
 from tests.helpers import FETCHED
@@ -229,6 +231,8 @@ SALES = {
     "minimum-spend": "Minimum spend $5,000 · ",
     "credits": "$500 in credits, then ",
     "add-on": "+ $0.10/hr for storage · ",
+    # The price with a tax in it, before the price without (a page in an EU shop's manner).
+    "tax-included": "$99.87/hr incl. 20% VAT · ",
 }
 
 
@@ -264,6 +268,45 @@ def test_a_sum_to_spend_or_be_credited_is_no_price(shown: str) -> None:
     """Before, the sum and the price were both refused as two figures the page did not tell apart (the price lost)."""
     kept, refused = _kept_and_refused(shown)
     assert kept == {"2.99"} and set(refused.values()) <= {SUM_REASON}
+
+
+@pytest.mark.parametrize(
+    ("shown", "kept"),
+    [
+        ("<div><h3>NVIDIA H100 SXM</h3><span>$3.59/hr incl. 20% VAT</span></div>", set()),
+        ("<div><h3>NVIDIA H100 SXM</h3><span>$2.99/hr (tax included)</span></div>", set()),
+        ("<div><h3>NVIDIA H100 SXM</h3><span>€3,59/h inkl. MwSt.</span></div>", set()),
+        ("<div><h3>NVIDIA H100 SXM</h3><span>$3.59 incl. VAT / $2.99 excl. VAT</span></div>", {"2.99"}),
+        ("<table><tr><th>GPU</th><th>Price per hour (incl. VAT)</th></tr>"
+         "<tr><td>NVIDIA H100 SXM</td><td>$3.59</td></tr></table>", set()),
+        # before tax, as every real page prices: read
+        ("<div><h3>NVIDIA H100 SXM</h3><span>$2.99/hr excl. VAT</span></div>", {"2.99"}),
+        ("<div><h3>NVIDIA H100 SXM</h3><span>$2.99/hr plus applicable sales tax</span></div>", {"2.99"}),
+    ],
+)  # fmt: skip
+def test_a_price_with_tax_in_it_is_not_the_list_price(shown: str, kept: set[str]) -> None:
+    """Before, "$3.59/hr incl. 20% VAT" was published beside other firms' prices before tax (20 % above them)."""
+    found, refused = _kept_and_refused(shown)
+    assert found == kept and set(refused.values()) <= {TAX_REASON}
+
+
+@pytest.mark.parametrize(("source", "relative"), PAGES)
+def test_a_real_page_that_says_its_prices_have_tax_in_them_gives_no_list_price(
+    realdata: Path, source: str, relative: str
+) -> None:
+    """ "All prices incl. 20% VAT" above the prices: no figure of the page is a list price before tax (the layout
+    readers published every one). A page that also labels its prices before tax ("plus applicable sales tax") keeps
+    what the meaning reader told apart figure by figure; nothing else."""
+    path = realdata / relative
+    text = path.read_text(errors="replace")
+    said = "<p>All prices incl. 20% VAT</p>"
+    taxed = text.replace("<body>", f"<body>{said}", 1) if "<body>" in text else said + text
+    try:
+        found = quotes(RawCapture(source, REGISTRY[source].requests[0].url, FETCHED, taxed.encode()))
+    except SchemaDrift:
+        found = set()
+    before_tax = any(tax_excluded(c.text) for c in read_page(HTMLParser(text)).cells if len(c.text) <= 48)
+    assert found <= as_captured(source, path) if before_tax else found == set()
 
 
 @pytest.mark.parametrize(

@@ -18,7 +18,7 @@ import polars as pl
 
 from pipeline.domain.records import RawCapture
 from pipeline.sources.pages.cells import read_page
-from pipeline.sources.pages.document import dom
+from pipeline.sources.pages.document import table_dom
 from pipeline.sources.pages.money import HOUR_UNITS, MARK, OTHER_TIME_ADVERBS, OTHER_TIME_UNITS
 
 COMPONENT_REASON = "a GPU component's price: the page bills the host apart ({evidence!r}), not a rentable GPU-hour"
@@ -50,7 +50,7 @@ def host_billed_apart(capture: RawCapture) -> str | None:
     """The words of the page that say its GPUs are priced without their host, or None. Read as the page's short
     texts (a header, a label and the figure beside it: two neighbouring cells at most), never inside a sentence: "are
     GPU component costs included?" in an FAQ says nothing of the prices."""
-    cells = [cell.text for cell in read_page(dom(capture)).cells]
+    cells = [cell.text for cell in read_page(table_dom(capture)).cells]
     for here, after in zip(cells, [*cells[1:], ""], strict=False):  # the last cell has none after it
         for words in (here, f"{here} {after}".strip()):
             if len(words) > _SHORT:

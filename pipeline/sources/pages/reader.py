@@ -19,11 +19,13 @@ import polars as pl
 from pipeline.domain.records import RawCapture, parsed_frame
 from pipeline.sources.base import SchemaDrift
 from pipeline.sources.pages.bounded import bounded_html, excerpt_html
+from pipeline.sources.pages.cells import read_page
 from pipeline.sources.pages.components import refuse_components
 from pipeline.sources.pages.copies import read_without_copies
+from pipeline.sources.pages.document import table_dom
 from pipeline.sources.pages.embedded import json_records
 from pipeline.sources.pages.meaning import offers_of
-from pipeline.sources.pages.money import bare_price
+from pipeline.sources.pages.money import TAX_REASON, amounts, bare_price, tax_excluded, tax_included
 from pipeline.sources.pages.names import models
 from pipeline.sources.pages.offers import Offer
 from pipeline.sources.pages.recorded import refuse_by_recorded_words
@@ -177,19 +179,21 @@ def _names(capture: RawCapture, marks: tuple[str, ...]) -> bool:
 
 def page_parsers(layout: Parser, provider: str, provider_class: str, marks: tuple[str, ...]) -> dict[str, Any]:
     """A page source's parser versions (`Source` arguments): v4, v3 with a GPU priced without its host refused
-    (`components`), a figure its recorded words make no GPU-hour price of a defined good refused (`recorded`) and a
-    figure of a GPU the page says is not rentable yet (`refuse_not_yet`) refused (no stored capture shows either, so
-    v4 reads every one as before); kept for the quotes stored with them, v3 (the layout
-    reader, else the meaning reader when the layout reader refuses the page or reads it without a priced GPU), v2
-    (meaning only when the layout reader refuses) and v1 (the layout reader alone)."""
+    (`components`), a figure its recorded words make no GPU-hour price of a defined good refused (`recorded`), and a
+    figure of a GPU the page says is not rentable yet (`refuse_not_yet`) or on a page that says its prices have tax
+    in them (`refuse_taxed`) refused (no stored capture shows any of these, so v4 reads every one as before); kept
+    for the quotes stored with them, v3 (the layout reader, else the meaning reader when the layout reader refuses
+    the page or reads it without a priced GPU), v2 (meaning only when the layout reader refuses) and v1 (the layout
+    reader alone)."""
     v3 = layout_or_meaning(layout, provider, provider_class, marks, unpriced_too=True)
 
     def v4(capture: RawCapture) -> pl.DataFrame:
-        return refuse_not_yet(refuse_by_recorded_words(refuse_components(v3(capture), capture)), capture, provider)
+        rows = refuse_by_recorded_words(refuse_components(v3(capture), capture))
+        return refuse_taxed(refuse_not_yet(rows, capture, provider), capture)
 
     v4.__doc__ = (
-        f"{v3.__doc__} A GPU priced without its host, a figure its words make no such price, or a GPU not rentable "
-        "yet, is refused."
+        f"{v3.__doc__} A GPU priced without its host, a figure its words make no such price, a GPU not rentable "
+        "yet, or a price the page says has tax in it, is refused."
     )
     return {
         "parse": v4,
@@ -232,3 +236,20 @@ def refuse_not_yet(rows: pl.DataFrame, capture: RawCapture, provider: str) -> pl
         )
     ]
     return rows.with_columns(pl.Series("reject_reason", reasons, dtype=pl.String))
+
+
+def refuse_taxed(rows: pl.DataFrame, capture: RawCapture) -> pl.DataFrame:
+    """The figures on a page whose labels say a price has tax in it ("Per Hour Price (incl. VAT)"), refused
+    (`TAX_REASON`): a price with tax in it is no list price beside others' before tax. A layout reader records no
+    header that would say which of its figures it meant; the meaning reader's figures are refused too, unless the
+    page also labels prices before tax ("excl. VAT"): it then told them apart figure by figure."""
+    opened = pl.col("reject_reason").is_null()
+    if not rows.select(opened.any()).item() or not tax_included(capture.body.decode("utf-8", "replace")):
+        return rows
+    # A label or a header, not a figure's own words ("$3.59/hr incl. VAT" is `money`'s to pass over)
+    labels = [c.text for c in read_page(table_dom(capture)).cells if len(c.text) <= _STATUS and not amounts(c.text)]
+    if not any(map(tax_included, labels)):
+        return rows  # said only in a sentence (of other prices, of another service): not of these figures
+    if any(map(tax_excluded, labels)):
+        opened &= ~pl.col("attributes").fill_null("").str.contains('"by_meaning"')
+    return rows.with_columns(pl.when(opened).then(pl.lit(TAX_REASON)).otherwise("reject_reason").alias("reject_reason"))

@@ -12,7 +12,9 @@ reading the cell's first figure would publish it as one. So a figure it took is 
   $2.49"): not the stated price;
 - another pricing type than its column's ("$2.19/hr with a 1-year commitment" under "On-demand"), or a whole
   machine's price ("$23.92 per node", or a column "Price per node") where the reader took a GPU's: what the figure
-  is, its own words say, else its column's.
+  is, its own words say, else its column's;
+- a column whose header makes its figures no price of use now (`money.not_the_price`: "Regular price", "Price
+  incl. VAT").
 (The meaning reader reads all of this with the figure itself.)
 """
 
@@ -25,7 +27,7 @@ from typing import Any
 
 import polars as pl
 
-from pipeline.sources.pages.money import amounts, figure_at, other_time_after, starts_range, time_unit
+from pipeline.sources.pages.money import amounts, figure_at, not_the_price, other_time_after, starts_range, time_unit
 from pipeline.sources.pages.records import RANGE_REASON
 from pipeline.sources.pages.wording import TEASER_REASON, is_teaser, per_gpu, per_instance, pricing_type_of
 
@@ -128,7 +130,7 @@ def reason_of(
     column, own = str(recorded.get("column") or ""), " ".join(str(recorded.get(k) or "") for k in _OWN)
     if price_per == "gpu_hour" and per_instance(column) and not per_gpu(column) and not per_gpu(own):
         return MACHINE_COLUMN_REASON.format(text=column.strip())
-    return None
+    return not_the_price("", "", column)  # a column of former prices, of prices with tax in them ...
 
 
 def refuse_by_recorded_words(rows: pl.DataFrame) -> pl.DataFrame:
