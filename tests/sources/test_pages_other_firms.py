@@ -15,9 +15,10 @@ from pipeline.domain.records import RawCapture
 from pipeline.sources import REGISTRY
 from pipeline.sources.base import SchemaDrift
 from pipeline.sources.pages.cells import read_page
-from pipeline.sources.pages.money import ADDON_REASON, FORMER_REASON, SUM_REASON, TAX_REASON, money, tax_excluded
+from pipeline.sources.pages.money import ADDON_REASON, FORMER_REASON, SUM_REASON, money
 from pipeline.sources.pages.records import OTHER_CURRENCY_REASON
 from pipeline.sources.pages.rivals import FIRM_NAMES, RIVAL_REASON
+from pipeline.sources.pages.tax import TAX_REASON, tax_excluded
 from tests.helpers import FETCHED
 from tests.sources.test_pages_meaning import offers
 from tests.sources.test_pages_redesigned import PAGES, REDESIGNS, as_captured, quotes

@@ -6,6 +6,7 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from pipeline.sources.pages.document import squash
+from pipeline.sources.pages.tax import TAX_AFTER, TAX_BEFORE, TAX_REASON, tax_included
 
 # Currency marks as pages print them, to ISO codes. Longer marks first so "US$" wins over "$"; a "$" with letters
 # right before it is another country's dollar ("HK$", "NZ$", a prefix not listed here): never read as USD.
@@ -101,25 +102,12 @@ _ADDON_AFTER = re.compile(
 )
 ADDON_REASON = "an add-on's price ('+ $X/hr for storage'), not the GPU's"
 SUM_REASON = "a sum to spend or be credited ('Minimum spend $X', '$X in credits'), not a price of use"
-# "$2.99/hr incl. 20% VAT", "(tax included)", a column "Price incl. VAT": a price with a tax in it, where every list
-# price is before tax ("plus applicable sales tax", "shown without any applicable taxes" on the real pages).
-_TAX = r"(?:vat|taxes|tax|gst|mwst|tva|iva)\b"
-_INCLUDED = r"(?:in[ck]l(?:\.|uding|usive\s+of|usive)?|inc\.)"
-_TAX_BEFORE = re.compile(rf"\b{_INCLUDED}\s+(?:\d+(?:[.,]\d+)?\s*%\s*)?{_TAX}\s*\)?\s*:?\s*$", re.IGNORECASE)
-_TAX_AFTER = re.compile(
-    rf"^\s*(?:/\s*[\w.-]+\s*)*[(,]?\s*(?:{_INCLUDED}\s+(?:\d+(?:[.,]\d+)?\s*%\s*)?{_TAX}|{_TAX}\s*(?:incl(?:\.|uded)?|inclusive)\b)",
-    re.IGNORECASE,
-)
-_TAX_SAID = re.compile(
-    rf"\b{_INCLUDED}\s+(?:\d+(?:[.,]\d+)?\s*%\s*)?{_TAX}|\b{_TAX}\s*(?:incl(?:\.|uded)?|inclusive)\b", re.I
-)
-TAX_REASON = "a price with tax in it ('incl. VAT'): list prices are compared before tax"
 # (reason, the words before the figure or its column's header that say so, the words after it that say so)
 _NOT_THE_PRICE: tuple[tuple[str, re.Pattern[str], re.Pattern[str] | None], ...] = (
     (FORMER_REASON, _FORMER, None),
     (SUM_REASON, _SUM_BEFORE, _SUM_AFTER),
     (ADDON_REASON, _ADDON_BEFORE, _ADDON_AFTER),
-    (TAX_REASON, _TAX_BEFORE, _TAX_AFTER),
+    (TAX_REASON, TAX_BEFORE, TAX_AFTER),
 )
 # Cell texts that say "no price here" (not offered, ask sales): no row, because nothing is priced.
 _NO_PRICE = re.compile(r"^(?:n/?a|-|–|—|none|not available|contact(?: sales| us)?|coming soon|sold out)?$", re.I)
@@ -177,22 +165,6 @@ def other_time_after(text: str, end: int) -> str | None:
     """The unit of time other than the hour right after a figure ending at `end` ("$1,800/mo" -> "month"), or None."""
     match = _OTHER_TIME_AFTER.match(text, end)
     return None if match is None else time_unit(match.group("unit") or match.group("adverb"))
-
-
-def tax_included(text: str) -> bool:
-    """True when the words say a price has tax in it ("incl. VAT", "Price (incl. 20% VAT)", "tax included")."""
-    return _TAX_SAID.search(text) is not None
-
-
-_TAX_APART = re.compile(
-    rf"\b(?:excl(?:\.|uding|usive\s+of)?|ex\.?|plus|\+|before|without|net\s+of)\s+(?:any\s+)?(?:applicable\s+)?(?:sales\s+)?{_TAX}",
-    re.I,
-)
-
-
-def tax_excluded(text: str) -> bool:
-    """True when the words say a price is before tax ("excl. VAT", "plus applicable sales tax", "before tax")."""
-    return _TAX_APART.search(text) is not None
 
 
 def not_the_price(before: str, after: str = "", column: str = "") -> str | None:

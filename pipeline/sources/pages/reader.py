@@ -25,13 +25,14 @@ from pipeline.sources.pages.copies import read_without_copies
 from pipeline.sources.pages.document import table_dom
 from pipeline.sources.pages.embedded import json_records
 from pipeline.sources.pages.meaning import offers_of
-from pipeline.sources.pages.money import TAX_REASON, amounts, bare_price, tax_excluded, tax_included
+from pipeline.sources.pages.money import amounts, bare_price
 from pipeline.sources.pages.names import models
 from pipeline.sources.pages.offers import Offer
 from pipeline.sources.pages.recorded import refuse_by_recorded_words
 from pipeline.sources.pages.records import OTHER_CURRENCY_REASON, find_records
 from pipeline.sources.pages.rivals import refuse_rivals
 from pipeline.sources.pages.rows import page_row
+from pipeline.sources.pages.tax import TAX_REASON, tax_excluded, tax_included
 from pipeline.sources.pages.when import page_time
 from pipeline.sources.pages.wording import NOT_YET_REASON, hgx_label, not_yet_rentable
 
