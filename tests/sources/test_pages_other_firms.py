@@ -15,7 +15,7 @@ from pipeline.domain.records import RawCapture
 from pipeline.sources import REGISTRY
 from pipeline.sources.base import SchemaDrift
 from pipeline.sources.pages.cells import read_page
-from pipeline.sources.pages.money import ADDON_REASON, FORMER_REASON, SUM_REASON, money
+from pipeline.sources.pages.money import ADDON_REASON, EQUIVALENT_REASON, FORMER_REASON, SUM_REASON, money
 from pipeline.sources.pages.records import OTHER_CURRENCY_REASON
 from pipeline.sources.pages.rivals import FIRM_NAMES, RIVAL_REASON
 from pipeline.sources.pages.tax import TAX_REASON, tax_excluded
@@ -289,6 +289,21 @@ def test_a_price_with_tax_in_it_is_not_the_list_price(shown: str, kept: set[str]
     """Before, "$3.59/hr incl. 20% VAT" was published beside other firms' prices before tax (20 % above them)."""
     found, refused = _kept_and_refused(shown)
     assert found == kept and set(refused.values()) <= {TAX_REASON}
+
+
+@pytest.mark.parametrize(
+    ("shown", "kept"),
+    [
+        ("<div><h3>NVIDIA H100 SXM</h3><p>$1,799/month</p><p>($2.49/hr equivalent)</p></div>", set()),
+        ("<div><h3>NVIDIA H100 SXM</h3><p>$1,799 per month, equivalent to $2.49/hr</p></div>", set()),
+        ("<div><h3>NVIDIA H100 SXM</h3><p>Monthly: $1,799 (works out to $2.49 per hour)</p></div>", set()),
+        ("<div><h3>NVIDIA H100 SXM</h3><p>$2.99/hr</p><p>or $1,799/month ($2.49/hr equiv.)</p></div>", {"2.99"}),
+    ],
+)  # fmt: skip
+def test_an_hours_share_of_a_longer_periods_price_is_no_hourly_price(shown: str, kept: set[str]) -> None:
+    """Before, the hour's share a page works out of its monthly price was published as the GPU's on-demand price."""
+    found, refused = _kept_and_refused(shown)
+    assert found == kept and set(refused.values()) <= {EQUIVALENT_REASON}
 
 
 @pytest.mark.parametrize(("source", "relative"), PAGES)

@@ -102,12 +102,18 @@ _ADDON_AFTER = re.compile(
 )
 ADDON_REASON = "an add-on's price ('+ $X/hr for storage'), not the GPU's"
 SUM_REASON = "a sum to spend or be credited ('Minimum spend $X', '$X in credits'), not a price of use"
+# "$1,799/month ($2.49/hr equivalent)", "equivalent to $2.49/hr", "works out to $2.49/hr": an hour's share of a price
+# for a longer period, worked out by the page; the GPU is not rented by the hour at it.
+_EQUIVALENT_BEFORE = re.compile(r"\b(?:equivalent\s+(?:to|of)|works?\s+out\s+(?:to|at))\s*:?\s*$", re.I)
+_EQUIVALENT_AFTER = re.compile(r"^\s*(?:/\s*[\w.-]+\s*)*(?:equivalent|equiv\.)", re.IGNORECASE)
+EQUIVALENT_REASON = "an hour's share of a price for a longer period ('$X/hr equivalent'), not an hourly price"
 # (reason, the words before the figure or its column's header that say so, the words after it that say so)
 _NOT_THE_PRICE: tuple[tuple[str, re.Pattern[str], re.Pattern[str] | None], ...] = (
     (FORMER_REASON, _FORMER, None),
     (SUM_REASON, _SUM_BEFORE, _SUM_AFTER),
     (ADDON_REASON, _ADDON_BEFORE, _ADDON_AFTER),
     (TAX_REASON, TAX_BEFORE, TAX_AFTER),
+    (EQUIVALENT_REASON, _EQUIVALENT_BEFORE, _EQUIVALENT_AFTER),
 )
 # Cell texts that say "no price here" (not offered, ask sales): no row, because nothing is priced.
 _NO_PRICE = re.compile(r"^(?:n/?a|-|–|—|none|not available|contact(?: sales| us)?|coming soon|sold out)?$", re.I)
