@@ -58,14 +58,18 @@ def parse_lambda_page(capture: RawCapture) -> pl.DataFrame:
         header: list[str] = []
         for tr in table.css("tr"):
             cells = cell_texts(tr)
-            if tr.css_first("td") is None:
-                header = cells
-                continue
+            if tr.css_first("td") is None or (len(cells) > 1 and not any(map(_machine_or_price, cells))):
+                header = cells  # <th> cells, or <td> cells naming no machine and no price: the column titles (one
+                continue  # cell alone is a section's label: the titles above it stand)
             row = _row(capture, header, cells)
             if row is not None:
                 rows.append(row)
     require(len(rows) > 0, capture, "no Lambda machine rows ('8x NVIDIA ...' with a $ price) found")
     return parsed_frame(rows)
+
+
+def _machine_or_price(cell: str) -> bool:
+    return money(cell) is not None or sized_name(_KIND.sub("", cell)) is not None
 
 
 def _column(header: list[str], cells: list[str], *names: str, exact: bool = False) -> str | None:
@@ -102,7 +106,7 @@ def _row(capture: RawCapture, header: list[str], cells: list[str]) -> dict[str, 
     term = _column(header, cells, "term")
 
     pricing_type = "on_demand"
-    committed = commitment(term) if term else None
+    committed = commitment(f"{term} term") if term else None  # the column says it is a term: "1 week" is one
     if kind and not kind.lower().startswith("on"):
         pricing_type = committed or pricing_type_of(kind) or "reserved_unspecified"
     elif committed and not kind:  # a row with a commitment's term, whatever it calls itself ("Committed")

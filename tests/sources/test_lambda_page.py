@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
+from pathlib import Path
 
 import polars as pl
 import pytest
 
-from tests.helpers import RealCapture, row, run
+from pipeline.domain.records import RawCapture
+from pipeline.sources.lambda_page import URL
+from tests.helpers import FETCHED, RealCapture, row, run
 from tests.sources.page_meaning import by_meaning
+from tests.sources.test_pages_redesigned import as_captured, quotes
 
 
 def test_lambda_2023_machine_prices_are_divided_by_gpu_count(real_capture: RealCapture) -> None:
@@ -106,3 +111,42 @@ LAMBDA_2024_11 = {
 )
 def test_lambda_every_capture_read_by_meaning(real_capture: RealCapture, relative: str, offered: set[object]) -> None:
     assert by_meaning(real_capture, "lambda-page", relative) == (offered, set())
+
+
+@pytest.mark.parametrize(
+    "relative", ["pricing-pages/lambda_20230909194011.html", "pricing-pages/lambda_20241103180910.html"]
+)
+def test_lambda_column_titles_in_td_cells_are_titles(realdata: Path, relative: str) -> None:
+    """Column titles set in <td> cells, as Lambda's CMS writes tables too: before, the "Term" column went unread and
+    the 3-year $1.89 and 3-month $4.85 reservations of 2023 were lost (the page refused them as unstated terms)."""
+    text = (realdata / relative).read_text()
+    as_td = re.sub(r"<(/?)th\b", r"<\1td", text, flags=re.IGNORECASE)
+    assert quotes(RawCapture("lambda-page", URL, FETCHED, as_td.encode())) == as_captured(
+        "lambda-page", realdata / relative
+    )
+
+
+def test_lambda_a_term_column_names_the_commitment() -> None:
+    """A term column's "1 week" is a one-week commitment (before: read as on demand), "3 months" a 3-month one."""
+    page = (
+        "<h1>Lambda pricing</h1><table><tr><td>Instance</td><td>Term</td><td>PRICE/GPU/HR</td></tr>"
+        "<tr><td>8x NVIDIA H100 SXM</td><td>1 week</td><td>$2.69 / GPU / hr</td></tr>"
+        "<tr><td>8x NVIDIA H100 SXM</td><td>3 months</td><td>$2.59 / GPU / hr</td></tr>"
+        "<tr><td>8x NVIDIA H100 SXM</td><td>On-demand</td><td>$2.99 / GPU / hr</td></tr></table>"
+    )
+    assert quotes(RawCapture("lambda-page", URL, FETCHED, page.encode())) == {
+        ("H100-SXM-80GB", "reserved_1w", 1, "2.69"),
+        ("H100-SXM-80GB", "reserved_3m", 1, "2.59"),
+        ("H100-SXM-80GB", "on_demand", 1, "2.99"),
+    }
+
+
+def test_lambda_a_section_label_row_leaves_the_column_titles_standing() -> None:
+    """A one-cell row naming a section does not replace the titles above it: "PRICE/GPU/HR" still makes each figure
+    one GPU's, never a machine's divided by eight."""
+    page = (
+        "<h1>Lambda pricing</h1><table><tr><th>Instance</th><th>PRICE/GPU/HR</th></tr>"
+        "<tr><td colspan='2'>NVIDIA H100 instances</td></tr>"
+        "<tr><td>8x NVIDIA H100 SXM</td><td>$2.99</td></tr></table>"
+    )
+    assert quotes(RawCapture("lambda-page", URL, FETCHED, page.encode())) == {("H100-SXM-80GB", "on_demand", 1, "2.99")}

@@ -847,3 +847,19 @@ def test_a_gpu_not_rentable_yet_has_no_price_of_use_now(card: str, refused: bool
     time already come ("Available from July 2026" on a page of August 2026) refused a price in force."""
     (found,) = offers(f"<h1>Lambda GPU cloud pricing</h1>{card}")
     assert (found[5] == NOT_YET_REASON) if refused else found[5] is None
+
+
+def test_a_term_column_of_the_record_names_its_commitment() -> None:
+    """A "Minimum term" column beside the price (Lambda's 1-Click Clusters): the figure is the term's, not on demand
+    (before: read as the on-demand price, beside the instances' own)."""
+    found = offers(
+        "<h2>Instances</h2><table><tr><th>GPU</th><th>PRICE/GPU/HR</th></tr><tr><td>NVIDIA H100 SXM</td><td>$2.99</td>"
+        "</tr></table><h2>1-Click Clusters</h2><table><tr><th>GPU</th><th>Minimum term</th><th>PRICE/GPU/HR</th></tr>"
+        "<tr><td>NVIDIA H100 SXM</td><td>1 week</td><td>$2.69</td></tr>"
+        "<tr><td>NVIDIA H200</td><td>12 months</td><td>$2.99</td></tr></table>"
+    )
+    assert {(label, kind, price) for label, kind, _, _, price, reason in found if reason is None} == {
+        ("NVIDIA H100 SXM", "on_demand", "2.99"),
+        ("NVIDIA H100 SXM", "reserved_1w", "2.69"),
+        ("NVIDIA H200", "reserved_1y", "2.99"),
+    }

@@ -14,6 +14,7 @@ from typing import Any
 
 from pipeline.sources.pages.machines import machine_in
 from pipeline.sources.pages.names import count_in, gpu_phrase, memory_in, models, per_gpu_memory, shared_goods
+from pipeline.sources.pages.nearest import per_said, pricing_type_said
 from pipeline.sources.pages.notes import floor_sentence, footnote, noted_prices
 from pipeline.sources.pages.offers import Offer
 from pipeline.sources.pages.records import Record
@@ -24,15 +25,11 @@ from pipeline.sources.pages.wording import (
     NOT_YET_REASON,
     PCIE,
     TEASER_REASON,
-    commitment,
     effective_date,
     is_teaser,
     leading_int,
     not_yet_rentable,
     own_machine,
-    per_gpu,
-    per_instance,
-    pricing_type_of,
     region_in,
     whole_machine,
 )
@@ -102,9 +99,9 @@ def offers_of(record: Record, as_of: date | None = None) -> list[Offer]:
         words = [price.text, note, price.column, price.label, " ".join(price.panel), record.heading, record.loose]
         if _NOT_HOURLY.search(" ".join([price.text, price.column, price.label])) and not _HOURLY.search(price.text):
             continue  # a price per month, per GB, per vCPU or per token: another product
-        pricing_type, type_from = _pricing_type(record, words)
+        pricing_type, type_from = pricing_type_said(record, words)
         (per, per_from), (sized, sized_from) = own_machine(
-            " ".join([price.text, price.column, price.label]), _per(words, count), (count, count_from)
+            " ".join([price.text, price.column, price.label]), per_said(words, count), (count, count_from)
         )
         reason = price.refused
         if reason is not None:
@@ -215,9 +212,6 @@ def _label(phrase: str, record: Record, memory: float | None) -> str:
     return label
 
 
-_PLACES = ("price", "footnote", "column", "label", "panel", "heading", "loose")
-
-
 def _effective(words: list[str]) -> date | None:
     return next((d for d in map(effective_date, words) if d is not None), None)
 
@@ -233,36 +227,6 @@ def _phrase(record: Record) -> str | None:
             if word.lower() not in phrase.lower() and not models(word):
                 phrase += f" {word}"
     return phrase
-
-
-def _pricing_type(record: Record, words: list[str]) -> tuple[str, str]:
-    """The pricing type the nearest words name; a reservation takes its term from anywhere in the record."""
-    places = _PLACES
-    for place, text in zip(places, words, strict=True):
-        found = pricing_type_of(text) if text else None
-        if found is None:
-            continue
-        if found.startswith("reserved") and len(set(re.findall(r"\d+\s*-?\s*(?:month|year|week)", text, re.I))) > 1:
-            return "reserved_unspecified", place  # "from 3 months to 3 years", "1 week to 12 months": no one term
-        if found.startswith("reserved_") and found != "reserved_unspecified" and re.search(r"\bflexible\b", text, re.I):
-            return f"{found}_flexible", place  # a flexible commitment (any machine family) is its own type
-        if found == "reserved_unspecified":
-            for other in [*words, *record.cells]:
-                term = commitment(other) if other and pricing_type_of(other) else None
-                if term:
-                    return term, place
-        return found, place
-    return by_tab(record.tabs)[:2]
-
-
-def _per(words: list[str], count: int | None) -> tuple[str, str]:
-    """Per GPU or per machine: what the nearest words say, else a machine of several GPUs is priced whole."""
-    for place, text in zip(_PLACES, words, strict=True):
-        if text and per_gpu(text):
-            return "gpu_hour", place
-        if text and per_instance(text):
-            return "instance_hour", place
-    return ("instance_hour", "gpu_count") if count and count > 1 else ("gpu_hour", "one_gpu")
 
 
 def _supersede(offers: list[Offer]) -> list[Offer]:

@@ -220,7 +220,7 @@ _MACHINE = re.compile(
     r"|\b(?:node|cluster|instance|machine|server|vm)\s*\(\s*(\d{1,3})\s*[x×]?\s*gpus?\s*\)",
     re.IGNORECASE,
 )
-_OWN = ("price", "column", "label")  # the places of a figure's own words (`meaning._PLACES`)
+_OWN = ("price", "column", "label")  # the places of a figure's own words (`nearest.PLACES`)
 
 
 def own_machine(

@@ -1,0 +1,51 @@
+"""What the words nearest a price say it is: its pricing type, and whether it is one GPU's or a machine's.
+
+Nearest first: the price's own text, its footnote, its column's header, the record's label, the tab panel it is
+in, the heading and the loose text above (`PLACES`); the first that says settles it.
+"""
+
+from __future__ import annotations
+
+import re
+
+from pipeline.sources.pages.records import Record
+from pipeline.sources.pages.tabs import by_tab
+from pipeline.sources.pages.wording import commitment, per_gpu, per_instance, pricing_type_of
+
+PLACES = ("price", "footnote", "column", "label", "panel", "heading", "loose")
+# A column of the record's own that states the term its prices are for ("Minimum term", "Commitment", "Contract").
+_TERM_COLUMN = re.compile(r"\b(?:term|commitment|contract|reservation|minimum)\b", re.IGNORECASE)
+
+
+def pricing_type_said(record: Record, words: list[str]) -> tuple[str, str]:
+    """The pricing type the nearest words name (`words`, one text for each of `PLACES`); a reservation takes its
+    term from anywhere in the record; else a column of the record's own that names a term ("Minimum term: 1 week"),
+    else the tab its prices are under."""
+    for place, text in zip(PLACES, words, strict=True):
+        found = pricing_type_of(text) if text else None
+        if found is None:
+            continue
+        if found.startswith("reserved") and len(set(re.findall(r"\d+\s*-?\s*(?:month|year|week)", text, re.I))) > 1:
+            return "reserved_unspecified", place  # "from 3 months to 3 years", "1 week to 12 months": no one term
+        if found.startswith("reserved_") and found != "reserved_unspecified" and re.search(r"\bflexible\b", text, re.I):
+            return f"{found}_flexible", place  # a flexible commitment (any machine family) is its own type
+        if found == "reserved_unspecified":
+            for other in [*words, *record.cells]:
+                term = commitment(other) if other and pricing_type_of(other) else None
+                if term:
+                    return term, place
+        return found, place
+    for header, cell in record.columns.items():
+        if _TERM_COLUMN.search(header) and (term := commitment(f"{cell} {header}")) is not None:
+            return term, "term column"
+    return by_tab(record.tabs)[:2]
+
+
+def per_said(words: list[str], count: int | None) -> tuple[str, str]:
+    """Per GPU or per machine: what the nearest words say, else a machine of several GPUs is priced whole."""
+    for place, text in zip(PLACES, words, strict=True):
+        if text and per_gpu(text):
+            return "gpu_hour", place
+        if text and per_instance(text):
+            return "instance_hour", place
+    return ("instance_hour", "gpu_count") if count and count > 1 else ("gpu_hour", "one_gpu")
