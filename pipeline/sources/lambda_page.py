@@ -25,8 +25,10 @@ from pipeline.sources.archive import archived_page_time
 from pipeline.sources.base import PAGE_NOT_SAMPLED, Archive, Request, Source
 from pipeline.sources.pages.document import cell_texts, table_dom
 from pipeline.sources.pages.gpu import memory_gb
-from pipeline.sources.pages.money import money
+from pipeline.sources.pages.meaning import UNTOLD_REASON
+from pipeline.sources.pages.money import money, not_the_price
 from pipeline.sources.pages.reader import page_parsers
+from pipeline.sources.pages.recorded import units_in
 from pipeline.sources.pages.rows import page_row
 from pipeline.sources.pages.wording import (
     NO_TERM_REASON,
@@ -45,6 +47,7 @@ URL = "https://lambda.ai/pricing"
 # A row name may lead with its pricing type ("On-demand 8x NVIDIA H100 SXM"); a row may also carry
 # it in a cell of its own ("Reserved", "Sprint").
 _KIND = re.compile(r"^(on[\s-]?demand|reserved|sprint)\b\s*", re.IGNORECASE)
+_PRICE_TITLE = re.compile(r"price|cost|rate|/\s*h(?:ou)?r|\bper\s+hour|\bhourly", re.IGNORECASE)
 _VRAM = re.compile(r"^\d+(?:\.\d+)?\s*GI?B$", re.IGNORECASE)  # "80 GB", "80GiB"
 
 
@@ -68,6 +71,25 @@ def parse_lambda_page(capture: RawCapture) -> pl.DataFrame:
     return parsed_frame(rows)
 
 
+def _price_cell(header: list[str], priced: list[int]) -> int | None:
+    """The row's on-demand price among its figures: the one figure, else the one under a title that names a price of
+    the hour and no other pricing type, unit or add-on ("PRICE/GPU/HR" beside "Spot price", "Price per month",
+    "Storage"); None when the titles do not tell one (before: the last figure was read, whatever its column)."""
+    if len(priced) == 1:
+        return priced[0]
+    plain = [i for i in priced if i < len(header) and _plain_price(header[i])]
+    return plain[0] if len(plain) == 1 else None
+
+
+def _plain_price(title: str) -> bool:
+    return (
+        _PRICE_TITLE.search(title) is not None
+        and pricing_type_of(title) in (None, "on_demand")
+        and units_in(title) <= {"hour"}
+        and not_the_price("", "", title) is None
+    )
+
+
 def _machine_or_price(cell: str) -> bool:
     return money(cell) is not None or sized_name(_KIND.sub("", cell)) is not None
 
@@ -83,9 +105,12 @@ def _column(header: list[str], cells: list[str], *names: str, exact: bool = Fals
 
 def _row(capture: RawCapture, header: list[str], cells: list[str]) -> dict[str, Any] | None:
     machine_at = next((i for i, c in enumerate(cells) if sized_name(_KIND.sub("", c))), None)
-    price_at = next((i for i in reversed(range(len(cells))) if money(cells[i])), None)
-    if machine_at is None or price_at is None:
+    priced = [i for i, c in enumerate(cells) if money(c)]
+    if machine_at is None or not priced:
         return None  # not a machine row, or a machine without a figure ("CONTACT SALES")
+    price_at = _price_cell(header, priced)
+    untold = price_at is None
+    price_at = priced[-1] if price_at is None else price_at
     price_text = cells[price_at]
     price_header = header[price_at] if price_at < len(header) else ""  # "PRICE/GPU/HR", "Per Hour Price"
     machine = cells[machine_at]
@@ -126,7 +151,9 @@ def _row(capture: RawCapture, header: list[str], cells: list[str]) -> dict[str, 
         price_per="instance_hour" if whole_machine else "gpu_hour",
         price_native=amount[0],
         currency=amount[1],
-        reject_reason=teaser_reason(price_text) or (NO_TERM_REASON if pricing_type == "reserved_unspecified" else None),
+        reject_reason=(UNTOLD_REASON if untold else None)
+        or teaser_reason(price_text)
+        or (NO_TERM_REASON if pricing_type == "reserved_unspecified" else None),
         attributes=json.dumps(
             {"machine": machine, "machine_gpus": count, "kind": kind or None, "term": term, "price_text": price_text}
         ),

@@ -11,6 +11,7 @@ import pytest
 
 from pipeline.domain.records import RawCapture
 from pipeline.sources.lambda_page import URL
+from pipeline.sources.pages.meaning import UNTOLD_REASON
 from tests.helpers import FETCHED, RealCapture, row, run
 from tests.sources.page_meaning import by_meaning
 from tests.sources.test_pages_redesigned import as_captured, quotes
@@ -150,3 +151,18 @@ def test_lambda_a_section_label_row_leaves_the_column_titles_standing() -> None:
         "<tr><td>8x NVIDIA H100 SXM</td><td>$2.99</td></tr></table>"
     )
     assert quotes(RawCapture("lambda-page", URL, FETCHED, page.encode())) == {("H100-SXM-80GB", "on_demand", 1, "2.99")}
+
+
+def test_lambda_a_row_of_several_figures_takes_the_one_its_title_names() -> None:
+    """ "PRICE/GPU/HR" beside "Spot price": the first is the on-demand price (before: the last figure, the spot one,
+    was read as on demand); two figures no title tells apart are refused, never one picked by position."""
+    titled = (
+        "<h1>Lambda pricing</h1><table><tr><th>Instance</th><th>PRICE/GPU/HR</th><th>Spot price</th></tr>"
+        "<tr><td>8x NVIDIA H100 SXM</td><td>$2.99</td><td>$1.49</td></tr></table>"
+    )
+    assert quotes(RawCapture("lambda-page", URL, FETCHED, titled.encode())) == {
+        ("H100-SXM-80GB", "on_demand", 1, "2.99")
+    }
+    untitled = "<h1>Lambda pricing</h1><table><tr><td>8x NVIDIA H100 SXM</td><td>$2.99</td><td>$1.49</td></tr></table>"
+    _, found, refused = run(RawCapture("lambda-page", URL, FETCHED, untitled.encode()))
+    assert found.height == 0 and set(refused["reason"]) == {UNTOLD_REASON}

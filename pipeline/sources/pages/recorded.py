@@ -52,7 +52,7 @@ _ABOUT_BEFORE = re.compile(
 _OWN, _HEADER = ("price_text", "shown", "unit"), ("column",)  # the figure's own words, its column's header
 
 
-def _units_in(text: str) -> set[str]:
+def units_in(text: str) -> set[str]:
     return {time_unit(m.group("unit")) for m in _SAID.finditer(text)}
 
 
@@ -69,7 +69,7 @@ def units_said(attributes: str | None) -> set[str]:
     its column header's ("Price per hour"). A figure's own words say what it is, whatever its column says."""
     recorded = _recorded(attributes)
     for keys in (_OWN, _HEADER):
-        said = set().union(*(_units_in(str(recorded.get(k) or "")) for k in keys))
+        said = set().union(*(units_in(str(recorded.get(k) or "")) for k in keys))
         if said:
             return said
     return set()
@@ -101,7 +101,7 @@ def text_reason(text: str, price: str, currency: str, pricing_type: str | None, 
     """Why a figure's own text refuses the figure as read (`pricing_type`, per `price_per`): another unit of time, a
     range, a floor, a maximum, an approximation, another pricing type or a whole machine's price where a GPU's was
     read. For a layout reader that does not record the text, called on it; `reason_of` for one that does."""
-    said = _units_in(text)
+    said = units_in(text)
     if said and "hour" not in said:
         return OTHER_UNIT_REASON.format(figure=f"{price} {currency}", unit=min(said))
     if (figure := _figure_reason(text, price, currency)) is not None:

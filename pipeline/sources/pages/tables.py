@@ -3,6 +3,8 @@ row, or its own first row when the record is a whole table pricing one GPU), and
 
 from __future__ import annotations
 
+import re
+
 from pipeline.sources.pages.cells import Page
 from pipeline.sources.pages.money import bare_price, is_no_price
 from pipeline.sources.pages.tabs import is_tab_bar
@@ -82,12 +84,22 @@ def _siblings(page: Page, parent: int, name_count: list[int]) -> tuple[list[int]
     return page.remember("siblings", parent, compute)
 
 
+# The title of a column of the rows' names: "Instance name", "Model", "Plan", "Machine type", "SKU".
+_NAMES_TITLE = re.compile(
+    r"^(?:instance|model|gpu\s+model|name|plan|machine|sku|product|configuration|server)\b", re.IGNORECASE
+)
+
+
 def column_of(page: Page, columns: list[int], header: list[str], cell: int) -> str:
-    """The header title above a cell of the record (columns aligned from the right when counts differ)."""
+    """The header title above a cell of the record. When the counts differ, the columns are aligned from the right (a
+    header without a title over the rows' names), unless its first title is the names' ("Instance name"): the cells
+    past the last title (a status, a price the header lacks) then have none, never a neighbour's (a GPU count read
+    from the vCPUs beside it)."""
     if not header or not columns:
         return ""
     at = next((n for n, c in enumerate(columns) if page.elements[c].first <= cell < page.elements[c].last), None)
     if at is None:
         return ""
-    index = at if len(header) == len(columns) else at - (len(columns) - len(header))
+    names_first = len(header) < len(columns) and _NAMES_TITLE.match(header[0]) is not None
+    index = at if len(header) == len(columns) or names_first else at - (len(columns) - len(header))
     return header[index] if 0 <= index < len(header) else ""
