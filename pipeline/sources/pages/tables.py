@@ -88,18 +88,45 @@ def _siblings(page: Page, parent: int, name_count: list[int]) -> tuple[list[int]
 _NAMES_TITLE = re.compile(
     r"^(?:instance|model|gpu\s+model|name|plan|machine|sku|product|configuration|server)\b", re.IGNORECASE
 )
+# A title over prices: "Price", "Cost", "Rate", "$/hr", "Per hour", "On-demand", "Spot", "1-year", "Hourly".
+_PRICE_TITLE = re.compile(
+    r"price|cost|rate|/\s*h(?:ou)?r|\bhour|hourly|[$€£]|on[\s-]?demand|spot|reserved|commit|\d+\s*-?\s*(?:year|month)",
+    re.IGNORECASE,
+)
 
 
 def column_of(page: Page, columns: list[int], header: list[str], cell: int) -> str:
-    """The header title above a cell of the record. When the counts differ, the columns are aligned from the right (a
-    header without a title over the rows' names), unless its first title is the names' ("Instance name"): the cells
-    past the last title (a status, a price the header lacks) then have none, never a neighbour's (a GPU count read
-    from the vCPUs beside it)."""
+    """The header title above a cell of the record. Titles as many as the cells stand over them one by one, more
+    titles than cells over the last cells; fewer titles than cells are aligned from the right (a header without a
+    title over the rows' names), or from the left when the first title is the names' ("Instance name"), unless the
+    other way sets fewer figures under titles of something else and fewer price titles over no figure (a status or
+    a price cell the header lacks, before or after the others: a GPU count was read from the vCPUs beside it)."""
     if not header or not columns:
         return ""
     at = next((n for n, c in enumerate(columns) if page.elements[c].first <= cell < page.elements[c].last), None)
     if at is None:
         return ""
-    names_first = len(header) < len(columns) and _NAMES_TITLE.match(header[0]) is not None
-    index = at if len(header) == len(columns) or names_first else at - (len(columns) - len(header))
+    index = at - _offset(page, columns, header)
     return header[index] if 0 <= index < len(header) else ""
+
+
+def _offset(page: Page, columns: list[int], header: list[str]) -> int:
+    """How many cells of the row come before the first title's: see `column_of`."""
+    extra = len(columns) - len(header)
+    if extra <= 0:
+        return extra  # the record's cells are some of the columns: the last ones (its name is in a cell apart)
+    tried = (0, extra) if _NAMES_TITLE.match(header[0]) is not None else (extra, 0)
+    return min(tried, key=lambda offset: _misfits(page, columns, header, offset))  # the first of equals
+
+
+def _misfits(page: Page, columns: list[int], header: list[str], offset: int) -> int:
+    """Figures under a title of something else, and price titles over a cell that is neither a figure nor "no price
+    here", with the titles `offset` cells to the right."""
+    misfits = 0
+    for n, column in enumerate(columns):
+        if not 0 <= n - offset < len(header) or not (title := header[n - offset]):
+            continue
+        text = page.text(column)
+        priced = bare_price(text) is not None
+        misfits += priced != (_PRICE_TITLE.search(title) is not None) and (priced or not is_no_price(text))
+    return misfits
