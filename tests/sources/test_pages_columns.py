@@ -20,10 +20,11 @@ from pipeline.domain.records import RawCapture
 from pipeline.sources import REGISTRY
 from pipeline.sources.base import SchemaDrift
 from tests.helpers import FETCHED
-from tests.sources.test_pages_redesigned import PAGES, as_captured, quotes
+from tests.sources.test_pages_redesigned import _PRICE, PAGES, as_captured, in_shown_text, quotes
 
 _ROW = re.compile(r"(<tr\b[^>]*>)(.*?)</tr>", re.IGNORECASE | re.DOTALL)
 FIGURE = "0.97"
+_GPU_PRICE = Decimal("0.10")  # a GPU-hour costs more: a figure below is a host part's (Fluidstack 2023's "$0.01/hr")
 COLUMNS = {  # title: the new column's cell in each priced row
     "Spot price": f"${FIGURE}/hr",
     "1-year reserved": f"${FIGURE}/hr",
@@ -70,4 +71,29 @@ def test_a_price_column_added_to_the_pages_own_invents_nothing(
     except SchemaDrift:
         found = set()
     new_figure = {q for q in found if q[1] != "on_demand" and Decimal(q[3]) * (q[2] or 1) == Decimal(FIGURE)}
+    assert not found - as_captured(source, path) - new_figure
+
+
+@pytest.mark.parametrize("beside", [" · Spot: $0.97/hr", " (Spot: $0.97/hr)", " | Spot: $0.97/hr"])
+@pytest.mark.parametrize(("source", "relative"), PAGES)
+def test_a_labelled_price_after_each_price_is_its_labels(
+    realdata: Path, source: str, relative: str, beside: str
+) -> None:
+    """A spot price after each price, "$2.49/hr · Spot: $0.97/hr": the label before the second figure is its own
+    (before, it was read as a note of the first: DigitalOcean's on-demand price became spot and $0.97 the on-demand
+    price, on Fluidstack's and GCP's pages too)."""
+    path = realdata / relative
+
+    def after(m: re.Match[str]) -> str:
+        return m.group(0) + (beside if Decimal(m.group(1).replace(",", "") + (m.group(2) or "")) >= _GPU_PRICE else "")
+
+    def besides(text: str) -> str:
+        return _PRICE.sub(after, text)
+
+    changed = in_shown_text(besides)(path.read_text(errors="replace"))
+    try:
+        found = quotes(RawCapture(source, REGISTRY[source].requests[0].url, FETCHED, changed.encode()))
+    except SchemaDrift:
+        found = set()
+    new_figure = {q for q in found if q[1] == "spot" and Decimal(q[3]) * (q[2] or 1) == Decimal(FIGURE)}
     assert not found - as_captured(source, path) - new_figure

@@ -228,11 +228,21 @@ def figure_words(text: str, starts: list[int]) -> list[str]:
     """The words of each of several figures in one text. Words before the first figure are its label ("On-demand
     $2.99/hr 1-year reserved $2.19/hr"): each figure has the words before it, and its unit. Otherwise notes follow
     their figure ("$6.74 /GPU/hour $3.39 /GPU/hour*"): each has the words from it to the next."""
-    if not _LETTER.search(text[: starts[0]]):
-        return [text[s:e].strip() for s, e in zip(starts, [*starts[1:], len(text)], strict=True)]
     ends = [figure_at(text, s) for s in starts]
     ends = [e + len(m.group(0)) if (m := _UNIT_AFTER.match(text, e)) else e for e in ends[:-1]] + [len(text)]
-    return [text[b:e].strip() for b, e in zip([0, *ends[:-1]], ends, strict=True)]
+    if _LETTER.search(text[: starts[0]]):
+        return [text[b:e].strip() for b, e in zip([0, *ends[:-1]], ends, strict=True)]
+    # Notes follow their figure, but a label set apart after one ("$2.49/hr · Spot: $0.97/hr", "(1-year: $1.99)")
+    # is the next figure's.
+    begins = [
+        starts[0],
+        *(e if _NEXT_LABEL.match(text, e, s) else s for e, s in zip(ends[:-1], starts[1:], strict=True)),
+    ]
+    return [text[b:e].strip() for b, e in zip(begins, [*begins[1:], len(text)], strict=True)]
+
+
+# Between two figures: a separator, then words ending in a colon ("· Spot:", "(1-year:", "| Reserved:").
+_NEXT_LABEL = re.compile(r"\s*(?:[·|;,(/–—-]|\bor\b|\band\b)[^$€£]*:\s*$", re.IGNORECASE)
 
 
 def figure_at(text: str, start: int) -> int:
