@@ -97,3 +97,23 @@ def test_a_labelled_price_after_each_price_is_its_labels(
         found = set()
     new_figure = {q for q in found if q[1] == "spot" and Decimal(q[3]) * (q[2] or 1) == Decimal(FIGURE)}
     assert not found - as_captured(source, path) - new_figure
+
+
+SECTIONS = ["Serverless inference endpoints", "Managed Kubernetes", "Dedicated inference deployments"]
+
+
+@pytest.mark.parametrize("heading", SECTIONS)
+def test_a_table_under_a_managed_services_heading_is_not_the_on_demand_price(heading: str) -> None:
+    """Lambda's layout reader read every table of its shape, whatever its heading: the H100 price under
+    "Serverless inference endpoints" or "Managed Kubernetes" was published as the on-demand price of an instance."""
+    table = (
+        "<h2>{}</h2><table><tr><th>Instance</th><th>PRICE/GPU/HR</th></tr>"
+        "<tr><td>8x NVIDIA H100 SXM</td><td>${}</td></tr></table>"
+    )
+    page = (
+        "<h1>Lambda GPU cloud pricing</h1>"
+        + table.format("On-demand instances", "2.99")
+        + table.format(heading, "4.49")
+    )
+    capture = RawCapture("lambda-page", REGISTRY["lambda-page"].requests[0].url, FETCHED, page.encode())
+    assert quotes(capture) == {("H100-SXM-80GB", "on_demand", 1, "2.99")}

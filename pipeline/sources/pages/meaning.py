@@ -45,6 +45,13 @@ SERVICE_REASON = "a managed service's price (inference endpoint, deployment, fin
 _SERVICE = re.compile(
     r"\b(?:endpoints?|inference|deployments?|serverless|fine[\s-]?tun\w*|kubernetes)\b", re.IGNORECASE
 )
+
+
+def is_service(text: str) -> bool:
+    """True when the words name a managed service, not a GPU instance ("Serverless inference endpoints")."""
+    return _SERVICE.search(text) is not None
+
+
 SCHEDULER_REASON = (
     "Dynamic Workload Scheduler capacity (flex-start or calendar mode), not an on-demand, spot or term price"
 )

@@ -10,6 +10,7 @@ names what was missing (no GPU named, no price, or prices with no GPU next to th
 from __future__ import annotations
 
 import json
+import re
 from collections.abc import Callable
 from decimal import Decimal
 from typing import Any
@@ -24,7 +25,7 @@ from pipeline.sources.pages.components import refuse_components
 from pipeline.sources.pages.copies import read_without_copies
 from pipeline.sources.pages.document import table_dom
 from pipeline.sources.pages.embedded import json_records
-from pipeline.sources.pages.meaning import offers_of
+from pipeline.sources.pages.meaning import SERVICE_REASON, is_service, offers_of
 from pipeline.sources.pages.money import amounts, bare_price
 from pipeline.sources.pages.names import models
 from pipeline.sources.pages.offers import Offer
@@ -181,16 +182,16 @@ def _names(capture: RawCapture, marks: tuple[str, ...]) -> bool:
 def page_parsers(layout: Parser, provider: str, provider_class: str, marks: tuple[str, ...]) -> dict[str, Any]:
     """A page source's parser versions (`Source` arguments): v4, v3 with a GPU priced without its host refused
     (`components`), a figure its recorded words make no GPU-hour price of a defined good refused (`recorded`), and a
-    figure of a GPU the page says is not rentable yet (`refuse_not_yet`) or on a page that says its prices have tax
-    in them (`refuse_taxed`) refused (no stored capture shows any of these, so v4 reads every one as before); kept
-    for the quotes stored with them, v3 (the layout reader, else the meaning reader when the layout reader refuses
-    the page or reads it without a priced GPU), v2 (meaning only when the layout reader refuses) and v1 (the layout
-    reader alone)."""
+    figure of a GPU the page says is not rentable yet (`refuse_not_yet`), on a page that says its prices have tax
+    in them (`refuse_taxed`) or under a managed service's heading (`refuse_by_section`) refused (no stored
+    capture shows any of these, so v4 reads every one as before); kept for the quotes stored with them, v3 (the
+    layout reader, else the meaning reader when the layout reader refuses the page or reads it without a priced
+    GPU), v2 (meaning only when the layout reader refuses) and v1 (the layout reader alone)."""
     v3 = layout_or_meaning(layout, provider, provider_class, marks, unpriced_too=True)
 
     def v4(capture: RawCapture) -> pl.DataFrame:
         rows = refuse_by_recorded_words(refuse_components(v3(capture), capture))
-        return refuse_taxed(refuse_not_yet(rows, capture, provider), capture)
+        return refuse_by_section(refuse_taxed(refuse_not_yet(rows, capture, provider), capture), capture, provider)
 
     v4.__doc__ = (
         f"{v3.__doc__} A GPU priced without its host, a figure its words make no such price, a GPU not rentable "
@@ -254,3 +255,33 @@ def refuse_taxed(rows: pl.DataFrame, capture: RawCapture) -> pl.DataFrame:
     if any(map(tax_excluded, labels)):
         opened &= ~pl.col("attributes").fill_null("").str.contains('"by_meaning"')
     return rows.with_columns(pl.when(opened).then(pl.lit(TAX_REASON)).otherwise("reject_reason").alias("reject_reason"))
+
+
+_HEADING = re.compile(r"<h([1-6])\b[^>]*>(.*?)</h\1\s*>", re.IGNORECASE | re.DOTALL)
+
+
+def refuse_by_section(rows: pl.DataFrame, capture: RawCapture, provider: str) -> pl.DataFrame:
+    """A layout reader's figure under a heading of a managed service ("Serverless inference endpoints", "Managed
+    Kubernetes"), refused (`SERVICE_REASON`): a layout reader reads every table of its shape, whatever the heading
+    above it. The heading is the one the meaning reader finds above the same figure (same GPU model and amount).
+    (A heading naming another pricing type is not trusted so: on Crusoe's page the meaning reader puts "Current
+    spot" above the on-demand prices.)"""
+    layout = pl.col("reject_reason").is_null() & ~pl.col("attributes").fill_null("").str.contains('"by_meaning"')
+    headings = _HEADING.findall(capture.body.decode("utf-8", "replace"))
+    if not rows.select(layout.any()).item() or not any(is_service(text) for _, text in headings):
+        return rows  # no heading names a service: the page is not read again
+    try:
+        offers = page_offers(capture, "USD", provider)
+    except SchemaDrift:
+        return rows
+    above_figure: dict[tuple[tuple[str, ...], Decimal], set[str]] = {}
+    for offer in offers:
+        figure = (tuple(models(offer.label)), Decimal(offer.amount))
+        above_figure.setdefault(figure, set()).add(str(offer.attributes.get("heading") or ""))
+    reasons = []
+    for live, label, price, reason in rows.select(
+        layout.alias("_layout"), "label", "price_native", "reject_reason"
+    ).iter_rows():
+        above = above_figure.get((tuple(models(label)), Decimal(price)), set()) if live and label and price else set()
+        reasons.append(SERVICE_REASON if above and all(map(is_service, above)) else reason)
+    return rows.with_columns(pl.Series("reject_reason", reasons, dtype=pl.String))
