@@ -35,7 +35,7 @@ from pipeline.sources.pages.rivals import refuse_rivals
 from pipeline.sources.pages.rows import page_row
 from pipeline.sources.pages.tax import TAX_REASON, tax_excluded, tax_included
 from pipeline.sources.pages.when import page_time
-from pipeline.sources.pages.wording import NOT_YET_REASON, hgx_label, not_yet_rentable
+from pipeline.sources.pages.wording import NOT_YET_REASON, hgx_label, not_yet_rentable, pricing_type_of
 
 Parser = Callable[[RawCapture], pl.DataFrame]
 
@@ -183,7 +183,8 @@ def page_parsers(layout: Parser, provider: str, provider_class: str, marks: tupl
     """A page source's parser versions (`Source` arguments): v4, v3 with a GPU priced without its host refused
     (`components`), a figure its recorded words make no GPU-hour price of a defined good refused (`recorded`), and a
     figure of a GPU the page says is not rentable yet (`refuse_not_yet`), on a page that says its prices have tax
-    in them (`refuse_taxed`) or under a managed service's heading (`refuse_by_section`) refused (no stored
+    in them (`refuse_taxed`) or under a heading of a managed service or another pricing type (`refuse_by_section`)
+    refused (no stored
     capture shows any of these, so v4 reads every one as before); kept for the quotes stored with them, v3 (the
     layout reader, else the meaning reader when the layout reader refuses the page or reads it without a priced
     GPU), v2 (meaning only when the layout reader refuses) and v1 (the layout reader alone)."""
@@ -191,7 +192,7 @@ def page_parsers(layout: Parser, provider: str, provider_class: str, marks: tupl
 
     def v4(capture: RawCapture) -> pl.DataFrame:
         rows = refuse_by_recorded_words(refuse_components(v3(capture), capture))
-        return refuse_by_section(refuse_taxed(refuse_not_yet(rows, capture, provider), capture), capture, provider)
+        return refuse_by_section(refuse_taxed(refuse_not_yet(rows, capture, provider), capture), capture)
 
     v4.__doc__ = (
         f"{v3.__doc__} A GPU priced without its host, a figure its words make no such price, a GPU not rentable "
@@ -258,30 +259,42 @@ def refuse_taxed(rows: pl.DataFrame, capture: RawCapture) -> pl.DataFrame:
 
 
 _HEADING = re.compile(r"<h([1-6])\b[^>]*>(.*?)</h\1\s*>", re.IGNORECASE | re.DOTALL)
+_HEADING_TAGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
+SECTION_TYPE_REASON = "its section ({heading!r}) makes it a {said} price, not {read}"
 
 
-def refuse_by_section(rows: pl.DataFrame, capture: RawCapture, provider: str) -> pl.DataFrame:
+def refuse_by_section(rows: pl.DataFrame, capture: RawCapture) -> pl.DataFrame:
     """A layout reader's figure under a heading of a managed service ("Serverless inference endpoints", "Managed
-    Kubernetes"), refused (`SERVICE_REASON`): a layout reader reads every table of its shape, whatever the heading
-    above it. The heading is the one the meaning reader finds above the same figure (same GPU model and amount).
-    (A heading naming another pricing type is not trusted so: on Crusoe's page the meaning reader puts "Current
-    spot" above the on-demand prices.)"""
+    Kubernetes", `SERVICE_REASON`) or of another pricing type than the one it read ("Spot instances", "Reserved
+    instances, 1-year term"), refused: a layout reader reads every table of its shape, whatever the heading above
+    it. The heading is the nearest <h1>-<h6> above each place the figure is printed; a figure printed under no such
+    heading, or under headings that disagree, stands."""
     layout = pl.col("reject_reason").is_null() & ~pl.col("attributes").fill_null("").str.contains('"by_meaning"')
-    headings = _HEADING.findall(capture.body.decode("utf-8", "replace"))
-    if not rows.select(layout.any()).item() or not any(is_service(text) for _, text in headings):
-        return rows  # no heading names a service: the page is not read again
-    try:
-        offers = page_offers(capture, "USD", provider)
-    except SchemaDrift:
-        return rows
-    above_figure: dict[tuple[tuple[str, ...], Decimal], set[str]] = {}
-    for offer in offers:
-        figure = (tuple(models(offer.label)), Decimal(offer.amount))
-        above_figure.setdefault(figure, set()).add(str(offer.attributes.get("heading") or ""))
+    named = [_words(text) for _, text in _HEADING.findall(capture.body.decode("utf-8", "replace"))]
+    if not rows.select(layout.any()).item() or not any(is_service(h) or pricing_type_of(h) for h in named):
+        return rows  # no heading names a service or a pricing type: the page is not read again
+    under: dict[Decimal, set[str]] = {}
+    heading = ""
+    root = table_dom(capture).root
+    for node in root.traverse(include_text=True) if root is not None else ():
+        if node.tag in _HEADING_TAGS:
+            heading = node.text(deep=True).strip()
+        elif node.tag == "-text" and (text := node.text_content or "") and "<" not in text:
+            for _, amount, _ in amounts(text):
+                under.setdefault(Decimal(amount), set()).add(heading)
     reasons = []
-    for live, label, price, reason in rows.select(
-        layout.alias("_layout"), "label", "price_native", "reject_reason"
+    for live, price, kind, reason in rows.select(
+        layout.alias("_layout"), "price_native", "pricing_type", "reject_reason"
     ).iter_rows():
-        above = above_figure.get((tuple(models(label)), Decimal(price)), set()) if live and label and price else set()
-        reasons.append(SERVICE_REASON if above and all(map(is_service, above)) else reason)
+        above = under.get(Decimal(price), set()) if live and price else set()
+        said = {pricing_type_of(h) for h in above}
+        if above and all(map(is_service, above)):
+            reason = SERVICE_REASON
+        elif len(said) == 1 and (other := next(iter(said))) not in (None, kind) and kind == "on_demand":
+            reason = SECTION_TYPE_REASON.format(heading=min(above), said=other, read=kind)
+        reasons.append(reason)
     return rows.with_columns(pl.Series("reject_reason", reasons, dtype=pl.String))
+
+
+def _words(html: str) -> str:
+    return re.sub(r"<[^>]+>", " ", html)
