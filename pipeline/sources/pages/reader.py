@@ -10,9 +10,7 @@ names what was missing (no GPU named, no price, or prices with no GPU next to th
 from __future__ import annotations
 
 import json
-import re
 from collections.abc import Callable
-from decimal import Decimal
 from typing import Any
 
 import polars as pl
@@ -20,22 +18,19 @@ import polars as pl
 from pipeline.domain.records import RawCapture, parsed_frame
 from pipeline.sources.base import SchemaDrift
 from pipeline.sources.pages.bounded import bounded_html, excerpt_html
-from pipeline.sources.pages.cells import read_page
 from pipeline.sources.pages.components import refuse_components
 from pipeline.sources.pages.copies import read_without_copies
-from pipeline.sources.pages.document import table_dom
 from pipeline.sources.pages.embedded import json_records
-from pipeline.sources.pages.meaning import SERVICE_REASON, is_service, offers_of
-from pipeline.sources.pages.money import amounts, bare_price
-from pipeline.sources.pages.names import models
+from pipeline.sources.pages.layout_checks import refuse_by_section, refuse_not_yet, refuse_taxed
+from pipeline.sources.pages.meaning import offers_of
+from pipeline.sources.pages.money import bare_price
 from pipeline.sources.pages.offers import Offer
 from pipeline.sources.pages.recorded import refuse_by_recorded_words
 from pipeline.sources.pages.records import OTHER_CURRENCY_REASON, find_records
 from pipeline.sources.pages.rivals import refuse_rivals
 from pipeline.sources.pages.rows import page_row
-from pipeline.sources.pages.tax import TAX_REASON, tax_excluded, tax_included
 from pipeline.sources.pages.when import page_time
-from pipeline.sources.pages.wording import NOT_YET_REASON, hgx_label, not_yet_rentable, pricing_type_of
+from pipeline.sources.pages.wording import hgx_label
 
 Parser = Callable[[RawCapture], pl.DataFrame]
 
@@ -192,7 +187,7 @@ def page_parsers(layout: Parser, provider: str, provider_class: str, marks: tupl
 
     def v4(capture: RawCapture) -> pl.DataFrame:
         rows = refuse_by_recorded_words(refuse_components(v3(capture), capture))
-        return refuse_by_section(refuse_taxed(refuse_not_yet(rows, capture, provider), capture), capture)
+        return refuse_by_section(refuse_taxed(refuse_not_yet(rows, capture), capture), capture)
 
     v4.__doc__ = (
         f"{v3.__doc__} A GPU priced without its host, a figure its words make no such price, a GPU not rentable "
@@ -203,98 +198,3 @@ def page_parsers(layout: Parser, provider: str, provider_class: str, marks: tupl
         "parser_version": "4",
         "legacy_parsers": {"1": layout, "2": layout_or_meaning(layout, provider, provider_class, marks), "3": v3},
     }
-
-
-# A status the layout reader's reading gives way to is a cell's or a label's few words ("Coming soon", "Pre-order now",
-# "$4.99/hr (available Q3 2026)"), never a sentence: one about another GPU ("the H200 will be available in November")
-# lands in a record of the GPU beside it when the reader does not know a name.
-_STATUS = 48
-
-
-def refuse_not_yet(rows: pl.DataFrame, capture: RawCapture, provider: str) -> pl.DataFrame:
-    """A layout reader's figure of a GPU the page says is not rentable yet ("Coming soon" in its row's status cell,
-    "Pre-order" on its card), refused as the meaning reader refuses it (`NOT_YET_REASON`): a layout reader takes the
-    cell it knows and reads none of the row's others, so it would publish a price nobody can pay yet as the price in
-    force. A figure is matched to the page's records (`records.find_records`, as the meaning reader reads them) by
-    its GPU model and amount; a page whose text never says so is not read again."""
-    layout = pl.col("reject_reason").is_null() & ~pl.col("attributes").fill_null("").str.contains('"by_meaning"')
-    if not rows.select(layout.any()).item() or not not_yet_rentable(capture.body.decode("utf-8", "replace")):
-        return rows
-    as_of = page_time(capture).date()
-    later = {
-        (named, Decimal(price.amount))
-        for record in find_records(read_without_copies(excerpt_html(capture)))
-        if (named := tuple(models(record.name)))  # a GPU the reader can name: a figure of no model matches none
-        for price in record.prices
-        if any(
-            not_yet_rentable(words, as_of)
-            for words in [price.text, price.label, price.column, *record.cells]
-            if words and len(words) <= _STATUS
-        )
-    }
-    reasons = [
-        NOT_YET_REASON if live and (tuple(models(label or "")), Decimal(price)) in later else reason
-        for live, label, price, reason in zip(
-            rows.select(layout).to_series(), rows["label"], rows["price_native"], rows["reject_reason"], strict=True
-        )
-    ]
-    return rows.with_columns(pl.Series("reject_reason", reasons, dtype=pl.String))
-
-
-def refuse_taxed(rows: pl.DataFrame, capture: RawCapture) -> pl.DataFrame:
-    """The figures on a page whose labels say a price has tax in it ("Per Hour Price (incl. VAT)"), refused
-    (`TAX_REASON`): a price with tax in it is no list price beside others' before tax. A layout reader records no
-    header that would say which of its figures it meant; the meaning reader's figures are refused too, unless the
-    page also labels prices before tax ("excl. VAT"): it then told them apart figure by figure."""
-    opened = pl.col("reject_reason").is_null()
-    if not rows.select(opened.any()).item() or not tax_included(capture.body.decode("utf-8", "replace")):
-        return rows
-    # A label or a header, not a figure's own words ("$3.59/hr incl. VAT" is `money`'s to pass over)
-    labels = [c.text for c in read_page(table_dom(capture)).cells if len(c.text) <= _STATUS and not amounts(c.text)]
-    if not any(map(tax_included, labels)):
-        return rows  # said only in a sentence (of other prices, of another service): not of these figures
-    if any(map(tax_excluded, labels)):
-        opened &= ~pl.col("attributes").fill_null("").str.contains('"by_meaning"')
-    return rows.with_columns(pl.when(opened).then(pl.lit(TAX_REASON)).otherwise("reject_reason").alias("reject_reason"))
-
-
-_HEADING = re.compile(r"<h([1-6])\b[^>]*>(.*?)</h\1\s*>", re.IGNORECASE | re.DOTALL)
-_HEADING_TAGS = frozenset(("h1", "h2", "h3", "h4", "h5", "h6"))
-SECTION_TYPE_REASON = "its section ({heading!r}) makes it a {said} price, not {read}"
-
-
-def refuse_by_section(rows: pl.DataFrame, capture: RawCapture) -> pl.DataFrame:
-    """A layout reader's figure under a heading of a managed service ("Serverless inference endpoints", "Managed
-    Kubernetes", `SERVICE_REASON`) or of another pricing type than the one it read ("Spot instances", "Reserved
-    instances, 1-year term"), refused: a layout reader reads every table of its shape, whatever the heading above
-    it. The heading is the nearest <h1>-<h6> above each place the figure is printed; a figure printed under no such
-    heading, or under headings that disagree, stands."""
-    layout = pl.col("reject_reason").is_null() & ~pl.col("attributes").fill_null("").str.contains('"by_meaning"')
-    named = [_words(text) for _, text in _HEADING.findall(capture.body.decode("utf-8", "replace"))]
-    if not rows.select(layout.any()).item() or not any(is_service(h) or pricing_type_of(h) for h in named):
-        return rows  # no heading names a service or a pricing type: the page is not read again
-    under: dict[Decimal, set[str]] = {}
-    heading = ""
-    root = table_dom(capture).root
-    for node in root.traverse(include_text=True) if root is not None else ():
-        if node.tag in _HEADING_TAGS:
-            heading = node.text(deep=True).strip()
-        elif node.tag == "-text" and (text := node.text_content or "") and "<" not in text:
-            for _, amount, _ in amounts(text):
-                under.setdefault(Decimal(amount), set()).add(heading)
-    reasons = []
-    for live, price, kind, reason in rows.select(
-        layout.alias("_layout"), "price_native", "pricing_type", "reject_reason"
-    ).iter_rows():
-        above = under.get(Decimal(price), set()) if live and price else set()
-        said = {pricing_type_of(h) for h in above}
-        if above and all(map(is_service, above)):
-            reason = SERVICE_REASON
-        elif len(said) == 1 and (other := next(iter(said))) not in (None, kind) and kind == "on_demand":
-            reason = SECTION_TYPE_REASON.format(heading=min(above), said=other, read=kind)
-        reasons.append(reason)
-    return rows.with_columns(pl.Series("reject_reason", reasons, dtype=pl.String))
-
-
-def _words(html: str) -> str:
-    return re.sub(r"<[^>]+>", " ", html)
