@@ -125,3 +125,26 @@ def test_a_table_under_another_products_heading_is_not_the_on_demand_price(headi
     )
     capture = RawCapture("lambda-page", REGISTRY["lambda-page"].requests[0].url, FETCHED, page.encode())
     assert quotes(capture) == {("H100-SXM-80GB", "on_demand", 1, "2.99")}
+
+
+def test_a_star_pointing_to_another_pricing_type_refuses_the_layout_readers_figure() -> None:
+    """ "PRICE/GPU/HR*" with "* Prices for 3-year reserved contracts" below, or a figure "$2.49*" whose note says a
+    1-year commitment: Lambda's reader read them as on-demand prices (it reads the figure, not the note). A star on
+    another type's own column ("Spot price*") says nothing of the on-demand figures."""
+
+    def lambda_page(title: str, rows: str, note: str) -> set[tuple[object, ...]]:
+        page = (
+            f"<h1>Lambda GPU cloud pricing</h1><table><tr><th>Instance</th><th>{title}</th></tr>{rows}</table>"
+            f"<p>{note}</p>"
+        )
+        return quotes(RawCapture("lambda-page", REGISTRY["lambda-page"].requests[0].url, FETCHED, page.encode()))
+
+    h100 = "<tr><td>8x NVIDIA H100 SXM</td><td>{}</td></tr>"
+    a100 = "<tr><td>8x NVIDIA A100 SXM 80GB</td><td>{}</td></tr>"
+    assert lambda_page("PRICE/GPU/HR*", h100.format("$2.99"), "* Prices for 3-year reserved contracts") == set()
+    assert lambda_page("PRICE/GPU/HR", h100.format("$2.49*") + a100.format("$1.79"), "* With a 1-year commitment") == {
+        ("A100-SXM-80GB", "on_demand", 1, "1.79")
+    }
+    assert lambda_page("PRICE/GPU/HR", h100.format("$2.99"), "* plus applicable sales tax") == {
+        ("H100-SXM-80GB", "on_demand", 1, "2.99")
+    }

@@ -20,9 +20,9 @@ from pipeline.sources.pages.cells import read_page
 from pipeline.sources.pages.copies import read_without_copies
 from pipeline.sources.pages.document import table_dom
 from pipeline.sources.pages.meaning import SERVICE_REASON, is_service
-from pipeline.sources.pages.money import amounts
+from pipeline.sources.pages.money import amounts, figure_at
 from pipeline.sources.pages.names import models
-from pipeline.sources.pages.records import find_records
+from pipeline.sources.pages.records import find_records, footnotes
 from pipeline.sources.pages.tax import TAX_REASON, tax_excluded, tax_included
 from pipeline.sources.pages.when import page_time
 from pipeline.sources.pages.wording import NOT_YET_REASON, not_yet_rentable, pricing_type_of
@@ -122,3 +122,49 @@ def refuse_by_section(rows: pl.DataFrame, capture: RawCapture) -> pl.DataFrame:
 
 def _words(html: str) -> str:
     return re.sub(r"<[^>]+>", " ", html)
+
+
+NOTE_TYPE_REASON = "its footnote ({note!r}) makes it a {said} price, not {read}"
+_NOTE = re.compile(r"^\*{1,3}(?!\*)")  # the footnote itself
+
+
+def refuse_by_footnote(rows: pl.DataFrame, capture: RawCapture) -> pl.DataFrame:
+    """A layout reader's on-demand figure whose star points to a footnote naming another pricing type ("$2.99*", or
+    its column's "PRICE/GPU/HR*", with "* Prices for 3-year reserved contracts"), refused: a layout reader reads the
+    figure, not the note its star points to."""
+    if not rows.select((_LAYOUT & (pl.col("pricing_type") == "on_demand")).any()).item() or b"*" not in capture.body:
+        return rows
+    page = read_page(table_dom(capture))
+    typed = {
+        mark: (note, said)
+        for mark, note in footnotes(page).items()
+        if pricing_type_of(note) not in (None, "on_demand") and (said := pricing_type_of(note))
+    }
+    if not typed:
+        return rows
+    cells = [c.text for c in page.cells if not _NOTE.match(c.text)]
+    for mark, (_, said) in list(typed.items()):  # "Spot price*" above "* Spot prices are dynamic": that column's note
+        if any(len(c) <= _STATUS and _titled(c, mark) and pricing_type_of(c) == said for c in cells):
+            del typed[mark]
+    every: tuple[str, str] | None = None  # a price column's title carries the star: every figure under it
+    marked: dict[Decimal, tuple[str, str]] = {}  # figures that carry it
+    for cell in cells:
+        for mark, (note, said) in typed.items():
+            starred = re.compile(rf"(?:\s*/\s*[\w-]+)*\s*{re.escape(mark)}(?!\*)")  # matched right after a figure
+            figures = [(Decimal(a), figure_at(cell, at)) for at, a, _ in amounts(cell)]
+            marked.update({a: (note, said) for a, end in figures if starred.match(cell, end)})
+            titled = not figures and len(cell) <= _STATUS and _titled(cell, mark)
+            if titled and pricing_type_of(cell) in (None, "on_demand"):  # not a note on a spot column's own title
+                every = (note, said)
+    reasons = []
+    for live, kind, price, reason in rows.select(
+        _LAYOUT.alias("_l"), "pricing_type", "price_native", "reject_reason"
+    ).iter_rows():
+        said_by = (every or marked.get(Decimal(price))) if live and kind == "on_demand" and price else None
+        reasons.append(NOTE_TYPE_REASON.format(note=said_by[0], said=said_by[1], read=kind) if said_by else reason)
+    return rows.with_columns(pl.Series("reject_reason", reasons, dtype=pl.String))
+
+
+def _titled(text: str, mark: str) -> bool:
+    """True when a short text (a column's title) ends with the footnote's mark ("PRICE/GPU/HR*")."""
+    return not amounts(text) and re.search(rf"[^*]{re.escape(mark)}(?!\*)\s*$", text) is not None

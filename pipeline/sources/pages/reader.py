@@ -21,7 +21,7 @@ from pipeline.sources.pages.bounded import bounded_html, excerpt_html
 from pipeline.sources.pages.components import refuse_components
 from pipeline.sources.pages.copies import read_without_copies
 from pipeline.sources.pages.embedded import json_records
-from pipeline.sources.pages.layout_checks import refuse_by_section, refuse_not_yet, refuse_taxed
+from pipeline.sources.pages.layout_checks import refuse_by_footnote, refuse_by_section, refuse_not_yet, refuse_taxed
 from pipeline.sources.pages.meaning import offers_of
 from pipeline.sources.pages.money import bare_price
 from pipeline.sources.pages.offers import Offer
@@ -187,7 +187,8 @@ def page_parsers(layout: Parser, provider: str, provider_class: str, marks: tupl
 
     def v4(capture: RawCapture) -> pl.DataFrame:
         rows = refuse_by_recorded_words(refuse_components(v3(capture), capture))
-        return refuse_by_section(refuse_taxed(refuse_not_yet(rows, capture), capture), capture)
+        rows = refuse_by_section(refuse_taxed(refuse_not_yet(rows, capture), capture), capture)
+        return refuse_by_footnote(rows, capture)
 
     v4.__doc__ = (
         f"{v3.__doc__} A GPU priced without its host, a figure its words make no such price, a GPU not rentable "

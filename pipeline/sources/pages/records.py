@@ -100,7 +100,7 @@ def find_records(page: Page) -> list[Record]:
     price_count = [0, *accumulate(1 if bare_price(c.text) else 0 for c in cells)]
     groups = _name_groups(page, [i for i, flag in enumerate(flags) if flag], price_count)
     heading_at = _headings(page)
-    notes = _footnotes(page)
+    notes = footnotes(page)
     records: list[Record] = []
     previous_end = 0
     previous: Record | None = None
@@ -186,7 +186,7 @@ def name_before_price(text: str) -> str | None:
 _FOOTNOTE = re.compile(r"^(\*{1,3})(?!\*)\s*\S")
 
 
-def _footnotes(page: Page) -> dict[str, str]:
+def footnotes(page: Page) -> dict[str, str]:
     """The page's footnotes: a text that starts with "*" or "**" explains figures marked so."""
     notes: dict[str, str] = {}
     for cell in page.cells:
