@@ -24,11 +24,14 @@ def shown(html: str) -> str:
         ("US$ 2<sup>49</sup>", ("2.49", "USD")),
         ("2<sup>49</sup> €/h", ("2.49", "EUR")),
         ("$64<sup>4400</sup> / 1 hour", ("64.4400", "USD")),
-        # left as they are: a footnote's mark, a figure that has its decimals, a space between, no currency
+        # raised, a space apart: still the cents
+        ("$2 <sup>49</sup>/hr", ("2.49", "USD")),
+        ("<span>$2</span> <sup>49</sup>/hr", ("2.49", "USD")),
+        # left as they are: a footnote's mark, a figure that has its decimals, cents not raised a space apart
         ("$2<sup>1</sup>/hr", ("2", "USD")),
         ("$2.49<sup>12</sup>/hr", ("2.49", "USD")),
-        ("$2 <sup>49</sup>/hr", ("2", "USD")),
         ("$2<span class='unit'>49</span>", ("2", "USD")),
+        ("$2 <span>49</span>", ("2", "USD")),
     ],
 )
 def test_a_figure_in_parts_is_read_as_the_page_shows_it(html: str, figure: tuple[str, str]) -> None:

@@ -5,7 +5,8 @@ first amount is $2: a price a reader would publish that the page does not show. 
 element of their own that the stylesheet sets apart ("<span class='cents'>49</span>"): a page splits a figure so
 only to style its cents. Such a pair is rewritten as the one figure it shows ("$2.49") before any reader walks the
 page. Only two or more digits right after a whole amount with its currency mark ("$2", "US$ 2", "2" before "€"),
-with no space between them, are its decimals; a single raised digit is a footnote's mark ("$2¹"), left as it is.
+with no space between them (or raised, a space apart), are its decimals; a single raised digit is a footnote's mark
+("$2¹"), left as it is.
 """
 
 from __future__ import annotations
@@ -35,7 +36,16 @@ def join_cents(tree: HTMLParser) -> HTMLParser:
         before, after = _beside(node, before=True), _beside(node, before=False)
         if _WHOLE_AFTER_MARK.search(before) or (_WHOLE.search(before) and _MARK_NEXT.match(after)):
             node.replace_with(f".{digits}")
+        elif node.tag == "sup" and _WHOLE_AFTER_MARK.search(before.rstrip()) and _spaced(node):
+            node.prev.replace_with((node.prev.text_content or "").rstrip())  # type: ignore[union-attr]
+            node.replace_with(f".{digits}")  # "$2 <sup>49</sup>": raised cents a space apart
     return tree
+
+
+def _spaced(node: Node) -> bool:
+    """True when only spaces stand between the node and the text before it, in one text node of its own."""
+    prev = node.prev
+    return prev is not None and prev.tag == "-text" and (prev.text_content or "")[-1:].isspace()
 
 
 def _beside(node: Node, *, before: bool) -> str:
