@@ -19,6 +19,7 @@ from pipeline.config import realdata_dir
 from pipeline.domain.records import RawCapture
 from pipeline.sources import REGISTRY
 from pipeline.sources.base import SchemaDrift
+from pipeline.sources.pages.money import amounts, figure_words
 from tests.helpers import FETCHED
 from tests.sources.test_pages_redesigned import _PRICE, PAGES, as_captured, in_shown_text, quotes
 
@@ -148,3 +149,19 @@ def test_a_star_pointing_to_another_pricing_type_refuses_the_layout_readers_figu
     assert lambda_page("PRICE/GPU/HR", h100.format("$2.99"), "* plus applicable sales tax") == {
         ("H100-SXM-80GB", "on_demand", 1, "2.99")
     }
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("$1.57/hr · Spot: $0.97/hr", ["$1.57/hr", "· Spot: $0.97/hr"]),
+        ("$2.24* / hour · Spot: $0.97/hr", ["$2.24* / hour", "· Spot: $0.97/hr"]),
+        ("$4.85/H100/hour (1-year: $1.99/hr)", ["$4.85/H100/hour", "(1-year: $1.99/hr)"]),
+        ("$2.49/hr - Spot: $0.97", ["$2.49/hr", "- Spot: $0.97"]),
+        # notes that follow their figure stay its own
+        ("$6.74 /GPU/hour $3.39 /GPU/hour*", ["$6.74 /GPU/hour", "$3.39 /GPU/hour*"]),
+        ("$2.49/hr on-demand, $1.99/hr spot", ["$2.49/hr on-demand,", "$1.99/hr spot"]),
+    ],
+)
+def test_each_figure_of_a_cell_has_its_own_words(text: str, words: list[str]) -> None:
+    assert figure_words(text, [start for start, _, _ in amounts(text)]) == words

@@ -234,15 +234,19 @@ def figure_words(text: str, starts: list[int]) -> list[str]:
         return [text[b:e].strip() for b, e in zip([0, *ends[:-1]], ends, strict=True)]
     # Notes follow their figure, but a label set apart after one ("$2.49/hr · Spot: $0.97/hr", "(1-year: $1.99)")
     # is the next figure's.
-    begins = [
-        starts[0],
-        *(e if _NEXT_LABEL.match(text, e, s) else s for e, s in zip(ends[:-1], starts[1:], strict=True)),
-    ]
+    begins = [starts[0]]
+    for end, start in zip(ends[:-1], starts[1:], strict=True):
+        label = _NEXT_LABEL.match(text, end, start)
+        begins.append(label.start("label") if label else start)
     return [text[b:e].strip() for b, e in zip(begins, [*begins[1:], len(text)], strict=True)]
 
 
-# Between two figures: a separator, then words ending in a colon ("· Spot:", "(1-year:", "| Reserved:").
-_NEXT_LABEL = re.compile(r"\s*(?:[·|;,(/–—-]|\bor\b|\band\b)[^$€£]*:\s*$", re.IGNORECASE)
+# Between two figures, after the first one's stars and unit ("*", "/ hour"): a separator, then words ending in a
+# colon ("· Spot:", "(1-year:", "| Reserved:"), the label of the second.
+_NEXT_LABEL = re.compile(
+    r"(?:\s*[*†‡]+)?(?:\s*/\s*[\w-]+)*\s*(?P<label>(?:[·|;,(–—]|\s-\s|\bor\b|\band\b)[^$€£]*:\s*)$",
+    re.IGNORECASE,
+)
 
 
 def figure_at(text: str, start: int) -> int:
