@@ -10,7 +10,7 @@ other words make no on-demand list price of use now, with the reason. Figures th
 from __future__ import annotations
 
 import re
-from decimal import Decimal
+from decimal import Decimal, InvalidOperation
 
 import polars as pl
 
@@ -26,6 +26,15 @@ from pipeline.sources.pages.records import find_records, footnotes
 from pipeline.sources.pages.tax import TAX_REASON, tax_excluded, tax_included
 from pipeline.sources.pages.when import page_time
 from pipeline.sources.pages.wording import NOT_YET_REASON, not_yet_rentable, pricing_type_of
+
+
+def _amount(text: str | None) -> Decimal | None:
+    """A row's price as a number; None for one that is not (a refused cell's text is kept as its price)."""
+    try:
+        return Decimal(text) if text else None
+    except InvalidOperation:
+        return None
+
 
 # The rows a layout reader read and did not refuse.
 _LAYOUT = pl.col("reject_reason").is_null() & ~pl.col("attributes").fill_null("").str.contains('"by_meaning"')
@@ -58,7 +67,7 @@ def refuse_not_yet(rows: pl.DataFrame, capture: RawCapture) -> pl.DataFrame:
         )
     }
     reasons = [
-        NOT_YET_REASON if live and (tuple(models(label or "")), Decimal(price)) in later else reason
+        NOT_YET_REASON if live and (tuple(models(label or "")), _amount(price)) in later else reason
         for live, label, price, reason in zip(
             rows.select(_LAYOUT).to_series(), rows["label"], rows["price_native"], rows["reject_reason"], strict=True
         )
@@ -97,7 +106,7 @@ def refuse_by_section(rows: pl.DataFrame, capture: RawCapture) -> pl.DataFrame:
     named = [_words(text) for _, text in _HEADING.findall(capture.body.decode("utf-8", "replace"))]
     if not rows.select(_LAYOUT.any()).item() or not any(is_service(h) or pricing_type_of(h) for h in named):
         return rows  # no heading names a service or a pricing type: the page is not read again
-    under: dict[Decimal, set[str]] = {}
+    under: dict[Decimal | None, set[str]] = {}
     heading = ""
     root = table_dom(capture).root
     for node in root.traverse(include_text=True) if root is not None else ():
@@ -110,7 +119,7 @@ def refuse_by_section(rows: pl.DataFrame, capture: RawCapture) -> pl.DataFrame:
     for live, price, kind, reason in rows.select(
         _LAYOUT.alias("_layout"), "price_native", "pricing_type", "reject_reason"
     ).iter_rows():
-        above = under.get(Decimal(price), set()) if live and price else set()
+        above = under.get(_amount(price), set()) if live else set()
         said = {pricing_type_of(h) for h in above}
         if above and all(map(is_service, above)):
             reason = SERVICE_REASON
@@ -147,7 +156,7 @@ def refuse_by_footnote(rows: pl.DataFrame, capture: RawCapture) -> pl.DataFrame:
         if any(len(c) <= _STATUS and _titled(c, mark) and pricing_type_of(c) == said for c in cells):
             del typed[mark]
     every: tuple[str, str] | None = None  # a price column's title carries the star: every figure under it
-    marked: dict[Decimal, tuple[str, str]] = {}  # figures that carry it
+    marked: dict[Decimal | None, tuple[str, str]] = {}  # figures that carry it
     for cell in cells:
         for mark, (note, said) in typed.items():
             starred = re.compile(rf"(?:\s*/\s*[\w-]+)*\s*{re.escape(mark)}(?!\*)")  # matched right after a figure
@@ -160,7 +169,7 @@ def refuse_by_footnote(rows: pl.DataFrame, capture: RawCapture) -> pl.DataFrame:
     for live, kind, price, reason in rows.select(
         _LAYOUT.alias("_l"), "pricing_type", "price_native", "reject_reason"
     ).iter_rows():
-        said_by = (every or marked.get(Decimal(price))) if live and kind == "on_demand" and price else None
+        said_by = (every or marked.get(_amount(price))) if live and kind == "on_demand" else None
         reasons.append(NOTE_TYPE_REASON.format(note=said_by[0], said=said_by[1], read=kind) if said_by else reason)
     return rows.with_columns(pl.Series("reject_reason", reasons, dtype=pl.String))
 
