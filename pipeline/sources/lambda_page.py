@@ -26,7 +26,7 @@ from pipeline.sources.base import PAGE_NOT_SAMPLED, Archive, Request, Source
 from pipeline.sources.pages.document import cell_texts, table_dom
 from pipeline.sources.pages.gpu import memory_gb
 from pipeline.sources.pages.meaning import UNTOLD_REASON
-from pipeline.sources.pages.money import money, not_the_price
+from pipeline.sources.pages.money import amounts, figure_at, money, not_the_price
 from pipeline.sources.pages.reader import page_parsers
 from pipeline.sources.pages.recorded import units_in
 from pipeline.sources.pages.rows import page_row
@@ -90,6 +90,34 @@ def _plain_price(title: str) -> bool:
     )
 
 
+def _passed_over(cells: list[str]) -> tuple[str, str, str, str] | None:
+    """The first figure of a row whose every figure its words pass over ("Was $3.50", "$3.59 incl. 20% VAT"), as
+    (its cell, amount, currency, why): a row so priced is refused with the reason, not passed over in silence."""
+    for cell in cells:
+        for start, amount, currency in amounts(cell):
+            if (why := not_the_price(cell[:start], cell[figure_at(cell, start) :])) is not None:
+                return cell, amount, currency, why
+    return None
+
+
+def _refused(capture: RawCapture, machine: str, text: str, amount: str, currency: str, why: str) -> dict[str, Any]:
+    sized = sized_name(_KIND.sub("", machine))
+    count, name = sized if sized is not None else (None, machine)
+    return page_row(
+        capture,
+        PROVIDER,
+        sku=machine,
+        label=name,
+        pricing_type="on_demand",
+        gpu_count=count,
+        price_per="instance_hour",
+        price_native=amount,
+        currency=currency,
+        reject_reason=why,
+        attributes=json.dumps({"machine": machine, "price_text": text}),
+    )
+
+
 def _machine_or_price(cell: str) -> bool:
     return money(cell) is not None or sized_name(_KIND.sub("", cell)) is not None
 
@@ -106,6 +134,8 @@ def _column(header: list[str], cells: list[str], *names: str, exact: bool = Fals
 def _row(capture: RawCapture, header: list[str], cells: list[str]) -> dict[str, Any] | None:
     machine_at = next((i for i, c in enumerate(cells) if sized_name(_KIND.sub("", c))), None)
     priced = [i for i, c in enumerate(cells) if money(c)]
+    if machine_at is not None and not priced and (passed := _passed_over(cells)) is not None:
+        return _refused(capture, cells[machine_at], *passed)
     if machine_at is None or not priced:
         return None  # not a machine row, or a machine without a figure ("CONTACT SALES")
     price_at = _price_cell(header, priced)

@@ -12,6 +12,8 @@ import pytest
 from pipeline.domain.records import RawCapture
 from pipeline.sources.lambda_page import URL
 from pipeline.sources.pages.meaning import UNTOLD_REASON
+from pipeline.sources.pages.money import FORMER_REASON
+from pipeline.sources.pages.tax import TAX_REASON
 from tests.helpers import FETCHED, RealCapture, row, run
 from tests.sources.page_meaning import by_meaning
 from tests.sources.test_pages_redesigned import as_captured, quotes
@@ -166,3 +168,15 @@ def test_lambda_a_row_of_several_figures_takes_the_one_its_title_names() -> None
     untitled = "<h1>Lambda pricing</h1><table><tr><td>8x NVIDIA H100 SXM</td><td>$2.99</td><td>$1.49</td></tr></table>"
     _, found, refused = run(RawCapture("lambda-page", URL, FETCHED, untitled.encode()))
     assert found.height == 0 and set(refused["reason"]) == {UNTOLD_REASON}
+
+
+@pytest.mark.parametrize(("cell", "why"), [("Was $3.50/hr", FORMER_REASON), ("$3.59/hr incl. 20% VAT", TAX_REASON)])
+def test_lambda_a_row_priced_only_by_figures_its_words_pass_over_is_refused(cell: str, why: str) -> None:
+    """A machine row whose only figure is a former price or one with tax in it: refused with the reason (before: the
+    row was passed over in silence, its figure accounted for nowhere)."""
+    page = (
+        f"<h1>Lambda pricing</h1><table><tr><td>8x NVIDIA H100 SXM</td><td>{cell}</td></tr>"
+        "<tr><td>8x NVIDIA A100 SXM 80GB</td><td>$1.79 / GPU / hr</td></tr></table>"
+    )
+    _, found, refused = run(RawCapture("lambda-page", URL, FETCHED, page.encode()))
+    assert found["good"].to_list() == ["A100-SXM-80GB"] and refused["reason"].to_list() == [why]
