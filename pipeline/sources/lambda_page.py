@@ -29,9 +29,10 @@ from pipeline.sources.pages.meaning import UNTOLD_REASON
 from pipeline.sources.pages.money import amounts, figure_at, money, not_the_price
 from pipeline.sources.pages.reader import page_parsers
 from pipeline.sources.pages.recorded import units_in
-from pipeline.sources.pages.rows import page_row
+from pipeline.sources.pages.rows import page_row, refused_row
 from pipeline.sources.pages.wording import (
     NO_TERM_REASON,
+    PRICE_TITLE,
     commitment,
     per_gpu,
     pricing_type_of,
@@ -47,7 +48,7 @@ URL = "https://lambda.ai/pricing"
 # A row name may lead with its pricing type ("On-demand 8x NVIDIA H100 SXM"); a row may also carry
 # it in a cell of its own ("Reserved", "Sprint").
 _KIND = re.compile(r"^(on[\s-]?demand|reserved|sprint)\b\s*", re.IGNORECASE)
-_PRICE_TITLE = re.compile(r"price|cost|rate|/\s*h(?:ou)?r|\bper\s+hour|\bhourly", re.IGNORECASE)
+_PRICE_TITLE = re.compile(PRICE_TITLE, re.IGNORECASE)
 _VRAM = re.compile(r"^\d+(?:\.\d+)?\s*GI?B$", re.IGNORECASE)  # "80 GB", "80GiB"
 
 
@@ -90,32 +91,14 @@ def _plain_price(title: str) -> bool:
     )
 
 
-def _passed_over(cells: list[str]) -> tuple[str, str, str, str] | None:
+def _passed_over(cells: list[str]) -> tuple[str, tuple[str, str], str] | None:
     """The first figure of a row whose every figure its words pass over ("Was $3.50", "$3.59 incl. 20% VAT"), as
-    (its cell, amount, currency, why): a row so priced is refused with the reason, not passed over in silence."""
+    (its cell, (amount, currency), why): a row so priced is refused with the reason, not passed over in silence."""
     for cell in cells:
         for start, amount, currency in amounts(cell):
             if (why := not_the_price(cell[:start], cell[figure_at(cell, start) :])) is not None:
-                return cell, amount, currency, why
+                return cell, (amount, currency), why
     return None
-
-
-def _refused(capture: RawCapture, machine: str, text: str, amount: str, currency: str, why: str) -> dict[str, Any]:
-    sized = sized_name(_KIND.sub("", machine))
-    count, name = sized if sized is not None else (None, machine)
-    return page_row(
-        capture,
-        PROVIDER,
-        sku=machine,
-        label=name,
-        pricing_type="on_demand",
-        gpu_count=count,
-        price_per="instance_hour",
-        price_native=amount,
-        currency=currency,
-        reject_reason=why,
-        attributes=json.dumps({"machine": machine, "price_text": text}),
-    )
 
 
 def _machine_or_price(cell: str) -> bool:
@@ -135,7 +118,11 @@ def _row(capture: RawCapture, header: list[str], cells: list[str]) -> dict[str, 
     machine_at = next((i for i, c in enumerate(cells) if sized_name(_KIND.sub("", c))), None)
     priced = [i for i, c in enumerate(cells) if money(c)]
     if machine_at is not None and not priced and (passed := _passed_over(cells)) is not None:
-        return _refused(capture, cells[machine_at], *passed)
+        (text, figure, why), machine = passed, cells[machine_at]
+        count, name = sized_name(_KIND.sub("", machine)) or (None, machine)
+        attributes = json.dumps({"machine": machine, "price_text": text})
+        fields = {"sku": machine, "label": name, "gpu_count": count, "attributes": attributes}
+        return refused_row(capture, PROVIDER, "neocloud", figure, why, **fields)
     if machine_at is None or not priced:
         return None  # not a machine row, or a machine without a figure ("CONTACT SALES")
     price_at = _price_cell(header, priced)

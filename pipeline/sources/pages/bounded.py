@@ -137,8 +137,8 @@ def excerpt_html(capture: RawCapture, text: str | None = None) -> HTMLParser:
     lose its rows: it is parsed again inside a <table> (the parser closes it at the excerpt's own </table>). The sign
     of such an excerpt: cells before its first table tag when that tag closes a table (a table whose start was cut),
     or cells in a document that yields no rows at all. A document that needs no wrapping is returned as parsed."""
-    tree = bounded_html(capture, text)
     text = page_text(capture) if text is None else text
+    tree = bounded_html(capture, text)
     first = _TABLE_TAG.search(text)
     if tree.css_first("tr") is None:
         cut = _ORPHAN_CELL.search(text) is not None

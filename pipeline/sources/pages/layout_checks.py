@@ -112,7 +112,7 @@ def refuse_by_section(rows: pl.DataFrame, capture: RawCapture) -> pl.DataFrame:
     for node in root.traverse(include_text=True) if root is not None else ():
         if node.tag in _HEADING_TAGS:
             heading = node.text(deep=True).strip()
-        elif node.tag == "-text" and (text := node.text_content or "") and "<" not in text:
+        elif node.tag == "-text" and (text := node.text_content or "") and "<" not in text:  # not a script's
             for _, amount, _ in amounts(text):
                 under.setdefault(Decimal(amount), set()).add(heading)
     reasons = []
@@ -144,36 +144,42 @@ def refuse_by_footnote(rows: pl.DataFrame, capture: RawCapture) -> pl.DataFrame:
     if not rows.select((_LAYOUT & (pl.col("pricing_type") == "on_demand")).any()).item() or b"*" not in capture.body:
         return rows
     page = read_page(table_dom(capture))
-    typed = {
-        mark: (note, said)
-        for mark, note in footnotes(page).items()
-        if pricing_type_of(note) not in (None, "on_demand") and (said := pricing_type_of(note))
-    }
+    typed = {mark: (note, said) for mark, note in footnotes(page).items() if (said := pricing_type_of(note))}
+    typed = {mark: (note, said) for mark, (note, said) in typed.items() if said != "on_demand"}
     if not typed:
         return rows
     cells = [c.text for c in page.cells if not _NOTE.match(c.text)]
     for mark, (_, said) in list(typed.items()):  # "Spot price*" above "* Spot prices are dynamic": that column's note
-        if any(len(c) <= _STATUS and _titled(c, mark) and pricing_type_of(c) == said for c in cells):
+        if any(_titled(c, mark) and pricing_type_of(c) == said for c in cells):
             del typed[mark]
     every: tuple[str, str] | None = None  # a price column's title carries the star: every figure under it
     marked: dict[Decimal | None, tuple[str, str]] = {}  # figures that carry it
+    # right after a figure, past its unit ("$2.24* / hour" or "$2.24 /hr*")
+    starred = {mark: re.compile(rf"(?:\s*/\s*[\w-]+)*\s*{re.escape(mark)}(?!\*)") for mark in typed}
     for cell in cells:
-        for mark, (note, said) in typed.items():
-            starred = re.compile(rf"(?:\s*/\s*[\w-]+)*\s*{re.escape(mark)}(?!\*)")  # matched right after a figure
-            figures = [(Decimal(a), figure_at(cell, at)) for at, a, _ in amounts(cell)]
-            marked.update({a: (note, said) for a, end in figures if starred.match(cell, end)})
-            titled = not figures and len(cell) <= _STATUS and _titled(cell, mark)
-            if titled and pricing_type_of(cell) in (None, "on_demand"):  # not a note on a spot column's own title
-                every = (note, said)
+        figures = [(Decimal(a), figure_at(cell, at)) for at, a, _ in amounts(cell)]
+        for mark, said_by in typed.items():
+            marked.update({a: said_by for a, end in figures if starred[mark].match(cell, end)})
+            if _titled(cell, mark) and pricing_type_of(cell) in (None, "on_demand"):
+                every = said_by  # a price column's title, not a note on a spot column's own title
     reasons = []
     for live, kind, price, reason in rows.select(
         _LAYOUT.alias("_l"), "pricing_type", "price_native", "reject_reason"
     ).iter_rows():
-        said_by = (every or marked.get(_amount(price))) if live and kind == "on_demand" else None
-        reasons.append(NOTE_TYPE_REASON.format(note=said_by[0], said=said_by[1], read=kind) if said_by else reason)
+        noted = (every or marked.get(_amount(price))) if live and kind == "on_demand" else None
+        reasons.append(NOTE_TYPE_REASON.format(note=noted[0], said=noted[1], read=kind) if noted else reason)
     return rows.with_columns(pl.Series("reject_reason", reasons, dtype=pl.String))
 
 
 def _titled(text: str, mark: str) -> bool:
     """True when a short text (a column's title) ends with the footnote's mark ("PRICE/GPU/HR*")."""
-    return not amounts(text) and re.search(rf"[^*]{re.escape(mark)}(?!\*)\s*$", text) is not None
+    return (
+        len(text) <= _STATUS and not amounts(text) and re.search(rf"[^*]{re.escape(mark)}(?!\*)\s*$", text) is not None
+    )
+
+
+def check_layout_figures(rows: pl.DataFrame, capture: RawCapture) -> pl.DataFrame:
+    """Every check above, in turn: the rows with the layout reader's figures the page's other words refuse refused."""
+    for check in (refuse_not_yet, refuse_taxed, refuse_by_section, refuse_by_footnote):
+        rows = check(rows, capture)
+    return rows

@@ -175,8 +175,10 @@ def other_time_after(text: str, end: int) -> str | None:
 
 def not_the_price(before: str, after: str = "", column: str = "") -> str | None:
     """Why a figure is not the price of use now, when the words beside it (or its column's header) say so: a former
-    price ("was $3.50", a "Regular price" column), a sum to spend or be credited ("Minimum spend $5,000", "$500 in
-    credits"), an add-on's price ("+ $0.10/hr for storage"); None otherwise."""
+    price ("was $3.50", a "Regular price" column, "last year"), a sum to spend or be credited ("Minimum spend $5,000",
+    "$500 in credits"), an add-on's price ("+ $0.10/hr for storage"), one with tax in it ("incl. VAT"), an hour's
+    share of a longer period's ("$2.49/hr equivalent"), a statistic of the market, a sum for a stated time; None
+    otherwise."""
     if tax_included(column):  # a column's header says it of all its figures, wherever it says it
         return TAX_REASON
     for reason, said_before, said_after in _NOT_THE_PRICE:

@@ -21,7 +21,7 @@ from pipeline.sources.pages.bounded import bounded_html, excerpt_html
 from pipeline.sources.pages.components import refuse_components
 from pipeline.sources.pages.copies import read_without_copies
 from pipeline.sources.pages.embedded import json_records
-from pipeline.sources.pages.layout_checks import refuse_by_footnote, refuse_by_section, refuse_not_yet, refuse_taxed
+from pipeline.sources.pages.layout_checks import check_layout_figures
 from pipeline.sources.pages.meaning import offers_of
 from pipeline.sources.pages.money import bare_price
 from pipeline.sources.pages.offers import Offer
@@ -176,23 +176,19 @@ def _names(capture: RawCapture, marks: tuple[str, ...]) -> bool:
 
 def page_parsers(layout: Parser, provider: str, provider_class: str, marks: tuple[str, ...]) -> dict[str, Any]:
     """A page source's parser versions (`Source` arguments): v4, v3 with a GPU priced without its host refused
-    (`components`), a figure its recorded words make no GPU-hour price of a defined good refused (`recorded`), and a
-    figure of a GPU the page says is not rentable yet (`refuse_not_yet`), on a page that says its prices have tax
-    in them (`refuse_taxed`) or under a heading of a managed service or another pricing type (`refuse_by_section`)
-    refused (no stored
-    capture shows any of these, so v4 reads every one as before); kept for the quotes stored with them, v3 (the
-    layout reader, else the meaning reader when the layout reader refuses the page or reads it without a priced
+    (`components`), a figure its recorded words make no GPU-hour price of a defined good refused (`recorded`), and
+    a layout reader's figure the page's other words make no on-demand price of use now refused (`layout_checks`: no
+    stored capture shows any of these, so v4 reads every one as before); kept for the quotes stored with them, v3
+    (the layout reader, else the meaning reader when the layout reader refuses the page or reads it without a priced
     GPU), v2 (meaning only when the layout reader refuses) and v1 (the layout reader alone)."""
     v3 = layout_or_meaning(layout, provider, provider_class, marks, unpriced_too=True)
 
     def v4(capture: RawCapture) -> pl.DataFrame:
-        rows = refuse_by_recorded_words(refuse_components(v3(capture), capture))
-        rows = refuse_by_section(refuse_taxed(refuse_not_yet(rows, capture), capture), capture)
-        return refuse_by_footnote(rows, capture)
+        return check_layout_figures(refuse_by_recorded_words(refuse_components(v3(capture), capture)), capture)
 
     v4.__doc__ = (
-        f"{v3.__doc__} A GPU priced without its host, a figure its words make no such price, a GPU not rentable "
-        "yet, or a price the page says has tax in it, is refused."
+        f"{v3.__doc__} A GPU priced without its host, a figure its words make no such price, or one the page's "
+        "other words make no on-demand price of use now (not rentable yet, tax in it, another section's), is refused."
     )
     return {
         "parse": v4,

@@ -28,25 +28,34 @@ def page_row(capture: RawCapture, provider: str, provider_class: str = "neocloud
 UNTIED_REASON = "a row of {cells} cells under {titles} column titles: its figures cannot be tied to their columns"
 
 
+def refused_row(
+    capture: RawCapture, provider: str, provider_class: str, figure: tuple[str, str], reason: str, **fields: Any
+) -> dict[str, Any]:
+    """A priced row a layout reader refuses as a whole, with its (first) figure and the reason (`fields`: its sku,
+    label, attributes ...): a row passed over would leave its prices nowhere."""
+    return page_row(
+        capture,
+        provider,
+        provider_class,
+        pricing_type="on_demand",
+        price_per="instance_hour",
+        price_native=figure[0],
+        currency=figure[1],
+        reject_reason=reason,
+        **fields,
+    )
+
+
 def untied_row(
     capture: RawCapture, provider: str, provider_class: str, titles: list[str], cells: list[str]
 ) -> dict[str, Any] | None:
     """A table row whose cells do not line up with its column titles (a status cell the header lacks, a merged
     cell), refused with its first figure: a layout reader that reads cells by position cannot tell which price is
-    which, and a row passed over would leave its prices nowhere. None for a row without a figure."""
+    which. None for a row without a figure."""
     figure = next(filter(None, map(money, cells)), None)
     if figure is None:
         return None
-    return page_row(
-        capture,
-        provider,
-        provider_class,
-        sku=cells[0] if cells else "",
-        label=cells[0] if cells else "",
-        pricing_type="on_demand",
-        price_per="instance_hour",
-        price_native=figure[0],
-        currency=figure[1],
-        reject_reason=UNTIED_REASON.format(cells=len(cells), titles=len(titles)),
-        attributes=json.dumps({"cells": cells, "titles": titles}),
-    )
+    reason = UNTIED_REASON.format(cells=len(cells), titles=len(titles))
+    name = cells[0] if cells else ""
+    attributes = json.dumps({"cells": cells, "titles": titles})
+    return refused_row(capture, provider, provider_class, figure, reason, sku=name, label=name, attributes=attributes)

@@ -8,6 +8,7 @@ import re
 from pipeline.sources.pages.cells import Page
 from pipeline.sources.pages.money import bare_price, is_no_price
 from pipeline.sources.pages.tabs import is_tab_bar
+from pipeline.sources.pages.wording import PRICE_TITLE
 
 _SECTIONS = frozenset(("thead", "tbody", "tfoot"))
 
@@ -88,10 +89,9 @@ def _siblings(page: Page, parent: int, name_count: list[int]) -> tuple[list[int]
 _NAMES_TITLE = re.compile(
     r"^(?:instance|model|gpu\s+model|name|plan|machine|sku|product|configuration|server)\b", re.IGNORECASE
 )
-# A title over prices: "Price", "Cost", "Rate", "$/hr", "Per hour", "On-demand", "Spot", "1-year", "Hourly".
+# A title over prices: "Price", "Cost", "Rate", "$/hr", "Per hour", "Hourly", "On-demand", "Spot", "1-year".
 _PRICE_TITLE = re.compile(
-    r"price|cost|rate|/\s*h(?:ou)?r|\bhour|hourly|[$€£]|on[\s-]?demand|spot|reserved|commit|\d+\s*-?\s*(?:year|month)",
-    re.IGNORECASE,
+    rf"{PRICE_TITLE}|[$€£]|on[\s-]?demand|spot|reserved|commit|\d+\s*-?\s*(?:year|month)", re.IGNORECASE
 )
 
 

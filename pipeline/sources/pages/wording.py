@@ -116,6 +116,7 @@ def commitment(text: str) -> str | None:
 
 
 ON_DEMAND = r"on[\s-]?demand|pay[\s-]as[\s-]you[\s-]go"  # the words that name on-demand pricing
+PRICE_TITLE = r"price|cost|rate|/\s*h(?:ou)?r|\bhour|hourly"  # the words of a column title over prices of the hour
 
 
 def pricing_type_of(text: str) -> str | None:
