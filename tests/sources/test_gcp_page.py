@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+import re
 from decimal import Decimal
+from pathlib import Path
 
 import polars as pl
 
+from pipeline.domain.records import RawCapture
+from pipeline.sources.gcp_page import UNNAMED_MACHINE_REASON
 from pipeline.sources.pages.reader import read_by_meaning
-from tests.helpers import RealCapture, absent, row, run
+from tests.helpers import FETCHED, RealCapture, absent, row, run
 
 
 def test_gcp_page_vm_prices_per_gpu(real_capture: RealCapture) -> None:
@@ -164,3 +168,18 @@ def test_gcp_page_read_by_meaning(real_capture: RealCapture) -> None:
     # g4-standard-6/12/24 have "GPUs: 1/8", "1/4", "1/2": a fraction of a GPU, refused.
     fractions = refused.filter(pl.col("reject_reason").str.contains("of a GPU"))
     assert fractions.height == 3 * 6 and set(fractions["gpu_count"]) == {1}
+
+
+def test_a_priced_row_whose_machine_type_is_unreadable_is_refused(realdata: Path) -> None:
+    """A machine-type cell with more in it than the type ("a3-highgpu-8g <span>New</span>"): no family title (those
+    carry no prices), so the row is refused with its figure and why, never passed over."""
+    text = (realdata / "provider-pages-2026/gcp.html").read_text()
+    cell = re.search(r"(<td[^>]*>(?:<p>)?)a3-highgpu-8g((?:</p>)?</td>)", text)
+    assert cell is not None
+    badged = text[: cell.start()] + f"{cell.group(1)}a3-highgpu-8g <span>New</span>{cell.group(2)}" + text[cell.end() :]
+    page = RawCapture("gcp-page", "https://cloud.google.com/compute/gpus-pricing", FETCHED, badged.encode())
+    _, quotes, rejections = run(page)
+    assert absent(quotes, sku="a3-highgpu-8g")
+    refused = row(rejections, sku="a3-highgpu-8g New")
+    assert refused["reason"] == UNNAMED_MACHINE_REASON.format(cell="a3-highgpu-8g New")
+    assert Decimal(refused["price_native"]) == Decimal("88.490000119")

@@ -21,6 +21,7 @@ from pipeline.sources.pages.bounded import bounded_html, excerpt_html
 from pipeline.sources.pages.components import refuse_components
 from pipeline.sources.pages.copies import read_without_copies
 from pipeline.sources.pages.embedded import json_records
+from pipeline.sources.pages.introductory import refuse_introductory
 from pipeline.sources.pages.layout_checks import check_layout_figures
 from pipeline.sources.pages.meaning import offers_of
 from pipeline.sources.pages.money import bare_price
@@ -176,19 +177,22 @@ def _names(capture: RawCapture, marks: tuple[str, ...]) -> bool:
 
 def page_parsers(layout: Parser, provider: str, provider_class: str, marks: tuple[str, ...]) -> dict[str, Any]:
     """A page source's parser versions (`Source` arguments): v4, v3 with a GPU priced without its host refused
-    (`components`), a figure its recorded words make no GPU-hour price of a defined good refused (`recorded`), and
-    a layout reader's figure the page's other words make no on-demand price of use now refused (`layout_checks`: no
-    stored capture shows any of these, so v4 reads every one as before); kept for the quotes stored with them, v3
+    (`components`), a figure its recorded words make no GPU-hour price of a defined good refused (`recorded`), an
+    introductory price refused (`introductory`), and a layout reader's figure the page's other words make no
+    on-demand price of use now refused (`layout_checks`: no stored capture shows any of these, so v4 reads every one
+    as before); kept for the quotes stored with them, v3
     (the layout reader, else the meaning reader when the layout reader refuses the page or reads it without a priced
     GPU), v2 (meaning only when the layout reader refuses) and v1 (the layout reader alone)."""
     v3 = layout_or_meaning(layout, provider, provider_class, marks, unpriced_too=True)
 
-    def v4(capture: RawCapture) -> pl.DataFrame:
-        return check_layout_figures(refuse_by_recorded_words(refuse_components(v3(capture), capture)), capture)
+    def v4(capture: RawCapture) -> pl.DataFrame:  # an introductory price is refused as one before a layout check
+        read = refuse_by_recorded_words(refuse_components(v3(capture), capture))  # reads "first 3 months" as a term
+        return check_layout_figures(refuse_introductory(read, capture), capture)
 
     v4.__doc__ = (
         f"{v3.__doc__} A GPU priced without its host, a figure its words make no such price, or one the page's "
-        "other words make no on-demand price of use now (not rentable yet, tax in it, another section's), is refused."
+        "other words make no on-demand price of use now (not rentable yet, for new customers only, tax in it, another "
+        "section's), is refused."
     )
     return {
         "parse": v4,
