@@ -14,7 +14,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterable
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import polars as pl
 
@@ -26,6 +26,7 @@ from pipeline.sources.pages.money import amounts
 from pipeline.sources.pages.names import models
 from pipeline.sources.pages.notes import footnote, noted_prices
 from pipeline.sources.pages.records import Price, Record, find_records
+from pipeline.sources.pages.rows import row_amount
 
 # Words that tie a price to a condition on the buyer: an initial period of the rental, being new, a code. A sale open
 # to every buyer ("Limited-time offer", "Promotional pricing", "$6.74" struck for "$3.39") is the price in force, and
@@ -69,7 +70,7 @@ def refuse_introductory(rows: pl.DataFrame, capture: RawCapture) -> pl.DataFrame
     }
     reasons = [
         INTRODUCTORY_REASON
-        if reason is None and (tuple(models(label or "")), _amount(amount)) in conditional
+        if reason is None and (tuple(models(label or "")), row_amount(amount)) in conditional
         else reason
         for label, amount, reason in rows.select("label", "price_native", "reject_reason").iter_rows()
     ]
@@ -92,11 +93,3 @@ def _stating(text: str, amount: str) -> list[str]:
 
 def _same(a: str, b: str) -> bool:
     return Decimal(a) == Decimal(b)
-
-
-def _amount(text: str | None) -> Decimal | None:
-    """A row's price as a number; None for one that is not (a refused cell's text is kept as its price)."""
-    try:
-        return Decimal(text) if text else None
-    except InvalidOperation:
-        return None

@@ -10,7 +10,7 @@ other words make no on-demand list price of use now, with the reason. Figures th
 from __future__ import annotations
 
 import re
-from decimal import Decimal, InvalidOperation
+from decimal import Decimal
 
 import polars as pl
 
@@ -23,18 +23,10 @@ from pipeline.sources.pages.meaning import SERVICE_REASON, is_service
 from pipeline.sources.pages.money import amounts, figure_at
 from pipeline.sources.pages.names import models
 from pipeline.sources.pages.records import find_records, footnotes
+from pipeline.sources.pages.rows import row_amount
 from pipeline.sources.pages.tax import TAX_REASON, tax_excluded, tax_included
 from pipeline.sources.pages.when import page_time
 from pipeline.sources.pages.wording import NOT_YET_REASON, not_yet_rentable, pricing_type_of
-
-
-def _amount(text: str | None) -> Decimal | None:
-    """A row's price as a number; None for one that is not (a refused cell's text is kept as its price)."""
-    try:
-        return Decimal(text) if text else None
-    except InvalidOperation:
-        return None
-
 
 # The rows a layout reader read and did not refuse.
 _LAYOUT = pl.col("reject_reason").is_null() & ~pl.col("attributes").fill_null("").str.contains('"by_meaning"')
@@ -67,7 +59,7 @@ def refuse_not_yet(rows: pl.DataFrame, capture: RawCapture) -> pl.DataFrame:
         )
     }
     reasons = [
-        NOT_YET_REASON if live and (tuple(models(label or "")), _amount(price)) in later else reason
+        NOT_YET_REASON if live and (tuple(models(label or "")), row_amount(price)) in later else reason
         for live, label, price, reason in zip(
             rows.select(_LAYOUT).to_series(), rows["label"], rows["price_native"], rows["reject_reason"], strict=True
         )
@@ -119,7 +111,7 @@ def refuse_by_section(rows: pl.DataFrame, capture: RawCapture) -> pl.DataFrame:
     for live, price, kind, reason in rows.select(
         _LAYOUT.alias("_layout"), "price_native", "pricing_type", "reject_reason"
     ).iter_rows():
-        above = under.get(_amount(price), set()) if live else set()
+        above = under.get(row_amount(price), set()) if live else set()
         said = {pricing_type_of(h) for h in above}
         if above and all(map(is_service, above)):
             reason = SERVICE_REASON
@@ -166,7 +158,7 @@ def refuse_by_footnote(rows: pl.DataFrame, capture: RawCapture) -> pl.DataFrame:
     for live, kind, price, reason in rows.select(
         _LAYOUT.alias("_l"), "pricing_type", "price_native", "reject_reason"
     ).iter_rows():
-        noted = (every or marked.get(_amount(price))) if live and kind == "on_demand" else None
+        noted = (every or marked.get(row_amount(price))) if live and kind == "on_demand" else None
         reasons.append(NOTE_TYPE_REASON.format(note=noted[0], said=noted[1], read=kind) if noted else reason)
     return rows.with_columns(pl.Series("reject_reason", reasons, dtype=pl.String))
 

@@ -17,6 +17,7 @@ import polars as pl
 
 from pipeline.domain.records import RawCapture, parsed_frame
 from pipeline.sources.base import SchemaDrift
+from pipeline.sources.pages.below import refuse_by_words_below
 from pipeline.sources.pages.bounded import bounded_html, excerpt_html
 from pipeline.sources.pages.components import refuse_components
 from pipeline.sources.pages.copies import read_without_copies
@@ -178,7 +179,8 @@ def _names(capture: RawCapture, marks: tuple[str, ...]) -> bool:
 def page_parsers(layout: Parser, provider: str, provider_class: str, marks: tuple[str, ...]) -> dict[str, Any]:
     """A page source's parser versions (`Source` arguments): v4, v3 with a GPU priced without its host refused
     (`components`), a figure its recorded words make no GPU-hour price of a defined good refused (`recorded`), an
-    introductory price refused (`introductory`), and a layout reader's figure the page's other words make no
+    introductory price refused (`introductory`), a table's on-demand figures its prose below calls another pricing
+    type refused (`below`), and a layout reader's figure the page's other words make no
     on-demand price of use now refused (`layout_checks`: no stored capture shows any of these, so v4 reads every one
     as before); kept for the quotes stored with them, v3
     (the layout reader, else the meaning reader when the layout reader refuses the page or reads it without a priced
@@ -187,7 +189,7 @@ def page_parsers(layout: Parser, provider: str, provider_class: str, marks: tupl
 
     def v4(capture: RawCapture) -> pl.DataFrame:  # an introductory price is refused as one before a layout check
         read = refuse_by_recorded_words(refuse_components(v3(capture), capture))  # reads "first 3 months" as a term
-        return check_layout_figures(refuse_introductory(read, capture), capture)
+        return check_layout_figures(refuse_by_words_below(refuse_introductory(read, capture), capture), capture)
 
     v4.__doc__ = (
         f"{v3.__doc__} A GPU priced without its host, a figure its words make no such price, or one the page's "

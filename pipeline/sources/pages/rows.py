@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from pipeline.domain.records import RawCapture
@@ -59,3 +60,11 @@ def untied_row(
     name = cells[0] if cells else ""
     attributes = json.dumps({"cells": cells, "titles": titles})
     return refused_row(capture, provider, provider_class, figure, reason, sku=name, label=name, attributes=attributes)
+
+
+def row_amount(text: str | None) -> Decimal | None:
+    """A parsed row's price as a number; None for one that is not (a refused cell's text is kept as its price)."""
+    try:
+        return Decimal(text) if text else None
+    except InvalidOperation:
+        return None
