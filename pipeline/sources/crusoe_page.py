@@ -25,9 +25,8 @@ from pipeline.sources.archive import archived_page_time
 from pipeline.sources.base import Archive, Request, Source
 from pipeline.sources.pages.document import dom, node_text
 from pipeline.sources.pages.gpu import memory_gb
-from pipeline.sources.pages.money import money
 from pipeline.sources.pages.reader import page_parsers
-from pipeline.sources.pages.rows import page_row
+from pipeline.sources.pages.rows import cell_figure, page_row
 from pipeline.sources.pages.wording import NO_TERM_REASON, per_instance, pricing_type_of, teaser_reason
 from pipeline.sources.read import require
 
@@ -91,11 +90,12 @@ def _priced(
     label = " ".join([name, *tags])
     rows: list[dict[str, Any]] = []
     for column, text in zip(columns, cells, strict=False):
-        amount = money(text)
+        figure = cell_figure(text)
         pricing_type = pricing_type_of(column)
-        if amount is None or pricing_type is None:
+        if figure is None or pricing_type is None:
             continue  # "Contact sales", or a column that names no pricing type
-        reason = teaser_reason(text) or (NO_TERM_REASON if pricing_type == "reserved_unspecified" else None)
+        amount, passed = figure  # passed: the cell's words pass over its figure ("Was $3.50")
+        reason = passed or teaser_reason(text) or (NO_TERM_REASON if pricing_type == "reserved_unspecified" else None)
         if per_instance(text):  # never seen on this page: a machine price with no machine size
             reason = "price is per machine but the page gives no GPU count"
         rows.append(

@@ -22,9 +22,8 @@ from pipeline.sources.archive import archived_page_time
 from pipeline.sources.base import PAGE_NOT_SAMPLED, Archive, Request, Source
 from pipeline.sources.pages.document import cell_texts, table_dom
 from pipeline.sources.pages.gpu import memory_gb
-from pipeline.sources.pages.money import money
 from pipeline.sources.pages.reader import page_parsers
-from pipeline.sources.pages.rows import page_row, untied_row
+from pipeline.sources.pages.rows import cell_figure, page_row, untied_row
 from pipeline.sources.pages.wording import per_gpu, pricing_type_of, teaser_reason
 from pipeline.sources.read import require
 
@@ -80,12 +79,13 @@ def _rows(capture: RawCapture, header: list[str], cells: list[str]) -> list[dict
     for title, text in col.items():
         if "price" not in title:
             continue
-        amount = money(text)
-        if amount is None:
+        figure = cell_figure(text)
+        if figure is None:
             continue  # "-" / sold out: nothing priced
+        amount, passed = figure  # passed: the cell's words pass over its figure ("Was $3.50")
         dynamic = "dynamic" in title
         pricing_type = "on_demand" if dynamic else pricing_type_of(title)
-        reason = teaser_reason(text) or (DYNAMIC_REASON if dynamic else None)
+        reason = passed or teaser_reason(text) or (DYNAMIC_REASON if dynamic else None)
         if pricing_type is None:
             pricing_type, reason = "on_demand", reason or f"price column {title!r} names no pricing type"
         per_gpu_price = per_gpu(text) or per_gpu(title)

@@ -28,9 +28,8 @@ from pipeline.sources.archive import archived_page_time
 from pipeline.sources.base import Archive, Request, Source
 from pipeline.sources.pages.document import dom, has_class, node_text
 from pipeline.sources.pages.gpu import memory_gb
-from pipeline.sources.pages.money import money
 from pipeline.sources.pages.reader import page_parsers
-from pipeline.sources.pages.rows import page_row
+from pipeline.sources.pages.rows import cell_figure, page_row
 from pipeline.sources.pages.wording import NO_TERM_REASON, TEASER_REASON, is_teaser, pricing_type_of
 from pipeline.sources.read import require
 
@@ -92,16 +91,17 @@ def _rows(capture: RawCapture, block: _Block, memory: dict[str, float]) -> list[
         # "NVIDIA RTX A6000/A40": one price for two different GPUs is no single good.
         two_gpus = f"one price for two GPU models ({name!r}), not a defined good" if "/" in name else None
         for heading, text in zip(header[1:], cells[1:], strict=False):
-            amount = money(text)
-            if amount is None:
+            figure = cell_figure(text)
+            if figure is None:
                 continue  # "Reserve here" links, specs, "Contact us"
+            amount, passed = figure  # passed: the cell's words pass over its figure ("Was $3.50")
             pricing_type = pricing_type_of(f"{title} {heading}")
             if pricing_type is None and "per hour" in heading.lower():
                 pricing_type = "on_demand"  # the page's plain hourly column: the on-demand rate
             if pricing_type is None:
                 continue  # a $ figure under a heading that is not a GPU-hour price
-            reason = two_gpus
-            if is_teaser(heading) or is_teaser(text):
+            reason = passed or two_gpus
+            if passed is None and (is_teaser(heading) or is_teaser(text)):
                 reason = TEASER_REASON
             elif pricing_type == "reserved_unspecified":
                 reason = reason or NO_TERM_REASON

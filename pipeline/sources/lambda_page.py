@@ -26,10 +26,10 @@ from pipeline.sources.base import PAGE_NOT_SAMPLED, Archive, Request, Source
 from pipeline.sources.pages.document import cell_texts, table_dom
 from pipeline.sources.pages.gpu import memory_gb
 from pipeline.sources.pages.meaning import UNTOLD_REASON
-from pipeline.sources.pages.money import amounts, figure_at, money, not_the_price
+from pipeline.sources.pages.money import money, not_the_price
 from pipeline.sources.pages.reader import page_parsers
 from pipeline.sources.pages.recorded import units_in
-from pipeline.sources.pages.rows import page_row, refused_row
+from pipeline.sources.pages.rows import cell_figure, page_row, refused_row
 from pipeline.sources.pages.wording import (
     NO_TERM_REASON,
     PRICE_TITLE,
@@ -95,9 +95,8 @@ def _passed_over(cells: list[str]) -> tuple[str, tuple[str, str], str] | None:
     """The first figure of a row whose every figure its words pass over ("Was $3.50", "$3.59 incl. 20% VAT"), as
     (its cell, (amount, currency), why): a row so priced is refused with the reason, not passed over in silence."""
     for cell in cells:
-        for start, amount, currency in amounts(cell):
-            if (why := not_the_price(cell[:start], cell[figure_at(cell, start) :])) is not None:
-                return cell, (amount, currency), why
+        if (found := cell_figure(cell)) is not None and found[1] is not None:
+            return cell, found[0], found[1]
     return None
 
 

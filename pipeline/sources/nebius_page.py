@@ -33,7 +33,7 @@ from pipeline.sources.base import Archive, Request, Source
 from pipeline.sources.pages.document import dom, has_class, node_text, walk
 from pipeline.sources.pages.money import money
 from pipeline.sources.pages.reader import page_parsers
-from pipeline.sources.pages.rows import page_row
+from pipeline.sources.pages.rows import cell_figure, page_row
 from pipeline.sources.pages.when import page_time
 from pipeline.sources.pages.wording import (
     TEASER_REASON,
@@ -139,19 +139,19 @@ def _table_rows(
     label = f"{model} {memory:g}GB" if memory else model
     default_type = pricing_type_of(title) or "on_demand"
     columns = [
-        (h, text, pricing_type_of(h) or default_type, effective_date(h))
+        (h, text, pricing_type_of(h) or default_type, effective_date(h), figure)
         for h, text in zip(header[1:], cells[1:], strict=False)
-        if money(text) is not None
+        if (figure := cell_figure(text)) is not None
     ]
     # A pricing type whose dated column is already in force: its undated column is the old price.
-    replaced = {pt: eff for _h, _t, pt, eff in columns if eff is not None and eff <= as_of}
+    replaced = {pt: eff for _h, _t, pt, eff, (_, passed) in columns if eff is not None and eff <= as_of and not passed}
     rows: list[dict[str, Any]] = []
-    for heading, text, pricing_type, eff in columns:
-        amount = money(text)
-        assert amount is not None
+    for heading, text, pricing_type, eff, (amount, passed) in columns:
         whole_machine = not (per_gpu(heading) or per_gpu(text)) and count is not None
         reason: str | None = None
-        if is_teaser(text):
+        if passed is not None:  # the cell's words pass over its figure ("Was $3.50")
+            reason = passed
+        elif is_teaser(text):
             reason = TEASER_REASON
         elif eff is not None and eff > as_of:
             reason = f"price effective {eff.isoformat()}, announced but not in force when the page was captured"

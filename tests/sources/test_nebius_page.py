@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
+import re
 from datetime import UTC, datetime
 from decimal import Decimal
+from pathlib import Path
 
 import polars as pl
 import pytest
 
+from pipeline.domain.records import RawCapture
 from pipeline.sources import nebius_page
+from pipeline.sources.pages.money import FORMER_REASON
 from pipeline.sources.pages.wording import TEASER_REASON
-from tests.helpers import RealCapture, row, run
+from tests.helpers import FETCHED, RealCapture, row, run
 from tests.sources.page_meaning import by_meaning
 
 
@@ -145,3 +149,16 @@ def test_nebius_every_capture_read_by_meaning(
     real_capture: RealCapture, relative: str, offered: set[object], refused: set[object]
 ) -> None:
     assert by_meaning(real_capture, "nebius-page", relative) == (offered, refused)
+
+
+def test_nebius_table_cells_whose_figures_are_passed_over_are_refused(realdata: Path) -> None:
+    """Every table figure of the 2024 page written "Was $X": no quote, and each figure the page quoted is refused
+    with the reason (the reader dropped the cell in silence)."""
+    text = (realdata / "pricing-pages/nebius_20241115043809.html").read_text()
+    was = re.sub(r'(role="cell"><span>)(\$[\d.,]+)', r"\1Was \2", text)
+    assert was != text
+    _, quoted, _ = run(RawCapture("nebius-page", nebius_page.URL, FETCHED, text.encode()))
+    _, found, refused = run(RawCapture("nebius-page", nebius_page.URL, FETCHED, was.encode()))
+    assert found.height == 0
+    former = refused.filter(pl.col("reason") == FORMER_REASON)
+    assert {Decimal(p) for p in quoted["price_native"]} <= {Decimal(p) for p in former["price_native"]}

@@ -7,7 +7,7 @@ from decimal import Decimal, InvalidOperation
 from typing import Any
 
 from pipeline.domain.records import RawCapture
-from pipeline.sources.pages.money import money
+from pipeline.sources.pages.money import amounts, figure_at, money, not_the_price
 from pipeline.sources.pages.when import page_time
 
 
@@ -68,3 +68,16 @@ def row_amount(text: str | None) -> Decimal | None:
         return Decimal(text) if text else None
     except InvalidOperation:
         return None
+
+
+def cell_figure(text: str) -> tuple[tuple[str, str], str | None] | None:
+    """A price cell's figure as ((amount, currency), why it is refused): the price `money` reads (None: not refused
+    here), or, when the cell's words pass over every figure in it ("Was $3.50", "$3.59 incl. 20% VAT", "Minimum spend
+    $5,000"), the first of them with the reason, so the cell is refused, never passed over in silence. None for a
+    cell without a figure ("Contact sales")."""
+    if (found := money(text)) is not None:
+        return found, None
+    for start, amount, currency in amounts(text):
+        if (why := not_the_price(text[:start], text[figure_at(text, start) :])) is not None:
+            return (amount, currency), why
+    return None
