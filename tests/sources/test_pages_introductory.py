@@ -19,11 +19,11 @@ from pipeline.sources.gcp_page import UNNAMED_MACHINE_REASON
 from pipeline.sources.pages.introductory import INTRODUCTORY_REASON, introductory
 from pipeline.sources.pages.rows import UNTIED_REASON
 from tests.helpers import normalise
-from tests.sources.test_pages_not_yet import BY_ROW, TABLED, capture, first_priced_row
+from tests.sources.test_pages_not_yet import BY_ROW, TABLED, capture, first_priced_row, with_cell
 from tests.sources.test_pages_redesigned import REDESIGNS, as_captured, quotes
 
 _PRICED_CELL = re.compile(r"(<t[dh]\b[^>]*>)((?:(?!</t[dh]>).)*\$(?:(?!</t[dh]>).)*)(</t[dh]>)", re.I | re.S)
-_FIGURE = re.compile(r"(\$(?:\s|<[^>]+>)*\d[\d,]*(?:\.\d+)?)")  # "$2.49", "<span>$</span> 2.49"
+FIGURE = re.compile(r"(\$(?:\s|<[^>]+>)*\d[\d,]*(?:\.\d+)?)")  # "$2.49", "<span>$</span> 2.49"
 
 
 def reasons(source: str, text: str) -> set[str]:
@@ -50,7 +50,7 @@ def row_changed(source: str, relative: str, realdata: Path, change: str) -> tupl
         body = _PRICED_CELL.sub(lambda m: f"{m.group(1)}{m.group(2)} for the first month{m.group(3)}", body)
     else:  # every figure of the row starred (by a mark the page does not use yet), and the note at the page's end
         mark = next(m for m in ("*", "**", "***") if m not in text)
-        body = _PRICED_CELL.sub(lambda m: m.group(1) + _FIGURE.sub(rf"\1{mark}", m.group(2)) + m.group(3), body)
+        body = _PRICED_CELL.sub(lambda m: m.group(1) + FIGURE.sub(rf"\1{mark}", m.group(2)) + m.group(3), body)
     changed = text[: row.start(1)] + body + text[row.end(1) :]
     if change == "star":
         changed += f"<p>{mark} Introductory price for the first 3 months of a new account.</p>"
@@ -126,8 +126,5 @@ def test_introductory_wording(words: str, says: bool) -> None:
 def test_a_sale_open_to_every_buyer_is_read(realdata: Path, source: str, relative: str) -> None:
     """ "Limited-time offer" beside a figure: a sale any buyer gets is the price in force, read as captured."""
     path = realdata / relative
-    text = path.read_text(errors="replace")
-    row = first_priced_row(text)
-    assert row is not None
-    sale = text[: row.end(1)] + "<td>Limited-time offer</td>" + text[row.end(1) :]
+    sale = with_cell(path.read_text(errors="replace"), "Limited-time offer")
     assert quotes(capture(source, sale)) == as_captured(source, path)

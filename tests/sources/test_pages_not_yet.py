@@ -37,6 +37,13 @@ TABLED = [(s, r) for s, r in PAGES if first_priced_row((realdata_dir() / r).read
 BY_ROW = [(s, r) for s, r in TABLED if s not in ("gcp-page", "datacrunch-page")]
 
 
+def with_cell(text: str, cell: str) -> str:
+    """The page with one more cell (`cell`'s text) at the end of its first priced row."""
+    row = first_priced_row(text)
+    assert row is not None
+    return text[: row.end(1)] + f"<td>{cell}</td>" + text[row.end(1) :]
+
+
 def capture(source: str, text: str) -> RawCapture:
     return RawCapture(source, REGISTRY[source].requests[0].url, FETCHED, text.encode())
 
@@ -53,7 +60,7 @@ def test_a_row_whose_status_cell_says_not_yet_gives_no_quote(
     row = first_priced_row(text)
     assert row is not None
     without_row = quotes(capture(source, text[: row.start()] + text[row.end() :]))
-    with_status = text[: row.end(1)] + f"<td>{status}</td>" + text[row.end(1) :]
+    with_status = with_cell(text, status)
     captured = as_captured(source, path)
     assert quotes(capture(source, with_status)) == captured & without_row
     _, refused = normalise(REGISTRY[source].parse(capture(source, with_status)), capture(source, with_status))
@@ -69,10 +76,7 @@ def test_a_status_cell_of_a_time_already_come_leaves_the_row_as_read(
 ) -> None:
     """ "Available from January 2023", before every page's date: the GPU is rentable, its row read as captured."""
     path = realdata / relative
-    text = path.read_text(errors="replace")
-    row = first_priced_row(text)
-    assert row is not None
-    dated = text[: row.end(1)] + "<td>Available from January 2023</td>" + text[row.end(1) :]
+    dated = with_cell(path.read_text(errors="replace"), "Available from January 2023")
     assert quotes(capture(source, dated)) == as_captured(source, path)
 
 

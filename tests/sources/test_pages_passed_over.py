@@ -8,7 +8,6 @@ nothing in the lake said the page had printed it.
 
 from __future__ import annotations
 
-import re
 from decimal import Decimal
 from pathlib import Path
 
@@ -18,9 +17,8 @@ import pytest
 from pipeline.sources import REGISTRY
 from pipeline.sources.pages.money import amounts
 from tests.helpers import normalise
+from tests.sources.test_pages_introductory import FIGURE
 from tests.sources.test_pages_not_yet import TABLED, capture, first_priced_row
-
-_FIGURE = re.compile(r"(\$(?:\s|<[^>]+>)*\d[\d,]*(?:\.\d+)?)")  # "$2.49", "<span>$</span> 2.49"
 
 
 def figures(price_native: str) -> set[Decimal]:
@@ -49,7 +47,7 @@ def test_a_row_priced_only_by_passed_over_figures_is_refused_not_dropped(
     without_row, _ = read(source, text[: row.start()] + text[row.end() :])
     key = ["sku", "pricing_type", "price_native"]
     from_row = quoted.join(without_row.select(key), on=key, how="anti")  # the row's quotes
-    changed = text[: row.start(1)] + _FIGURE.sub(lambda m: words + m.group(1), row.group(1)) + text[row.end(1) :]
+    changed = text[: row.start(1)] + FIGURE.sub(lambda m: words + m.group(1), row.group(1)) + text[row.end(1) :]
     found, refused = read(source, changed)
     assert found.join(from_row.select(key), on=key, how="semi").height == 0
     assert set(from_row["price_native"]) <= {figure for p in refused["price_native"] if p for figure in figures(p)}
