@@ -24,6 +24,7 @@ from pipeline.sources.pages.copies import read_without_copies
 from pipeline.sources.pages.embedded import json_records
 from pipeline.sources.pages.introductory import refuse_introductory
 from pipeline.sources.pages.layout_checks import check_layout_figures
+from pipeline.sources.pages.machine_sizes import refuse_machine_prices_that_do_not_grow
 from pipeline.sources.pages.meaning import offers_of
 from pipeline.sources.pages.money import bare_price
 from pipeline.sources.pages.offers import Offer
@@ -180,7 +181,8 @@ def page_parsers(layout: Parser, provider: str, provider_class: str, marks: tupl
     """A page source's parser versions (`Source` arguments): v4, v3 with a GPU priced without its host refused
     (`components`), a figure its recorded words make no GPU-hour price of a defined good refused (`recorded`), an
     introductory price refused (`introductory`), a table's on-demand figures its prose below calls another pricing
-    type refused (`below`), and a layout reader's figure the page's other words make no
+    type refused (`below`), a machine's price that does not grow with the machine refused (`machine_sizes`), and a
+    layout reader's figure the page's other words make no
     on-demand price of use now refused (`layout_checks`: no stored capture shows any of these, so v4 reads every one
     as before); kept for the quotes stored with them, v3
     (the layout reader, else the meaning reader when the layout reader refuses the page or reads it without a priced
@@ -189,7 +191,8 @@ def page_parsers(layout: Parser, provider: str, provider_class: str, marks: tupl
 
     def v4(capture: RawCapture) -> pl.DataFrame:  # an introductory price is refused as one before a layout check
         read = refuse_by_recorded_words(refuse_components(v3(capture), capture))  # reads "first 3 months" as a term
-        return check_layout_figures(refuse_by_words_below(refuse_introductory(read, capture), capture), capture)
+        read = refuse_by_words_below(refuse_introductory(read, capture), capture)
+        return check_layout_figures(refuse_machine_prices_that_do_not_grow(read), capture)
 
     v4.__doc__ = (
         f"{v3.__doc__} A GPU priced without its host, a figure its words make no such price, or one the page's "
