@@ -3,12 +3,14 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 import polars as pl
 import pytest
 
+from pipeline.domain.records import RawCapture
 from pipeline.sources import REGISTRY
-from tests.helpers import RealCapture, absent, row, run
+from tests.helpers import FETCHED, RealCapture, absent, row, run
 from tests.sources.page_meaning import by_meaning
 
 
@@ -33,6 +35,20 @@ def test_fluidstack_2023_grid(real_capture: RealCapture) -> None:
     assert v3.filter(pl.col("sku") == "A100 80GB NVLINK").height == 2
     # The "Max vCPUs per GPU ($0.01/hr)" column prices CPUs: never a GPU row.
     assert "0.01" not in set(v3["price_native"])
+
+
+def test_fluidstack_2023_grid_without_per_gpu_in_its_titles(realdata: Path) -> None:
+    """ "Max vCPUs ($0.01/hr)", "Max RAM (GB) ($0.005/hr)": the host's allotment priced by the unit, "per GPU" left out,
+    still bills the host apart; every figure is refused as a component's (read as prices, before: $4.76 an H100-hour
+    for a part of a rentable one)."""
+    text = (realdata / "pricing-pages/fluidstack_20230930024119.html").read_text().replace(" per GPU (", " (")
+    assert "Max vCPUs ($0.01/hr)" in text
+    _, quotes, rejections = run(
+        RawCapture("fluidstack-page", REGISTRY["fluidstack-page"].requests[0].url, FETCHED, text.encode())
+    )
+    assert quotes.is_empty()
+    assert rejections.height == 12
+    assert all("bills the host apart ('Max vCPUs ($0.01/hr)')" in r for r in rejections["reason"])
 
 
 def test_fluidstack_2025_table(real_capture: RealCapture) -> None:

@@ -40,6 +40,13 @@ _HOST_PRICED = re.compile(
     rf"\(\s*{_UNIT_PRICE}{_PER_TIME}\s*\)",
     re.IGNORECASE,
 )
+# "Max vCPUs ($0.01/hr)", "Max RAM (GB) ($0.005/hr)": a column of the host's resources allotted to each GPU, priced by
+# the unit in its title (Fluidstack 2023's, its "per GPU" left out).
+_HOST_ALLOTTED = re.compile(
+    rf"\bmax(?:imum)?\.?\s+(?:v?cpus?|cpu\s+cores?|ram|system\s+memory)\b[^$€£()]{{0,12}}(?:\([^()$€£]{{0,8}}\)\s*)?"
+    rf"\(\s*{_UNIT_PRICE}{_PER_TIME}\s*\)",
+    re.IGNORECASE,
+)
 _HOST_ADD_ON = re.compile(
     rf"\b(?:v?cpus?|ram)\b\s*[:|-]?\s*{_UNIT_PRICE}\s*(?:/|per)\s*gpu(?:\s*[/-]\s*(?:{_UNITS})\b|{_PER_TIME})",
     re.IGNORECASE,
@@ -55,7 +62,12 @@ def host_billed_apart(capture: RawCapture) -> str | None:
         for words in (here, f"{here} {after}".strip()):
             if len(words) > _SHORT:
                 continue
-            found = _COMPONENT.search(words) or _HOST_PRICED.search(words) or _HOST_ADD_ON.search(words)
+            found = (
+                _COMPONENT.search(words)
+                or _HOST_PRICED.search(words)
+                or _HOST_ALLOTTED.search(words)
+                or _HOST_ADD_ON.search(words)
+            )
             if found:
                 return found.group(0)
     return None
