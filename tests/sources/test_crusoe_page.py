@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from decimal import Decimal
+from pathlib import Path
 
 import polars as pl
 import pytest
 
-from tests.helpers import RealCapture, row, run
+from pipeline.domain.records import RawCapture
+from pipeline.sources import REGISTRY
+from tests.helpers import FETCHED, RealCapture, row, run
 from tests.sources.page_meaning import by_meaning
 
 
@@ -122,3 +125,16 @@ def test_crusoe_every_capture_read_by_meaning(
     real_capture: RealCapture, relative: str, offered: set[object], refused: set[object]
 ) -> None:
     assert by_meaning(real_capture, "crusoe-page", relative) == (offered, refused)
+
+
+def test_a_column_title_styled_as_a_heading_does_not_head_the_records_below(realdata: Path) -> None:
+    """Crusoe 2026's titles "GPU model | On-demand | Current spot" are each styled "pricing-heading". With "On-demand"
+    called "Hourly" (a title naming no pricing type, read by meaning), the last title, "Current spot", was taken for
+    the section's heading and every on-demand figure published as a spot price ($3.90 an H100 spot hour)."""
+    text = (realdata / "provider-pages-2026/crusoe.html").read_text()
+    hourly = text.replace(">On-demand<", ">Hourly<")
+    assert hourly != text
+    _, quotes, _ = run(RawCapture("crusoe-page", REGISTRY["crusoe-page"].requests[0].url, FETCHED, hourly.encode()))
+    assert "spot" not in set(quotes["pricing_type"])
+    assert row(quotes, good="H100-SXM-80GB")["price_usd"] == Decimal("3.90")
+    assert row(quotes, good="H100-SXM-80GB")["pricing_type"] == "on_demand"

@@ -18,6 +18,7 @@ from itertools import accumulate
 from pipeline.sources.pages.cells import Page
 from pipeline.sources.pages.columns import column_below, name_row
 from pipeline.sources.pages.grids import grid_row
+from pipeline.sources.pages.headings import headings
 from pipeline.sources.pages.money import (
     amounts,
     bare_price,
@@ -32,8 +33,6 @@ from pipeline.sources.pages.tables import column_of, header_row, one_row_header
 from pipeline.sources.pages.tabs import panel_names, tabs_in
 from pipeline.sources.pages.wording import is_teaser, per_gpu, per_instance, pricing_type_of
 
-_HEADING = re.compile(r"^h[1-6]$")
-_HEADING_CLASS = re.compile(r"heading|title|eyebrow", re.IGNORECASE)
 _IDENTIFIER = re.compile(r"(?=\S*\d)[\w.]+(?:-[\w.]+){3,}")
 _LOOSE_CELLS = 12  # how many cells of loose text above a record still speak for it
 _SPEC = re.compile(r"^\W*(?:gpu\s+|system\s+|host\s+)?(?:v?ram|memory|v?cpus?|cores?|storage|disk|ssd|nvme)\b", re.I)
@@ -99,7 +98,7 @@ def find_records(page: Page) -> list[Record]:
     name_count = [0, *accumulate(1 if flag else 0 for flag in flags)]
     price_count = [0, *accumulate(1 if bare_price(c.text) else 0 for c in cells)]
     groups = _name_groups(page, [i for i, flag in enumerate(flags) if flag], price_count)
-    heading_at = _headings(page)
+    heading_at = headings(page)
     notes = footnotes(page)
     records: list[Record] = []
     previous_end = 0
@@ -260,18 +259,6 @@ def _name_groups(page: Page, names: list[int], price_count: list[int]) -> list[l
                 continue
         groups.append([at])
     return groups
-
-
-def _headings(page: Page) -> list[int]:
-    """For each cell, the index of the last heading cell before it (-1 for none)."""
-    out, last = [], -1
-    for i, cell in enumerate(page.cells):
-        out.append(last)
-        el = page.elements[cell.block]
-        heading = _HEADING.match(el.tag) or _HEADING_CLASS.search(el.classes)
-        if heading and not is_name(cell.text) and bare_price(cell.text) is None:
-            last = i
-    return out
 
 
 def _label_prices(page: Page, record: Record, column: list[int]) -> None:
