@@ -28,7 +28,14 @@ from pipeline.sources.pages.money import money
 from pipeline.sources.pages.reader import page_parsers
 from pipeline.sources.pages.recorded import text_reason
 from pipeline.sources.pages.rows import page_row
-from pipeline.sources.pages.wording import TEASER_REASON, commitment, is_teaser, leading_int, pricing_type_of
+from pipeline.sources.pages.wording import (
+    TEASER_REASON,
+    commitment,
+    is_teaser,
+    leading_int,
+    per_gpu,
+    pricing_type_of,
+)
 from pipeline.sources.read import require
 
 HOSTS = ("www.digitalocean.com",)
@@ -95,7 +102,9 @@ def parse_digitalocean_page(capture: RawCapture) -> pl.DataFrame:
         gpu = suffix.group("gpu") if suffix else title
         count = leading_int(specs.get("GPUs per Droplet") or (suffix.group("count") if suffix else "1"))
         memory = per_gpu_memory(specs.get("GPU Memory", ""), count)
-        named = pricing_type_of(kind)  # "Reserved Price", however a redesign words it ("Committed Price")
+        # "Reserved Price", however a redesign words it ("Committed Price"); a kind that names none ("Term Price")
+        # leaves it to the card's own words ("... if you reserve via a contractual commitment of 12 months")
+        named = pricing_type_of(kind) or pricing_type_of(detail)
         reserved = named is not None and named.startswith("reserved")
         pricing_type = (commitment(detail) or "reserved_unstated_term") if reserved else (named or "on_demand")
         slug = _size_slug(card) or f"{title}{' (reserved)' if reserved else ''}"
@@ -107,11 +116,11 @@ def parse_digitalocean_page(capture: RawCapture) -> pl.DataFrame:
                 reason = f"price {amount!r} is not an amount"
             elif not in_force:
                 reason = f"struck-through list price, replaced on the page by {figures[-1][0]}"
-            elif reserved and is_teaser(detail):
+            elif is_teaser(detail):  # "Prices start as low as $1.99/GPU/hour ...": a floor, whatever the card's kind
                 reason = TEASER_REASON
             elif pricing_type == "reserved_unstated_term":
                 reason = "reserved price without a stated commitment term"
-            elif not re.search(r"/\s*GPU", unit, re.IGNORECASE):
+            elif not per_gpu(unit):  # "/GPU/hour", "/card/hour"
                 reason = f"price unit {unit!r} is not per GPU"
             else:
                 reason = text_reason(

@@ -165,6 +165,11 @@ REDESIGNS: dict[str, Callable[[str], str]] = {
     # were published as on-demand prices.
     "committed": in_shown_text(lambda text: re.sub(r"\breserved\b", "Committed", text, flags=re.IGNORECASE)),
     "contract": in_shown_text(lambda text: re.sub(r"\breserved\b", "Contract", text, flags=re.IGNORECASE)),
+    # A commitment's card called by a word that names no pricing type ("Term Price"): DigitalOcean's "Prices start as
+    # low as $1.49/GPU/hour ... if you reserve via a contractual commitment of 12 months" was published on demand.
+    "term": in_shown_text(lambda text: re.sub(r"\breserved\b", "Term", text, flags=re.IGNORECASE)),
+    # The GPU called a card: "$2.99 / card / hr" was read as a machine's price and divided by its GPUs.
+    "per_card": in_shown_text(lambda text: re.sub(r"/\s*GPU\s*/", "/card/", text, flags=re.IGNORECASE)),
     # Other words for the same things: each was refused (a quote lost, nothing invented) before it was read.
     "pay_as_you_go": in_shown_text(lambda text: re.sub(r"\bon[- ]demand\b", "Pay-as-you-go", text, flags=re.I)),
     "preemptible": in_shown_text(lambda text: re.sub(r"\bspot\b", "Preemptible", text, flags=re.IGNORECASE)),
@@ -578,3 +583,18 @@ def test_a_months_price_beside_the_hours_is_never_read_as_the_hours(
 )
 def test_a_figure_another_times_price_gives_way_to_one_that_is_not(text: str, read: str) -> None:
     assert money(text) == (read, "USD")
+
+
+@pytest.mark.parametrize(("source", "relative"), PAGES)
+def test_a_page_calling_on_demand_hourly_invents_nothing(realdata: Path, source: str, relative: str) -> None:
+    """ "Hourly" where the page said "On-demand": a title naming no pricing type, so some readers refuse the figures
+    under it; none reads them as another type (Crusoe 2026's took the next title's, "Current spot": $3.90 an H100
+    spot hour)."""
+    path = realdata / relative
+    hourly = in_shown_text(lambda text: re.sub(r"\bon[- ]demand\b", "Hourly", text, flags=re.IGNORECASE))
+    html = hourly(path.read_text(errors="replace"))
+    try:
+        found = quotes(RawCapture(source, REGISTRY[source].requests[0].url, FETCHED, html.encode()))
+    except SchemaDrift:
+        found = set()
+    assert found <= as_captured(source, path)

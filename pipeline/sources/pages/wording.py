@@ -17,21 +17,22 @@ NO_TERM_REASON = "reserved price with no commitment term stated, not a price for
 _TEASER = re.compile(
     r"\b((?<!available )from|starting\s+(at|from)|starts\s+(at|from)|as\s+low\s+as|low\s+as)\b", re.IGNORECASE
 )
-# "/GPU/hr", "per GPU hour", "GPU-hr".
-_PER_GPU = re.compile(r"\bper\s+gpu\b|/\s*gpu\b|\bgpu[\s-]*h(ou)?rs?\b", re.IGNORECASE)
+# "/GPU/hr", "per GPU hour", "GPU-hr"; a GPU also called a card or an accelerator ("/card/hour").
+_GPU = r"(?:gpu|card|accelerator)"
+_PER_GPU = re.compile(rf"\bper\s+{_GPU}\b|/\s*{_GPU}\b|\bgpu[\s-]*h(ou)?rs?\b", re.IGNORECASE)
 # "$1.89/H100/hour": a GPU model used as the unit, however the page dresses its name ("/H100™/hour", "/NVIDIA H100
 # SXM/hr"), never a machine of them ("/8x H100/hr", "/H100 node/hr").
 _PER_UNIT = re.compile(r"/\s*([^/$]{1,48}?)\s*/\s*h(?:ou)?r\b", re.IGNORECASE)
 _MODEL = re.compile(r"(?<![\w-])[a-z]{1,3}\d{2,4}[a-z]*(?!\w)", re.IGNORECASE)
 _PER_GPU_OTHER_TIME = re.compile(
-    r"(?:/\s*|\bper\s+)gpu\s*(?:[/-]\s*|\s+per\s+|\s+a\s+)"
+    rf"(?:/\s*|\bper\s+){_GPU}\s*(?:[/-]\s*|\s+per\s+|\s+a\s+)"
     r"(?:months?|mos?|years?|yrs?|weeks?|days?|minutes?|mins?|seconds?|secs?)\b",
     re.IGNORECASE,
 )
 # "VRAM per GPU", "vCPUs per GPU", "80 GB per GPU": a spec of each GPU's share of the machine, not the price's unit.
 _SPEC_PER_GPU = re.compile(
     r"\b(?:vram|memory|ram|v?cpus?|cpu\s+cores?|cores?|storage|disks?|ssd|nvme|bandwidth|network|[gt]i?b)\b"
-    r"(?:\s*\([^)]{0,12}\))?\s+per\s+gpu\b",
+    rf"(?:\s*\([^)]{{0,12}}\))?\s+per\s+{_GPU}\b",
     re.IGNORECASE,
 )
 _A_MACHINE = re.compile(r"\b(instance|machine|node|server|vm|cluster|pod)s?\b|(?<![\w.])\d{1,3}\s*[x×]", re.IGNORECASE)
