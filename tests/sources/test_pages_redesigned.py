@@ -168,6 +168,8 @@ REDESIGNS: dict[str, Callable[[str], str]] = {
     # A commitment's card called by a word that names no pricing type ("Term Price"): DigitalOcean's "Prices start as
     # low as $1.49/GPU/hour ... if you reserve via a contractual commitment of 12 months" was published on demand.
     "term": in_shown_text(lambda text: re.sub(r"\breserved\b", "Term", text, flags=re.IGNORECASE)),
+    # A machine's size in words: "8-GPU NVIDIA H100" was one GPU, its machine's $20.72 a GPU-hour's (Lambda 2023).
+    "gpu_count_words": in_shown_text(lambda text: re.sub(r"\b(\d)x\s", r"\1-GPU ", text)),
     # The GPU called a card: "$2.99 / card / hr" was read as a machine's price and divided by its GPUs.
     "per_card": in_shown_text(lambda text: re.sub(r"/\s*GPU\s*/", "/card/", text, flags=re.IGNORECASE)),
     # Other words for the same things: each was refused (a quote lost, nothing invented) before it was read.
@@ -585,14 +587,25 @@ def test_a_figure_another_times_price_gives_way_to_one_that_is_not(text: str, re
     assert money(text) == (read, "USD")
 
 
+# Other words for what a reader looks for: some readers refuse what they no longer recognise (a quote lost), none may
+# read a figure as something else.
+OTHER_WORDS: dict[str, Callable[[str], str]] = {
+    # On demand called hourly, a title naming no type: Crusoe 2026's figures took the next title's, "Current spot".
+    "hourly_title": in_shown_text(lambda text: re.sub(r"\bon[- ]demand\b", "Hourly", text, flags=re.IGNORECASE)),
+    # The GPU called an accelerator: CoreWeave's "Accelerator Count" column was no count, its 8-GPU $68.80 one GPU's;
+    # Fluidstack 2023's "Max vCPUs per Accelerator ($0.01/hr)" no longer billed the host apart.
+    "accelerator": in_shown_text(lambda text: re.sub(r"\bGPU\b", "Accelerator", text)),
+    # "$1.89/H100 hourly rate": the GPU as the unit without "/hour" (Lambda 2023's reserved prices divided by 8), and
+    # Fluidstack 2023's "($0.01 hourly rate)" host prices.
+    "hourly_rate": in_shown_text(lambda text: re.sub(r"\s*/\s*h(?:ou)?r\b", " hourly rate", text, flags=re.I)),
+}
+
+
+@pytest.mark.parametrize("words", sorted(OTHER_WORDS))
 @pytest.mark.parametrize(("source", "relative"), PAGES)
-def test_a_page_calling_on_demand_hourly_invents_nothing(realdata: Path, source: str, relative: str) -> None:
-    """ "Hourly" where the page said "On-demand": a title naming no pricing type, so some readers refuse the figures
-    under it; none reads them as another type (Crusoe 2026's took the next title's, "Current spot": $3.90 an H100
-    spot hour)."""
+def test_a_page_in_other_words_invents_nothing(realdata: Path, source: str, relative: str, words: str) -> None:
     path = realdata / relative
-    hourly = in_shown_text(lambda text: re.sub(r"\bon[- ]demand\b", "Hourly", text, flags=re.IGNORECASE))
-    html = hourly(path.read_text(errors="replace"))
+    html = OTHER_WORDS[words](path.read_text(errors="replace"))
     try:
         found = quotes(RawCapture(source, REGISTRY[source].requests[0].url, FETCHED, html.encode()))
     except SchemaDrift:

@@ -35,16 +35,17 @@ _UNIT_PRICE = rf"(?:{MARK}\s*0?[.,]0\d*|0?[.,]0\d*\s*{MARK})\**"  # a footnote's
 # by the minute or the month ("($0.0002/min)") is billed apart all the same.
 _UNITS = rf"{HOUR_UNITS}|{OTHER_TIME_UNITS}"
 _PER_TIME = rf"(?:\s*(?:/|per|an?)\s*(?:{_UNITS})\b|\s+(?:hourly|{OTHER_TIME_ADVERBS})\b)"
+_PRICED_BY_UNIT = rf"\(\s*{_UNIT_PRICE}{_PER_TIME}(?:\s+rate)?\s*\)"  # "($0.01/hr)", "($0.01 hourly rate)"
 _HOST_PRICED = re.compile(
-    rf"\b(?:v?cpus?|cpu\s+cores?|ram|system\s+memory)\b[^$€£]{{0,24}}?\bper\s+gpu\b[^$€£()]{{0,12}}"
-    rf"\(\s*{_UNIT_PRICE}{_PER_TIME}\s*\)",
+    rf"\b(?:v?cpus?|cpu\s+cores?|ram|system\s+memory)\b[^$€£]{{0,24}}?\bper\s+(?:gpu|card|accelerator)\b"
+    rf"[^$€£()]{{0,12}}{_PRICED_BY_UNIT}",
     re.IGNORECASE,
 )
 # "Max vCPUs ($0.01/hr)", "Max RAM (GB) ($0.005/hr)": a column of the host's resources allotted to each GPU, priced by
 # the unit in its title (Fluidstack 2023's, its "per GPU" left out).
 _HOST_ALLOTTED = re.compile(
     rf"\bmax(?:imum)?\.?\s+(?:v?cpus?|cpu\s+cores?|ram|system\s+memory)\b[^$€£()]{{0,12}}(?:\([^()$€£]{{0,8}}\)\s*)?"
-    rf"\(\s*{_UNIT_PRICE}{_PER_TIME}\s*\)",
+    rf"{_PRICED_BY_UNIT}",
     re.IGNORECASE,
 )
 _HOST_ADD_ON = re.compile(

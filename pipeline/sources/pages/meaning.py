@@ -71,8 +71,11 @@ _NOT_HOURLY = re.compile(
 )
 # A price whose own text says it is hourly ("$2.49/hr - billed per second") is hourly, whatever else its words say.
 _HOURLY = re.compile(r"/\s*(?:gpu\s*/\s*)?h(?:ou)?r\b|\bper\s+(?:gpu\s+)?hour\b|\bhourly\b", re.IGNORECASE)
-_COUNT_HEADER = re.compile(r"^(?:#\s*)?(?:number of\s+)?gpus?(?:\s*(?:count|per\s+\w+|/\s*\w+))?\*?$|gpu count", re.I)
-_COUNT_LABEL = re.compile(r"^(?:#\s*)?(?:number of\s+)?gpus?(?:\s+(?:count|per\s+\w+))?\s*:?\s*(\d{1,3})?$", re.I)
+_GPUS = r"(?:gpu|accelerator|card)s?"  # a GPU however a page counts it
+_COUNT_HEADER = re.compile(
+    rf"^(?:#\s*)?(?:number of\s+)?{_GPUS}(?:\s*(?:count|per\s+\w+|/\s*\w+))?\*?$|(?:gpu|accelerator) count", re.I
+)
+_COUNT_LABEL = re.compile(rf"^(?:#\s*)?(?:number of\s+)?{_GPUS}(?:\s+(?:count|per\s+\w+))?\s*:?\s*(\d{{1,3}})?$", re.I)
 _MEMORY_HEADER = re.compile(r"vram|gpu\s*memory|memory\s*\(gb\)|^memory", re.IGNORECASE)
 _VARIANT_TAG = re.compile(rf"^(?:SXM\d?|{PCIE}|PCI|Express|NVL\d*|NVLink|HGX|OAM|DGX)$", re.I)
 _VCPUS = re.compile(r"\bv?cpus?\b", re.IGNORECASE)

@@ -28,7 +28,8 @@ _VARIANT = re.compile(
     r"\d+(?:\.\d+)?)\)?,?$",
     re.IGNORECASE,
 )
-_COUNT_BEFORE = re.compile(r"(?<![\w.-])(\d{1,3})\s*[x×]\s*(?=\S)", re.IGNORECASE)
+# "8x H100", "8 × H200", "8-GPU H100", "8 GPUs"
+_COUNT_BEFORE = re.compile(r"(?<![\w.-])(\d{1,3})\s*(?:[x×]|-?\s*(?:gpu|accelerator)s?\b)\s*(?=\S|$)", re.IGNORECASE)
 _COUNT_AFTER = re.compile(r"(?<=[0-9A-Za-z])\s*[x×](\d{1,3})\b")
 _MEMORY = re.compile(r"(?<![\w.])(\d{1,4}(?:\.\d+)?)\s*(?:GB|GiB|G)\b(?!\s*/\s*s)", re.IGNORECASE)
 

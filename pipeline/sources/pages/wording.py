@@ -20,9 +20,9 @@ _TEASER = re.compile(
 # "/GPU/hr", "per GPU hour", "GPU-hr"; a GPU also called a card or an accelerator ("/card/hour").
 _GPU = r"(?:gpu|card|accelerator)"
 _PER_GPU = re.compile(rf"\bper\s+{_GPU}\b|/\s*{_GPU}\b|\bgpu[\s-]*h(ou)?rs?\b", re.IGNORECASE)
-# "$1.89/H100/hour": a GPU model used as the unit, however the page dresses its name ("/H100™/hour", "/NVIDIA H100
-# SXM/hr"), never a machine of them ("/8x H100/hr", "/H100 node/hr").
-_PER_UNIT = re.compile(r"/\s*([^/$]{1,48}?)\s*/\s*h(?:ou)?r\b", re.IGNORECASE)
+# "$1.89/H100/hour", "$1.89/H100 hourly": a GPU model used as the unit, however the page dresses its name
+# ("/H100™/hour", "/NVIDIA H100 SXM/hr"), never a machine of them ("/8x H100/hr", "/H100 node/hr").
+_PER_UNIT = re.compile(r"/\s*([^/$]{1,48}?)\s*(?:/\s*h(?:ou)?r\b|\s+(?:hourly|per\s+hour)\b)", re.IGNORECASE)
 _MODEL = re.compile(r"(?<![\w-])[a-z]{1,3}\d{2,4}[a-z]*(?!\w)", re.IGNORECASE)
 _PER_GPU_OTHER_TIME = re.compile(
     rf"(?:/\s*|\bper\s+){_GPU}\s*(?:[/-]\s*|\s+per\s+|\s+a\s+)"
@@ -50,7 +50,7 @@ _TERM = re.compile(
 # "Annual" / "yearly" beside an hourly figure: the rate of a one-year commitment.
 _ANNUAL = re.compile(r"\b(annual(ly)?|yearly)\b", re.IGNORECASE)
 # "8x NVIDIA H100 SXM", "8 × H200 SXM", "1x A100": a machine of N GPUs named by its GPU.
-_SIZED = re.compile(r"^(\d+)\s*[x×]\s+(\S.*)$", re.IGNORECASE)
+_SIZED = re.compile(r"^(\d+)\s*(?:[x×]|-?\s*GPUs?\b)\s+(\S.*)$", re.IGNORECASE)  # "8x NVIDIA H100", "8-GPU H100"
 _HGX = re.compile(r"\bHGX\b", re.I)
 PCIE = r"PCIE|PCI[\s-]?E(?:XPRESS)?"  # the PCIe form factor however written: "PCIe", "PCI-E", "PCI Express"
 _FORM = re.compile(rf"\b(SXM\d?|{PCIE}|NVL|NVLINK)\b", re.I)
