@@ -598,6 +598,8 @@ OTHER_WORDS: dict[str, Callable[[str], str]] = {
     # "$1.89/H100 hourly rate": the GPU as the unit without "/hour" (Lambda 2023's reserved prices divided by 8), and
     # Fluidstack 2023's "($0.01 hourly rate)" host prices.
     "hourly_rate": in_shown_text(lambda text: re.sub(r"\s*/\s*h(?:ou)?r\b", " hourly rate", text, flags=re.I)),
+    # "US $ 0.01": Fluidstack 2023's host prices so written no longer billed the host apart.
+    "us_dollar_apart": prices_as("US $ {u}{c}"),
 }
 
 

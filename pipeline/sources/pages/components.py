@@ -35,7 +35,8 @@ _UNIT_PRICE = rf"(?:{MARK}\s*0?[.,]0\d*|0?[.,]0\d*\s*{MARK})\**"  # a footnote's
 # by the minute or the month ("($0.0002/min)") is billed apart all the same.
 _UNITS = rf"{HOUR_UNITS}|{OTHER_TIME_UNITS}"
 _PER_TIME = rf"(?:\s*(?:/|per|an?)\s*(?:{_UNITS})\b|\s+(?:hourly|{OTHER_TIME_ADVERBS})\b)"
-_PRICED_BY_UNIT = rf"\(\s*{_UNIT_PRICE}{_PER_TIME}(?:\s+rate)?\s*\)"  # "($0.01/hr)", "($0.01 hourly rate)"
+# "($0.01/hr)", "($0.01 hourly rate)", "(US $ 0.01/hr)"
+_PRICED_BY_UNIT = rf"\(\s*(?:[A-Z]{{2}}\s?)?{_UNIT_PRICE}{_PER_TIME}(?:\s+rate)?\s*\)"
 _HOST_PRICED = re.compile(
     rf"\b(?:v?cpus?|cpu\s+cores?|ram|system\s+memory)\b[^$€£]{{0,24}}?\bper\s+(?:gpu|card|accelerator)\b"
     rf"[^$€£()]{{0,12}}{_PRICED_BY_UNIT}",
