@@ -25,7 +25,7 @@ from pipeline.sources.pages.embedded import json_records
 from pipeline.sources.pages.introductory import refuse_introductory
 from pipeline.sources.pages.layout_checks import check_layout_figures
 from pipeline.sources.pages.machine_sizes import refuse_machine_prices_that_do_not_grow
-from pipeline.sources.pages.meaning import offers_of
+from pipeline.sources.pages.meaning import UNTOLD_REASON, offers_of
 from pipeline.sources.pages.money import bare_price
 from pipeline.sources.pages.offers import Offer
 from pipeline.sources.pages.recorded import refuse_by_recorded_words
@@ -53,7 +53,7 @@ def page_offers(capture: RawCapture, currency: str | None = None, provider: str 
         refuse_rivals(records, provider)
     as_of = page_time(capture).date()
     offers = in_one_currency([offer for record in records for offer in offers_of(record, as_of)], currency)
-    offers = counted_elsewhere(offers)
+    offers = untold_like_their_section(counted_elsewhere(offers))
     if not offers:
         prices = sum(1 for cell in page.cells if bare_price(cell.text))
         if not records and prices:
@@ -105,6 +105,23 @@ def counted_elsewhere(offers: list[Offer]) -> list[Offer]:
         count = machines.get((o.model, o.amount, o.currency))
         if o.reject_reason is None and count and o.attributes.get("price_per_from") == "one_gpu":
             o.reject_reason = COUNTED_ELSEWHERE_REASON.format(amount=o.amount, count=count)
+    return offers
+
+
+def untold_like_their_section(offers: list[Offer]) -> list[Offer]:
+    """A figure typed only by its section's heading, with no column title or label of its own, is refused where the
+    section's other records hold several such figures the page does not tell apart (`UNTOLD_REASON`): a table whose
+    titles are gone ("On demand GPU pricing" above rows of on-demand and 1-year figures) leaves a row with one figure
+    (its on-demand cell "n/a", its 1-year $2.45) no more told than the others; it was read as on demand."""
+    by_heading = {"heading", "loose"}
+
+    def heading_typed(o: Offer) -> bool:
+        return o.attributes.get("pricing_type_from") in by_heading and not o.attributes.get("column")
+
+    untold = {o.attributes.get("heading") for o in offers if o.reject_reason == UNTOLD_REASON and heading_typed(o)}
+    for o in offers:
+        if o.reject_reason is None and heading_typed(o) and o.attributes.get("heading") in untold:
+            o.reject_reason = UNTOLD_REASON
     return offers
 
 
