@@ -17,8 +17,8 @@ import polars as pl
 
 from pipeline.domain.records import RawCapture, parsed_frame
 from pipeline.sources.base import SchemaDrift
-from pipeline.sources.pages.below import refuse_by_words_below
 from pipeline.sources.pages.bounded import bounded_html, excerpt_html
+from pipeline.sources.pages.captions import refuse_by_captions
 from pipeline.sources.pages.components import refuse_components
 from pipeline.sources.pages.copies import read_without_copies
 from pipeline.sources.pages.embedded import json_records
@@ -197,18 +197,17 @@ def _names(capture: RawCapture, marks: tuple[str, ...]) -> bool:
 def page_parsers(layout: Parser, provider: str, provider_class: str, marks: tuple[str, ...]) -> dict[str, Any]:
     """A page source's parser versions (`Source` arguments): v4, v3 with a GPU priced without its host refused
     (`components`), a figure its recorded words make no GPU-hour price of a defined good refused (`recorded`), an
-    introductory price refused (`introductory`), a table's on-demand figures its prose below calls another pricing
-    type refused (`below`), a machine's price that does not grow with the machine refused (`machine_sizes`), and a
-    layout reader's figure the page's other words make no
-    on-demand price of use now refused (`layout_checks`: no stored capture shows any of these, so v4 reads every one
-    as before); kept for the quotes stored with them, v3
-    (the layout reader, else the meaning reader when the layout reader refuses the page or reads it without a priced
-    GPU), v2 (meaning only when the layout reader refuses) and v1 (the layout reader alone)."""
+    introductory price refused (`introductory`), a table's on-demand figures its prose above or below calls another
+    pricing type refused (`captions`), a machine's price that does not grow with the machine refused
+    (`machine_sizes`), and a layout reader's figure the page's other words make no on-demand price of use now refused
+    (`layout_checks`: no stored capture shows any of these, so v4 reads every one as before); kept for the quotes
+    stored with them, v3 (the layout reader, else the meaning reader when the layout reader refuses the page or reads
+    it without a priced GPU), v2 (meaning only when the layout reader refuses) and v1 (the layout reader alone)."""
     v3 = layout_or_meaning(layout, provider, provider_class, marks, unpriced_too=True)
 
     def v4(capture: RawCapture) -> pl.DataFrame:  # an introductory price is refused as one before a layout check
         read = refuse_by_recorded_words(refuse_components(v3(capture), capture))  # reads "first 3 months" as a term
-        read = refuse_by_words_below(refuse_introductory(read, capture), capture)
+        read = refuse_by_captions(refuse_introductory(read, capture), capture)
         return check_layout_figures(refuse_machine_prices_that_do_not_grow(read), capture)
 
     v4.__doc__ = (

@@ -1,0 +1,88 @@
+"""A sentence below or above a table that says what every price in it is ("All prices above are for 3-year reserved
+contracts", "All prices below are for 1-year reserved contracts"): the table's on-demand figures are refused with it;
+a sentence that says on demand, or does not point at the prices, changes nothing.
+
+Neither reader read the prose around a table (a layout reader reads its cells, the meaning reader the words around
+each figure), so a table of term prices so captioned was published as on-demand prices. No real page in `../shared`
+writes one; each test writes one beside the first priced table of every real page with table rows.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from pipeline.sources import REGISTRY
+from pipeline.sources.pages.captions import CAPTION_TYPE_REASON
+from tests.helpers import normalise
+from tests.sources.test_pages_not_yet import TABLED, capture, first_priced_row
+from tests.sources.test_pages_redesigned import as_captured, quotes
+
+
+def beside_first_table(text: str, words: str, below: bool = True) -> tuple[str, str]:
+    """(the page with `words` in a paragraph right below (or above) the table of its first priced row, the page
+    without that table). An excerpt cut inside a table is closed after its last row, and opened before its first."""
+    row = first_priced_row(text)
+    assert row is not None
+    start = text.rfind("<table", 0, row.start())
+    end = text.find("</table>", row.end())
+    close = ""
+    if end < 0:
+        end, close = text.rfind("</tr>") + len("</tr>"), "</table>"
+    else:
+        end += len("</table>")
+    if below:
+        return text[:end] + f"{close}<p>{words}</p>" + text[end:], text[: max(start, 0)] + close + text[end:]
+    opened = "" if start >= 0 else "<table>"
+    start = max(start, 0)
+    return text[:start] + f"<p>{words}</p>{opened}" + text[start:], text[:start] + close + text[end:]
+
+
+def table_quotes(source: str, captured: set[tuple[object, ...]], without: str) -> set[tuple[object, ...]]:
+    try:
+        return captured - quotes(capture(source, without))
+    except Exception:  # the page has no other table: every quote was the table's
+        return captured
+
+
+CAPTIONS = {  # where the words are: the words
+    "below": ("All prices above are for 3-year reserved contracts.", "reserved_3y"),
+    "above": ("All prices below are for 1-year reserved contracts.", "reserved_1y"),
+}
+
+
+@pytest.mark.parametrize("where", sorted(CAPTIONS))
+@pytest.mark.parametrize(("source", "relative"), TABLED)
+def test_a_table_captioned_as_reserved_gives_no_on_demand_quote(
+    realdata: Path, source: str, relative: str, where: str
+) -> None:
+    path = realdata / relative
+    words, said = CAPTIONS[where]
+    page, without = beside_first_table(path.read_text(errors="replace"), words, below=where == "below")
+    captured = as_captured(source, path)
+    table = table_quotes(source, captured, without)
+    on_demand = {q for q in table if q[1] == "on_demand"}
+    assert quotes(capture(source, page)) == captured - on_demand
+    if on_demand:
+        _, refused = normalise(REGISTRY[source].parse(capture(source, page)), capture(source, page))
+        reason = CAPTION_TYPE_REASON.format(where=where, words=words, said=said, read="on_demand")
+        assert reason in set(refused["reason"])
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        "Prices in this table are on-demand; reserved pricing is available on request.",  # on demand, of these prices
+        "Reserved instances are available for 1 to 3 year terms.",  # not of the prices above
+        "Contact us for a 3-year reserved quote.",
+    ],
+)
+@pytest.mark.parametrize(("source", "relative"), TABLED)
+def test_words_below_that_say_nothing_of_the_tables_prices_change_nothing(
+    realdata: Path, source: str, relative: str, words: str
+) -> None:
+    path = realdata / relative
+    for below in (True, False):
+        page, _ = beside_first_table(path.read_text(errors="replace"), words, below)
+        assert quotes(capture(source, page)) == as_captured(source, path)
