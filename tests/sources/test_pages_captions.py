@@ -9,15 +9,16 @@ writes one; each test writes one beside the first priced table of every real pag
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
 
 from pipeline.sources import REGISTRY
-from pipeline.sources.pages.captions import CAPTION_TYPE_REASON
+from pipeline.sources.pages.captions import CAPTION_TYPE_REASON, PAGE_TYPE_REASON
 from tests.helpers import normalise
 from tests.sources.test_pages_not_yet import TABLED, capture, first_priced_row
-from tests.sources.test_pages_redesigned import as_captured, quotes
+from tests.sources.test_pages_redesigned import PAGES, as_captured, quotes
 
 
 def beside_first_table(text: str, words: str, below: bool = True) -> tuple[str, str]:
@@ -86,3 +87,45 @@ def test_words_below_that_say_nothing_of_the_tables_prices_change_nothing(
     for below in (True, False):
         page, _ = beside_first_table(path.read_text(errors="replace"), words, below)
         assert quotes(capture(source, page)) == as_captured(source, path)
+
+
+PAGE_WIDE = "All prices on this page are for 1-year reserved contracts."
+
+
+@pytest.mark.parametrize(("source", "relative"), PAGES)
+def test_a_page_that_says_every_price_on_it_is_reserved_gives_no_on_demand_quote(
+    realdata: Path, source: str, relative: str
+) -> None:
+    """At the top of every real page (tables or cards): no on-demand quote, each refused with the sentence."""
+    path = realdata / relative
+    text = path.read_text(errors="replace")
+    page = _at_top(text, f"<p>{PAGE_WIDE}</p>")
+    captured = as_captured(source, path)
+    assert quotes(capture(source, page)) == {q for q in captured if q[1] != "on_demand"}
+    if any(q[1] == "on_demand" for q in captured):
+        _, refused = normalise(REGISTRY[source].parse(capture(source, page)), capture(source, page))
+        assert PAGE_TYPE_REASON.format(words=PAGE_WIDE, said="reserved_1y", read="on_demand") in set(refused["reason"])
+
+
+@pytest.mark.parametrize(
+    "words",
+    [
+        "All prices on this page are in USD.",
+        "Prices on this page exclude VAT.",
+        "Prices on this page are on-demand rates.",
+    ],
+)
+@pytest.mark.parametrize(("source", "relative"), PAGES)
+def test_a_page_wide_sentence_naming_no_other_type_changes_nothing(
+    realdata: Path, source: str, relative: str, words: str
+) -> None:
+    path = realdata / relative
+    page = _at_top(path.read_text(errors="replace"), f"<p>{words}</p>")
+    assert quotes(capture(source, page)) == as_captured(source, path)
+
+
+def _at_top(text: str, html: str) -> str:
+    """`html` at the top of the page's body (after an excerpt's comment)."""
+    body = re.search(r"<body[^>]*>", text)
+    at = body.end() if body else (text.find("-->") + 3 if text.startswith("<!--") else 0)
+    return text[:at] + html + text[at:]

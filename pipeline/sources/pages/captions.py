@@ -1,5 +1,6 @@
-"""Words above or below a table about the prices in it: "All prices below are for 1-year reserved contracts", "All
-prices above are for 3-year reserved contracts".
+"""Words above or below a table about the prices in it ("All prices below are for 1-year reserved contracts", "All
+prices above are for 3-year reserved contracts"), or of every price on the page ("All prices on this page are for
+1-year reserved contracts").
 
 Neither reader reads the prose around a table: a layout reader takes the cells it knows, the meaning reader the words
 around each figure (its cell, its column, its label, the heading above). A sentence that says what every price of the
@@ -15,15 +16,17 @@ import re
 from decimal import Decimal
 
 import polars as pl
-from selectolax.parser import Node
+from selectolax.parser import HTMLParser, Node
 
 from pipeline.domain.records import RawCapture
+from pipeline.sources.pages.cells import read_page
 from pipeline.sources.pages.document import node_text, table_dom
 from pipeline.sources.pages.money import amounts
 from pipeline.sources.pages.rows import row_amount
 from pipeline.sources.pages.wording import pricing_type_of
 
 CAPTION_TYPE_REASON = "the words {where} its table ({words!r}) make it a {said} price, not {read}"
+PAGE_TYPE_REASON = "the page says of every price on it ({words!r}): a {said} price, not {read}"
 _PRICES = r"(?:prices?|rates?|pricing|figures)"
 _TABLE = r"in\s+(?:this|the)\s+table|(?:shown|listed)\s+here"
 _POINTING = {  # where the words are: what they say of the table's prices to point at them
@@ -34,6 +37,8 @@ _POINTING = {  # where the words are: what they say of the table's prices to poi
         rf"\b{_PRICES}\b[^.;!?<>]{{0,60}}?\b(?:below|following|{_TABLE})\b|\bfollowing\s+{_PRICES}\b", re.I
     ),
 }
+# "All prices on this page are for 1-year reserved contracts", "Prices shown throughout this page ...": of every figure.
+_PAGE_WIDE = re.compile(rf"\b{_PRICES}\b[^.;!?<>]{{0,60}}?\b(?:on|throughout)\s+this\s+(?:page|site)\b", re.I)
 _CLAUSE = re.compile(r"(?<=[.;!?])\s+|\n")  # a sentence, or the text of one element (a link, a label) apart
 _ENDS_SECTION = ("table", "h1", "h2", "h3", "h4", "h5", "h6")
 _AROUND = 400  # characters of prose read beside a table: its note, not the page's next section
@@ -41,12 +46,17 @@ _AROUND = 400  # characters of prose read beside a table: its note, not the page
 
 def refuse_by_captions(rows: pl.DataFrame, capture: RawCapture) -> pl.DataFrame:
     """The open on-demand rows whose figure is printed only in tables whose captions call them another pricing type,
-    refused (`CAPTION_TYPE_REASON`). A page whose text never points at a table's prices is not read again."""
+    refused (`CAPTION_TYPE_REASON`); every one, where a sentence says so of every price on the page
+    (`PAGE_TYPE_REASON`). A page whose text never points at its prices is not read again."""
     live = pl.col("reject_reason").is_null() & (pl.col("pricing_type") == "on_demand")
     text = capture.body.decode("utf-8", "replace")
-    if not rows.select(live.any()).item() or not any(p.search(text) for p in _POINTING.values()):
+    if not rows.select(live.any()).item() or not any(p.search(text) for p in (*_POINTING.values(), _PAGE_WIDE)):
         return rows
     tree = table_dom(capture)
+    if (of_page := _said_of_page(tree)) is not None:  # every on-demand figure of the page
+        words, kind = of_page
+        reason = PAGE_TYPE_REASON.format(words=words, said=kind, read="on_demand")
+        return rows.with_columns(pl.when(live).then(pl.lit(reason)).otherwise("reject_reason").alias("reject_reason"))
     said: dict[Decimal, set[tuple[str, str, str] | None]] = {}  # each amount: what each table printing it is said to be
     for table in tree.css("table"):
         if table.parent is not None and _inside_table(table.parent):
@@ -68,6 +78,16 @@ def refuse_by_captions(rows: pl.DataFrame, capture: RawCapture) -> pl.DataFrame:
             reason = CAPTION_TYPE_REASON.format(where=only[0], words=only[1], said=only[2], read=kind)
         reasons.append(reason)
     return rows.with_columns(pl.Series("reject_reason", reasons, dtype=pl.String))
+
+
+def _said_of_page(tree: HTMLParser) -> tuple[str, str] | None:
+    """(sentence, pricing type) when a sentence of the page says what every price on it is, naming one pricing type
+    other than on demand; None otherwise. Read element by element (a sentence never runs into the next cell)."""
+    for cell in read_page(tree).cells:
+        for clause in _CLAUSE.split(cell.text):
+            if _PAGE_WIDE.search(clause) and (kind := pricing_type_of(clause)) not in (None, "on_demand"):
+                return clause.strip(), kind
+    return None
 
 
 def _said_of(table: Node) -> tuple[str, str, str] | None:
