@@ -24,6 +24,7 @@ from pipeline.sources.pages.money import amounts, figure_at
 from pipeline.sources.pages.names import models
 from pipeline.sources.pages.records import find_records, footnotes
 from pipeline.sources.pages.rows import row_amount
+from pipeline.sources.pages.tabs import panel_names
 from pipeline.sources.pages.tax import TAX_REASON, tax_excluded, tax_included
 from pipeline.sources.pages.when import page_time
 from pipeline.sources.pages.wording import NOT_YET_REASON, not_yet_rentable, pricing_type_of
@@ -170,8 +171,40 @@ def _titled(text: str, mark: str) -> bool:
     )
 
 
+TAB_TYPE_REASON = "its tab ({tab!r}) makes it a {said} price, not {read}"
+
+
+def refuse_by_tab(rows: pl.DataFrame, capture: RawCapture) -> pl.DataFrame:
+    """A layout reader's on-demand figure printed only in tab panels whose tab names another pricing type ("On-demand
+    | 1-year reserved", the reserved panel hidden by a class, not by markup), refused: a layout reader reads every
+    table of its shape, whichever tab shows it. (A tab named for on demand may hold a table of other columns too: its
+    spot and term figures are left to their columns.)"""
+    on_demand = _LAYOUT & (pl.col("pricing_type") == "on_demand")
+    if not rows.select(on_demand.any()).item() or b"tab" not in capture.body.lower():  # no tabs: not read again
+        return rows
+    page = read_page(table_dom(capture))
+    # each amount: the (tab, pricing type) of each tab panel printing it, ("", "") where a printing is in none
+    under: dict[Decimal | None, set[tuple[str, str]]] = {}
+    for cell in page.cells:
+        if not (found := amounts(cell.text)):
+            continue
+        typed = next(((n, t) for n in panel_names(page, cell.block) if (t := pricing_type_of(n))), ("", ""))
+        for _, amount, _ in found:
+            under.setdefault(Decimal(amount), set()).add(typed)
+    reasons = []
+    for live, kind, price, reason in rows.select(
+        _LAYOUT.alias("_l"), "pricing_type", "price_native", "reject_reason"
+    ).iter_rows():
+        tabs = under.get(row_amount(price), set()) if live and kind == "on_demand" else set()
+        said = {t for _, t in tabs}
+        if len(said) == 1 and (other := next(iter(said))) not in ("", "on_demand"):
+            reason = TAB_TYPE_REASON.format(tab=min(n for n, _ in tabs), said=other, read=kind)
+        reasons.append(reason)
+    return rows.with_columns(pl.Series("reject_reason", reasons, dtype=pl.String))
+
+
 def check_layout_figures(rows: pl.DataFrame, capture: RawCapture) -> pl.DataFrame:
     """Every check above, in turn: the rows with the layout reader's figures the page's other words refuse refused."""
-    for check in (refuse_not_yet, refuse_taxed, refuse_by_section, refuse_by_footnote):
+    for check in (refuse_not_yet, refuse_taxed, refuse_by_section, refuse_by_footnote, refuse_by_tab):
         rows = check(rows, capture)
     return rows
