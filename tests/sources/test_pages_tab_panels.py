@@ -16,7 +16,7 @@ import pytest
 
 from pipeline.config import realdata_dir
 from tests.sources.test_pages_not_yet import TABLED, capture, first_priced_row
-from tests.sources.test_pages_redesigned import as_captured, quotes
+from tests.sources.test_pages_redesigned import REDESIGNS, as_captured, quotes
 
 _FIGURE = re.compile(r"(\$(?:\s|<[^>]+>)*)(\d+\.\d+)")
 
@@ -59,3 +59,42 @@ def test_a_reserved_tab_panel_gives_no_on_demand_quote(realdata: Path, source: s
     found = quotes(capture(source, page))
     captured = as_captured(source, realdata / relative)
     assert {q for q in found if q[1] == "on_demand"} == {q for q in captured if q[1] == "on_demand"}
+
+
+def in_class_tabs(text: str) -> str | None:
+    """As `in_tabs`, the tabs and panels tied by nothing but their order and the page's script (class names only)."""
+    row = first_priced_row(text)
+    assert row is not None
+    start, end = text.rfind("<table", 0, row.start()), text.find("</table>", row.end())
+    if start < 0 or end < 0:
+        return None
+    end += len("</table>")
+    table = text[start:end]
+    tabs = (
+        '<ul class="pricing-switch"><li class="active"><a>On-demand</a></li><li><a>1-year reserved</a></li></ul>'
+        f'<div class="panes"><div class="pane active">{table}</div><div class="pane">{cheaper(table)}</div></div>'
+    )
+    return text[:start] + tabs + text[end:]
+
+
+@pytest.mark.parametrize(("source", "relative"), WHOLE_TABLES)
+def test_panels_tied_to_no_tab_invent_no_on_demand_price(realdata: Path, source: str, relative: str) -> None:
+    """Tabs tied to their panels by the page's script alone: a layout reader reads both panels' rows alike, so one
+    machine's two figures of one pricing type are refused together (`twins`); none is read as an on-demand price the
+    page as captured does not give."""
+    page = in_class_tabs((realdata / relative).read_text(errors="replace"))
+    assert page is not None
+    found = {q for q in quotes(capture(source, page)) if q[1] == "on_demand"}
+    assert found <= {q for q in as_captured(source, realdata / relative) if q[1] == "on_demand"}
+
+
+def test_panels_tied_to_no_tab_read_by_meaning_invent_no_on_demand_price(realdata: Path) -> None:
+    """The same, Lambda 2023 redesigned as cards (read by meaning): its rows' figures have no column title, so each is
+    typed only by the heading above both panels ("On-demand GPU cloud pricing"), and one machine's two such figures
+    in different records are refused (`reader.untold_like_their_section`), where both were published on demand."""
+    relative = "pricing-pages/lambda_20230909194011.html"
+    page = in_class_tabs((realdata / relative).read_text(errors="replace"))
+    assert page is not None
+    found = quotes(capture("lambda-page", REDESIGNS["cards_renamed"](page)))
+    captured = as_captured("lambda-page", realdata / relative)
+    assert {q for q in found if q[1] == "on_demand"} <= {q for q in captured if q[1] == "on_demand"}

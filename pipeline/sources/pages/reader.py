@@ -32,6 +32,7 @@ from pipeline.sources.pages.recorded import refuse_by_recorded_words
 from pipeline.sources.pages.records import OTHER_CURRENCY_REASON, find_records
 from pipeline.sources.pages.rivals import refuse_rivals
 from pipeline.sources.pages.rows import page_row
+from pipeline.sources.pages.twins import refuse_twins
 from pipeline.sources.pages.when import page_time
 from pipeline.sources.pages.wording import hgx_label
 
@@ -109,20 +110,30 @@ def counted_elsewhere(offers: list[Offer]) -> list[Offer]:
 
 
 def untold_like_their_section(offers: list[Offer]) -> list[Offer]:
-    """A figure typed only by its section's heading, with no column title or label of its own, is refused where the
-    section's other records hold several such figures the page does not tell apart (`UNTOLD_REASON`): a table whose
-    titles are gone ("On demand GPU pricing" above rows of on-demand and 1-year figures) leaves a row with one figure
-    (its on-demand cell "n/a", its 1-year $2.45) no more told than the others; it was read as on demand."""
-    by_heading = {"heading", "loose"}
+    """Figures typed only from afar (the section's heading, a tab bar, the default), with no column title or label
+    of their own, that the page does not tell apart are refused (`UNTOLD_REASON`): where the section's other records
+    hold several such figures (a table whose titles are gone, "On demand GPU pricing" above rows of on-demand and
+    1-year figures, leaves a row with one figure no more told than the others), and where one GPU's machine has two
+    such figures in different records (a tab panel of 1-year prices beside the on-demand one, the tabs not tied to
+    their panels by the page's markup: both were read as on-demand prices)."""
 
-    def heading_typed(o: Offer) -> bool:
-        return o.attributes.get("pricing_type_from") in by_heading and not o.attributes.get("column")
+    def far(o: Offer) -> bool:
+        return o.attributes.get("pricing_type_from") in _FAR and not o.attributes.get("column")
 
-    untold = {o.attributes.get("heading") for o in offers if o.reject_reason == UNTOLD_REASON and heading_typed(o)}
+    untold = {o.attributes.get("heading") for o in offers if o.reject_reason == UNTOLD_REASON and far(o)}
+    amounts: dict[tuple[object, ...], set[str]] = {}
     for o in offers:
-        if o.reject_reason is None and heading_typed(o) and o.attributes.get("heading") in untold:
-            o.reject_reason = UNTOLD_REASON
+        if o.reject_reason is None and far(o):
+            amounts.setdefault((*o.good(), o.attributes.get("machine_gpus"), o.currency), set()).add(o.amount)
+    for o in offers:
+        if o.reject_reason is None and far(o):
+            rivals = len(amounts[(*o.good(), o.attributes.get("machine_gpus"), o.currency)]) > 1
+            if rivals or o.attributes.get("heading") in untold:
+                o.reject_reason = UNTOLD_REASON
     return offers
+
+
+_FAR = frozenset(("heading", "loose", "panel", "selected_tab", "default", "tabs"))  # where a far type comes from
 
 
 def read_by_meaning(
@@ -208,7 +219,8 @@ def page_parsers(layout: Parser, provider: str, provider_class: str, marks: tupl
     def v4(capture: RawCapture) -> pl.DataFrame:  # an introductory price is refused as one before a layout check
         read = refuse_by_recorded_words(refuse_components(v3(capture), capture))  # reads "first 3 months" as a term
         read = refuse_by_captions(refuse_introductory(read, capture), capture)
-        return check_layout_figures(refuse_machine_prices_that_do_not_grow(read), capture)
+        read = check_layout_figures(refuse_machine_prices_that_do_not_grow(read), capture)
+        return refuse_twins(read)  # what the page's words told apart is told apart first
 
     v4.__doc__ = (
         f"{v3.__doc__} A GPU priced without its host, a figure its words make no such price, or one the page's "
