@@ -9,6 +9,7 @@ puts the table of the first priced row of every real page with tables into two p
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from decimal import Decimal
 from pathlib import Path
 
@@ -28,24 +29,41 @@ def cheaper(html: str) -> str:
     )
 
 
-def in_tabs(text: str, hidden: str) -> str | None:
-    """The page with the table of its first priced row in an "On-demand" tab's panel and a cheaper copy in a
-    "1-year reserved" tab's (`hidden`: how the second panel is hidden in the markup, "" for by a class only); None for a
-    page whose table has no start or end (an excerpt cut inside it)."""
+def in_panels(text: str, panels: Callable[[str], str]) -> str | None:
+    """The page with the table of its first priced row replaced by `panels(table)`; None for a page whose table has no
+    start or end (an excerpt cut inside it)."""
     row = first_priced_row(text)
     assert row is not None
     start, end = text.rfind("<table", 0, row.start()), text.find("</table>", row.end())
     if start < 0 or end < 0:
         return None
     end += len("</table>")
-    table = text[start:end]
-    tabs = (
-        '<div role="tablist"><button role="tab" id="t0" aria-controls="p0" aria-selected="true">On-demand</button>'
-        '<button role="tab" id="t1" aria-controls="p1" aria-selected="false">1-year reserved</button></div>'
-        f'<div role="tabpanel" id="p0" aria-labelledby="t0">{table}</div>'
-        f'<div role="tabpanel" id="p1" aria-labelledby="t1" class="tab-pane"{hidden}>{cheaper(table)}</div>'
+    return text[:start] + panels(text[start:end]) + text[end:]
+
+
+def in_tabs(text: str, hidden: str) -> str | None:
+    """The table in an "On-demand" tab's panel and a cheaper copy in a "1-year reserved" tab's, tied by their markup
+    (`hidden`: how the second panel is hidden in it, "" for by a class only)."""
+    return in_panels(
+        text,
+        lambda table: (
+            '<div role="tablist"><button role="tab" id="t0" aria-controls="p0" aria-selected="true">On-demand</button>'
+            '<button role="tab" id="t1" aria-controls="p1" aria-selected="false">1-year reserved</button></div>'
+            f'<div role="tabpanel" id="p0" aria-labelledby="t0">{table}</div>'
+            f'<div role="tabpanel" id="p1" aria-labelledby="t1" class="tab-pane"{hidden}>{cheaper(table)}</div>'
+        ),
     )
-    return text[:start] + tabs + text[end:]
+
+
+def in_class_tabs(text: str) -> str | None:
+    """As `in_tabs`, the tabs and panels tied by nothing but their order and the page's script (class names only)."""
+    return in_panels(
+        text,
+        lambda table: (
+            '<ul class="pricing-switch"><li class="active"><a>On-demand</a></li><li><a>1-year reserved</a></li></ul>'
+            f'<div class="panes"><div class="pane active">{table}</div><div class="pane">{cheaper(table)}</div></div>'
+        ),
+    )
 
 
 WHOLE_TABLES = [(s, r) for s, r in TABLED if in_tabs((realdata_dir() / r).read_text(errors="replace"), "") is not None]
@@ -59,22 +77,6 @@ def test_a_reserved_tab_panel_gives_no_on_demand_quote(realdata: Path, source: s
     found = quotes(capture(source, page))
     captured = as_captured(source, realdata / relative)
     assert {q for q in found if q[1] == "on_demand"} == {q for q in captured if q[1] == "on_demand"}
-
-
-def in_class_tabs(text: str) -> str | None:
-    """As `in_tabs`, the tabs and panels tied by nothing but their order and the page's script (class names only)."""
-    row = first_priced_row(text)
-    assert row is not None
-    start, end = text.rfind("<table", 0, row.start()), text.find("</table>", row.end())
-    if start < 0 or end < 0:
-        return None
-    end += len("</table>")
-    table = text[start:end]
-    tabs = (
-        '<ul class="pricing-switch"><li class="active"><a>On-demand</a></li><li><a>1-year reserved</a></li></ul>'
-        f'<div class="panes"><div class="pane active">{table}</div><div class="pane">{cheaper(table)}</div></div>'
-    )
-    return text[:start] + tabs + text[end:]
 
 
 @pytest.mark.parametrize(("source", "relative"), WHOLE_TABLES)
