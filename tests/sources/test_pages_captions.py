@@ -111,6 +111,8 @@ def test_a_page_that_says_every_price_on_it_is_reserved_gives_no_on_demand_quote
         "All prices on this page are in USD.",
         "Prices on this page exclude VAT.",
         "Prices on this page are on-demand rates.",
+        "Prices on this page are for spot and on-demand instances.",  # names on demand too
+        "Reserved and spot prices on this page are subject to availability.",  # names two types, neither of all
     ],
 )
 @pytest.mark.parametrize(("source", "relative"), PAGES)

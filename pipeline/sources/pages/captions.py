@@ -20,10 +20,10 @@ from selectolax.parser import HTMLParser, Node
 
 from pipeline.domain.records import RawCapture
 from pipeline.sources.pages.cells import read_page
-from pipeline.sources.pages.document import node_text, table_dom
+from pipeline.sources.pages.document import inside_table, node_text, table_dom
 from pipeline.sources.pages.money import amounts
 from pipeline.sources.pages.rows import row_amount
-from pipeline.sources.pages.wording import pricing_type_of
+from pipeline.sources.pages.wording import ON_DEMAND, pricing_type_of
 
 CAPTION_TYPE_REASON = "the words {where} its table ({words!r}) make it a {said} price, not {read}"
 PAGE_TYPE_REASON = "the page says of every price on it ({words!r}): a {said} price, not {read}"
@@ -59,7 +59,7 @@ def refuse_by_captions(rows: pl.DataFrame, capture: RawCapture) -> pl.DataFrame:
         return rows.with_columns(pl.when(live).then(pl.lit(reason)).otherwise("reject_reason").alias("reject_reason"))
     said: dict[Decimal, set[tuple[str, str, str] | None]] = {}  # each amount: what each table printing it is said to be
     for table in tree.css("table"):
-        if table.parent is not None and _inside_table(table.parent):
+        if inside_table(table.parent):
             continue  # a nested table is read with its outer one
         says = _said_of(table)
         for cell in table.css("td, th"):  # cell by cell: "24 $ 0.50" read across two cells is "24 $"
@@ -85,7 +85,7 @@ def _said_of_page(tree: HTMLParser) -> tuple[str, str] | None:
     other than on demand; None otherwise. Read element by element (a sentence never runs into the next cell)."""
     for cell in read_page(tree).cells:
         for clause in _CLAUSE.split(cell.text):
-            if _PAGE_WIDE.search(clause) and (kind := pricing_type_of(clause)) not in (None, "on_demand"):
+            if _PAGE_WIDE.search(clause) and (kind := _one_type(clause)) is not None:
                 return clause.strip(), kind
     return None
 
@@ -95,9 +95,21 @@ def _said_of(table: Node) -> tuple[str, str, str] | None:
     one pricing type other than on demand; None otherwise."""
     for where, prose in (("below", _prose(table, below=True)), ("above", _prose(table, below=False))):
         for clause in _CLAUSE.split(prose):
-            if _POINTING[where].search(clause) and (kind := pricing_type_of(clause)) not in (None, "on_demand"):
+            if _POINTING[where].search(clause) and (kind := _one_type(clause)) is not None:
                 return where, clause.strip(), kind
     return None
+
+
+def _one_type(clause: str) -> str | None:
+    """The one pricing type other than on demand a clause names; None when it names none, on demand, or several
+    ("Prices on this page are for spot and on-demand instances", "Reserved and spot prices on this page ...")."""
+    if re.search(ON_DEMAND, clause, re.IGNORECASE):
+        return None
+    named = {kind for part in _PARTS.split(clause) if (kind := pricing_type_of(part))}
+    return named.pop() if len(named) == 1 else None
+
+
+_PARTS = re.compile(r"\b(?:and|or)\b|[,/;&]")
 
 
 def _prose(table: Node, below: bool) -> str:
@@ -119,14 +131,6 @@ def _prose(table: Node, below: bool) -> str:
         node = beside
     text = "\n".join(parts if below else reversed(parts))
     return text[:_AROUND] if below else text[-_AROUND:]
-
-
-def _inside_table(node: Node | None) -> bool:
-    while node is not None:
-        if node.tag == "table":
-            return True
-        node = node.parent
-    return False
 
 
 def _outside_tables(node: Node) -> str:

@@ -108,3 +108,12 @@ def walk(root: Node, keep: Callable[[Node], bool]) -> Iterator[Node]:
     for node in root.traverse(include_text=False):
         if keep(node):
             yield node
+
+
+def inside_table(node: Node | None) -> bool:
+    """True when the node is a table or inside one."""
+    while node is not None:
+        if node.tag == "table":
+            return True
+        node = node.parent
+    return False

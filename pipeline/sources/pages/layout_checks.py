@@ -13,13 +13,12 @@ import re
 from decimal import Decimal
 
 import polars as pl
-from selectolax.parser import Node
 
 from pipeline.domain.records import RawCapture
 from pipeline.sources.pages.bounded import excerpt_html
 from pipeline.sources.pages.cells import read_page
 from pipeline.sources.pages.copies import read_without_copies
-from pipeline.sources.pages.document import table_dom
+from pipeline.sources.pages.document import inside_table, table_dom
 from pipeline.sources.pages.meaning import SERVICE_REASON, is_service
 from pipeline.sources.pages.money import amounts, figure_at
 from pipeline.sources.pages.names import models
@@ -104,7 +103,9 @@ def refuse_by_section(rows: pl.DataFrame, capture: RawCapture) -> pl.DataFrame:
     heading = ""
     root = table_dom(capture).root
     for node in root.traverse(include_text=True) if root is not None else ():
-        if node.tag in _HEADING_TAGS and not _in_table(node):  # a heading in a cell titles the cell, not a section
+        if node.tag in _HEADING_TAGS and not inside_table(
+            node.parent
+        ):  # a heading in a cell titles the cell, not a section
             heading = node.text(deep=True).strip()
         elif node.tag == "-text" and (text := node.text_content or "") and "<" not in text:  # not a script's
             for _, amount, _ in amounts(text):
@@ -121,15 +122,6 @@ def refuse_by_section(rows: pl.DataFrame, capture: RawCapture) -> pl.DataFrame:
             reason = SECTION_TYPE_REASON.format(heading=min(above), said=other, read=kind)
         reasons.append(reason)
     return rows.with_columns(pl.Series("reject_reason", reasons, dtype=pl.String))
-
-
-def _in_table(node: Node) -> bool:
-    parent = node.parent
-    while parent is not None:
-        if parent.tag in ("td", "th", "table"):
-            return True
-        parent = parent.parent
-    return False
 
 
 def _words(html: str) -> str:
