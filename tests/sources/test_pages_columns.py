@@ -128,6 +128,18 @@ def test_a_table_under_another_products_heading_is_not_the_on_demand_price(headi
     assert quotes(capture) == {("H100-SXM-80GB", "on_demand", 1, "2.99")}
 
 
+@pytest.mark.parametrize("heading", ["Spot and on-demand instances", "On-demand and 1-year reserved GPUs"])
+def test_a_heading_naming_on_demand_among_other_types_refuses_nothing(heading: str) -> None:
+    """A section heading that names on demand beside another pricing type says nothing of which a table's figure is:
+    read as its first type named ("spot"), it refused the on-demand price of the table under it."""
+    page = (
+        f"<h1>Lambda GPU cloud pricing</h1><h2>{heading}</h2><table><tr><th>Instance</th><th>PRICE/GPU/HR</th></tr>"
+        "<tr><td>On-demand 8x NVIDIA H100 SXM</td><td>$2.99</td></tr></table>"
+    )
+    capture = RawCapture("lambda-page", REGISTRY["lambda-page"].requests[0].url, FETCHED, page.encode())
+    assert quotes(capture) == {("H100-SXM-80GB", "on_demand", 1, "2.99")}
+
+
 def test_a_star_pointing_to_another_pricing_type_refuses_the_layout_readers_figure() -> None:
     """ "PRICE/GPU/HR*" with "* Prices for 3-year reserved contracts" below, or a figure "$2.49*" whose note says a
     1-year commitment: Lambda's reader read them as on-demand prices (it reads the figure, not the note). A star on

@@ -23,7 +23,7 @@ from pipeline.sources.pages.cells import read_page
 from pipeline.sources.pages.document import inside_table, node_text, table_dom
 from pipeline.sources.pages.money import amounts
 from pipeline.sources.pages.rows import row_amount
-from pipeline.sources.pages.wording import ON_DEMAND, pricing_type_of
+from pipeline.sources.pages.wording import only_type
 
 CAPTION_TYPE_REASON = "the words {where} its table ({words!r}) make it a {said} price, not {read}"
 PAGE_TYPE_REASON = "the page says of every price on it ({words!r}): a {said} price, not {read}"
@@ -85,7 +85,7 @@ def _said_of_page(tree: HTMLParser) -> tuple[str, str] | None:
     other than on demand; None otherwise. Read element by element (a sentence never runs into the next cell)."""
     for cell in read_page(tree).cells:
         for clause in _CLAUSE.split(cell.text):
-            if _PAGE_WIDE.search(clause) and (kind := _one_type(clause)) is not None:
+            if _PAGE_WIDE.search(clause) and (kind := only_type(clause)) not in (None, "on_demand"):
                 return clause.strip(), kind
     return None
 
@@ -95,21 +95,9 @@ def _said_of(table: Node) -> tuple[str, str, str] | None:
     one pricing type other than on demand; None otherwise."""
     for where, prose in (("below", _prose(table, below=True)), ("above", _prose(table, below=False))):
         for clause in _CLAUSE.split(prose):
-            if _POINTING[where].search(clause) and (kind := _one_type(clause)) is not None:
+            if _POINTING[where].search(clause) and (kind := only_type(clause)) not in (None, "on_demand"):
                 return where, clause.strip(), kind
     return None
-
-
-def _one_type(clause: str) -> str | None:
-    """The one pricing type other than on demand a clause names; None when it names none, on demand, or several
-    ("Prices on this page are for spot and on-demand instances", "Reserved and spot prices on this page ...")."""
-    if re.search(ON_DEMAND, clause, re.IGNORECASE):
-        return None
-    named = {kind for part in _PARTS.split(clause) if (kind := pricing_type_of(part))}
-    return named.pop() if len(named) == 1 else None
-
-
-_PARTS = re.compile(r"\b(?:and|or)\b|[,/;&]")
 
 
 def _prose(table: Node, below: bool) -> str:

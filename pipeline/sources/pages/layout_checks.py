@@ -27,7 +27,7 @@ from pipeline.sources.pages.rows import row_amount
 from pipeline.sources.pages.tabs import panel_names
 from pipeline.sources.pages.tax import TAX_REASON, tax_excluded, tax_included
 from pipeline.sources.pages.when import page_time
-from pipeline.sources.pages.wording import NOT_YET_REASON, not_yet_rentable, pricing_type_of
+from pipeline.sources.pages.wording import NOT_YET_REASON, not_yet_rentable, only_type, pricing_type_of
 
 # The rows a layout reader read and did not refuse.
 _LAYOUT = pl.col("reject_reason").is_null() & ~pl.col("attributes").fill_null("").str.contains('"by_meaning"')
@@ -115,7 +115,7 @@ def refuse_by_section(rows: pl.DataFrame, capture: RawCapture) -> pl.DataFrame:
         _LAYOUT.alias("_layout"), "price_native", "pricing_type", "reject_reason"
     ).iter_rows():
         above = under.get(row_amount(price), set()) if live else set()
-        said = {pricing_type_of(h) for h in above}
+        said = {only_type(h) for h in above}
         if above and all(map(is_service, above)):
             reason = SERVICE_REASON
         elif len(said) == 1 and (other := next(iter(said))) not in (None, kind) and kind == "on_demand":
@@ -139,7 +139,7 @@ def refuse_by_footnote(rows: pl.DataFrame, capture: RawCapture) -> pl.DataFrame:
     if not rows.select((_LAYOUT & (pl.col("pricing_type") == "on_demand")).any()).item() or b"*" not in capture.body:
         return rows
     page = read_page(table_dom(capture))
-    typed = {mark: (note, said) for mark, note in footnotes(page).items() if (said := pricing_type_of(note))}
+    typed = {mark: (note, said) for mark, note in footnotes(page).items() if (said := only_type(note))}
     typed = {mark: (note, said) for mark, (note, said) in typed.items() if said != "on_demand"}
     if not typed:
         return rows

@@ -178,6 +178,18 @@ def region_in(text: str, label: str, column: str, heading: str) -> str | None:
     return next((r for r in [*map(region_of, [text, label, column]), place_of(column), region_of(heading)] if r), None)
 
 
+def only_type(text: str) -> str | None:
+    """The one pricing type a text names; None when it names none or several ("Spot and on-demand instances", "Prices
+    for on-demand and 1-year reserved": `pricing_type_of` alone picks one of them)."""
+    named = {kind for part in _PARTS.split(text) if (kind := pricing_type_of(part))}
+    if any(k.startswith("reserved_") and k != "reserved_unspecified" for k in named):
+        named.discard("reserved_unspecified")  # "Reserved instances, 1-year term": the term says which reservation
+    return named.pop() if len(named) == 1 else None
+
+
+_PARTS = re.compile(r"\b(?:and|or)\b|[,;&]|(?<=[.!?])\s")
+
+
 def sized_name(text: str) -> tuple[int, str] | None:
     """(GPU count, GPU name) for a machine named "8x NVIDIA H100 SXM" or "8 × H200 SXM"; None otherwise."""
     match = _SIZED.match(squash(text))
