@@ -31,7 +31,7 @@ from pipeline.sources.pages.machines import FAMILIES
 from pipeline.sources.pages.money import is_no_price, money
 from pipeline.sources.pages.reader import page_parsers
 from pipeline.sources.pages.recorded import text_reason
-from pipeline.sources.pages.rows import page_row, refused_row, untied_row
+from pipeline.sources.pages.rows import first_figure, page_row, refused_row, untied_row
 from pipeline.sources.pages.wording import TEASER_REASON, is_teaser, pricing_type_of
 from pipeline.sources.read import require
 
@@ -98,7 +98,7 @@ def parse_gcp_page(capture: RawCapture) -> pl.DataFrame:
                 continue
             machine = cells[0]
             if not _MACHINE.match(machine):
-                if (priced := next(filter(None, map(money, cells[3:])), None)) is not None:  # no family's title
+                if (priced := first_figure(cells[3:])) is not None:  # no family's title
                     unnamed = UNNAMED_MACHINE_REASON.format(cell=machine)
                     out.append(refused_row(capture, "gcp", "hyperscaler", priced, unnamed, sku=machine, label=cells[1]))
                 family_name = machine or family_name

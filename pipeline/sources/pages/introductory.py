@@ -25,7 +25,7 @@ from pipeline.sources.pages.document import squash
 from pipeline.sources.pages.money import amounts
 from pipeline.sources.pages.names import models
 from pipeline.sources.pages.notes import footnote, noted_prices
-from pipeline.sources.pages.records import Price, Record, find_records
+from pipeline.sources.pages.records import SHORT, Price, Record, find_records
 from pipeline.sources.pages.rows import row_amount
 
 # Words that tie a price to a condition on the buyer: an initial period of the rental, being new, a code. A sale open
@@ -43,8 +43,6 @@ INTRODUCTORY_REASON = (
     "an introductory price ('for the first month', 'new customers only', 'with code ...'): a condition the buyer must "
     "meet, not the standing price"
 )
-# A status or badge is a cell's few words ("New customers only"), never a sentence about something else.
-_STATUS = 48
 _SENTENCE = re.compile(r"(?<=[.;!?])\s+")
 
 
@@ -83,7 +81,7 @@ def _words_of(record: Record, price: Price) -> Iterable[str]:
     yield from _stating(price.text, price.amount)
     yield from _stating(footnote(record, price.text), price.amount)
     yield from (price.label, price.column)
-    yield from (cell for cell in [*record.names, *record.cells] if len(cell) <= _STATUS)
+    yield from (cell for cell in [*record.names, *record.cells] if len(cell) <= SHORT)
 
 
 def _stating(text: str, amount: str) -> list[str]:

@@ -22,7 +22,7 @@ from pipeline.sources.pages.document import inside_table, table_dom
 from pipeline.sources.pages.meaning import SERVICE_REASON, is_service
 from pipeline.sources.pages.money import amounts, figure_at
 from pipeline.sources.pages.names import models
-from pipeline.sources.pages.records import find_records, footnotes
+from pipeline.sources.pages.records import SHORT, find_records, footnotes
 from pipeline.sources.pages.rows import row_amount
 from pipeline.sources.pages.tabs import panel_names
 from pipeline.sources.pages.tax import TAX_REASON, tax_excluded, tax_included
@@ -30,13 +30,7 @@ from pipeline.sources.pages.when import page_time
 from pipeline.sources.pages.wording import NOT_YET_REASON, not_yet_rentable, only_type, pricing_type_of
 
 # The rows a layout reader read and did not refuse.
-_LAYOUT = pl.col("reject_reason").is_null() & ~pl.col("attributes").fill_null("").str.contains('"by_meaning"')
-
-
-# A status the layout reader's reading gives way to is a cell's or a label's few words ("Coming soon", "Pre-order now",
-# "$4.99/hr (available Q3 2026)"), never a sentence: one about another GPU ("the H200 will be available in November")
-# lands in a record of the GPU beside it when the reader does not know a name.
-_STATUS = 48
+OPEN_LAYOUT_ROWS = pl.col("reject_reason").is_null() & ~pl.col("attributes").fill_null("").str.contains('"by_meaning"')
 
 
 def refuse_not_yet(rows: pl.DataFrame, capture: RawCapture) -> pl.DataFrame:
@@ -45,7 +39,7 @@ def refuse_not_yet(rows: pl.DataFrame, capture: RawCapture) -> pl.DataFrame:
     cell it knows and reads none of the row's others, so it would publish a price nobody can pay yet as the price in
     force. A figure is matched to the page's records (`records.find_records`, as the meaning reader reads them) by
     its GPU model and amount; a page whose text never says so is not read again."""
-    if not rows.select(_LAYOUT.any()).item() or not not_yet_rentable(capture.body.decode("utf-8", "replace")):
+    if not rows.select(OPEN_LAYOUT_ROWS.any()).item() or not not_yet_rentable(capture.body.decode("utf-8", "replace")):
         return rows
     as_of = page_time(capture).date()
     later = {
@@ -56,13 +50,17 @@ def refuse_not_yet(rows: pl.DataFrame, capture: RawCapture) -> pl.DataFrame:
         if any(
             not_yet_rentable(words, as_of)
             for words in [price.text, price.label, price.column, *record.cells]
-            if words and len(words) <= _STATUS
+            if words and len(words) <= SHORT
         )
     }
     reasons = [
         NOT_YET_REASON if live and (tuple(models(label or "")), row_amount(price)) in later else reason
         for live, label, price, reason in zip(
-            rows.select(_LAYOUT).to_series(), rows["label"], rows["price_native"], rows["reject_reason"], strict=True
+            rows.select(OPEN_LAYOUT_ROWS).to_series(),
+            rows["label"],
+            rows["price_native"],
+            rows["reject_reason"],
+            strict=True,
         )
     ]
     return rows.with_columns(pl.Series("reject_reason", reasons, dtype=pl.String))
@@ -77,11 +75,11 @@ def refuse_taxed(rows: pl.DataFrame, capture: RawCapture) -> pl.DataFrame:
     if not rows.select(opened.any()).item() or not tax_included(capture.body.decode("utf-8", "replace")):
         return rows
     # A label or a header, not a figure's own words ("$3.59/hr incl. VAT" is `money`'s to pass over)
-    labels = [c.text for c in read_page(table_dom(capture)).cells if len(c.text) <= _STATUS and not amounts(c.text)]
+    labels = [c.text for c in read_page(table_dom(capture)).cells if len(c.text) <= SHORT and not amounts(c.text)]
     if not any(map(tax_included, labels)):
         return rows  # said only in a sentence (of other prices, of another service): not of these figures
     if any(map(tax_excluded, labels)):
-        opened = _LAYOUT
+        opened = OPEN_LAYOUT_ROWS
     return rows.with_columns(pl.when(opened).then(pl.lit(TAX_REASON)).otherwise("reject_reason").alias("reject_reason"))
 
 
@@ -97,22 +95,20 @@ def refuse_by_section(rows: pl.DataFrame, capture: RawCapture) -> pl.DataFrame:
     it. The heading is the nearest <h1>-<h6> above each place the figure is printed; a figure printed under no such
     heading, or under headings that disagree, stands."""
     named = [_words(text) for _, text in _HEADING.findall(capture.body.decode("utf-8", "replace"))]
-    if not rows.select(_LAYOUT.any()).item() or not any(is_service(h) or pricing_type_of(h) for h in named):
+    if not rows.select(OPEN_LAYOUT_ROWS.any()).item() or not any(is_service(h) or pricing_type_of(h) for h in named):
         return rows  # no heading names a service or a pricing type: the page is not read again
     under: dict[Decimal | None, set[str]] = {}
     heading = ""
     root = table_dom(capture).root
     for node in root.traverse(include_text=True) if root is not None else ():
-        if node.tag in _HEADING_TAGS and not inside_table(
-            node.parent
-        ):  # a heading in a cell titles the cell, not a section
+        if node.tag in _HEADING_TAGS and not inside_table(node.parent):  # one in a cell titles the cell
             heading = node.text(deep=True).strip()
         elif node.tag == "-text" and (text := node.text_content or "") and "<" not in text:  # not a script's
             for _, amount, _ in amounts(text):
                 under.setdefault(Decimal(amount), set()).add(heading)
     reasons = []
     for live, price, kind, reason in rows.select(
-        _LAYOUT.alias("_layout"), "price_native", "pricing_type", "reject_reason"
+        OPEN_LAYOUT_ROWS.alias("_layout"), "price_native", "pricing_type", "reject_reason"
     ).iter_rows():
         above = under.get(row_amount(price), set()) if live else set()
         said = {only_type(h) for h in above}
@@ -136,7 +132,10 @@ def refuse_by_footnote(rows: pl.DataFrame, capture: RawCapture) -> pl.DataFrame:
     """A layout reader's on-demand figure whose star points to a footnote naming another pricing type ("$2.99*", or
     its column's "PRICE/GPU/HR*", with "* Prices for 3-year reserved contracts"), refused: a layout reader reads the
     figure, not the note its star points to."""
-    if not rows.select((_LAYOUT & (pl.col("pricing_type") == "on_demand")).any()).item() or b"*" not in capture.body:
+    if (
+        not rows.select((OPEN_LAYOUT_ROWS & (pl.col("pricing_type") == "on_demand")).any()).item()
+        or b"*" not in capture.body
+    ):
         return rows
     page = read_page(table_dom(capture))
     typed = {mark: (note, said) for mark, note in footnotes(page).items() if (said := only_type(note))}
@@ -159,7 +158,7 @@ def refuse_by_footnote(rows: pl.DataFrame, capture: RawCapture) -> pl.DataFrame:
                 every = said_by  # a price column's title, not a note on a spot column's own title
     reasons = []
     for live, kind, price, reason in rows.select(
-        _LAYOUT.alias("_l"), "pricing_type", "price_native", "reject_reason"
+        OPEN_LAYOUT_ROWS.alias("_l"), "pricing_type", "price_native", "reject_reason"
     ).iter_rows():
         noted = (every or marked.get(row_amount(price))) if live and kind == "on_demand" else None
         reasons.append(NOTE_TYPE_REASON.format(note=noted[0], said=noted[1], read=kind) if noted else reason)
@@ -168,12 +167,12 @@ def refuse_by_footnote(rows: pl.DataFrame, capture: RawCapture) -> pl.DataFrame:
 
 def _titled(text: str, mark: str) -> bool:
     """True when a short text (a column's title) ends with the footnote's mark ("PRICE/GPU/HR*")."""
-    return (
-        len(text) <= _STATUS and not amounts(text) and re.search(rf"[^*]{re.escape(mark)}(?!\*)\s*$", text) is not None
-    )
+    return len(text) <= SHORT and not amounts(text) and re.search(rf"[^*]{re.escape(mark)}(?!\*)\s*$", text) is not None
 
 
 TAB_TYPE_REASON = "its tab ({tab!r}) makes it a {said} price, not {read}"
+# The markup that ties a panel to its tab (`tabs.panel_names`): a page without any has no panel to read.
+_TAB_MARKUP = re.compile(rb"aria-labelledby|aria-controls|data-w-tab|href=[\"']#", re.IGNORECASE)
 
 
 def refuse_by_tab(rows: pl.DataFrame, capture: RawCapture) -> pl.DataFrame:
@@ -181,8 +180,8 @@ def refuse_by_tab(rows: pl.DataFrame, capture: RawCapture) -> pl.DataFrame:
     | 1-year reserved", the reserved panel hidden by a class, not by markup), refused: a layout reader reads every
     table of its shape, whichever tab shows it. (A tab named for on demand may hold a table of other columns too: its
     spot and term figures are left to their columns.)"""
-    on_demand = _LAYOUT & (pl.col("pricing_type") == "on_demand")
-    if not rows.select(on_demand.any()).item() or b"tab" not in capture.body.lower():  # no tabs: not read again
+    on_demand = OPEN_LAYOUT_ROWS & (pl.col("pricing_type") == "on_demand")
+    if not rows.select(on_demand.any()).item() or _TAB_MARKUP.search(capture.body) is None:  # not read again
         return rows
     page = read_page(table_dom(capture))
     # each amount: the (tab, pricing type) of each tab panel printing it, ("", "") where a printing is in none
@@ -195,7 +194,7 @@ def refuse_by_tab(rows: pl.DataFrame, capture: RawCapture) -> pl.DataFrame:
             under.setdefault(Decimal(amount), set()).add(typed)
     reasons = []
     for live, kind, price, reason in rows.select(
-        _LAYOUT.alias("_l"), "pricing_type", "price_native", "reject_reason"
+        OPEN_LAYOUT_ROWS.alias("_l"), "pricing_type", "price_native", "reject_reason"
     ).iter_rows():
         tabs = under.get(row_amount(price), set()) if live and kind == "on_demand" else set()
         said = {t for _, t in tabs}

@@ -77,9 +77,14 @@ class Record:
     notes: dict[str, str] = field(default_factory=dict)  # the page's footnotes by their mark ("*", "**")
 
 
+# A label's, a title's or a status's few words ("Spot price", "Coming soon", "New customers only"), never a sentence:
+# one about another GPU ("the H200 will be available in November") lands in a record of the GPU beside it.
+SHORT = 48
+
+
 def is_label(text: str) -> bool:
     """True for a short text that says what a price is (a pricing type, per GPU or per machine, a teaser)."""
-    if len(text) > 48 or money(text) or _IDENTIFIER.fullmatch(text) or _SPEC.search(text) or _PROMO.match(text):
+    if len(text) > SHORT or money(text) or _IDENTIFIER.fullmatch(text) or _SPEC.search(text) or _PROMO.match(text):
         return False  # an amount, an identifier ("g2-standard-24-spot"), a spec ("VRAM per GPU") or a promotion of
         # another offer ("Save 30% with a 1-year commitment") says nothing of what the price beside it is
     return bool(

@@ -53,13 +53,18 @@ def untied_row(
     """A table row whose cells do not line up with its column titles (a status cell the header lacks, a merged
     cell), refused with its first figure: a layout reader that reads cells by position cannot tell which price is
     which. None for a row without a figure."""
-    figure = next(filter(None, map(money, cells)), None)
+    figure = first_figure(cells)
     if figure is None:
         return None
     reason = UNTIED_REASON.format(cells=len(cells), titles=len(titles))
     name = cells[0] if cells else ""
     attributes = json.dumps({"cells": cells, "titles": titles})
     return refused_row(capture, provider, provider_class, figure, reason, sku=name, label=name, attributes=attributes)
+
+
+def first_figure(cells: list[str]) -> tuple[str, str] | None:
+    """The first price (amount, currency) `money` reads in a row's cells, or None."""
+    return next(filter(None, map(money, cells)), None)
 
 
 def row_amount(text: str | None) -> Decimal | None:
