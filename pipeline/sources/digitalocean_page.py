@@ -25,6 +25,7 @@ from pipeline.sources.base import PAGE_NOT_SAMPLED, Archive, Request, Source
 from pipeline.sources.pages.document import dom, node_text, walk
 from pipeline.sources.pages.gpu import per_gpu_memory
 from pipeline.sources.pages.money import money
+from pipeline.sources.pages.nearest import SEVERAL_TYPES_REASON, several_types_said
 from pipeline.sources.pages.reader import page_parsers
 from pipeline.sources.pages.recorded import text_reason
 from pipeline.sources.pages.rows import page_row
@@ -116,6 +117,8 @@ def parse_digitalocean_page(capture: RawCapture) -> pl.DataFrame:
                 reason = f"price {amount!r} is not an amount"
             elif not in_force:
                 reason = f"struck-through list price, replaced on the page by {figures[-1][0]}"
+            elif (several := several_types_said([kind, detail])) is not None:
+                reason = SEVERAL_TYPES_REASON.format(text=several)
             elif is_teaser(detail):  # "Prices start as low as $1.99/GPU/hour ...": a floor, whatever the card's kind
                 reason = TEASER_REASON
             elif pricing_type == "reserved_unstated_term":

@@ -28,6 +28,7 @@ from pipeline.sources.archive import archived_page_time
 from pipeline.sources.base import Archive, Request, Source
 from pipeline.sources.pages.document import dom, has_class, node_text
 from pipeline.sources.pages.gpu import memory_gb
+from pipeline.sources.pages.nearest import SEVERAL_TYPES_REASON, several_types_said
 from pipeline.sources.pages.reader import page_parsers
 from pipeline.sources.pages.rows import cell_figure, page_row
 from pipeline.sources.pages.wording import NO_TERM_REASON, TEASER_REASON, is_teaser, pricing_type_of
@@ -100,7 +101,8 @@ def _rows(capture: RawCapture, block: _Block, memory: dict[str, float]) -> list[
                 pricing_type = "on_demand"  # the page's plain hourly column: the on-demand rate
             if pricing_type is None:
                 continue  # a $ figure under a heading that is not a GPU-hour price
-            reason = passed or two_gpus
+            several = several_types_said([heading, title])  # "Spot / On-demand": not which one this figure is
+            reason = passed or two_gpus or (SEVERAL_TYPES_REASON.format(text=several) if several else None)
             if passed is None and (is_teaser(heading) or is_teaser(text)):
                 reason = TEASER_REASON
             elif pricing_type == "reserved_unspecified":

@@ -7,7 +7,7 @@ from datetime import UTC, datetime
 from pipeline.domain.records import RawCapture
 from pipeline.sources.pages.money import money
 from pipeline.sources.pages.when import page_time, wayback_time
-from pipeline.sources.pages.wording import commitment, pricing_type_of
+from pipeline.sources.pages.wording import commitment, only_type, pricing_type_of, types_named
 from tests.helpers import FETCHED
 
 
@@ -55,3 +55,11 @@ def test_pricing_type_words() -> None:
     assert pricing_type_of("1-week minimum") == pricing_type_of("Minimum of 1 week") == "reserved_1w"
     assert pricing_type_of("2-week term") == "reserved_2w"
     assert pricing_type_of("Start your 14-day free trial") is pricing_type_of("Try it free for 1 week") is None
+    # Words naming several types name each of them, however they are joined: one title over two figures ("On-demand /
+    # Spot") types neither; a reservation with its term is one type.
+    assert types_named("On-demand / Spot") == types_named("Spot | on-demand") == {"on_demand", "spot"}
+    assert types_named("Spot and on-demand instances") == {"on_demand", "spot"}
+    assert types_named("1-year / 3-year reserved") == {"reserved_1y", "reserved_3y"}
+    assert only_type("Reserved instances, 1-year term") == "reserved_1y" and only_type("Spot/Interruptible") == "spot"
+    assert only_type("On-demand / Spot") is None
+    assert only_type("$2.99/hr on demand") == "on_demand" and only_type("Pricing per GPU/hr") is None

@@ -206,6 +206,21 @@ def test_table_columns_give_pricing_type_and_unit() -> None:
     }
 
 
+@pytest.mark.parametrize(
+    ("title", "cell"),
+    [
+        ("Spot / On-demand", "$1.49/hr / $2.99/hr"),  # before: $2.99 published as the spot price
+        ("On-demand / Spot", "$2.99/hr / $1.49/hr"),  # before: $1.49 published as spot (the right type by luck)
+        ("Reserved (1 year) / On-demand", "$1.49/hr / $2.99/hr"),  # before: $2.99 published as a 1-year price
+        ("Spot and on-demand", "$2.99/hr"),
+    ],
+)
+def test_figures_under_words_naming_several_pricing_types_are_refused(title: str, cell: str) -> None:
+    html = f"<table><tr><th>GPU</th><th>{title}</th></tr><tr><td>NVIDIA H100 SXM 80GB</td><td>{cell}</td></tr></table>"
+    read = rows(html)
+    assert read and all("name several pricing types" in str(r["reject_reason"]) for r in read)
+
+
 def test_cards_with_labels_after_the_price_and_machine_sizes() -> None:
     html = (
         "<div class='card'><h3>NVIDIA H100 SXM x8</h3><span>$23.92</span><span>/hr</span>"

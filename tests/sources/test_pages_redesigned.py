@@ -600,6 +600,11 @@ OTHER_WORDS: dict[str, Callable[[str], str]] = {
     "hourly_rate": in_shown_text(lambda text: re.sub(r"\s*/\s*h(?:ou)?r\b", " hourly rate", text, flags=re.I)),
     # "US $ 0.01": Fluidstack 2023's host prices so written no longer billed the host apart.
     "us_dollar_apart": prices_as("US $ {u}{c}"),
+    # A title naming two types ("Spot / On-demand"): the readers typed its figures by the first type the words matched,
+    # and published every on-demand price as the spot price.
+    "two_types_one_title": in_shown_text(
+        lambda text: re.sub(r"\bon[- ]demand\b", "Spot / On-demand", text, flags=re.IGNORECASE)
+    ),
 }
 
 

@@ -10,11 +10,27 @@ import re
 
 from pipeline.sources.pages.records import Record
 from pipeline.sources.pages.tabs import by_tab
-from pipeline.sources.pages.wording import commitment, per_gpu, per_instance, pricing_type_of
+from pipeline.sources.pages.wording import commitment, per_gpu, per_instance, pricing_type_of, types_named
 
 PLACES = ("price", "footnote", "column", "label", "panel", "heading", "loose")
 # A column of the record's own that states the term its prices are for ("Minimum term", "Commitment", "Contract").
 _TERM_COLUMN = re.compile(r"\b(?:term|commitment|contract|reservation|minimum)\b", re.IGNORECASE)
+SEVERAL_TYPES_REASON = "the words nearest it name several pricing types ({text!r}) and do not say which one it is"
+
+
+def several_types_said(words: list[str]) -> str | None:
+    """The nearest words that name a pricing type, when they name more than one ("On-demand / Spot" over "$2.99 /
+    $1.49", a label "Spot and on-demand"): `pricing_type_said` would take one of them for every figure. Reservations
+    of several terms are `pricing_type_said`'s to refuse (no one term)."""
+    for text in words:
+        said = next((s for s in _SENTENCE.split(text or "") if pricing_type_of(s)), None)  # a note's first that types
+        if said is not None:
+            kinds = {"reserved" if k.startswith("reserved") else k for k in types_named(said)}
+            return said if len(kinds) > 1 else None
+    return None
+
+
+_SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
 
 def pricing_type_said(record: Record, words: list[str]) -> tuple[str, str]:

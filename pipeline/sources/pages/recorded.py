@@ -28,8 +28,9 @@ from typing import Any
 import polars as pl
 
 from pipeline.sources.pages.money import amounts, figure_at, not_the_price, other_time_after, starts_range, time_unit
+from pipeline.sources.pages.nearest import SEVERAL_TYPES_REASON, several_types_said
 from pipeline.sources.pages.records import RANGE_REASON
-from pipeline.sources.pages.wording import TEASER_REASON, is_teaser, per_gpu, per_instance, pricing_type_of
+from pipeline.sources.pages.wording import TEASER_REASON, is_teaser, only_type, per_gpu, per_instance, pricing_type_of
 
 OTHER_UNIT_REASON = "the page shows {figure} per {unit}, not per hour"
 BOUND_REASON = "a maximum ({text!r}), not the price of a defined good"
@@ -128,6 +129,8 @@ def reason_of(
         if text and (reason := text_reason(str(text), price, currency, pricing_type, price_per)) is not None:
             return reason
     column, own = str(recorded.get("column") or ""), " ".join(str(recorded.get(k) or "") for k in _OWN)
+    if several_types_said([column]) is not None and only_type(own) is None:
+        return SEVERAL_TYPES_REASON.format(text=column.strip())  # "Spot / On-demand": not which one this figure is
     if price_per == "gpu_hour" and per_instance(column) and not per_gpu(column) and not per_gpu(own):
         return MACHINE_COLUMN_REASON.format(text=column.strip())
     return not_the_price("", "", column)  # a column of former prices, of prices with tax in them ...

@@ -55,20 +55,8 @@ _HGX = re.compile(r"\bHGX\b", re.I)
 PCIE = r"PCIE|PCI[\s-]?E(?:XPRESS)?"  # the PCIe form factor however written: "PCIe", "PCI-E", "PCI Express"
 _FORM = re.compile(rf"\b(SXM\d?|{PCIE}|NVL|NVLINK)\b", re.I)
 _REGION = re.compile(r"\bregion:\s*([A-Za-z][A-Za-z ]{1,40}?)\s*$|\b(secure\s+cloud|community\s+cloud)\b", re.I)
-_MONTHS = (
-    "january",
-    "february",
-    "march",
-    "april",
-    "may",
-    "june",
-    "july",
-    "august",
-    "september",
-    "october",
-    "november",
-    "december",
-)
+_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
+           "november", "december")  # fmt: skip
 _EFFECTIVE = re.compile(
     rf"\beffective\s+(?:from\s+|on\s+)?({'|'.join(_MONTHS)})\s+(\d{{1,2}}),?\s+(\d{{4}})\b", re.IGNORECASE
 )
@@ -178,16 +166,22 @@ def region_in(text: str, label: str, column: str, heading: str) -> str | None:
     return next((r for r in [*map(region_of, [text, label, column]), place_of(column), region_of(heading)] if r), None)
 
 
-def only_type(text: str) -> str | None:
-    """The one pricing type a text names; None when it names none or several ("Spot and on-demand instances", "Prices
-    for on-demand and 1-year reserved": `pricing_type_of` alone picks one of them)."""
+def types_named(text: str) -> set[str]:
+    """Every pricing type a text names, part by part ("Spot and on-demand instances", "On-demand / Spot": spot and
+    on_demand), where `pricing_type_of` alone picks one of them."""
     named = {kind for part in _PARTS.split(text) if (kind := pricing_type_of(part))}
     if any(k.startswith("reserved_") and k != "reserved_unspecified" for k in named):
         named.discard("reserved_unspecified")  # "Reserved instances, 1-year term": the term says which reservation
+    return named
+
+
+def only_type(text: str) -> str | None:
+    """The one pricing type a text names; None when it names none or several."""
+    named = types_named(text)
     return named.pop() if len(named) == 1 else None
 
 
-_PARTS = re.compile(r"\b(?:and|or)\b|[,;&]|(?<=[.!?])\s")
+_PARTS = re.compile(r"\b(?:and|or)\b|[,;&/|]|(?<=[.!?])\s")
 
 
 def sized_name(text: str) -> tuple[int, str] | None:
