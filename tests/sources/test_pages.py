@@ -4,8 +4,11 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+import pytest
+
 from pipeline.domain.records import RawCapture
-from pipeline.sources.pages.money import money
+from pipeline.sources.pages.money import amounts, money
+from pipeline.sources.pages.pairs import untold_pair
 from pipeline.sources.pages.when import page_time, wayback_time
 from pipeline.sources.pages.wording import commitment, only_type, pricing_type_of, types_named
 from tests.helpers import FETCHED
@@ -22,6 +25,10 @@ def test_money_reads_exact_amounts_and_currencies() -> None:
     assert money("from $0.74**") == ("0.74", "USD")
     assert money("8x H100 80GB") is None
     assert money("Contact sales") is None
+    # A GPU's name ending in digits right before the mark: "H200 $3.49" was read as "200 $", the price 200 USD.
+    assert money("NVIDIA H200 $3.49/GPU/hr") == ("3.49", "USD")
+    assert money("8x H100 $20.72") == ("20.72", "USD") and money("A100 €1.20") == ("1.20", "EUR")
+    assert money("H100: 2,49 €/h") == ("2.49", "EUR")
 
 
 def test_wayback_time_and_observed_at() -> None:
@@ -63,3 +70,29 @@ def test_pricing_type_words() -> None:
     assert only_type("Reserved instances, 1-year term") == "reserved_1y" and only_type("Spot/Interruptible") == "spot"
     assert only_type("On-demand / Spot") is None
     assert only_type("$2.99/hr on demand") == "on_demand" and only_type("Pricing per GPU/hr") is None
+
+
+@pytest.mark.parametrize(
+    ("text", "first"),
+    [
+        ("$0.01 / $2.99/hr", 0),
+        ("$2.99 or $1.49", 0),
+        ("$2.99/hr | $1.49/hr", 0),
+        ("H100 $4.00/hr, $2.99/hr, $1.49/hr", 0),
+        ("$20.72/hr ($2.59/GPU/hr)", None),  # a machine's and a GPU's
+        ("$2.99/hr, $1.49/hr spot", None),  # the second's own type
+        ("$2.99 / $23.92 per node", None),  # a GPU's and a machine's
+        ("$2.99/hr / $2.99/hr", None),  # the same figure twice
+        ("$2.99/hr (€2.75/hr)", None),  # another currency
+        ("$2.49 - $3.29/hr", None),  # a range: refused as one
+    ],
+)
+def test_two_figures_side_by_side_that_nothing_tells_apart(text: str, first: int | None) -> None:
+    assert untold_pair(text, amounts(text)) == first
+
+
+def test_a_list_price_and_its_replacement_are_told_apart_only_by_their_order() -> None:
+    text = "$6.74 /GPU/hour $3.39 /GPU/hour*"  # DigitalOcean 2025: the meaning reader takes the later
+    assert untold_pair(text, amounts(text)) == 0
+    assert untold_pair(text, amounts(text), alternatives_only=True) is None
+    assert untold_pair("$6.74 / $3.39 /GPU/hour", amounts("$6.74 / $3.39 /GPU/hour"), alternatives_only=True) == 0

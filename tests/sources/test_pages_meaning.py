@@ -755,6 +755,13 @@ def test_each_of_several_figures_in_one_text_has_its_own_label(shown: str) -> No
                 ("NVIDIA H200", "on_demand", "gpu_hour", 1, "3.49", None),
             },
         ),
+        (  # a name ending in digits right before "$": the H200's 200 was read as "200 $", the price 200 USD
+            "<div><p>NVIDIA H200 $3.49/GPU/hr</p><p>NVIDIA B200 $4.99/GPU/hr</p></div>",
+            {
+                ("NVIDIA H200", "on_demand", "gpu_hour", 1, "3.49", None),
+                ("NVIDIA B200", "on_demand", "gpu_hour", 1, "4.99", None),
+            },
+        ),
         ("<ul><li>8x H100 SXM — $23.92/hr</li></ul>", {("H100 SXM", "on_demand", "instance_hour", 8, "23.92", None)}),
         ("<p>H100 SXM from $1.99/hr</p>", {("H100 SXM", "on_demand", "gpu_hour", 1, "1.99", TEASER_REASON)}),
     ],

@@ -600,6 +600,10 @@ OTHER_WORDS: dict[str, Callable[[str], str]] = {
     "hourly_rate": in_shown_text(lambda text: re.sub(r"\s*/\s*h(?:ou)?r\b", " hourly rate", text, flags=re.I)),
     # "US $ 0.01": Fluidstack 2023's host prices so written no longer billed the host apart.
     "us_dollar_apart": prices_as("US $ {u}{c}"),
+    # Two figures side by side that nothing tells apart ("$0.01 / $2.99"): the layout readers published the first, the
+    # meaning reader the one its unit ("/GPU/hour") was written after.
+    "two_figures_new_first": prices_as("$0.01 / ${u}{c}"),
+    "two_figures_new_after": prices_as("${u}{c} / $0.01"),
     # A title naming two types ("Spot / On-demand"): the readers typed its figures by the first type the words matched,
     # and published every on-demand price as the spot price.
     "two_types_one_title": in_shown_text(

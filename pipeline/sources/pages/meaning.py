@@ -118,10 +118,12 @@ def offers_of(record: Record, as_of: date | None = None) -> list[Offer]:
             pass
         elif type_from == "tabs":
             reason = by_tab(record.tabs)[2]
-        elif (several := several_types_said(words)) is not None:
-            reason = SEVERAL_TYPES_REASON.format(text=several)
         elif shared is not None:
             reason = SHARED_REASON.format(gpus=" and ".join(shared))
+        elif (several := several_types_said(words)) is not None:
+            reason = SEVERAL_TYPES_REASON.format(text=several)
+        elif price.untold is not None:
+            reason = price.untold
         elif any(is_teaser(w) for w in words[:4]) or floor_sentence(record, price):
             reason = TEASER_REASON
         elif any(_SERVICE.search(w) for w in [*words[:4], record.heading, record.intro] if w):

@@ -53,7 +53,7 @@ MARK = rf"(?:{_MARK})"  # any currency mark a page prints, for a pattern of anot
 _NUMBER = r"\d[\d,.]*\d|\d"
 # A mark then a number ("$2.49", "US$ 2.49", "€1,20") or a number then a mark ("2,49 €", "2.49 EUR").
 _MONEY = re.compile(
-    rf"(?P<pre>{_MARK})\s*(?P<a>{_NUMBER})|(?P<b>{_NUMBER})\s*(?P<post>{_MARK})(?![A-Za-z])",
+    rf"(?P<pre>{_MARK})\s*(?P<a>{_NUMBER})|(?<![\w.,])(?P<b>{_NUMBER})\s*(?P<post>{_MARK})(?![A-Za-z\d])",
 )
 # A code after a figure its mark names ("$3.90 AUD"): the code says which dollar.
 _CODE_AFTER = re.compile(r"\s*([A-Z]{3})(?![A-Za-z])")

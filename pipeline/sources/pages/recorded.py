@@ -29,6 +29,7 @@ import polars as pl
 
 from pipeline.sources.pages.money import amounts, figure_at, not_the_price, other_time_after, starts_range, time_unit
 from pipeline.sources.pages.nearest import SEVERAL_TYPES_REASON, several_types_said
+from pipeline.sources.pages.pairs import UNTOLD_REASON, untold_pair
 from pipeline.sources.pages.records import RANGE_REASON
 from pipeline.sources.pages.wording import TEASER_REASON, is_teaser, only_type, per_gpu, per_instance, pricing_type_of
 
@@ -87,6 +88,8 @@ def _figure_reason(text: str, price: str, currency: str) -> str | None:
     start = found[at][0]
     if (unit := other_time_after(text, figure_at(text, start))) is not None:
         return OTHER_UNIT_REASON.format(figure=f"{price} {currency}", unit=unit)
+    if untold_pair(text, found) is not None:  # "$0.01 / $2.99/hr": which of the two is the price, nothing says
+        return UNTOLD_REASON.format(text=text.strip())
     if starts_range(text, start) or (at > 0 and starts_range(text, found[at - 1][0])):
         return RANGE_REASON.format(text=text.strip())
     if is_teaser(text[:start]):

@@ -29,6 +29,7 @@ from pipeline.sources.pages.money import (
     starts_range,
 )
 from pipeline.sources.pages.names import is_name, is_shared_name, models
+from pipeline.sources.pages.pairs import UNTOLD_REASON, untold_pair
 from pipeline.sources.pages.tables import column_of, header_row, one_row_header
 from pipeline.sources.pages.tabs import panel_names, tabs_in
 from pipeline.sources.pages.wording import is_teaser, per_gpu, per_instance, pricing_type_of
@@ -54,6 +55,7 @@ class Price:
     label: str = ""  # the nearest label in the record
     struck: bool = False
     refused: str | None = None  # why the page's own data says it is no offer ("communityCloud": false)
+    untold: str | None = None  # why it is refused unless its words refuse it otherwise ("$2.99 / $1.49": which?)
     panel: list[str] = field(default_factory=list)  # the names of the tabs whose panels hold it
 
 
@@ -224,6 +226,9 @@ def _split(cell: int, text: str, column: str, struck: bool) -> list[Price]:
     for price in out[1:]:
         if price.currency != out[0].currency:  # "$2.99/hr (€2.75/hr)": one price, shown again converted
             price.refused = OTHER_CURRENCY_REASON.format(first=out[0].currency)
+    if (n := untold_pair(text, found, alternatives_only=True)) is not None:  # "$2.99 / $1.49": which, nothing says
+        for price in out[n : n + 2]:
+            price.untold = UNTOLD_REASON.format(text=text.strip())
     for n, (start, _, _) in enumerate(found):
         if starts_range(text, start):
             for price in out[n : n + 2]:
