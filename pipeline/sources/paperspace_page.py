@@ -22,7 +22,8 @@ from pipeline.sources.archive import archived_page_time
 from pipeline.sources.base import PAGE_NOT_SAMPLED, Archive, Request, Source
 from pipeline.sources.pages.document import classes, dom, node_text
 from pipeline.sources.pages.gpu import memory_gb
-from pipeline.sources.pages.money import MARK, money
+from pipeline.sources.pages.marks import MARK
+from pipeline.sources.pages.money import money
 from pipeline.sources.pages.names import models
 from pipeline.sources.pages.reader import page_parsers
 from pipeline.sources.pages.rows import page_row

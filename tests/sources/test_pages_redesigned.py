@@ -129,6 +129,35 @@ def gpu_names_as(form: str | Callable[[re.Match[str]], str]) -> Callable[[str], 
     return in_shown_text(lambda text: _GPU_NAME.sub(form, text))
 
 
+_PRICED_CELL = re.compile(r"\$\s*(\d{1,5}(?:\.\d{1,6})?)\s*(/\s*(?:GPU\s*/\s*)?h(?:ou)?r)?", re.IGNORECASE)
+
+
+def marks_in_titles(html: str) -> str:
+    """Every table column of "$X" (or "$X/hr") figures printed bare, its currency and unit said once in its title
+    ("On-Demand ($ /hr)" over "3.90"), as spreadsheet-like tables print them; cells without a figure stay."""
+    tree = parsed(html)
+    for table in tree.css("table"):
+        rows = [[c for c in tr.iter() if c.tag in ("td", "th")] for tr in table.css("tr")]
+        if not rows or not rows[0] or any(c.tag != "th" for c in rows[0]):
+            continue
+        for j, title in enumerate(rows[0]):
+            cells = [row[j] for row in rows[1:] if len(row) == len(rows[0]) and re.search(r"\d", row[j].text())]
+            found = [_PRICED_CELL.fullmatch(c.text(deep=True).strip()) for c in cells]
+            units = {(m.group(2) or "/hr").replace(" ", "") for m in found if m}
+            if not found or not all(found) or len(units) != 1:
+                continue
+            for cell, m in zip(cells, found, strict=True):
+                cell.replace_with(_cell("td", m.group(1)))
+            title.replace_with(_cell("th", f"{title.text(deep=True)} ($ {units.pop()})"))
+    return tree.html or ""
+
+
+def _cell(tag: str, text: str) -> Node:
+    made = HTMLParser(f"<table><tr><{tag}>{text}</{tag}></tr></table>").css_first(tag)
+    assert made is not None
+    return made
+
+
 REDESIGNS: dict[str, Callable[[str], str]] = {
     "blocks": blocks,
     "cards": cards,
@@ -149,6 +178,9 @@ REDESIGNS: dict[str, Callable[[str], str]] = {
     "cents_parts_no_point": prices_as(
         "<span class='cur'>$</span><span class='int'>{u}</span><sup class='dec'>{d}</sup>"
     ),
+    # The currency and unit said once in a column's title, its figures bare ("On-Demand ($ /hr)" over "3.90"): no
+    # figure was read as a price (Crusoe 2025, Fluidstack 2025), the page refused as drift.
+    "marks_in_titles": marks_in_titles,
     "code_after": prices_as("{u}{c} USD"),
     "footnote_star": prices_as("${u}{c}*"),
     "no_break_spaces": in_shown_text(lambda text: text.replace(" ", "&nbsp;")),

@@ -13,6 +13,7 @@ import re
 from selectolax.parser import HTMLParser
 
 from pipeline.domain.records import RawCapture
+from pipeline.sources.pages.bare import mark_bare_figures
 from pipeline.sources.pages.typography import join_cents
 from pipeline.sources.read import require
 
@@ -127,7 +128,7 @@ def bounded_html(capture: RawCapture, text: str | None = None) -> HTMLParser:
     text = page_text(capture) if text is None else text
     depth = html_depth(text)
     require(depth <= MAX_HTML_DEPTH, capture, f"HTML nested more than {MAX_HTML_DEPTH} elements deep")
-    return join_cents(HTMLParser(text))
+    return mark_bare_figures(join_cents(HTMLParser(text)))
 
 
 def excerpt_html(capture: RawCapture, text: str | None = None) -> HTMLParser:

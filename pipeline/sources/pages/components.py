@@ -19,7 +19,7 @@ import polars as pl
 from pipeline.domain.records import RawCapture
 from pipeline.sources.pages.cells import read_page
 from pipeline.sources.pages.document import table_dom
-from pipeline.sources.pages.money import HOUR_UNITS, MARK, OTHER_TIME_ADVERBS, OTHER_TIME_UNITS
+from pipeline.sources.pages.marks import HOUR_UNITS, MARK, OTHER_TIME_ADVERBS, OTHER_TIME_UNITS
 
 COMPONENT_REASON = "a GPU component's price: the page bills the host apart ({evidence!r}), not a rentable GPU-hour"
 

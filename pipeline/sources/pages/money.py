@@ -6,58 +6,17 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from pipeline.sources.pages.document import squash
+from pipeline.sources.pages.marks import CURRENCY_MARKS, MARK, OTHER_TIME_ADVERBS, OTHER_TIME_UNITS
 from pipeline.sources.pages.tax import TAX_AFTER, TAX_BEFORE, TAX_REASON, tax_included
 
-# Currency marks as pages print them, to ISO codes. Longer marks first so "US$" wins over "$"; a "$" with letters
-# right before it is another country's dollar ("HK$", "NZ$", a prefix not listed here): never read as USD.
-_CURRENCY_MARKS: tuple[tuple[str, str], ...] = (
-    ("US$", "USD"),
-    ("CA$", "CAD"),
-    ("AU$", "AUD"),
-    ("HK$", "HKD"),
-    ("NZ$", "NZD"),
-    ("SG$", "SGD"),
-    ("MX$", "MXN"),
-    ("NT$", "TWD"),
-    ("R$", "BRL"),
-    ("S$", "SGD"),
-    ("C$", "CAD"),
-    ("A$", "AUD"),
-    ("USD", "USD"),
-    ("EUR", "EUR"),
-    ("GBP", "GBP"),
-    ("CAD", "CAD"),
-    ("AUD", "AUD"),
-    ("JPY", "JPY"),
-    ("INR", "INR"),
-    ("CHF", "CHF"),
-    ("CNY", "CNY"),
-    ("HKD", "HKD"),
-    ("SGD", "SGD"),
-    ("NZD", "NZD"),
-    ("MXN", "MXN"),
-    ("BRL", "BRL"),
-    ("KRW", "KRW"),
-    ("SEK", "SEK"),
-    ("NOK", "NOK"),
-    ("DKK", "DKK"),
-    ("PLN", "PLN"),
-    ("$", "USD"),
-    ("€", "EUR"),
-    ("£", "GBP"),
-    ("¥", "JPY"),
-    ("₹", "INR"),
-)
-_MARK = "|".join(re.escape(mark) if mark != "$" else r"(?<![A-Za-z])\$" for mark, _ in _CURRENCY_MARKS)
-MARK = rf"(?:{_MARK})"  # any currency mark a page prints, for a pattern of another module
 _NUMBER = r"\d[\d,.]*\d|\d"
 # A mark then a number ("$2.49", "US$ 2.49", "€1,20") or a number then a mark ("2,49 €", "2.49 EUR").
 _MONEY = re.compile(
-    rf"(?P<pre>{_MARK})\s*(?P<a>{_NUMBER})|(?<![\w.,])(?P<b>{_NUMBER})\s*(?P<post>{_MARK})(?![A-Za-z\d])",
+    rf"(?P<pre>{MARK})\s*(?P<a>{_NUMBER})|(?<![\w.,])(?P<b>{_NUMBER})\s*(?P<post>{MARK})(?![A-Za-z\d])",
 )
 # A code after a figure its mark names ("$3.90 AUD"): the code says which dollar.
 _CODE_AFTER = re.compile(r"\s*([A-Z]{3})(?![A-Za-z])")
-_CODES = dict(_CURRENCY_MARKS)
+_CODES = dict(CURRENCY_MARKS)
 # "(was $3.50)", "Previously: $3.50", "Regular price $3.50": the words right before a figure that say it is gone
 # (or a column's header: "Regular price", "Was").
 _FORMER = re.compile(
@@ -146,10 +105,6 @@ def money(text: str) -> tuple[str, str] | None:
 
 # A unit of time other than the hour right after a figure: "/mo", "/GPU/month", "/GB/mo", "per year", "a month",
 # "monthly".
-# How pages write the units of time after a figure: the hour, the others, and the others as adverbs.
-HOUR_UNITS = r"hrs?|hours?|h"
-OTHER_TIME_UNITS = r"minutes?|mins?|seconds?|secs?|days?|weeks?|wks?|months?|mos?|years?|yrs?"
-OTHER_TIME_ADVERBS = r"monthly|yearly|annually|weekly|daily"
 _OTHER_TIME_AFTER = re.compile(
     r"\s*(?:(?:/\s*(?:[a-z]{1,5}\s*[/-]\s*)?|\bper\s+(?:[a-z]{1,5}\s+(?:per\s+)?)?|\ban?\s+)"
     rf"(?P<unit>{OTHER_TIME_UNITS})|(?P<adverb>{OTHER_TIME_ADVERBS}))\b",
@@ -218,7 +173,7 @@ def _currency(match: re.Match[str], text: str) -> str | None:
 
 
 # What follows the first figure of a range: "$2.49 - $3.29", "$2.49–3.29", "$2.49 to $3.29", "2,49 € – 3,29 €".
-_RANGE_JOIN = re.compile(rf"\s*(?:[-–—~]|to\b)\s*(?:{_MARK})?\s*\d", re.IGNORECASE)
+_RANGE_JOIN = re.compile(rf"\s*(?:[-–—~]|to\b)\s*(?:{MARK})?\s*\d", re.IGNORECASE)
 
 
 # The unit right after a figure: "/hr", "/GPU/hour", " / GPU-hr*", " per hour".

@@ -10,7 +10,8 @@ from __future__ import annotations
 import re
 from decimal import Decimal
 
-from pipeline.sources.pages.money import MARK, amounts, money
+from pipeline.sources.pages.marks import MARK
+from pipeline.sources.pages.money import amounts, money
 from pipeline.sources.pages.names import models
 from pipeline.sources.pages.records import Price, Record
 from pipeline.sources.pages.wording import is_teaser
