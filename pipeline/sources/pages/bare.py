@@ -13,6 +13,7 @@ import re
 from selectolax.parser import HTMLParser, Node
 
 from pipeline.sources.pages.marks import HOUR_UNITS, MARK, OTHER_TIME_UNITS
+from pipeline.sources.pages.spans import own_table, row_cells
 
 _CURRENCY = re.compile(MARK)
 _HOURLY = re.compile(rf"(?:/|\bper\b)\s*(?:gpu\s*[/-]?\s*)?(?:{HOUR_UNITS})\b|\bgpu[\s-]*h(?:ou)?r\b|\bhourly\b", re.I)
@@ -24,13 +25,13 @@ _AMOUNT = re.compile(rf"{MARK}\s*\d|\d\s*{MARK}")  # a title quoting a price ("W
 def mark_bare_figures(tree: HTMLParser) -> HTMLParser:
     """The tree, each bare figure under a title naming its currency and the hour written with that currency's mark."""
     for table in tree.css("table"):
-        rows = [tr for tr in table.css("tr") if _owner(tr, "table") == table.mem_id]
-        titles = next((_cells(tr) for tr in rows if _cells(tr) and all(c.tag == "th" for c in _cells(tr))), [])
+        rows = [tr for tr in table.css("tr") if own_table(tr) == table.mem_id]
+        titles = next((row_cells(tr) for tr in rows if row_cells(tr) and all(c.tag == "th" for c in row_cells(tr))), [])
         marks = [_mark(node_text(c)) for c in titles]
         if not any(marks):
             continue
         for tr in rows:
-            cells = _cells(tr)
+            cells = row_cells(tr)
             if len(cells) != len(titles) or any(c.attributes.get("colspan") not in (None, "1") for c in cells):
                 continue
             for cell, mark in zip(cells, marks, strict=True):
@@ -46,18 +47,6 @@ def _mark(title: str) -> str | None:
     if found is None or _AMOUNT.search(title) or not _HOURLY.search(title) or _OTHER_TIME.search(title):
         return None
     return found.group(0)
-
-
-def _cells(tr: Node) -> list[Node]:
-    return [c for c in tr.iter() if c.tag in ("td", "th")]
-
-
-def _owner(node: Node, tag: str) -> object:
-    """The nearest `tag` element around `node` (a row's own table, not a table nesting it), by its id."""
-    parent = node.parent
-    while parent is not None and parent.tag != tag:
-        parent = parent.parent
-    return None if parent is None else parent.mem_id
 
 
 def node_text(node: Node) -> str:

@@ -14,6 +14,7 @@ from selectolax.parser import HTMLParser
 
 from pipeline.domain.records import RawCapture
 from pipeline.sources.pages.bare import mark_bare_figures
+from pipeline.sources.pages.spans import expand_rowspans
 from pipeline.sources.pages.typography import join_cents
 from pipeline.sources.read import require
 
@@ -128,7 +129,7 @@ def bounded_html(capture: RawCapture, text: str | None = None) -> HTMLParser:
     text = page_text(capture) if text is None else text
     depth = html_depth(text)
     require(depth <= MAX_HTML_DEPTH, capture, f"HTML nested more than {MAX_HTML_DEPTH} elements deep")
-    return mark_bare_figures(join_cents(HTMLParser(text)))
+    return mark_bare_figures(expand_rowspans(join_cents(HTMLParser(text))))
 
 
 def excerpt_html(capture: RawCapture, text: str | None = None) -> HTMLParser:
