@@ -18,6 +18,7 @@ from pipeline.sources.pages.cells import read_page
 from pipeline.sources.pages.money import ADDON_REASON, EQUIVALENT_REASON, FORMER_REASON, SUM_REASON, money
 from pipeline.sources.pages.records import OTHER_CURRENCY_REASON
 from pipeline.sources.pages.rivals import FIRM_NAMES, RIVAL_REASON
+from pipeline.sources.pages.shown import struck_by_class
 from pipeline.sources.pages.tax import TAX_REASON, tax_excluded
 from tests.helpers import FETCHED
 from tests.sources.test_pages_meaning import offers
@@ -402,3 +403,22 @@ def test_prose_beside_a_redesigned_pages_prices_invents_no_price(
     except SchemaDrift:
         found = set()
     assert found <= as_captured(source, path)
+
+
+@pytest.mark.parametrize(
+    ("classes", "struck"),
+    [
+        ("price--old", True),
+        ("old-price text-sm", True),
+        ("compare-at-price", True),
+        ("price_was", True),
+        ("gpu-droplets__StyledStrikeThrough-sc-ea4a25d2-0", False),  # DigitalOcean 2025 wraps every price in it
+        ("price", False),
+        ("price-list", False),
+        ("gold-price", False),
+        ("font-regular price-current", False),
+    ],
+)
+def test_a_class_naming_a_former_price(classes: str, struck: bool) -> None:
+    node = HTMLParser(f"<span class='{classes}'>$9.99</span>").css_first("span")
+    assert node is not None and struck_by_class(node) is struck

@@ -636,6 +636,9 @@ OTHER_WORDS: dict[str, Callable[[str], str]] = {
     # meaning reader the one its unit ("/GPU/hour") was written after.
     "two_figures_new_first": prices_as("$0.01 / ${u}{c}"),
     "two_figures_new_after": prices_as("${u}{c} / $0.01"),
+    # A former price struck by its class alone ("<span class='price--old'>$9.99</span> $3.90"): the meaning reader
+    # published $9.99 (CoreWeave 2026's GB200), and Fluidstack 2023's host prices no longer billed the host apart.
+    "struck_by_class": prices_as("<span class='price--old'>$9.99</span> ${u}{c}"),
     # A title naming two types ("Spot / On-demand"): the readers typed its figures by the first type the words matched,
     # and published every on-demand price as the spot price.
     "two_types_one_title": in_shown_text(

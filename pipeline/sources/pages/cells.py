@@ -18,7 +18,7 @@ from selectolax.parser import HTMLParser, Node
 
 from pipeline.sources.pages.document import COMMENT, INLINE, add_text, squash
 from pipeline.sources.pages.money import money
-from pipeline.sources.pages.shown import crossed_out, hidden
+from pipeline.sources.pages.shown import crossed_out, hidden, struck_by_class
 from pipeline.sources.pages.tabs import controlled
 
 T = TypeVar("T")
@@ -176,7 +176,7 @@ def read_page(tree: HTMLParser) -> Page:
             page.controls.setdefault(panel, me)
         inner_block = me if tag not in INLINE or block < 0 else block
         inner_struck = (
-            struck[0] or crossed_out(node),
+            struck[0] or crossed_out(node) or struck_by_class(node),
             struck[1] or tag in _LINK,
         )
         figures = _data_prices(attrs)

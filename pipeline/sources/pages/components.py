@@ -59,7 +59,7 @@ def host_billed_apart(capture: RawCapture) -> str | None:
     """The words of the page that say its GPUs are priced without their host, or None. Read as the page's short
     texts (a header, a label and the figure beside it: two neighbouring cells at most), never inside a sentence: "are
     GPU component costs included?" in an FAQ says nothing of the prices."""
-    cells = [cell.text for cell in read_page(table_dom(capture)).cells]
+    cells = [cell.text for cell in read_page(table_dom(capture)).cells if not cell.struck]  # what it prices now
     for here, after in zip(cells, [*cells[1:], ""], strict=False):  # the last cell has none after it
         for words in (here, f"{here} {after}".strip()):
             if len(words) > _SHORT:

@@ -13,6 +13,8 @@ cell's first figure took it for the price. Struck elements are left out too; the
 
 from __future__ import annotations
 
+import re
+
 from selectolax.parser import HTMLParser, Node
 
 _HIDDEN_CLASSES = frozenset(("hide", "hidden", "d-none", "is-hidden", "w-condition-invisible", "visually-hidden"))
@@ -48,6 +50,18 @@ def hidden(node: Node) -> bool:
 def crossed_out(node: Node) -> bool:
     """True for a crossed-out element: <del>, <s>, <strike>, a line-through style or (Tailwind) class."""
     return node.tag in _STRUCK_TAGS or "line-through" in _style(node) or "line-through" in _classes(node)
+
+
+def struck_by_class(node: Node) -> bool:
+    """True for an element whose class names a former price ("old-price", "price--was", "compare-at-price"): the
+    meaning reader refuses its figures as crossed out. Only a class naming the price as former: one naming a style
+    says nothing sure (DigitalOcean 2025 wraps every price, struck or not, in a "StyledStrikeThrough" span)."""
+    return any(_FORMER_PRICE_CLASS.search(c) for c in _classes(node))
+
+
+_FORMER_PRICE_CLASS = re.compile(
+    r"^(?:[\w-]*[-_])?(?:old|was|former|compare(?:[-_]at)?)[-_]+price$|^price[-_]+(?:old|was|former)$", re.IGNORECASE
+)
 
 
 def _not_shown(node: Node) -> bool:
