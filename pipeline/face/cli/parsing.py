@@ -63,17 +63,22 @@ def read_as(source: Source, file: Path, body: bytes, observed: datetime) -> tupl
 
 
 def readings(
-    candidates: list[Source], file: Path, body: bytes, observed: datetime
+    candidates: list[Source], file: Path, body: bytes, observed: datetime, why: dict[str, str] | None = None
 ) -> dict[str, tuple[pl.DataFrame, pl.DataFrame]]:
-    """What each candidate that reads the body into rows (quotes, or rejections with their reasons) reads, by name."""
+    """What each candidate that reads the body into rows (quotes, or rejections with their reasons) reads, by name;
+    `why` gets each other candidate's reason."""
     found = {}
     for source in candidates:
         try:
             quotes, rejected = read_as(source, file, body, observed)
-        except Unreadable:
+        except Unreadable as exc:
+            if why is not None:
+                why[source.name] = str(exc).removeprefix(f"{file} is not readable as {source.name}: ")
             continue
         if quotes.height or rejected.height:
             found[source.name] = (quotes, rejected)
+        elif why is not None:
+            why[source.name] = "no rows"
     return found
 
 
@@ -94,9 +99,10 @@ def parse(
     body = capture_file(file, named.max_bytes if named else max(s.max_bytes for s in of_provider))
     observed = parse_time(at, "--at") or datetime.fromtimestamp(file.stat().st_mtime, UTC)
     if named is None:  # a provider: the one of its sources that reads the body
-        found = readings(of_provider, file, body, observed)
+        why: dict[str, str] = {}
+        found = readings(of_provider, file, body, observed, why)
         if len(found) != 1:
-            tried = ", ".join(s.name for s in of_provider)
+            tried = "; ".join(f"{name}: {reason}" for name, reason in why.items())
             raise UserError(
                 f"{file} is not readable as any source of {source} ({tried})"
                 if not found
