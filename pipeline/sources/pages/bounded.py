@@ -120,7 +120,15 @@ def page_text(capture: RawCapture) -> str:
     # last figure may be cut too ("$2." of "$2.49"): refused, never read as a shorter price.
     end = text.rstrip()
     require(end.endswith(">"), capture, f"the page ends inside text ({end[-24:]!r}): cut off, not a whole page")
+    # One that opens as a whole document and never closes it was cut off between two tags: what it would have said
+    # further down (a footnote making a figure a 3-year price, a label after it) is missing.
+    whole = _DOCUMENT_START.match(text) is None or _DOCUMENT_END.search(text) is not None
+    require(whole, capture, f"the page opens a document but ends before closing it ({end[-24:]!r}): cut off")
     return text
+
+
+_DOCUMENT_START = re.compile(r"\s*(?:<!--.*?-->\s*)*<(?:!doctype|html)\b", re.IGNORECASE | re.DOTALL)
+_DOCUMENT_END = re.compile(r"</(?:html|body)\s*>", re.IGNORECASE)  # anything after it (a tracker's script) is shown too
 
 
 def bounded_html(capture: RawCapture, text: str | None = None) -> HTMLParser:
