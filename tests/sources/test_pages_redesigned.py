@@ -680,3 +680,20 @@ def test_a_table_without_its_titles_invents_nothing(realdata: Path, source: str,
     except SchemaDrift:
         found = set()
     assert found <= as_captured(source, path)
+
+
+WHOLE_PAGES = [(source, relative) for source, relative in PAGES if relative.startswith("provider-pages-2026/")]
+
+
+@pytest.mark.parametrize(("source", "relative"), WHOLE_PAGES)
+def test_a_whole_real_page_cut_at_any_tag_is_refused(realdata: Path, source: str, relative: str) -> None:
+    """Cut between two tags, a page ends in no broken text, yet what it said further down is gone: GCP's page so cut
+    published a B200 3-year price, CoreWeave's a spot figure of a GPU it no longer named. A page that opens a whole
+    document and never closes it is refused. (An archive excerpt has no document of its own to close: one cut again
+    at a tag is read as the shorter excerpt it is.)"""
+    text = (realdata / relative).read_text(errors="replace")
+    for cut in re.finditer(">", text[: text.lower().rindex("</body")]):
+        with pytest.raises(SchemaDrift):
+            REGISTRY[source].parse(
+                RawCapture(source, REGISTRY[source].requests[0].url, FETCHED, text[: cut.end()].encode())
+            )
