@@ -27,6 +27,7 @@ from pipeline.sources.pages.document import cell_texts, table_dom
 from pipeline.sources.pages.gpu import memory_gb
 from pipeline.sources.pages.meaning import UNTOLD_REASON
 from pipeline.sources.pages.money import money, not_the_price
+from pipeline.sources.pages.names import count_in, gpu_phrase, is_name
 from pipeline.sources.pages.reader import page_parsers
 from pipeline.sources.pages.recorded import units_in
 from pipeline.sources.pages.rows import cell_figure, page_row, refused_row
@@ -49,6 +50,7 @@ URL = "https://lambda.ai/pricing"
 # it in a cell of its own ("Reserved", "Sprint").
 _KIND = re.compile(r"^(on[\s-]?demand|reserved|sprint)\b\s*", re.IGNORECASE)
 _PRICE_TITLE = re.compile(PRICE_TITLE, re.IGNORECASE)
+UNSIZED_REASON = "a GPU's price in a row that names no machine ('8x NVIDIA ...'), as every row of this layout does"
 _VRAM = re.compile(r"^\d+(?:\.\d+)?\s*GI?B$", re.IGNORECASE)  # "80 GB", "80GiB"
 
 
@@ -68,7 +70,8 @@ def parse_lambda_page(capture: RawCapture) -> pl.DataFrame:
             row = _row(capture, header, cells)
             if row is not None:
                 rows.append(row)
-    require(len(rows) > 0, capture, "no Lambda machine rows ('8x NVIDIA ...' with a $ price) found")
+    machines = [row for row in rows if row["reject_reason"] != UNSIZED_REASON]  # a page of this layout has some
+    require(len(machines) > 0, capture, "no Lambda machine rows ('8x NVIDIA ...' with a $ price) found")
     return parsed_frame(rows)
 
 
@@ -101,7 +104,17 @@ def _passed_over(cells: list[str]) -> tuple[str, tuple[str, str], str] | None:
 
 
 def _machine_or_price(cell: str) -> bool:
-    return money(cell) is not None or sized_name(_KIND.sub("", cell)) is not None
+    return money(cell) is not None or _sized(cell) is not None
+
+
+def _sized(cell: str) -> tuple[int, str] | None:
+    """A machine's GPU count and GPU as a cell names them: "8x NVIDIA H100 SXM" ("On-demand 8x ..."), or as pages also
+    write them, "NVIDIA H100 SXM x8", "NVIDIA B200 (8x)", "8×L40S" (before, such a priced row was passed over)."""
+    text = _KIND.sub("", cell)
+    found = sized_name(text)
+    if found is None and is_name(text) and (count := count_in(text)) is not None and (phrase := gpu_phrase(text)):
+        return count, phrase
+    return found
 
 
 def _column(header: list[str], cells: list[str], *names: str, exact: bool = False) -> str | None:
@@ -114,14 +127,22 @@ def _column(header: list[str], cells: list[str], *names: str, exact: bool = Fals
 
 
 def _row(capture: RawCapture, header: list[str], cells: list[str]) -> dict[str, Any] | None:
-    machine_at = next((i for i, c in enumerate(cells) if sized_name(_KIND.sub("", c))), None)
+    machine_at = next((i for i, c in enumerate(cells) if _sized(c)), None)
     priced = [i for i, c in enumerate(cells) if money(c)]
     if machine_at is not None and not priced and (passed := _passed_over(cells)) is not None:
         (text, figure, why), machine = passed, cells[machine_at]
-        count, name = sized_name(_KIND.sub("", machine)) or (None, machine)
+        count, name = _sized(machine) or (None, machine)
         attributes = json.dumps({"machine": machine, "price_text": text})
         fields = {"sku": machine, "label": name, "gpu_count": count, "attributes": attributes}
         return refused_row(capture, PROVIDER, "neocloud", figure, why, **fields)
+    gpu = next((c for c in cells if is_name(_KIND.sub("", c))), None) if machine_at is None and priced else None
+    if gpu is not None:  # a GPU's priced row without its machine ("NVIDIA H100 SXM | $2.99"): refused, not passed over
+        shown, amount = cells[priced[0]], money(cells[priced[0]])
+        assert amount is not None
+        attributes = json.dumps({"machine": None, "price_text": shown})
+        return refused_row(
+            capture, PROVIDER, "neocloud", amount, UNSIZED_REASON, sku=gpu, label=gpu, attributes=attributes
+        )
     if machine_at is None or not priced:
         return None  # not a machine row, or a machine without a figure ("CONTACT SALES")
     price_at = _price_cell(header, priced)
@@ -130,7 +151,7 @@ def _row(capture: RawCapture, header: list[str], cells: list[str]) -> dict[str, 
     price_text = cells[price_at]
     price_header = header[price_at] if price_at < len(header) else ""  # "PRICE/GPU/HR", "Per Hour Price"
     machine = cells[machine_at]
-    sized = sized_name(_KIND.sub("", machine))
+    sized = _sized(machine)
     assert sized is not None
     count, name = sized
     kind_match = _KIND.match(machine) or (_KIND.match(cells[0]) if machine_at > 0 else None)

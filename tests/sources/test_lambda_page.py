@@ -10,7 +10,7 @@ import polars as pl
 import pytest
 
 from pipeline.domain.records import RawCapture
-from pipeline.sources.lambda_page import URL
+from pipeline.sources.lambda_page import UNSIZED_REASON, URL
 from pipeline.sources.pages.meaning import UNTOLD_REASON
 from pipeline.sources.pages.money import FORMER_REASON
 from pipeline.sources.pages.tax import TAX_REASON
@@ -180,3 +180,29 @@ def test_lambda_a_row_priced_only_by_figures_its_words_pass_over_is_refused(cell
     )
     _, found, refused = run(RawCapture("lambda-page", URL, FETCHED, page.encode()))
     assert found["good"].to_list() == ["A100-SXM-80GB"] and refused["reason"].to_list() == [why]
+
+
+@pytest.mark.parametrize("machine", ["NVIDIA H100 SXM x8", "NVIDIA H100 SXM ×8", "NVIDIA H100 SXM (8x)", "8×H100 SXM"])
+def test_lambda_a_machine_named_with_its_count_after_its_gpu_is_read(machine: str) -> None:
+    """ "NVIDIA H100 SXM x8" is the 8-GPU machine "8x NVIDIA H100 SXM" is (before: its row was passed over in
+    silence, neither read nor refused)."""
+    page = (
+        f"<h1>Lambda pricing</h1><table><tr><th>Instance</th><th>Price</th></tr><tr><td>{machine}</td>"
+        "<td>$23.92 / hr</td></tr><tr><td>8x NVIDIA A100 SXM 80GB</td><td>$14.32 / hr</td></tr></table>"
+    )
+    assert quotes(RawCapture("lambda-page", URL, FETCHED, page.encode())) == {
+        ("H100-SXM-80GB", "on_demand", 8, "2.99"),
+        ("A100-SXM-80GB", "on_demand", 8, "1.79"),
+    }
+
+
+def test_lambda_a_gpus_priced_row_naming_no_machine_is_refused_not_passed_over() -> None:
+    page = (
+        "<h1>Lambda pricing</h1><table><tr><th>Instance</th><th>Price</th></tr>"
+        "<tr><td>8x NVIDIA H100 SXM</td><td>$23.92 / hr</td></tr>"
+        "<tr><td>NVIDIA A100 SXM 80GB</td><td>$1.79 / hr</td></tr>"
+        "<tr><td>Persistent storage</td><td>$0.20 / GB / month</td></tr></table>"
+    )
+    _, found, refused = run(RawCapture("lambda-page", URL, FETCHED, page.encode()))
+    assert found["good"].to_list() == ["H100-SXM-80GB"]
+    assert refused["price_native"].to_list() == ["1.79"] and refused["reason"].to_list() == [UNSIZED_REASON]

@@ -186,6 +186,10 @@ REDESIGNS: dict[str, Callable[[str], str]] = {
     "no_break_spaces": in_shown_text(lambda text: text.replace(" ", "&nbsp;")),
     "us_dollar": prices_as("US${u}{c}"),
     "code_before": prices_as("USD {u}{c}"),
+    # A machine's count after its GPU ("NVIDIA H100 SXM x8"): Lambda's reader passed such rows over in silence.
+    "count_after_name": in_shown_text(
+        lambda text: re.sub(r"\b(\d)x\s+((?:NVIDIA\s+)?[A-Z]{1,2}\d{2,3}[^<]*)", r"\2 x\1", text)
+    ),
     # GPU names dressed as a vendor's marketing writes them: "H100™", "NVIDIA® H100", "h100".
     "name_trademark": gpu_names_as(r"\1™"),
     "name_vendor": gpu_names_as(r"NVIDIA® \1"),
