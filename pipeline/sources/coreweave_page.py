@@ -23,7 +23,7 @@ from pipeline.sources.pages.document import classes, dom, node_text
 from pipeline.sources.pages.money import is_no_price, money
 from pipeline.sources.pages.reader import page_parsers
 from pipeline.sources.pages.recorded import text_reason
-from pipeline.sources.pages.rows import page_row
+from pipeline.sources.pages.rows import UNTYPED_REASON, page_row
 from pipeline.sources.pages.wording import TEASER_REASON, hgx_label, is_teaser, leading_int, pricing_type_of
 from pipeline.sources.read import require
 
@@ -51,15 +51,17 @@ def _region(table: Node) -> str | None:
     return re.sub(r"\W+", "_", match.group(1).strip().lower()) if match else None
 
 
-def _column(header: str) -> tuple[str, str] | None:
-    """(pricing type, what the figure is per) for a price header, None for a spec column."""
+def _column(header: str) -> tuple[str | None, str] | None:
+    """(pricing type, what the figure is per) for a price header, None for a spec column. A price column naming
+    neither on demand nor spot ("Hourly Price", "Reserved Price") has no type this reader reads: its figures are
+    refused, not passed over."""
     text = header.lower()
     if "price" not in text:
         return None
     if "inference" in text:
         return "on_demand", "gpu_hour"
     kind = pricing_type_of(header)  # "On-Demand", "Pay-as-you-go"; "Spot", "Interruptible", "Preemptible"
-    return (kind, "instance_hour") if kind in ("on_demand", "spot") else None
+    return (kind if kind in ("on_demand", "spot") else None), "instance_hour"
 
 
 def parse_coreweave_page(capture: RawCapture) -> pl.DataFrame:
@@ -77,7 +79,7 @@ def parse_coreweave_page(capture: RawCapture) -> pl.DataFrame:
         count_at = lower.index("gpu count")
         vram_at = next((i for i, h in enumerate(lower) if h.startswith("vram")), None)
         prices = [(i, col, headers[i]) for i, h in enumerate(headers) if (col := _column(h)) is not None]
-        require(bool(prices), capture, f"GPU table without price columns: {headers}")
+        require(any(kind for _, (kind, _), _ in prices), capture, f"GPU table without price columns: {headers}")
         region = _region(table)
         for row in table.css(".table-row-v2"):
             cells = _cells(row)
@@ -99,6 +101,8 @@ def parse_coreweave_page(capture: RawCapture) -> pl.DataFrame:
                     reason = TEASER_REASON
                 elif "inference" in header.lower():
                     reason = INFERENCE_REASON
+                elif pricing_type is None:
+                    reason = UNTYPED_REASON.format(title=header)
                 else:
                     reason = text_reason(texts[i], *figure, pricing_type, price_per)  # what its own words say of it
                 out.append(
@@ -108,7 +112,7 @@ def parse_coreweave_page(capture: RawCapture) -> pl.DataFrame:
                         "neocloud",
                         sku=f"{product or name}{':inference' if 'inference' in header.lower() else ''}",
                         label=hgx_label(name),
-                        pricing_type=pricing_type,
+                        pricing_type=pricing_type or "on_demand",
                         region=region,
                         gpu_count=count if price_per == "instance_hour" else 1,
                         gpu_memory_gb=float(vram) if re.fullmatch(r"\d+(\.\d+)?", vram) else None,

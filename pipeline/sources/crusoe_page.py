@@ -26,7 +26,7 @@ from pipeline.sources.base import Archive, Request, Source
 from pipeline.sources.pages.document import dom, node_text
 from pipeline.sources.pages.gpu import memory_gb
 from pipeline.sources.pages.reader import page_parsers
-from pipeline.sources.pages.rows import cell_figure, page_row
+from pipeline.sources.pages.rows import UNTYPED_REASON, cell_figure, page_row
 from pipeline.sources.pages.wording import NO_TERM_REASON, per_instance, pricing_type_of, teaser_reason
 from pipeline.sources.read import require
 
@@ -91,11 +91,17 @@ def _priced(
     rows: list[dict[str, Any]] = []
     for column, text in zip(columns, cells, strict=False):
         figure = cell_figure(text)
-        pricing_type = pricing_type_of(column)
-        if figure is None or pricing_type is None:
-            continue  # "Contact sales", or a column that names no pricing type
+        if figure is None:
+            continue  # "Contact sales"
         amount, passed = figure  # passed: the cell's words pass over its figure ("Was $3.50")
-        reason = passed or teaser_reason(text) or (NO_TERM_REASON if pricing_type == "reserved_unspecified" else None)
+        pricing_type = pricing_type_of(column)
+        untyped = UNTYPED_REASON.format(title=column) if pricing_type is None else None  # refused, not passed over
+        reason = (
+            passed
+            or untyped
+            or teaser_reason(text)
+            or (NO_TERM_REASON if pricing_type == "reserved_unspecified" else None)
+        )
         if per_instance(text):  # never seen on this page: a machine price with no machine size
             reason = "price is per machine but the page gives no GPU count"
         rows.append(
@@ -104,7 +110,7 @@ def _priced(
                 PROVIDER,
                 sku=label,
                 label=label,
-                pricing_type=pricing_type,
+                pricing_type=pricing_type or "on_demand",
                 gpu_count=1,
                 gpu_memory_gb=memory,
                 price_per="gpu_hour",

@@ -22,7 +22,7 @@ from pipeline.sources.pages.document import dom, node_text
 from pipeline.sources.pages.money import is_no_price, money
 from pipeline.sources.pages.reader import page_parsers
 from pipeline.sources.pages.recorded import text_reason
-from pipeline.sources.pages.rows import page_row
+from pipeline.sources.pages.rows import UNTYPED_REASON, page_row
 from pipeline.sources.pages.wording import TEASER_REASON, commitment, hgx_label, is_teaser, pricing_type_of
 from pipeline.sources.read import require
 
@@ -60,17 +60,18 @@ def _table(capture: RawCapture) -> Table | None:
     return (headers, rows) if headers and rows else None
 
 
-def _price_columns(headers: list[str]) -> list[tuple[int, str, str]]:
-    """(cell index, pricing type, header) for the GPU price columns; cell index skips the model column."""
-    columns = []
+def _price_columns(headers: list[str]) -> list[tuple[int, str | None, str]]:
+    """(cell index, pricing type, header) for the GPU price columns; cell index skips the model column. A price
+    column whose title names neither on demand nor a term ("Hourly price") has no type: its figures are refused."""
+    columns: list[tuple[int, str | None, str]] = []
     for i, header in enumerate(headers[1:]):
         text = header.lower()
         if text.startswith("max") or not re.search(r"\b(cost|price)\b", text):
             continue
         if pricing_type_of(header) == "on_demand":  # "On-Demand", "Pay as you go"
             columns.append((i, "on_demand", header))
-        elif (term := commitment(header)) is not None:
-            columns.append((i, term, header))
+        else:
+            columns.append((i, commitment(header), header))
     return columns
 
 
@@ -81,7 +82,7 @@ def parse_fluidstack_page(capture: RawCapture) -> pl.DataFrame:
     headers, rows = found
     require(headers[0].lower() in ("gpu model", "model"), capture, f"first column is {headers[0]!r}, not the GPU model")
     columns = _price_columns(headers)
-    require(bool(columns), capture, f"no on-demand or term price column in headers {headers}")
+    require(any(kind for _, kind, _ in columns), capture, f"no on-demand or term price column in headers {headers}")
     vram = next((i for i, h in enumerate(headers[1:]) if h.lower().startswith("vram")), None)
     out: list[dict[str, Any]] = []
     for name, cells in rows:
@@ -94,6 +95,8 @@ def parse_fluidstack_page(capture: RawCapture) -> pl.DataFrame:
                 reason: str | None = TEASER_REASON
             elif figure is None:
                 reason = f"price cell {cells[index]!r} is not an amount"
+            elif pricing_type is None:
+                reason = UNTYPED_REASON.format(title=header)  # refused, not passed over
             else:
                 reason = text_reason(cells[index], *figure, pricing_type, "gpu_hour")  # what its own words say of it
             out.append(
@@ -103,7 +106,7 @@ def parse_fluidstack_page(capture: RawCapture) -> pl.DataFrame:
                     "neocloud",
                     sku=name,
                     label=hgx_label(name),
-                    pricing_type=pricing_type,
+                    pricing_type=pricing_type or "on_demand",
                     gpu_count=1,
                     gpu_memory_gb=float(memory) if re.fullmatch(r"\d+(\.\d+)?", memory) else None,
                     price_per="gpu_hour",

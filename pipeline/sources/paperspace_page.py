@@ -26,12 +26,13 @@ from pipeline.sources.pages.marks import MARK
 from pipeline.sources.pages.money import money
 from pipeline.sources.pages.names import models
 from pipeline.sources.pages.reader import page_parsers
-from pipeline.sources.pages.rows import page_row
+from pipeline.sources.pages.rows import page_row, refused_row
 from pipeline.sources.pages.wording import ON_DEMAND, TEASER_REASON, commitment, hgx_label, is_teaser
 from pipeline.sources.read import require
 
 HOSTS = ("www.paperspace.com", "paperspace.com")
 URL = "https://www.paperspace.com/pricing"
+UNREAD_NOTE_REASON = "a figure in the card's footnote that does not say it is the on-demand price ({text!r})"
 _ON_DEMAND_NOTE = re.compile(
     # The price as the page writes money: "$6.00", "$ 6.00" (its mark in an element of its own), "6.00 USD".
     # The GPU as the page names it: "H100", "H100™", "NVIDIA® H100" (compared by the models it names).
@@ -125,14 +126,22 @@ def parse_paperspace_page(capture: RawCapture) -> pl.DataFrame:
 def _on_demand_from_note(
     capture: RawCapture, note: str, name: str, label: str, memory: float | None, multi: str
 ) -> list[dict[str, Any]]:
-    """The on-demand price a commitment footnote states for this card's machine, if it states one."""
+    """The on-demand price a commitment footnote states for this card's machine, if it states one; a figure of a
+    sentence naming the machine's GPU that does not state it so ("Hourly pricing for H100 is $6.00/hour") is refused,
+    never passed over."""
     match = _ON_DEMAND_NOTE.search(note)
     named = models(name.upper())  # whatever case the page writes it in ("h100")
-    if match is None or not named or models(match.group("name").upper()) != named:
-        return []
-    figure = money(match.group("price"))
-    if figure is None:
-        return []
+    figure = money(match.group("price")) if match is not None else None
+    if match is None or not named or models(match.group("name").upper()) != named or figure is None:
+        sentences = [s for s in re.split(r"(?<=[.!?])\s+", note) if named and models(s.upper()) == named]
+        unread = [(s, found) for s in sentences if (found := money(s)) is not None]
+        return [
+            refused_row(
+                capture, "paperspace", "neocloud", found, UNREAD_NOTE_REASON.format(text=sentence), sku=name,
+                label=label, attributes=json.dumps({"footnote": note, "multi_gpu": multi}),
+            )
+            for sentence, found in unread
+        ]  # fmt: skip
     return [
         page_row(
             capture,

@@ -26,6 +26,9 @@ def page_row(capture: RawCapture, provider: str, provider_class: str = "neocloud
     return row
 
 
+UNTYPED_REASON = (
+    "a figure under a title that names no pricing type this layout reads ({title!r}): which price it is, unsaid"
+)
 UNTIED_REASON = "a row of {cells} cells under {titles} column titles: its figures cannot be tied to their columns"
 
 
