@@ -28,6 +28,7 @@ from pipeline.sources.pages.gpu import memory_gb
 from pipeline.sources.pages.meaning import UNTOLD_REASON
 from pipeline.sources.pages.money import money, not_the_price
 from pipeline.sources.pages.names import count_in, gpu_phrase, is_name
+from pipeline.sources.pages.nearest import SEVERAL_TYPES_REASON
 from pipeline.sources.pages.reader import page_parsers
 from pipeline.sources.pages.recorded import units_in
 from pipeline.sources.pages.rows import cell_figure, page_row, refused_row
@@ -39,6 +40,7 @@ from pipeline.sources.pages.wording import (
     pricing_type_of,
     sized_name,
     teaser_reason,
+    types_named,
 )
 from pipeline.sources.read import require
 
@@ -173,6 +175,10 @@ def _row(capture: RawCapture, header: list[str], cells: list[str]) -> dict[str, 
         pricing_type = committed or pricing_type_of(kind) or "reserved_unspecified"
     elif committed and not kind:  # a row with a commitment's term, whatever it calls itself ("Committed")
         pricing_type = committed
+    named = types_named(machine) if not kind and not committed else set()  # "Month-to-month 8x NVIDIA H100 SXM"
+    several = SEVERAL_TYPES_REASON.format(text=machine) if len(named) > 1 else None  # "Spot / On-demand 8x ..."
+    if len(named) == 1 and named != {"on_demand"}:
+        pricing_type = named.pop()  # the machine's own words name another type than the row's default
     whole_machine = not (per_gpu(price_text) or per_gpu(price_header))
     amount = money(price_text)
     assert amount is not None
@@ -189,6 +195,7 @@ def _row(capture: RawCapture, header: list[str], cells: list[str]) -> dict[str, 
         price_native=amount[0],
         currency=amount[1],
         reject_reason=(UNTOLD_REASON if untold else None)
+        or several
         or teaser_reason(price_text)
         or (NO_TERM_REASON if pricing_type == "reserved_unspecified" else None),
         attributes=json.dumps(

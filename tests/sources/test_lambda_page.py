@@ -206,3 +206,16 @@ def test_lambda_a_gpus_priced_row_naming_no_machine_is_refused_not_passed_over()
     _, found, refused = run(RawCapture("lambda-page", URL, FETCHED, page.encode()))
     assert found["good"].to_list() == ["H100-SXM-80GB"]
     assert refused["price_native"].to_list() == ["1.79"] and refused["reason"].to_list() == [UNSIZED_REASON]
+
+
+def test_lambda_a_machine_whose_own_words_name_another_type_takes_it() -> None:
+    """ "Month-to-month 8x NVIDIA H100 SXM": a month's commitment, not the on-demand price its row would default to."""
+    page = (
+        "<h1>Lambda pricing</h1><table><tr><th>Instance</th><th>PRICE/GPU/HR</th></tr>"
+        "<tr><td>On-demand 8x NVIDIA H100 SXM</td><td>$2.99</td></tr>"
+        "<tr><td>Month-to-month 8x NVIDIA H100 SXM</td><td>$2.59</td></tr></table>"
+    )
+    assert quotes(RawCapture("lambda-page", URL, FETCHED, page.encode())) == {
+        ("H100-SXM-80GB", "on_demand", 1, "2.99"),
+        ("H100-SXM-80GB", "reserved_1m", 1, "2.59"),
+    }

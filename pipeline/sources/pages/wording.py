@@ -119,6 +119,8 @@ def pricing_type_of(text: str) -> str | None:
         return "on_demand"
     if re.search(r"\b(spot|preemptible|interrupt[ai]ble)\b", words):
         return "spot"
+    if re.search(r"\bmonth[\s-]to[\s-]month\b", words):  # a month's commitment, renewed: no on-demand price
+        return "reserved_1m"
     if re.search(
         r"\b(reserved?|reservation|commit(ted|ment)?|contract|savings\s+plans?)\b|\bsprint\b", words
     ) or _TERM.search(words):
