@@ -10,7 +10,7 @@ from pipeline.domain.records import RawCapture
 from pipeline.sources.pages.money import amounts, money
 from pipeline.sources.pages.pairs import untold_pair
 from pipeline.sources.pages.when import page_time, wayback_time
-from pipeline.sources.pages.wording import commitment, only_type, pricing_type_of, types_named
+from pipeline.sources.pages.wording import commitment, is_teaser, only_type, pricing_type_of, types_named
 from tests.helpers import FETCHED
 
 
@@ -42,6 +42,25 @@ def test_wayback_time_and_observed_at() -> None:
     )
     assert page_time(archived) == datetime(2024, 1, 1, 2, 3, 4, tzinfo=UTC)
     assert page_time(RawCapture(source="x", url="https://a/", fetched_at=FETCHED, body=b"<p>")) == FETCHED
+
+
+@pytest.mark.parametrize(
+    ("text", "floor"),
+    [
+        ("from $2.49/hr", True),
+        ("$2.49+", True),
+        ("2,49 €+ / Stunde", True),
+        ("$2.49/hr and up", True),
+        ("$2.49 or more", True),
+        ("≥ $2.49", True),
+        ("$2.49/hr", False),
+        ("$2.49 for 8+ GPUs", False),  # a volume's sign, not the price's
+        ("$2.49 + $0.10 storage", False),  # an add-on
+        ("Available from July 2026: $6.99", False),
+    ],
+)
+def test_a_floor_in_words_or_signs(text: str, floor: bool) -> None:
+    assert is_teaser(text) is floor
 
 
 def test_pricing_type_words() -> None:

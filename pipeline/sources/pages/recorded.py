@@ -92,7 +92,7 @@ def _figure_reason(text: str, price: str, currency: str) -> str | None:
         return UNTOLD_REASON.format(text=text.strip())
     if starts_range(text, start) or (at > 0 and starts_range(text, found[at - 1][0])):
         return RANGE_REASON.format(text=text.strip())
-    if is_teaser(text[:start]):
+    if is_teaser(text[:start]) or is_teaser(text[start:]):  # "from $2.49", "$2.49+", "$2.49/hr and up"
         return TEASER_REASON
     if _BOUND_BEFORE.search(text[:start]):
         return BOUND_REASON.format(text=text.strip())

@@ -13,9 +13,13 @@ from pipeline.sources.pages.document import squash
 TEASER_REASON = "teaser price ('from $X'), not a price for a defined good"
 NO_TERM_REASON = "reserved price with no commitment term stated, not a price for a defined good"
 
-# "from" a time the GPU is available from ("Available from July 2026: $6.99/GPU/hr") is no floor of a price.
+# "from" a time the GPU is available from ("Available from July 2026: $6.99/GPU/hr") is no floor of a price; a floor's
+# sign is one: "$2.49+", "$2.49/hr and up", "≥ $2.49" (not "$2.49 + $0.10/hr storage", an add-on).
 _TEASER = re.compile(
-    r"\b((?<!available )from|starting\s+(at|from)|starts\s+(at|from)|as\s+low\s+as|low\s+as)\b", re.IGNORECASE
+    r"\b((?<!available )from|starting\s+(at|from)|starts\s+(at|from)|as\s+low\s+as|low\s+as)\b"
+    r"|(?:[$€£]\s*\d[\d.,]*|\d[\d.,]*\s*[$€£])\s*\+(?!\s*[\d$€£+])|(?:≥|>=)\s*(?:[$€£\d]|$)"
+    r"|[$€£]\s*\d[\d.,]*(?:\s*/\s*[a-z]+)*\s+(?:and\s+(?:up|above)|or\s+more|onwards?)\b",
+    re.IGNORECASE,
 )
 # "/GPU/hr", "per GPU hour", "GPU-hr"; a GPU also called a card or an accelerator ("/card/hour").
 _GPU = r"(?:gpu|card|accelerator)"
@@ -63,7 +67,7 @@ _EFFECTIVE = re.compile(
 
 
 def is_teaser(text: str) -> bool:
-    """True for "from $X" / "starting at" / "as low as" wording: a floor, not a price for a defined good."""
+    """True for "from $X" / "starting at" / "as low as" wording or a floor's sign: not a price for a defined good."""
     return _TEASER.search(squash(text)) is not None
 
 
