@@ -538,6 +538,12 @@ def test_a_figure_whose_own_words_name_another_pricing_type_is_never_its_columns
         ("$2.49/hr and up", "on_demand", "gpu_hour", "teaser price"),
         ("≥ $2.49/hr", "on_demand", "gpu_hour", "teaser price"),
         ("$2.49/hr + $0.10/hr storage", "on_demand", "gpu_hour", None),  # an add-on after it: the price stands
+        ("$2.49/hr or less", "on_demand", "gpu_hour", "a maximum"),  # a bound or an estimate after it: was read
+        ("≤ $2.49/hr", "on_demand", "gpu_hour", "a maximum"),
+        ("$2.49/GPU/hr max", "on_demand", "gpu_hour", "a maximum"),
+        ("$2.49/hr (est.)", "on_demand", "gpu_hour", "an approximate figure"),
+        ("$2.49* estimated", "on_demand", "gpu_hour", "an approximate figure"),
+        ("$2.49/hr, max 8 GPUs", "on_demand", "gpu_hour", None),  # a limit of something else
         ("$0.04/min", "on_demand", "gpu_hour", "per minute, not per hour"),
         ("$2.49/hr", "on_demand", "gpu_hour", None),
     ],

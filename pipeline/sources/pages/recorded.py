@@ -47,7 +47,11 @@ _SAID = re.compile(
     re.IGNORECASE,
 )
 # The words right before a figure that make it a maximum, or an approximation.
-_BOUND_BEFORE = re.compile(r"\b(?:up\s+to|max(?:imum)?\.?|at\s+most|no\s+more\s+than)\s*:?\s*$", re.IGNORECASE)
+_BOUND_BEFORE = re.compile(r"(?:\b(?:up\s+to|max(?:imum)?\.?|at\s+most|no\s+more\s+than)|≤|<=)\s*:?\s*$", re.IGNORECASE)
+# ... and right after it, past its unit ("/GPU/hr") and a footnote's star: "$2.49 or less", "$2.49 (est.)".
+_TAIL = r"(?:\s*/\s*[a-z]+)*\s*\**\s*[(\[]?\s*"
+_BOUND_AFTER = re.compile(rf"{_TAIL}(?:or\s+(?:less|lower|below)|at\s+most|max(?:imum)?)\b", re.IGNORECASE)
+_ABOUT_AFTER = re.compile(rf"{_TAIL}(?:est(?:imated|imate)?|approx(?:imately|imate)?)\b", re.IGNORECASE)
 _ABOUT_BEFORE = re.compile(
     r"(?:[~≈]|\b(?:approx(?:imately|\.)?|about|around|circa|ca\.|est(?:imated|\.)?))\s*$", re.IGNORECASE
 )
@@ -94,9 +98,10 @@ def _figure_reason(text: str, price: str, currency: str) -> str | None:
         return RANGE_REASON.format(text=text.strip())
     if is_teaser(text[:start]) or is_teaser(text[start:]):  # "from $2.49", "$2.49+", "$2.49/hr and up"
         return TEASER_REASON
-    if _BOUND_BEFORE.search(text[:start]):
+    after = text[figure_at(text, start) :]
+    if _BOUND_BEFORE.search(text[:start]) or _BOUND_AFTER.match(after):
         return BOUND_REASON.format(text=text.strip())
-    if _ABOUT_BEFORE.search(text[:start]):
+    if _ABOUT_BEFORE.search(text[:start]) or _ABOUT_AFTER.match(after):
         return APPROXIMATE_REASON.format(text=text.strip())
     return None
 
