@@ -83,6 +83,9 @@ def test_pricing_type_words() -> None:
     assert pricing_type_of("Start your 14-day free trial") is pricing_type_of("Try it free for 1 week") is None
     # A month-to-month contract is a month's commitment, renewed: never the on-demand price (it was read as one).
     assert pricing_type_of("Month-to-month") == pricing_type_of("month to month contract") == "reserved_1m"
+    # Paying ahead is a commitment: "with prepayment" was read as the on-demand price, "Prepay 12 months" as well.
+    assert pricing_type_of("$2.49/hr with prepayment") == "reserved_unspecified"
+    assert pricing_type_of("Prepay 12 months") == "reserved_1y"
     # Words naming several types name each of them, however they are joined: one title over two figures ("On-demand /
     # Spot") types neither; a reservation with its term is one type.
     assert types_named("On-demand / Spot") == types_named("Spot | on-demand") == {"on_demand", "spot"}

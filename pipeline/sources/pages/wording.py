@@ -126,7 +126,7 @@ def pricing_type_of(text: str) -> str | None:
     if re.search(r"\bmonth[\s-]to[\s-]month\b", words):  # a month's commitment, renewed: no on-demand price
         return "reserved_1m"
     if re.search(
-        r"\b(reserved?|reservation|commit(ted|ment)?|contract|savings\s+plans?)\b|\bsprint\b", words
+        r"\b(reserved?|reservation|commit(ted|ment)?|contract|savings\s+plans?|prepa(?:y|id|yment))\b|\bsprint\b", words
     ) or _TERM.search(words):
         return commitment(words) or ("reserved_1y" if _ANNUAL.search(words) else "reserved_unspecified")
     if _ANNUAL.search(words):
