@@ -20,7 +20,7 @@ from selectolax.parser import Node
 from pipeline.domain.records import RawCapture, parsed_frame
 from pipeline.sources.archive import archived_page_time
 from pipeline.sources.base import PAGE_NOT_SAMPLED, Archive, Request, Source
-from pipeline.sources.pages.document import classes, dom, node_text
+from pipeline.sources.pages.document import classes, dom, node_text, sentences
 from pipeline.sources.pages.gpu import memory_gb
 from pipeline.sources.pages.marks import MARK
 from pipeline.sources.pages.money import money
@@ -133,15 +133,12 @@ def _on_demand_from_note(
     named = models(name.upper())  # whatever case the page writes it in ("h100")
     figure = money(match.group("price")) if match is not None else None
     if match is None or not named or models(match.group("name").upper()) != named or figure is None:
-        sentences = [s for s in re.split(r"(?<=[.!?])\s+", note) if named and models(s.upper()) == named]
-        unread = [(s, found) for s in sentences if (found := money(s)) is not None]
+        fields = {"sku": name, "label": label, "attributes": json.dumps({"footnote": note, "multi_gpu": multi})}
+        unread = [(s, found) for s in sentences(note) if named and models(s.upper()) == named and (found := money(s))]
+        why = UNREAD_NOTE_REASON
         return [
-            refused_row(
-                capture, "paperspace", "neocloud", found, UNREAD_NOTE_REASON.format(text=sentence), sku=name,
-                label=label, attributes=json.dumps({"footnote": note, "multi_gpu": multi}),
-            )
-            for sentence, found in unread
-        ]  # fmt: skip
+            refused_row(capture, "paperspace", "neocloud", found, why.format(text=s), **fields) for s, found in unread
+        ]
     return [
         page_row(
             capture,

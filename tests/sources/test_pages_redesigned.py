@@ -226,9 +226,14 @@ REDESIGNS["cards_cents_raised"] = lambda html: REDESIGNS["cents_raised_no_point"
 
 
 @cache
+def captured(source: str, path: Path) -> tuple[int, set[tuple[object, ...]]]:
+    """The rows and quotes of a real page as captured (read once per test process: every redesign compares with
+    them)."""
+    return read(RawCapture(source, REGISTRY[source].requests[0].url, FETCHED, path.read_bytes()))
+
+
 def as_captured(source: str, path: Path) -> set[tuple[object, ...]]:
-    """The quotes of a real page as captured (read once per test process: every redesign compares with them)."""
-    return quotes(RawCapture(source, REGISTRY[source].requests[0].url, FETCHED, path.read_bytes()))
+    return captured(source, path)[1]
 
 
 def quotes(capture: RawCapture) -> set[tuple[object, ...]]:
@@ -243,11 +248,6 @@ def read(capture: RawCapture) -> tuple[int, set[tuple[object, ...]]]:
         (r["good"], r["pricing_type"], r["gpu_count"], f"{r['price_usd'].normalize():f}")
         for r in found.iter_rows(named=True)
     }
-
-
-@cache
-def captured_rows(source: str, path: Path) -> int:
-    return read(RawCapture(source, REGISTRY[source].requests[0].url, FETCHED, path.read_bytes()))[0]
 
 
 @pytest.mark.parametrize("redesign", sorted(REDESIGNS))
@@ -683,9 +683,9 @@ def test_a_page_in_other_words_invents_nothing(realdata: Path, source: str, rela
     try:
         rows, found = read(RawCapture(source, REGISTRY[source].requests[0].url, FETCHED, html.encode()))
     except SchemaDrift:
-        rows, found = captured_rows(source, path), set()
+        rows, found = captured(source, path)[0], set()
     assert found <= as_captured(source, path)
-    assert rows >= captured_rows(source, path) or len(found) == len(as_captured(source, path))
+    assert rows >= captured(source, path)[0] or len(found) == len(as_captured(source, path))
 
 
 def without_titles(html: str) -> str:

@@ -25,17 +25,18 @@ _AMOUNT = re.compile(rf"{MARK}\s*\d|\d\s*{MARK}")  # a title quoting a price ("W
 def mark_bare_figures(tree: HTMLParser) -> HTMLParser:
     """The tree, each bare figure under a title naming its currency and the hour written with that currency's mark."""
     for table in tree.css("table"):
-        rows = [tr for tr in table.css("tr") if own_table(tr) == table.mem_id]
-        titles = next((row_cells(tr) for tr in rows if row_cells(tr) and all(c.tag == "th" for c in row_cells(tr))), [])
-        marks = [_mark(node_text(c)) for c in titles]
+        if table.css_first("th") is None:
+            continue  # no titles, no figure to mark
+        rows = [row_cells(tr) for tr in table.css("tr") if own_table(tr) == table.mem_id]
+        titles = next((cells for cells in rows if cells and all(c.tag == "th" for c in cells)), [])
+        marks = [_mark(_text(c)) for c in titles]
         if not any(marks):
             continue
-        for tr in rows:
-            cells = row_cells(tr)
+        for cells in rows:
             if len(cells) != len(titles) or any(c.attributes.get("colspan") not in (None, "1") for c in cells):
                 continue
             for cell, mark in zip(cells, marks, strict=True):
-                text = node_text(cell)
+                text = _text(cell)
                 if mark and _BARE.fullmatch(text):
                     _rewrite(cell, text, f"{mark} {text}" if mark.isalpha() else f"{mark}{text}")
     return tree
@@ -49,7 +50,9 @@ def _mark(title: str) -> str | None:
     return found.group(0)
 
 
-def node_text(node: Node) -> str:
+def _text(node: Node) -> str:
+    """A cell's text as a title or a bare figure is compared (`document.node_text` is not importable here: the tree
+    transforms run inside `bounded_html`, which `document` imports)."""
     return (node.text(deep=True, separator=" ") or "").strip()
 
 

@@ -27,6 +27,14 @@ def squash(text: str) -> str:
     return " ".join(text.replace("\u00a0", " ").replace("\u202f", " ").split())
 
 
+def sentences(text: str) -> list[str]:
+    """A text's sentences (a note that types one figure in its first and states another price in its next)."""
+    return _SENTENCE_END.split(text)
+
+
+_SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
+
+
 def joins_figure(before: str, after: str) -> bool:
     """True when `after` is the decimal part of the figure `before` ends with: "$3" then ".90" in two inline elements
     with nothing between them (a typographic split a browser shows as "$3.90"). Read apart, "$3" would be a price the

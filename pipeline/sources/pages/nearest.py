@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import re
 
+from pipeline.sources.pages.document import sentences
 from pipeline.sources.pages.records import Record
 from pipeline.sources.pages.tabs import by_tab
 from pipeline.sources.pages.wording import commitment, per_gpu, per_instance, pricing_type_of, types_named
@@ -23,14 +24,11 @@ def several_types_said(words: list[str]) -> str | None:
     $1.49", a label "Spot and on-demand"): `pricing_type_said` would take one of them for every figure. Reservations
     of several terms are `pricing_type_said`'s to refuse (no one term)."""
     for text in words:
-        said = next((s for s in _SENTENCE.split(text or "") if pricing_type_of(s)), None)  # a note's first that types
+        said = next((s for s in sentences(text or "") if pricing_type_of(s)), None)  # a note's first that types
         if said is not None:
             kinds = {"reserved" if k.startswith("reserved") else k for k in types_named(said)}
             return said if len(kinds) > 1 else None
     return None
-
-
-_SENTENCE = re.compile(r"(?<=[.!?])\s+")
 
 
 def pricing_type_said(record: Record, words: list[str]) -> tuple[str, str]:

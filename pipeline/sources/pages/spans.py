@@ -14,6 +14,8 @@ MAX_ROWSPAN = 64
 def expand_rowspans(tree: HTMLParser) -> HTMLParser:
     """The tree, each cell spanning rows copied into every row it spans."""
     for table in tree.css("table"):
+        if table.css_first("[rowspan]") is None:
+            continue  # most tables: nothing to copy
         groups: dict[object, list[Node]] = {}
         for tr in table.css("tr"):
             if own_table(tr) == table.mem_id and tr.parent is not None:
