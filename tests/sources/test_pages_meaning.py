@@ -120,6 +120,13 @@ def test_depth_counts_real_nesting_not_unclosed_paragraphs_or_script_text() -> N
     assert html_depth("<script>" + "<div>" * 1000 + "</script><div></div>") == 1
 
 
+def test_depth_reads_a_tag_name_of_letters_digits_dashes_and_colons_starting_with_a_letter() -> None:
+    assert html_depth("<price-card><svg:g><h2>x</h2></svg:g></price-card>") == 3
+    assert html_depth("<élan><div>x</div></élan>") == 2  # any alphabet's letters
+    assert html_depth("<a_b><div></div></a>") == 2  # the name ends at "_": an <a>
+    assert html_depth("<_x><1a><-b><div></div>") == 1  # no letter first: no tag
+
+
 def test_oversized_and_non_html_bodies_are_schema_drift() -> None:
     with pytest.raises(SchemaDrift, match="exceeds"):
         bounded_html(page("<p>" + "x" * (9 * 1024 * 1024)))

@@ -18,7 +18,7 @@ from pipeline.sources.pages.cells import read_page
 from pipeline.sources.pages.money import ADDON_REASON, EQUIVALENT_REASON, FORMER_REASON, SUM_REASON, money
 from pipeline.sources.pages.records import OTHER_CURRENCY_REASON
 from pipeline.sources.pages.rivals import FIRM_NAMES, RIVAL_REASON
-from pipeline.sources.pages.shown import struck_by_class
+from pipeline.sources.pages.shown import Seen
 from pipeline.sources.pages.tax import TAX_REASON, tax_excluded
 from tests.helpers import FETCHED
 from tests.sources.test_pages_meaning import offers
@@ -421,4 +421,4 @@ def test_prose_beside_a_redesigned_pages_prices_invents_no_price(
 )
 def test_a_class_naming_a_former_price(classes: str, struck: bool) -> None:
     node = HTMLParser(f"<span class='{classes}'>$9.99</span>").css_first("span")
-    assert node is not None and struck_by_class(node) is struck
+    assert node is not None and Seen(node).struck_by_class() is struck

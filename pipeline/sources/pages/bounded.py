@@ -8,6 +8,7 @@ pricing page is refused as schema drift, naming the depth found.
 
 from __future__ import annotations
 
+import functools
 import re
 
 from selectolax.parser import HTMLParser
@@ -64,7 +65,13 @@ _RAW_TEXT = frozenset(("script", "style", "textarea", "title", "xmp"))
 
 
 def html_depth(text: str, limit: int = MAX_HTML_DEPTH) -> int:
-    """The deepest nesting of elements in text, counting up to `limit + 1` (enough to refuse); linear time."""
+    """The deepest nesting of elements in text, counting up to `limit + 1` (enough to refuse); linear time. Remembered
+    for the last few texts: every reader of a page and every check after them parses it again, with its bounds."""
+    return _html_depth(text, limit)
+
+
+@functools.lru_cache(maxsize=4)
+def _html_depth(text: str, limit: int) -> int:
     lowered = text.lower()
     depth = deepest = 0
     at, end, close = 0, len(text), -1
@@ -101,11 +108,12 @@ def html_depth(text: str, limit: int = MAX_HTML_DEPTH) -> int:
 
 def _tag_name(text: str, start: int, stop: int) -> str:
     """The lower-cased tag name starting at `start` (letters, digits, '-', ':'), '' when none."""
-    at = start
-    while at < stop and (text[at].isalnum() or text[at] in "-:"):
-        at += 1
-    name = text[start:at]
+    found = _NAME.match(text, start, stop)
+    name = found.group() if found else ""  # it matches the empty text too: never None
     return name.lower() if name[:1].isalpha() else ""
+
+
+_NAME = re.compile(r"(?:[^\W_]|[-:])*")  # str.isalnum's characters (\w but "_"), '-', ':': one way to match each
 
 
 def page_text(capture: RawCapture) -> str:
@@ -134,10 +142,16 @@ _DOCUMENT_END = re.compile(r"</(?:html|body)\s*>", re.IGNORECASE)  # anything af
 def bounded_html(capture: RawCapture, text: str | None = None) -> HTMLParser:
     """Parse a page whose size and nesting are within bounds (beyond them, schema drift saying which), its figures
     typeset in parts joined (`typography.join_cents`)."""
+    text = within_bounds(capture, text)
+    return mark_bare_figures(expand_rowspans(join_cents(HTMLParser(text))))
+
+
+def within_bounds(capture: RawCapture, text: str | None = None) -> str:
+    """The page's text (`page_text`, or `text`), refused as `bounded_html` refuses it: too large, nested too deep."""
     text = page_text(capture) if text is None else text
     depth = html_depth(text)
     require(depth <= MAX_HTML_DEPTH, capture, f"HTML nested more than {MAX_HTML_DEPTH} elements deep")
-    return mark_bare_figures(expand_rowspans(join_cents(HTMLParser(text))))
+    return text
 
 
 def excerpt_html(capture: RawCapture, text: str | None = None) -> HTMLParser:

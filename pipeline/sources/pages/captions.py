@@ -16,11 +16,11 @@ import re
 from decimal import Decimal
 
 import polars as pl
-from selectolax.parser import HTMLParser, Node
+from selectolax.parser import Node
 
 from pipeline.domain.records import RawCapture
-from pipeline.sources.pages.cells import read_page
-from pipeline.sources.pages.document import inside_table, node_text, table_dom
+from pipeline.sources.pages.checked import ShownPage, shown
+from pipeline.sources.pages.document import inside_table, node_text
 from pipeline.sources.pages.money import amounts
 from pipeline.sources.pages.rows import row_amount
 from pipeline.sources.pages.wording import only_type
@@ -52,8 +52,9 @@ def refuse_by_captions(rows: pl.DataFrame, capture: RawCapture) -> pl.DataFrame:
     text = capture.body.decode("utf-8", "replace")
     if not rows.select(live.any()).item() or not any(p.search(text) for p in (*_POINTING.values(), _PAGE_WIDE)):
         return rows
-    tree = table_dom(capture)
-    if (of_page := _said_of_page(tree)) is not None:  # every on-demand figure of the page
+    page = shown(capture)
+    tree = page.tree
+    if (of_page := _said_of_page(page)) is not None:  # every on-demand figure of the page
         words, kind = of_page
         reason = PAGE_TYPE_REASON.format(words=words, said=kind, read="on_demand")
         return rows.with_columns(pl.when(live).then(pl.lit(reason)).otherwise("reject_reason").alias("reject_reason"))
@@ -80,10 +81,10 @@ def refuse_by_captions(rows: pl.DataFrame, capture: RawCapture) -> pl.DataFrame:
     return rows.with_columns(pl.Series("reject_reason", reasons, dtype=pl.String))
 
 
-def _said_of_page(tree: HTMLParser) -> tuple[str, str] | None:
+def _said_of_page(page: ShownPage) -> tuple[str, str] | None:
     """(sentence, pricing type) when a sentence of the page says what every price on it is, naming one pricing type
     other than on demand; None otherwise. Read element by element (a sentence never runs into the next cell)."""
-    for cell in read_page(tree).cells:
+    for cell in page.page.cells:
         for clause in _CLAUSE.split(cell.text):
             if _PAGE_WIDE.search(clause) and (kind := only_type(clause)) not in (None, "on_demand"):
                 return clause.strip(), kind

@@ -18,7 +18,7 @@ from selectolax.parser import HTMLParser, Node
 
 from pipeline.sources.pages.document import COMMENT, INLINE, add_text, squash
 from pipeline.sources.pages.money import money
-from pipeline.sources.pages.shown import crossed_out, hidden, struck_by_class
+from pipeline.sources.pages.shown import Seen
 from pipeline.sources.pages.tabs import controlled
 
 T = TypeVar("T")
@@ -164,11 +164,12 @@ def read_page(tree: HTMLParser) -> Page:
             continue
         if tag.startswith("-") or tag == COMMENT or tag in _SKIP:
             continue  # a comment shows nothing and breaks nothing: "$3<!-- -->.90" (React's output) reads "$3.90"
-        if hidden(node):
+        seen = Seen(node)
+        if seen.hidden():
             continue
         me = len(page.elements)
         depth = page.elements[parent].depth + 1 if parent >= 0 else 0
-        attrs = dict(node.attributes)
+        attrs = dict(seen.attributes)
         page.elements.append(Element(tag, attrs, parent, depth, node=None if isinstance(node, _Term) else node))
         if attrs.get("id"):
             page.ids.setdefault(str(attrs["id"]), me)
@@ -176,7 +177,7 @@ def read_page(tree: HTMLParser) -> Page:
             page.controls.setdefault(panel, me)
         inner_block = me if tag not in INLINE or block < 0 else block
         inner_struck = (
-            struck[0] or crossed_out(node) or struck_by_class(node),
+            struck[0] or seen.crossed_out() or seen.struck_by_class(),
             struck[1] or tag in _LINK,
         )
         figures = _data_prices(attrs)

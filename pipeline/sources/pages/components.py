@@ -17,8 +17,7 @@ import re
 import polars as pl
 
 from pipeline.domain.records import RawCapture
-from pipeline.sources.pages.cells import read_page
-from pipeline.sources.pages.document import table_dom
+from pipeline.sources.pages.checked import shown
 from pipeline.sources.pages.marks import HOUR_UNITS, MARK, OTHER_TIME_ADVERBS, OTHER_TIME_UNITS
 
 COMPONENT_REASON = "a GPU component's price: the page bills the host apart ({evidence!r}), not a rentable GPU-hour"
@@ -55,14 +54,18 @@ _HOST_ADD_ON = re.compile(
 )
 
 
+# A word every pattern above needs (none folds to another letter): a text without one is not searched four times.
+_NEEDED = ("gpu", "card", "accelerator", "max")
+
+
 def host_billed_apart(capture: RawCapture) -> str | None:
     """The words of the page that say its GPUs are priced without their host, or None. Read as the page's short
     texts (a header, a label and the figure beside it: two neighbouring cells at most), never inside a sentence: "are
     GPU component costs included?" in an FAQ says nothing of the prices."""
-    cells = [cell.text for cell in read_page(table_dom(capture)).cells if not cell.struck]  # what it prices now
+    cells = [cell.text for cell in shown(capture).page.cells if not cell.struck]  # what it prices now
     for here, after in zip(cells, [*cells[1:], ""], strict=False):  # the last cell has none after it
         for words in (here, f"{here} {after}".strip()):
-            if len(words) > _SHORT:
+            if len(words) > _SHORT or not any(word in words.lower() for word in _NEEDED):
                 continue
             found = (
                 _COMPONENT.search(words)

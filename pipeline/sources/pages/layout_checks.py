@@ -16,9 +16,9 @@ import polars as pl
 
 from pipeline.domain.records import RawCapture
 from pipeline.sources.pages.bounded import excerpt_html
-from pipeline.sources.pages.cells import read_page
+from pipeline.sources.pages.checked import shown
 from pipeline.sources.pages.copies import read_without_copies
-from pipeline.sources.pages.document import inside_table, table_dom
+from pipeline.sources.pages.document import inside_table
 from pipeline.sources.pages.meaning import SERVICE_REASON, is_service
 from pipeline.sources.pages.money import amounts, figure_at
 from pipeline.sources.pages.names import models
@@ -75,7 +75,7 @@ def refuse_taxed(rows: pl.DataFrame, capture: RawCapture) -> pl.DataFrame:
     if not rows.select(opened.any()).item() or not tax_included(capture.body.decode("utf-8", "replace")):
         return rows
     # A label or a header, not a figure's own words ("$3.59/hr incl. VAT" is `money`'s to pass over)
-    labels = [c.text for c in read_page(table_dom(capture)).cells if len(c.text) <= SHORT and not amounts(c.text)]
+    labels = [c.text for c in shown(capture).page.cells if len(c.text) <= SHORT and not amounts(c.text)]
     if not any(map(tax_included, labels)):
         return rows  # said only in a sentence (of other prices, of another service): not of these figures
     if any(map(tax_excluded, labels)):
@@ -99,7 +99,7 @@ def refuse_by_section(rows: pl.DataFrame, capture: RawCapture) -> pl.DataFrame:
         return rows  # no heading names a service or a pricing type: the page is not read again
     under: dict[Decimal | None, set[str]] = {}
     heading = ""
-    root = table_dom(capture).root
+    root = shown(capture).tree.root
     for node in root.traverse(include_text=True) if root is not None else ():
         if node.tag in _HEADING_TAGS and not inside_table(node.parent):  # one in a cell titles the cell
             heading = node.text(deep=True).strip()
@@ -137,7 +137,7 @@ def refuse_by_footnote(rows: pl.DataFrame, capture: RawCapture) -> pl.DataFrame:
         or b"*" not in capture.body
     ):
         return rows
-    page = read_page(table_dom(capture))
+    page = shown(capture).page
     typed = {mark: (note, said) for mark, note in footnotes(page).items() if (said := only_type(note))}
     typed = {mark: (note, said) for mark, (note, said) in typed.items() if said != "on_demand"}
     if not typed:
@@ -183,7 +183,7 @@ def refuse_by_tab(rows: pl.DataFrame, capture: RawCapture) -> pl.DataFrame:
     on_demand = OPEN_LAYOUT_ROWS & (pl.col("pricing_type") == "on_demand")
     if not rows.select(on_demand.any()).item() or _TAB_MARKUP.search(capture.body) is None:  # not read again
         return rows
-    page = read_page(table_dom(capture))
+    page = shown(capture).page
     # each amount: the (tab, pricing type) of each tab panel printing it, ("", "") where a printing is in none
     under: dict[Decimal | None, set[tuple[str, str]]] = {}
     for cell in page.cells:

@@ -17,7 +17,7 @@ import polars as pl
 
 from pipeline.domain.records import RawCapture, parsed_frame
 from pipeline.sources.base import SchemaDrift
-from pipeline.sources.pages.bounded import bounded_html, excerpt_html
+from pipeline.sources.pages.bounded import excerpt_html, within_bounds
 from pipeline.sources.pages.captions import refuse_by_captions
 from pipeline.sources.pages.components import refuse_components
 from pipeline.sources.pages.copies import read_without_copies
@@ -178,7 +178,7 @@ def layout_or_meaning(
     """
 
     def parse(capture: RawCapture) -> pl.DataFrame:
-        bounded_html(capture)  # size and depth are refused before any reader walks the page
+        within_bounds(capture)  # size and depth are refused before any reader walks the page
         try:
             rows = layout(capture)
         except SchemaDrift as unknown:

@@ -33,30 +33,40 @@ def drop_not_shown(tree: HTMLParser) -> HTMLParser:
     return tree
 
 
+class Seen:
+    """What the checks read of an element, read once: selectolax builds a new dict at each `attributes` access, and
+    reading it up to seven times per element was most of the time a page's transforms took."""
+
+    __slots__ = ("attributes", "classes", "style", "tag")
+
+    def __init__(self, node: Node) -> None:
+        self.tag, self.attributes = node.tag, node.attributes
+        self.style = (self.attributes.get("style") or "").replace(" ", "").lower()
+        self.classes = set((self.attributes.get("class") or "").split())
+
+    def hidden(self) -> bool:
+        """True for an element the page does not show (hidden attribute, display:none, a hiding class)."""
+        if "hidden" in self.attributes or "display:none" in self.style or "visibility:hidden" in self.style:
+            return True
+        if _HIDDEN_CLASSES.isdisjoint(self.classes):
+            return False
+        # "hidden md:table" / "d-none d-md-block": hidden on small screens only, shown on a desktop
+        return not any(":" in c or (c.startswith("d-") and c != "d-none") for c in self.classes)
+
+    def crossed_out(self) -> bool:
+        """True for a crossed-out element: <del>, <s>, <strike>, a line-through style or (Tailwind) class."""
+        return self.tag in _STRUCK_TAGS or "line-through" in self.style or "line-through" in self.classes
+
+    def struck_by_class(self) -> bool:
+        """True for an element whose class names a former price ("old-price", "price--was", "compare-at-price"): the
+        meaning reader refuses its figures as crossed out. Only a class naming the price as former: one naming a
+        style says nothing sure (DigitalOcean 2025 wraps every price, struck or not, in a "StyledStrikeThrough")."""
+        return any(_FORMER_PRICE_CLASS.search(c) for c in self.classes)
+
+
 def hidden(node: Node) -> bool:
-    """True for an element the page does not show (hidden attribute, display:none, a hiding class)."""
-    if "hidden" in node.attributes:
-        return True
-    style = _style(node)
-    if "display:none" in style or "visibility:hidden" in style:
-        return True
-    classes = _classes(node)
-    if _HIDDEN_CLASSES.isdisjoint(classes):
-        return False
-    # "hidden md:table" / "d-none d-md-block": hidden on small screens only, shown on a desktop
-    return not any(":" in c or (c.startswith("d-") and c != "d-none") for c in classes)
-
-
-def crossed_out(node: Node) -> bool:
-    """True for a crossed-out element: <del>, <s>, <strike>, a line-through style or (Tailwind) class."""
-    return node.tag in _STRUCK_TAGS or "line-through" in _style(node) or "line-through" in _classes(node)
-
-
-def struck_by_class(node: Node) -> bool:
-    """True for an element whose class names a former price ("old-price", "price--was", "compare-at-price"): the
-    meaning reader refuses its figures as crossed out. Only a class naming the price as former: one naming a style
-    says nothing sure (DigitalOcean 2025 wraps every price, struck or not, in a "StyledStrikeThrough" span)."""
-    return any(_FORMER_PRICE_CLASS.search(c) for c in _classes(node))
+    """`Seen.hidden` of one element."""
+    return Seen(node).hidden()
 
 
 _FORMER_PRICE_CLASS = re.compile(
@@ -65,10 +75,11 @@ _FORMER_PRICE_CLASS = re.compile(
 
 
 def _not_shown(node: Node) -> bool:
-    if node.tag in _NEVER_SHOWN or hidden(node) or crossed_out(node):
+    seen = Seen(node)
+    if seen.tag in _NEVER_SHOWN or seen.hidden() or seen.crossed_out():
         return True
-    panel = node.attributes.get("role") == "tabpanel" or not _classes(node).isdisjoint(_SHOWN_BY)
-    return panel and (node.attributes.get("aria-hidden") == "true" or _not_selected(node))
+    panel = seen.attributes.get("role") == "tabpanel" or not seen.classes.isdisjoint(_SHOWN_BY)
+    return panel and (seen.attributes.get("aria-hidden") == "true" or _not_selected(node))
 
 
 def _drop_outermost(nodes: list[Node]) -> None:
@@ -93,10 +104,6 @@ def _not_selected(panel: Node) -> bool:
             if any(not shown.isdisjoint(_classes(c)) for c in siblings):
                 return True
     return False
-
-
-def _style(node: Node) -> str:
-    return (node.attributes.get("style") or "").replace(" ", "").lower()
 
 
 def _classes(node: Node) -> set[str]:
