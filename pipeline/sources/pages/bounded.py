@@ -66,11 +66,11 @@ _RAW_TEXT = frozenset(("script", "style", "textarea", "title", "xmp"))
 
 def html_depth(text: str, limit: int = MAX_HTML_DEPTH) -> int:
     """The deepest nesting of elements in text, counting up to `limit + 1` (enough to refuse); linear time. Remembered
-    for the last few texts: every reader of a page and every check after them parses it again, with its bounds."""
+    for the last two texts: every reader of a page and every check after them parses it again, with its bounds."""
     return _html_depth(text, limit)
 
 
-@functools.lru_cache(maxsize=4)
+@functools.lru_cache(maxsize=2)  # a page, and an excerpt of it wrapped in a <table>
 def _html_depth(text: str, limit: int) -> int:
     lowered = text.lower()
     depth = deepest = 0

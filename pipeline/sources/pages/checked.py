@@ -28,7 +28,7 @@ class ShownPage:
         return self._page
 
 
-@functools.lru_cache(maxsize=2)
+@functools.lru_cache(maxsize=1)  # the checks of one capture run one after another
 def shown(capture: RawCapture) -> ShownPage:
     """The capture's page as shown (a capture is immutable: the same capture, the same page; one that is refused is
     refused again each time)."""
