@@ -16,6 +16,8 @@ import pytest
 from pipeline.config import realdata_dir
 from pipeline.methodology import load_register
 from pipeline.sources import REGISTRY
+from pipeline.sources.pages.checked import shown
+from pipeline.sources.pages.document import table_dom
 from tests.helpers import FETCHED, RealCapture, run
 
 ARCHIVED = "pricing-pages/"
@@ -91,3 +93,14 @@ def test_each_capture_yields_quotes_at_the_page_time(real_capture: RealCapture, 
     assert set(parsed["observed_at"]) == {expected}
     assert set(quotes["observed_at"]) <= {expected}
     assert rejections.filter(pl.col("reason").is_null()).height == 0
+
+
+@pytest.mark.parametrize(("source", "relative"), [(s, r) for s, r in CAPTURES if r.endswith(".html")])
+def test_the_checks_after_a_reader_leave_the_page_they_share_as_shown(
+    real_capture: RealCapture, source: str, relative: str
+) -> None:
+    """The checks read one shown tree per capture between them (`pages.checked`): one that changed it would change
+    what the checks after it read."""
+    capture = real_capture(source, relative)
+    REGISTRY[source].parse(capture)
+    assert shown(capture).tree.html == table_dom(capture).html
