@@ -22,11 +22,10 @@ import re
 from typing import Any
 
 import polars as pl
-from selectolax.parser import Node
 
 from pipeline.domain.records import RawCapture, parsed_frame
 from pipeline.sources.base import Request, Source
-from pipeline.sources.pages.document import dom, node_text, squash
+from pipeline.sources.pages.document import cell_texts, dom, squash
 from pipeline.sources.pages.machines import FAMILIES
 from pipeline.sources.pages.money import is_no_price, money
 from pipeline.sources.pages.reader import page_parsers
@@ -63,10 +62,6 @@ def _column(header: str) -> str | None:
     return None
 
 
-def _cells(tr: Node) -> list[str]:
-    return [node_text(c) for c in tr.iter() if c.tag in ("td", "th")]
-
-
 def _label(machine: str, gpu: str) -> str:
     family = next((f for f in FAMILIES if machine.startswith(f + "-")), None)
     if family is None:
@@ -81,7 +76,7 @@ def parse_gcp_page(capture: RawCapture) -> pl.DataFrame:
     tree = dom(capture)
     tables = []
     for table in tree.css("table"):
-        rows = [_cells(tr) for tr in table.css("tr")]
+        rows = [cell_texts(tr) for tr in table.css("tr")]
         if rows and [h.lower() for h in rows[0][:3]] == ["machine type", "gpu", "components"]:
             tables.append(rows)
     require(bool(tables), capture, "no table headed 'Machine type | GPU | Components'")

@@ -19,6 +19,11 @@ from tests.sources.page_meaning import by_meaning
 from tests.sources.test_pages_redesigned import as_captured, quotes
 
 
+def lambda_page(html: str) -> RawCapture:
+    """A page written here, captured as fetched from Lambda's pricing address."""
+    return RawCapture("lambda-page", URL, FETCHED, html.encode())
+
+
 def test_lambda_2023_machine_prices_are_divided_by_gpu_count(real_capture: RealCapture) -> None:
     parsed, quotes, rejections = run(real_capture("lambda-page", "pricing-pages/lambda_20230909194011.html"))
     # "8x NVIDIA H100 SXM | 80 GB | ... | $20.72 / hr": the machine's price.
@@ -124,9 +129,7 @@ def test_lambda_column_titles_in_td_cells_are_titles(realdata: Path, relative: s
     the 3-year $1.89 and 3-month $4.85 reservations of 2023 were lost (the page refused them as unstated terms)."""
     text = (realdata / relative).read_text()
     as_td = re.sub(r"<(/?)th\b", r"<\1td", text, flags=re.IGNORECASE)
-    assert quotes(RawCapture("lambda-page", URL, FETCHED, as_td.encode())) == as_captured(
-        "lambda-page", realdata / relative
-    )
+    assert quotes(lambda_page(as_td)) == as_captured("lambda-page", realdata / relative)
 
 
 def test_lambda_a_term_column_names_the_commitment() -> None:
@@ -137,7 +140,7 @@ def test_lambda_a_term_column_names_the_commitment() -> None:
         "<tr><td>8x NVIDIA H100 SXM</td><td>3 months</td><td>$2.59 / GPU / hr</td></tr>"
         "<tr><td>8x NVIDIA H100 SXM</td><td>On-demand</td><td>$2.99 / GPU / hr</td></tr></table>"
     )
-    assert quotes(RawCapture("lambda-page", URL, FETCHED, page.encode())) == {
+    assert quotes(lambda_page(page)) == {
         ("H100-SXM-80GB", "reserved_1w", 1, "2.69"),
         ("H100-SXM-80GB", "reserved_3m", 1, "2.59"),
         ("H100-SXM-80GB", "on_demand", 1, "2.99"),
@@ -152,7 +155,7 @@ def test_lambda_a_section_label_row_leaves_the_column_titles_standing() -> None:
         "<tr><td colspan='2'>NVIDIA H100 instances</td></tr>"
         "<tr><td>8x NVIDIA H100 SXM</td><td>$2.99</td></tr></table>"
     )
-    assert quotes(RawCapture("lambda-page", URL, FETCHED, page.encode())) == {("H100-SXM-80GB", "on_demand", 1, "2.99")}
+    assert quotes(lambda_page(page)) == {("H100-SXM-80GB", "on_demand", 1, "2.99")}
 
 
 def test_lambda_a_row_of_several_figures_takes_the_one_its_title_names() -> None:
@@ -162,11 +165,9 @@ def test_lambda_a_row_of_several_figures_takes_the_one_its_title_names() -> None
         "<h1>Lambda pricing</h1><table><tr><th>Instance</th><th>PRICE/GPU/HR</th><th>Spot price</th></tr>"
         "<tr><td>8x NVIDIA H100 SXM</td><td>$2.99</td><td>$1.49</td></tr></table>"
     )
-    assert quotes(RawCapture("lambda-page", URL, FETCHED, titled.encode())) == {
-        ("H100-SXM-80GB", "on_demand", 1, "2.99")
-    }
+    assert quotes(lambda_page(titled)) == {("H100-SXM-80GB", "on_demand", 1, "2.99")}
     untitled = "<h1>Lambda pricing</h1><table><tr><td>8x NVIDIA H100 SXM</td><td>$2.99</td><td>$1.49</td></tr></table>"
-    _, found, refused = run(RawCapture("lambda-page", URL, FETCHED, untitled.encode()))
+    _, found, refused = run(lambda_page(untitled))
     assert found.height == 0 and set(refused["reason"]) == {UNTOLD_REASON}
 
 
@@ -178,7 +179,7 @@ def test_lambda_a_row_priced_only_by_figures_its_words_pass_over_is_refused(cell
         f"<h1>Lambda pricing</h1><table><tr><td>8x NVIDIA H100 SXM</td><td>{cell}</td></tr>"
         "<tr><td>8x NVIDIA A100 SXM 80GB</td><td>$1.79 / GPU / hr</td></tr></table>"
     )
-    _, found, refused = run(RawCapture("lambda-page", URL, FETCHED, page.encode()))
+    _, found, refused = run(lambda_page(page))
     assert found["good"].to_list() == ["A100-SXM-80GB"] and refused["reason"].to_list() == [why]
 
 
@@ -190,7 +191,7 @@ def test_lambda_a_machine_named_with_its_count_after_its_gpu_is_read(machine: st
         f"<h1>Lambda pricing</h1><table><tr><th>Instance</th><th>Price</th></tr><tr><td>{machine}</td>"
         "<td>$23.92 / hr</td></tr><tr><td>8x NVIDIA A100 SXM 80GB</td><td>$14.32 / hr</td></tr></table>"
     )
-    assert quotes(RawCapture("lambda-page", URL, FETCHED, page.encode())) == {
+    assert quotes(lambda_page(page)) == {
         ("H100-SXM-80GB", "on_demand", 8, "2.99"),
         ("A100-SXM-80GB", "on_demand", 8, "1.79"),
     }
@@ -203,7 +204,7 @@ def test_lambda_a_gpus_priced_row_naming_no_machine_is_refused_not_passed_over()
         "<tr><td>NVIDIA A100 SXM 80GB</td><td>$1.79 / hr</td></tr>"
         "<tr><td>Persistent storage</td><td>$0.20 / GB / month</td></tr></table>"
     )
-    _, found, refused = run(RawCapture("lambda-page", URL, FETCHED, page.encode()))
+    _, found, refused = run(lambda_page(page))
     assert found["good"].to_list() == ["H100-SXM-80GB"]
     assert refused["price_native"].to_list() == ["1.79"] and refused["reason"].to_list() == [UNSIZED_REASON]
 
@@ -215,7 +216,7 @@ def test_lambda_a_machine_whose_own_words_name_another_type_takes_it() -> None:
         "<tr><td>On-demand 8x NVIDIA H100 SXM</td><td>$2.99</td></tr>"
         "<tr><td>Month-to-month 8x NVIDIA H100 SXM</td><td>$2.59</td></tr></table>"
     )
-    assert quotes(RawCapture("lambda-page", URL, FETCHED, page.encode())) == {
+    assert quotes(lambda_page(page)) == {
         ("H100-SXM-80GB", "on_demand", 1, "2.99"),
         ("H100-SXM-80GB", "reserved_1m", 1, "2.59"),
     }

@@ -11,6 +11,7 @@ from pipeline.domain.records import RawCapture
 from pipeline.sources.pages.bounded import bounded_html, excerpt_html
 from pipeline.sources.pages.rivals import strip_comparisons
 from pipeline.sources.pages.shown import drop_not_shown
+from pipeline.sources.pages.spans import row_cells
 
 # Elements that flow within a line: text on either side of them is one run of text, not two blocks.
 INLINE = frozenset([
@@ -98,7 +99,7 @@ def node_text(node: Node | None) -> str:
 
 def cell_texts(row: Node) -> list[str]:
     """The texts of a table row's own cells (<th> and <td>), in order."""
-    return [node_text(cell) for cell in row.iter() if cell.tag in ("td", "th")]
+    return [node_text(cell) for cell in row_cells(row)]
 
 
 def classes(node: Node) -> set[str]:
