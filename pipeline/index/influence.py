@@ -26,7 +26,7 @@ import numpy as np
 
 from pipeline.domain.fixing import ProviderValue
 from pipeline.index.remember import Remembered
-from pipeline.index.scenarios import candidates
+from pipeline.index.scenarios import candidates_of
 from pipeline.methodology.params import CentralBandParams
 
 
@@ -67,7 +67,7 @@ def _influences(
     for s, row in enumerate(prices):
         blocks = by_size.setdefault(len(row), [])
         blocks.append((s, None, row[:1]))
-        blocks += [(s, i, candidates(row, i, p)) for i in range(len(row))]
+        blocks += [(s, i, tried) for i, tried in enumerate(candidates_of(row, p))]
     fixings: dict[tuple[int, int | None], np.ndarray] = {}
     for n, blocks in by_size.items():
         for batch in _batches(blocks, n * n, batch_cells):
@@ -184,12 +184,12 @@ def _row_nanmedian(masked: np.ndarray, counts: np.ndarray) -> np.ndarray:
 def _loo_medians(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     """For each row and each column j, the median of the row without column j. Removing one element leaves one of
     at most three middles (j above the middle, at it, below it), so: those three per row (m x 3), which one is each
-    column's (m x n), and the medians themselves (m x n). From one sort per row."""
-    m, n = values.shape
-    order = np.argsort(values, axis=1, kind="stable")
+    column's (m x n), and the medians themselves (m x n). From one sort per row.
+
+    Which middle is a column's follows from its value: removing any one of several equal values leaves the same
+    numbers, so a value is taken at its first sorted position k, and k <= i exactly when value <= ordered[i]."""
+    n = values.shape[1]
     ordered = np.sort(values, axis=1)
-    ranks = np.empty_like(order)  # position of each column in its sorted row
-    ranks[np.arange(m)[:, None], order] = np.arange(n)
     lo, hi = (n - 2) // 2, (n - 1) // 2  # middle positions among the n - 1 others
     # Removing the element at sorted position k shifts positions >= k up by one.
     middles = np.stack(
@@ -200,16 +200,18 @@ def _loo_medians(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray
         ],
         axis=1,
     )
-    which: np.ndarray = (ranks <= hi).astype(np.intp) + (ranks <= lo)
+    which: np.ndarray = (values <= ordered[:, hi, None]).astype(np.intp) + (values <= ordered[:, lo, None])
     return middles, which, _pick(middles, which)
 
 
 def _pick(three: np.ndarray, which: np.ndarray) -> np.ndarray:
-    """three[r, which[r, j]] (or three[r, which[r, j], j] when `three` holds a value per column)."""
-    if three.ndim == 2:
-        picked: np.ndarray = np.take_along_axis(three, which, axis=1)
-        return picked
-    return np.take_along_axis(three, which[:, None, :], axis=1)[:, 0, :]
+    """three[r, which[r, j]] (or three[r, which[r, j], j] when `three` holds a value per column), as one gather."""
+    m, n = which.shape
+    at = np.arange(m)[:, None] * 3 + which
+    if three.ndim == 3:
+        at = at * n + np.arange(n)
+    picked: np.ndarray = np.take(three, at)
+    return picked
 
 
 def _loo_centres_and_mads(logs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
