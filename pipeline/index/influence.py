@@ -205,9 +205,10 @@ def _loo_medians(values: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray
 
 
 def _pick(three: np.ndarray, which: np.ndarray) -> np.ndarray:
-    """three[r, which[r, j]] (or three[r, which[r, j], j] when `three` holds a value per column), as one gather."""
+    """three[r, which[r, j]] (or three[r, which[r, j], j] when `three` holds a value per column), as one gather (of
+    the middles a row's columns can have: three, or two)."""
     m, n = which.shape
-    at = np.arange(m)[:, None] * 3 + which
+    at = np.arange(m)[:, None] * three.shape[1] + which
     if three.ndim == 3:
         at = at * n + np.arange(n)
     picked: np.ndarray = np.take(three, at)
@@ -216,14 +217,17 @@ def _pick(three: np.ndarray, which: np.ndarray) -> np.ndarray:
 
 def _loo_centres_and_mads(logs: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
     """Per row and column j: the median of the others (`centre`) and the median of the others' distances from it
-    (the leave-one-out MAD). A row's centres take at most three values, so the distances are taken from each of
-    those (m x 3 x n) and each firm's MAD is the leave-one-out median of its centre's distances: the same numbers
-    as measuring every firm's n - 1 distances (m x n x n), in a fraction of the work."""
+    (the leave-one-out MAD). A row's centres take at most three values (two for an even n), so the distances are
+    taken from each of those (m x 3 x n) and each firm's MAD is the leave-one-out median of its centre's distances:
+    the same numbers as measuring every firm's n - 1 distances (m x n x n), in a fraction of the work."""
     m, n = logs.shape
     centres, which, centre = _loo_medians(logs)
-    distances = np.abs(logs[:, None, :] - centres[:, :, None])  # (m, 3, n)
-    _, _, loo = _loo_medians(distances.reshape(m * 3, n))
-    return centre, _pick(loo.reshape(m, 3, n), which)
+    if n % 2 == 0:  # an odd number of others has one middle: a column is above it or at it, never between two
+        centres, which = centres[:, ::2], which // 2
+    k = centres.shape[1]
+    distances = np.abs(logs[:, None, :] - centres[:, :, None])  # (m, k, n)
+    _, _, loo = _loo_medians(distances.reshape(m * k, n))
+    return centre, _pick(loo.reshape(m, k, n), which)
 
 
 def _weights(kept: np.ndarray, tiers: np.ndarray, cap: float) -> np.ndarray:
