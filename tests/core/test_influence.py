@@ -71,24 +71,29 @@ def plain_reach(values: list[ProviderValue], p: CentralBandParams) -> list[tuple
     tiers = np.array([float(p.tier_weights[v.tier]) for v in values])
     out = []
     for i in range(len(values)):
-        others = np.delete(prices, i)
-        logs = np.log(others)
-        centre = float(np.median(logs))
-        limit = max(
-            float(p.mad_k * p.mad_scale) * float(np.median(np.abs(logs - centre))), math.log(float(p.ratio_band))
-        )
-        near = np.concatenate([others, np.exp([centre - limit, centre + limit])])
-        decades = math.log10(float(p.influence_high) / float(p.influence_low))
-        grid = np.geomspace(
-            prices[i] * float(p.influence_low), prices[i] * float(p.influence_high), int(decades * 100) + 1
-        )
-        ys = np.concatenate([grid, near, near * (1 - 1e-9), near * (1 + 1e-9), [prices[i]]])
+        ys = plain_tried(prices, i, p)[0]
         rows = np.repeat(prices[None, :], len(ys), axis=0)
         rows[:, i] = ys
         seen = plain_estimate_rows(rows, tiers, p)
         seen = seen[~np.isnan(seen)]
         out.append((float(seen.min()), float(seen.max())) if seen.size else (math.nan, math.nan))
     return out
+
+
+def plain_tried(
+    prices: np.ndarray, i: int, p: CentralBandParams
+) -> tuple[np.ndarray, np.ndarray, np.ndarray, float, float]:
+    """Every price tried for firm i (the whole grid, the others' prices and the firm's screen edges, each also nudged
+    either way), with numpy's own median and geomspace; and those prices and edges, the others' log prices, the
+    firm's centre and limit."""
+    own, others = prices[i], np.delete(prices, i)
+    logs = np.log(others)
+    centre = float(np.median(logs))
+    limit = max(float(p.mad_k * p.mad_scale) * float(np.median(np.abs(logs - centre))), math.log(float(p.ratio_band)))
+    near = np.concatenate([others, np.exp(np.array([centre - limit, centre + limit]))])
+    decades = math.log10(float(p.influence_high) / float(p.influence_low))
+    grid = np.geomspace(own * float(p.influence_low), own * float(p.influence_high), int(decades * 100) + 1)
+    return np.concatenate([grid, near, near * (1 - 1e-9), near * (1 + 1e-9), [own]]), near, logs, centre, limit
 
 
 markets = st.builds(
@@ -179,3 +184,28 @@ def test_markets_tested_together_get_the_very_answers_each_gets_alone(
     batch would grow too large): each answer must be the one its market gets tested on its own."""
     alone = [influence._influences([values], P)[0] for values in group]
     assert influence._influences(group, P, batch_cells) == alone
+
+
+def plain_candidates(prices: np.ndarray, i: int, p: CentralBandParams) -> np.ndarray:
+    """One firm's tried prices computed for it alone: of those beyond the settled bounds, the nearest on each side."""
+    tried, near, logs, centre, limit = plain_tried(prices, i, p)
+    if len(prices) < max(4, p.min_providers):
+        return tried
+    span = float(logs.max() - logs.min())
+    settled_low, settled_high = scenarios.settled(np.sort(logs), centre, limit)
+    high = min(float(near.max()) * math.exp(span), math.exp(settled_high)) * (1 + 1e-6)
+    low = max(float(near.min()) * math.exp(-span), math.exp(settled_low)) * (1 - 1e-6)
+    above, below = tried[tried > high], tried[tried < low]
+    ends = ([above.min()] if above.size else []) + ([below.max()] if below.size else [])
+    return np.concatenate([tried[(tried >= low) & (tried <= high)], ends])
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
+@given(markets)
+def test_a_markets_candidates_made_together_are_each_firms_made_alone(values: list[ProviderValue]) -> None:
+    """`candidates_of` builds every firm's tried prices in one vectorised pass: each must be, number for number and in
+    order, what the firm's own computation gives (the influence numbers are then those of testing firm by firm)."""
+    prices = np.array([float(v.value) for v in values])
+    together = scenarios.candidates_of(prices, P)
+    for i, tried in enumerate(together):
+        assert np.array_equal(tried, plain_candidates(prices, i, P)), f"firm {i} of {prices}"
