@@ -22,19 +22,26 @@ os.environ.setdefault("AIRFLOW__CORE__DAGS_FOLDER", str(REPO / "dags"))
 os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 
-# The files that take longest, longest first (measured with `--durations`, seconds on one worker): `make test` runs
-# them first (`--dist loadfile --no-loadscope-reorder`), so the two workers end together instead of one running the
-# Celery topology alone at the end while the other idles (xdist's default order is by number of tests per file). A
-# file missing from the list only runs later; a stale list costs minutes, never a result.
+# The files that take longest, longest first (seconds on one worker, measured on a fresh clone of 2026-12-07 with
+# `make test`'s workers): `make test` runs them first (`--dist loadfile --no-loadscope-reorder`), so the workers end
+# together instead of one running the Celery topology or the page redesigns alone at the end while the others idle
+# (xdist's default order is by number of tests per file). A file missing from the list only runs later; a stale list
+# costs minutes, never a result.
 LONGEST_FIRST = (
-    "tests/ops/test_topology.py",  # ~195: a Celery deployment, two DAG runs, a killed worker
-    "tests/flow/test_dag.py",  # ~100: dag.test of every DAG
-    "tests/flow/test_quality_gate.py",  # ~45: Great Expectations checkpoints
-    "tests/reliability/test_kill.py",  # ~40: processes killed mid-write
-    "tests/flow/test_backfill_settle.py",  # ~35: backfills of the real archives
-    "tests/ops/test_same_batch.py",  # ~25: concurrent writers on two catalogs
-    "tests/reliability/test_chaos.py",  # ~16
-    "tests/ops/test_concurrency.py",  # ~16
+    "tests/ops/test_topology.py",  # ~230: a Celery deployment, two DAG runs, a killed worker
+    "tests/flow/test_dag.py",  # ~230: dag.test of every DAG
+    "tests/sources/test_pages_redesigned.py",  # ~100: every real page in every redesign
+    "tests/flow/test_backfill_settle.py",  # ~95: backfills of the real archives
+    "tests/flow/test_quality_gate.py",  # ~55: Great Expectations checkpoints
+    "tests/audit/test_audit.py",  # ~50
+    "tests/sources/test_pages_other_firms.py",  # ~40
+    "tests/flow/test_pipeline.py",  # ~37
+    "tests/face/test_cli.py",  # ~36
+    "tests/ops/test_same_batch.py",  # ~30: concurrent writers on two catalogs
+    "tests/audit/test_verify_cache.py",  # ~30
+    "tests/audit/test_governance.py",  # ~28
+    "tests/reliability/test_kill.py",  # ~26: processes killed mid-write
+    "tests/ops/test_concurrency.py",  # ~24
 )
 
 
