@@ -133,11 +133,11 @@ def lookback(m: Methodology) -> timedelta:
 def compute_history(quotes: pl.DataFrame, days: list[date], m: Methodology) -> list[Fixing]:
     """Fixings of every index for many days, each from only the quotes it may look at (the same result as
     `compute_fixing` per day, without rescanning the whole history every day)."""
-    histories = {d.code: History(quotes, d, m) for d in m.indices}
-    if m.method == CENTRAL_BAND:
+    if m.method == CENTRAL_BAND:  # a blend is made from its legs' fixings: its quotes are never selected
         from pipeline.index import fixing_v3
 
-        return fixing_v3.compute_history(lambda d: histories[d.code].quotes, days, m)
+        return fixing_v3.compute_history(lambda d: History(quotes, d, m).quotes, days, m)
+    histories = {d.code: History(quotes, d, m) for d in m.indices}
     ats = [fixing_time(day, m) for day in days]
     out = []
     for d in m.indices:
