@@ -22,8 +22,8 @@ os.environ.setdefault("AIRFLOW__CORE__DAGS_FOLDER", str(REPO / "dags"))
 os.environ.setdefault("AIRFLOW__CORE__LOAD_EXAMPLES", "False")
 os.environ.setdefault("GX_ANALYTICS_ENABLED", "False")
 
-# The files that take longest, longest first (seconds on one worker, measured on a fresh clone of 2026-12-07 with
-# `make test`'s workers): `make test` runs them first (`--dist loadfile --no-loadscope-reorder`), so the workers end
+# The files that take longest, longest first (seconds on one worker, measured here on 2026-12-07 with two
+# workers): `make test` runs them first (`--dist loadfile --no-loadscope-reorder`), so the workers end
 # together instead of one running the Celery topology or the page redesigns alone at the end while the others idle
 # (xdist's default order is by number of tests per file). A file missing from the list only runs later; a stale list
 # costs minutes, never a result.

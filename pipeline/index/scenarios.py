@@ -28,7 +28,7 @@ def candidates_of(prices: np.ndarray, p: CentralBandParams) -> list[np.ndarray]:
     grid = np.geomspace(
         prices * float(p.influence_low), prices * float(p.influence_high), int(decades * GRID_PER_DECADE) + 1, axis=1
     )
-    others = np.broadcast_to(prices, (n, n))[~np.eye(n, dtype=bool)].reshape(n, n - 1)  # row i: all but firm i
+    others = each_without_one(prices)  # row i: all but firm i
     logs = np.log(others)
     ordered = np.sort(logs, axis=1)
     centre = middles(ordered)
@@ -49,6 +49,15 @@ def candidates_of(prices: np.ndarray, p: CentralBandParams) -> list[np.ndarray]:
         max(n * math.exp(-s), math.exp(lo)) * (1 - 1e-6) for n, s, lo in zip(nearest, spans, settled_low, strict=True)
     ]
     return beyond_once(tried, np.array(low), np.array(high))
+
+
+def each_without_one(values: np.ndarray) -> np.ndarray:
+    """For the last axis of `values` (length n), its values without each one in turn, in order: shape (..., n, n - 1),
+    where [..., j, :] lacks value j."""
+    n = values.shape[-1]
+    every = np.broadcast_to(values[..., None, :], (*values.shape[:-1], n, n))
+    without: np.ndarray = every[..., ~np.eye(n, dtype=bool)].reshape(*values.shape[:-1], n, n - 1)
+    return without
 
 
 def middle(ordered: np.ndarray) -> float:
@@ -77,9 +86,9 @@ def settled(others: np.ndarray, centre: float, limit: float) -> tuple[float, flo
 
 def _settled(others: np.ndarray, centre: np.ndarray, limit: np.ndarray) -> tuple[list[float], list[float]]:
     """`settled` of each tested firm (row t of `others`: the other firms' sorted log prices when firm t is tested)."""
-    t, n = others.shape  # each other firm's others: n - 1 of these and the tested firm's price
+    n = others.shape[1]  # each other firm's others: n - 1 of these and the tested firm's price
     lo, hi = (n - 1) // 2, n // 2  # the middle positions of n values
-    rest = np.broadcast_to(others[:, None, :], (t, n, n))[:, ~np.eye(n, dtype=bool)].reshape(t, n, n - 1)
+    rest = each_without_one(others)  # rest[t, j]: firm t's others without firm j, sorted
     above = (rest[:, :, lo] + rest[:, :, hi]) / 2  # each firm's centre with the price above every other
     below = (rest[:, :, lo - 1] + rest[:, :, hi - 1]) / 2  # ... and below every other (first position)
     high = np.max([others[:, -1], centre + limit, (above + _middle_distance(rest, above, hi)).max(axis=1)], axis=0)
