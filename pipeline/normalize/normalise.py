@@ -193,14 +193,11 @@ def _plan(bounds: tuple[tuple[str, Decimal, Decimal], ...]) -> _Plan:
     """The expressions of `normalise` under one set of bounds (unit, low, high): built once, reused per capture."""
     is_gpu = pl.col("product") == "gpu_hour"
     price = pl.col("price_native").str.strip_chars().str.to_decimal(scale=28)
-    # A when/then computes every branch over the whole column: the divisor is null where there is no GPU count (the
-    # row is refused below), never zero (polars 2 raises on a decimal division by zero, even in a branch not taken).
+    # Per GPU: null without a GPU count (refused below), never a division by zero (polars 2 raises on one).
     counted = pl.when(pl.col("gpu_count") > 0).then(pl.col("gpu_count"))
     per_unit = (
-        pl.when((pl.col("price_per") == "instance_hour") & (pl.col("gpu_count") > 0))
+        pl.when(pl.col("price_per") == "instance_hour")
         .then(pl.col("_price") / counted)
-        .when(pl.col("price_per") == "instance_hour")
-        .then(None)
         .when(pl.col("price_per") == "token")
         .then(pl.col("_price") * MILLION)
         .otherwise(pl.col("_price"))
