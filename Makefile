@@ -2,7 +2,10 @@
 PYTHON ?= python3
 VENV := .venv
 BIN := $(VENV)/bin
-STAMP := $(VENV)/.installed-$(shell cat pyproject.toml | $(PYTHON) -c "import hashlib,sys;print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest()[:12])")
+# The versions tested together (a pip freeze; the image installs the same): a fresh clone gets what passed, not a
+# release that came out since (polars 2.2 once failed a batch that 2.1 read). pyproject.toml keeps the ranges.
+CONSTRAINTS := docker/constraints.txt
+STAMP := $(VENV)/.installed-$(shell cat pyproject.toml $(CONSTRAINTS) | $(PYTHON) -c "import hashlib,sys;print(hashlib.sha256(sys.stdin.buffer.read()).hexdigest()[:12])")
 
 export AIRFLOW_HOME := $(CURDIR)/airflow_home
 export AIRFLOW__CORE__DAGS_FOLDER := $(CURDIR)/dags
@@ -21,13 +24,13 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 
 install: $(STAMP)
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(CONSTRAINTS)
 	@$(PYTHON) -c "import sys; assert sys.version_info >= (3, 11), 'Python >= 3.11 required'"
 	test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	@# uv installs the ~900 MB of packages in ~20 s, downloading in parallel (pip takes ~2 min); pip is the fallback.
 	$(BIN)/python -m pip install --quiet --disable-pip-version-check uv \
-	  && $(BIN)/uv pip install --quiet --python $(BIN)/python -e '.[test,celery]' \
-	  || $(BIN)/python -m pip install --quiet --disable-pip-version-check --no-compile -e '.[test,celery]'
+	  && $(BIN)/uv pip install --quiet --python $(BIN)/python -c $(CONSTRAINTS) -e '.[test,celery]' \
+	  || $(BIN)/python -m pip install --quiet --disable-pip-version-check --no-compile -c $(CONSTRAINTS) -e '.[test,celery]'
 	@# No bytecode is compiled here: of the ~16,000 modules installed, a run imports ~3,000, each compiled on
 	@# its first import and cached (compiling them all took 32 s of a fresh clone's make test).
 	rm -f $(VENV)/.installed-*

@@ -37,3 +37,21 @@ def test_every_dependency_is_a_service_and_every_secret_comes_from_the_env_file(
     # "${NAME}" and "${NAME:-default}" are Compose's; "$${NAME}" is a "$" for the container's shell
     used = set(re.findall(r"(?<!\$)\$\{([A-Z][A-Z0-9_]*)(?::-[^}]*)?\}", (DOCKER / "docker-compose.yml").read_text()))
     assert used <= declared, f"the compose file reads what cix.env.example does not declare: {used - declared}"
+
+
+def test_the_tests_run_on_the_versions_the_image_installs() -> None:
+    """`make install` and the image install with the same constraints: what passed here is what is deployed."""
+    from importlib.metadata import distributions
+
+    def name(raw: str) -> str:
+        return re.sub(r"[-_.]+", "-", raw).lower()
+
+    pinned = dict(
+        (name(n), v)
+        for n, _, v in (line.partition("==") for line in (DOCKER / "constraints.txt").read_text().splitlines())
+        if v and not n.startswith("#")
+    )
+    installed = {name(d.metadata["Name"]): d.version for d in distributions()}
+    assert len(pinned) > 100, "constraints.txt is a freeze of the whole environment"
+    differ = {n: (v, installed.get(n)) for n, v in pinned.items() if installed.get(n) != v}
+    assert differ == {}, f"pinned vs installed (make install installs the pins): {differ}"
