@@ -53,6 +53,11 @@ def test_wayback_time_and_observed_at() -> None:
         ("$2.49/hr and up", True),
         ("$2.49 or more", True),
         ("≥ $2.49", True),
+        ("¥450+ / GPU / hour", True),  # a floor in any currency a page prints, not a yen price
+        ("≥ ₹200", True),
+        ("2,49 EUR/Stunde and up", True),
+        ("USD 2.49 or more", True),
+        ("¥450 + ¥20 storage", False),
         ("$2.49/hr", False),
         ("$2.49 for 8+ GPUs", False),  # a volume's sign, not the price's
         ("$2.49 + $0.10 storage", False),  # an add-on
