@@ -15,8 +15,7 @@ TEASER_REASON = "teaser price ('from $X'), not a price for a defined good"
 NO_TERM_REASON = "reserved price with no commitment term stated, not a price for a defined good"
 
 # "from" a time the GPU is available from ("Available from July 2026: $6.99/GPU/hr") is no floor of a price; a floor's
-# sign is one, beside a figure in any currency a page prints (a floor in yen is no yen price): "$2.49+", "¥450+",
-# "$2.49/hr and up", "2,49 EUR and up", "≥ ₹200" (not "$2.49 + $0.10/hr storage", an add-on).
+# sign is one, by a figure in any currency: "$2.49+", "¥450+", "2,49 EUR and up", "≥ ₹200" (not "$2.49 + $0.10 disk").
 _FIGURE = rf"(?:{MARK}\s*\d[\d.,]*|\d[\d.,]*\s*{MARK})"
 _TEASER = re.compile(
     r"\b((?<!available )from|starting\s+(at|from)|starts\s+(at|from)|as\s+low\s+as|low\s+as)\b"
