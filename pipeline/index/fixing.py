@@ -6,6 +6,7 @@ import hashlib
 from collections.abc import Callable, Iterator
 from datetime import UTC, date, datetime, timedelta
 from decimal import Decimal
+from functools import cached_property
 from typing import NamedTuple
 
 import numpy as np
@@ -244,8 +245,12 @@ class History:
         frames = [matching(quotes, leg, by_class=not v3) for leg in legs]
         together = frames[0] if len(frames) == 1 else pl.concat(frames).unique(maintain_order=True)
         self.quotes = together.sort("observed_at")
-        self.stamps = self.quotes["observed_at"].dt.epoch("us").to_numpy()
         self.span = lookback(m)
+
+    @cached_property
+    def stamps(self) -> np.ndarray:
+        """Observation times as epoch microseconds, for `around` (a history read whole never needs them)."""
+        return self.quotes["observed_at"].dt.epoch("us").to_numpy()
 
     def around(self, at: datetime) -> pl.DataFrame:
         lo = int(np.searchsorted(self.stamps, _epoch_us(at - self.span), side="right"))
