@@ -24,7 +24,7 @@ from pipeline.sources.pages.document import cell_texts, table_dom
 from pipeline.sources.pages.gpu import memory_gb
 from pipeline.sources.pages.reader import page_parsers
 from pipeline.sources.pages.rows import cell_figure, page_row, untied_row
-from pipeline.sources.pages.wording import per_gpu, pricing_type_of, teaser_reason
+from pipeline.sources.pages.wording import per_gpu, teaser_reason, types_named
 from pipeline.sources.read import require
 
 PROVIDER = "datacrunch"
@@ -84,10 +84,12 @@ def _rows(capture: RawCapture, header: list[str], cells: list[str]) -> list[dict
             continue  # "-" / sold out: nothing priced
         amount, passed = figure  # passed: the cell's words pass over its figure ("Was $3.50")
         dynamic = "dynamic" in title
-        pricing_type = "on_demand" if dynamic else pricing_type_of(title)
+        named = types_named(title)  # "On-demand price (spot available)" names two: its figures are neither's
+        pricing_type = "on_demand" if dynamic else (next(iter(named)) if len(named) == 1 else None)
         reason = passed or teaser_reason(text) or (DYNAMIC_REASON if dynamic else None)
         if pricing_type is None:
-            pricing_type, reason = "on_demand", reason or f"price column {title!r} names no pricing type"
+            said = "several pricing types" if named else "no pricing type"
+            pricing_type, reason = "on_demand", reason or f"price column {title!r} names {said}"
         per_gpu_price = per_gpu(text) or per_gpu(title)
         rows.append(
             page_row(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 import polars as pl
@@ -43,3 +44,16 @@ def test_datacrunch_capture_read_by_meaning(real_capture: RealCapture) -> None:
         (b200, "spot", "instance_hour", 8, "6.43"),
     }
     assert refused == {(b200, p) for p in ("2.68", "5.36", "10.71", "21.42")}  # "Dynamic price": re-set daily
+
+
+def test_a_price_column_naming_two_pricing_types_is_neither(real_capture: RealCapture) -> None:
+    """The real page with its "On demand price" header saying more ("On demand price (reserved pricing available)"):
+    its figures are not read as a reservation, nor as on demand, but refused for naming two types."""
+    capture = real_capture("datacrunch-page", "pricing-pages/datacrunch_20250808081801.html")
+    header = "On demand price (reserved pricing available)"
+    body = capture.body.replace(b">On demand price<", f">{header}<".encode())
+    assert body != capture.body
+    _, quotes, rejections = run(replace(capture, body=body))
+    assert set(quotes["pricing_type"]) == {"spot"}
+    refused = rejections.filter(pl.col("reason").str.contains("names several pricing types"))
+    assert sorted(refused["price_native"]) == ["14.55", "29.10", "3.64", "7.27"]

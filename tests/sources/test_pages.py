@@ -98,6 +98,10 @@ def test_pricing_type_words() -> None:
     assert types_named("1-year / 3-year reserved") == {"reserved_1y", "reserved_3y"}
     assert only_type("Reserved instances, 1-year term") == "reserved_1y" and only_type("Spot/Interruptible") == "spot"
     assert only_type("On-demand / Spot") is None
+    # An aside in parentheses is a part of its own: "(spot available)" names a second type, "(1 year)" a term.
+    assert types_named("On-demand (spot available)") == {"on_demand", "spot"}
+    assert only_type("On-demand price (reserved pricing available)") is None
+    assert only_type("Spot (interruptible)") == "spot" and only_type("Reserved (1 year)") == "reserved_1y"
     assert only_type("$2.99/hr on demand") == "on_demand" and only_type("Pricing per GPU/hr") is None
 
 

@@ -189,7 +189,7 @@ def only_type(text: str) -> str | None:
     return named.pop() if len(named) == 1 else None
 
 
-_PARTS = re.compile(r"\b(?:and|or)\b|[,;&/|]|(?<=[.!?])\s")
+_PARTS = re.compile(r"\b(?:and|or)\b|[,;&/|()]|(?<=[.!?])\s")  # "On-demand (spot available)": two
 
 
 def sized_name(text: str) -> tuple[int, str] | None:
