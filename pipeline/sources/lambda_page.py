@@ -175,10 +175,14 @@ def _row(capture: RawCapture, header: list[str], cells: list[str]) -> dict[str, 
         pricing_type = committed or pricing_type_of(kind) or "reserved_unspecified"
     elif committed and not kind:  # a row with a commitment's term, whatever it calls itself ("Committed")
         pricing_type = committed
-    named = types_named(machine) if not kind and not committed else set()  # "Month-to-month 8x NVIDIA H100 SXM"
-    several = SEVERAL_TYPES_REASON.format(text=machine) if len(named) > 1 else None  # "Spot / On-demand 8x ..."
-    if len(named) == 1 and named != {"on_demand"}:
-        pricing_type = named.pop()  # the machine's own words name another type than the row's default
+    # The types the row's own words name (its first cell, its machine, its term): one is the row's ("Spot" before the
+    # machine, "Month-to-month 8x NVIDIA H100 SXM"); several ("Spot / On-demand 8x ...", "On-demand" with a 3-year
+    # term) leave it untold, not guessed.
+    told = ", ".join(t for t in (cells[0] if machine_at else "", machine, f"{term} term" if term else "") if t)
+    said = types_named(told)
+    several = SEVERAL_TYPES_REASON.format(text=told) if len(said) > 1 else None
+    if len(said) == 1:
+        pricing_type = said.pop()
     whole_machine = not (per_gpu(price_text) or per_gpu(price_header))
     amount = money(price_text)
     assert amount is not None

@@ -23,7 +23,7 @@ from pipeline.sources.pages.document import classes, dom, node_text, walk
 from pipeline.sources.pages.money import money
 from pipeline.sources.pages.reader import page_parsers
 from pipeline.sources.pages.rows import page_row
-from pipeline.sources.pages.wording import TEASER_REASON, commitment, hgx_label, is_teaser
+from pipeline.sources.pages.wording import TEASER_REASON, hgx_label, is_teaser, types_named
 from pipeline.sources.read import require
 
 HOSTS = ("www.voltagepark.com", "voltagepark.com")
@@ -55,15 +55,14 @@ def _plans(root: Node) -> list[dict[str, Any]]:
     return plans
 
 
-def _pricing_type(plan: str) -> str | None:
-    text = plan.lower()
-    if "on-demand" in text or "on demand" in text:
-        return "on_demand"
-    if "spot" in text:
-        return "spot"
-    if "reserve" in text:
-        return commitment(plan) or "reserved_unstated_term"
-    return None
+def _pricing_type(plan: str) -> tuple[str | None, str]:
+    """The pricing type a plan's eyebrow names ("On-Demand, Ethernet"), or None and why: it names none, or several
+    ("Spot or reserved", "On-demand (1-year reserved available)"), and the figure is neither's."""
+    said = types_named(plan)
+    if len(said) != 1:
+        return None, f"plan {plan!r} names {'several pricing types' if said else 'no pricing type'}"
+    kind = said.pop()
+    return ("reserved_unstated_term" if kind == "reserved_unspecified" else kind), ""
 
 
 def parse_voltagepark_page(capture: RawCapture) -> pl.DataFrame:
@@ -76,7 +75,7 @@ def parse_voltagepark_page(capture: RawCapture) -> pl.DataFrame:
             continue
         gpus = next((m for f in plan["features"] if (m := _GPUS.search(f))), None)
         figure = money(plan["price"])
-        pricing_type = _pricing_type(plan["plan"])
+        pricing_type, untyped = _pricing_type(plan["plan"])
         reason = None
         if figure is None:
             reason = f"price {plan['price']!r} is not an amount"
@@ -85,7 +84,7 @@ def parse_voltagepark_page(capture: RawCapture) -> pl.DataFrame:
         elif gpus is None:
             reason = "plan does not say which GPU it prices"
         elif pricing_type is None:
-            reason = f"plan {plan['plan']!r} names no pricing type"
+            reason = untyped
         elif pricing_type == "reserved_unstated_term":
             reason = "reserved plan without a stated term"
         network = plan["plan"].split(",", 1)[1].strip() if "," in plan["plan"] else None

@@ -220,3 +220,43 @@ def test_lambda_a_machine_whose_own_words_name_another_type_takes_it() -> None:
         ("H100-SXM-80GB", "on_demand", 1, "2.99"),
         ("H100-SXM-80GB", "reserved_1m", 1, "2.59"),
     }
+
+
+@pytest.mark.parametrize(
+    ("first_cell", "read"),
+    [
+        ("Reserved", ("reserved_3y", None)),  # as captured
+        ("On-demand / reserved", (None, "several pricing types")),
+        ("On-demand", (None, "several pricing types")),  # on demand, yet with a 3-year term
+        ("Spot", (None, "several pricing types")),  # likewise
+    ],
+)
+def test_lambda_a_rows_own_words_decide_its_type_or_leave_it_untold(
+    real_capture: RealCapture, first_cell: str, read: tuple[str | None, str | None]
+) -> None:
+    """The 2023 page's reserved row ("Reserved | 8x NVIDIA H100 | ... | $1.89/H100/hour | 3-years") with its first
+    cell reworded: the $1.89 is refused when the row's words name several types (before: "On-demand" or "On-demand /
+    reserved" made it an on-demand H100 at $1.89, a 3-year price)."""
+    capture = real_capture("lambda-page", "pricing-pages/lambda_20230909194011.html")
+    body = capture.body.replace(b">Reserved<", f">{first_cell}<".encode())
+    _, found, refused = run(RawCapture(capture.source, capture.url, capture.fetched_at, body))
+    priced = found.filter(pl.col("price_usd") == Decimal("1.89"))
+    kind, why = read
+    if kind is not None:
+        assert priced["pricing_type"].to_list() == [kind]
+    else:
+        assert priced.height == 0
+        assert refused.filter(pl.col("price_native") == "1.89")["reason"].str.contains(why).to_list() == [True]
+
+
+def test_lambda_the_one_type_a_rows_first_cell_names_is_the_rows() -> None:
+    """A first cell naming a type this reader has no word for ("Spot") is the row's type, not the default on demand."""
+    page = (
+        "<h1>Lambda pricing</h1><table><tr><td></td><td>Instance</td><td>PRICE/GPU/HR</td></tr>"
+        "<tr><td>Spot</td><td>8x NVIDIA H100 SXM</td><td>$1.29 / GPU / hr</td></tr>"
+        "<tr><td>On-demand</td><td>8x NVIDIA H100 SXM</td><td>$2.99 / GPU / hr</td></tr></table>"
+    )
+    assert quotes(lambda_page(page)) == {
+        ("H100-SXM-80GB", "spot", 1, "1.29"),
+        ("H100-SXM-80GB", "on_demand", 1, "2.99"),
+    }

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from decimal import Decimal
 
 from tests.helpers import RealCapture, row, run
@@ -24,3 +25,15 @@ def test_voltagepark_capture_read_by_meaning(real_capture: RealCapture) -> None:
         ("HGX H100 (SXM)", "on_demand", "gpu_hour", 1, "2.49"),
     }
     assert refused == set()
+
+
+def test_a_plan_naming_two_pricing_types_is_neither(real_capture: RealCapture) -> None:
+    """The real page with a plan's eyebrow reworded to name two types: its $1.99 is refused, not read as the first
+    type named (before: "Spot or reserved" made it a spot price)."""
+    capture = real_capture("voltagepark-page", "pricing-pages/voltagepark_20250712040631.html")
+    body = capture.body.replace(b"On-Demand, Ethernet", b"Spot or reserved, Ethernet")
+    assert body != capture.body
+    _, quotes, rejections = run(replace(capture, body=body))
+    assert quotes["price_usd"].to_list() == [Decimal("2.49")]  # the other plan, on demand as captured
+    refused = row(rejections, price_native="1.99")
+    assert "names several pricing types" in refused["reason"]
