@@ -209,17 +209,25 @@ def test_lambda_a_gpus_priced_row_naming_no_machine_is_refused_not_passed_over()
     assert refused["price_native"].to_list() == ["1.79"] and refused["reason"].to_list() == [UNSIZED_REASON]
 
 
-def test_lambda_a_machine_whose_own_words_name_another_type_takes_it() -> None:
-    """ "Month-to-month 8x NVIDIA H100 SXM": a month's commitment, not the on-demand price its row would default to."""
-    page = (
-        "<h1>Lambda pricing</h1><table><tr><th>Instance</th><th>PRICE/GPU/HR</th></tr>"
-        "<tr><td>On-demand 8x NVIDIA H100 SXM</td><td>$2.99</td></tr>"
-        "<tr><td>Month-to-month 8x NVIDIA H100 SXM</td><td>$2.59</td></tr></table>"
-    )
-    assert quotes(lambda_page(page)) == {
-        ("H100-SXM-80GB", "on_demand", 1, "2.99"),
-        ("H100-SXM-80GB", "reserved_1m", 1, "2.59"),
-    }
+@pytest.mark.parametrize(
+    ("table", "read"),
+    [
+        (  # "Month-to-month 8x NVIDIA H100 SXM": a month's commitment, not the on-demand price rows default to
+            "<tr><th>Instance</th><th>PRICE/GPU/HR</th></tr>"
+            "<tr><td>On-demand 8x NVIDIA H100 SXM</td><td>$2.99</td></tr>"
+            "<tr><td>Month-to-month 8x NVIDIA H100 SXM</td><td>$2.59</td></tr>",
+            {("H100-SXM-80GB", "on_demand", 1, "2.99"), ("H100-SXM-80GB", "reserved_1m", 1, "2.59")},
+        ),
+        (  # a first cell naming a type this reader has no kind word for ("Spot")
+            "<tr><td></td><td>Instance</td><td>PRICE/GPU/HR</td></tr>"
+            "<tr><td>Spot</td><td>8x NVIDIA H100 SXM</td><td>$1.29</td></tr>"
+            "<tr><td>On-demand</td><td>8x NVIDIA H100 SXM</td><td>$2.99</td></tr>",
+            {("H100-SXM-80GB", "spot", 1, "1.29"), ("H100-SXM-80GB", "on_demand", 1, "2.99")},
+        ),
+    ],
+)
+def test_lambda_the_one_type_a_rows_own_words_name_is_the_rows(table: str, read: set[tuple[object, ...]]) -> None:
+    assert quotes(lambda_page(f"<h1>Lambda pricing</h1><table>{table}</table>")) == read
 
 
 @pytest.mark.parametrize(
@@ -247,16 +255,3 @@ def test_lambda_a_rows_own_words_decide_its_type_or_leave_it_untold(
     else:
         assert priced.height == 0
         assert refused.filter(pl.col("price_native") == "1.89")["reason"].str.contains(why).to_list() == [True]
-
-
-def test_lambda_the_one_type_a_rows_first_cell_names_is_the_rows() -> None:
-    """A first cell naming a type this reader has no word for ("Spot") is the row's type, not the default on demand."""
-    page = (
-        "<h1>Lambda pricing</h1><table><tr><td></td><td>Instance</td><td>PRICE/GPU/HR</td></tr>"
-        "<tr><td>Spot</td><td>8x NVIDIA H100 SXM</td><td>$1.29 / GPU / hr</td></tr>"
-        "<tr><td>On-demand</td><td>8x NVIDIA H100 SXM</td><td>$2.99 / GPU / hr</td></tr></table>"
-    )
-    assert quotes(lambda_page(page)) == {
-        ("H100-SXM-80GB", "spot", 1, "1.29"),
-        ("H100-SXM-80GB", "on_demand", 1, "2.99"),
-    }
