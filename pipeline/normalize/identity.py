@@ -17,9 +17,10 @@ from dataclasses import dataclass
 # (`normalize.segments`), identities unchanged; 3: a GPU-hour listing that names no GPU model
 # (`GPU_MODEL`) is an identity rejection, no longer a quote without a good; 4: the PCIe form factor
 # also when written "PCI Express" or "PCI-E" (a listing so written was refused as not saying it); 5: a GH200
-# listing that says 144 GB or HBM3e is the 144 GB part (was read as the 96 GB one). Bump it with every change to
-# either file.
-RULES_VERSION = "5"
+# listing that says 144 GB or HBM3e is the 144 GB part (was read as the 96 GB one); 6: a listing naming two form
+# factors ("H100 SXM / PCIe", "H200 SXM/NVL", "A100 SXM or PCIe") is an identity rejection (was read as whichever
+# variant's rule came first). Bump it with every change to either file.
+RULES_VERSION = "6"
 
 
 @dataclass(frozen=True)
@@ -33,7 +34,13 @@ class Rule:
 
 # Patterns run on an upper-cased key where "_" and "-" became spaces.
 PCIE = r"\bPCI ?E(?:XPRESS)?\b"  # PCIe, PCI-E, PCI Express
+SXM = r"\bSXM\d?\b|\bHGX\b"  # an SXM module, or the HGX baseboard that carries only those
+TWO_FORMS = "listing names two form factors ({}) of the GPU: which one is priced cannot be known"
 GPU_RULES: tuple[Rule, ...] = (
+    # One listing, two variants (NVL cards are PCIe, so "H100 NVL PCIe" is one): refused before any variant's rule.
+    Rule((r"\bH[12]00\b", SXM, PCIE), None, reason=TWO_FORMS.format("SXM and PCIe")),
+    Rule((r"\bH[12]00\b", SXM, r"\bNVL\b"), None, reason=TWO_FORMS.format("SXM and NVL")),
+    Rule((r"\bA100\b", SXM, PCIE), None, reason=TWO_FORMS.format("SXM and PCIe")),
     # Two memory variants: 96 GB HBM3 (the first, and a bare "GH200") and 144 GB HBM3e.
     Rule((r"\bGH200\b", r"\b144 ?GB\b|\bHBM3E\b"), "GH200-144GB", 144),
     Rule((r"\bGH200\b",), "GH200-96GB", 96),
@@ -44,12 +51,12 @@ GPU_RULES: tuple[Rule, ...] = (
     Rule((r"\bH100\b", r"\bNVL\b"), "H100-NVL-94GB", 94),
     Rule((r"\bH100\b", PCIE), "H100-PCIE-80GB", 80),
     # HGX baseboards carry only SXM modules, so "HGX H100" states the form factor.
-    Rule((r"\bH100\b", r"\bSXM\d?\b|\bHBM3\b|\bMEGA\b|\bHGX\b"), "H100-SXM-80GB", 80),
+    Rule((r"\bH100\b", rf"{SXM}|\bHBM3\b|\bMEGA\b"), "H100-SXM-80GB", 80),
     Rule((r"\bH100\b",), None, reason="H100 listing does not say SXM, PCIe or NVL"),
     Rule((r"\bB300\b",), "B300-SXM-288GB", 288),
     Rule((r"\bB200\b",), "B200-SXM-180GB", 180),
-    Rule((r"\bA100\b", r"\bSXM\d?\b|\bHGX\b", r"\b80 ?GB\b"), "A100-SXM-80GB", 80),
-    Rule((r"\bA100\b", r"\bSXM\d?\b|\bHGX\b", r"\b40 ?GB\b"), "A100-SXM-40GB", 40),
+    Rule((r"\bA100\b", SXM, r"\b80 ?GB\b"), "A100-SXM-80GB", 80),
+    Rule((r"\bA100\b", SXM, r"\b40 ?GB\b"), "A100-SXM-40GB", 40),
     Rule((r"\bA100\b", PCIE, r"\b80 ?GB\b"), "A100-PCIE-80GB", 80),
     Rule((r"\bA100\b", PCIE, r"\b40 ?GB\b"), "A100-PCIE-40GB", 40),
     Rule((r"\bA100\b",), None, reason="A100 listing does not say both form factor (SXM/PCIe) and memory (40/80GB)"),

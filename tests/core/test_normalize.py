@@ -28,6 +28,7 @@ CAPTURE = RawCapture(source="t", url="https://x", fetched_at=FETCHED, body=b"{}"
         ("GH200", 144, "GH200-144GB"),
         ("H200 SXM", None, "H200-SXM-141GB"),
         ("H200 NVL", None, "H200-NVL-141GB"),
+        ("NVIDIA H100 NVL PCIe", None, "H100-NVL-94GB"),  # an NVL card is a PCIe card: one form factor
         ("A100 SXM4", 80, "A100-SXM-80GB"),
         ("A100-SXM4-40GB", None, "A100-SXM-40GB"),
         ("A100 PCIe 80GB", None, "A100-PCIE-80GB"),
@@ -56,6 +57,11 @@ def test_gpu_identity(label: str, memory: float | None, good: str) -> None:
         ("A100 SXM4 80GB", 40, "memory_contradicts_good"),  # label says 80, memory says 40
         ("H100 SXM", 94, "memory_contradicts_good"),  # 94GB is the NVL part
         ("H100 PCI", None, "identity_ambiguous"),  # PCI alone is no form factor of an H100
+        # two form factors in one listing (rules v6): read before as whichever variant's rule came first
+        ("NVIDIA H100 SXM / PCIe", 80, "identity_ambiguous"),
+        ("H200 SXM/NVL", None, "identity_ambiguous"),
+        ("A100 80GB (SXM4 or PCIe)", None, "identity_ambiguous"),
+        ("HGX H100 PCIe", None, "identity_ambiguous"),
     ],
 )
 def test_gpu_listings_that_contradict_or_do_not_identify_the_good_are_rejected(
