@@ -168,6 +168,11 @@ def test_a_price_laid_out_in_pieces_is_one_price() -> None:
         ("1-1016 HGX H100 GPUs for your bursts", "HGX H100", None, None),
         ("NVIDIA RTX PRO 6000 Blackwell Server Edition", "NVIDIA RTX PRO 6000 Blackwell Server Edition", None, None),
         ("Quadro RTX 6000", "Quadro RTX 6000", None, None),
+        # several machine sizes for one name: none is its size (before: the 4 of "4x/8x", the 8 of "4 or 8x")
+        ("4x/8x NVIDIA H100", "NVIDIA H100", None, None),
+        ("4 or 8x NVIDIA H100", "NVIDIA H100", None, None),
+        ("1x, 2x, 4x, 8x NVIDIA H100", "NVIDIA H100", None, None),
+        ("1-8 GPUs of NVIDIA H100", "NVIDIA H100", None, None),
     ],
 )
 def test_gpu_names_keep_their_variant_words(text: str, phrase: str, count: int | None, memory: float | None) -> None:

@@ -1,7 +1,8 @@
 """Every real pricing page with the words that say what its figures are reworded to name two of a kind: two pricing
-types, or two form factors of a GPU. The figures are then of no one type or good, so the page can only lose quotes,
-never gain one (a $1.89 3-year reservation read as on demand, "H100 SXM / PCIe" read as the PCIe part, a first match
-taken). A regression test of every reader, and of the identity rules, at once."""
+types, two form factors of a GPU, or several machine sizes. The figures are then of no one type, good or size, so the
+page can only lose quotes, never gain one (a $1.89 3-year reservation read as on demand, "H100 SXM / PCIe" read as
+the PCIe part, "4x/8x" as a 4-GPU machine, a first match taken). A regression test of every reader, and of the
+identity rules, at once."""
 
 from __future__ import annotations
 
@@ -34,6 +35,12 @@ def test_type_words_naming_two_types_never_add_a_quote(realdata: Path, words: st
 @pytest.mark.parametrize("two", ["SXM / PCIe", "SXM or NVL", "SXM5 (PCIe also available)"])
 def test_a_gpu_named_in_two_form_factors_never_adds_a_quote(realdata: Path, two: str) -> None:
     assert only_lost(realdata, r"(?<=H100)[ -]?SXM5?(?=[^<]{0,20}<)", f" {two}") >= 3
+
+
+@pytest.mark.parametrize("two", ["4x/8x", "4 or 8x", "1x, 2x, 4x, 8x"])
+def test_a_machine_named_in_several_sizes_never_adds_a_quote(realdata: Path, two: str) -> None:
+    """("4x/8x NVIDIA H100" at $20.72/hr was read as a 4-GPU machine: $5.18 per GPU.)"""
+    assert only_lost(realdata, r"(?<=>)(\s*)8x(?=\s*(?:NVIDIA\s*)?[HAB]\d00)", rf"\g<1>{two}") >= 1
 
 
 def only_lost(realdata: Path, pattern: str, replacement: str) -> int:

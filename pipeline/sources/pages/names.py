@@ -31,6 +31,10 @@ _VARIANT = re.compile(
 # "8x H100", "8 × H200", "8-GPU H100", "8 GPUs"
 _COUNT_BEFORE = re.compile(r"(?<![\w.-])(\d{1,3})\s*(?:[x×]|-?\s*(?:gpu|accelerator)s?\b)\s*(?=\S|$)", re.IGNORECASE)
 _COUNT_AFTER = re.compile(r"(?<=[0-9A-Za-z])\s*[x×](\d{1,3})\b")
+# The first of sizes listed together: "4x/8x H100", "4 or 8x H100", "1-8 GPUs"
+_COUNT_LISTED = re.compile(
+    r"(?<![\w.-])(\d{1,3})\s*(?:/|,|-|–|\bor\b|\bto\b)\s*(?=(\d{1,3})\s*(?:[x×]|-?\s*(?:gpu|accelerator)s?\b))", re.I
+)
 _MEMORY = re.compile(r"(?<![\w.])(\d{1,4}(?:\.\d+)?)\s*(?:GB|GiB|G)\b(?!\s*/\s*s)", re.IGNORECASE)
 
 # Memory sizes (GB per GPU) each model is sold with, to tell a machine's total from a per-GPU figure.
@@ -134,12 +138,17 @@ def is_shared_name(text: str) -> bool:
 
 
 def count_in(text: str) -> int | None:
-    """The machine size a name states: "8x H100", "8 × H200 SXM", "H100x8", "MI300Xx8"; None when none."""
-    match = _COUNT_BEFORE.search(text) or _COUNT_AFTER.search(text)
-    if match is None:
-        return None
-    count = int(match.group(1))
+    """The machine size a name states: "8x H100", "8 × H200 SXM", "H100x8", "MI300Xx8"; None when none, or when it
+    states several ("4x/8x H100": which one a price is for is not said)."""
+    counts = counts_in(text)
+    count = counts.pop() if len(counts) == 1 else 0
     return count if 0 < count <= 128 else None
+
+
+def counts_in(text: str) -> set[int]:
+    """Every machine size a name states ("4x/8x H100", "4 or 8x H100": 4 and 8)."""
+    found = [m.groups() for p in (_COUNT_BEFORE, _COUNT_AFTER, _COUNT_LISTED) for m in p.finditer(text)]
+    return {int(n) for numbers in found for n in numbers}
 
 
 def memory_in(text: str) -> float | None:
