@@ -19,8 +19,9 @@ from dataclasses import dataclass
 # also when written "PCI Express" or "PCI-E" (a listing so written was refused as not saying it); 5: a GH200
 # listing that says 144 GB or HBM3e is the 144 GB part (was read as the 96 GB one); 6: a listing naming two form
 # factors ("H100 SXM / PCIe", "H200 SXM/NVL", "A100 SXM or PCIe") is an identity rejection (was read as whichever
-# variant's rule came first). Bump it with every change to either file.
-RULES_VERSION = "6"
+# variant's rule came first); 7: a listing naming two indexed GPU models ("B200 / GB200", "H200 or GH200") is an
+# identity rejection (was read by the first model's rule). Bump it with every change to either file.
+RULES_VERSION = "7"
 
 
 @dataclass(frozen=True)
@@ -36,7 +37,12 @@ class Rule:
 PCIE = r"\bPCI ?E(?:XPRESS)?\b"  # PCIe, PCI-E, PCI Express
 SXM = r"\bSXM\d?\b|\bHGX\b"  # an SXM module, or the HGX baseboard that carries only those
 TWO_FORMS = "listing names two form factors ({}) of the GPU: which one is priced cannot be known"
+# The GPU models of indexed goods, as one word each (so "RTX A6000" and "A6000" are one model); a listing naming two
+# different ones names no one good.
+MODELS = r"G[HB]200|GB300|H[12]00|B[23]00|A100|MI3(?:00|25|55)X|L40S?|L4|A40|A6000"
+TWO_MODELS = rf"\b({MODELS})\b.*\b(?!\1\b)(?:{MODELS})\b"
 GPU_RULES: tuple[Rule, ...] = (
+    Rule((TWO_MODELS,), None, reason="listing names two GPU models: which one is priced cannot be known"),
     # One listing, two variants (NVL cards are PCIe, so "H100 NVL PCIe" is one): refused before any variant's rule.
     Rule((r"\bH[12]00\b", SXM, PCIE), None, reason=TWO_FORMS.format("SXM and PCIe")),
     Rule((r"\bH[12]00\b", SXM, r"\bNVL\b"), None, reason=TWO_FORMS.format("SXM and NVL")),

@@ -29,6 +29,7 @@ CAPTURE = RawCapture(source="t", url="https://x", fetched_at=FETCHED, body=b"{}"
         ("H200 SXM", None, "H200-SXM-141GB"),
         ("H200 NVL", None, "H200-NVL-141GB"),
         ("NVIDIA H100 NVL PCIe", None, "H100-NVL-94GB"),  # an NVL card is a PCIe card: one form factor
+        ("RTX A6000 (NVIDIA RTX A6000)", 48, "RTXA6000-48GB"),  # one model named twice
         ("A100 SXM4", 80, "A100-SXM-80GB"),
         ("A100-SXM4-40GB", None, "A100-SXM-40GB"),
         ("A100 PCIe 80GB", None, "A100-PCIE-80GB"),
@@ -62,6 +63,10 @@ def test_gpu_identity(label: str, memory: float | None, good: str) -> None:
         ("H200 SXM/NVL", None, "identity_ambiguous"),
         ("A100 80GB (SXM4 or PCIe)", None, "identity_ambiguous"),
         ("HGX H100 PCIe", None, "identity_ambiguous"),
+        # two GPU models in one listing (rules v7): read before by the first model's rule
+        ("B200 / GB200", None, "identity_ambiguous"),
+        ("NVIDIA H200 or GH200", None, "identity_ambiguous"),
+        ("NVIDIA RTX A6000/A40", 48, "identity_ambiguous"),
     ],
 )
 def test_gpu_listings_that_contradict_or_do_not_identify_the_good_are_rejected(

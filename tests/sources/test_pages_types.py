@@ -1,8 +1,8 @@
 """Every real pricing page with the words that say what its figures are reworded to name two of a kind: two pricing
-types, two form factors of a GPU, or several machine sizes. The figures are then of no one type, good or size, so the
-page can only lose quotes, never gain one (a $1.89 3-year reservation read as on demand, "H100 SXM / PCIe" read as
-the PCIe part, "4x/8x" as a 4-GPU machine, a first match taken). A regression test of every reader, and of the
-identity rules, at once."""
+types, two form factors or two models of GPU, or several machine sizes. The figures are then of no one type, good or
+size, so the page can only lose quotes, never gain one (a $1.89 3-year reservation read as on demand, "H100 SXM /
+PCIe" as the PCIe part, "B200 / GB200" as a GB200, "4x/8x" as a 4-GPU machine: a first match taken). A regression test
+of every reader, and of the identity rules, at once."""
 
 from __future__ import annotations
 
@@ -35,6 +35,11 @@ def test_type_words_naming_two_types_never_add_a_quote(realdata: Path, words: st
 @pytest.mark.parametrize("two", ["SXM / PCIe", "SXM or NVL", "SXM5 (PCIe also available)"])
 def test_a_gpu_named_in_two_form_factors_never_adds_a_quote(realdata: Path, two: str) -> None:
     assert only_lost(realdata, r"(?<=H100)[ -]?SXM5?(?=[^<]{0,20}<)", f" {two}") >= 3
+
+
+@pytest.mark.parametrize(("model", "two"), [("B200", "B200 / GB200"), ("H200", "H200 or GH200")])
+def test_a_listing_naming_two_gpu_models_never_adds_a_quote(realdata: Path, model: str, two: str) -> None:
+    assert only_lost(realdata, rf"(?<=[ >]){model}(?=[^<]{{0,30}}<)", two) >= 3
 
 
 @pytest.mark.parametrize("two", ["4x/8x", "4 or 8x", "1x, 2x, 4x, 8x"])
