@@ -24,7 +24,7 @@ from pipeline.sources.pages.document import cell_texts, table_dom
 from pipeline.sources.pages.gpu import memory_gb
 from pipeline.sources.pages.reader import page_parsers
 from pipeline.sources.pages.rows import cell_figure, page_row, untied_row
-from pipeline.sources.pages.wording import per_gpu, teaser_reason, types_named
+from pipeline.sources.pages.wording import only_type, per_gpu, teaser_reason, types_named
 from pipeline.sources.read import require
 
 PROVIDER = "datacrunch"
@@ -84,11 +84,11 @@ def _rows(capture: RawCapture, header: list[str], cells: list[str]) -> list[dict
             continue  # "-" / sold out: nothing priced
         amount, passed = figure  # passed: the cell's words pass over its figure ("Was $3.50")
         dynamic = "dynamic" in title
-        named = types_named(title)  # "On-demand price (spot available)" names two: its figures are neither's
-        pricing_type = "on_demand" if dynamic else (next(iter(named)) if len(named) == 1 else None)
+        # A header naming two types ("On-demand price (spot available)") types its figures as neither.
+        pricing_type = "on_demand" if dynamic else only_type(title)
         reason = passed or teaser_reason(text) or (DYNAMIC_REASON if dynamic else None)
         if pricing_type is None:
-            said = "several pricing types" if named else "no pricing type"
+            said = "several pricing types" if types_named(title) else "no pricing type"
             pricing_type, reason = "on_demand", reason or f"price column {title!r} names {said}"
         per_gpu_price = per_gpu(text) or per_gpu(title)
         rows.append(

@@ -23,7 +23,7 @@ from pipeline.sources.pages.document import classes, dom, node_text, walk
 from pipeline.sources.pages.money import money
 from pipeline.sources.pages.reader import page_parsers
 from pipeline.sources.pages.rows import page_row
-from pipeline.sources.pages.wording import TEASER_REASON, hgx_label, is_teaser, types_named
+from pipeline.sources.pages.wording import TEASER_REASON, hgx_label, is_teaser, only_type, types_named
 from pipeline.sources.read import require
 
 HOSTS = ("www.voltagepark.com", "voltagepark.com")
@@ -58,10 +58,8 @@ def _plans(root: Node) -> list[dict[str, Any]]:
 def _pricing_type(plan: str) -> tuple[str | None, str]:
     """The pricing type a plan's eyebrow names ("On-Demand, Ethernet"), or None and why: it names none, or several
     ("Spot or reserved", "On-demand (1-year reserved available)"), and the figure is neither's."""
-    said = types_named(plan)
-    if len(said) != 1:
-        return None, f"plan {plan!r} names {'several pricing types' if said else 'no pricing type'}"
-    kind = said.pop()
+    if (kind := only_type(plan)) is None:
+        return None, f"plan {plan!r} names {'several pricing types' if types_named(plan) else 'no pricing type'}"
     return ("reserved_unstated_term" if kind == "reserved_unspecified" else kind), ""
 
 

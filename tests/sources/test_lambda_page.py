@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from dataclasses import replace
 from decimal import Decimal
 from pathlib import Path
 
@@ -247,7 +248,7 @@ def test_lambda_a_rows_own_words_decide_its_type_or_leave_it_untold(
     reserved" made it an on-demand H100 at $1.89, a 3-year price)."""
     capture = real_capture("lambda-page", "pricing-pages/lambda_20230909194011.html")
     body = capture.body.replace(b">Reserved<", f">{first_cell}<".encode())
-    _, found, refused = run(RawCapture(capture.source, capture.url, capture.fetched_at, body))
+    _, found, refused = run(replace(capture, body=body))
     priced = found.filter(pl.col("price_usd") == Decimal("1.89"))
     kind, why = read
     if kind is not None:

@@ -140,8 +140,9 @@ def is_shared_name(text: str) -> bool:
 def count_in(text: str) -> int | None:
     """The machine size a name states: "8x H100", "8 × H200 SXM", "H100x8", "MI300Xx8"; None when none, or when it
     states several ("4x/8x H100": which one a price is for is not said)."""
-    counts = counts_in(text)
-    count = counts.pop() if len(counts) == 1 else 0
+    if len(counts := counts_in(text)) != 1:
+        return None
+    count = counts.pop()
     return count if 0 < count <= 128 else None
 
 
