@@ -4,8 +4,9 @@ A rule matches when every `all_of` regex is found and no `none_of` regex is; the
 matching rule wins. A rule with `good=None` is an identity *rejection* (the listing is
 too vague to be one standard good) and carries its reason.
 
-GPU rules read a key built from the provider's label plus the disclosed memory
-(e.g. "A100 SXM 80GB"); token rules read the provider's model name, lower-cased.
+GPU rules read a key built from the provider's label plus the disclosed memory after a bar
+(e.g. "A100 SXM | 80GB"), so a rule can tell what the name says from what the memory column says;
+token rules read the provider's model name, lower-cased.
 """
 
 from __future__ import annotations
@@ -20,8 +21,11 @@ from dataclasses import dataclass
 # listing that says 144 GB or HBM3e is the 144 GB part (was read as the 96 GB one); 6: a listing naming two form
 # factors ("H100 SXM / PCIe", "H200 SXM/NVL", "A100 SXM or PCIe") is an identity rejection (was read as whichever
 # variant's rule came first); 7: a listing naming two indexed GPU models ("B200 / GB200", "H200 or GH200") is an
-# identity rejection (was read by the first model's rule). Bump it with every change to either file.
-RULES_VERSION = "7"
+# identity rejection (was read by the first model's rule); 8: a listing whose name states two memory variants of one
+# GPU ("A100 40GB/80GB") is an identity rejection (was read as the first rule's, the 80 GB part), and a name's own
+# memory is read before the disclosed one, so "A100 SXM 40GB" disclosed as 80 GB contradicts its good (was read as
+# the 80 GB part), as "A100 SXM 80GB" disclosed as 40 GB already did. Bump it with every change to either file.
+RULES_VERSION = "8"
 
 
 @dataclass(frozen=True)
@@ -33,10 +37,15 @@ class Rule:
     reason: str | None = None
 
 
-# Patterns run on an upper-cased key where "_" and "-" became spaces.
+# Patterns run on an upper-cased key where "_", "-", "/", "(", ")" and "|" became spaces, then " | <memory>GB".
 PCIE = r"\bPCI ?E(?:XPRESS)?\b"  # PCIe, PCI-E, PCI Express
 SXM = r"\bSXM\d?\b|\bHGX\b"  # an SXM module, or the HGX baseboard that carries only those
 TWO_FORMS = "listing names two form factors ({}) of the GPU: which one is priced cannot be known"
+# The listing's name, before the memory its page discloses beside it ("A100 SXM 40GB | 80GB"): a memory the name
+# states is the listing's, and a disclosed one that differs contradicts it rather than choosing the other variant.
+NAME = r"^[^|]*"
+GH200_144 = r"(?:\b144 ?GB\b|\bHBM3E\b)"  # the 144 GB GH200, by its memory or its memory's kind
+TWO_MEMORIES = "listing names two memory sizes ({}) of the GPU: which one is priced cannot be known"
 # The GPU models of indexed goods, as one word each (so "RTX A6000" and "A6000" are one model); a listing naming two
 # different ones names no one good.
 MODELS = r"G[HB]200|GB300|H[12]00|B[23]00|A100|MI3(?:00|25|55)X|L40S?|L4|A40|A6000"
@@ -47,8 +56,11 @@ GPU_RULES: tuple[Rule, ...] = (
     Rule((r"\bH[12]00\b", SXM, PCIE), None, reason=TWO_FORMS.format("SXM and PCIe")),
     Rule((r"\bH[12]00\b", SXM, r"\bNVL\b"), None, reason=TWO_FORMS.format("SXM and NVL")),
     Rule((r"\bA100\b", SXM, PCIE), None, reason=TWO_FORMS.format("SXM and PCIe")),
+    # One name, two memory variants ("A100 40GB/80GB"): refused before either variant's rule.
+    Rule((r"\bA100\b", NAME + r"\b40 ?GB\b", NAME + r"\b80 ?GB\b"), None, reason=TWO_MEMORIES.format("40 and 80 GB")),
+    Rule((r"\bGH200\b", NAME + r"\b96 ?GB\b", NAME + GH200_144), None, reason=TWO_MEMORIES.format("96 and 144 GB")),
     # Two memory variants: 96 GB HBM3 (the first, and a bare "GH200") and 144 GB HBM3e.
-    Rule((r"\bGH200\b", r"\b144 ?GB\b|\bHBM3E\b"), "GH200-144GB", 144),
+    Rule((r"\bGH200\b", GH200_144), "GH200-144GB", 144, none_of=(NAME + r"\b96 ?GB\b",)),
     Rule((r"\bGH200\b",), "GH200-96GB", 96),
     Rule((r"\bGB200\b",), "GB200-186GB", 186),
     Rule((r"\bGB300\b",), "GB300-279GB", 279),
@@ -61,9 +73,9 @@ GPU_RULES: tuple[Rule, ...] = (
     Rule((r"\bH100\b",), None, reason="H100 listing does not say SXM, PCIe or NVL"),
     Rule((r"\bB300\b",), "B300-SXM-288GB", 288),
     Rule((r"\bB200\b",), "B200-SXM-180GB", 180),
-    Rule((r"\bA100\b", SXM, r"\b80 ?GB\b"), "A100-SXM-80GB", 80),
+    Rule((r"\bA100\b", SXM, r"\b80 ?GB\b"), "A100-SXM-80GB", 80, none_of=(NAME + r"\b40 ?GB\b",)),
     Rule((r"\bA100\b", SXM, r"\b40 ?GB\b"), "A100-SXM-40GB", 40),
-    Rule((r"\bA100\b", PCIE, r"\b80 ?GB\b"), "A100-PCIE-80GB", 80),
+    Rule((r"\bA100\b", PCIE, r"\b80 ?GB\b"), "A100-PCIE-80GB", 80, none_of=(NAME + r"\b40 ?GB\b",)),
     Rule((r"\bA100\b", PCIE, r"\b40 ?GB\b"), "A100-PCIE-40GB", 40),
     Rule((r"\bA100\b",), None, reason="A100 listing does not say both form factor (SXM/PCIe) and memory (40/80GB)"),
     Rule((r"\bMI300X\b",), "MI300X-192GB", 192),

@@ -76,8 +76,8 @@ def identity_of(product: str | None, key: str | None) -> tuple[str | None, float
 
 def _gpu_key() -> pl.Expr:
     memory = pl.col("gpu_memory_gb").round(0).cast(pl.Int64).cast(pl.String)
-    label = pl.col("label").str.to_uppercase().str.replace_all(r"[_\-/()]", " ")
-    return pl.when(pl.col("gpu_memory_gb").is_not_null()).then(label + " " + memory + "GB").otherwise(label)
+    label = pl.col("label").str.to_uppercase().str.replace_all(r"[_\-/()|]", " ")
+    return pl.when(pl.col("gpu_memory_gb").is_not_null()).then(label + " | " + memory + "GB").otherwise(label)
 
 
 def identities(parsed: pl.DataFrame) -> pl.DataFrame:

@@ -33,6 +33,8 @@ CAPTURE = RawCapture(source="t", url="https://x", fetched_at=FETCHED, body=b"{}"
         ("A100 SXM4", 80, "A100-SXM-80GB"),
         ("A100-SXM4-40GB", None, "A100-SXM-40GB"),
         ("A100 PCIe 80GB", None, "A100-PCIE-80GB"),
+        ("8x A100 80GB SXM (640GB total)", None, "A100-SXM-80GB"),  # a machine's total is no second variant
+        ("GH200", 144, "GH200-144GB"),  # the disclosed memory still tells a name without one
         # PCIe however written (rules v4): refused before as "does not say SXM, PCIe or NVL"
         ("NVIDIA H100 PCI Express", None, "H100-PCIE-80GB"),
         ("H100 PCI-E", 80, "H100-PCIE-80GB"),
@@ -67,6 +69,13 @@ def test_gpu_identity(label: str, memory: float | None, good: str) -> None:
         ("B200 / GB200", None, "identity_ambiguous"),
         ("NVIDIA H200 or GH200", None, "identity_ambiguous"),
         ("NVIDIA RTX A6000/A40", 48, "identity_ambiguous"),
+        # two memory variants in one name (rules v8): read before as the first rule's, the 80 GB part
+        ("A100 PCIe 40GB/80GB", None, "identity_ambiguous"),
+        ("NVIDIA A100 80GB / 40GB SXM4", 80, "identity_ambiguous"),
+        ("GH200 96GB or 144GB", None, "identity_ambiguous"),
+        # the name's memory is read before the disclosed one (rules v8): read before as the disclosed variant
+        ("A100 SXM4 40GB", 80, "memory_contradicts_good"),
+        ("GH200 96GB", 144, "memory_contradicts_good"),
     ],
 )
 def test_gpu_listings_that_contradict_or_do_not_identify_the_good_are_rejected(

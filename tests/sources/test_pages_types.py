@@ -1,8 +1,8 @@
 """Every real pricing page with the words that say what its figures are reworded to name two of a kind: two pricing
-types, two form factors or two models of GPU, or several machine sizes. The figures are then of no one type, good or
-size, so the page can only lose quotes, never gain one (a $1.89 3-year reservation read as on demand, "H100 SXM /
-PCIe" as the PCIe part, "B200 / GB200" as a GB200, "4x/8x" as a 4-GPU machine: a first match taken). A regression test
-of every reader, and of the identity rules, at once."""
+types, two form factors, two memory sizes or two models of GPU, or several machine sizes. The figures are then of no
+one type, good or size, so the page can only lose quotes, never gain one (a $1.89 3-year reservation read as on
+demand, "H100 SXM / PCIe" as the PCIe part, "A100 80GB/40GB" as the 80 GB part, "B200 / GB200" as a GB200, "4x/8x" as
+a 4-GPU machine: a first match taken). A regression test of every reader, and of the identity rules, at once."""
 
 from __future__ import annotations
 
@@ -40,6 +40,12 @@ def test_a_gpu_named_in_two_form_factors_never_adds_a_quote(realdata: Path, two:
 @pytest.mark.parametrize(("model", "two"), [("B200", "B200 / GB200"), ("H200", "H200 or GH200")])
 def test_a_listing_naming_two_gpu_models_never_adds_a_quote(realdata: Path, model: str, two: str) -> None:
     assert only_lost(realdata, rf"(?<=[ >]){model}(?=[^<]{{0,30}}<)", two) >= 3
+
+
+@pytest.mark.parametrize("two", ["80GB/40GB", "80 GB or 40 GB", "80GB (40GB also offered)", "40GB/80GB"])
+def test_a_gpu_named_in_two_memory_sizes_never_adds_a_quote(realdata: Path, two: str) -> None:
+    """(Crusoe's "A100 80GB/40GB PCIe" at the 40 GB part's $1.45 was read as the 80 GB part.)"""
+    assert only_lost(realdata, r"\b40 ?GB\b(?=[^<]{0,30}<)", two) >= 3
 
 
 @pytest.mark.parametrize("two", ["4x/8x", "4 or 8x", "1x, 2x, 4x, 8x"])
