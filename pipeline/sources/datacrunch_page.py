@@ -22,6 +22,7 @@ from pipeline.sources.archive import archived_page_time
 from pipeline.sources.base import PAGE_NOT_SAMPLED, Archive, Request, Source
 from pipeline.sources.pages.document import cell_texts, table_dom
 from pipeline.sources.pages.gpu import memory_gb
+from pipeline.sources.pages.names import is_name
 from pipeline.sources.pages.reader import page_parsers
 from pipeline.sources.pages.rows import cell_figure, page_row, untied_row
 from pipeline.sources.pages.wording import only_type, per_gpu, teaser_reason, types_named
@@ -64,12 +65,28 @@ def _number(text: str | None) -> Decimal | None:
         return None
 
 
+def _named_gpu(col: dict[str, str]) -> str | None:
+    """Without a "GPU model" column (renamed "Model", "GPU type" ...): the one cell of the row that names a GPU model
+    (`names.is_name`); None when no cell or several different ones do."""
+    named = {text for title, text in col.items() if "price" not in title and is_name(text)}
+    return named.pop() if len(named) == 1 else None
+
+
+def _count_cell(col: dict[str, str]) -> str | None:
+    """The GPU count's cell: the "GPU" column, or one headed "GPUs", "GPU count", "# of GPUs", "Number of GPUs"."""
+    for title, text in col.items():
+        words = re.sub(r"[^a-z#]+", " ", title).split()
+        if words in (["gpu"], ["gpus"]) or ({"gpu", "gpus"} & set(words) and {"count", "#", "number"} & set(words)):
+            return text
+    return None
+
+
 def _rows(capture: RawCapture, header: list[str], cells: list[str]) -> list[dict[str, Any]]:
     """One row per priced column of an instance."""
     col = dict(zip(header, cells, strict=True))
     sku = col["instance name"]
-    model = col.get("gpu model") or sku
-    count_number = _number(col.get("gpu"))
+    model = col.get("gpu model") or _named_gpu(col) or sku
+    count_number = _number(_count_cell(col))
     count = int(count_number) if count_number is not None and count_number == int(count_number) else None
     vram = _number(col.get("vram"))
     memory = memory_gb(model)

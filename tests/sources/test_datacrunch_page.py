@@ -6,6 +6,7 @@ from dataclasses import replace
 from decimal import Decimal
 
 import polars as pl
+import pytest
 
 from pipeline.sources import datacrunch_page
 from tests.helpers import RealCapture, row, run
@@ -57,3 +58,21 @@ def test_a_price_column_naming_two_pricing_types_is_neither(real_capture: RealCa
     assert set(quotes["pricing_type"]) == {"spot"}
     refused = rejections.filter(pl.col("reason").str.contains("names several pricing types"))
     assert sorted(refused["price_native"]) == ["14.55", "29.10", "3.64", "7.27"]
+
+
+@pytest.mark.parametrize(
+    ("header", "renamed"),
+    [("GPU model", "Model"), ("GPU model", "GPU type"), ("GPU", "GPUs"), ("GPU", "# of GPUs"), ("GPU", "GPU count")],
+)
+def test_renamed_model_and_count_columns_are_read_by_what_their_cells_say(
+    real_capture: RealCapture, header: str, renamed: str
+) -> None:
+    """The real page with its "GPU model" or "GPU" header renamed: the model is the one cell of a row naming a GPU,
+    the count the column headed as a count of GPUs; the same quotes as the page as captured (refused before: no GPU
+    model named, or no GPU count for an instance's price)."""
+    capture = real_capture("datacrunch-page", "pricing-pages/datacrunch_20250808081801.html")
+    body = capture.body.replace(f">{header}<".encode(), f">{renamed}<".encode())
+    assert body != capture.body
+    _, as_captured, _ = run(capture)
+    _, quotes, _ = run(replace(capture, body=body))
+    assert quotes.drop("capture_id").equals(as_captured.drop("capture_id"))
