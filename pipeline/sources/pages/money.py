@@ -112,7 +112,7 @@ _OTHER_TIME_AFTER = re.compile(
 )
 _TIME_NAMES = {
     **{"h": "hour", "hr": "hour", "min": "minute", "sec": "second", "wk": "week", "mo": "month", "yr": "year"},
-    **{"monthly": "month", "yearly": "year", "annually": "year", "weekly": "week", "daily": "day"},
+    **{"hourly": "hour", "monthly": "month", "yearly": "year", "annually": "year", "weekly": "week", "daily": "day"},
 }
 
 

@@ -27,6 +27,7 @@ from typing import Any
 
 import polars as pl
 
+from pipeline.sources.pages.marks import OTHER_TIME_ADVERBS
 from pipeline.sources.pages.money import amounts, figure_at, not_the_price, other_time_after, starts_range, time_unit
 from pipeline.sources.pages.nearest import SEVERAL_TYPES_REASON, several_types_said
 from pipeline.sources.pages.pairs import UNTOLD_REASON, untold_pair
@@ -40,10 +41,13 @@ OTHER_TYPE_REASON = "its own words ({text!r}) make it a {said} price, not {read}
 MACHINE_REASON = "its own words ({text!r}) price a whole machine, not one GPU"
 MACHINE_COLUMN_REASON = "its column ({text!r}) prices a whole machine, not one GPU"
 
-# The unit of time a price's text or its column's header names: "(/hr)", "Per Hour", "GPU-hour", "/GPU/hr", "/mo".
+# The unit of time a price's text or its column's header names: "(/hr)", "Per Hour", "GPU-hour", "/GPU/hr", "/mo",
+# "(Monthly)", "Hourly rate"; not how often a bill is sent or a price is set ("billed monthly", "updated daily").
 _SAID = re.compile(
     r"(?:/\s*(?:gpu\s*[/-]\s*)?|\bper\s+(?:gpu\s+)?|\bgpu[\s-])"
-    r"(?P<unit>hours?|hrs?|h|minutes?|mins?|seconds?|secs?|days?|months?|mo|years?|yrs?)\b",
+    r"(?P<unit>hours?|hrs?|h|minutes?|mins?|seconds?|secs?|days?|months?|mo|years?|yrs?)\b"
+    rf"|(?<!\bbilled )(?<!\binvoiced )(?<!\bupdated )(?<!\brefreshed )(?<!\breset )(?<!\bre-set )(?<!\bchanges )"
+    rf"\b(?P<adverb>hourly|{OTHER_TIME_ADVERBS})\b",
     re.IGNORECASE,
 )
 # The words right before a figure that make it a maximum, or an approximation.
@@ -59,7 +63,7 @@ _OWN, _HEADER = ("price_text", "shown", "unit"), ("column",)  # the figure's own
 
 
 def units_in(text: str) -> set[str]:
-    return {time_unit(m.group("unit")) for m in _SAID.finditer(text)}
+    return {time_unit(m.group("unit") or m.group("adverb")) for m in _SAID.finditer(text)}
 
 
 def _recorded(attributes: str | None) -> dict[str, Any]:
