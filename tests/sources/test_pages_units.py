@@ -2,7 +2,8 @@
 pages also write it ("(monthly)", "(Daily)"), and a column header's unit so reworded ("On-Demand Price (Monthly)"):
 the figures are then no hourly prices, so a page can only lose quotes, and loses those. A regression test of every
 reader at once ("$4.29 (monthly)" was read as $4.29 an hour on eight of the real pages, and CoreWeave's figures under
-"On-Demand Price (Monthly)" as hourly: a period said by an adverb was not read as one)."""
+"On-Demand Price (Monthly)" as hourly: a period said by an adverb was not read as one). Likewise a figure said to
+price a whole machine ("/server-hr", "per 8-GPU node-hr") is never read as one GPU's."""
 
 from __future__ import annotations
 
@@ -52,3 +53,19 @@ def test_a_column_headed_with_another_period_prices_no_hour(realdata: Path, adve
     )
     assert offered.is_empty()
     assert refused["reason"].str.contains(f"per {unit}, not per hour").sum() >= 21  # the page's 21 quotes as captured
+
+
+@pytest.mark.parametrize("machine", ["/server", " per 8-GPU node", "/8x server", " per 8 GPU machine"])
+def test_a_figure_said_to_price_a_machine_is_never_one_gpus_price(realdata: Path, machine: str) -> None:
+    """Crusoe's "$4.29/GPU-hr" reworded "$4.29/server-hr" or "$4.29 per 8-GPU node-hr" was read as $4.29 per GPU
+    ("/server" and a machine with its size were not read as a machine): now refused, or, where the words give the
+    machine's size, read as that machine's price."""
+    relative = "provider-pages-2026/crusoe.html"
+    html = (realdata / relative).read_text()
+    changed = re.sub(r"/GPU(?=-hr)", machine, html)
+    assert changed != html
+    found = quotes(RawCapture("crusoe-page", REGISTRY["crusoe-page"].requests[0].url, FETCHED, changed.encode()))
+    before = as_captured("crusoe-page", realdata / relative)
+    assert before and not found & before  # no figure is still one GPU's price
+    sized = any(c.isdigit() for c in machine)
+    assert {count for _, _, count, _ in found} == ({8} if sized else set())

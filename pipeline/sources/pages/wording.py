@@ -42,9 +42,9 @@ _SPEC_PER_GPU = re.compile(
     re.IGNORECASE,
 )
 _A_MACHINE = re.compile(r"\b(instance|machine|node|server|vm|cluster|pod)s?\b|(?<![\w.])\d{1,3}\s*[x×]", re.IGNORECASE)
-_PER_INSTANCE = re.compile(
-    r"\bper\s+(instance|machine|node|server|vm)\b|/\s*(instance|machine|node|vm)\b", re.IGNORECASE
-)
+# "per instance", "/node", and with the machine's size before it: "per 8-GPU node", "/8x server", "per 8 GPU machine".
+_MACHINE_SIZE = r"(?:\d{1,3}\s*(?:[x×]|[\s-]*gpus?)[\s-]*)?"
+_PER_INSTANCE = re.compile(rf"(?:\bper\s+|/\s*){_MACHINE_SIZE}(instance|machine|node|server|vm)\b", re.IGNORECASE)
 # A commitment's length: "3-years", "6 month", "12 mo"; a week only where the words make it a commitment ("1-week
 # minimum", "a minimum of 2 weeks", "2-week term"), not a trial or a billing cycle ("7-day free trial").
 _TERM = re.compile(
