@@ -31,7 +31,7 @@ from pipeline.sources.pages.money import is_no_price, money
 from pipeline.sources.pages.reader import page_parsers
 from pipeline.sources.pages.recorded import text_reason
 from pipeline.sources.pages.rows import first_figure, page_row, refused_row, untied_row
-from pipeline.sources.pages.wording import TEASER_REASON, is_teaser, pricing_type_of
+from pipeline.sources.pages.wording import TEASER_REASON, commitment, is_teaser, pricing_type_of
 from pipeline.sources.read import require
 
 HOSTS = ("cloud.google.com",)
@@ -56,9 +56,9 @@ def _column(header: str) -> str | None:
         return "dws_flex_start"
     if "calendar" in text:
         return "dws_calendar"
-    term = re.search(r"(\d+)\s*year", text)
+    term = commitment(header)  # "1 Year", "12 months", "three-year"
     if "cud" in text and term:
-        return f"reserved_{term.group(1)}y" + ("_flexible" if "flexible" in text else "")
+        return term + ("_flexible" if "flexible" in text else "")
     return None
 
 

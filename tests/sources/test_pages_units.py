@@ -69,3 +69,28 @@ def test_a_figure_said_to_price_a_machine_is_never_one_gpus_price(realdata: Path
     assert before and not found & before  # no figure is still one GPU's price
     sized = any(c.isdigit() for c in machine)
     assert {count for _, _, count, _ in found} == ({8} if sized else set())
+
+
+@pytest.mark.parametrize(
+    ("term", "written"),
+    [
+        (r"1[- ]?years?", "12-month"),
+        (r"1[- ]?years?", "one-year"),
+        (r"3[- ]?years?", "three year"),
+        (r"6[- ]?months?", "six-month"),
+    ],
+)
+def test_a_commitment_term_written_another_way_is_the_same_term(realdata: Path, term: str, written: str) -> None:
+    """A reservation's length in words or in months ("three year", "12-month") is the same pricing type as in digits:
+    every real page so reworded gives exactly its quotes as captured (GCP's "CUDs - 12-month" columns were lost, and
+    every spelled-out term was refused as a reservation without one)."""
+    changed_pages = 0
+    for source, relative in PAGES:
+        html = (realdata / relative).read_text(errors="replace")
+        changed = re.sub(rf"(?i)\b{term}\b", written, html)
+        if changed == html:
+            continue
+        changed_pages += 1
+        found = quotes(RawCapture(source, REGISTRY[source].requests[0].url, FETCHED, changed.encode()))
+        assert found == as_captured(source, realdata / relative), relative
+    assert changed_pages >= 2

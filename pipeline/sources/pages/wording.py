@@ -47,10 +47,11 @@ _MACHINE_SIZE = r"(?:\d{1,3}\s*(?:[x×]|[\s-]*gpus?)[\s-]*)?"
 _PER_INSTANCE = re.compile(rf"(?:\bper\s+|/\s*){_MACHINE_SIZE}(instance|machine|node|server|vm)\b", re.IGNORECASE)
 # A commitment's length: "3-years", "6 month", "12 mo"; a week only where the words make it a commitment ("1-week
 # minimum", "a minimum of 2 weeks", "2-week term"), not a trial or a billing cycle ("7-day free trial").
+_WORDS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "six": 6, "nine": 9, "twelve": 12, "eighteen": 18}
+_N = rf"(\d+|{'|'.join(_WORDS)}|twenty[\s-]four|thirty[\s-]six)"  # "3", "three", "thirty-six"
 _TERM = re.compile(
-    r"\b(\d+)[\s-]*(months?|mo|years?|yrs?)\b"
-    r"|\b(?:minimum|at\s+least)\s+(?:of\s+)?(\d+)[\s-]*(weeks?)\b"
-    r"|\b(\d+)[\s-]*(weeks?)[\s-]+(?:minimum|min|term|commitment|reservation|contract)\b",
+    rf"\b{_N}[\s-]*(months?|mo|years?|yrs?)\b|\b(?:minimum|at\s+least)\s+(?:of\s+)?{_N}[\s-]*(weeks?)\b"
+    rf"|\b{_N}[\s-]*(weeks?)[\s-]+(?:minimum|min|term|commitment|reservation|contract)\b",
     re.IGNORECASE,
 )
 # "Annual" / "yearly" beside an hourly figure: the rate of a one-year commitment.
@@ -93,16 +94,13 @@ def per_instance(text: str) -> bool:
 
 
 def commitment(text: str) -> str | None:
-    """`reserved_<term>` for a commitment named in text ("3-years" -> reserved_3y, "6-month" -> reserved_6m,
-    "1-week minimum" -> reserved_1w).
-
-    Twelve-month multiples are years, so "12 months" and "1 year" are the same pricing type.
-    """
+    """`reserved_<term>` for a commitment named in text ("3-years" -> reserved_3y, "six-month" -> reserved_6m,
+    "1-week minimum" -> reserved_1w). Twelve-month multiples are years: "12 months" is "1 year"'s pricing type."""
     match = _TERM.search(squash(text))
     if match is None:
         return None
-    number, unit = (g for g in match.groups() if g)
-    n, unit = int(number), unit.lower()
+    number, unit = (g.lower() for g in match.groups() if g)
+    n = int(number) if number.isdigit() else _WORDS.get(number) or (24 if number.startswith("twenty") else 36)
     if unit.startswith("y"):
         return f"reserved_{n}y"
     if unit.startswith("w"):
