@@ -28,8 +28,9 @@ COMPONENT_REASON = "a GPU component's price: the page bills the host apart ({evi
 # says nothing of the GPUs', and "180 GB RAM | $ 2.40 per GPU/hour" is a row's last spec before its GPU's price.
 _SHORT = 100  # a header or a label with its figure; a sentence is longer
 _COMPONENT = re.compile(r"\bgpu\s+component\b.{0,24}?\b(?:cost|price|rate)s?\b", re.IGNORECASE)
-# A unit's price in any of the ways a page writes money: "$0.01", "US$ 0.01", "0.01 USD", "€0,01", "0,01 €".
-_UNIT_PRICE = rf"(?:{MARK}\s*0?[.,]0\d*|0?[.,]0\d*\s*{MARK})\**"  # a footnote's star may follow it
+# A unit's price in any of the ways a page writes money: "$0.01", "US$ 0.01", "0.01 USD", "€0,01", "0,01 €", "$0.01 USD"
+# (a code after the mark's figure).
+_UNIT_PRICE = rf"(?:{MARK}\s*0?[.,]0\d*(?:\s*[A-Z]{{3}}\b)?|0?[.,]0\d*\s*{MARK})\**"  # a footnote's star may follow it
 # A unit of time however it is written after a figure: "/hr", "/h", "per hour", "an hour", "hourly"; a host billed
 # by the minute or the month ("($0.0002/min)") is billed apart all the same.
 _UNITS = rf"{HOUR_UNITS}|{OTHER_TIME_UNITS}"
