@@ -34,6 +34,8 @@ from pipeline.sources.pages.rows import row_amount
 _CONDITION = re.compile(
     r"\bintroductory\b|\bintro\s+(?:price|pricing|offer|rate)\b|\bearly[- ]bird\b"
     r"|\bfor\s+(?:the|your)\s+first\s+(?:\d+\s+|[a-z]+\s+)?(?:hours?|days?|weeks?|months?|year)\b"
+    r"|\(\s*first\s+(?:\d+\s+|[a-z]+\s+)?(?:hours?|days?|weeks?|months?|year)(?:\s+only)?\s*\)"  # "(first month)"
+    r"|\bfirst\s+(?:\d+\s+|[a-z]+\s+)?(?:hours?|days?|weeks?|months?|year)\s+only\b"
     r"|\bfor\s+new\s+(?:customers|users|accounts|sign[- ]?ups)\b|\bnew\s+(?:customers|users|accounts)\s+only\b"
     r"|\bfirst[- ]time\s+(?:customers|users|buyers)\b"
     r"|\b(?:with|using)\s+(?:a|the)?\s*(?:promo(?:tion(?:al)?)?\s+)?(?:code|coupon)\b|\bcoupon\b",

@@ -43,6 +43,16 @@ _MARKET = re.compile(  # not "ideal for typical workloads: $2.49/hr"
     re.IGNORECASE,
 )
 MARKET_REASON = "a statistic of the market the page quotes ('the average price is $X'), not an offer of its own"
+# "$2.49/hr avg.", "$2.49 (median)": a statistic of prices, after its figure.
+_STATISTIC_AFTER = re.compile(r"^\s*(?:/\s*[\w.-]+\s*)*\**\s*[(\[]?\s*(?:avg\.?|average|median|mean)\b", re.I)
+# "Save $0.50/hr", "$0.50 off", "a $0.50/hr discount": a discount's amount, not a price.
+_DISCOUNT_BEFORE = re.compile(
+    r"\b(?:save|saves|saving|savings\s+of|discount\s+of|rebate\s+of)\s*:?\s*(?:up\s+to\s+)?$", re.I
+)
+_DISCOUNT_AFTER = re.compile(
+    r"^\s*(?:/\s*[\w.-]+\s*)*\**\s*(?:off\b(?!-)|discount|savings?\b|rebate|cheaper|less\s+than)", re.IGNORECASE
+)
+DISCOUNT_REASON = "a discount's amount ('Save $X', '$X off'), not a price"
 # "Minimum spend $5,000", "Deposit: $100", "$500 in free credits": the words beside a figure that make it a sum to
 # spend, hold or be given, no price of use (or a column's header: "Minimum spend", "Credits").
 _SUM_BEFORE = re.compile(
@@ -73,6 +83,7 @@ _NOT_THE_PRICE: tuple[tuple[str, re.Pattern[str], re.Pattern[str] | None], ...] 
     (ADDON_REASON, _ADDON_BEFORE, _ADDON_AFTER),
     (TAX_REASON, TAX_BEFORE, TAX_AFTER),
     (EQUIVALENT_REASON, _EQUIVALENT_BEFORE, _EQUIVALENT_AFTER),
+    (DISCOUNT_REASON, _DISCOUNT_BEFORE, _DISCOUNT_AFTER),
 )
 # Cell texts that say "no price here" (not offered, ask sales): no row, because nothing is priced.
 _NO_PRICE = re.compile(r"^(?:n/?a|-|–|—|none|not available|contact(?: sales| us)?|coming soon|sold out)?$", re.I)
@@ -143,7 +154,7 @@ def not_the_price(before: str, after: str = "", column: str = "") -> str | None:
             return reason
     if _PAST.search(before[-80:]):
         return FORMER_REASON
-    if _MARKET.search(before[-80:]):
+    if _MARKET.search(before[-80:]) or _STATISTIC_AFTER.match(after[:40]):
         return MARKET_REASON
     if _DURATION.search(before[-80:]) and not _RATE_AFTER.match(after[:12]):
         return TOTAL_REASON
