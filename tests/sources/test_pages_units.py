@@ -14,9 +14,9 @@ import pytest
 
 from pipeline.domain.records import RawCapture
 from pipeline.sources import REGISTRY
-from pipeline.sources.base import SchemaDrift
 from tests.helpers import FETCHED, run
-from tests.sources.test_pages_redesigned import PAGES, as_captured, quotes
+from tests.sources.reworded import reworded_pages
+from tests.sources.test_pages_redesigned import as_captured, quotes
 
 HOURLY = r"(?i)/\s*(?:hr|hour)\b"  # "/hr", "/GPU/hour" (its "/hour"), "/ hr"
 
@@ -24,16 +24,7 @@ HOURLY = r"(?i)/\s*(?:hr|hour)\b"  # "/hr", "/GPU/hour" (its "/hour"), "/ hr"
 @pytest.mark.parametrize("period", [" (monthly)", " (Daily)", " weekly", "/month"])
 def test_figures_said_to_be_of_another_period_are_never_read_as_hourly(realdata: Path, period: str) -> None:
     lost = []
-    for source, relative in PAGES:
-        html = (realdata / relative).read_text(errors="replace")
-        changed = re.sub(HOURLY, period, html)
-        if changed == html:
-            continue
-        try:
-            found = quotes(RawCapture(source, REGISTRY[source].requests[0].url, FETCHED, changed.encode()))
-        except SchemaDrift:
-            found = set()
-        before = as_captured(source, realdata / relative)
+    for relative, found, before in reworded_pages(realdata, HOURLY, period):
         assert found <= before, (relative, sorted(found - before))
         lost += [relative] if found < before else []
     # the pages whose figures carry their unit: Crusoe 2025, DigitalOcean, Fluidstack 2025, Lambda 2023 and 2024,
@@ -85,12 +76,7 @@ def test_a_commitment_term_written_another_way_is_the_same_term(realdata: Path, 
     every real page so reworded gives exactly its quotes as captured (GCP's "CUDs - 12-month" columns were lost, and
     every spelled-out term was refused as a reservation without one)."""
     changed_pages = 0
-    for source, relative in PAGES:
-        html = (realdata / relative).read_text(errors="replace")
-        changed = re.sub(rf"(?i)\b{term}\b", written, html)
-        if changed == html:
-            continue
+    for relative, found, before in reworded_pages(realdata, rf"(?i)\b{term}\b", written):
         changed_pages += 1
-        found = quotes(RawCapture(source, REGISTRY[source].requests[0].url, FETCHED, changed.encode()))
-        assert found == as_captured(source, realdata / relative), relative
+        assert found == before, relative
     assert changed_pages >= 2
