@@ -34,10 +34,9 @@ from pipeline.sources.pages.document import dom, has_class, node_text, walk
 from pipeline.sources.pages.money import money
 from pipeline.sources.pages.reader import page_parsers
 from pipeline.sources.pages.rows import cell_figure, page_row
-from pipeline.sources.pages.when import page_time
+from pipeline.sources.pages.when import effective_date, page_time
 from pipeline.sources.pages.wording import (
     TEASER_REASON,
-    effective_date,
     is_teaser,
     per_gpu,
     pricing_type_of,

@@ -10,6 +10,7 @@ other words make no on-demand list price of use now, with the reason. Figures th
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from decimal import Decimal
 
 import polars as pl
@@ -22,11 +23,11 @@ from pipeline.sources.pages.document import inside_table
 from pipeline.sources.pages.meaning import SERVICE_REASON, is_service
 from pipeline.sources.pages.money import amounts, figure_at
 from pipeline.sources.pages.names import models
-from pipeline.sources.pages.records import SHORT, find_records, footnotes
+from pipeline.sources.pages.records import SHORT, Price, find_records, footnotes
 from pipeline.sources.pages.rows import row_amount
 from pipeline.sources.pages.tabs import panel_names
 from pipeline.sources.pages.tax import TAX_REASON, tax_excluded, tax_included
-from pipeline.sources.pages.when import page_time
+from pipeline.sources.pages.when import effective_date, not_in_force, page_time, until_date
 from pipeline.sources.pages.wording import NOT_YET_REASON, not_yet_rentable, only_type, pricing_type_of
 
 # The rows a layout reader read and did not refuse.
@@ -37,32 +38,58 @@ def refuse_not_yet(rows: pl.DataFrame, capture: RawCapture) -> pl.DataFrame:
     """A layout reader's figure of a GPU the page says is not rentable yet ("Coming soon" in its row's status cell,
     "Pre-order" on its card), refused as the meaning reader refuses it (`NOT_YET_REASON`): a layout reader takes the
     cell it knows and reads none of the row's others, so it would publish a price nobody can pay yet as the price in
-    force. A figure is matched to the page's records (`records.find_records`, as the meaning reader reads them) by
-    its GPU model and amount; a page whose text never says so is not read again."""
-    if not rows.select(OPEN_LAYOUT_ROWS.any()).item() or not not_yet_rentable(capture.body.decode("utf-8", "replace")):
+    force. A page whose text never says so is not read again."""
+    if not not_yet_rentable(capture.body.decode("utf-8", "replace")):
         return rows
     as_of = page_time(capture).date()
-    later = {
-        (named, Decimal(price.amount))
-        for record in find_records(read_without_copies(excerpt_html(capture)))
-        if (named := tuple(models(record.name)))  # a GPU the reader can name: a figure of no model matches none
-        for price in record.prices
-        if any(
-            not_yet_rentable(words, as_of)
-            for words in [price.text, price.label, price.column, *record.cells]
-            if words and len(words) <= SHORT
-        )
-    }
+    return _refuse_by_record(
+        rows, capture, lambda price, cells: NOT_YET_REASON if any(not_yet_rentable(w, as_of) for w in cells) else None
+    )
+
+
+def refuse_not_in_force(rows: pl.DataFrame, capture: RawCapture) -> pl.DataFrame:
+    """A layout reader's figure its own words, label or column date out of force when the page was seen ("Effective
+    March 1, 2027", "until Dec 31, 2025"), refused as the meaning reader refuses it (`when.not_in_force`). A page whose
+    text names no such date is not read again."""
+    text = capture.body.decode("utf-8", "replace")
+    if effective_date(text) is None and until_date(text) is None:
+        return rows
+    as_of = page_time(capture).date()
+    # the same figure also shown in force (a price unchanged in the column of next month's prices) stays
+    return _refuse_by_record(rows, capture, lambda p, _: not_in_force([p.text, p.label, p.column], as_of), True)
+
+
+def _refuse_by_record(
+    rows: pl.DataFrame,
+    capture: RawCapture,
+    reason_of: Callable[[Price, list[str]], str | None],
+    unless_also_open: bool = False,
+) -> pl.DataFrame:
+    """The open layout rows refused with `reason_of(price, short cells of its record)` of the page's record figure they
+    are (`records.find_records`, as the meaning reader reads them), matched by GPU model and amount; with
+    `unless_also_open`, not where the page shows the same figure of the same GPU without such a reason too."""
+    if not rows.select(OPEN_LAYOUT_ROWS.any()).item():
+        return rows
+    refused: dict[tuple[tuple[str, ...], Decimal | None], str] = {}
+    open_too: set[tuple[tuple[str, ...], Decimal | None]] = set()
+    for record in find_records(read_without_copies(excerpt_html(capture))):
+        if not (named := tuple(models(record.name))):  # a GPU the reader can name: a figure of no model matches none
+            continue
+        for price in record.prices:
+            words = [w for w in [price.text, price.label, price.column, *record.cells] if w and len(w) <= SHORT]
+            if (reason := reason_of(price, words)) is not None:
+                refused.setdefault((named, Decimal(price.amount)), reason)
+            else:
+                open_too.add((named, Decimal(price.amount)))
+    if unless_also_open:
+        refused = {key: reason for key, reason in refused.items() if key not in open_too}
     reasons = [
-        NOT_YET_REASON if live and (tuple(models(label or "")), row_amount(price)) in later else reason
+        refused.get((tuple(models(label or "")), row_amount(price)), reason) if live else reason
         for live, label, price, reason in zip(
-            rows.select(OPEN_LAYOUT_ROWS).to_series(),
-            rows["label"],
-            rows["price_native"],
-            rows["reject_reason"],
+            rows.select(OPEN_LAYOUT_ROWS).to_series(), rows["label"], rows["price_native"], rows["reject_reason"],
             strict=True,
         )
-    ]
+    ]  # fmt: skip
     return rows.with_columns(pl.Series("reject_reason", reasons, dtype=pl.String))
 
 
@@ -206,6 +233,13 @@ def refuse_by_tab(rows: pl.DataFrame, capture: RawCapture) -> pl.DataFrame:
 
 def check_layout_figures(rows: pl.DataFrame, capture: RawCapture) -> pl.DataFrame:
     """Every check above, in turn: the rows with the layout reader's figures the page's other words refuse refused."""
-    for check in (refuse_not_yet, refuse_taxed, refuse_by_section, refuse_by_footnote, refuse_by_tab):
+    for check in (
+        refuse_not_yet,
+        refuse_not_in_force,
+        refuse_taxed,
+        refuse_by_section,
+        refuse_by_footnote,
+        refuse_by_tab,
+    ):
         rows = check(rows, capture)
     return rows

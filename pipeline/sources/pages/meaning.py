@@ -20,12 +20,12 @@ from pipeline.sources.pages.offers import Offer
 from pipeline.sources.pages.records import Record
 from pipeline.sources.pages.tabs import by_tab
 from pipeline.sources.pages.tiers import volume_tiers
+from pipeline.sources.pages.when import not_in_force
 from pipeline.sources.pages.wording import (
     NO_TERM_REASON,
     NOT_YET_REASON,
     PCIE,
     TEASER_REASON,
-    effective_date,
     is_teaser,
     leading_int,
     not_yet_rentable,
@@ -85,8 +85,8 @@ _MEMORY_TAG = re.compile(r"^\d{1,4}(?:\.\d+)?\s*GI?B$", re.IGNORECASE)
 def offers_of(record: Record, as_of: date | None = None) -> list[Offer]:
     """The offers a record states; prices that are not GPU-hour prices (per month, per vCPU) are left out.
 
-    A price announced for a later date ("GPU-hour (Effective October 1, 2026)") than `as_of` is
-    recorded as not yet in force.
+    A price announced for a later date ("GPU-hour (Effective October 1, 2026)") than `as_of`, or in force only until an
+    earlier one ("until Dec 31, 2025"), is recorded as not in force (`when.not_in_force`).
     """
     phrase = _phrase(record)
     model = (models(record.name) or [""])[0]
@@ -133,8 +133,8 @@ def offers_of(record: Record, as_of: date | None = None) -> list[Offer]:
             pricing_type = "dws_calendar" if any("calendar" in w.lower() for w in words[:4]) else "dws_flex_start"
         elif any(re.search(r"\bdynamic\b", w, re.IGNORECASE) for w in words[:4]):
             reason = DYNAMIC_REASON
-        elif (starts := _effective(words[:4])) is not None and (as_of is None or starts > as_of):
-            reason = f"price announced to take effect on {starts.isoformat()}, not in force when the page was seen"
+        elif (gone := not_in_force(words[:4], as_of)) is not None:
+            reason = gone
         elif any(not_yet_rentable(t, as_of) for t in [*words[:4], *record.cells] if t):
             reason = NOT_YET_REASON
         elif pricing_type == "reserved_unspecified":
@@ -224,10 +224,6 @@ def _label(phrase: str, record: Record, memory: float | None) -> str:
     if memory is not None and memory_in(label) is None:
         label += f" {memory:g}GB"
     return label
-
-
-def _effective(words: list[str]) -> date | None:
-    return next((d for d in map(effective_date, words) if d is not None), None)
 
 
 def _phrase(record: Record) -> str | None:

@@ -53,6 +53,14 @@ _DISCOUNT_AFTER = re.compile(
     r"^\s*(?:/\s*[\w.-]+\s*)*\**\s*(?:off\b(?!-)|discount|savings?\b|rebate|cheaper|less\s+than)", re.IGNORECASE
 )
 DISCOUNT_REASON = "a discount's amount ('Save $X', '$X off'), not a price"
+# "$249 per 100 hours", "$2,490 / 1,000 GPU-hours": a price for a block of hours, not for one.
+_HOURS_AFTER = re.compile(
+    r"^\s*(?:/|\bper\b)\s*(?:1[,.]?0|[2-9]|\d{2,})[\d,]*\s*(?:gpu[\s-]*)?(?:hours?|hrs?|h)\b", re.I
+)
+HOURS_REASON = "a price for a block of hours ('$X per 100 hours'), not per hour"
+# "$24.90 per 10 GPUs", "$23.92/hr per 8 GPUs": a price for several GPUs that no machine of the row's is said to be.
+_GPUS_AFTER = re.compile(r"^\s*(?:/\s*h(?:ou)?r\s*)?(?:/|\bper\b)\s*(?:[2-9]|\d{2,})\s*(?:gpus|cards)\b", re.I)
+GPUS_REASON = "a price for several GPUs together ('$X per 10 GPUs'), not one GPU's nor a machine's the row names"
 # "Minimum spend $5,000", "Deposit: $100", "$500 in free credits": the words beside a figure that make it a sum to
 # spend, hold or be given, no price of use (or a column's header: "Minimum spend", "Credits").
 _SUM_BEFORE = re.compile(
@@ -156,6 +164,10 @@ def not_the_price(before: str, after: str = "", column: str = "") -> str | None:
         return FORMER_REASON
     if _MARKET.search(before[-80:]) or _STATISTIC_AFTER.match(after[:40]):
         return MARKET_REASON
+    if _HOURS_AFTER.match(after[:30]):
+        return HOURS_REASON
+    if _GPUS_AFTER.match(after[:30]):
+        return GPUS_REASON
     if _DURATION.search(before[-80:]) and not _RATE_AFTER.match(after[:12]):
         return TOTAL_REASON
     return None

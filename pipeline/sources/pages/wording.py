@@ -10,6 +10,7 @@ from typing import Any
 
 from pipeline.sources.pages.document import squash
 from pipeline.sources.pages.marks import MARK
+from pipeline.sources.pages.when import MONTHS as _MONTHS
 
 TEASER_REASON = "teaser price ('from $X'), not a price for a defined good"
 NO_TERM_REASON = "reserved price with no commitment term stated, not a price for a defined good"
@@ -62,11 +63,6 @@ _HGX = re.compile(r"\bHGX\b", re.I)
 PCIE = r"PCIE|PCI[\s-]?E(?:XPRESS)?"  # the PCIe form factor however written: "PCIe", "PCI-E", "PCI Express"
 _FORM = re.compile(rf"\b(SXM\d?|{PCIE}|NVL|NVLINK)\b", re.I)
 _REGION = re.compile(r"\bregion:\s*([A-Za-z][A-Za-z ]{1,40}?)\s*$|\b(secure\s+cloud|community\s+cloud)\b", re.I)
-_MONTHS = ("january", "february", "march", "april", "may", "june", "july", "august", "september", "october",
-           "november", "december")  # fmt: skip
-_EFFECTIVE = re.compile(
-    rf"\beffective\s+(?:from\s+|on\s+)?({'|'.join(_MONTHS)})\s+(\d{{1,2}}),?\s+(\d{{4}})\b", re.IGNORECASE
-)
 
 
 def is_teaser(text: str) -> bool:
@@ -214,17 +210,6 @@ def hgx_label(name: str) -> str:
     if _HGX.search(name) and not _FORM.search(name):
         return f"{name} (SXM)"
     return name
-
-
-def effective_date(text: str) -> date | None:
-    """The date a header says a price takes effect ("GPU-hour (Effective October 1, 2026)")."""
-    match = _EFFECTIVE.search(squash(text))
-    if match is None:
-        return None
-    try:
-        return date(int(match.group(3)), _MONTHS.index(match.group(1).lower()) + 1, int(match.group(2)))
-    except ValueError:
-        return None
 
 
 # "8x node", "8 x GPU cluster", "8-GPU instance", "node (8 GPUs)": the machine a figure's own words price.
