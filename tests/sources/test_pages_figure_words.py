@@ -1,9 +1,9 @@
 """Every real pricing page with each "$X" figure given words that make it no price of use now: a discount ("Save $X",
 "$X off"), a statistic ("$X avg."), an introductory offer ("$X (first month)"), a date it is not in force at
 ("Effective March 1, 2027: $X", "$X (until Dec 31, 2019)"), a block of hours or of GPUs ("$X per 100 hours", "$X per
-10 GPUs"). No such figure may stay a quote (each was read as the price on every page); what stays is only what the
-rewording did not touch: RunPod's JSON-LD prices, and Paperspace's and Hyperstack 2024's figures whose "$" is not
-joined to them."""
+10 GPUs"), a volume of use ("$X for 1,000+ hours", "(volume pricing)"). No such figure may stay a quote (each was read
+as the price on every page); what stays is only what the rewording did not touch: RunPod's JSON-LD prices, and
+Paperspace's and Hyperstack 2024's figures whose "$" is not joined to them."""
 
 from __future__ import annotations
 
@@ -34,6 +34,7 @@ UNTOUCHED = {
     [
         r"Save \1", r"\1 off", r"\1 discount", r"\1 avg.", r"\1 (first month)", r"Effective March 1, 2027: \1",
         r"\1 (effective 2027-03-01)", r"\1 (until Dec 31, 2019)", r"\1 per 100 hours", r"\1 per 10 GPUs",
+        r"\1 for 1,000+ hours", r"\1 (volume pricing)",
     ],
 )  # fmt: skip
 def test_a_figure_its_words_make_no_price_is_never_a_quote(realdata: Path, words: str) -> None:
