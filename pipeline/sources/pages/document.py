@@ -9,6 +9,7 @@ from selectolax.parser import HTMLParser, Node
 
 from pipeline.domain.records import RawCapture
 from pipeline.sources.pages.bounded import bounded_html, excerpt_html
+from pipeline.sources.pages.marks import MARK
 from pipeline.sources.pages.rivals import strip_comparisons
 from pipeline.sources.pages.shown import drop_not_shown
 from pipeline.sources.pages.spans import row_cells
@@ -21,6 +22,8 @@ INLINE = frozenset([
 ])  # fmt: skip
 COMMENT = "_comment"  # selectolax's tag of an HTML comment
 _DECIMAL_PART = re.compile(r"[.,]\d")
+# "$3.": a price whose decimals follow in the next inline element (not "1." of a list: "1." then "5 GPUs")
+_SEPARATOR_END = re.compile(rf"{MARK}\s*\d[\d,]*[.,]$")
 
 
 def squash(text: str) -> str:
@@ -37,10 +40,13 @@ _SENTENCE_END = re.compile(r"(?<=[.!?])\s+")
 
 
 def joins_figure(before: str, after: str) -> bool:
-    """True when `after` is the decimal part of the figure `before` ends with: "$3" then ".90" in two inline elements
-    with nothing between them (a typographic split a browser shows as "$3.90"). Read apart, "$3" would be a price the
-    page does not show."""
-    return before[-1:].isdigit() and _DECIMAL_PART.match(after) is not None
+    """True when `after` continues the figure `before` ends with: "$3" then ".90", "$3." then "90" (cents in a
+    <sup>, after a currency mark), or "$3" then "." then "90", in inline elements with nothing between them (a
+    typographic split a browser shows as "$3.90"). Read apart, "$3" would be a price the page does not show. Digits
+    alone after a whole figure ("$3" then "1") are not joined: a footnote's number is set so too."""
+    if before[-1:].isdigit():
+        return _DECIMAL_PART.match(after) is not None or after in (".", ",")
+    return _SEPARATOR_END.search(before) is not None and after[:1].isdigit()
 
 
 def add_text(text: str, raw: str, gap: bool) -> str:

@@ -28,9 +28,9 @@ from pipeline.sources.pages.notes import footnote, noted_prices
 from pipeline.sources.pages.records import SHORT, Price, Record, find_records
 from pipeline.sources.pages.rows import row_amount
 
-# Words that tie a price to a condition on the buyer: an initial period of the rental, being new, a code, a volume of
-# use ("for 1,000+ hours", "volume pricing"). A sale open to every buyer ("Limited-time offer", "Promotional pricing",
-# "$6.74" struck for "$3.39") is the price in force, and is read as it.
+# Words that tie a price to a condition on the buyer: an initial period of the rental, being new, a code. A sale open
+# to every buyer ("Limited-time offer", "Promotional pricing", "$6.74" struck for "$3.39") is the price in force, and
+# is read as it.
 _CONDITION = re.compile(
     r"\bintroductory\b|\bintro\s+(?:price|pricing|offer|rate)\b|\bearly[- ]bird\b"
     r"|\bfor\s+(?:the|your)\s+first\s+(?:\d+\s+|[a-z]+\s+)?(?:hours?|days?|weeks?|months?|year)\b"
@@ -38,13 +38,12 @@ _CONDITION = re.compile(
     r"|\bfirst\s+(?:\d+\s+|[a-z]+\s+)?(?:hours?|days?|weeks?|months?|year)\s+only\b"
     r"|\bfor\s+new\s+(?:customers|users|accounts|sign[- ]?ups)\b|\bnew\s+(?:customers|users|accounts)\s+only\b"
     r"|\bfirst[- ]time\s+(?:customers|users|buyers)\b"
-    r"|\b(?:with|using)\s+(?:a|the)?\s*(?:promo(?:tion(?:al)?)?\s+)?(?:code|coupon)\b|\bcoupon\b"
-    r"|\bvolume\s+(?:pricing|prices?|discounts?|tiers?|rates?)\b|\b\d[\d,]*\+\s*(?:gpu[\s-]*)?(?:hours?|hrs?)\b",
+    r"|\b(?:with|using)\s+(?:a|the)?\s*(?:promo(?:tion(?:al)?)?\s+)?(?:code|coupon)\b|\bcoupon\b",
     re.IGNORECASE,
 )
 INTRODUCTORY_REASON = (
-    "an introductory or conditional price ('for the first month', 'new customers only', 'with code ...', 'for 1,000+ "
-    "hours', 'volume pricing'): a condition the buyer must meet, not the standing price"
+    "an introductory price ('for the first month', 'new customers only', 'with code ...'): a condition the buyer must "
+    "meet, not the standing price"
 )
 _SENTENCE = re.compile(r"(?<=[.;!?])\s+")
 

@@ -58,6 +58,14 @@ _HOURS_AFTER = re.compile(
     r"^\s*(?:/|\bper\b)\s*(?:1[,.]?0|[2-9]|\d{2,})[\d,]*\s*(?:gpu[\s-]*)?(?:hours?|hrs?|h)\b", re.I
 )
 HOURS_REASON = "a price for a block of hours ('$X per 100 hours'), not per hour"
+# "$1.99/hr for 1,000+ hours", "$1.99 (volume pricing)": a price on a volume of use, in the figure's own words (a
+# heading "Volume discounts" beside a table says nothing of its figures).
+_VOLUME_AFTER = re.compile(
+    r"^\s*(?:/\s*[\w.-]+\s*)*\**\s*(?:[(\[]\s*|\b(?:for|at|with|over)\s+)"
+    r"(?:\d[\d,]*\+\s*(?:gpu[\s-]*)?(?:hours?|hrs?)\b|volume\s+(?:pricing|prices?|discounts?|tiers?|rates?)\b)",
+    re.IGNORECASE,
+)
+VOLUME_REASON = "a price on a volume of use ('for 1,000+ hours', 'volume pricing'), not the standing price"
 # "$24.90 per 10 GPUs", "$23.92/hr per 8 GPUs": a price for several GPUs that no machine of the row's is said to be.
 _GPUS_AFTER = re.compile(r"^\s*(?:/\s*h(?:ou)?r\s*)?(?:/|\bper\b)\s*(?:[2-9]|\d{2,})\s*(?:gpus|cards)\b", re.I)
 GPUS_REASON = "a price for several GPUs together ('$X per 10 GPUs'), not one GPU's nor a machine's the row names"
@@ -168,6 +176,8 @@ def not_the_price(before: str, after: str = "", column: str = "") -> str | None:
         return HOURS_REASON
     if _GPUS_AFTER.match(after[:30]):
         return GPUS_REASON
+    if _VOLUME_AFTER.match(after[:40]):
+        return VOLUME_REASON
     if _DURATION.search(before[-80:]) and not _RATE_AFTER.match(after[:12]):
         return TOTAL_REASON
     return None
