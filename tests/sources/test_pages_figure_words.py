@@ -60,6 +60,10 @@ def test_a_figure_its_words_make_no_price_is_never_a_quote(realdata: Path, words
         ("$2.49 / 1 hour", ("2.49", "USD")),  # GCP's way of writing an hour
         ("$23.92/hr per 8 GPUs", None),
         ("$2.49 per GPU", ("2.49", "USD")),
+        ("$3·90/hr", None),
+        ("$1.99/hr for 1,000+ hours", None),
+        ("$1.99 (volume pricing)", None),
+        ("$1.99/hr Volume discounts available", ("1.99", "USD")),  # a note beside the figure, not its condition
     ],
 )
 def test_the_figure_a_text_prices(text: str, read: tuple[str, str] | None) -> None:
@@ -100,3 +104,13 @@ def test_a_figure_also_shown_in_force_stays_beside_a_column_of_later_prices(real
     offered = quotes(RawCapture("nebius-page", REGISTRY["nebius-page"].requests[0].url, FETCHED,
                                 (realdata / "provider-pages-2026/nebius.html").read_bytes()))  # fmt: skip
     assert (None, "on_demand", 1, "1.8") in offered
+
+
+@pytest.mark.parametrize("point", ["·", "•"])
+def test_a_figure_with_a_decimal_point_the_reader_does_not_know_is_not_its_whole_part(
+    realdata: Path, point: str
+) -> None:
+    """ "$3·90" was read as $3 on every page: a figure is read to the end of its number or not at all."""
+    for relative, found, before in reworded_pages(realdata, r"(\$\s?\d+)\.(\d+)", rf"\1{point}\2"):
+        assert found <= before, relative
+        assert relative in UNTOUCHED or not found, (relative, sorted(map(str, found)))

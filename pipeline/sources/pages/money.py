@@ -116,7 +116,7 @@ def money(text: str) -> tuple[str, str] | None:
     otherwise a decimal comma ("2,49 €", "0,035 €").
     """
     text = squash(text)
-    candidates = [m for m in _MONEY.finditer(text) if not_the_price(text[: m.start()], text[m.end() :]) is None]
+    candidates = [m for m in _figures(text) if not_the_price(text[: m.start()], text[m.end() :]) is None]
     # "$1,800/mo $2.49/hr": a figure its unit makes another time's price gives way to one that is not (alone, it is
     # read, and refused for its unit by the source's last step).
     hourly = (m for m in candidates if other_time_after(text, m.end()) is None)
@@ -186,12 +186,21 @@ def not_the_price(before: str, after: str = "", column: str = "") -> str | None:
 def amounts(text: str) -> list[tuple[int, str, str]]:
     """Every amount text states, as (where it starts, exact decimal text, ISO currency), in order."""
     out = []
-    for match in _MONEY.finditer(text):
+    for match in _figures(text):
         number = _decimal_text(match.group("a") or match.group("b"))
         currency = _currency(match, text)
         if number is not None and currency is not None:
             out.append((match.start(), number, currency))
     return out
+
+
+# "$3·90": a decimal point the reader does not know (a middle dot, a bullet): the figure is not "$3".
+_ODD_POINT = re.compile(r"[·•]\d")
+
+
+def _figures(text: str) -> list[re.Match[str]]:
+    """The figures of `text` that end where their number ends (not "$3" of "$3·90")."""
+    return [m for m in _MONEY.finditer(text) if not _ODD_POINT.match(text, m.end())]
 
 
 def _currency(match: re.Match[str], text: str) -> str | None:
