@@ -61,6 +61,10 @@ def test_a_figure_its_words_make_no_price_is_never_a_quote(realdata: Path, words
         ("$23.92/hr per 8 GPUs", None),
         ("$2.49 per GPU", ("2.49", "USD")),
         ("$3·90/hr", None),
+        ("$2.49/Monat", None),  # a unit the reader does not know
+        ("2,49 €/mois", None),
+        ("$1.89/NVIDIA H100 SXM/hr", ("1.89", "USD")),
+        ("$0.14 / 1 hour", ("0.14", "USD")),
         ("$1.99/hr for 1,000+ hours", None),
         ("$1.99 (volume pricing)", None),
         ("$1.99/hr Volume discounts available", ("1.99", "USD")),  # a note beside the figure, not its condition

@@ -2,8 +2,9 @@
 pages also write it ("(monthly)", "(Daily)"), and a column header's unit so reworded ("On-Demand Price (Monthly)"):
 the figures are then no hourly prices, so a page can only lose quotes, and loses those. A regression test of every
 reader at once ("$4.29 (monthly)" was read as $4.29 an hour on eight of the real pages, and CoreWeave's figures under
-"On-Demand Price (Monthly)" as hourly: a period said by an adverb was not read as one). Likewise a figure said to
-price a whole machine ("/server-hr", "per 8-GPU node-hr") is never read as one GPU's."""
+"On-Demand Price (Monthly)" as hourly: a period said by an adverb was not read as one; so were "$2,49/Monat", "/mois",
+"/月": a unit in a word the reader does not know is no hour). Likewise a figure said to price a whole machine
+("/server-hr", "per 8-GPU node-hr") is never read as one GPU's."""
 
 from __future__ import annotations
 
@@ -21,7 +22,7 @@ from tests.sources.test_pages_redesigned import as_captured, quotes
 HOURLY = r"(?i)/\s*(?:hr|hour)\b"  # "/hr", "/GPU/hour" (its "/hour"), "/ hr"
 
 
-@pytest.mark.parametrize("period", [" (monthly)", " (Daily)", " weekly", "/month"])
+@pytest.mark.parametrize("period", [" (monthly)", " (Daily)", " weekly", "/month", "/Monat", "/mois", "/月"])
 def test_figures_said_to_be_of_another_period_are_never_read_as_hourly(realdata: Path, period: str) -> None:
     lost = []
     for relative, found, before in reworded_pages(realdata, HOURLY, period):
@@ -80,3 +81,17 @@ def test_a_commitment_term_written_another_way_is_the_same_term(realdata: Path, 
         changed_pages += 1
         assert found == before, relative
     assert changed_pages >= 2
+
+
+@pytest.mark.parametrize("word", ["Monat", "mois", "月"])
+def test_a_column_headed_with_a_unit_the_reader_does_not_know_prices_no_hour(realdata: Path, word: str) -> None:
+    """Fluidstack 2025's "On-Demand Price (/hr)" and "1 Year price (/hr)" headers with another language's unit: its
+    figures (no unit of their own) were read as hourly."""
+    relative = "pricing-pages/fluidstack_20250109013724.html"
+    html = (realdata / relative).read_text()
+    changed = html.replace("(/hr)", f"(/{word})")
+    assert changed != html
+    found = quotes(
+        RawCapture("fluidstack-page", REGISTRY["fluidstack-page"].requests[0].url, FETCHED, changed.encode())
+    )
+    assert as_captured("fluidstack-page", realdata / relative) and not found

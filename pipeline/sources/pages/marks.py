@@ -52,3 +52,32 @@ MARK = rf"(?:{_MARK})"  # any currency mark a page prints, for a pattern of anot
 HOUR_UNITS = r"hrs?|hours?|h"
 OTHER_TIME_UNITS = r"minutes?|mins?|seconds?|secs?|days?|weeks?|wks?|months?|mos?|years?|yrs?"
 OTHER_TIME_ADVERBS = r"monthly|yearly|annually|weekly|daily"
+
+# The words a page writes after a figure's "/" ("/GPU/hr", "/ 1 hour", "/H100/hour", "/GB/mo", "/8x node"): a unit of
+# time (the hour in a few languages too: "/Stunde", "/heure"), what is priced (a GPU, a machine and its size, a GPU
+# model, a resource) or a vendor's name before its model.
+_UNIT_WORDS = re.compile(
+    rf"(?:{HOUR_UNITS}|hourly|{OTHER_TIME_UNITS}|{OTHER_TIME_ADVERBS}|stunden?|std|heures?|horas?|ora|uur|時間|小时"
+    r"|gpus?|cards?|accelerators?|chips?|devices?|nodes?|instances?|servers?|vms?|machines?|pods?|clusters?|units?"
+    r"|each|ea|[gt]i?b|v?cpus?|cores?|ram|nvidia|amd|intel|hgx|dgx|rtx|tesla|sxm\d?|pcie|nvl|[a-z]{1,3}\d{2,4}[a-z]*"
+    r"|\d+(?:\.\d+)?[x×]?)",
+    re.IGNORECASE,
+)
+_SLASHED = re.compile(r"\s*/\s*([^\s/$€£<>()]+)")
+
+
+def unknown_unit(after: str) -> str | None:
+    """The first word of the "/"-chain right after a figure that names no unit a reader knows ("$2,49/Monat", "/mois",
+    "/月"), or None: a figure per something unknown is no known price per hour, whatever else is read of it."""
+    pos = 0
+    while (match := _SLASHED.match(after, pos)) is not None:
+        for word in re.split(r"[-*.,;:!?™®©]+", match.group(1)):
+            if word and not _UNIT_WORDS.fullmatch(word):
+                return word
+        pos = match.end()
+    return None
+
+
+def unknown_unit_in(text: str) -> str | None:
+    """`unknown_unit` of any "/"-chain in a header or label ("On-Demand Price (/Monat)"), or None."""
+    return next((word for i, c in enumerate(text) if c == "/" and (word := unknown_unit(text[i:])) is not None), None)

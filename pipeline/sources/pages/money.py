@@ -6,7 +6,7 @@ import re
 from decimal import Decimal, InvalidOperation
 
 from pipeline.sources.pages.document import squash
-from pipeline.sources.pages.marks import CURRENCY_MARKS, MARK, OTHER_TIME_ADVERBS, OTHER_TIME_UNITS
+from pipeline.sources.pages.marks import CURRENCY_MARKS, MARK, OTHER_TIME_ADVERBS, OTHER_TIME_UNITS, unknown_unit
 from pipeline.sources.pages.tax import TAX_AFTER, TAX_BEFORE, TAX_REASON, tax_included
 
 _NUMBER = r"\d[\d,.]*\d|\d"
@@ -66,6 +66,7 @@ _VOLUME_AFTER = re.compile(
     re.IGNORECASE,
 )
 VOLUME_REASON = "a price on a volume of use ('for 1,000+ hours', 'volume pricing'), not the standing price"
+UNKNOWN_UNIT_REASON = "a price per '{word}', a unit the reader does not know: not a known price per hour"
 # "$24.90 per 10 GPUs", "$23.92/hr per 8 GPUs": a price for several GPUs that no machine of the row's is said to be.
 _GPUS_AFTER = re.compile(r"^\s*(?:/\s*h(?:ou)?r\s*)?(?:/|\bper\b)\s*(?:[2-9]|\d{2,})\s*(?:gpus|cards)\b", re.I)
 GPUS_REASON = "a price for several GPUs together ('$X per 10 GPUs'), not one GPU's nor a machine's the row names"
@@ -178,6 +179,8 @@ def not_the_price(before: str, after: str = "", column: str = "") -> str | None:
         return GPUS_REASON
     if _VOLUME_AFTER.match(after[:40]):
         return VOLUME_REASON
+    if (word := unknown_unit(after[:60])) is not None:
+        return UNKNOWN_UNIT_REASON.format(word=word)
     if _DURATION.search(before[-80:]) and not _RATE_AFTER.match(after[:12]):
         return TOTAL_REASON
     return None

@@ -27,8 +27,16 @@ from typing import Any
 
 import polars as pl
 
-from pipeline.sources.pages.marks import OTHER_TIME_ADVERBS
-from pipeline.sources.pages.money import amounts, figure_at, not_the_price, other_time_after, starts_range, time_unit
+from pipeline.sources.pages.marks import OTHER_TIME_ADVERBS, unknown_unit, unknown_unit_in
+from pipeline.sources.pages.money import (
+    UNKNOWN_UNIT_REASON,
+    amounts,
+    figure_at,
+    not_the_price,
+    other_time_after,
+    starts_range,
+    time_unit,
+)
 from pipeline.sources.pages.nearest import SEVERAL_TYPES_REASON, several_types_said
 from pipeline.sources.pages.pairs import UNTOLD_REASON, untold_pair
 from pipeline.sources.pages.records import RANGE_REASON
@@ -96,6 +104,8 @@ def _figure_reason(text: str, price: str, currency: str) -> str | None:
     start = found[at][0]
     if (unit := other_time_after(text, figure_at(text, start))) is not None:
         return OTHER_UNIT_REASON.format(figure=f"{price} {currency}", unit=unit)
+    if (word := unknown_unit(text[figure_at(text, start) :])) is not None:  # "$2,49/Monat"
+        return UNKNOWN_UNIT_REASON.format(word=word)
     if untold_pair(text, found) is not None:  # "$0.01 / $2.99/hr": which of the two is the price, nothing says
         return UNTOLD_REASON.format(text=text.strip())
     if starts_range(text, start) or (at > 0 and starts_range(text, found[at - 1][0])):
@@ -136,6 +146,8 @@ def reason_of(
     if said and "hour" not in said:
         return OTHER_UNIT_REASON.format(figure=f"{price} {currency}", unit=min(said))
     recorded = _recorded(attributes)
+    if not said and (word := unknown_unit_in(str(recorded.get("column") or ""))) is not None:  # "Price (/Monat)"
+        return UNKNOWN_UNIT_REASON.format(word=word)
     for key in _OWN:
         text = recorded.get(key)
         if text and (reason := text_reason(str(text), price, currency, pricing_type, price_per)) is not None:
