@@ -65,6 +65,8 @@ def test_a_figure_its_words_make_no_price_is_never_a_quote(realdata: Path, words
         ("2,49 €/mois", None),
         ("$1.89/NVIDIA H100 SXM/hr", ("1.89", "USD")),
         ("$0.14 / 1 hour", ("0.14", "USD")),
+        ("On-demand $2.49 / Spot $0.99", ("2.49", "USD")),  # a "/" between figures is no unit: the first figure
+        ("2,49 €/Stunde", None),  # the hour in another language: refused, not guessed
         ("$1.99/hr for 1,000+ hours", None),
         ("$1.99 (volume pricing)", None),
         ("$1.99/hr Volume discounts available", ("1.99", "USD")),  # a note beside the figure, not its condition

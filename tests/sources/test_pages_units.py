@@ -3,8 +3,9 @@ pages also write it ("(monthly)", "(Daily)"), and a column header's unit so rewo
 the figures are then no hourly prices, so a page can only lose quotes, and loses those. A regression test of every
 reader at once ("$4.29 (monthly)" was read as $4.29 an hour on eight of the real pages, and CoreWeave's figures under
 "On-Demand Price (Monthly)" as hourly: a period said by an adverb was not read as one; so were "$2,49/Monat", "/mois",
-"/月": a unit in a word the reader does not know is no hour). Likewise a figure said to price a whole machine
-("/server-hr", "per 8-GPU node-hr") is never read as one GPU's."""
+"/月": a unit in a word the reader does not know is no hour; nor is "/Stunde" read as one, since the readers' other
+words, per GPU or per machine, are English: Lambda's "$1.89/H100/Stunde" would be a machine's price). Likewise a
+figure said to price a whole machine ("/server-hr", "per 8-GPU node-hr") is never read as one GPU's."""
 
 from __future__ import annotations
 
@@ -22,7 +23,9 @@ from tests.sources.test_pages_redesigned import as_captured, quotes
 HOURLY = r"(?i)/\s*(?:hr|hour)\b"  # "/hr", "/GPU/hour" (its "/hour"), "/ hr"
 
 
-@pytest.mark.parametrize("period", [" (monthly)", " (Daily)", " weekly", "/month", "/Monat", "/mois", "/月"])
+@pytest.mark.parametrize(
+    "period", [" (monthly)", " (Daily)", " weekly", "/month", "/Monat", "/mois", "/月", "/Stunde", "/heure"]
+)
 def test_figures_said_to_be_of_another_period_are_never_read_as_hourly(realdata: Path, period: str) -> None:
     lost = []
     for relative, found, before in reworded_pages(realdata, HOURLY, period):

@@ -18,7 +18,7 @@ import polars as pl
 
 from pipeline.domain.records import RawCapture
 from pipeline.sources.pages.checked import shown
-from pipeline.sources.pages.marks import HOUR_UNITS, MARK, OTHER_TIME_ADVERBS, OTHER_TIME_UNITS
+from pipeline.sources.pages.marks import FOREIGN_HOURS, HOUR_UNITS, MARK, OTHER_TIME_ADVERBS, OTHER_TIME_UNITS
 
 COMPONENT_REASON = "a GPU component's price: the page bills the host apart ({evidence!r}), not a rentable GPU-hour"
 
@@ -33,7 +33,7 @@ _COMPONENT = re.compile(r"\bgpu\s+component\b.{0,24}?\b(?:cost|price|rate)s?\b",
 _UNIT_PRICE = rf"(?:{MARK}\s*0?[.,]0\d*(?:\s*[A-Z]{{3}}\b)?|0?[.,]0\d*\s*{MARK})\**"  # a footnote's star may follow it
 # A unit of time however it is written after a figure: "/hr", "/h", "per hour", "an hour", "hourly"; a host billed
 # by the minute or the month ("($0.0002/min)") is billed apart all the same.
-_UNITS = rf"{HOUR_UNITS}|{OTHER_TIME_UNITS}"
+_UNITS = rf"{HOUR_UNITS}|{OTHER_TIME_UNITS}|{FOREIGN_HOURS}"
 _PER_TIME = rf"(?:\s*(?:/|per|an?)\s*(?:{_UNITS})\b|\s+(?:hourly|{OTHER_TIME_ADVERBS})\b)"
 # "($0.01/hr)", "($0.01 hourly rate)", "(US $ 0.01/hr)"
 _PRICED_BY_UNIT = rf"\(\s*(?:[A-Z]{{2}}\s?)?{_UNIT_PRICE}{_PER_TIME}(?:\s+rate)?\s*\)"

@@ -54,10 +54,13 @@ OTHER_TIME_UNITS = r"minutes?|mins?|seconds?|secs?|days?|weeks?|wks?|months?|mos
 OTHER_TIME_ADVERBS = r"monthly|yearly|annually|weekly|daily"
 
 # The words a page writes after a figure's "/" ("/GPU/hr", "/ 1 hour", "/H100/hour", "/GB/mo", "/8x node"): a unit of
-# time (the hour in a few languages too: "/Stunde", "/heure"), what is priced (a GPU, a machine and its size, a GPU
-# model, a resource) or a vendor's name before its model.
+# time, what is priced (a GPU, a machine and its size, a GPU model, a resource) or a vendor's name before its model.
+# The hour as a few other languages write it: a host billed so is billed apart all the same (`components`), but a
+# figure per "Stunde" is not read as an hourly price: the readers' other words (per GPU, per machine) are English.
+FOREIGN_HOURS = r"stunden?|std|heures?|horas?|ora|uur|時間|小时"
+_TIMES = rf"{HOUR_UNITS}|hourly|{OTHER_TIME_UNITS}|{OTHER_TIME_ADVERBS}"
 _UNIT_WORDS = re.compile(
-    rf"(?:{HOUR_UNITS}|hourly|{OTHER_TIME_UNITS}|{OTHER_TIME_ADVERBS}|stunden?|std|heures?|horas?|ora|uur|時間|小时"
+    rf"(?:{_TIMES}"
     r"|gpus?|cards?|accelerators?|chips?|devices?|nodes?|instances?|servers?|vms?|machines?|pods?|clusters?|units?"
     r"|each|ea|[gt]i?b|v?cpus?|cores?|ram|nvidia|amd|intel|hgx|dgx|rtx|tesla|sxm\d?|pcie|nvl|[a-z]{1,3}\d{2,4}[a-z]*"
     r"|\d+(?:\.\d+)?[x×]?)",
@@ -68,14 +71,24 @@ _SLASHED = re.compile(r"\s*/\s*([^\s/$€£<>()]+)")
 
 def unknown_unit(after: str) -> str | None:
     """The first word of the "/"-chain right after a figure that names no unit a reader knows ("$2,49/Monat", "/mois",
-    "/月"), or None: a figure per something unknown is no known price per hour, whatever else is read of it."""
+    "/月"), or None: a figure per something unknown is no known price per hour, whatever else is read of it. The chain
+    ends at its unit of time ("/hr / Spot $0.99": what follows is another figure's), and a "/" before another figure is
+    a separator ("$2.49 / Spot $0.99"), not a unit."""
     pos = 0
     while (match := _SLASHED.match(after, pos)) is not None:
         for word in re.split(r"[-*.,;:!?™®©]+", match.group(1)):
-            if word and not _UNIT_WORDS.fullmatch(word):
-                return word
+            if not word:
+                continue
+            if _TIME_WORD.fullmatch(word):
+                return None
+            if not _UNIT_WORDS.fullmatch(word):
+                return None if _FIGURE_NEXT.match(after, match.end()) else word
         pos = match.end()
     return None
+
+
+_TIME_WORD = re.compile(_TIMES, re.IGNORECASE)
+_FIGURE_NEXT = re.compile(rf"\s*:?\s*(?:{MARK}\s*)?\d")  # "/ Spot $0.99", "/ Windows: 2,99 €"
 
 
 def unknown_unit_in(text: str) -> str | None:
