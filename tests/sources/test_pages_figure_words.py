@@ -1,9 +1,9 @@
 """Every real pricing page with each "$X" figure given words that make it no price of use now: a discount ("Save $X",
 "$X off"), a statistic ("$X avg."), an introductory offer ("$X (first month)"), a date it is not in force at
 ("Effective March 1, 2027: $X", "$X (until Dec 31, 2019)"), a block of hours or of GPUs ("$X per 100 hours", "$X per
-10 GPUs"), a volume of use ("$X for 1,000+ hours", "(volume pricing)"). No such figure may stay a quote (each was read
-as the price on every page); what stays is only what the rewording did not touch: RunPod's JSON-LD prices, and
-Paperspace's and Hyperstack 2024's figures whose "$" is not joined to them."""
+10 GPUs"), a volume of use ("$X for 1,000+ hours", "(volume pricing)"), an OS licence ("Windows: $X"). No such figure
+may stay a quote (each was read as the price on every page); what stays is only what the rewording did not touch:
+RunPod's JSON-LD prices, and Paperspace's and Hyperstack 2024's figures whose "$" is not joined to them."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ UNTOUCHED = {
     [
         r"Save \1", r"\1 off", r"\1 discount", r"\1 avg.", r"\1 (first month)", r"Effective March 1, 2027: \1",
         r"\1 (effective 2027-03-01)", r"\1 (until Dec 31, 2019)", r"\1 per 100 hours", r"\1 per 10 GPUs",
-        r"\1 for 1,000+ hours", r"\1 (volume pricing)",
+        r"\1 for 1,000+ hours", r"\1 (volume pricing)", r"Windows: \1", r"\1 (Windows)",
     ],
 )  # fmt: skip
 def test_a_figure_its_words_make_no_price_is_never_a_quote(realdata: Path, words: str) -> None:
@@ -67,6 +67,11 @@ def test_a_figure_its_words_make_no_price_is_never_a_quote(realdata: Path, words
         ("$0.14 / 1 hour", ("0.14", "USD")),
         ("On-demand $2.49 / Spot $0.99", ("2.49", "USD")),  # a "/" between figures is no unit: the first figure
         ("2,49 €/Stunde", None),  # the hour in another language: refused, not guessed
+        ("Windows: $4.99/hr", None),  # an OS licence in the price: GPU goods are Linux machines
+        ("$4.99/hr (Windows)", None),
+        ("$3.67 / 1 hour (Windows: $99.99 / 1 hour)", ("3.67", "USD")),
+        ("Linux: $3.67/hr, Windows: $99.99/hr", ("3.67", "USD")),
+        ("Ubuntu $2.49/hr", ("2.49", "USD")),
         ("$1.99/hr for 1,000+ hours", None),
         ("$1.99 (volume pricing)", None),
         ("$1.99/hr Volume discounts available", ("1.99", "USD")),  # a note beside the figure, not its condition

@@ -7,7 +7,7 @@ from decimal import Decimal, InvalidOperation
 
 from pipeline.sources.pages.document import squash
 from pipeline.sources.pages.marks import CURRENCY_MARKS, MARK, OTHER_TIME_ADVERBS, OTHER_TIME_UNITS, unknown_unit
-from pipeline.sources.pages.tax import TAX_AFTER, TAX_BEFORE, TAX_REASON, tax_included
+from pipeline.sources.pages.tax import OS_AFTER, OS_BEFORE, OS_REASON, TAX_AFTER, TAX_BEFORE, TAX_REASON, tax_included
 
 _NUMBER = r"\d[\d,.]*\d|\d"
 # A mark then a number ("$2.49", "US$ 2.49", "€1,20") or a number then a mark ("2,49 €", "2.49 EUR").
@@ -101,6 +101,7 @@ _NOT_THE_PRICE: tuple[tuple[str, re.Pattern[str], re.Pattern[str] | None], ...] 
     (TAX_REASON, TAX_BEFORE, TAX_AFTER),
     (EQUIVALENT_REASON, _EQUIVALENT_BEFORE, _EQUIVALENT_AFTER),
     (DISCOUNT_REASON, _DISCOUNT_BEFORE, _DISCOUNT_AFTER),
+    (OS_REASON, OS_BEFORE, OS_AFTER),
 )
 # Cell texts that say "no price here" (not offered, ask sales): no row, because nothing is priced.
 _NO_PRICE = re.compile(r"^(?:n/?a|-|–|—|none|not available|contact(?: sales| us)?|coming soon|sold out)?$", re.I)

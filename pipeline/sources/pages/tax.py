@@ -1,5 +1,6 @@
 """Whether a price has a tax in it: every list price a real page shows is before tax ("plus applicable sales tax",
-"shown without any applicable taxes"), so a figure with tax in it is no list price beside the others."""
+"shown without any applicable taxes"), so a figure with tax in it is no list price beside the others. Likewise a
+price with an operating system's licence in it ("Windows: $4.99/hr"): GPU goods are Linux machines."""
 
 from __future__ import annotations
 
@@ -34,3 +35,13 @@ _TAX_APART = re.compile(
 def tax_excluded(text: str) -> bool:
     """True when the words say a price is before tax ("excl. VAT", "plus applicable sales tax", "before tax")."""
     return _TAX_APART.search(text) is not None
+
+
+# "Windows: $4.99/hr", "$4.99/hr (Windows)", "with Windows Server $4.99": the licensed system's price, beside or
+# instead of the Linux machine's.
+_OS = r"(?:windows(?:\s+server)?|rhel|red\s+hat(?:\s+enterprise\s+linux)?|sles|suse(?:\s+linux\s+enterprise)?)"
+OS_BEFORE = re.compile(rf"\b(?:with\s+|on\s+)?{_OS}\s*[:(-]?\s*$", re.IGNORECASE)
+OS_AFTER = re.compile(  # not "..., Windows: $99.99/hr": there the word labels the next figure
+    rf"^\s*(?:/\s*[\w.-]+\s*)*\**\s*[(\[,]?\s*(?:(?:with|incl\.?|including|on)\s+)?{_OS}\b(?![^()\d]{{0,6}}\d)", re.I
+)
+OS_REASON = "a price with an operating system's licence in it ('Windows: $X'): GPU goods are Linux machines"
