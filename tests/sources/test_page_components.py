@@ -65,6 +65,11 @@ def test_a_machines_price_on_such_a_page_is_left_as_read() -> None:
         ("<div>Max RAM (GB) per GPU ($0.005/hr)</div>", "RAM (GB) per GPU ($0.005/hr)"),
         ("<td>CPU cores per GPU (US$0.02 per hour)</td>", "CPU cores per GPU (US$0.02 per hour)"),
         ("<div>Max vCPUs per GPU ($0.01 USD/hr)</div>", "vCPUs per GPU ($0.01 USD/hr)"),  # a code after the figure
+        # a label or another figure in the brackets too
+        (
+            "<div>Max vCPUs per GPU (Linux: $0.01/hr, Windows: $0.02/hr)</div>",
+            "vCPUs per GPU (Linux: $0.01/hr, Windows: $0.02/hr)",
+        ),
         ("<table><tr><td>vCPU</td><td>$ 0.01 per GPU/hour</td></tr></table>", "vCPU $ 0.01 per GPU/hour"),
         # The host billed by another unit of time is billed apart all the same.
         ("<div>Max vCPUs per GPU ($0.000167/min)</div>", "vCPUs per GPU ($0.000167/min)"),

@@ -125,3 +125,14 @@ def test_a_figure_with_a_decimal_point_the_reader_does_not_know_is_not_its_whole
     for relative, found, before in reworded_pages(realdata, r"(\$\s?\d+)\.(\d+)", rf"\1{point}\2"):
         assert found <= before, relative
         assert relative in UNTOUCHED or not found, (relative, sorted(map(str, found)))
+
+
+@pytest.mark.parametrize("beside", [r"\1Linux: \2\3, Windows: $99.99\3", r"\1US-East \2\3 · EU-West $99.99\3"])
+def test_a_figure_beside_another_labelled_one_is_not_replaced_by_it(realdata: Path, beside: str) -> None:
+    """GCP's page with a Windows or another region's figure beside each price: its layout reader refuses the cells, and
+    the meaning reader took the second figure as replacing the first (56 quotes at $99.99). Now a Windows figure is
+    refused and the first read; two regions' figures, each with its label, are both refused (neither is said to be
+    the good's)."""
+    unit = r"(\s*/\s*(?:1\s+)?[\w-]+(?:\s*/\s*[\w-]+)?)"
+    for relative, found, before in reworded_pages(realdata, rf"(?<=>)([^<]*?)(\$\s?\d[\d,]*(?:\.\d+)?){unit}", beside):
+        assert found <= before, (relative, sorted(map(str, found - before))[:4])

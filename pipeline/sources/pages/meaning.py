@@ -261,6 +261,11 @@ def _supersede(offers: list[Offer]) -> list[Offer]:
         live.setdefault((*offer.good(), offer.currency), []).append(offer)
     for alike in live.values():
         apart, last = len({offer.cell for offer in alike}) > 1, alike[-1]
+        if not apart and len(alike) > 1 and _labelled_apart(alike):
+            # "US-East $2.49/hr · EU-West $2.99/hr": each figure its own offer, none replacing another
+            for offer in alike:
+                offer.reject_reason = UNTOLD_REASON
+            continue
         if not apart and len(alike) == 2 and last.attributes.get("price_per_from") == "one_gpu":
             # "$2.49/GPU/hr, sold as 8-GPU nodes ($19.92/hr)": the later figure, per GPU only for want of a count,
             # is the machine's price of the per-GPU one before it, not a GPU's price replacing it
@@ -272,3 +277,14 @@ def _supersede(offers: list[Offer]) -> list[Offer]:
             replaced = whole_machine(offer.amount, last.amount, last.attributes) or SUPERSEDED_REASON
             offer.reject_reason = UNTOLD_REASON if apart else replaced
     return out
+
+
+_LEADING_LABEL = re.compile(r"^\s*([^\W\d_][^$€£¥₹\d]*?)\s*:?\s*(?=\S*\d)")
+
+
+def _labelled_apart(offers: list[Offer]) -> bool:
+    """True when figures side by side in one cell each follow a label of their own ("US-East $2.49", "EU-West
+    $2.99"): two offers, not a list price and the price replacing it."""
+    labels = [m.group(1).lower() if (m := _LEADING_LABEL.match(str(o.attributes.get("price_text") or ""))) else None
+              for o in offers]  # fmt: skip
+    return None not in labels and len(set(labels)) == len(labels)
