@@ -18,6 +18,7 @@ from __future__ import annotations
 import fcntl
 import hashlib
 import os
+import threading
 from collections.abc import Iterable, Iterator
 from contextlib import ExitStack, closing, contextmanager
 from datetime import datetime
@@ -66,10 +67,42 @@ def _file_locks(catalog: Path, keys: list[str]) -> Iterator[None]:
     buckets = sorted({int.from_bytes(_digest(k)[:4], "big") % FILE_BUCKETS for k in keys})
     with ExitStack() as stack:
         for bucket in buckets:
-            fd = os.open(folder / f"{bucket:03d}.lock", os.O_RDWR | os.O_CREAT, 0o644)
-            stack.callback(os.close, fd)  # closing the descriptor releases its lock
-            fcntl.flock(fd, fcntl.LOCK_EX)
+            stack.enter_context(_bucket(folder / f"{bucket:03d}.lock"))
         yield
+
+
+# The lock files this process holds: (path) -> [descriptor, how many holds]. A `flock` on a second descriptor of a file
+# this process already locked waits for itself forever: a write nested in a held key (`settle` records an event under
+# its settlement's lock) whose key fell in the same bucket hung `cix settle` (1 in 256 keys). So a bucket is locked
+# once per process and counted; another thread of the process waits on the bucket's own thread lock.
+_HELD: dict[str, list[int]] = {}
+_THREADS: dict[str, threading.RLock] = {}
+_GUARD = threading.Lock()
+
+
+@contextmanager
+def _bucket(path: Path) -> Iterator[None]:
+    key = str(path)
+    with _GUARD:
+        thread_lock = _THREADS.setdefault(key, threading.RLock())
+    with thread_lock:  # this thread may enter again (a nested write); another thread of this process waits
+        held_here = _HELD.get(key)
+        if held_here is None:
+            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+            try:
+                fcntl.flock(fd, fcntl.LOCK_EX)
+            except BaseException:
+                os.close(fd)
+                raise
+            held_here = _HELD[key] = [fd, 0]
+        held_here[1] += 1
+        try:
+            yield
+        finally:
+            held_here[1] -= 1
+            if held_here[1] == 0:
+                del _HELD[key]
+                os.close(held_here[0])  # closing the descriptor releases its lock
 
 
 @contextmanager
