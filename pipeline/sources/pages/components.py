@@ -35,8 +35,8 @@ _UNIT_PRICE = rf"(?:{MARK}\s*0?[.,]0\d*(?:\s*[A-Z]{{3}}\b)?|0?[.,]0\d*\s*{MARK})
 # by the minute or the month ("($0.0002/min)") is billed apart all the same.
 _UNITS = rf"{HOUR_UNITS}|{OTHER_TIME_UNITS}|{FOREIGN_HOURS}"
 _PER_TIME = rf"(?:\s*(?:/|per|an?)\s*(?:{_UNITS})\b|\s+(?:hourly|{OTHER_TIME_ADVERBS})\b)"
-# "($0.01/hr)", "($0.01 hourly rate)", "(US $ 0.01/hr)"
-# "($0.01/hr)", "(US $0.01/hr)", and with a label or another figure in the brackets too ("(Linux: $0.01/hr, ...)")
+# "($0.01/hr)", "($0.01 hourly rate)", "(US $ 0.01/hr)", and with a label or another figure in the brackets too
+# ("(Linux: $0.01/hr, ...)")
 _PRICED_BY_UNIT = rf"\(\s*(?:[^()$€£\d]{{0,12}}?\s?)?{_UNIT_PRICE}{_PER_TIME}(?:\s+rate)?[^()]{{0,40}}\)"
 _HOST_PRICED = re.compile(
     rf"\b(?:v?cpus?|cpu\s+cores?|ram|system\s+memory)\b[^$€£]{{0,24}}?\bper\s+(?:gpu|card|accelerator)\b"

@@ -53,12 +53,12 @@ HOUR_UNITS = r"hrs?|hours?|h"
 OTHER_TIME_UNITS = r"minutes?|mins?|seconds?|secs?|days?|weeks?|wks?|months?|mos?|years?|yrs?"
 OTHER_TIME_ADVERBS = r"monthly|yearly|annually|weekly|daily"
 
-# The words a page writes after a figure's "/" ("/GPU/hr", "/ 1 hour", "/H100/hour", "/GB/mo", "/8x node"): a unit of
-# time, what is priced (a GPU, a machine and its size, a GPU model, a resource) or a vendor's name before its model.
 # The hour as a few other languages write it: a host billed so is billed apart all the same (`components`), but a
 # figure per "Stunde" is not read as an hourly price: the readers' other words (per GPU, per machine) are English.
 FOREIGN_HOURS = r"stunden?|std|heures?|horas?|ora|uur|時間|小时"
 _TIMES = rf"{HOUR_UNITS}|hourly|{OTHER_TIME_UNITS}|{OTHER_TIME_ADVERBS}"
+# The words a page writes after a figure's "/" ("/GPU/hr", "/ 1 hour", "/H100/hour", "/GB/mo", "/8x node"): a unit of
+# time, what is priced (a GPU, a machine and its size, a GPU model, a resource) or a vendor's name before its model.
 _UNIT_WORDS = re.compile(
     rf"(?:{_TIMES}"
     r"|gpus?|cards?|accelerators?|chips?|devices?|nodes?|instances?|servers?|vms?|machines?|pods?|clusters?|units?"
@@ -67,6 +67,8 @@ _UNIT_WORDS = re.compile(
     re.IGNORECASE,
 )
 _SLASHED = re.compile(r"\s*/\s*([^\s/$€£<>()]+)")
+_TIME_WORD = re.compile(_TIMES, re.IGNORECASE)
+_FIGURE_NEXT = re.compile(rf"\s*:?\s*(?:{MARK}\s*)?\d")  # "/ Spot $0.99", "/ Windows: 2,99 €"
 
 
 def unknown_unit(after: str) -> str | None:
@@ -85,10 +87,6 @@ def unknown_unit(after: str) -> str | None:
                 return None if _FIGURE_NEXT.match(after, match.end()) else word
         pos = match.end()
     return None
-
-
-_TIME_WORD = re.compile(_TIMES, re.IGNORECASE)
-_FIGURE_NEXT = re.compile(rf"\s*:?\s*(?:{MARK}\s*)?\d")  # "/ Spot $0.99", "/ Windows: 2,99 €"
 
 
 def unknown_unit_in(text: str) -> str | None:
