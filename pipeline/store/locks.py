@@ -7,8 +7,11 @@ until after it commits; the second writer then finds the rows present and insert
 
 - Embedded lake (SQLite catalog): `flock` on one of 256 lock files beside the catalog, chosen by the key's hash
   (a fixed set of files; two keys sharing a file only wait for each other). Released by the OS if a holder dies.
-- Catalog in PostgreSQL: session advisory locks on a connection of the lock's own (psycopg2, the `celery`
+- Catalog in PostgreSQL: session advisory locks on a connection of the hold's own (psycopg2, the `celery`
   extra), released when it closes, including when its process dies.
+
+Either way a lock is taken once per process and counted: a hold nested in another of the same lock (a file two keys
+share, or the same key) goes on, where a second descriptor or session would wait for the first forever.
 
 Locks are taken in sorted order, so writers needing several never wait on each other in a cycle.
 """
@@ -19,11 +22,11 @@ import fcntl
 import hashlib
 import os
 import threading
-from collections.abc import Iterable, Iterator
-from contextlib import ExitStack, closing, contextmanager
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import ExitStack, closing, contextmanager, suppress
 from datetime import datetime
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 if TYPE_CHECKING:
     from pipeline.store.lake import Lake
@@ -71,38 +74,49 @@ def _file_locks(catalog: Path, keys: list[str]) -> Iterator[None]:
         yield
 
 
-# The lock files this process holds: (path) -> [descriptor, how many holds]. A `flock` on a second descriptor of a file
-# this process already locked waits for itself forever: a write nested in a held key (`settle` records an event under
-# its settlement's lock) whose key fell in the same bucket hung `cix settle` (1 in 256 keys). So a bucket is locked
-# once per process and counted; another thread of the process waits on the bucket's own thread lock.
-_HELD: dict[str, list[int]] = {}
+# The locks this process holds: (lock) -> [release, how many holds]. A `flock` on a second descriptor of a file this
+# process already locked waits for itself forever, and so does an advisory lock asked for on a second session: a
+# write nested in a held key (`settle` records an event under its settlement's lock) whose key fell in the same
+# bucket hung `cix settle` (1 in 256 keys). So a lock is taken once per process and counted, and released by the
+# hold that took it; another thread of the process waits on the lock's own thread lock.
+_HELD: dict[str, list[Any]] = {}
 _THREADS: dict[str, threading.RLock] = {}
 _GUARD = threading.Lock()
 
 
 @contextmanager
-def _bucket(path: Path) -> Iterator[None]:
-    key = str(path)
+def _once_per_process(lock: str, acquire: Callable[[], Callable[[], None]]) -> Iterator[None]:
+    """Hold `lock`: `acquire()` takes it across processes and returns how to release it, unless this thread holds it
+    already (then the hold is counted); another thread of this process waits until the holder is done."""
     with _GUARD:
-        thread_lock = _THREADS.setdefault(key, threading.RLock())
+        thread_lock = _THREADS.setdefault(lock, threading.RLock())
     with thread_lock:  # this thread may enter again (a nested write); another thread of this process waits
-        held_here = _HELD.get(key)
-        if held_here is None:
-            fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
-            try:
-                fcntl.flock(fd, fcntl.LOCK_EX)
-            except BaseException:
-                os.close(fd)
-                raise
-            held_here = _HELD[key] = [fd, 0]
-        held_here[1] += 1
+        entry = _HELD.get(lock)
+        if entry is None:
+            entry = _HELD[lock] = [acquire(), 0]
+        entry[1] += 1
         try:
             yield
         finally:
-            held_here[1] -= 1
-            if held_here[1] == 0:
-                del _HELD[key]
-                os.close(held_here[0])  # closing the descriptor releases its lock
+            entry[1] -= 1
+            if entry[1] == 0:
+                del _HELD[lock]
+                entry[0]()
+
+
+@contextmanager
+def _bucket(path: Path) -> Iterator[None]:
+    def acquire() -> Callable[[], None]:
+        fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX)
+        except BaseException:
+            os.close(fd)
+            raise
+        return lambda: os.close(fd)  # closing the descriptor releases its lock
+
+    with _once_per_process(f"file:{path}", acquire):
+        yield
 
 
 @contextmanager
@@ -112,9 +126,22 @@ def _advisory_locks(conninfo: str, keys: list[str]) -> Iterator[None]:
     except ImportError:  # pragma: no cover - the distributed deployment installs the extra
         raise RuntimeError("a lake catalog in PostgreSQL needs psycopg2: pip install 'compute-index[celery]'") from None
     ids = sorted({int.from_bytes(_digest(k)[:8], "big", signed=True) for k in keys})
-    with closing(psycopg2.connect(conninfo)) as con:
+    catalog = hashlib.sha256(conninfo.encode()).hexdigest()[:16]  # the conninfo may hold a password: not kept
+    with closing(psycopg2.connect(conninfo)) as con, ExitStack() as stack:
         con.autocommit = True
-        with con.cursor() as cur:
-            for lock_id in ids:
+        cur = stack.enter_context(con.cursor())
+        for lock_id in ids:
+
+            def acquire(lock_id: int = lock_id) -> Callable[[], None]:
                 cur.execute("SELECT pg_advisory_lock(%s)", (lock_id,))
-        yield  # closing the session releases its advisory locks
+                return lambda: _unlock(cur, lock_id)
+
+            stack.enter_context(_once_per_process(f"advisory:{catalog}:{lock_id}", acquire))
+        yield  # each lock is unlocked by the hold that took it; closing the session would release them too
+
+
+def _unlock(cur: Any, lock_id: int) -> None:
+    import psycopg2
+
+    with suppress(psycopg2.Error):  # a session that broke has released its locks already
+        cur.execute("SELECT pg_advisory_unlock(%s)", (lock_id,))

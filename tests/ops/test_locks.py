@@ -66,3 +66,47 @@ def test_a_held_key_is_exclusive_across_processes_and_threads(tmp_path: Path) ->
         time.sleep(0.3)
         assert not entered.is_set()  # another thread of this process waits for the holder
     assert entered.wait(5)  # then takes it
+
+
+def test_a_key_held_inside_itself_on_a_postgres_catalog_does_not_wait_for_itself() -> None:
+    """On a catalog in PostgreSQL each hold opened a session of its own: a nested hold of a key asked a second session
+    for the advisory lock the first holds, and waited forever. A thread of the same process still waits for it."""
+    import psycopg2
+
+    name = f"cix_locks_{os.getpid()}"
+    admin = psycopg2.connect(host="127.0.0.1", port=5432, user="postgres", dbname="postgres")
+    admin.autocommit = True
+    admin.cursor().execute(f"CREATE DATABASE {name}")
+    lake = Lake(f"postgres:dbname={name} host=127.0.0.1 user=postgres", "/nonexistent/")
+    try:
+        done, entered = threading.Event(), threading.Event()
+
+        def nested() -> None:
+            with held(lake, ["a"]), held(lake, ["a", "b"]), held(lake, ["a"]):
+                pass
+            done.set()
+
+        threading.Thread(target=nested, daemon=True).start()
+        assert done.wait(10), "a nested hold of the same key waited for itself"
+
+        def take() -> None:
+            with held(lake, ["a"]):
+                entered.set()
+
+        with held(lake, ["a"]):
+            other = threading.Thread(target=take, daemon=True)
+            other.start()
+            time.sleep(0.3)
+            assert not entered.is_set()  # another thread waits for the holder
+        assert entered.wait(5)
+        with held(lake, ["a"]):  # released: another session can take it at once
+            probe = psycopg2.connect(host="127.0.0.1", port=5432, user="postgres", dbname=name)
+            try:
+                cur = probe.cursor()
+                cur.execute("SELECT pg_try_advisory_lock(%s)", (int.from_bytes(_digest("a")[:8], "big", signed=True),))
+                assert cur.fetchone() == (False,)  # ... but not while this process holds it
+            finally:
+                probe.close()
+    finally:
+        admin.cursor().execute(f"DROP DATABASE IF EXISTS {name} WITH (FORCE)")
+        admin.close()
