@@ -1,10 +1,9 @@
 """A page read once, in document order, as the text blocks a reader sees ("cells"), each knowing its elements.
 
-One iterative walk over the parsed tree (no recursion, no re-walk of a subtree): every element gets
-an id, its parent and depth; every run of text inside the same block element (a <td>, a <div>, a
-<p>; inline <span>/<b>/<a> do not break it) becomes one cell. Each element also knows the range of
-cells it holds, so "the cells of this row" is a slice, not a new walk. Cost is linear in the page
-size times the (capped) nesting depth.
+One iterative walk over the parsed tree (no recursion, no re-walk of a subtree): every element gets an id, its parent
+and depth; every run of text inside the same block element (a <td>, a <div>, a <p>; inline <span>/<b>/<a> do not
+break it) becomes one cell. Each element also knows the range of cells it holds, so "the cells of this row" is a
+slice, not a new walk. Cost is linear in the page size times the (capped) nesting depth.
 """
 
 from __future__ import annotations
@@ -19,7 +18,7 @@ from selectolax.parser import HTMLParser, Node
 from pipeline.sources.pages.document import COMMENT, INLINE, add_text, squash
 from pipeline.sources.pages.money import money
 from pipeline.sources.pages.shown import Seen
-from pipeline.sources.pages.tabs import controlled
+from pipeline.sources.pages.tabs import controlled, panels_read
 
 T = TypeVar("T")
 _SKIP = frozenset(
@@ -137,6 +136,7 @@ def read_page(tree: HTMLParser) -> Page:
     # Each stack entry: (node, parent element id, nearest block element id, (inside <s>, inside a link)).
     stack: list[tuple[Node, int, int, tuple[bool, bool]]] = [(root, -1, -1, (False, False))]
     open_cell: tuple[int, int] | None = None  # (block, cell index) the last text went into
+    behind_tabs = panels_read(tree)
     gap = False  # whitespace in the source since the last text (a figure split without any is read as one)
     while stack:
         node, parent, block, struck = stack.pop()
@@ -165,7 +165,7 @@ def read_page(tree: HTMLParser) -> Page:
         if tag.startswith("-") or tag == COMMENT or tag in _SKIP:
             continue  # a comment shows nothing and breaks nothing: "$3<!-- -->.90" (React's output) reads "$3.90"
         seen = Seen(node)
-        if seen.hidden():
+        if seen.hidden() and node.mem_id not in behind_tabs:  # a panel its tab shows is read, typed by the tab
             continue
         me = len(page.elements)
         depth = page.elements[parent].depth + 1 if parent >= 0 else 0

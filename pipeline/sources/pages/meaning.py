@@ -14,7 +14,13 @@ from typing import Any
 
 from pipeline.sources.pages.machines import machine_in
 from pipeline.sources.pages.names import count_in, gpu_phrase, memory_in, models, per_gpu_memory, shared_goods
-from pipeline.sources.pages.nearest import SEVERAL_TYPES_REASON, per_said, pricing_type_said, several_types_said
+from pipeline.sources.pages.nearest import (
+    SEVERAL_TYPES_REASON,
+    per_said,
+    pricing_type_said,
+    several_types_said,
+    tab_contradicts,
+)
 from pipeline.sources.pages.notes import floor_sentence, footnote, noted_prices
 from pipeline.sources.pages.offers import Offer
 from pipeline.sources.pages.records import Record
@@ -122,6 +128,8 @@ def offers_of(record: Record, as_of: date | None = None) -> list[Offer]:
             reason = SHARED_REASON.format(gpus=" and ".join(shared))
         elif (several := several_types_said(words)) is not None:
             reason = SEVERAL_TYPES_REASON.format(text=several)
+        elif (clash := tab_contradicts(pricing_type, type_from, price.panel)) is not None:
+            reason = clash
         elif price.untold is not None:
             reason = price.untold
         elif any(is_teaser(w) for w in words[:4]) or floor_sentence(record, price):

@@ -10,13 +10,14 @@ import re
 
 from pipeline.sources.pages.document import sentences
 from pipeline.sources.pages.records import Record
-from pipeline.sources.pages.tabs import by_tab
+from pipeline.sources.pages.tabs import behind_tabs_read, by_tab
 from pipeline.sources.pages.wording import commitment, per_gpu, per_instance, pricing_type_of, types_named
 
 PLACES = ("price", "footnote", "column", "label", "panel", "heading", "loose")
 # A column of the record's own that states the term its prices are for ("Minimum term", "Commitment", "Contract").
 _TERM_COLUMN = re.compile(r"\b(?:term|commitment|contract|reservation|minimum)\b", re.IGNORECASE)
 SEVERAL_TYPES_REASON = "the words nearest it name several pricing types ({text!r}) and do not say which one it is"
+TAB_CONTRADICTS_REASON = "its own words make it {said}, but it is in the panel of the tab {tab!r}"
 
 
 def several_types_said(words: list[str]) -> str | None:
@@ -63,3 +64,20 @@ def per_said(words: list[str], count: int | None) -> tuple[str, str]:
         if text and per_instance(text):
             return "instance_hour", place
     return ("instance_hour", "gpu_count") if count and count > 1 else ("gpu_hour", "one_gpu")
+
+
+def tab_contradicts(pricing_type: str, type_from: str, panels: list[str]) -> str | None:
+    """`TAB_CONTRADICTS_REASON` for a figure typed by nearer words (its column: "On-demand price") in a tab panel whose
+    tab names another pricing type ("1-year reserved"): the page says two things of it. A tab that names a
+    reservation without its term ("Reserved") agrees with a column that gives the term. Page parsers v5 and later."""
+    if type_from == "panel" or not behind_tabs_read():
+        return None
+    for name in panels:
+        tab = pricing_type_of(name)
+        if (
+            tab is not None
+            and tab != pricing_type
+            and not (tab == "reserved_unspecified" and "reserved" in pricing_type)
+        ):
+            return TAB_CONTRADICTS_REASON.format(said=pricing_type, tab=name)
+    return None

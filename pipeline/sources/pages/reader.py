@@ -26,12 +26,13 @@ from pipeline.sources.pages.introductory import refuse_introductory
 from pipeline.sources.pages.layout_checks import check_layout_figures
 from pipeline.sources.pages.machine_sizes import refuse_machine_prices_that_do_not_grow
 from pipeline.sources.pages.meaning import UNTOLD_REASON, offers_of
-from pipeline.sources.pages.money import bare_price
+from pipeline.sources.pages.money import bare_price, money
 from pipeline.sources.pages.offers import Offer
 from pipeline.sources.pages.recorded import refuse_by_recorded_words
 from pipeline.sources.pages.records import OTHER_CURRENCY_REASON, find_records
 from pipeline.sources.pages.rivals import refuse_rivals
 from pipeline.sources.pages.rows import page_row
+from pipeline.sources.pages.tabs import TABBED, panels_behind_tabs, reading_behind_tabs
 from pipeline.sources.pages.twins import refuse_twins
 from pipeline.sources.pages.when import page_time
 from pipeline.sources.pages.wording import hgx_label
@@ -166,7 +167,13 @@ def read_by_meaning(
 
 
 def layout_or_meaning(
-    layout: Parser, provider: str, provider_class: str, marks: tuple[str, ...], *, unpriced_too: bool = False
+    layout: Parser,
+    provider: str,
+    provider_class: str,
+    marks: tuple[str, ...],
+    *,
+    unpriced_too: bool = False,
+    behind_tabs: bool = False,
 ) -> Parser:
     """A parser that reads a known layout as before, and any other page of the provider by meaning.
 
@@ -188,6 +195,12 @@ def layout_or_meaning(
                 return read_by_meaning(capture, provider, provider_class)
             except SchemaDrift as missing:
                 raise SchemaDrift(capture.source, f"{unknown.reason}; read by meaning: {missing.reason}") from None
+        if behind_tabs and _priced_behind_tabs(capture) and _names(capture, marks):  # the layout reader read one tab
+            try:
+                meaning = read_by_meaning(capture, provider, provider_class)
+            except SchemaDrift:
+                return rows
+            return meaning if meaning["reject_reason"].is_null().any() else rows
         if unpriced_too and rows["reject_reason"].is_not_null().all() and _names(capture, marks):
             try:
                 meaning = read_by_meaning(capture, provider, provider_class)
@@ -213,22 +226,51 @@ def page_parsers(layout: Parser, provider: str, provider_class: str, marks: tupl
     (`machine_sizes`), and a layout reader's figure the page's other words make no on-demand price of use now refused
     (`layout_checks`: no stored capture shows any of these, so v4 reads every one as before); kept for the quotes
     stored with them, v3 (the layout reader, else the meaning reader when the layout reader refuses the page or reads
-    it without a priced GPU), v2 (meaning only when the layout reader refuses) and v1 (the layout reader alone)."""
+    it without a priced GPU), v2 (meaning only when the layout reader refuses) and v1 (the layout reader alone).
+    v5 is v4 reading the panels a page shows only when their tab is clicked (`tabs.panels_behind_tabs`: Lambda 2026's
+    "8x | 4x | 2x | 1x"), each typed by its tab, where v4 left every one unread without a reason."""
     v3 = layout_or_meaning(layout, provider, provider_class, marks, unpriced_too=True)
+    v4 = _checked(v3)
+    tabbed = _checked(layout_or_meaning(layout, provider, provider_class, marks, unpriced_too=True, behind_tabs=True))
 
-    def v4(capture: RawCapture) -> pl.DataFrame:  # an introductory price is refused as one before a layout check
-        read = refuse_by_recorded_words(refuse_components(v3(capture), capture))  # reads "first 3 months" as a term
-        read = refuse_by_captions(refuse_introductory(read, capture), capture)
-        read = check_layout_figures(refuse_machine_prices_that_do_not_grow(read), capture)
-        return refuse_twins(read)  # what the page's words told apart is told apart first
+    def v5(capture: RawCapture) -> pl.DataFrame:
+        with reading_behind_tabs():  # the checks after the reader read the page as it did
+            return tabbed(capture)
 
     v4.__doc__ = (
         f"{v3.__doc__} A GPU priced without its host, a figure its words make no such price, or one the page's "
         "other words make no on-demand price of use now (not rentable yet, for new customers only, tax in it, another "
         "section's), is refused."
     )
+    v5.__doc__ = f"{v4.__doc__} The panels behind a page's tabs are read, each typed by its tab."
     return {
-        "parse": v4,
-        "parser_version": "4",
-        "legacy_parsers": {"1": layout, "2": layout_or_meaning(layout, provider, provider_class, marks), "3": v3},
+        "parse": v5,
+        "parser_version": "5",
+        "legacy_parsers": {
+            "1": layout,
+            "2": layout_or_meaning(layout, provider, provider_class, marks),
+            "3": v3,
+            "4": v4,
+        },
     }
+
+
+def _checked(read: Parser) -> Parser:
+    """`read`, then the checks of page parsers v4 and later."""
+
+    def checked(capture: RawCapture) -> pl.DataFrame:  # an introductory price is refused as one before a layout check
+        out = refuse_by_recorded_words(refuse_components(read(capture), capture))  # reads "first 3 months" as a term
+        out = refuse_by_captions(refuse_introductory(out, capture), capture)
+        out = check_layout_figures(refuse_machine_prices_that_do_not_grow(out), capture)
+        return refuse_twins(out)  # what the page's words told apart is told apart first
+
+    return checked
+
+
+def _priced_behind_tabs(capture: RawCapture) -> bool:
+    """True for a page with prices in panels it shows only when their tab is clicked ("8x | 4x | 2x | 1x", Lambda
+    2026): a layout reader reads what the page shows and would leave those prices unread, without a reason; the
+    meaning reader reads every panel, typed by its tab."""
+    if not TABBED.search(capture.body):
+        return False
+    return any(money(panel.text(deep=True)) for panel in panels_behind_tabs(excerpt_html(capture)))

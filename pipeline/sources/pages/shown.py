@@ -22,7 +22,7 @@ _NEVER_SHOWN = ("template", "noscript")  # a template's content is never rendere
 _STRUCK_TAGS = ("del", "s", "strike")
 # A framework's pane class, and the classes that show one of its panes (Bootstrap 3-5, Webflow).
 _SHOWN_BY = {"tab-pane": {"active"}, "w-tab-pane": {"w--tab-active"}}
-_PANELS = "[role=tabpanel], .w-tab-pane, .tab-pane"
+PANELS = "[role=tabpanel], .w-tab-pane, .tab-pane"
 
 
 def drop_not_shown(tree: HTMLParser) -> HTMLParser:
@@ -78,8 +78,18 @@ def _not_shown(node: Node) -> bool:
     seen = Seen(node)
     if seen.tag in _NEVER_SHOWN or seen.hidden() or seen.crossed_out():
         return True
-    panel = seen.attributes.get("role") == "tabpanel" or not seen.classes.isdisjoint(_SHOWN_BY)
-    return panel and (seen.attributes.get("aria-hidden") == "true" or _not_selected(node))
+    return _panel(seen) and (seen.attributes.get("aria-hidden") == "true" or _not_selected(node))
+
+
+def panel_not_shown(node: Node) -> bool:
+    """True for a tab panel the page shows only when its tab is clicked: hidden by its markup (hidden, display:none,
+    aria-hidden) or by its framework's stylesheet."""
+    seen = Seen(node)
+    return _panel(seen) and (seen.hidden() or seen.attributes.get("aria-hidden") == "true" or _not_selected(node))
+
+
+def _panel(seen: Seen) -> bool:
+    return seen.attributes.get("role") == "tabpanel" or not seen.classes.isdisjoint(_SHOWN_BY)
 
 
 def _drop_outermost(nodes: list[Node]) -> None:

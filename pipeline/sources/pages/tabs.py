@@ -10,10 +10,16 @@ selected; with several pricing types in the tabs and none selected it is refused
 from __future__ import annotations
 
 import re
+from collections.abc import Iterator
+from contextlib import contextmanager
+from contextvars import ContextVar
 from itertools import takewhile
 from typing import TYPE_CHECKING
 
+from selectolax.parser import HTMLParser, Node
+
 from pipeline.sources.pages.document import squash
+from pipeline.sources.pages.shown import PANELS, hidden, panel_not_shown
 from pipeline.sources.pages.wording import pricing_type_of
 
 if TYPE_CHECKING:
@@ -39,6 +45,66 @@ def panel_names(page: Page, element: int) -> list[str]:
         elif attrs.get("data-w-tab") and page.elements[outer].tag not in ("a", "button"):
             out.append(str(attrs["data-w-tab"]))
     return out
+
+
+# Page parsers v5 read the panels behind tabs; v1-v4 (kept for the quotes stored with them) leave them out.
+_BEHIND_TABS: ContextVar[bool] = ContextVar("read_panels_behind_tabs", default=False)
+
+
+@contextmanager
+def reading_behind_tabs() -> Iterator[None]:
+    """Within: a page is read with the panels behind its tabs (`panels_read`), as page parsers v5 read it."""
+    token = _BEHIND_TABS.set(True)
+    try:
+        yield
+    finally:
+        _BEHIND_TABS.reset(token)
+
+
+def behind_tabs_read() -> bool:
+    """True under `reading_behind_tabs`."""
+    return _BEHIND_TABS.get()
+
+
+def panels_read(tree: HTMLParser) -> set[object]:
+    """The hidden panels a page is read with (`mem_id`s): those behind tabs under `reading_behind_tabs`, else none."""
+    return {panel.mem_id for panel in panels_behind_tabs(tree)} if _BEHIND_TABS.get() else set()
+
+
+def panels_behind_tabs(tree: HTMLParser) -> list[Node]:
+    """The tab panels the page shows only when their tab is clicked (hidden by markup, aria-hidden or their framework's
+    stylesheet) and that a tab of the page names (a tab's `aria-controls` or `#id` link, the panel's `aria-labelledby`
+    naming a tab, Webflow's `data-w-tab`). Their figures are prices the page states, each typed by its tab
+    (`panel_names`: "4x", "1-year reserved"); a hidden panel no tab names is left out, nothing saying what it holds."""
+    tab_buttons = [node for node in tree.css("[aria-controls], [href^='#']") if _is_tab_button(node)]
+    shown_by = {named for node in tab_buttons if (named := controlled(node.attributes))}
+    tabs = {node.attributes.get("id") for node in tree.css("[role=tab][id]")}
+    by_id = [node for node in tree.css("[id]") if node.attributes.get("id") in shown_by] if shown_by else []
+    out = []
+    for panel in {node.mem_id: node for node in [*tree.css(PANELS), *by_id]}.values():
+        attrs = panel.attributes
+        tied = attrs.get("id") in shown_by or attrs.get("aria-labelledby") in tabs or "data-w-tab" in attrs
+        if tied and (hidden(panel) or attrs.get("aria-hidden") == "true" or panel_not_shown(panel)):
+            out.append(panel)
+    return out
+
+
+def _is_tab_button(node: Node) -> bool:
+    """A tab (its role, a Bootstrap tab or pill toggle, or a control in a tab list), not a disclosure: an FAQ's
+    "aria-controls" shows an answer, whose figures ("a first payment of at least $25") are no offer."""
+    attrs = node.attributes
+    if attrs.get("role") == "tab" or (attrs.get("data-bs-toggle") or attrs.get("data-toggle")) in ("tab", "pill"):
+        return True
+    parent = node.parent
+    for _ in range(_UP):
+        if parent is None or parent.attributes.get("role") == "tablist":
+            return parent is not None
+        parent = parent.parent
+    return False
+
+
+# Markup that ties tabs to panels, in a page's bytes (a page without any has no panel behind a tab).
+TABBED = re.compile(rb"role=[\"']?tab|aria-controls|tab-pane|data-w-tab|data-(?:bs-)?toggle", re.IGNORECASE)
 
 
 def controlled(attrs: dict[str, str | None]) -> str | None:
