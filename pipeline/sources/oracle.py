@@ -40,17 +40,35 @@ def _label(name: str) -> str:
     return tail[1].strip() if len(tail) == 2 and tail[1].strip() else name
 
 
-def _reason(item: dict[str, Any]) -> str | None:
+# Parser v2: a software licence metered per GPU-hour ("OCI - NVIDIA AI Enterprise - H200", $2.50 beside the H200's
+# $10.00 compute part) is refused; v1 read it as the GPU's price (kept for the quotes stored with it).
+SOFTWARE_REASON = "a software licence's price ({said}) metered per GPU-hour, not the GPU's rental"
+_SOFTWARE = re.compile(r"\bAI Enterprise\b|\blicen[cs]es?\b|\bsoftware\b|\bsubscription\b", re.IGNORECASE)
+
+
+def _reason(item: dict[str, Any], software_refused: bool = True) -> str | None:
     metric = str(item.get("metricName") or "")
     name = str(item.get("displayName") or "")
     if metric.lower() != "gpu per hour":
         return f"metered {metric!r}, not per GPU-hour"
     if "cloud@customer" in f"{name} {item.get('serviceCategory', '')}".lower():
         return "Cloud@Customer: GPU-hours on customer-premises infrastructure under contract, not a public-cloud price"
+    if software_refused and (software := _SOFTWARE.search(name)) is not None:
+        return SOFTWARE_REASON.format(said=software.group(0))
     return None
 
 
 def parse_oracle(capture: RawCapture) -> pl.DataFrame:
+    """Parser v2."""
+    return _parse(capture, software_refused=True)
+
+
+def parse_oracle_v1(capture: RawCapture) -> pl.DataFrame:
+    """Parser v1: a software licence's GPU-hour part read as the GPU's price."""
+    return _parse(capture, software_refused=False)
+
+
+def _parse(capture: RawCapture, software_refused: bool) -> pl.DataFrame:
     doc = load_json(capture)
     require(isinstance(doc, dict) and isinstance(doc.get("items"), list), capture, "no 'items' list")
     items = [i for i in doc["items"] if isinstance(i, dict) and "partNumber" in i and "displayName" in i]
@@ -68,7 +86,7 @@ def parse_oracle(capture: RawCapture) -> pl.DataFrame:
                     continue
                 value = to_decimal(price["value"])
                 model = str(price.get("model") or "")
-                reason = _reason(item)
+                reason = _reason(item, software_refused)
                 if reason is None and model not in _PRICING_MODELS:
                     reason = f"pricing model {model!r} is not pay-as-you-go"
                 if value is None:
@@ -108,6 +126,8 @@ SOURCE = Source(
     hosts=HOSTS,
     requests=(Request(url=URL),),
     parse=parse_oracle,
+    parser_version="2",
+    legacy_parsers={"1": parse_oracle_v1},
     description="Oracle Cloud price list API (USD per GPU-hour, pay as you go; GPU parts only)",
     providers=("oracle",),
     no_sample_reason=(

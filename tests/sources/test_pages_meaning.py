@@ -22,9 +22,18 @@ from pipeline.sources.base import SchemaDrift
 from pipeline.sources.pages.bounded import MAX_HTML_DEPTH, bounded_html, html_depth
 from pipeline.sources.pages.cells import read_page
 from pipeline.sources.pages.embedded import RANGE_REASON, ZERO_REASON
-from pipeline.sources.pages.meaning import SERVICE_REASON, SHARED_REASON, SUPERSEDED_REASON
+from pipeline.sources.pages.meaning import SERVICE_REASON, SUPERSEDED_REASON
 from pipeline.sources.pages.money import ADDON_REASON
-from pipeline.sources.pages.names import count_in, gpu_phrase, is_name, memory_in, models, per_gpu_memory, shared_goods
+from pipeline.sources.pages.names import (
+    SHARED_REASON,
+    count_in,
+    gpu_phrase,
+    is_name,
+    memory_in,
+    models,
+    per_gpu_memory,
+    shared_goods,
+)
 from pipeline.sources.pages.reader import MANY_CURRENCIES_REASON, read_by_meaning
 from pipeline.sources.pages.records import OTHER_CURRENCY_REASON
 from pipeline.sources.pages.wording import MACHINE_REASON, NO_TERM_REASON, NOT_YET_REASON, TEASER_REASON, place_of

@@ -22,6 +22,7 @@ from selectolax.parser import HTMLParser
 from pipeline.sources.pages.money import ADD_ONS, ADDON_REASON
 from pipeline.sources.pages.names import gpu_phrase, models
 from pipeline.sources.pages.records import Price, Record
+from pipeline.sources.pages.version import at_least
 from pipeline.sources.pages.wording import pricing_type_of
 
 MAX_JSON_DEPTH = 64
@@ -159,11 +160,12 @@ def _prices(
     (`within`: the object is held under a key that says prices, `_priced`)."""
     money = _currency(node) or money
     said = ("name", "description", *(_SAYS_WHAT if within else ()))
+    named = _names(node)
     own = " ".join(
-        f"per {node[k]}" if k in _PER else str(node[k])
-        for k in said
-        if isinstance(node.get(k), str) and not _names(node)
+        f"per {node[k]}" if k in _PER else str(node[k]) for k in said if isinstance(node.get(k), str) and not named
     )
+    if named and at_least(5):  # page parsers v5: what it says besides the GPU ("1x H100 SXM5 80GB spot", "Hourly ...")
+        own = _besides_the_gpu(node, named[0])
     context = f"{context} {own}".strip()
     flags = {_words(k).split()[0]: (k, v) for k, v in node.items() if isinstance(v, bool)}
     out: list[Price] = []
@@ -195,3 +197,15 @@ def _prices(
                 price.refused = RANGE_REASON
             out.append(price)
     return out
+
+
+def _besides_the_gpu(node: dict[str, Any], name: str) -> str:
+    """What an object naming a GPU says of its prices besides the GPU: its name's other words ("1x H100 SXM5 80GB spot":
+    "spot"; "... serverless continuous") and its description ("Hourly spot instance price"). Page parsers v4 read
+    neither, and published a spot offer named so as an on-demand price."""
+    rest = _MACHINE_SIZE.sub(" ", name.replace(gpu_phrase(name) or name, " "))
+    description = node.get("description")
+    return " ".join(f"{rest} {description if isinstance(description, str) else ''}".split())
+
+
+_MACHINE_SIZE = re.compile(r"^\s*\d+\s*[x×]\s*", re.IGNORECASE)  # the name's machine size is read from the name

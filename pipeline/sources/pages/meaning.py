@@ -13,7 +13,7 @@ from datetime import date
 from typing import Any
 
 from pipeline.sources.pages.machines import machine_in
-from pipeline.sources.pages.names import count_in, gpu_phrase, memory_in, models, per_gpu_memory, shared_goods
+from pipeline.sources.pages.names import count_in, gpu_phrase, memory_in, models, not_one_good, per_gpu_memory
 from pipeline.sources.pages.nearest import (
     SEVERAL_TYPES_REASON,
     per_said,
@@ -63,7 +63,6 @@ SCHEDULER_REASON = (
 )
 _SCHEDULER = re.compile(r"\bDWS\b|dynamic workload scheduler|\bflex[\s-]?start\b|\bcalendar[\s-]mode\b", re.IGNORECASE)
 _FRACTION = re.compile(r"\bgpus?\s*:?\s*(\d+\s*/\s*\d+)", re.IGNORECASE)
-SHARED_REASON = "the row names {gpus} for one price: which GPU it is for is not stated"
 SUPERSEDED_REASON = "an earlier figure for the same GPU and pricing type, replaced by the one after it (a list price)"
 UNTOLD_REASON = (
     "one of several figures for the same GPU and pricing type in different places, with nothing on the page saying "
@@ -108,7 +107,7 @@ def offers_of(record: Record, as_of: date | None = None) -> list[Offer]:
         if machine[3] is not None:
             count, count_from = machine[3], "machine type"
     fraction = next((m.group(1) for m in map(_FRACTION.search, record.cells) if m), None)
-    shared = shared_goods(record.name)
+    other = not_one_good(record.name)
     out: list[Offer] = []
     for price in [*record.prices, *noted_prices(record, model)]:
         note = footnote(record, price.text)
@@ -124,8 +123,8 @@ def offers_of(record: Record, as_of: date | None = None) -> list[Offer]:
             pass
         elif type_from == "tabs":
             reason = by_tab(record.tabs)[2]
-        elif shared is not None:
-            reason = SHARED_REASON.format(gpus=" and ".join(shared))
+        elif other is not None:
+            reason = other
         elif (several := several_types_said(words)) is not None:
             reason = SEVERAL_TYPES_REASON.format(text=several)
         elif (clash := tab_contradicts(pricing_type, type_from, price.panel)) is not None:

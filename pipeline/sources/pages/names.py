@@ -12,6 +12,8 @@ from __future__ import annotations
 
 import re
 
+from pipeline.sources.pages.version import at_least
+
 # A model designation: letters then 2-4 digits (H100, GB200, MI300X, A40, L40S, V100), an RTX-family
 # name (RTX A6000, RTX PRO 6000, Quadro RTX 6000, RTX 4000 Ada), or one of the short names (L4, T4).
 _MODEL = re.compile(
@@ -80,6 +82,33 @@ _CHOICE = re.compile(
 )
 
 
+CONFIDENTIAL_REASON = (
+    "a confidential-computing instance ({said}): the GPU run in its protected mode, priced apart from the standard "
+    "rental, not the standard good"
+)
+_CONFIDENTIAL = re.compile(r"\bCC\b|\bconfidential(?:[\s-]comput\w*)?", re.IGNORECASE)
+
+
+SHARED_REASON = "the row names {gpus} for one price: which GPU it is for is not stated"
+
+
+def not_one_good(name: str) -> str | None:
+    """Why a GPU's name priced alone names no one standard good: several GPUs for one price (`shared_goods`), or a
+    confidential-computing instance (`confidential`)."""
+    if (shared := shared_goods(name)) is not None:
+        return SHARED_REASON.format(gpus=" and ".join(shared))
+    return confidential(name)
+
+
+def confidential(name: str) -> str | None:
+    """`CONFIDENTIAL_REASON` for a GPU's name that makes it a confidential-computing instance ("B300 CC SXM6"), from
+    page parsers v5 (v4 read "1x B300 CC SXM6 268GB" as the standard B300, beside the standard price)."""
+    found = _CONFIDENTIAL.search(name) if at_least(5) else None
+    if found is None or (found.group(0).lower() == "cc" and found.group(0) != "CC"):  # "cc" is no mark of it
+        return None
+    return CONFIDENTIAL_REASON.format(said=found.group(0))
+
+
 def shared_goods(name: str) -> list[str] | None:
     """The goods a row's name names for its prices when it names more than one: two models ("RTX A6000/A40"), or one
     model in a choice of two memory sizes or form factors ("A100 SXM (40GB / 80GB)", "H100 (PCIe / SXM)", whose prices
@@ -143,7 +172,7 @@ def count_in(text: str) -> int | None:
     if len(counts := counts_in(text)) != 1:
         return None
     count = counts.pop()
-    return count if 0 < count <= 128 else None
+    return count if 0 < count <= (1024 if at_least(5) else 128) else None  # v5: "144x B300 instant cluster"
 
 
 def counts_in(text: str) -> set[int]:

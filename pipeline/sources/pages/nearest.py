@@ -10,7 +10,8 @@ import re
 
 from pipeline.sources.pages.document import sentences
 from pipeline.sources.pages.records import Record
-from pipeline.sources.pages.tabs import behind_tabs_read, by_tab
+from pipeline.sources.pages.tabs import by_tab
+from pipeline.sources.pages.version import at_least
 from pipeline.sources.pages.wording import commitment, per_gpu, per_instance, pricing_type_of, types_named
 
 PLACES = ("price", "footnote", "column", "label", "panel", "heading", "loose")
@@ -70,7 +71,7 @@ def tab_contradicts(pricing_type: str, type_from: str, panels: list[str]) -> str
     """`TAB_CONTRADICTS_REASON` for a figure typed by nearer words (its column: "On-demand price") in a tab panel whose
     tab names another pricing type ("1-year reserved"): the page says two things of it. A tab that names a
     reservation without its term ("Reserved") agrees with a column that gives the term. Page parsers v5 and later."""
-    if type_from == "panel" or not behind_tabs_read():
+    if type_from == "panel" or not at_least(5):
         return None
     for name in panels:
         tab = pricing_type_of(name)

@@ -27,13 +27,15 @@ from pipeline.sources.pages.layout_checks import check_layout_figures
 from pipeline.sources.pages.machine_sizes import refuse_machine_prices_that_do_not_grow
 from pipeline.sources.pages.meaning import UNTOLD_REASON, offers_of
 from pipeline.sources.pages.money import bare_price, money
+from pipeline.sources.pages.names import confidential
 from pipeline.sources.pages.offers import Offer
 from pipeline.sources.pages.recorded import refuse_by_recorded_words
 from pipeline.sources.pages.records import OTHER_CURRENCY_REASON, find_records
 from pipeline.sources.pages.rivals import refuse_rivals
 from pipeline.sources.pages.rows import page_row
-from pipeline.sources.pages.tabs import TABBED, panels_behind_tabs, reading_behind_tabs
+from pipeline.sources.pages.tabs import TABBED, panels_behind_tabs
 from pipeline.sources.pages.twins import refuse_twins
+from pipeline.sources.pages.version import reading_as
 from pipeline.sources.pages.when import page_time
 from pipeline.sources.pages.wording import hgx_label
 
@@ -227,14 +229,16 @@ def page_parsers(layout: Parser, provider: str, provider_class: str, marks: tupl
     (`layout_checks`: no stored capture shows any of these, so v4 reads every one as before); kept for the quotes
     stored with them, v3 (the layout reader, else the meaning reader when the layout reader refuses the page or reads
     it without a priced GPU), v2 (meaning only when the layout reader refuses) and v1 (the layout reader alone).
-    v5 is v4 reading the panels a page shows only when their tab is clicked (`tabs.panels_behind_tabs`: Lambda 2026's
-    "8x | 4x | 2x | 1x"), each typed by its tab, where v4 left every one unread without a reason."""
+    v5 reads as v4 and, where v4 read wrong or not at all (`version.at_least(5)` in the readers): the panels a page
+    shows only when their tab is clicked, each typed by its tab (`tabs.panels_behind_tabs`: Lambda 2026's "8x | 4x |
+    2x | 1x"); a JSON offer's name and description ("1x H100 SXM5 80GB spot", `embedded`); confidential-computing
+    instances refused (`names.confidential`); machines of up to 1,024 GPUs (`names.count_in`)."""
     v3 = layout_or_meaning(layout, provider, provider_class, marks, unpriced_too=True)
     v4 = _checked(v3)
     tabbed = _checked(layout_or_meaning(layout, provider, provider_class, marks, unpriced_too=True, behind_tabs=True))
 
     def v5(capture: RawCapture) -> pl.DataFrame:
-        with reading_behind_tabs():  # the checks after the reader read the page as it did
+        with reading_as(5):  # the readers and the checks after them read the page as v5
             return tabbed(capture)
 
     v4.__doc__ = (
@@ -242,7 +246,10 @@ def page_parsers(layout: Parser, provider: str, provider_class: str, marks: tupl
         "other words make no on-demand price of use now (not rentable yet, for new customers only, tax in it, another "
         "section's), is refused."
     )
-    v5.__doc__ = f"{v4.__doc__} The panels behind a page's tabs are read, each typed by its tab."
+    v5.__doc__ = (
+        f"{v4.__doc__} The panels behind a page's tabs are read, each typed by its tab; a JSON offer is typed by its "
+        "name and description; a confidential-computing instance is refused."
+    )
     return {
         "parse": v5,
         "parser_version": "5",
@@ -262,7 +269,7 @@ def _checked(read: Parser) -> Parser:
         out = refuse_by_recorded_words(refuse_components(read(capture), capture))  # reads "first 3 months" as a term
         out = refuse_by_captions(refuse_introductory(out, capture), capture)
         out = check_layout_figures(refuse_machine_prices_that_do_not_grow(out), capture)
-        return refuse_twins(out)  # what the page's words told apart is told apart first
+        return refuse_twins(refuse_confidential(out))  # what the page's words told apart is told apart first
 
     return checked
 
@@ -274,3 +281,13 @@ def _priced_behind_tabs(capture: RawCapture) -> bool:
     if not TABBED.search(capture.body):
         return False
     return any(money(panel.text(deep=True)) for panel in panels_behind_tabs(excerpt_html(capture)))
+
+
+def refuse_confidential(rows: pl.DataFrame) -> pl.DataFrame:
+    """A layout reader's open row whose GPU names a confidential-computing instance, refused (`names.confidential`:
+    page parsers v5; the meaning reader refuses its own)."""
+    reasons = [
+        reason if reason is not None else confidential(f"{label or ''} {sku or ''}")
+        for label, sku, reason in rows.select("label", "sku", "reject_reason").iter_rows()
+    ]
+    return rows.with_columns(pl.Series("reject_reason", reasons, dtype=pl.String))

@@ -10,9 +10,6 @@ selected; with several pricing types in the tabs and none selected it is refused
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
-from contextlib import contextmanager
-from contextvars import ContextVar
 from itertools import takewhile
 from typing import TYPE_CHECKING
 
@@ -20,6 +17,7 @@ from selectolax.parser import HTMLParser, Node
 
 from pipeline.sources.pages.document import squash
 from pipeline.sources.pages.shown import PANELS, hidden, panel_not_shown
+from pipeline.sources.pages.version import at_least
 from pipeline.sources.pages.wording import pricing_type_of
 
 if TYPE_CHECKING:
@@ -47,28 +45,9 @@ def panel_names(page: Page, element: int) -> list[str]:
     return out
 
 
-# Page parsers v5 read the panels behind tabs; v1-v4 (kept for the quotes stored with them) leave them out.
-_BEHIND_TABS: ContextVar[bool] = ContextVar("read_panels_behind_tabs", default=False)
-
-
-@contextmanager
-def reading_behind_tabs() -> Iterator[None]:
-    """Within: a page is read with the panels behind its tabs (`panels_read`), as page parsers v5 read it."""
-    token = _BEHIND_TABS.set(True)
-    try:
-        yield
-    finally:
-        _BEHIND_TABS.reset(token)
-
-
-def behind_tabs_read() -> bool:
-    """True under `reading_behind_tabs`."""
-    return _BEHIND_TABS.get()
-
-
 def panels_read(tree: HTMLParser) -> set[object]:
-    """The hidden panels a page is read with (`mem_id`s): those behind tabs under `reading_behind_tabs`, else none."""
-    return {panel.mem_id for panel in panels_behind_tabs(tree)} if _BEHIND_TABS.get() else set()
+    """The hidden panels a page is read with (`mem_id`s): those behind tabs from page parsers v5, else none."""
+    return {panel.mem_id for panel in panels_behind_tabs(tree)} if at_least(5) else set()
 
 
 def panels_behind_tabs(tree: HTMLParser) -> list[Node]:
