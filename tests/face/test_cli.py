@@ -43,6 +43,22 @@ def test_parse_litellm_prints_json_lines_with_the_contract_fields(realdata: Path
     assert {r["unit"] for r in rows} <= {"mtok_input", "mtok_output", "mtok_cached_input"}
 
 
+def test_parse_says_each_offers_market_segment(realdata: Path, tmp_path: Path) -> None:
+    """A marketplace's community hosts are kept out of the on-demand indices (methodology v3): what `cix parse` prints
+    must show which offers those are, or a reader sees two prices for one good and cannot tell why one never votes.
+    The real reply's hosts are all community hosts (hosting_type 0); every other one is made a datacentre's (1)."""
+    reply = json.loads((realdata / "vast/getcomputable_h100_sxm_asc.json").read_bytes())
+    for n, o in enumerate(reply["offers"]):
+        o["hosting_type"] = n % 2
+    path = tmp_path / "vast.json"
+    path.write_text(json.dumps(reply))
+    rows = [json.loads(line) for line in cix("parse", "vast", str(path)).stdout.splitlines()]
+    offers = {str(o["id"]): o for o in reply["offers"]}
+    assert len(rows) == len(offers) and {r["segment"] for r in rows} == {"standard", "community"}
+    for r in rows:
+        assert r["segment"] == ("standard" if offers[r["sku"]]["hosting_type"] == 1 else "community")
+
+
 def test_parse_rejections_say_why(realdata: Path) -> None:
     out = cix("parse", "azure", str(realdata / "azure/azure.json"), "--rejections")
     rows = [json.loads(line) for line in out.stdout.splitlines()]

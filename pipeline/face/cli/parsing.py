@@ -151,6 +151,7 @@ def write_rows(frame: pl.DataFrame, rejections: bool) -> None:
                 variant=row["variant"],
                 pricing_type=row["pricing_type"],
                 region=row["region"],
+                segment=row["segment"],  # "community": a marketplace host outside the standard good's terms
                 gpu_count=row["gpu_count"],
                 price_usd=plain(row["price_usd"]),
                 price_native=plain(row["price_native"]),
