@@ -123,3 +123,24 @@ def test_every_real_page_reads_as_page_parsers_v4_read_it(
     assert REGISTRY[source].parser_version == "5"
     assert REGISTRY[source].parse(capture).equals(REGISTRY[source].parser("4")(capture))
     assert capture.fetched_at == FETCHED or relative.startswith("pricing-pages/")
+
+
+def test_a_reserved_price_for_a_range_of_terms_says_so() -> None:
+    """Lambda 2026's cluster rows state "2 weeks – 1 year" under a "Reserved" price: no one term names a good, so the
+    price is refused saying so. v4 took the range's last term and published a 1-year reservation's price."""
+    from pipeline.sources.pages.nearest import TERM_RANGE_REASON
+
+    clusters = (
+        "<table><thead><tr><th>Plan</th><th>DURATION</th><th>GPU COUNT</th><th>Reserved PRICE/GPU/HR*</th></tr></thead>"
+        "<tbody><tr><th>NVIDIA H100 SXM 80GB</th><td>2 weeks – 1 year</td><td>16</td><td>$6.16</td></tr></tbody>"
+        "</table>"
+    )
+    html = tabbed({"1-Click Clusters": clusters})
+    v5 = REGISTRY["lambda-page"].parse(page(html))
+    v4 = REGISTRY["lambda-page"].parser("4")(page(html))
+    assert v5["reject_reason"].to_list() == [TERM_RANGE_REASON.format(terms="2 weeks – 1 year")]
+    assert v4.select("pricing_type", "reject_reason").rows() == [("reserved_1y", None)]  # v4: a 1-year reservation
+    one_year = html.replace("2 weeks – 1 year", "1 year")  # one term stated: that term's price
+    assert REGISTRY["lambda-page"].parse(page(one_year)).select("pricing_type", "reject_reason").rows() == [
+        ("reserved_1y", None)
+    ]

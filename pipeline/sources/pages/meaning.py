@@ -16,6 +16,7 @@ from pipeline.sources.pages.machines import machine_in
 from pipeline.sources.pages.names import count_in, gpu_phrase, memory_in, models, not_one_good, per_gpu_memory
 from pipeline.sources.pages.nearest import (
     SEVERAL_TYPES_REASON,
+    no_one_term,
     per_said,
     pricing_type_said,
     several_types_said,
@@ -28,7 +29,6 @@ from pipeline.sources.pages.tabs import by_tab
 from pipeline.sources.pages.tiers import volume_tiers
 from pipeline.sources.pages.when import not_in_force
 from pipeline.sources.pages.wording import (
-    NO_TERM_REASON,
     NOT_YET_REASON,
     PCIE,
     TEASER_REASON,
@@ -145,7 +145,7 @@ def offers_of(record: Record, as_of: date | None = None) -> list[Offer]:
         elif any(not_yet_rentable(t, as_of) for t in [*words[:4], *record.cells] if t):
             reason = NOT_YET_REASON
         elif pricing_type == "reserved_unspecified":
-            reason = NO_TERM_REASON
+            reason = no_one_term(record, words)
         elif fraction is not None:
             reason = f"machine has {fraction} of a GPU: no whole-GPU price"
         elif per == "instance_hour" and not sized:

@@ -12,7 +12,14 @@ from pipeline.sources.pages.document import sentences
 from pipeline.sources.pages.records import Record
 from pipeline.sources.pages.tabs import by_tab
 from pipeline.sources.pages.version import at_least
-from pipeline.sources.pages.wording import commitment, per_gpu, per_instance, pricing_type_of, types_named
+from pipeline.sources.pages.wording import (
+    NO_TERM_REASON,
+    commitment,
+    per_gpu,
+    per_instance,
+    pricing_type_of,
+    types_named,
+)
 
 PLACES = ("price", "footnote", "column", "label", "panel", "heading", "loose")
 # A column of the record's own that states the term its prices are for ("Minimum term", "Commitment", "Contract").
@@ -47,6 +54,8 @@ def pricing_type_said(record: Record, words: list[str]) -> tuple[str, str]:
             return f"{found}_flexible", place  # a flexible commitment (any machine family) is its own type
         if found == "reserved_unspecified":
             for other in [*words, *record.cells]:
+                if other and at_least(5) and _TERM_RANGE.search(other):  # "2 weeks – 1 year": v4 read 1 year
+                    break
                 term = commitment(other) if other and pricing_type_of(other) else None
                 if term:
                     return term, place
@@ -82,3 +91,18 @@ def tab_contradicts(pricing_type: str, type_from: str, panels: list[str]) -> str
         ):
             return TAB_CONTRADICTS_REASON.format(said=pricing_type, tab=name)
     return None
+
+
+TERM_RANGE_REASON = "reserved price for a range of terms ({terms}), not one term: not a price for a defined good"
+_TERM = r"\d+\s*-?\s*(?:weeks?|months?|years?)\b"
+_TERM_RANGE = re.compile(rf"{_TERM}\s*(?:-|–|—|to|through)\s*{_TERM}", re.IGNORECASE)
+
+
+def no_one_term(record: Record, words: list[str]) -> str:
+    """Why a reserved price names no good: no term stated (`NO_TERM_REASON`), or, from page parsers v5, a range of
+    terms its record states ("2 weeks – 1 year": v4 said no term was stated)."""
+    if at_least(5):
+        for text in [*record.cells, *words]:
+            if text and (found := _TERM_RANGE.search(text)) is not None:
+                return TERM_RANGE_REASON.format(terms=" ".join(found.group(0).split()))
+    return NO_TERM_REASON
