@@ -144,3 +144,14 @@ def test_a_reserved_price_for_a_range_of_terms_says_so() -> None:
     assert REGISTRY["lambda-page"].parse(page(one_year)).select("pricing_type", "reject_reason").rows() == [
         ("reserved_1y", None)
     ]
+
+
+def test_tabs_that_name_regions_make_each_panel_that_regions_offers() -> None:
+    """ "US | Europe": each panel's prices are its region's. Read without the tab's place, the two prices of one GPU
+    would be figures nothing tells apart, and both refused."""
+    us, europe = (TABLE.format(ROW.format("H100 SXM", 80, 208, figure)) for figure in ("2.99", "3.49"))
+    parsed = REGISTRY["lambda-page"].parse(page(tabbed({"US": us, "Europe": europe})))
+    assert parsed.select("price_native", "region", "reject_reason").rows() == [
+        ("2.99", "us", None),
+        ("3.49", "europe", None),
+    ]

@@ -25,7 +25,7 @@ from pipeline.sources.pages.nearest import (
 from pipeline.sources.pages.notes import floor_sentence, footnote, noted_prices
 from pipeline.sources.pages.offers import Offer
 from pipeline.sources.pages.records import Record
-from pipeline.sources.pages.tabs import by_tab
+from pipeline.sources.pages.tabs import by_tab, panel_place
 from pipeline.sources.pages.tiers import volume_tiers
 from pipeline.sources.pages.when import not_in_force
 from pipeline.sources.pages.wording import (
@@ -166,7 +166,7 @@ def offers_of(record: Record, as_of: date | None = None) -> list[Offer]:
             "price_per_from": per_from,
         }
         gpus = sized if per == "instance_hour" else 1
-        region = region_in(price.text, price.label, price.column, record.heading)
+        region = region_in(price.text, price.label, price.column, record.heading) or panel_place(price.panel)
         offer = Offer(
             label, model, gpus, memory, price.amount, price.currency, pricing_type, per, reason, attributes, region
         )

@@ -18,7 +18,7 @@ from selectolax.parser import HTMLParser, Node
 from pipeline.sources.pages.document import squash
 from pipeline.sources.pages.shown import PANELS, hidden, panel_not_shown
 from pipeline.sources.pages.version import at_least
-from pipeline.sources.pages.wording import pricing_type_of
+from pipeline.sources.pages.wording import place_of, pricing_type_of
 
 if TYPE_CHECKING:
     from pipeline.sources.pages.cells import Page
@@ -43,6 +43,12 @@ def panel_names(page: Page, element: int) -> list[str]:
         elif attrs.get("data-w-tab") and page.elements[outer].tag not in ("a", "button"):
             out.append(str(attrs["data-w-tab"]))
     return out
+
+
+def panel_place(names: list[str]) -> str | None:
+    """The region the tabs of a price's panels name ("US | Europe"), from page parsers v5: each panel's prices are that
+    region's offers, not figures of one good nothing tells apart (v4 read only the panel shown, as region-less)."""
+    return next((place for name in names if (place := place_of(name))), None) if at_least(5) else None
 
 
 def panels_read(tree: HTMLParser) -> set[object]:
