@@ -155,3 +155,7 @@ def test_tabs_that_name_regions_make_each_panel_that_regions_offers() -> None:
         ("2.99", "us", None),
         ("3.49", "europe", None),
     ]
+    clouds = REGISTRY["lambda-page"].parse(page(tabbed({"Secure Cloud": us, "Community Cloud": europe})))
+    assert clouds.select("region", "reject_reason").rows() == [("secure_cloud", None), ("community_cloud", None)]
+    plans = REGISTRY["lambda-page"].parse(page(tabbed({"Standard": us, "Premium": europe})))
+    assert plans["reject_reason"].null_count() == 0  # tabs naming nothing the readers know: told apart by nothing

@@ -18,7 +18,7 @@ from selectolax.parser import HTMLParser, Node
 from pipeline.sources.pages.document import squash
 from pipeline.sources.pages.shown import PANELS, hidden, panel_not_shown
 from pipeline.sources.pages.version import at_least
-from pipeline.sources.pages.wording import place_of, pricing_type_of
+from pipeline.sources.pages.wording import place_of, pricing_type_of, region_of
 
 if TYPE_CHECKING:
     from pipeline.sources.pages.cells import Page
@@ -46,9 +46,12 @@ def panel_names(page: Page, element: int) -> list[str]:
 
 
 def panel_place(names: list[str]) -> str | None:
-    """The region the tabs of a price's panels name ("US | Europe"), from page parsers v5: each panel's prices are that
-    region's offers, not figures of one good nothing tells apart (v4 read only the panel shown, as region-less)."""
-    return next((place for name in names if (place := place_of(name))), None) if at_least(5) else None
+    """The region or cloud the tabs of a price's panels name ("US | Europe", "Secure Cloud | Community Cloud"), from
+    page parsers v5: each panel's prices are that region's offers, not figures of one good nothing tells apart (v4
+    read only the panel shown, as region-less)."""
+    if not at_least(5):
+        return None
+    return next((place for name in names if (place := region_of(name) or place_of(name))), None)
 
 
 def panels_read(tree: HTMLParser) -> set[object]:
