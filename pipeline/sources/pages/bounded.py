@@ -17,6 +17,7 @@ from pipeline.domain.records import RawCapture
 from pipeline.sources.pages.bare import mark_bare_figures
 from pipeline.sources.pages.spans import expand_rowspans
 from pipeline.sources.pages.typography import join_cents
+from pipeline.sources.pages.version import at_least
 from pipeline.sources.read import require
 
 MAX_HTML_BYTES = 8 * 1024 * 1024
@@ -124,6 +125,8 @@ def page_text(capture: RawCapture) -> str:
     except UnicodeDecodeError:
         text = capture.body.decode("latin-1")
     require("<" in text, capture, "body is not HTML")
+    if at_least(5):  # page parsers v5: "\u200f$2.49\u200f" (a right-to-left page's marks) reads as "$2.49"
+        text = _INVISIBLE.sub("", text)
     # A whole page (or a whole excerpt of one) ends with a tag. One that ends inside text was cut off there, and its
     # last figure may be cut too ("$2." of "$2.49"): refused, never read as a shorter price.
     end = text.rstrip()
@@ -135,6 +138,9 @@ def page_text(capture: RawCapture) -> str:
     return text
 
 
+# Characters that show nothing: bidirectional marks and embeddings, zero-width spaces and joiners, the byte-order mark
+# and the soft hyphen. Between a figure and its words they hid the words from every pattern that reads them.
+_INVISIBLE = re.compile("[\u00ad\u200b-\u200f\u202a-\u202e\u2060-\u2064\u2066-\u2069\ufeff]")
 _DOCUMENT_START = re.compile(r"\s*(?:<!--.*?-->\s*)*<(?:!doctype|html)\b", re.IGNORECASE | re.DOTALL)
 _DOCUMENT_END = re.compile(r"</(?:html|body)\s*>", re.IGNORECASE)  # anything after it (a tracker's script) is shown too
 

@@ -12,6 +12,7 @@ from selectolax.parser import HTMLParser
 from pipeline.domain.records import RawCapture
 from pipeline.sources.pages.cells import Page, read_page
 from pipeline.sources.pages.document import table_dom
+from pipeline.sources.pages.version import at_least
 
 
 class ShownPage:
@@ -28,8 +29,12 @@ class ShownPage:
         return self._page
 
 
-@functools.lru_cache(maxsize=1)  # the checks of one capture run one after another
 def shown(capture: RawCapture) -> ShownPage:
     """The capture's page as shown (a capture is immutable: the same capture, the same page; one that is refused is
-    refused again each time)."""
+    refused again each time), as the page parser version reading it shows it."""
+    return _shown(capture, at_least(5))
+
+
+@functools.lru_cache(maxsize=2)  # the checks of one capture run one after another, by one version or two
+def _shown(capture: RawCapture, v5: bool) -> ShownPage:
     return ShownPage(table_dom(capture))
