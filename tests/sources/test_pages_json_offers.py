@@ -109,3 +109,13 @@ def test_a_table_row_naming_a_confidential_computing_gpu_is_refused() -> None:
     assert got["6.11"] == ("on_demand", 1, None)
     assert got["6.23"][2] == CONFIDENTIAL_REASON.format(said="CC")
     assert got["4.20"][2] == CONFIDENTIAL_REASON.format(said="Confidential Computing")
+
+
+def test_a_compute_capability_is_no_confidential_computing() -> None:
+    from pipeline.sources.pages.names import confidential
+    from pipeline.sources.pages.version import reading_as
+
+    with reading_as(5):
+        assert confidential("NVIDIA A100 (CC 8.0)") is None  # a spec table's compute capability
+        assert confidential("1x B200 CC SXM6 180GB") == CONFIDENTIAL_REASON.format(said="CC")
+    assert confidential("1x B200 CC SXM6 180GB") is None  # v4 read it as the standard B200

@@ -86,7 +86,8 @@ CONFIDENTIAL_REASON = (
     "a confidential-computing instance ({said}): the GPU run in its protected mode, priced apart from the standard "
     "rental, not the standard good"
 )
-_CONFIDENTIAL = re.compile(r"\bCC\b|\bconfidential(?:[\s-]comput\w*)?", re.IGNORECASE)
+# "CC" in capitals and not a compute capability ("CC 8.0"), or the words.
+_CONFIDENTIAL = re.compile(r"\bCC\b(?!\s*\d)|\b(?i:confidential)(?:[\s-](?i:comput)\w*)?")
 
 
 SHARED_REASON = "the row names {gpus} for one price: which GPU it is for is not stated"
@@ -104,9 +105,7 @@ def confidential(name: str) -> str | None:
     """`CONFIDENTIAL_REASON` for a GPU's name that makes it a confidential-computing instance ("B300 CC SXM6"), from
     page parsers v5 (v4 read "1x B300 CC SXM6 268GB" as the standard B300, beside the standard price)."""
     found = _CONFIDENTIAL.search(name) if at_least(5) else None
-    if found is None or (found.group(0).lower() == "cc" and found.group(0) != "CC"):  # "cc" is no mark of it
-        return None
-    return CONFIDENTIAL_REASON.format(said=found.group(0))
+    return None if found is None else CONFIDENTIAL_REASON.format(said=found.group(0))
 
 
 def shared_goods(name: str) -> list[str] | None:

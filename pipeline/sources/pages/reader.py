@@ -230,16 +230,18 @@ def page_parsers(layout: Parser, provider: str, provider_class: str, marks: tupl
     stored with them, v3 (the layout reader, else the meaning reader when the layout reader refuses the page or reads
     it without a priced GPU), v2 (meaning only when the layout reader refuses) and v1 (the layout reader alone).
     v5 reads as v4 and, where v4 read wrong or not at all (`version.at_least(5)` in the readers): the panels a page
-    shows only when their tab is clicked, each typed by its tab (`tabs.panels_behind_tabs`: Lambda 2026's "8x | 4x |
-    2x | 1x"); a JSON offer's name and description ("1x H100 SXM5 80GB spot", `embedded`); confidential-computing
-    instances refused (`names.confidential`); machines of up to 1,024 GPUs (`names.count_in`)."""
+    shows only when their tab is clicked, each typed by its tab, a tab naming a place as the panel's region
+    (`tabs.panels_behind_tabs`, `tabs.panel_place`: Lambda 2026's "8x | 4x | 2x | 1x"); a JSON offer's name and
+    description ("1x H100 SXM5 80GB spot", `embedded`); confidential-computing instances refused
+    (`names.confidential`); machines of up to 1,024 GPUs (`names.count_in`); a range of terms refused as one
+    (`nearest.no_one_term`); characters that show nothing read as nothing (`bounded.page_text`)."""
     v3 = layout_or_meaning(layout, provider, provider_class, marks, unpriced_too=True)
     v4 = _checked(v3)
-    tabbed = _checked(layout_or_meaning(layout, provider, provider_class, marks, unpriced_too=True, behind_tabs=True))
+    v5_read = _checked(layout_or_meaning(layout, provider, provider_class, marks, unpriced_too=True, behind_tabs=True))
 
     def v5(capture: RawCapture) -> pl.DataFrame:
         with reading_as(5):  # the readers and the checks after them read the page as v5
-            return tabbed(capture)
+            return v5_read(capture)
 
     v4.__doc__ = (
         f"{v3.__doc__} A GPU priced without its host, a figure its words make no such price, or one the page's "
@@ -248,7 +250,7 @@ def page_parsers(layout: Parser, provider: str, provider_class: str, marks: tupl
     )
     v5.__doc__ = (
         f"{v4.__doc__} The panels behind a page's tabs are read, each typed by its tab; a JSON offer is typed by its "
-        "name and description; a confidential-computing instance is refused."
+        "name and description; a confidential-computing instance, or a reservation for a range of terms, is refused."
     )
     return {
         "parse": v5,
