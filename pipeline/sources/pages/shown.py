@@ -78,14 +78,7 @@ def _not_shown(node: Node) -> bool:
     seen = Seen(node)
     if seen.tag in _NEVER_SHOWN or seen.hidden() or seen.crossed_out():
         return True
-    return _panel(seen) and (seen.attributes.get("aria-hidden") == "true" or _not_selected(node))
-
-
-def panel_not_shown(node: Node) -> bool:
-    """True for a tab panel the page shows only when its tab is clicked: hidden by its markup (hidden, display:none,
-    aria-hidden) or by its framework's stylesheet."""
-    seen = Seen(node)
-    return _panel(seen) and (seen.hidden() or seen.attributes.get("aria-hidden") == "true" or _not_selected(node))
+    return _panel(seen) and (seen.attributes.get("aria-hidden") == "true" or not_selected(node))
 
 
 def _panel(seen: Seen) -> bool:
@@ -104,7 +97,7 @@ def _drop_outermost(nodes: list[Node]) -> None:
             node.decompose()
 
 
-def _not_selected(panel: Node) -> bool:
+def not_selected(panel: Node) -> bool:
     """A framework's pane without its active class while a sibling pane has it: the stylesheet hides it. When no
     pane is marked active the page's script has not chosen one yet, and nothing is dropped."""
     classes = _classes(panel)

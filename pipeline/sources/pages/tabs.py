@@ -16,7 +16,7 @@ from typing import TYPE_CHECKING
 from selectolax.parser import HTMLParser, Node
 
 from pipeline.sources.pages.document import squash
-from pipeline.sources.pages.shown import PANELS, hidden, panel_not_shown
+from pipeline.sources.pages.shown import PANELS, hidden, not_selected
 from pipeline.sources.pages.version import at_least
 from pipeline.sources.pages.wording import place_of, pricing_type_of, region_of
 
@@ -72,7 +72,7 @@ def panels_behind_tabs(tree: HTMLParser) -> list[Node]:
     for panel in {node.mem_id: node for node in [*tree.css(PANELS), *by_id]}.values():
         attrs = panel.attributes
         tied = attrs.get("id") in shown_by or attrs.get("aria-labelledby") in tabs or "data-w-tab" in attrs
-        if tied and (hidden(panel) or attrs.get("aria-hidden") == "true" or panel_not_shown(panel)):
+        if tied and (hidden(panel) or attrs.get("aria-hidden") == "true" or not_selected(panel)):
             out.append(panel)
     return out
 
